@@ -1,0 +1,109 @@
+//! Flag sets shared by several commands, and opening the target a reference names.
+
+use super::output::{self, Log};
+use anyhow::Context as _;
+use clap::Args;
+use notation::oci::Descriptor;
+use notation::reference::{LayoutReference, RegistryReference, Selector};
+use notation::target::Target;
+
+/// `-d/--debug`, `-v/--verbose`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LoggingArgs {
+    /// debug mode
+    #[arg(short = 'd', long = "debug")]
+    pub debug: bool,
+    /// verbose mode
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
+}
+
+impl LoggingArgs {
+    /// The logger these flags ask for.
+    pub fn log(&self) -> Log {
+        Log { verbose: self.verbose, debug: self.debug }
+    }
+}
+
+/// `-u`, `-p`, `--insecure-registry`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RegistryArgs {
+    /// username for registry operations (default to $NOTATION_USERNAME if not specified)
+    #[arg(short = 'u', long = "username", env = "NOTATION_USERNAME", hide_env_values = true)]
+    pub username: Option<String>,
+    /// password for registry operations (default to $NOTATION_PASSWORD if not specified)
+    #[arg(short = 'p', long = "password", env = "NOTATION_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// use HTTP protocol while connecting to registries. Should be used only for testing
+    #[arg(long = "insecure-registry")]
+    pub insecure_registry: bool,
+}
+
+/// A parsed artifact reference: in an OCI layout or in a registry.
+#[derive(Debug, Clone)]
+pub enum ArtifactRef {
+    Layout(LayoutReference),
+    Registry(RegistryReference),
+}
+
+impl ArtifactRef {
+    /// Parse `raw` as a layout reference (`--oci-layout`) or a registry reference.
+    pub fn parse(raw: &str, oci_layout: bool) -> anyhow::Result<ArtifactRef> {
+        Ok(if oci_layout {
+            ArtifactRef::Layout(LayoutReference::parse(raw)?)
+        } else {
+            ArtifactRef::Registry(RegistryReference::parse(raw)?)
+        })
+    }
+
+    /// The tag or digest part.
+    pub fn selector(&self) -> &Selector {
+        match self {
+            ArtifactRef::Layout(r) => &r.selector,
+            ArtifactRef::Registry(r) => r.selector.as_ref().expect("parsed with a selector"),
+        }
+    }
+
+    /// How notation prints the resolved reference: `<path>@<digest>` or
+    /// `<registry>/<repo>@<digest>`.
+    pub fn with_digest(&self, digest: &str) -> String {
+        match self {
+            ArtifactRef::Layout(r) => r.with_digest(digest),
+            ArtifactRef::Registry(r) => r.with_digest(digest),
+        }
+    }
+}
+
+/// Open the store `reference` lives in.
+pub async fn open_target(
+    reference: &ArtifactRef,
+    registry: &RegistryArgs,
+    ctx: &super::Context,
+) -> anyhow::Result<Box<dyn Target>> {
+    match reference {
+        ArtifactRef::Layout(r) => {
+            let layout = notation::target::layout::Layout::open(std::path::Path::new(&r.path))
+                .context("failed to create OCI store")?;
+            Ok(Box::new(layout))
+        }
+        ArtifactRef::Registry(r) => super::login::open_registry(r, registry, ctx).await,
+    }
+}
+
+/// Resolve the reference to its manifest descriptor, checking a given digest and printing
+/// the tag warning for `verb`, as every notation command does.
+pub async fn resolve(target: &dyn Target, reference: &ArtifactRef, verb: &str) -> anyhow::Result<Descriptor> {
+    let selector = reference.selector();
+    let desc = target
+        .resolve(selector.as_str())
+        .await
+        .context("failed to get manifest descriptor")?;
+    match selector {
+        Selector::Digest(d) if *d != desc.digest => {
+            anyhow::bail!("user input digest {} does not match the resolved digest {}", d, desc.digest)
+        }
+        Selector::Tag(t) => output::tag_warning(verb, t),
+        _ => {}
+    }
+    Ok(desc.plain())
+}

@@ -1,0 +1,195 @@
+//! The command line: clap definitions, dispatch, and error reporting in notation's format
+//! (`Error: <message>` on stderr, exit 1).
+
+mod cert;
+mod common;
+mod copy;
+mod inspect;
+mod key;
+mod list;
+mod login;
+mod output;
+mod policy;
+mod sign;
+mod verify;
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, Parser, Subcommand};
+use notation::config::Dirs;
+
+/// Notation - a tool to sign and verify artifacts
+#[derive(Parser, Debug)]
+#[command(name = "notation", about = "Notation - a tool to sign and verify artifacts")]
+#[command(disable_version_flag = true, disable_help_subcommand = false)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Sign artifacts
+    Sign(sign::SignArgs),
+    /// Verify OCI artifacts
+    Verify(verify::VerifyArgs),
+    /// List signatures of the signed artifact
+    #[command(visible_alias = "ls")]
+    List(list::ListArgs),
+    /// Inspect all signatures associated with the signed artifact
+    Inspect(inspect::InspectArgs),
+    /// Manage certificates in trust store
+    #[command(name = "certificate", visible_alias = "cert")]
+    Certificate(cert::CertArgs),
+    /// Manage keys used for signing
+    Key(key::KeyArgs),
+    /// Manage trust policy configuration
+    Policy(policy::PolicyArgs),
+    /// Login to registry
+    Login(login::LoginArgs),
+    /// Log out from the logged in registries
+    Logout(login::LogoutArgs),
+    /// Copy an artifact and its signatures between OCI layouts and registries
+    #[command(visible_alias = "cp")]
+    Copy(copy::CopyArgs),
+    /// Show the notation version information
+    Version,
+    /// Generate the autocompletion script for the specified shell
+    Completion {
+        /// bash, zsh, fish, powershell or elvish
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Shared state every command needs.
+pub struct Context {
+    pub dirs: Dirs,
+}
+
+/// Parse the process arguments, run, report. Returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return report_parse_error(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            output::eprintln(&format!("Error: failed to start the runtime: {e}"));
+            return 1;
+        }
+    };
+    let ctx = Context { dirs: Dirs::from_env() };
+    match runtime.block_on(run(cli.command, &ctx)) {
+        Ok(()) => 0,
+        Err(e) => {
+            output::eprintln(&format!("Error: {e:#}"));
+            1
+        }
+    }
+}
+
+async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
+    match command {
+        Command::Sign(args) => sign::run(args, ctx).await,
+        Command::Verify(args) => verify::run(args, ctx).await,
+        Command::List(args) => list::run(args, ctx).await,
+        Command::Inspect(args) => inspect::run(args, ctx).await,
+        Command::Certificate(args) => cert::run(args, ctx),
+        Command::Key(args) => key::run(args, ctx),
+        Command::Policy(args) => policy::run(args, ctx),
+        Command::Login(args) => login::run_login(args, ctx).await,
+        Command::Logout(args) => login::run_logout(args, ctx).await,
+        Command::Copy(args) => copy::run(args, ctx).await,
+        Command::Version => {
+            version();
+            Ok(())
+        }
+        Command::Completion { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "notation", &mut std::io::stdout());
+            Ok(())
+        }
+    }
+}
+
+fn version() {
+    output::print(&format!(
+        "Notation - a tool to sign and verify artifacts.\n\nVersion:     {}\nRust version: {}\nnotation-rs: {}\n",
+        notation::version::NOTATION_COMPAT_VERSION,
+        env!("CARGO_PKG_RUST_VERSION"),
+        notation::version::VERSION,
+    ));
+}
+
+/// Turn clap's parse errors into cobra's messages, which users and scripts know.
+fn report_parse_error(e: clap::Error) -> i32 {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return 0;
+        }
+        // A group command without a subcommand prints its help and succeeds, as cobra.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            output::print(&e.render().to_string());
+            return 0;
+        }
+        _ => {}
+    }
+    let ctx = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => v.first().cloned(),
+        _ => None,
+    };
+    let msg = match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
+            if arg.starts_with("--") {
+                format!("unknown flag: {}", arg.split('=').next().unwrap_or(&arg))
+            } else if let Some(c) = arg.strip_prefix('-').and_then(|s| s.chars().next()) {
+                format!("unknown shorthand flag: '{c}' in {arg}")
+            } else {
+                format!("unknown command {arg:?} for \"notation\"\nRun 'notation --help' for usage.")
+            }
+        }
+        ErrorKind::InvalidSubcommand => {
+            let sub = ctx(ContextKind::InvalidSubcommand).unwrap_or_default();
+            format!("unknown command {sub:?} for \"notation\"\nRun 'notation --help' for usage.")
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
+            let value = ctx(ContextKind::InvalidValue).unwrap_or_default();
+            let reason = e
+                .source()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| first_line(&e));
+            format!("invalid argument {value:?} for {:?} flag: {reason}", flag_name(&arg))
+        }
+        ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
+            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
+            format!("flag needs an argument: {}", flag_name(&arg))
+        }
+        ErrorKind::MissingRequiredArgument => {
+            let names: Vec<String> = match e.get(ContextKind::InvalidArg) {
+                Some(ContextValue::Strings(v)) => v.iter().map(|a| format!("{:?}", flag_name(a).trim_start_matches('-'))).collect(),
+                _ => vec![],
+            };
+            format!("required flag(s) {} not set", names.join(", "))
+        }
+        _ => first_line(&e),
+    };
+    output::eprintln(&format!("Error: {msg}"));
+    1
+}
+
+use std::error::Error as _;
+
+fn first_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let line = rendered.lines().next().unwrap_or("").trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
+}
+
+/// `--expiry <EXPIRY>` -> `--expiry`; `-e, --expiry <EXPIRY>` stays as cobra shows it.
+fn flag_name(arg: &str) -> String {
+    arg.split_whitespace().next().unwrap_or(arg).trim_end_matches(',').to_string()
+}

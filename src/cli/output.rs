@@ -1,0 +1,102 @@
+//! Where every line goes: results to stdout, warnings and logs to stderr.
+//!
+//! A closed stdout (`notation list ... | head`) is not an error: we stop quietly with exit 0,
+//! as ripgrep does.
+
+use std::io::{self, Write};
+
+/// Write `text` to stdout as is (no newline added).
+pub fn print(text: &str) {
+    let mut out = io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        exit_on_broken_pipe(e);
+    }
+}
+
+/// Write one line to stdout.
+pub fn println(line: &str) {
+    let mut out = io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}").and_then(|_| out.flush()) {
+        exit_on_broken_pipe(e);
+    }
+}
+
+/// Write one line to stderr.
+pub fn eprintln(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
+/// `Warning: <msg>` on stderr.
+pub fn warn(msg: &str) {
+    eprintln(&format!("Warning: {msg}"));
+}
+
+fn exit_on_broken_pipe(e: io::Error) {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    let _ = writeln!(io::stderr(), "Error: failed to write to stdout: {e}");
+    std::process::exit(1);
+}
+
+/// Whether `NOTATION_EXPERIMENTAL=1`, which makes us behave exactly as upstream around
+/// experimental flags (its warning line), while we accept those flags either way.
+pub fn experimental_enabled() -> bool {
+    std::env::var("NOTATION_EXPERIMENTAL").as_deref() == Ok("1")
+}
+
+/// Print upstream's experimental warning when NOTATION_EXPERIMENTAL=1 and an experimental
+/// flag (`--oci-layout`, `--scope`) was used.
+pub fn experimental_warning(used_experimental_flag: bool) {
+    if used_experimental_flag && experimental_enabled() {
+        warn("This feature is experimental and may not be fully tested or completed and may be deprecated. Report any issues to \"https://github/notaryproject/notation\"");
+    }
+}
+
+/// The "use a digest, not a tag" warning (`verb` is sign, verify, list or inspect).
+pub fn tag_warning(verb: &str, tag: &str) {
+    if verb == "sign" {
+        warn(&format!("Always sign the artifact using digest(@sha256:...) rather than a tag(:{tag}) because tags are mutable and a tag reference can point to a different artifact than the one signed."));
+    } else {
+        warn(&format!("Always {verb} the artifact using digest(@sha256:...) rather than a tag(:{tag}) because resolved digest may not point to the same signed artifact, as tags are mutable."));
+    }
+}
+
+/// Verbose (`-v`) and debug (`-d`) logging to stderr in logrus' text format.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Log {
+    pub verbose: bool,
+    pub debug: bool,
+}
+
+impl Log {
+    /// `level=info msg=...` when -v or -d.
+    pub fn info(&self, msg: &str) {
+        if self.verbose || self.debug {
+            eprintln(&format!("level=info msg={}", logfmt_value(msg)));
+        }
+    }
+    /// `level=warning msg=...` when -v or -d.
+    pub fn warning(&self, msg: &str) {
+        if self.verbose || self.debug {
+            eprintln(&format!("level=warning msg={}", logfmt_value(msg)));
+        }
+    }
+    /// `level=error msg=...` when -v or -d.
+    pub fn error(&self, msg: &str) {
+        if self.verbose || self.debug {
+            eprintln(&format!("level=error msg={}", logfmt_value(msg)));
+        }
+    }
+    /// `level=debug msg=...` when -d.
+    pub fn debug(&self, msg: &str) {
+        if self.debug {
+            eprintln(&format!("level=debug msg={}", logfmt_value(msg)));
+        }
+    }
+}
+
+/// notation configures logrus with quoting disabled: messages are printed as they are.
+fn logfmt_value(v: &str) -> &str {
+    v
+}

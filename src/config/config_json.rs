@@ -1,0 +1,1 @@
+//! `{NOTATION_CONFIG}/config.json`: signature format, insecure registries, credential stores.

@@ -1,0 +1,1 @@
+//! `{NOTATION_CONFIG}/signingkeys.json`: named signing keys and the default one.

@@ -1,0 +1,1 @@
+//! Signing and verification primitives: private keys, public keys, algorithms.

@@ -1,0 +1,1 @@
+//! Signature envelopes (JWS and COSE) and the payload they sign.

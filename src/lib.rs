@@ -1,0 +1,20 @@
+//! notation-rs: the engine behind the `notation` command.
+//!
+//! Sign and verify OCI artifacts with Notary Project signatures (JWS and COSE), stored next
+//! to the artifact in an OCI image layout or a registry, byte-compatible with Go notation.
+//! Nothing in this library prints or exits; `src/cli/` does that.
+
+pub mod atomic;
+pub mod config;
+pub mod crypto;
+pub mod envelope;
+pub mod gojson;
+pub mod oci;
+pub mod policy;
+pub mod reference;
+pub mod signer;
+pub mod target;
+pub mod truststore;
+pub mod verifier;
+pub mod version;
+pub mod x509;

@@ -1,0 +1,391 @@
+//! OCI data model: media types, digests, descriptors, manifests and indexes.
+//!
+//! The structs mirror the Go image-spec types field for field, in the same order and with
+//! the same `omitempty` rules, so that `gojson::to_vec` of them is byte-identical to what
+//! notation (through oras-go) writes.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256, Sha384, Sha512};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// OCI image manifest.
+pub const MEDIA_TYPE_IMAGE_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// OCI image index.
+pub const MEDIA_TYPE_IMAGE_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// Withdrawn OCI artifact manifest (read-only support).
+pub const MEDIA_TYPE_ARTIFACT_MANIFEST: &str = "application/vnd.oci.artifact.manifest.v1+json";
+/// Docker image manifest v2 schema 2.
+pub const MEDIA_TYPE_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+/// Docker manifest list.
+pub const MEDIA_TYPE_DOCKER_MANIFEST_LIST: &str =
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+/// Empty JSON config (`{}`) of artifact-type manifests.
+pub const MEDIA_TYPE_EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
+/// Artifact type (and legacy config media type) of Notary Project signatures.
+pub const ARTIFACT_TYPE_NOTATION: &str = "application/vnd.cncf.notary.signature";
+
+/// The tag annotation of `index.json` entries in an OCI layout.
+pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
+/// Creation time annotation that notation writes on signature manifests.
+pub const ANNOTATION_CREATED: &str = "org.opencontainers.image.created";
+/// Certificate-chain thumbprints annotation of signature manifests.
+pub const ANNOTATION_THUMBPRINT: &str = "io.cncf.notary.x509chain.thumbprint#S256";
+
+/// The 2-byte `{}` config blob of signature manifests.
+pub const EMPTY_JSON: &[u8] = b"{}";
+
+/// Every manifest media type notation can resolve, in the order of its `Accept` header.
+pub const MANIFEST_MEDIA_TYPES: &[&str] = &[
+    MEDIA_TYPE_DOCKER_MANIFEST,
+    MEDIA_TYPE_DOCKER_MANIFEST_LIST,
+    MEDIA_TYPE_IMAGE_MANIFEST,
+    MEDIA_TYPE_IMAGE_INDEX,
+    MEDIA_TYPE_ARTIFACT_MANIFEST,
+];
+
+/// Whether `media_type` names a manifest or index (as opposed to a plain blob).
+pub fn is_manifest_media_type(media_type: &str) -> bool {
+    MANIFEST_MEDIA_TYPES.contains(&media_type)
+}
+
+/// A content digest `<algorithm>:<hex>`, validated.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest {
+    algorithm: DigestAlgorithm,
+    hex: String,
+}
+
+/// Hash algorithms allowed in OCI digests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DigestAlgorithm {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    /// Name as used in digest strings.
+    pub fn name(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Sha256 => "sha256",
+            DigestAlgorithm::Sha384 => "sha384",
+            DigestAlgorithm::Sha512 => "sha512",
+        }
+    }
+
+    fn hex_len(self) -> usize {
+        match self {
+            DigestAlgorithm::Sha256 => 64,
+            DigestAlgorithm::Sha384 => 96,
+            DigestAlgorithm::Sha512 => 128,
+        }
+    }
+
+    /// A streaming hasher for this algorithm.
+    pub fn hasher(self) -> Hasher {
+        match self {
+            DigestAlgorithm::Sha256 => Hasher::Sha256(Sha256::new()),
+            DigestAlgorithm::Sha384 => Hasher::Sha384(Sha384::new()),
+            DigestAlgorithm::Sha512 => Hasher::Sha512(Sha512::new()),
+        }
+    }
+}
+
+/// Incremental digest computation, for checking content while it streams.
+#[derive(Clone)]
+pub enum Hasher {
+    Sha256(Sha256),
+    Sha384(Sha384),
+    Sha512(Sha512),
+}
+
+impl Hasher {
+    /// Feed bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Sha256(h) => h.update(data),
+            Hasher::Sha384(h) => h.update(data),
+            Hasher::Sha512(h) => h.update(data),
+        }
+    }
+
+    /// The digest of everything fed so far.
+    pub fn finish(self) -> Digest {
+        let (algorithm, hex) = match self {
+            Hasher::Sha256(h) => (DigestAlgorithm::Sha256, hex::encode(h.finalize())),
+            Hasher::Sha384(h) => (DigestAlgorithm::Sha384, hex::encode(h.finalize())),
+            Hasher::Sha512(h) => (DigestAlgorithm::Sha512, hex::encode(h.finalize())),
+        };
+        Digest { algorithm, hex }
+    }
+}
+
+/// Why a digest string was rejected.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DigestError {
+    #[error("invalid checksum digest format")]
+    Format,
+    #[error("unsupported digest algorithm")]
+    UnsupportedAlgorithm,
+    #[error("invalid checksum digest length")]
+    Length,
+}
+
+impl Digest {
+    /// Parse `<alg>:<hex>`; only sha256/384/512 with lowercase hex of the right length.
+    pub fn parse(s: &str) -> Result<Digest, DigestError> {
+        let (alg, hex) = s.split_once(':').ok_or(DigestError::Format)?;
+        if alg.is_empty() || hex.is_empty() {
+            return Err(DigestError::Format);
+        }
+        let algorithm = match alg {
+            "sha256" => DigestAlgorithm::Sha256,
+            "sha384" => DigestAlgorithm::Sha384,
+            "sha512" => DigestAlgorithm::Sha512,
+            _ => return Err(DigestError::UnsupportedAlgorithm),
+        };
+        if !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(DigestError::Format);
+        }
+        if hex.len() != algorithm.hex_len() {
+            return Err(DigestError::Length);
+        }
+        Ok(Digest { algorithm, hex: hex.to_string() })
+    }
+
+    /// SHA-256 digest of `data`.
+    pub fn sha256(data: &[u8]) -> Digest {
+        Digest::compute(DigestAlgorithm::Sha256, data)
+    }
+
+    /// Digest of `data` with the given algorithm.
+    pub fn compute(algorithm: DigestAlgorithm, data: &[u8]) -> Digest {
+        let mut h = algorithm.hasher();
+        h.update(data);
+        h.finish()
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> DigestAlgorithm {
+        self.algorithm
+    }
+
+    /// The lowercase hex part.
+    pub fn hex(&self) -> &str {
+        &self.hex
+    }
+
+    /// Check `data` against this digest.
+    pub fn matches(&self, data: &[u8]) -> bool {
+        Digest::compute(self.algorithm, data) == *self
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.algorithm.name(), self.hex)
+    }
+}
+
+impl std::str::FromStr for Digest {
+    type Err = DigestError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Digest::parse(s)
+    }
+}
+
+/// Platform of an index entry (Go image-spec field order).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Platform {
+    pub architecture: String,
+    pub os: String,
+    #[serde(rename = "os.version", default, skip_serializing_if = "Option::is_none")]
+    pub os_version: Option<String>,
+    #[serde(rename = "os.features", default, skip_serializing_if = "Option::is_none")]
+    pub os_features: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
+}
+
+/// An OCI content descriptor (Go image-spec `Descriptor`, same field order).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct Descriptor {
+    #[serde(rename = "mediaType", default)]
+    pub media_type: String,
+    #[serde(default)]
+    pub digest: String,
+    #[serde(default)]
+    pub size: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urls: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<Platform>,
+    #[serde(rename = "artifactType", default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+}
+
+impl Descriptor {
+    /// A descriptor for `data` (sha256).
+    pub fn for_content(media_type: &str, data: &[u8]) -> Descriptor {
+        Descriptor {
+            media_type: media_type.to_string(),
+            digest: Digest::sha256(data).to_string(),
+            size: data.len() as i64,
+            ..Default::default()
+        }
+    }
+
+    /// Only `mediaType`, `digest` and `size`: what notation signs and compares.
+    pub fn plain(&self) -> Descriptor {
+        Descriptor {
+            media_type: self.media_type.clone(),
+            digest: self.digest.clone(),
+            size: self.size,
+            ..Default::default()
+        }
+    }
+
+    /// Equality on (mediaType, digest, size), as oras `content.Equal`.
+    pub fn same_content(&self, other: &Descriptor) -> bool {
+        self.media_type == other.media_type && self.digest == other.digest && self.size == other.size
+    }
+
+    /// The parsed digest.
+    pub fn parsed_digest(&self) -> Result<Digest, DigestError> {
+        Digest::parse(&self.digest)
+    }
+
+    /// An annotation value.
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations.as_ref()?.get(key).map(String::as_str)
+    }
+}
+
+/// An OCI image manifest (Go image-spec `Manifest`, same field order).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    #[serde(rename = "schemaVersion")]
+    pub schema_version: i32,
+    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    #[serde(rename = "artifactType", default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    #[serde(default)]
+    pub config: Descriptor,
+    #[serde(default)]
+    pub layers: Vec<Descriptor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Descriptor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+/// An OCI image index (Go image-spec `Index`, same field order).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Index {
+    #[serde(rename = "schemaVersion")]
+    pub schema_version: i32,
+    #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    #[serde(rename = "artifactType", default, skip_serializing_if = "Option::is_none")]
+    pub artifact_type: Option<String>,
+    #[serde(default)]
+    pub manifests: Vec<Descriptor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Descriptor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+/// The withdrawn OCI artifact manifest, read only to find legacy signatures.
+#[derive(Deserialize, Clone, Debug)]
+pub struct ArtifactManifest {
+    #[serde(rename = "mediaType", default)]
+    pub media_type: String,
+    #[serde(rename = "artifactType", default)]
+    pub artifact_type: String,
+    #[serde(default)]
+    pub blobs: Vec<Descriptor>,
+    #[serde(default)]
+    pub subject: Option<Descriptor>,
+    #[serde(default)]
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+/// Just enough of any manifest or index to walk the content graph: its media type,
+/// children (config, layers, manifests, blobs) and subject.
+#[derive(Deserialize, Clone, Debug, Default)]
+pub struct GraphNode {
+    #[serde(rename = "mediaType", default)]
+    pub media_type: Option<String>,
+    #[serde(rename = "artifactType", default)]
+    pub artifact_type: Option<String>,
+    #[serde(default)]
+    pub config: Option<Descriptor>,
+    #[serde(default)]
+    pub layers: Vec<Descriptor>,
+    #[serde(default)]
+    pub manifests: Vec<Descriptor>,
+    #[serde(default)]
+    pub blobs: Vec<Descriptor>,
+    #[serde(default)]
+    pub subject: Option<Descriptor>,
+    #[serde(default)]
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+impl GraphNode {
+    /// Every descriptor this node points to (not including `subject`).
+    pub fn children(&self) -> impl Iterator<Item = &Descriptor> {
+        self.config.iter().chain(&self.layers).chain(&self.manifests).chain(&self.blobs)
+    }
+
+    /// The artifact type as the referrers API reports it: `artifactType`, else config media type.
+    pub fn effective_artifact_type(&self) -> Option<&str> {
+        self.artifact_type
+            .as_deref()
+            .or_else(|| self.config.as_ref().map(|c| c.media_type.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_parse_and_display() {
+        let d = Digest::sha256(b"{}");
+        assert_eq!(
+            d.to_string(),
+            "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
+        assert_eq!(Digest::parse(&d.to_string()).unwrap(), d);
+        assert_eq!(Digest::parse("sha256:abc"), Err(DigestError::Length));
+        assert_eq!(Digest::parse("md5:abc"), Err(DigestError::UnsupportedAlgorithm));
+        assert_eq!(Digest::parse("sha256"), Err(DigestError::Format));
+        assert!(Digest::parse(&d.to_string().to_uppercase()).is_err());
+    }
+
+    #[test]
+    fn signature_manifest_serializes_in_go_order() {
+        let m = Manifest {
+            schema_version: 2,
+            media_type: Some(MEDIA_TYPE_IMAGE_MANIFEST.into()),
+            artifact_type: None,
+            config: Descriptor::for_content(ARTIFACT_TYPE_NOTATION, EMPTY_JSON),
+            layers: vec![Descriptor::for_content("application/jose+json", b"x")],
+            subject: Some(Descriptor::for_content(MEDIA_TYPE_IMAGE_MANIFEST, b"y")),
+            annotations: Some(BTreeMap::from([(ANNOTATION_CREATED.into(), "t".into())])),
+        };
+        let s = String::from_utf8(crate::gojson::to_vec(&m).unwrap()).unwrap();
+        assert!(s.starts_with(r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.cncf.notary.signature","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"#));
+        assert!(s.ends_with(r#""annotations":{"org.opencontainers.image.created":"t"}}"#));
+    }
+}

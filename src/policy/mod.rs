@@ -1,0 +1,1 @@
+//! Trust policy documents (OCI and blob): parse, validate, select by scope.

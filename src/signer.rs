@@ -1,0 +1,1 @@
+//! Signing: key + chain -> envelope -> signature manifest, pushed through a Target.

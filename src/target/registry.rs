@@ -1,0 +1,1 @@
+//! OCI distribution registries (issue 4).

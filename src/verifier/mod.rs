@@ -1,0 +1,1 @@
+//! Verification of signatures against a trust policy.

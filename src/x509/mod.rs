@@ -1,0 +1,1 @@
+//! X.509 helpers: certificate files, names as Go prints them, chain rules.
