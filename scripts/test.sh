@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian machine, then runs every test.
+# Usage: scripts/test.sh            (from anywhere; CI calls it through .ci/run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for bin_pkg in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl; do
+  bin=${bin_pkg%%:*}; pkg=${bin_pkg#*:}
+  command -v "$bin" >/dev/null 2>&1 || need_pkgs+=("$pkg")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "==> installing ${need_pkgs[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+# The interop fixtures made by Go notation live beside the checkout.
+export NOTATION_INTEROP_DIR="${NOTATION_INTEROP_DIR:-$(cd .. && pwd)/shared/interop}"
+if [ ! -f "$NOTATION_INTEROP_DIR/cases.json" ]; then
+  echo "error: interop fixtures not found at $NOTATION_INTEROP_DIR (set NOTATION_INTEROP_DIR)" >&2
+  exit 1
+fi
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+echo "==> cargo test"
+cargo test --all-targets 2>&1 | tee /tmp/notation-rs-test.log
+grep -E "^test result: ok\. [1-9]" /tmp/notation-rs-test.log >/dev/null || { echo "error: no tests ran" >&2; exit 1; }
