@@ -1,1 +1,266 @@
-//! Signing: key + chain -> envelope -> signature manifest, pushed through a Target.
+//! Signing: a local key and its certificate chain turn an artifact descriptor into a
+//! signature envelope, which is stored next to the artifact as a signature manifest
+//! through a [`Target`] (layout or registry alike).
+
+use crate::crypto::{self, KeySpec, PrivateKey};
+use crate::envelope::{self, Format, SignRequest};
+use crate::oci::{self, Descriptor, Manifest};
+use crate::target::{Target, TargetError};
+use crate::x509::Certificate;
+use std::collections::BTreeMap;
+use std::path::Path;
+use time::OffsetDateTime;
+
+/// Why signing failed. Display texts are notation's.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    #[error("{0}")]
+    Key(#[from] crypto::CryptoError),
+    #[error("open {path}: {source}")]
+    ReadFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("expiry duration cannot be a negative value")]
+    NegativeExpiry,
+    #[error("expiry duration supports minimum granularity of seconds")]
+    SubsecondExpiry,
+    #[error("error adding user metadata: metadata key {0} has reserved prefix io.cncf.notary")]
+    ReservedMetadataKey(String),
+    #[error("error adding user metadata: metadata key {0} is already present in the target artifact")]
+    DuplicateMetadataKey(String),
+    #[error("{0}")]
+    Envelope(#[from] envelope::EnvelopeError),
+    #[error("failed to push signature to registry with error: {0}")]
+    Push(#[source] TargetError),
+}
+
+/// A private key with its certificate chain (leaf first, ending in a root).
+pub struct LocalSigner {
+    key: PrivateKey,
+    chain: Vec<Certificate>,
+}
+
+impl LocalSigner {
+    /// Load a PEM key file and PEM certificate chain file, as `signingkeys.json` names them.
+    /// Fails when the key does not match the leaf or the leaf's key is not one of the six
+    /// key specs notation signs with.
+    pub fn from_files(key_path: &Path, cert_path: &Path) -> Result<LocalSigner, SignError> {
+        let read = |p: &Path| {
+            std::fs::read(p).map_err(|source| SignError::ReadFile {
+                path: p.display().to_string(),
+                source: strip_os_error_code(source),
+            })
+        };
+        let key_pem = read(key_path)?;
+        let cert_pem = read(cert_path)?;
+        let (key, chain) = crypto::load_key_pair(&key_pem, &cert_pem)?;
+        Self::new(key, chain)
+    }
+
+    /// Wrap an already loaded key and chain.
+    pub fn new(key: PrivateKey, chain: Vec<Certificate>) -> Result<LocalSigner, SignError> {
+        if let Some(leaf) = chain.first() {
+            KeySpec::from_spki_der(&leaf.spki_der())?;
+        }
+        Ok(LocalSigner { key, chain })
+    }
+
+    /// The certificate chain, leaf first.
+    pub fn chain(&self) -> &[Certificate] {
+        &self.chain
+    }
+}
+
+/// Go's io errors read "no such file or directory", not Rust's "... (os error 2)".
+fn strip_os_error_code(e: std::io::Error) -> std::io::Error {
+    let text = e.to_string();
+    let text = match text.find(" (os error") {
+        Some(i) => text[..i].to_lowercase(),
+        None => text,
+    };
+    std::io::Error::new(e.kind(), text)
+}
+
+/// What to sign and how.
+#[derive(Clone, Debug)]
+pub struct SignOptions {
+    pub format: Format,
+    /// Signature lifetime from the signing time (`--expiry`); `None` for no expiry.
+    pub expiry: Option<time::Duration>,
+    /// `-m key=value` pairs, added as annotations of the signed descriptor.
+    pub user_metadata: BTreeMap<String, String>,
+    /// The unsigned signing agent string.
+    pub signing_agent: String,
+}
+
+/// Where a signature was stored.
+#[derive(Clone, Debug)]
+pub struct SignedSignature {
+    /// The signature manifest.
+    pub manifest: Descriptor,
+    /// The envelope blob.
+    pub envelope: Descriptor,
+}
+
+/// Check the `--expiry` value as notation does (after resolving the reference).
+pub fn check_expiry(expiry: Option<time::Duration>) -> Result<(), SignError> {
+    match expiry {
+        Some(d) if d.is_negative() => Err(SignError::NegativeExpiry),
+        Some(d) if d.subsec_nanoseconds() != 0 => Err(SignError::SubsecondExpiry),
+        _ => Ok(()),
+    }
+}
+
+/// The descriptor that goes into the payload: the plain target plus user metadata.
+pub fn payload_target(
+    subject: &Descriptor,
+    user_metadata: &BTreeMap<String, String>,
+) -> Result<Descriptor, SignError> {
+    let mut target = subject.plain();
+    let mut annotations = subject.annotations.clone().unwrap_or_default();
+    for (k, v) in user_metadata {
+        if k.starts_with("io.cncf.notary") {
+            return Err(SignError::ReservedMetadataKey(k.clone()));
+        }
+        if annotations.contains_key(k) {
+            return Err(SignError::DuplicateMetadataKey(k.clone()));
+        }
+        annotations.insert(k.clone(), v.clone());
+    }
+    if !annotations.is_empty() {
+        target.annotations = Some(annotations);
+    }
+    Ok(target)
+}
+
+/// Sign `subject` and store the signature in `target`.
+pub async fn sign(
+    target: &dyn Target,
+    subject: &Descriptor,
+    signer: &LocalSigner,
+    opts: &SignOptions,
+) -> Result<SignedSignature, SignError> {
+    check_expiry(opts.expiry)?;
+    let payload_target = payload_target(subject, &opts.user_metadata)?;
+    let now = OffsetDateTime::now_utc();
+    let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
+    let expiry = opts.expiry.filter(|d| !d.is_zero()).map(|d| signing_time + d);
+    let envelope_bytes = envelope::sign(
+        opts.format,
+        &SignRequest {
+            target: &payload_target,
+            signing_time,
+            expiry,
+            signing_agent: &opts.signing_agent,
+            key: &signer.key,
+            cert_chain: &signer.chain,
+        },
+    )?;
+    let (manifest_desc, manifest_bytes, envelope_desc) =
+        signature_manifest(opts.format, &envelope_bytes, subject, &signer.chain, signing_time);
+    push_signature(target, &envelope_desc, &envelope_bytes, &manifest_desc, &manifest_bytes)
+        .await
+        .map_err(SignError::Push)?;
+    Ok(SignedSignature { manifest: manifest_desc, envelope: envelope_desc })
+}
+
+/// Build the signature manifest notation v1.3.2 writes (the `config.mediaType` form):
+/// returns (manifest descriptor with annotations, manifest bytes, envelope descriptor).
+pub fn signature_manifest(
+    format: Format,
+    envelope_bytes: &[u8],
+    subject: &Descriptor,
+    chain: &[Certificate],
+    signing_time: OffsetDateTime,
+) -> (Descriptor, Vec<u8>, Descriptor) {
+    let envelope_desc = Descriptor::for_content(format.media_type(), envelope_bytes);
+    let annotations = signature_annotations(chain, signing_time);
+    let manifest = Manifest {
+        schema_version: 2,
+        media_type: Some(oci::MEDIA_TYPE_IMAGE_MANIFEST.to_string()),
+        artifact_type: None,
+        config: Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON),
+        layers: vec![envelope_desc.clone()],
+        subject: Some(subject.plain()),
+        annotations: Some(annotations.clone()),
+    };
+    let bytes = crate::gojson::to_vec(&manifest).expect("manifests always serialize");
+    let mut desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &bytes);
+    desc.annotations = Some(annotations);
+    (desc, bytes, envelope_desc)
+}
+
+/// The two annotations notation puts on signature manifests: chain thumbprints (lowercase
+/// hex SHA-256, leaf first) and the signing time in UTC.
+pub fn signature_annotations(chain: &[Certificate], signing_time: OffsetDateTime) -> BTreeMap<String, String> {
+    let thumbprints: Vec<String> = chain.iter().map(Certificate::sha256_fingerprint).collect();
+    let created = signing_time
+        .to_offset(time::UtcOffset::UTC)
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("signing times are formattable");
+    BTreeMap::from([
+        (
+            oci::ANNOTATION_THUMBPRINT.to_string(),
+            String::from_utf8(crate::gojson::to_vec(&thumbprints).expect("strings serialize"))
+                .expect("JSON is UTF-8"),
+        ),
+        (oci::ANNOTATION_CREATED.to_string(), created),
+    ])
+}
+
+/// Store envelope, config and manifest, in that order, then commit.
+async fn push_signature(
+    target: &dyn Target,
+    envelope_desc: &Descriptor,
+    envelope_bytes: &[u8],
+    manifest_desc: &Descriptor,
+    manifest_bytes: &[u8],
+) -> Result<(), TargetError> {
+    target.push_blob(envelope_desc, envelope_bytes).await?;
+    let config = Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON);
+    if !target.exists(&config).await? {
+        target.push_blob(&config, oci::EMPTY_JSON).await?;
+    }
+    target.push_manifest(manifest_desc, manifest_bytes, None).await?;
+    target.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_rules() {
+        assert!(check_expiry(None).is_ok());
+        assert!(check_expiry(Some(time::Duration::ZERO)).is_ok());
+        assert!(check_expiry(Some(time::Duration::hours(24))).is_ok());
+        assert_eq!(
+            check_expiry(Some(time::Duration::minutes(-5))).unwrap_err().to_string(),
+            "expiry duration cannot be a negative value"
+        );
+        assert_eq!(
+            check_expiry(Some(time::Duration::milliseconds(1500))).unwrap_err().to_string(),
+            "expiry duration supports minimum granularity of seconds"
+        );
+    }
+
+    #[test]
+    fn user_metadata_rules() {
+        let subject = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, b"m");
+        let md = BTreeMap::from([("env".to_string(), "prod".to_string())]);
+        let t = payload_target(&subject, &md).unwrap();
+        assert_eq!(t.annotation("env"), Some("prod"));
+        assert!(payload_target(&subject, &BTreeMap::new()).unwrap().annotations.is_none());
+        let reserved = BTreeMap::from([("io.cncf.notary.x".to_string(), "v".to_string())]);
+        assert_eq!(
+            payload_target(&subject, &reserved).unwrap_err().to_string(),
+            "error adding user metadata: metadata key io.cncf.notary.x has reserved prefix io.cncf.notary"
+        );
+        let mut annotated = subject.clone();
+        annotated.annotations = Some(md.clone());
+        assert!(payload_target(&annotated, &md).unwrap_err().to_string().contains("already present"));
+    }
+}

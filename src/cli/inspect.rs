@@ -1,16 +1,258 @@
-//! `notation inspect`.
+//! `notation inspect`: every signature of an artifact, decoded (no trust decisions).
 
-use super::Context;
+use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::tree::Node;
+use super::{output, timefmt, Context};
+use anyhow::bail;
 use clap::Args;
+use notation::envelope::{self, EnvelopeContent, Format};
+use notation::oci::Descriptor;
+use notation::target::{self, Target};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Arguments of `notation inspect`.
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    /// output format, options: 'json', 'text'
+    #[arg(short = 'o', long = "output", default_value = "text")]
+    output: String,
+    /// maximum number of signatures to evaluate or examine
+    #[arg(long = "max-signatures", default_value_t = 100)]
+    max_signatures: i64,
+    /// inspect an artifact stored as OCI image layout (a directory, or a tar file); upstream lacks this
+    #[arg(long = "oci-layout")]
+    oci_layout: bool,
+    /// [Experimental] use the Referrers API to inspect signatures, if not supported (returns 404), fallback to the Referrers tag schema
+    #[arg(long = "allow-referrers-api", num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    allow_referrers_api: Option<bool>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    #[command(flatten)]
+    logging: LoggingArgs,
+    /// the reference of the artifact
+    reference: Option<String>,
 }
 
 pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
-    let _ = (args.rest, &ctx.dirs);
-    anyhow::bail!("`notation inspect` is being implemented")
+    output::experimental_warning(args.allow_referrers_api.is_some());
+    let Some(raw) = args.reference.as_deref() else {
+        bail!("missing reference to the artifact: use `notation inspect --help` to see what parameters are required");
+    };
+    let json = match args.output.as_str() {
+        "text" => false,
+        "json" => true,
+        other => bail!("unrecognized output format {other}"),
+    };
+    if args.max_signatures <= 0 {
+        bail!("max-signatures value {} must be a positive number", args.max_signatures);
+    }
+    if args.allow_referrers_api.is_some() {
+        output::warn("flag '--allow-referrers-api' is deprecated and will be removed in future versions.");
+    }
+    let reference = ArtifactRef::parse(raw, args.oci_layout)?;
+    let target = common::open_target(&reference, &args.registry, ctx).await?;
+    let subject = common::resolve(target.as_ref(), &reference, "inspect").await?;
+    let resolved = reference.with_digest(&subject.digest);
+    let all = target.signatures(&subject).await?;
+    let limit = args.max_signatures as usize;
+    let over_limit = all.len() > limit;
+
+    let mut inspected = Vec::new();
+    let mut skipped = false;
+    for sig in all.iter().take(limit) {
+        match inspect_one(target.as_ref(), sig).await {
+            Ok(s) => inspected.push(s),
+            Err(Skip::Fetch(e)) => {
+                output::warn(&format!("unable to fetch signature {} due to error: {e}", sig.digest));
+                skipped = true;
+            }
+            Err(Skip::Parse(e)) => {
+                output::warn(&format!("Skipping signature {} because of error: {e}", sig.digest));
+                skipped = true;
+            }
+        }
+    }
+
+    if json {
+        let doc = JsonDocument {
+            media_type: subject.media_type.clone(),
+            signatures: inspected.iter().map(json_signature).collect(),
+        };
+        let bytes = notation::gojson::to_vec_indent(&doc, "    ")?;
+        output::println(&String::from_utf8(bytes)?);
+    } else if all.is_empty() {
+        output::println(&format!("{resolved} has no associated signature"));
+    } else {
+        output::println("Inspecting all signatures for signed artifact");
+        let mut root = Node::new(resolved);
+        let sigs = root.add(notation::oci::ARTIFACT_TYPE_NOTATION);
+        for s in &inspected {
+            sigs.children.push(text_signature(s));
+        }
+        output::print(&root.render());
+    }
+    if over_limit {
+        output::println(&format!("Warning: exceeded configured limit of max signatures {limit} to examine"));
+    }
+    if skipped {
+        bail!("at least one signature was skipped and not displayed");
+    }
+    Ok(())
+}
+
+/// A signature that could be read and decoded.
+struct Inspected {
+    manifest_digest: String,
+    media_type: String,
+    content: EnvelopeContent,
+}
+
+enum Skip {
+    Fetch(target::TargetError),
+    Parse(String),
+}
+
+async fn inspect_one(target: &dyn Target, sig: &Descriptor) -> Result<Inspected, Skip> {
+    let (blob, bytes) = target::fetch_signature_envelope(target, sig).await.map_err(Skip::Fetch)?;
+    let format = Format::from_media_type(&blob.media_type)
+        .ok_or_else(|| Skip::Parse(format!("signature envelope format with media type {:?} is not supported", blob.media_type)))?;
+    let content = envelope::parse(format, &bytes).map_err(|e| Skip::Parse(e.to_string()))?;
+    Ok(Inspected { manifest_digest: sig.digest.clone(), media_type: blob.media_type, content })
+}
+
+/// Signed attributes in a fixed order (upstream's order is Go map order, i.e. random).
+fn signed_attributes(c: &EnvelopeContent, time_fmt: fn(time::OffsetDateTime) -> String) -> Vec<(String, String)> {
+    let mut attrs = vec![("signingScheme".to_string(), c.signing_scheme.clone())];
+    if let Some(t) = c.signing_time {
+        attrs.push(("signingTime".into(), time_fmt(t)));
+    }
+    if let Some(t) = c.authentic_signing_time {
+        attrs.push(("authenticSigningTime".into(), time_fmt(t)));
+    }
+    if let Some(t) = c.expiry {
+        attrs.push(("expiry".into(), time_fmt(t)));
+    }
+    for a in &c.extended_attributes {
+        let value = match &a.value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        attrs.push((a.key.clone(), value));
+    }
+    attrs
+}
+
+fn text_signature(s: &Inspected) -> Node {
+    let c = &s.content;
+    let mut node = Node::new(s.manifest_digest.clone());
+    node.add_kv("media type", &s.media_type);
+    node.add_kv("signature algorithm", c.signature_algorithm.name());
+    let signed = node.add("signed attributes");
+    for (k, v) in signed_attributes(c, timefmt::ansic) {
+        signed.add_kv(&k, v);
+    }
+    let user = node.add("user defined attributes");
+    match &c.target_artifact.annotations {
+        Some(a) if !a.is_empty() => {
+            for (k, v) in a {
+                user.add_kv(k, v);
+            }
+        }
+        _ => {
+            user.add("(empty)");
+        }
+    }
+    let unsigned = node.add("unsigned attributes");
+    if let Some(agent) = &c.signing_agent {
+        unsigned.add_kv("signingAgent", agent);
+    }
+    if c.timestamp_token.is_some() {
+        unsigned.add("timestamp signature").add("error: timestamp countersignatures are not decoded yet by notation-rs");
+    }
+    let certs = node.add("certificates");
+    for cert in &c.cert_chain {
+        let n = certs.add_kv("SHA256 fingerprint", cert.sha256_fingerprint());
+        n.add_kv("issued to", cert.subject());
+        n.add_kv("issued by", cert.issuer());
+        n.add_kv("expiry", timefmt::ansic(cert.not_after()));
+    }
+    let artifact = node.add("signed artifact");
+    artifact.add_kv("media type", &c.target_artifact.media_type);
+    artifact.add_kv("digest", &c.target_artifact.digest);
+    artifact.add_kv("size", c.target_artifact.size);
+    node
+}
+
+/// `inspect -o json`, v1.3.2's schema (note the capital `Signatures`).
+#[derive(Serialize)]
+struct JsonDocument {
+    #[serde(rename = "mediaType")]
+    media_type: String,
+    #[serde(rename = "Signatures")]
+    signatures: Vec<JsonSignature>,
+}
+
+#[derive(Serialize)]
+struct JsonSignature {
+    #[serde(rename = "mediaType")]
+    media_type: String,
+    digest: String,
+    #[serde(rename = "signatureAlgorithm")]
+    signature_algorithm: String,
+    #[serde(rename = "signedAttributes")]
+    signed_attributes: BTreeMap<String, String>,
+    #[serde(rename = "userDefinedAttributes")]
+    user_defined_attributes: Option<BTreeMap<String, String>>,
+    #[serde(rename = "unsignedAttributes")]
+    unsigned_attributes: BTreeMap<String, serde_json::Value>,
+    certificates: Vec<JsonCertificate>,
+    #[serde(rename = "signedArtifact")]
+    signed_artifact: Descriptor,
+}
+
+#[derive(Serialize)]
+struct JsonCertificate {
+    #[serde(rename = "SHA256Fingerprint")]
+    sha256_fingerprint: String,
+    #[serde(rename = "issuedTo")]
+    issued_to: String,
+    #[serde(rename = "issuedBy")]
+    issued_by: String,
+    expiry: String,
+}
+
+fn json_signature(s: &Inspected) -> JsonSignature {
+    let c = &s.content;
+    let mut unsigned = BTreeMap::new();
+    if let Some(agent) = &c.signing_agent {
+        unsigned.insert("signingAgent".to_string(), serde_json::Value::String(agent.clone()));
+    }
+    if c.timestamp_token.is_some() {
+        unsigned.insert(
+            "timestampSignature".to_string(),
+            serde_json::json!({"error": "timestamp countersignatures are not decoded yet by notation-rs"}),
+        );
+    }
+    let mut artifact = c.target_artifact.clone();
+    artifact.annotations = None;
+    JsonSignature {
+        media_type: s.media_type.clone(),
+        digest: s.manifest_digest.clone(),
+        signature_algorithm: c.signature_algorithm.name().to_string(),
+        signed_attributes: signed_attributes(c, timefmt::rfc3339).into_iter().collect(),
+        user_defined_attributes: c.target_artifact.annotations.clone(),
+        unsigned_attributes: unsigned,
+        certificates: c
+            .cert_chain
+            .iter()
+            .map(|cert| JsonCertificate {
+                sha256_fingerprint: cert.sha256_fingerprint(),
+                issued_to: cert.subject(),
+                issued_by: cert.issuer(),
+                expiry: timefmt::rfc3339(cert.not_after()),
+            })
+            .collect(),
+        signed_artifact: artifact,
+    }
 }

@@ -4,6 +4,7 @@
 mod cert;
 mod common;
 mod copy;
+mod duration;
 mod inspect;
 mod key;
 mod list;
@@ -11,6 +12,8 @@ mod login;
 mod output;
 mod policy;
 mod sign;
+mod timefmt;
+mod tree;
 mod verify;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};

@@ -1,16 +1,166 @@
 //! `notation sign`.
 
-use super::Context;
+use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::{duration, output, Context};
+use anyhow::{anyhow, bail};
 use clap::Args;
+use notation::config::config_json::ConfigJson;
+use notation::config::signingkeys::SigningKeys;
+use notation::envelope::Format;
+use notation::signer::{self, LocalSigner, SignOptions};
+use std::collections::BTreeMap;
 
 /// Arguments of `notation sign`.
 #[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("referrers").multiple(false).args(["oci_layout", "allow_referrers_api"]))]
 pub struct SignArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    /// signing key name, for a key previously added to notation's key list. This flag cannot be used with --id or --plugin
+    #[arg(short = 'k', long = "key")]
+    key: Option<String>,
+    /// key id (required if --plugin is set). This is mutually exclusive with the --key flag
+    #[arg(long = "id")]
+    id: Option<String>,
+    /// signing plugin name (required if --id is set). This is mutually exclusive with the --key flag
+    #[arg(long = "plugin")]
+    plugin: Option<String>,
+    /// signature envelope format, options: "jws", "cose" (default "jws")
+    #[arg(long = "signature-format")]
+    signature_format: Option<String>,
+    /// optional expiry that provides a "best by use" time for the artifact. The duration is specified in minutes(m) and/or hours(h). For example: 12h, 30m, 3h20m
+    #[arg(short = 'e', long = "expiry")]
+    expiry: Option<String>,
+    /// {key}={value} pairs that are passed as it is to a plugin, refer plugin's documentation to set appropriate values
+    #[arg(long = "plugin-config")]
+    plugin_config: Vec<String>,
+    /// {key}={value} pairs that are added to the signature payload
+    #[arg(short = 'm', long = "user-metadata")]
+    user_metadata: Vec<String>,
+    /// RFC 3161 Timestamping Authority (TSA) server URL
+    #[arg(long = "timestamp-url")]
+    timestamp_url: Option<String>,
+    /// filepath of timestamp authority root certificate
+    #[arg(long = "timestamp-root-cert")]
+    timestamp_root_cert: Option<String>,
+    /// force to store signatures using the referrers tag schema
+    #[arg(long = "force-referrers-tag", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true")]
+    force_referrers_tag: bool,
+    /// [Experimental] use the Referrers API to store signatures in the registry, if not supported, fallback to use the referrers tag schema
+    #[arg(long = "allow-referrers-api", num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
+    allow_referrers_api: Option<bool>,
+    /// [Experimental] sign the artifact stored as OCI image layout (a directory, or a tar file)
+    #[arg(long = "oci-layout")]
+    oci_layout: bool,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    #[command(flatten)]
+    logging: LoggingArgs,
+    /// the reference of the artifact: <registry>/<repository>@<digest>, or <path>:<tag> / <path>@<digest> with --oci-layout
+    reference: Option<String>,
 }
 
 pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
-    let _ = (args.rest, &ctx.dirs);
-    anyhow::bail!("`notation sign` is being implemented")
+    // Flag values are parsed before anything else, as cobra does.
+    let expiry = args
+        .expiry
+        .as_deref()
+        .map(|e| {
+            duration::parse_go_duration(e)
+                .map_err(|err| anyhow!("invalid argument {e:?} for \"-e, --expiry\" flag: {err}"))
+        })
+        .transpose()?;
+    output::experimental_warning(args.oci_layout || args.allow_referrers_api.is_some());
+    let Some(raw_reference) = args.reference.as_deref() else {
+        bail!("missing reference to the artifact: use `notation sign --help` to see what parameters are required");
+    };
+    check_flag_groups(&args)?;
+    if let Some(v) = args.allow_referrers_api {
+        let tail = if v { ", use '--force-referrers-tag=false' instead." } else { "." };
+        output::warn(&format!(
+            "flag '--allow-referrers-api' is deprecated and will be removed in future versions{tail}"
+        ));
+    }
+    let config = ConfigJson::load(&ctx.dirs)?;
+    let format = signature_format(args.signature_format.as_deref(), config.signature_format.as_deref())?;
+    let user_metadata = parse_key_values(&args.user_metadata, "user-metadata")?;
+    parse_key_values(&args.plugin_config, "plugin-config")?;
+
+    let signer = load_signer(&args, ctx)?;
+    let reference = ArtifactRef::parse(raw_reference, args.oci_layout)?;
+    let target = common::open_target(&reference, &args.registry, ctx).await?;
+    let subject = common::resolve(target.as_ref(), &reference, "sign").await?;
+    let opts = SignOptions {
+        format,
+        expiry,
+        user_metadata,
+        signing_agent: notation::version::SIGNING_AGENT.to_string(),
+    };
+    let signed = signer::sign(target.as_ref(), &subject, &signer, &opts).await?;
+    args.logging.log().info(&format!(
+        "Signature manifest {} stored next to {}",
+        signed.manifest.digest,
+        reference.with_digest(&subject.digest)
+    ));
+    output::println(&format!("Successfully signed {}", reference.with_digest(&subject.digest)));
+    Ok(())
+}
+
+/// Cobra's flag-group rules of `notation sign`, with its messages.
+fn check_flag_groups(args: &SignArgs) -> anyhow::Result<()> {
+    match (&args.timestamp_url, &args.timestamp_root_cert) {
+        (Some(_), None) => bail!("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-root-cert]"),
+        (None, Some(_)) => bail!("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-url]"),
+        (Some(_), Some(_)) => bail!("timestamping (--timestamp-url) is not supported yet by notation-rs"),
+        _ => {}
+    }
+    match (&args.id, &args.plugin) {
+        (Some(_), None) => bail!("if any flags in the group [id plugin] are set they must all be set; missing [plugin]"),
+        (None, Some(_)) => bail!("if any flags in the group [id plugin] are set they must all be set; missing [id]"),
+        _ => {}
+    }
+    if args.key.is_some() && args.id.is_some() {
+        bail!("if any flags in the group [key id] are set none of the others can be; [id key] were all set");
+    }
+    if args.key.is_some() && args.plugin.is_some() {
+        bail!("if any flags in the group [key plugin] are set none of the others can be; [key plugin] were all set");
+    }
+    if args.plugin.is_some() {
+        bail!("signing plugins are not supported yet by notation-rs");
+    }
+    Ok(())
+}
+
+/// `--signature-format`, else config.json's `signatureFormat`, else JWS.
+fn signature_format(flag: Option<&str>, config: Option<&str>) -> anyhow::Result<Format> {
+    let name = flag.map(str::to_string).or_else(|| config.map(str::to_lowercase)).unwrap_or_default();
+    let name = if name.is_empty() { "jws".to_string() } else { name };
+    Format::from_name(&name).ok_or_else(|| {
+        anyhow!("signature format {name:?} not supported\nSupported signature envelope formats are \"jws\" and \"cose\"")
+    })
+}
+
+/// Parse repeatable `key=value` flags as notation's `ParseFlagMap`: split at the first `=`,
+/// reject empty keys and values, later duplicates win.
+pub fn parse_key_values(values: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut map = BTreeMap::new();
+    for v in values {
+        match v.split_once('=') {
+            Some((k, val)) if !k.is_empty() && !val.is_empty() => {
+                map.insert(k.to_string(), val.to_string());
+            }
+            _ => bail!("could not parse flag {flag}: key-value pair requires \"=\" as separator"),
+        }
+    }
+    Ok(map)
+}
+
+fn load_signer(args: &SignArgs, ctx: &Context) -> anyhow::Result<LocalSigner> {
+    let keys = SigningKeys::load(&ctx.dirs)?;
+    let entry = keys.resolve(args.key.as_deref())?;
+    let (Some(key_path), Some(cert_path)) = (entry.key_path.as_deref(), entry.cert_path.as_deref()) else {
+        if entry.plugin_name.is_some() {
+            bail!("signing plugins are not supported yet by notation-rs (key {:?} uses plugin {:?})", entry.name, entry.plugin_name.as_deref().unwrap_or_default());
+        }
+        bail!("key path not specified");
+    };
+    Ok(LocalSigner::from_files(key_path.as_ref(), cert_path.as_ref())?)
 }

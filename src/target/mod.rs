@@ -120,3 +120,41 @@ pub fn check_content(desc: &Descriptor, data: &[u8]) -> Result<()> {
     }
     Ok(())
 }
+
+/// Read a signature manifest and its single envelope blob, with notation's limits and
+/// messages. Returns the envelope's descriptor (its media type selects the parser) and bytes.
+pub async fn fetch_signature_envelope(
+    target: &dyn Target,
+    signature_manifest: &Descriptor,
+) -> Result<(Descriptor, Vec<u8>)> {
+    use crate::oci::{MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_IMAGE_MANIFEST};
+    if signature_manifest.size > MAX_MANIFEST_BYTES as i64 {
+        return Err(TargetError::TooLarge { what: "signature manifest", size: signature_manifest.size as u64 });
+    }
+    let bytes = target.fetch(signature_manifest, MAX_MANIFEST_BYTES).await?;
+    let node: crate::oci::GraphNode = serde_json::from_slice(&bytes).map_err(|e| {
+        TargetError::InvalidManifest { digest: signature_manifest.digest.clone(), reason: e.to_string() }
+    })?;
+    let blobs = match signature_manifest.media_type.as_str() {
+        MEDIA_TYPE_IMAGE_MANIFEST => &node.layers,
+        MEDIA_TYPE_ARTIFACT_MANIFEST => &node.blobs,
+        other => {
+            return Err(TargetError::InvalidArgument(format!(
+                "sigManifestDesc.MediaType requires {MEDIA_TYPE_ARTIFACT_MANIFEST:?} or {MEDIA_TYPE_IMAGE_MANIFEST:?}, got {other:?}"
+            )))
+        }
+    };
+    if blobs.len() != 1 {
+        // The typo is upstream's, kept for scripts that match it.
+        return Err(TargetError::InvalidArgument(format!(
+            "signature manifest requries exactly one signature envelope blob, got {}",
+            blobs.len()
+        )));
+    }
+    let blob_desc = blobs[0].clone();
+    if blob_desc.size > MAX_SIGNATURE_BLOB_BYTES as i64 {
+        return Err(TargetError::TooLarge { what: "signature blob", size: blob_desc.size as u64 });
+    }
+    let envelope = target.fetch(&blob_desc, MAX_SIGNATURE_BLOB_BYTES).await?;
+    Ok((blob_desc, envelope))
+}
