@@ -1,0 +1,328 @@
+//! `notation sign` on OCI layouts: every key type and envelope format, the exact shape of
+//! what lands in the layout, the sign checks Go notation recorded, concurrency, tar layouts.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The interop fixtures made by Go notation: `$NOTATION_INTEROP_DIR`, else
+/// `<repo>/../shared/interop`. Missing fixtures fail the test.
+fn interop_dir() -> PathBuf {
+    let dir = std::env::var_os("NOTATION_INTEROP_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop"));
+    assert!(
+        dir.join("cases.json").is_file(),
+        "interop fixtures not found at {} (set NOTATION_INTEROP_DIR)",
+        dir.display()
+    );
+    dir
+}
+
+/// A temp dir holding a copy of the interop config (keys with absolute paths) and a copy of
+/// an unsigned layout.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("notation");
+        copy_dir(&interop_dir().join("config"), &config);
+        // signingkeys.json holds paths relative to the config dir: make them absolute.
+        let keys_path = config.join("signingkeys.json");
+        let mut keys: Value = serde_json::from_slice(&fs::read(&keys_path).unwrap()).unwrap();
+        for k in keys["keys"].as_array_mut().unwrap() {
+            for field in ["keyPath", "certPath"] {
+                if let Some(p) = k[field].as_str() {
+                    k[field] = Value::String(config.join(p).display().to_string());
+                }
+            }
+        }
+        fs::write(&keys_path, serde_json::to_vec_pretty(&keys).unwrap()).unwrap();
+        copy_dir(&interop_dir().join("cases/unsigned/layout"), &dir.path().join("layout"));
+        Env { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn notation(&self) -> Command {
+        let mut cmd = Command::cargo_bin("notation").unwrap();
+        cmd.current_dir(self.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.path())
+            .env("XDG_CONFIG_HOME", self.path())
+            .env("XDG_CACHE_HOME", self.path().join("cache"));
+        cmd
+    }
+
+    fn index(&self, layout: &str) -> Value {
+        serde_json::from_slice(&fs::read(self.path().join(layout).join("index.json")).unwrap()).unwrap()
+    }
+
+    fn blob(&self, layout: &str, digest: &str) -> Vec<u8> {
+        let (alg, hex) = digest.split_once(':').unwrap();
+        fs::read(self.path().join(layout).join("blobs").join(alg).join(hex)).unwrap()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dest);
+        } else {
+            fs::copy(entry.path(), &dest).unwrap();
+            let mut perms = fs::metadata(&dest).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            fs::set_permissions(&dest, perms).unwrap();
+        }
+    }
+}
+
+/// Signature manifests listed in index.json, in order.
+fn signature_entries(index: &Value) -> Vec<Value> {
+    index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["annotations"].get("io.cncf.notary.x509chain.thumbprint#S256").is_some())
+        .cloned()
+        .collect()
+}
+
+const UNSIGNED_DIGEST: &str = "sha256:53b72d57f576e9ea08dd74682fc4afbfd027e61144b674e1a04d6c1f87bb534f";
+
+#[test]
+fn signs_with_every_key_type_and_format_in_notation_shape() {
+    let env = Env::new();
+    let keys = ["rsa2048", "rsa3072", "rsa4096", "ecp256", "ecp384", "ecp521", "selfsigned"];
+    let mut expected = 0;
+    for key in keys {
+        for format in ["jws", "cose"] {
+            let out = env
+                .notation()
+                .args(["sign", "--key", key, "--signature-format", format, "--oci-layout", "layout:v1"])
+                .assert()
+                .success();
+            let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+            assert_eq!(stdout, format!("Successfully signed layout@{UNSIGNED_DIGEST}\n"));
+            expected += 1;
+            let index = env.index("layout");
+            let sigs = signature_entries(&index);
+            assert_eq!(sigs.len(), expected, "one new index.json entry per signature");
+            let entry = sigs.last().unwrap();
+            assert!(entry.get("artifactType").is_none());
+            assert!(entry["annotations"].get("org.opencontainers.image.ref.name").is_none());
+            let manifest_bytes = env.blob("layout", entry["digest"].as_str().unwrap());
+            let manifest: Value = serde_json::from_slice(&manifest_bytes).unwrap();
+            // Go's field order and compact encoding.
+            let text = String::from_utf8(manifest_bytes.clone()).unwrap();
+            assert!(text.starts_with(r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.cncf.notary.signature","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"application/"#));
+            assert_eq!(manifest["subject"]["digest"], UNSIGNED_DIGEST);
+            assert_eq!(entry["annotations"], manifest["annotations"]);
+            let media_type = if format == "jws" { "application/jose+json" } else { "application/cose" };
+            assert_eq!(manifest["layers"][0]["mediaType"], media_type);
+            let thumbprints: Vec<String> = serde_json::from_str(
+                manifest["annotations"]["io.cncf.notary.x509chain.thumbprint#S256"].as_str().unwrap(),
+            )
+            .unwrap();
+            assert_eq!(thumbprints.len(), if key == "selfsigned" { 1 } else { 3 });
+            assert!(thumbprints.iter().all(|t| t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())));
+            let created = manifest["annotations"]["org.opencontainers.image.created"].as_str().unwrap();
+            assert!(created.ends_with('Z') && created.len() == 20, "{created}");
+            // The envelope blob is where the manifest says, with the right digest.
+            let envelope = env.blob("layout", manifest["layers"][0]["digest"].as_str().unwrap());
+            assert_eq!(envelope.len() as u64, manifest["layers"][0]["size"].as_u64().unwrap());
+        }
+    }
+    // Every blob is content-addressed correctly and no temp files or ingest/ remain.
+    let layout = env.path().join("layout");
+    assert!(!layout.join("ingest").exists());
+    for entry in fs::read_dir(layout.join("blobs/sha256")).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        let data = fs::read(entry.path()).unwrap();
+        use sha2::Digest as _;
+        assert_eq!(hex::encode(sha2::Sha256::digest(&data)), name, "blob {name} is content-addressed");
+    }
+    env.notation()
+        .args(["list", "--oci-layout", "layout:v1"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(format!("layout@{UNSIGNED_DIGEST}\n└── application/vnd.cncf.notary.signature\n")));
+}
+
+#[test]
+fn user_metadata_and_expiry_go_into_the_envelope() {
+    let env = Env::new();
+    env.notation()
+        .args(["sign", "--oci-layout", "-m", "env=prod", "-m", "note=a=b", "--expiry", "24h", "layout:v1"])
+        .assert()
+        .success();
+    let out = env
+        .notation()
+        .args(["inspect", "--oci-layout", "layout:v1", "-o", "json"])
+        .assert()
+        .success();
+    let doc: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let sig = &doc["Signatures"][0];
+    assert_eq!(sig["userDefinedAttributes"]["env"], "prod");
+    assert_eq!(sig["userDefinedAttributes"]["note"], "a=b");
+    let signing = time::OffsetDateTime::parse(
+        sig["signedAttributes"]["signingTime"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let expiry = time::OffsetDateTime::parse(
+        sig["signedAttributes"]["expiry"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(expiry - signing, time::Duration::hours(24));
+    assert_eq!(sig["signatureAlgorithm"], "RSASSA-PSS-SHA-256");
+    assert_eq!(sig["unsignedAttributes"]["signingAgent"], "notation-go/1.3.2");
+}
+
+/// Every `sign` check Go notation rejected: same exit code, same `Error:` line, and the
+/// layout is left untouched.
+#[test]
+fn rejects_what_go_notation_rejects() {
+    let cases: Value =
+        serde_json::from_slice(&fs::read(interop_dir().join("cases.json")).unwrap()).unwrap();
+    let mut checked = 0;
+    for check in cases["checks"].as_array().unwrap() {
+        if check["kind"] != "sign" || check["exit"] == 0 {
+            continue;
+        }
+        let env = Env::new();
+        let before = fs::read(env.path().join("layout/index.json")).unwrap();
+        let argv: Vec<String> =
+            check["argv"].as_array().unwrap()[1..].iter().map(|a| a.as_str().unwrap().to_string()).collect();
+        let out = env.notation().env("NOTATION_EXPERIMENTAL", "1").args(&argv).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {argv:?}\n{stderr}", check["check"]);
+        let want = check["stderr_contains"].as_str().unwrap();
+        let want_first_line = want.lines().next().unwrap();
+        // The expired-certificate message embeds the signing time, which differs per run.
+        let comparable = match want_first_line.find(" was invalid at signing time of ") {
+            Some(i) => &want_first_line[..i],
+            None => want_first_line,
+        };
+        assert!(stderr.contains(comparable), "{}: want {comparable:?}\ngot {stderr}", check["check"]);
+        assert!(out.stdout.is_empty(), "{}: nothing on stdout", check["check"]);
+        assert_eq!(fs::read(env.path().join("layout/index.json")).unwrap(), before);
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} rejected sign checks found");
+}
+
+#[test]
+fn experimental_warning_only_with_the_variable() {
+    let env = Env::new();
+    let out = env.notation().args(["sign", "--oci-layout", "layout:v1"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("experimental"));
+    let out = env
+        .notation()
+        .env("NOTATION_EXPERIMENTAL", "1")
+        .args(["sign", "--oci-layout", &format!("layout@{UNSIGNED_DIGEST}")])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Warning: This feature is experimental and may not be fully tested or completed and may be deprecated. Report any issues to \"https://github/notaryproject/notation\"\n"
+    );
+}
+
+#[test]
+fn eight_concurrent_signs_all_land() {
+    let env = Env::new();
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            let format = if i % 2 == 0 { "jws" } else { "cose" };
+            let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("notation"));
+            cmd.current_dir(env.path())
+                .env("XDG_CONFIG_HOME", env.path())
+                .env("HOME", env.path())
+                .args(["sign", "--signature-format", format, "--oci-layout", "layout:v1"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped());
+            cmd.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(signature_entries(&env.index("layout")).len(), 8);
+    let out = env.notation().args(["list", "--oci-layout", "layout:v1"]).assert().success();
+    let listed = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(listed.matches("── sha256:").count(), 8);
+}
+
+#[test]
+fn signs_a_tar_layout_in_place() {
+    let env = Env::new();
+    let tar_src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/layouts/single-platform.tar");
+    let tar = env.path().join("image.tar");
+    fs::copy(&tar_src, &tar).unwrap();
+    env.notation().args(["sign", "--oci-layout", "image.tar:v1"]).assert().success();
+    env.notation()
+        .args(["sign", "--oci-layout", "--signature-format", "cose", "image.tar:v1"])
+        .assert()
+        .success();
+    let out = env.notation().args(["list", "--oci-layout", "image.tar:v1"]).assert().success();
+    let listed = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(listed.matches("── sha256:").count(), 2, "{listed}");
+    // No temp files left beside the tar.
+    let leftovers: Vec<_> = fs::read_dir(env.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn bad_input_is_one_error_line_and_nothing_written() {
+    let env = Env::new();
+    let before = fs::read(env.path().join("layout/index.json")).unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (&["sign", "--oci-layout"], "Error: missing reference to the artifact"),
+        (&["sign", "--oci-layout", "layout"], "Error: \"layout\": invalid reference: missing tag or digest"),
+        (&["sign", "--oci-layout", "layout:nope"], "Error: failed to get manifest descriptor: not found"),
+        (&["sign", "--oci-layout", "layout@sha256:0000000000000000000000000000000000000000000000000000000000000000"], "Error: failed to get manifest descriptor: not found"),
+        (&["sign", "--key", "missing", "--oci-layout", "layout:v1"], "Error: signing key missing not found"),
+        (&["sign", "--oci-layout", "-m", "io.cncf.notary.x=1", "layout:v1"], "Error: error adding user metadata: metadata key io.cncf.notary.x has reserved prefix io.cncf.notary"),
+        (&["sign", "--oci-layout", "--expiry", "1.5s", "layout:v1"], "Error: expiry duration supports minimum granularity of seconds"),
+        (&["sign", "--oci-layout", "--expiry", "1x", "layout:v1"], "Error: invalid argument \"1x\" for \"-e, --expiry\" flag: time: unknown unit \"x\" in duration \"1x\""),
+        (&["sign", "--bogus"], "Error: unknown flag: --bogus"),
+    ];
+    for (args, want) in cases {
+        let out = env.notation().args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(want), "{args:?}: want {want:?}, got {stderr:?}");
+        assert_eq!(stderr.lines().filter(|l| l.starts_with("Error:")).count(), 1);
+    }
+    // A malformed signingkeys.json and a key file that is not a key.
+    let keys = env.path().join("notation/signingkeys.json");
+    fs::write(&keys, b"{\"keys\": [{\"name\": \"\"}]}").unwrap();
+    env.notation()
+        .args(["sign", "--oci-layout", "layout:v1"])
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("Error: malformed signingkeys.json: key name cannot be empty"));
+    assert_eq!(fs::read(env.path().join("layout/index.json")).unwrap(), before);
+}
