@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod config;
 pub mod crypto;
 pub mod envelope;
+pub mod gofmt;
 pub mod gojson;
 pub mod oci;
 pub mod policy;
