@@ -15,6 +15,7 @@ pub mod policy;
 pub mod reference;
 pub mod signer;
 pub mod target;
+pub mod testcert;
 pub mod truststore;
 pub mod verifier;
 pub mod version;
