@@ -11,7 +11,10 @@ pub struct Layout {
 impl Layout {
     /// Open the layout at `path`.
     pub fn open(path: &Path) -> Result<Layout> {
-        Err(TargetError::InvalidLayout(format!("{}: layouts are being implemented", path.display())))
+        Err(TargetError::InvalidLayout(format!(
+            "{}: layouts are being implemented",
+            path.display()
+        )))
     }
 
     /// The path as given.
@@ -34,10 +37,18 @@ impl super::Target for Layout {
     async fn push_blob(&self, _desc: &crate::oci::Descriptor, _data: &[u8]) -> Result<()> {
         Err(TargetError::InvalidArgument("not implemented".into()))
     }
-    async fn push_manifest(&self, _d: &crate::oci::Descriptor, _b: &[u8], _t: Option<&str>) -> Result<()> {
+    async fn push_manifest(
+        &self,
+        _d: &crate::oci::Descriptor,
+        _b: &[u8],
+        _t: Option<&str>,
+    ) -> Result<()> {
         Err(TargetError::InvalidArgument("not implemented".into()))
     }
-    async fn signatures(&self, _subject: &crate::oci::Descriptor) -> Result<Vec<crate::oci::Descriptor>> {
+    async fn signatures(
+        &self,
+        _subject: &crate::oci::Descriptor,
+    ) -> Result<Vec<crate::oci::Descriptor>> {
         Ok(vec![])
     }
 }
