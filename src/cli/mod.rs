@@ -11,6 +11,7 @@ mod login;
 mod output;
 mod policy;
 mod sign;
+mod tree;
 mod verify;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
