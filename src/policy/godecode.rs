@@ -81,10 +81,37 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 }
 
-impl From<serde_json::Error> for DecodeError {
-    fn from(e: serde_json::Error) -> Self {
-        DecodeError(e.to_string())
+/// Go's wording for a JSON syntax error: `unexpected end of JSON input` or
+/// `invalid character 'x' looking for beginning of value`.
+fn go_syntax_error(e: &serde_json::Error, bytes: &[u8]) -> DecodeError {
+    if e.is_eof() {
+        return DecodeError("unexpected end of JSON input".into());
     }
+    if !e.is_syntax() {
+        return DecodeError(e.to_string());
+    }
+    // serde_json reports the 1-based line and byte column of the offending byte.
+    let line_start: usize = bytes
+        .split(|&b| b == b'\n')
+        .take(e.line().saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    let at = (line_start + e.column())
+        .saturating_sub(1)
+        .min(bytes.len().saturating_sub(1));
+    let c = String::from_utf8_lossy(&bytes[at..])
+        .chars()
+        .next()
+        .unwrap_or('?');
+    let quoted = match c {
+        '\'' => r"'\''".to_string(),
+        '\\' => r"'\\'".to_string(),
+        c if c.is_control() => format!("'\\x{:02x}'", c as u32),
+        c => format!("'{c}'"),
+    };
+    DecodeError(format!(
+        "invalid character {quoted} looking for beginning of value"
+    ))
 }
 
 /// Decode the first JSON value of `bytes`, ignoring whatever follows it.
@@ -93,7 +120,8 @@ pub fn first_value(bytes: &[u8]) -> Result<Json, DecodeError> {
         .into_iter::<Json>()
         .next()
     {
-        Some(v) => Ok(v?),
+        Some(Ok(v)) => Ok(v),
+        Some(Err(e)) => Err(go_syntax_error(&e, bytes)),
         None => Err(DecodeError("unexpected end of JSON input".into())),
     }
 }
@@ -226,7 +254,14 @@ mod tests {
         assert_eq!(first_value(b"{} garbage").unwrap(), Json::Object(vec![]));
         assert!(first_value(b"").is_err());
         assert!(first_value(b"   ").is_err());
-        assert!(first_value(b"{\"a\":").is_err());
+        assert_eq!(
+            first_value(b"{\"a\":").unwrap_err().to_string(),
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            first_value(b"{\n \"a\": x}").unwrap_err().to_string(),
+            "invalid character 'x' looking for beginning of value"
+        );
     }
 
     #[test]

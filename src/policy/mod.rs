@@ -276,14 +276,13 @@ pub enum PolicyError {
     NotRegularFile,
     #[error("unable to read trust policy due to file permissions, please verify the permissions of {}", .0.display())]
     Permission(PathBuf),
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("malformed trust policy. To create a trust policy, see: {TRUST_POLICY_LINK}")]
-    Malformed(#[source] DecodeError),
+    Malformed(DecodeError),
     #[error(transparent)]
     Invalid(#[from] ValidationError),
 }
@@ -535,7 +534,7 @@ pub fn read_policy_file(path: &Path) -> Result<PolicyFile, PolicyError> {
         Err(e) => {
             return Err(PolicyError::Io {
                 path: path.into(),
-                source: e,
+                error: e,
             })
         }
     };
@@ -546,7 +545,7 @@ pub fn read_policy_file(path: &Path) -> Result<PolicyFile, PolicyError> {
         std::io::ErrorKind::PermissionDenied => PolicyError::Permission(path.into()),
         _ => PolicyError::Io {
             path: path.into(),
-            source: e,
+            error: e,
         },
     })?;
     let bom_stripped = bytes.starts_with(UTF8_BOM);

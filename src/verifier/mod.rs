@@ -8,6 +8,8 @@
 //! fail / log / skip.
 
 pub mod checks;
+pub mod envelope_integrity;
+pub mod stores;
 
 pub use checks::CheckError;
 
