@@ -55,6 +55,39 @@ pub struct ChainCert {
     pub has_revocation_info: bool,
 }
 
+/// `id-ad-ocsp` (1.3.6.1.5.5.7.48.1) as DER, looked for inside the AIA extension.
+const OID_AD_OCSP_DER: &[u8] = &[0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+
+impl ChainCert {
+    /// The facts the checks need from a parsed certificate.
+    pub fn from_certificate(cert: &crate::x509::Certificate) -> ChainCert {
+        ChainCert {
+            der: cert.der().to_vec(),
+            subject: cert.subject(),
+            not_before: cert.not_before(),
+            not_after: cert.not_after(),
+            has_revocation_info: has_revocation_info(cert),
+        }
+    }
+}
+
+/// Whether the certificate has CRL distribution points or an OCSP responder in its AIA.
+fn has_revocation_info(cert: &crate::x509::Certificate) -> bool {
+    let crl_dp = const_oid::ObjectIdentifier::new_unwrap("2.5.29.31");
+    let aia = const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
+    let Some(exts) = cert.inner().tbs_certificate().extensions() else {
+        return false;
+    };
+    exts.iter().any(|e| {
+        e.extn_id == crl_dp
+            || (e.extn_id == aia
+                && e.extn_value
+                    .as_bytes()
+                    .windows(OID_AD_OCSP_DER.len())
+                    .any(|w| w == OID_AD_OCSP_DER))
+    })
+}
+
 /// What an integrity-verified envelope says, in the form the trust checks use.
 #[derive(Debug, Clone)]
 pub struct SignedFacts {
