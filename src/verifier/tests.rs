@@ -375,7 +375,9 @@ fn scope_errors() {
 fn chain_cert_from_certificate_sees_revocation_info() {
     let key = rcgen::KeyPair::generate().unwrap();
     let mut params = rcgen::CertificateParams::new(vec!["x".to_string()]).unwrap();
-    params.distinguished_name.push(rcgen::DnType::CommonName, "leaf");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "leaf");
     let plain = params.self_signed(&key).unwrap();
     let c = crate::x509::Certificate::from_der(plain.der()).unwrap();
     let cc = ChainCert::from_certificate(&c);
@@ -383,8 +385,9 @@ fn chain_cert_from_certificate_sees_revocation_info() {
     assert_eq!(cc.der, plain.der().to_vec());
     assert_eq!(cc.subject, "CN=leaf");
 
-    params.crl_distribution_points =
-        vec![rcgen::CrlDistributionPoint { uris: vec!["http://crl.example/x.crl".to_string()] }];
+    params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+        uris: vec!["http://crl.example/x.crl".to_string()],
+    }];
     let with_crl = params.self_signed(&key).unwrap();
     let c = crate::x509::Certificate::from_der(with_crl.der()).unwrap();
     assert!(ChainCert::from_certificate(&c).has_revocation_info);
