@@ -3,6 +3,9 @@
 //! A closed stdout (`notation list ... | head`) is not an error: we stop quietly with exit 0,
 //! as ripgrep does.
 
+// Some helpers (the -v/-d logger, println) are used only by commands still being written.
+#![allow(dead_code)]
+
 use std::io::{self, Write};
 
 /// Write `text` to stdout as is (no newline added).

@@ -32,18 +32,28 @@ impl Dirs {
     /// falling back to `.notation` and `.notation/cache` when those cannot be determined.
     pub fn resolve(env: impl Fn(&str) -> Option<String>) -> Dirs {
         let nonempty = |k: &str| env(k).filter(|v| !v.is_empty());
-        let config = nonempty("NOTATION_CONFIG").map(PathBuf::from).unwrap_or_else(|| {
-            user_dir(&env, "XDG_CONFIG_HOME", ".config")
-                .map(|d| d.join("notation"))
-                .unwrap_or_else(|| PathBuf::from(".notation"))
-        });
-        let libexec = nonempty("NOTATION_LIBEXEC").map(PathBuf::from).unwrap_or_else(|| config.clone());
-        let cache = nonempty("NOTATION_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-            user_dir(&env, "XDG_CACHE_HOME", ".cache")
-                .map(|d| d.join("notation"))
-                .unwrap_or_else(|| PathBuf::from(".notation").join("cache"))
-        });
-        Dirs { config, libexec, cache }
+        let config = nonempty("NOTATION_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                user_dir(&env, "XDG_CONFIG_HOME", ".config")
+                    .map(|d| d.join("notation"))
+                    .unwrap_or_else(|| PathBuf::from(".notation"))
+            });
+        let libexec = nonempty("NOTATION_LIBEXEC")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| config.clone());
+        let cache = nonempty("NOTATION_CACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                user_dir(&env, "XDG_CACHE_HOME", ".cache")
+                    .map(|d| d.join("notation"))
+                    .unwrap_or_else(|| PathBuf::from(".notation").join("cache"))
+            });
+        Dirs {
+            config,
+            libexec,
+            cache,
+        }
     }
 
     /// `{NOTATION_CONFIG}/config.json`.
@@ -89,7 +99,11 @@ impl Dirs {
 fn user_dir(env: &impl Fn(&str) -> Option<String>, xdg: &str, home_sub: &str) -> Option<PathBuf> {
     if cfg!(target_os = "macos") {
         let home = env("HOME").filter(|h| !h.is_empty())?;
-        let sub = if home_sub == ".config" { "Library/Application Support" } else { "Library/Caches" };
+        let sub = if home_sub == ".config" {
+            "Library/Application Support"
+        } else {
+            "Library/Caches"
+        };
         return Some(Path::new(&home).join(sub));
     }
     match env(xdg).filter(|v| !v.is_empty()) {
@@ -108,7 +122,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn dirs(vars: &[(&str, &str)]) -> Dirs {
-        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Dirs::resolve(|k| m.get(k).cloned())
     }
 
@@ -119,13 +136,21 @@ mod tests {
         assert_eq!(d.config, PathBuf::from("/h/.config/notation"));
         assert_eq!(d.cache, PathBuf::from("/h/.cache/notation"));
         assert_eq!(d.libexec, d.config);
-        let d = dirs(&[("HOME", "/h"), ("XDG_CONFIG_HOME", "/x"), ("XDG_CACHE_HOME", "/c")]);
+        let d = dirs(&[
+            ("HOME", "/h"),
+            ("XDG_CONFIG_HOME", "/x"),
+            ("XDG_CACHE_HOME", "/c"),
+        ]);
         assert_eq!(d.config, PathBuf::from("/x/notation"));
         assert_eq!(d.cache, PathBuf::from("/c/notation"));
         let d = dirs(&[("XDG_CONFIG_HOME", "rel")]);
         assert_eq!(d.config, PathBuf::from(".notation"));
         assert_eq!(d.cache, PathBuf::from(".notation/cache"));
-        let d = dirs(&[("HOME", "/h"), ("NOTATION_CONFIG", "cfg"), ("NOTATION_CACHE", "/cache")]);
+        let d = dirs(&[
+            ("HOME", "/h"),
+            ("NOTATION_CONFIG", "cfg"),
+            ("NOTATION_CACHE", "/cache"),
+        ]);
         assert_eq!(d.config, PathBuf::from("cfg"));
         assert_eq!(d.libexec, PathBuf::from("cfg"));
         assert_eq!(d.cache, PathBuf::from("/cache"));

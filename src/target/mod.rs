@@ -90,7 +90,10 @@ pub enum TargetError {
 impl TargetError {
     /// Wrap an I/O error with the path it concerns.
     pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> TargetError {
-        TargetError::Io { path: path.as_ref().display().to_string(), source }
+        TargetError::Io {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
     }
 
     /// Whether this is a "does not exist" error.
@@ -241,14 +244,20 @@ pub fn verified_stream(desc: &Descriptor, inner: ByteStream) -> Result<ByteStrea
 /// implementations: verifies size and digest of bytes already read.
 pub fn check_content(desc: &Descriptor, data: &[u8]) -> Result<()> {
     if desc.size >= 0 && data.len() as u64 != desc.size as u64 {
-        return Err(TargetError::SizeMismatch { expected: desc.size, actual: data.len() as u64 });
+        return Err(TargetError::SizeMismatch {
+            expected: desc.size,
+            actual: data.len() as u64,
+        });
     }
     let digest = Digest::parse(&desc.digest).map_err(|e| {
         TargetError::InvalidArgument(format!("invalid digest {:?}: {e}", desc.digest))
     })?;
     if !digest.matches(data) {
         let actual = Digest::compute(digest.algorithm(), data).to_string();
-        return Err(TargetError::DigestMismatch { expected: desc.digest.clone(), actual });
+        return Err(TargetError::DigestMismatch {
+            expected: desc.digest.clone(),
+            actual,
+        });
     }
     Ok(())
 }
