@@ -2,6 +2,9 @@
 //! notation config homes, copying fixtures, and running the `notation` binary.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod referrers_server;
+pub mod registry;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
