@@ -104,7 +104,11 @@ pub enum ReadError {
     NotRegular { path: PathBuf },
     /// An I/O error, printed as Go's `*PathError`.
     #[error("{}", crate::gofmt::path_error(.op, .path, .error))]
-    Io { op: &'static str, path: PathBuf, error: io::Error },
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        error: io::Error,
+    },
 }
 
 /// Read a config file as notation-go does: `lstat` first (so symlinks are refused), a missing
@@ -113,14 +117,24 @@ pub fn read_regular_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(ReadError::Io { op: "lstat", path: path.to_path_buf(), error }),
+        Err(error) => {
+            return Err(ReadError::Io {
+                op: "lstat",
+                path: path.to_path_buf(),
+                error,
+            })
+        }
     };
     if !meta.file_type().is_file() {
-        return Err(ReadError::NotRegular { path: path.to_path_buf() });
+        return Err(ReadError::NotRegular {
+            path: path.to_path_buf(),
+        });
     }
-    fs::read(path)
-        .map(Some)
-        .map_err(|error| ReadError::Io { op: "open", path: path.to_path_buf(), error })
+    fs::read(path).map(Some).map_err(|error| ReadError::Io {
+        op: "open",
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 /// Go's `os.UserConfigDir`/`UserCacheDir` on Unix: `$XDG_*` if absolute, else
