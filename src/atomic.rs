@@ -15,7 +15,9 @@ use std::path::Path;
 pub fn write(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Result<()> {
     let parent = parent_of(path);
     create_dir_all(parent, dir_mode)?;
-    let mut tmp = tempfile::Builder::new().prefix(".notation-tmp-").tempfile_in(parent)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".notation-tmp-")
+        .tempfile_in(parent)?;
     tmp.write_all(data)?;
     tmp.as_file().sync_all()?;
     #[cfg(unix)]
@@ -31,7 +33,9 @@ pub fn write(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Result<(
 pub fn write_new(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Result<()> {
     let parent = parent_of(path);
     create_dir_all(parent, dir_mode)?;
-    let mut tmp = tempfile::Builder::new().prefix(".notation-tmp-").tempfile_in(parent)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".notation-tmp-")
+        .tempfile_in(parent)?;
     tmp.write_all(data)?;
     tmp.as_file().sync_all()?;
     #[cfg(unix)]
@@ -76,8 +80,18 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         #[cfg(unix)]
         {
-            assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
-            assert_eq!(fs::metadata(p.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+            assert_eq!(
+                fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            assert_eq!(
+                fs::metadata(p.parent().unwrap())
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o777,
+                0o700
+            );
         }
         let leftovers: Vec<_> = fs::read_dir(p.parent().unwrap()).unwrap().collect();
         assert_eq!(leftovers.len(), 1);

@@ -23,11 +23,11 @@ fn write_go_fragment<W: ?Sized + io::Write>(writer: &mut W, fragment: &str) -> i
             '\u{2029}' => "\\u2029",
             _ => continue,
         };
-        writer.write_all(fragment[start..i].as_bytes())?;
+        writer.write_all(&fragment.as_bytes()[start..i])?;
         writer.write_all(escape.as_bytes())?;
         start = i + c.len_utf8();
     }
-    writer.write_all(fragment[start..].as_bytes())
+    writer.write_all(&fragment.as_bytes()[start..])
 }
 
 macro_rules! delegate_formatter {
@@ -105,7 +105,10 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
 }
 
 /// Indented encoding, as Go's `json.MarshalIndent(v, "", indent)` (no trailing newline).
-pub fn to_vec_indent<T: Serialize + ?Sized>(value: &T, indent: &str) -> serde_json::Result<Vec<u8>> {
+pub fn to_vec_indent<T: Serialize + ?Sized>(
+    value: &T,
+    indent: &str,
+) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(256);
     let fmt = GoFormatter(PrettyFormatter::with_indent(indent.as_bytes()));
     let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
@@ -130,7 +133,10 @@ mod tests {
 
     #[test]
     fn control_characters_use_unicode_escapes() {
-        assert_eq!(to_vec("\u{8}\u{c}\n").unwrap(), br#""\u0008\u000c\n""#.to_vec());
+        assert_eq!(
+            to_vec("\u{8}\u{c}\n").unwrap(),
+            br#""\u0008\u000c\n""#.to_vec()
+        );
     }
 
     #[test]

@@ -145,13 +145,19 @@ impl Digest {
             "sha512" => DigestAlgorithm::Sha512,
             _ => return Err(DigestError::UnsupportedAlgorithm),
         };
-        if !hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if !hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(DigestError::Format);
         }
         if hex.len() != algorithm.hex_len() {
             return Err(DigestError::Length);
         }
-        Ok(Digest { algorithm, hex: hex.to_string() })
+        Ok(Digest {
+            algorithm,
+            hex: hex.to_string(),
+        })
     }
 
     /// SHA-256 digest of `data`.
@@ -200,9 +206,17 @@ impl std::str::FromStr for Digest {
 pub struct Platform {
     pub architecture: String,
     pub os: String,
-    #[serde(rename = "os.version", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "os.version",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub os_version: Option<String>,
-    #[serde(rename = "os.features", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "os.features",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub os_features: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
@@ -227,7 +241,11 @@ pub struct Descriptor {
     pub data: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<Platform>,
-    #[serde(rename = "artifactType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "artifactType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub artifact_type: Option<String>,
 }
 
@@ -254,7 +272,9 @@ impl Descriptor {
 
     /// Equality on (mediaType, digest, size), as oras `content.Equal`.
     pub fn same_content(&self, other: &Descriptor) -> bool {
-        self.media_type == other.media_type && self.digest == other.digest && self.size == other.size
+        self.media_type == other.media_type
+            && self.digest == other.digest
+            && self.size == other.size
     }
 
     /// The parsed digest.
@@ -275,7 +295,11 @@ pub struct Manifest {
     pub schema_version: i32,
     #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
-    #[serde(rename = "artifactType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "artifactType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub artifact_type: Option<String>,
     #[serde(default)]
     pub config: Descriptor,
@@ -294,7 +318,11 @@ pub struct Index {
     pub schema_version: i32,
     #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<String>,
-    #[serde(rename = "artifactType", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "artifactType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub artifact_type: Option<String>,
     #[serde(default)]
     pub manifests: Vec<Descriptor>,
@@ -344,7 +372,11 @@ pub struct GraphNode {
 impl GraphNode {
     /// Every descriptor this node points to (not including `subject`).
     pub fn children(&self) -> impl Iterator<Item = &Descriptor> {
-        self.config.iter().chain(&self.layers).chain(&self.manifests).chain(&self.blobs)
+        self.config
+            .iter()
+            .chain(&self.layers)
+            .chain(&self.manifests)
+            .chain(&self.blobs)
     }
 
     /// The artifact type as the referrers API reports it: `artifactType`, else config media type.
@@ -368,7 +400,10 @@ mod tests {
         );
         assert_eq!(Digest::parse(&d.to_string()).unwrap(), d);
         assert_eq!(Digest::parse("sha256:abc"), Err(DigestError::Length));
-        assert_eq!(Digest::parse("md5:abc"), Err(DigestError::UnsupportedAlgorithm));
+        assert_eq!(
+            Digest::parse("md5:abc"),
+            Err(DigestError::UnsupportedAlgorithm)
+        );
         assert_eq!(Digest::parse("sha256"), Err(DigestError::Format));
         assert!(Digest::parse(&d.to_string().to_uppercase()).is_err());
     }

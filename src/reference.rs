@@ -72,7 +72,10 @@ impl LayoutReference {
         if path.is_empty() {
             return Err(invalid("missing oci-layout file path"));
         }
-        Ok(LayoutReference { path: path.to_string(), selector })
+        Ok(LayoutReference {
+            path: path.to_string(),
+            selector,
+        })
     }
 
     /// `<path>@<digest>`: how notation prints a resolved layout reference.
@@ -186,7 +189,10 @@ impl fmt::Display for RegistryReference {
 pub fn is_valid_tag(tag: &str) -> bool {
     let b = tag.as_bytes();
     let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    !b.is_empty() && b.len() <= 128 && word(b[0]) && b[1..].iter().all(|&c| word(c) || c == b'.' || c == b'-')
+    !b.is_empty()
+        && b.len() <= 128
+        && word(b[0])
+        && b[1..].iter().all(|&c| word(c) || c == b'.' || c == b'-')
 }
 
 /// Repository grammar of the distribution spec (lowercase path components separated by
@@ -225,7 +231,12 @@ fn is_valid_path_component(c: &str) -> bool {
 pub fn is_valid_registry(registry: &str) -> bool {
     let (host, port) = if let Some(rest) = registry.strip_prefix('[') {
         match rest.split_once(']') {
-            Some((h, p)) => (h, p.strip_prefix(':').map(Some).unwrap_or(if p.is_empty() { None } else { Some("") })),
+            Some((h, p)) => (
+                h,
+                p.strip_prefix(':')
+                    .map(Some)
+                    .unwrap_or(if p.is_empty() { None } else { Some("") }),
+            ),
             None => return false,
         }
     } else {

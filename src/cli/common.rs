@@ -21,22 +21,38 @@ pub struct LoggingArgs {
 impl LoggingArgs {
     /// The logger these flags ask for.
     pub fn log(&self) -> Log {
-        Log { verbose: self.verbose, debug: self.debug }
+        Log {
+            verbose: self.verbose,
+            debug: self.debug,
+        }
     }
 }
 
-/// `-u`, `-p`, `--insecure-registry`.
+/// `-u`, `-p`, `--insecure-registry`, and our `--ca-file`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct RegistryArgs {
     /// username for registry operations (default to $NOTATION_USERNAME if not specified)
-    #[arg(short = 'u', long = "username", env = "NOTATION_USERNAME", hide_env_values = true)]
+    #[arg(
+        short = 'u',
+        long = "username",
+        env = "NOTATION_USERNAME",
+        hide_env_values = true
+    )]
     pub username: Option<String>,
     /// password for registry operations (default to $NOTATION_PASSWORD if not specified)
-    #[arg(short = 'p', long = "password", env = "NOTATION_PASSWORD", hide_env_values = true)]
+    #[arg(
+        short = 'p',
+        long = "password",
+        env = "NOTATION_PASSWORD",
+        hide_env_values = true
+    )]
     pub password: Option<String>,
     /// use HTTP protocol while connecting to registries. Should be used only for testing
     #[arg(long = "insecure-registry")]
     pub insecure_registry: bool,
+    /// additional CA certificates (PEM file) to trust for the registry's TLS certificate
+    #[arg(long = "ca-file", value_name = "file")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// A parsed artifact reference: in an OCI layout or in a registry.
@@ -92,7 +108,11 @@ pub async fn open_target(
 
 /// Resolve the reference to its manifest descriptor, checking a given digest and printing
 /// the tag warning for `verb`, as every notation command does.
-pub async fn resolve(target: &dyn Target, reference: &ArtifactRef, verb: &str) -> anyhow::Result<Descriptor> {
+pub async fn resolve(
+    target: &dyn Target,
+    reference: &ArtifactRef,
+    verb: &str,
+) -> anyhow::Result<Descriptor> {
     let selector = reference.selector();
     let desc = target
         .resolve(selector.as_str())
@@ -100,7 +120,11 @@ pub async fn resolve(target: &dyn Target, reference: &ArtifactRef, verb: &str) -
         .context("failed to get manifest descriptor")?;
     match selector {
         Selector::Digest(d) if *d != desc.digest => {
-            anyhow::bail!("user input digest {} does not match the resolved digest {}", d, desc.digest)
+            anyhow::bail!(
+                "user input digest {} does not match the resolved digest {}",
+                d,
+                desc.digest
+            )
         }
         Selector::Tag(t) => output::tag_warning(verb, t),
         _ => {}

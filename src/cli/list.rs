@@ -1,16 +1,129 @@
-//! `notation list`.
+//! `notation list`: the signature manifests of an artifact, as a tree.
 
+use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::output;
+use super::tree::Node;
 use super::Context;
+use anyhow::Context as _;
 use clap::Args;
+use notation::oci::{Descriptor, ARTIFACT_TYPE_NOTATION};
 
 /// Arguments of `notation list`.
 #[derive(Args, Debug)]
+#[command(override_usage = "notation list [flags] <reference>")]
 pub struct ListArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
+    reference: Option<String>,
+    /// maximum number of signatures to evaluate or examine
+    #[arg(
+        long = "max-signatures",
+        default_value_t = 100,
+        allow_negative_numbers = true
+    )]
+    max_signatures: i64,
+    /// [Experimental] list signatures stored in OCI image layout
+    #[arg(long = "oci-layout")]
+    oci_layout: bool,
+    /// [Experimental] use the Referrers API to list signatures, if not supported (returns 404), fallback to the Referrers tag schema
+    #[arg(
+        long = "allow-referrers-api",
+        hide = true,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    allow_referrers_api: Option<bool>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    #[command(flatten)]
+    logging: LoggingArgs,
 }
 
 pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
-    let _ = (args.rest, &ctx.dirs);
-    anyhow::bail!("`notation list` is being implemented")
+    let Some(raw) = args.reference.as_deref() else {
+        anyhow::bail!("missing reference to the artifact: use `notation list --help` to see what parameters are required");
+    };
+    output::experimental_warning(args.oci_layout || args.allow_referrers_api.is_some());
+    if args.allow_referrers_api.is_some() {
+        output::warn(
+            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
+        );
+    }
+    if args.max_signatures <= 0 {
+        anyhow::bail!(
+            "max-signatures value {} must be a positive number",
+            args.max_signatures
+        );
+    }
+    // -v/-d are accepted for parity; listing from a layout has nothing to log.
+    let _ = args.logging.log();
+    let reference = ArtifactRef::parse(raw, args.oci_layout)?;
+    let target = common::open_target(&reference, &args.registry, ctx).await?;
+    let desc = common::resolve(target.as_ref(), &reference, "list").await?;
+    let signatures = target.signatures(&desc).await.with_context(|| {
+        format!(
+            "failed to list signatures of {}",
+            reference.with_digest(&desc.digest)
+        )
+    })?;
+    output::print(&render(
+        &reference.with_digest(&desc.digest),
+        &signatures,
+        args.max_signatures as usize,
+    ));
+    Ok(())
+}
+
+/// The list output: the tree of at most `max` signatures, the over-limit warning, or the
+/// "no associated signature" line.
+fn render(root: &str, signatures: &[Descriptor], max: usize) -> String {
+    if signatures.is_empty() {
+        return format!("{root} has no associated signature\n");
+    }
+    let mut tree = Node::new(root);
+    let kind = tree.add(ARTIFACT_TYPE_NOTATION);
+    for sig in signatures.iter().take(max) {
+        kind.add(sig.digest.clone());
+    }
+    let mut out = tree.render();
+    if signatures.len() > max {
+        out.push_str(&format!(
+            "Warning: exceeded configured limit of max signatures {max} to examine\n"
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(n: u8) -> Descriptor {
+        Descriptor {
+            digest: format!("sha256:{n}"),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn no_signature() {
+        assert_eq!(
+            render("l@sha256:x", &[], 100),
+            "l@sha256:x has no associated signature\n"
+        );
+    }
+
+    #[test]
+    fn tree_and_limit() {
+        let sigs = [sig(1), sig(2), sig(3)];
+        assert_eq!(
+            render("l@d", &sigs, 100),
+            "l@d\n└── application/vnd.cncf.notary.signature\n    ├── sha256:1\n    ├── sha256:2\n    └── sha256:3\n"
+        );
+        assert_eq!(
+            render("l@d", &sigs, 2),
+            "l@d\n└── application/vnd.cncf.notary.signature\n    ├── sha256:1\n    └── sha256:2\nWarning: exceeded configured limit of max signatures 2 to examine\n"
+        );
+        assert!(!render("l@d", &sigs, 3).contains("Warning"));
+    }
 }

@@ -22,7 +22,10 @@ use notation::config::Dirs;
 
 /// Notation - a tool to sign and verify artifacts
 #[derive(Parser, Debug)]
-#[command(name = "notation", about = "Notation - a tool to sign and verify artifacts")]
+#[command(
+    name = "notation",
+    about = "Notation - a tool to sign and verify artifacts"
+)]
 #[command(disable_version_flag = true, disable_help_subcommand = false)]
 pub struct Cli {
     #[command(subcommand)]
@@ -74,14 +77,19 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => return report_parse_error(e),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             output::eprintln(&format!("Error: failed to start the runtime: {e}"));
             return 1;
         }
     };
-    let ctx = Context { dirs: Dirs::from_env() };
+    let ctx = Context {
+        dirs: Dirs::from_env(),
+    };
     match runtime.block_on(run(cli.command, &ctx)) {
         Ok(()) => 0,
         Err(e) => {
@@ -151,7 +159,9 @@ fn report_parse_error(e: clap::Error) -> i32 {
             } else if let Some(c) = arg.strip_prefix('-').and_then(|s| s.chars().next()) {
                 format!("unknown shorthand flag: '{c}' in {arg}")
             } else {
-                format!("unknown command {arg:?} for \"notation\"\nRun 'notation --help' for usage.")
+                format!(
+                    "unknown command {arg:?} for \"notation\"\nRun 'notation --help' for usage."
+                )
             }
         }
         ErrorKind::InvalidSubcommand => {
@@ -165,7 +175,10 @@ fn report_parse_error(e: clap::Error) -> i32 {
                 .source()
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| first_line(&e));
-            format!("invalid argument {value:?} for {:?} flag: {reason}", flag_name(&arg))
+            format!(
+                "invalid argument {value:?} for {:?} flag: {reason}",
+                flag_name(&arg)
+            )
         }
         ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
             let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
@@ -173,7 +186,10 @@ fn report_parse_error(e: clap::Error) -> i32 {
         }
         ErrorKind::MissingRequiredArgument => {
             let names: Vec<String> = match e.get(ContextKind::InvalidArg) {
-                Some(ContextValue::Strings(v)) => v.iter().map(|a| format!("{:?}", flag_name(a).trim_start_matches('-'))).collect(),
+                Some(ContextValue::Strings(v)) => v
+                    .iter()
+                    .map(|a| format!("{:?}", flag_name(a).trim_start_matches('-')))
+                    .collect(),
                 _ => vec![],
             };
             format!("required flag(s) {} not set", names.join(", "))
@@ -194,5 +210,9 @@ fn first_line(e: &clap::Error) -> String {
 
 /// `--expiry <EXPIRY>` -> `--expiry`; `-e, --expiry <EXPIRY>` stays as cobra shows it.
 fn flag_name(arg: &str) -> String {
-    arg.split_whitespace().next().unwrap_or(arg).trim_end_matches(',').to_string()
+    arg.split_whitespace()
+        .next()
+        .unwrap_or(arg)
+        .trim_end_matches(',')
+        .to_string()
 }

@@ -1,21 +1,25 @@
-//! The box-drawing trees of `notation list` and `notation inspect`.
+//! The box-drawing trees `list` and `inspect` print, drawn as notation's `internal/tree`
+//! does: `├── ` / `└── ` before each child, `│   ` / four spaces below them.
 
-/// A node: its text and its children.
-#[derive(Debug, Clone, Default)]
+/// One node of a tree and its children, in print order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Node {
-    pub text: String,
+    pub value: String,
     pub children: Vec<Node>,
 }
 
 impl Node {
-    /// A node without children.
-    pub fn new(text: impl Into<String>) -> Node {
-        Node { text: text.into(), children: Vec::new() }
+    /// A leaf with `value`.
+    pub fn new(value: impl Into<String>) -> Node {
+        Node {
+            value: value.into(),
+            children: Vec::new(),
+        }
     }
 
-    /// Append a child and return it for further building.
-    pub fn add(&mut self, text: impl Into<String>) -> &mut Node {
-        self.children.push(Node::new(text));
+    /// Append a child and return it, to add grandchildren.
+    pub fn add(&mut self, value: impl Into<String>) -> &mut Node {
+        self.children.push(Node::new(value));
         self.children.last_mut().expect("just pushed")
     }
 
@@ -24,24 +28,30 @@ impl Node {
         self.add(format!("{key}: {value}"))
     }
 
-    /// Render as notation does: the root on its own line, then `├── `/`└── ` branches with
-    /// `│   ` and four-space continuation indents. Every line ends with `\n`.
+    /// The whole tree, one line per node, each ending in `\n`.
     pub fn render(&self) -> String {
-        let mut out = format!("{}\n", self.text);
-        render_children(&self.children, "", &mut out);
+        let mut out = String::new();
+        self.render_into(&mut out, "", "");
         out
     }
-}
 
-fn render_children(children: &[Node], prefix: &str, out: &mut String) {
-    for (i, child) in children.iter().enumerate() {
-        let last = i + 1 == children.len();
-        out.push_str(prefix);
-        out.push_str(if last { "└── " } else { "├── " });
-        out.push_str(&child.text);
+    fn render_into(&self, out: &mut String, marker_prefix: &str, child_prefix: &str) {
+        out.push_str(marker_prefix);
+        out.push_str(&self.value);
         out.push('\n');
-        let next = format!("{prefix}{}", if last { "    " } else { "│   " });
-        render_children(&child.children, &next, out);
+        let last = self.children.len().saturating_sub(1);
+        for (i, child) in self.children.iter().enumerate() {
+            let (marker, below) = if i == last {
+                ("└── ", "    ")
+            } else {
+                ("├── ", "│   ")
+            };
+            child.render_into(
+                out,
+                &format!("{child_prefix}{marker}"),
+                &format!("{child_prefix}{below}"),
+            );
+        }
     }
 }
 
@@ -51,13 +61,20 @@ mod tests {
 
     #[test]
     fn renders_like_notation() {
-        let mut root = Node::new("layout@sha256:aa");
+        let mut root = Node::new("root");
         let sigs = root.add("application/vnd.cncf.notary.signature");
-        sigs.add("sha256:11").add("media type: x");
-        sigs.add("sha256:22");
+        let first = sigs.add("a");
+        first.add("a1");
+        first.add("a2");
+        sigs.add("b").add("b1");
         assert_eq!(
             root.render(),
-            "layout@sha256:aa\n└── application/vnd.cncf.notary.signature\n    ├── sha256:11\n    │   └── media type: x\n    └── sha256:22\n"
+            "root\n└── application/vnd.cncf.notary.signature\n    ├── a\n    │   ├── a1\n    │   └── a2\n    └── b\n        └── b1\n"
         );
+    }
+
+    #[test]
+    fn single_node() {
+        assert_eq!(Node::new("x").render(), "x\n");
     }
 }

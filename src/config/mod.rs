@@ -3,6 +3,8 @@
 pub mod config_json;
 pub mod signingkeys;
 
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// Mode of directories notation creates under the config dir.
@@ -32,18 +34,28 @@ impl Dirs {
     /// falling back to `.notation` and `.notation/cache` when those cannot be determined.
     pub fn resolve(env: impl Fn(&str) -> Option<String>) -> Dirs {
         let nonempty = |k: &str| env(k).filter(|v| !v.is_empty());
-        let config = nonempty("NOTATION_CONFIG").map(PathBuf::from).unwrap_or_else(|| {
-            user_dir(&env, "XDG_CONFIG_HOME", ".config")
-                .map(|d| d.join("notation"))
-                .unwrap_or_else(|| PathBuf::from(".notation"))
-        });
-        let libexec = nonempty("NOTATION_LIBEXEC").map(PathBuf::from).unwrap_or_else(|| config.clone());
-        let cache = nonempty("NOTATION_CACHE").map(PathBuf::from).unwrap_or_else(|| {
-            user_dir(&env, "XDG_CACHE_HOME", ".cache")
-                .map(|d| d.join("notation"))
-                .unwrap_or_else(|| PathBuf::from(".notation").join("cache"))
-        });
-        Dirs { config, libexec, cache }
+        let config = nonempty("NOTATION_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                user_dir(&env, "XDG_CONFIG_HOME", ".config")
+                    .map(|d| d.join("notation"))
+                    .unwrap_or_else(|| PathBuf::from(".notation"))
+            });
+        let libexec = nonempty("NOTATION_LIBEXEC")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| config.clone());
+        let cache = nonempty("NOTATION_CACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                user_dir(&env, "XDG_CACHE_HOME", ".cache")
+                    .map(|d| d.join("notation"))
+                    .unwrap_or_else(|| PathBuf::from(".notation").join("cache"))
+            });
+        Dirs {
+            config,
+            libexec,
+            cache,
+        }
     }
 
     /// `{NOTATION_CONFIG}/config.json`.
@@ -84,12 +96,57 @@ impl Dirs {
     }
 }
 
+/// Reading a config file that must be a regular file (config.json, signingkeys.json).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A symlink, directory or other non-regular file.
+    #[error("{} is not a regular file (symlinks are not supported)", crate::gofmt::quote(&.path.display().to_string()))]
+    NotRegular { path: PathBuf },
+    /// An I/O error, printed as Go's `*PathError`.
+    #[error("{}", crate::gofmt::path_error(.op, .path, .error))]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        error: io::Error,
+    },
+}
+
+/// Read a config file as notation-go does: `lstat` first (so symlinks are refused), a missing
+/// file is `Ok(None)`.
+pub fn read_regular_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return Err(ReadError::Io {
+                op: "lstat",
+                path: path.to_path_buf(),
+                error,
+            })
+        }
+    };
+    if !meta.file_type().is_file() {
+        return Err(ReadError::NotRegular {
+            path: path.to_path_buf(),
+        });
+    }
+    fs::read(path).map(Some).map_err(|error| ReadError::Io {
+        op: "open",
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
 /// Go's `os.UserConfigDir`/`UserCacheDir` on Unix: `$XDG_*` if absolute, else
 /// `$HOME/<fallback>`; a relative XDG value is an error in Go, i.e. `None` here.
 fn user_dir(env: &impl Fn(&str) -> Option<String>, xdg: &str, home_sub: &str) -> Option<PathBuf> {
     if cfg!(target_os = "macos") {
         let home = env("HOME").filter(|h| !h.is_empty())?;
-        let sub = if home_sub == ".config" { "Library/Application Support" } else { "Library/Caches" };
+        let sub = if home_sub == ".config" {
+            "Library/Application Support"
+        } else {
+            "Library/Caches"
+        };
         return Some(Path::new(&home).join(sub));
     }
     match env(xdg).filter(|v| !v.is_empty()) {
@@ -108,7 +165,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn dirs(vars: &[(&str, &str)]) -> Dirs {
-        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Dirs::resolve(|k| m.get(k).cloned())
     }
 
@@ -119,13 +179,21 @@ mod tests {
         assert_eq!(d.config, PathBuf::from("/h/.config/notation"));
         assert_eq!(d.cache, PathBuf::from("/h/.cache/notation"));
         assert_eq!(d.libexec, d.config);
-        let d = dirs(&[("HOME", "/h"), ("XDG_CONFIG_HOME", "/x"), ("XDG_CACHE_HOME", "/c")]);
+        let d = dirs(&[
+            ("HOME", "/h"),
+            ("XDG_CONFIG_HOME", "/x"),
+            ("XDG_CACHE_HOME", "/c"),
+        ]);
         assert_eq!(d.config, PathBuf::from("/x/notation"));
         assert_eq!(d.cache, PathBuf::from("/c/notation"));
         let d = dirs(&[("XDG_CONFIG_HOME", "rel")]);
         assert_eq!(d.config, PathBuf::from(".notation"));
         assert_eq!(d.cache, PathBuf::from(".notation/cache"));
-        let d = dirs(&[("HOME", "/h"), ("NOTATION_CONFIG", "cfg"), ("NOTATION_CACHE", "/cache")]);
+        let d = dirs(&[
+            ("HOME", "/h"),
+            ("NOTATION_CONFIG", "cfg"),
+            ("NOTATION_CACHE", "/cache"),
+        ]);
         assert_eq!(d.config, PathBuf::from("cfg"));
         assert_eq!(d.libexec, PathBuf::from("cfg"));
         assert_eq!(d.cache, PathBuf::from("/cache"));

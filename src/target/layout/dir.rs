@@ -1,0 +1,148 @@
+//! An OCI image layout directory: `oci-layout`, `index.json`, `blobs/<alg>/<hex>`.
+//!
+//! Blobs are written with a temp file + rename in their own directory and never replaced;
+//! `index.json` is re-read and replaced (temp + rename) under an exclusive lock on the
+//! layout directory, so concurrent writers each add their entry.
+
+use super::{
+    add_entry, check_oci_layout, encode_index, lock_dir, missing_index, parse_index, Storage,
+    IMAGE_LAYOUT_VERSION,
+};
+use crate::oci::{Descriptor, Digest, Index};
+use crate::target::{Result, TargetError};
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Mode of blob files (upstream makes them read-only too).
+const BLOB_MODE: u32 = 0o444;
+/// Mode of `index.json` and `oci-layout`.
+const FILE_MODE: u32 = 0o644;
+/// Mode of directories created under `blobs/`.
+const DIR_MODE: u32 = 0o755;
+
+pub(super) struct DirStore {
+    root: PathBuf,
+    /// `index.json` as last read or written by us.
+    index: Mutex<Index>,
+}
+
+impl DirStore {
+    /// Open an existing layout directory without writing anything.
+    pub(super) fn open(root: &Path) -> Result<DirStore> {
+        let layout_file = root.join("oci-layout");
+        match std::fs::read(&layout_file) {
+            Ok(data) => check_oci_layout(&data)?,
+            // Tolerated as upstream does (it would create the file); writes add it.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(TargetError::io(&layout_file, e)),
+        }
+        let index = read_index(root)?;
+        Ok(DirStore {
+            root: root.to_path_buf(),
+            index: Mutex::new(index),
+        })
+    }
+
+    fn blob_path(&self, digest: &Digest) -> PathBuf {
+        self.root
+            .join("blobs")
+            .join(digest.algorithm().name())
+            .join(digest.hex())
+    }
+
+    /// Store a blob (already verified by the caller) unless it exists.
+    pub(super) fn push_blob(&self, desc: &Descriptor, data: &[u8]) -> Result<()> {
+        let digest = super::parse_digest(&desc.digest)?;
+        let path = self.blob_path(&digest);
+        if path.exists() {
+            return Ok(());
+        }
+        match crate::atomic::write_new(&path, data, BLOB_MODE, DIR_MODE) {
+            Ok(()) => Ok(()),
+            // Another writer stored the same content first.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(TargetError::io(&path, e)),
+        }
+    }
+
+    /// Store a manifest blob, then add `entry` to `index.json` under the layout lock.
+    pub(super) fn push_manifest(
+        &self,
+        desc: &Descriptor,
+        data: &[u8],
+        entry: Descriptor,
+        tag: Option<&str>,
+    ) -> Result<()> {
+        self.push_blob(desc, data)?;
+        let _lock = lock_dir(&self.root)?;
+        self.ensure_oci_layout()?;
+        let mut index = read_index(&self.root)?;
+        if add_entry(&mut index, entry, tag) {
+            let path = self.root.join("index.json");
+            let bytes = encode_index(&index)?;
+            crate::atomic::write(&path, &bytes, FILE_MODE, DIR_MODE)
+                .map_err(|e| TargetError::io(&path, e))?;
+        }
+        *self.index.lock().unwrap_or_else(|p| p.into_inner()) = index;
+        Ok(())
+    }
+
+    fn ensure_oci_layout(&self) -> Result<()> {
+        let path = self.root.join("oci-layout");
+        if path.exists() {
+            return Ok(());
+        }
+        let data = format!(r#"{{"imageLayoutVersion":"{IMAGE_LAYOUT_VERSION}"}}"#);
+        crate::atomic::write(&path, data.as_bytes(), FILE_MODE, DIR_MODE)
+            .map_err(|e| TargetError::io(&path, e))
+    }
+}
+
+fn read_index(root: &Path) -> Result<Index> {
+    let path = root.join("index.json");
+    match std::fs::read(&path) {
+        Ok(data) => parse_index(&data, &path.display().to_string()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            Err(missing_index(&path.display().to_string()))
+        }
+        Err(e) => Err(TargetError::io(&path, e)),
+    }
+}
+
+impl Storage for DirStore {
+    fn index(&self) -> Index {
+        self.index.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn blob_len(&self, digest: &Digest) -> Result<Option<u64>> {
+        let path = self.blob_path(digest);
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => Ok(Some(m.len())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(TargetError::io(&path, e)),
+        }
+    }
+
+    fn read_blob(&self, digest: &Digest, limit: u64) -> Result<Option<Vec<u8>>> {
+        let path = self.blob_path(digest);
+        let file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(TargetError::io(&path, e)),
+        };
+        let mut data = Vec::new();
+        file.take(limit.saturating_add(1))
+            .read_to_end(&mut data)
+            .map_err(|e| TargetError::io(&path, e))?;
+        if data.len() as u64 > limit {
+            return Err(TargetError::TooLarge {
+                what: "content",
+                size: data.len() as u64,
+            });
+        }
+        Ok(Some(data))
+    }
+}

@@ -1,0 +1,453 @@
+//! OCI image layouts on disk: directories ([`dir`]) and tar archives ([`tar`]).
+//!
+//! Both share the read side (resolving references, fetching verified content, finding
+//! signatures by walking the manifests reachable from `index.json`) and the rules for adding
+//! an entry to `index.json`; they differ only in how bytes are stored and made durable.
+//!
+//! Differences from upstream (oras-go `oci.Store`), on purpose:
+//! * opening never writes: a directory without `index.json` is rejected instead of being
+//!   turned into an empty layout;
+//! * a digest that is only present under `blobs/` resolves with the media type the manifest
+//!   declares, never `application/octet-stream`;
+//! * signatures come back in `index.json` order, not in hash-map order;
+//! * `index.json` is replaced atomically under an exclusive lock, so concurrent signers do
+//!   not lose entries;
+//! * tar (and gzip tar) layouts are supported.
+
+mod dir;
+mod tar;
+
+use super::{check_content, Result, Target, TargetError, MAX_MANIFEST_BYTES};
+use crate::oci::{
+    self, Descriptor, Digest, GraphNode, Index, ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTATION,
+    MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_IMAGE_MANIFEST,
+};
+use std::collections::HashSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// The only image layout version there is.
+const IMAGE_LAYOUT_VERSION: &str = "1.0.0";
+
+/// An OCI image layout, as a directory or a tar archive (optionally gzip-compressed).
+pub struct Layout {
+    path: PathBuf,
+    store: Store,
+}
+
+enum Store {
+    Dir(Box<dir::DirStore>),
+    Tar(Box<tar::TarStore>),
+}
+
+/// What the shared read logic needs from a store.
+trait Storage {
+    /// A snapshot of the current `index.json` (including pending, uncommitted entries).
+    fn index(&self) -> Index;
+    /// The stored size of a blob, `None` if it is absent.
+    fn blob_len(&self, digest: &Digest) -> Result<Option<u64>>;
+    /// The stored bytes of a blob (not verified), failing if there are more than `limit`.
+    fn read_blob(&self, digest: &Digest, limit: u64) -> Result<Option<Vec<u8>>>;
+}
+
+impl Layout {
+    /// Open the layout at `path`: a directory, or a regular file holding a (gzip) tar of one.
+    /// Nothing is written. A missing path fails with `stat <path>: no such file or directory`.
+    pub fn open(path: &Path) -> Result<Layout> {
+        let meta = std::fs::metadata(path).map_err(|e| stat_error(path, e))?;
+        let store = if meta.is_dir() {
+            Store::Dir(Box::new(dir::DirStore::open(path)?))
+        } else if meta.is_file() {
+            Store::Tar(Box::new(tar::TarStore::open(path)?))
+        } else {
+            return Err(TargetError::InvalidLayout(format!(
+                "{}: not a directory or a tar file",
+                path.display()
+            )));
+        };
+        Ok(Layout {
+            path: path.to_path_buf(),
+            store,
+        })
+    }
+
+    /// The path as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether this layout is a tar archive (whose writes wait for [`Target::commit`]).
+    pub fn is_tar(&self) -> bool {
+        matches!(self.store, Store::Tar(_))
+    }
+
+    fn storage(&self) -> &dyn Storage {
+        match &self.store {
+            Store::Dir(s) => s.as_ref(),
+            Store::Tar(s) => s.as_ref(),
+        }
+    }
+}
+
+/// Go's `os.Stat` error text, which notation shows for a missing layout path.
+fn stat_error(path: &Path, e: std::io::Error) -> TargetError {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    };
+    TargetError::InvalidLayout(format!("stat {}: {reason}", path.display()))
+}
+
+#[async_trait::async_trait]
+impl Target for Layout {
+    async fn resolve(&self, reference: &str) -> Result<Descriptor> {
+        resolve(self.storage(), reference)
+    }
+
+    async fn fetch(&self, desc: &Descriptor, max_size: u64) -> Result<Vec<u8>> {
+        fetch(self.storage(), desc, max_size)
+    }
+
+    async fn exists(&self, desc: &Descriptor) -> Result<bool> {
+        let digest = parse_digest(&desc.digest)?;
+        Ok(self.storage().blob_len(&digest)?.is_some())
+    }
+
+    async fn push_blob(&self, desc: &Descriptor, data: &[u8]) -> Result<()> {
+        check_content(desc, data)?;
+        match &self.store {
+            Store::Dir(s) => s.push_blob(desc, data),
+            Store::Tar(s) => s.push_blob(desc, data),
+        }
+    }
+
+    async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()> {
+        check_content(desc, data)?;
+        let entry = index_entry(desc, data, tag);
+        match &self.store {
+            Store::Dir(s) => s.push_manifest(desc, data, entry, tag),
+            Store::Tar(s) => s.push_manifest(desc, data, entry, tag),
+        }
+    }
+
+    async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>> {
+        Ok(signatures(self.storage(), subject))
+    }
+
+    async fn commit(&self) -> Result<()> {
+        match &self.store {
+            Store::Dir(_) => Ok(()),
+            Store::Tar(s) => s.commit(),
+        }
+    }
+}
+
+fn parse_digest(digest: &str) -> Result<Digest> {
+    Digest::parse(digest)
+        .map_err(|e| TargetError::InvalidArgument(format!("invalid digest {digest:?}: {e}")))
+}
+
+fn not_found() -> TargetError {
+    TargetError::NotFound("not found".into())
+}
+
+/// Check the `oci-layout` file's content: it must declare version 1.0.0.
+fn check_oci_layout(data: &[u8]) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct OciLayout {
+        #[serde(rename = "imageLayoutVersion", default)]
+        version: String,
+    }
+    let layout: OciLayout = serde_json::from_slice(data).map_err(|e| {
+        TargetError::InvalidLayout(format!(
+            "invalid OCI Image Layout: failed to decode oci-layout: {e}"
+        ))
+    })?;
+    if layout.version != IMAGE_LAYOUT_VERSION {
+        return Err(TargetError::InvalidLayout(
+            "invalid OCI Image Layout: unsupported version".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Decode `index.json`; `location` names it in errors.
+fn parse_index(data: &[u8], location: &str) -> Result<Index> {
+    serde_json::from_slice(data).map_err(|e| {
+        TargetError::InvalidLayout(format!(
+            "invalid OCI Image Layout: failed to decode {location}: {e}"
+        ))
+    })
+}
+
+/// The error for a layout without `index.json` (upstream would silently create one).
+fn missing_index(location: &str) -> TargetError {
+    TargetError::InvalidLayout(format!(
+        "invalid OCI Image Layout: {location} not found (is this an OCI image layout?)"
+    ))
+}
+
+/// Encode `index.json` as oras does: compact Go JSON of image-spec's `Index`.
+fn encode_index(index: &Index) -> Result<Vec<u8>> {
+    crate::gojson::to_vec(index)
+        .map_err(|e| TargetError::InvalidArgument(format!("cannot encode index.json: {e}")))
+}
+
+fn resolve(storage: &dyn Storage, reference: &str) -> Result<Descriptor> {
+    let index = storage.index();
+    // A repeated tag resolves to its last entry, as oras' tag map does.
+    if let Some(entry) = index
+        .manifests
+        .iter()
+        .rev()
+        .find(|m| m.annotation(ANNOTATION_REF_NAME) == Some(reference))
+    {
+        return Ok(entry.plain());
+    }
+    let Ok(digest) = Digest::parse(reference) else {
+        return Err(not_found());
+    };
+    if let Some(entry) = index.manifests.iter().find(|m| m.digest == reference) {
+        return Ok(entry.plain());
+    }
+    resolve_blob(storage, &digest)
+}
+
+/// Resolve a digest present only under `blobs/` from the media type the manifest declares.
+fn resolve_blob(storage: &dyn Storage, digest: &Digest) -> Result<Descriptor> {
+    let Some(len) = storage.blob_len(digest)? else {
+        return Err(not_found());
+    };
+    let not_manifest = || TargetError::InvalidManifest {
+        digest: digest.to_string(),
+        reason: "content is not an OCI or Docker manifest".into(),
+    };
+    if len > MAX_MANIFEST_BYTES {
+        return Err(not_manifest());
+    }
+    let data = storage
+        .read_blob(digest, MAX_MANIFEST_BYTES)?
+        .ok_or_else(not_found)?;
+    let desc = Descriptor {
+        digest: digest.to_string(),
+        size: data.len() as i64,
+        ..Default::default()
+    };
+    check_content(&desc, &data)?;
+    let node: GraphNode = serde_json::from_slice(&data).map_err(|_| not_manifest())?;
+    match node.media_type {
+        Some(media_type) if oci::is_manifest_media_type(&media_type) => {
+            Ok(Descriptor { media_type, ..desc })
+        }
+        _ => Err(not_manifest()),
+    }
+}
+
+fn fetch(storage: &dyn Storage, desc: &Descriptor, max_size: u64) -> Result<Vec<u8>> {
+    let digest = parse_digest(&desc.digest)?;
+    if desc.size > 0 && desc.size as u64 > max_size {
+        return Err(TargetError::TooLarge {
+            what: "content",
+            size: desc.size as u64,
+        });
+    }
+    let Some(len) = storage.blob_len(&digest)? else {
+        return Err(TargetError::NotFound(format!(
+            "{}: {}: not found",
+            desc.digest, desc.media_type
+        )));
+    };
+    if len > max_size {
+        return Err(if desc.size >= 0 {
+            TargetError::SizeMismatch {
+                expected: desc.size,
+                actual: len,
+            }
+        } else {
+            TargetError::TooLarge {
+                what: "content",
+                size: len,
+            }
+        });
+    }
+    let data = storage.read_blob(&digest, max_size)?.ok_or_else(|| {
+        TargetError::NotFound(format!("{}: {}: not found", desc.digest, desc.media_type))
+    })?;
+    check_content(desc, &data)?;
+    Ok(data)
+}
+
+/// Every Notary Project signature manifest reachable from `index.json` whose subject is
+/// `subject`, in the order they are reached (depth first, `index.json` order). Missing,
+/// oversized or corrupt manifests are skipped, as upstream tolerates missing ones.
+fn signatures(storage: &dyn Storage, subject: &Descriptor) -> Vec<Descriptor> {
+    let index = storage.index();
+    let mut seen = HashSet::new();
+    let mut found = Vec::new();
+    walk(storage, &index.manifests, subject, &mut seen, &mut found);
+    found
+}
+
+fn walk(
+    storage: &dyn Storage,
+    descs: &[Descriptor],
+    subject: &Descriptor,
+    seen: &mut HashSet<String>,
+    found: &mut Vec<Descriptor>,
+) {
+    for desc in descs {
+        if !oci::is_manifest_media_type(&desc.media_type) || !seen.insert(desc.digest.clone()) {
+            continue;
+        }
+        let Ok(data) = fetch(storage, desc, MAX_MANIFEST_BYTES) else {
+            continue;
+        };
+        let Ok(node) = serde_json::from_slice::<GraphNode>(&data) else {
+            continue;
+        };
+        if !node.manifests.is_empty() {
+            walk(storage, &node.manifests, subject, seen, found);
+        }
+        let refers = node
+            .subject
+            .as_ref()
+            .is_some_and(|s| s.same_content(subject));
+        if refers && is_signature_manifest(&desc.media_type, &node) {
+            found.push(Descriptor {
+                media_type: desc.media_type.clone(),
+                digest: desc.digest.clone(),
+                size: desc.size,
+                annotations: node.annotations.clone(),
+                artifact_type: Some(ARTIFACT_TYPE_NOTATION.to_string()),
+                ..Default::default()
+            });
+        }
+    }
+}
+
+/// Whether a manifest is a Notary Project signature: an image manifest with the notary
+/// config media type and no artifact type (what notation v1 writes), an image manifest with
+/// the notary artifact type and the empty config (notation-go main), or a legacy artifact
+/// manifest with the notary artifact type.
+pub fn is_signature_manifest(media_type: &str, node: &GraphNode) -> bool {
+    let config = node.config.as_ref().map(|c| c.media_type.as_str());
+    match media_type {
+        MEDIA_TYPE_IMAGE_MANIFEST => match node.artifact_type.as_deref() {
+            None | Some("") => config == Some(ARTIFACT_TYPE_NOTATION),
+            Some(ARTIFACT_TYPE_NOTATION) => config == Some(MEDIA_TYPE_EMPTY_JSON),
+            Some(_) => false,
+        },
+        MEDIA_TYPE_ARTIFACT_MANIFEST => {
+            node.artifact_type.as_deref() == Some(ARTIFACT_TYPE_NOTATION)
+        }
+        _ => false,
+    }
+}
+
+/// The `index.json` entry for a pushed manifest: its descriptor with the annotations the
+/// caller gave (else the manifest's own), tagged if `tag` is given, never an artifactType.
+fn index_entry(desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Descriptor {
+    let mut entry = desc.plain();
+    let mut annotations = desc.annotations.clone().or_else(|| {
+        serde_json::from_slice::<GraphNode>(data)
+            .ok()
+            .and_then(|n| n.annotations)
+    });
+    match tag {
+        Some(t) => {
+            annotations
+                .get_or_insert_with(Default::default)
+                .insert(ANNOTATION_REF_NAME.into(), t.into());
+        }
+        None => {
+            if let Some(a) = annotations.as_mut() {
+                a.remove(ANNOTATION_REF_NAME);
+            }
+        }
+    }
+    entry.annotations = annotations.filter(|a| !a.is_empty());
+    entry
+}
+
+/// Add `entry` to `index`, following oras' rules: a digest is listed untagged only if it is
+/// not listed at all; a tag names one digest (moving it untags the old entry). Existing
+/// entries keep their order; new ones are appended. Returns whether anything changed.
+fn add_entry(index: &mut Index, entry: Descriptor, tag: Option<&str>) -> bool {
+    let ref_name = |m: &Descriptor| m.annotation(ANNOTATION_REF_NAME).map(str::to_owned);
+    let Some(tag) = tag else {
+        if index.manifests.iter().any(|m| m.digest == entry.digest) {
+            return false;
+        }
+        index.manifests.push(entry);
+        return true;
+    };
+    if index
+        .manifests
+        .iter()
+        .any(|m| m.digest == entry.digest && ref_name(m).as_deref() == Some(tag))
+    {
+        return false;
+    }
+    // Move the tag: the old entry becomes untagged, or disappears if its digest is listed elsewhere.
+    let mut i = 0;
+    while i < index.manifests.len() {
+        if ref_name(&index.manifests[i]).as_deref() == Some(tag) {
+            let digest = index.manifests[i].digest.clone();
+            let listed_elsewhere = index
+                .manifests
+                .iter()
+                .enumerate()
+                .any(|(j, m)| j != i && m.digest == digest);
+            if listed_elsewhere {
+                index.manifests.remove(i);
+                continue;
+            }
+            let m = &mut index.manifests[i];
+            if let Some(a) = m.annotations.as_mut() {
+                a.remove(ANNOTATION_REF_NAME);
+            }
+            if m.annotations.as_ref().is_some_and(|a| a.is_empty()) {
+                m.annotations = None;
+            }
+        }
+        i += 1;
+    }
+    let untagged = index
+        .manifests
+        .iter()
+        .position(|m| m.digest == entry.digest && ref_name(m).is_none());
+    match untagged {
+        Some(i) => index.manifests[i] = entry,
+        None => index.manifests.push(entry),
+    }
+    true
+}
+
+/// Take an exclusive lock that serializes writers of one layout. The lock is held on the
+/// directory itself (a file would be replaced by the very rename it protects), and released
+/// when the returned handle is dropped.
+fn lock_dir(dir: &Path) -> Result<File> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    #[cfg(unix)]
+    let file = File::open(dir).map_err(|e| TargetError::io(dir, e))?;
+    #[cfg(not(unix))]
+    let file = {
+        let path = dir.join(".notation.lock");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| TargetError::io(&path, e))?
+    };
+    file.lock().map_err(|e| TargetError::io(dir, e))?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests;

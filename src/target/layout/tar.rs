@@ -1,0 +1,454 @@
+//! An OCI image layout packed in a tar archive, optionally gzip-compressed, as
+//! `docker buildx build -o type=oci,dest=x.tar` writes it (entries `oci-layout`,
+//! `index.json`, `blobs/<alg>/<hex>`, possibly with a `./` prefix).
+//!
+//! Reading works in place: the archive is indexed once (path → data offset and length) and
+//! entries are read by seeking; a gzip archive is first decompressed to an anonymous temp
+//! file. Writes are staged (blobs in a temp directory beside the archive, `index.json` in
+//! memory) and [`TarStore::commit`] streams a new archive — every original entry with
+//! `index.json` replaced, then the new blobs — to a temp file beside the original and
+//! renames it over, under an exclusive lock. Until then the archive is untouched.
+
+use super::{
+    add_entry, check_oci_layout, encode_index, lock_dir, missing_index, parse_digest, parse_index,
+    Storage,
+};
+use crate::oci::{Descriptor, Digest, Index};
+use crate::target::{Result, TargetError};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// Largest `index.json` / `oci-layout` entry we read from an archive.
+const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
+/// Mode of blob entries we add.
+const ENTRY_MODE: u32 = 0o644;
+
+pub(super) struct TarStore {
+    path: PathBuf,
+    state: Mutex<State>,
+}
+
+struct State {
+    archive: Indexed,
+    staged: Staged,
+}
+
+/// Where an entry's bytes are in the (uncompressed) archive.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    offset: u64,
+    len: u64,
+}
+
+/// An archive indexed for random access.
+struct Indexed {
+    gzip: bool,
+    /// The uncompressed tar: the archive itself, or a decompressed temp copy.
+    file: File,
+    entries: HashMap<String, Span>,
+    /// `"./"` if the archive names its entries that way; new entries follow suit.
+    prefix: &'static str,
+    index: Index,
+}
+
+/// Writes waiting for [`TarStore::commit`].
+struct Staged {
+    dir: Option<tempfile::TempDir>,
+    /// Digest string → (file in `dir`, length), in push order.
+    blobs: Vec<(Digest, PathBuf, u64)>,
+    /// `index.json` additions, replayed on the archive's current index at commit time.
+    entries: Vec<(Descriptor, Option<String>)>,
+    /// The archive's index with `entries` applied: what readers see meanwhile.
+    index: Index,
+}
+
+impl Staged {
+    fn new(index: Index) -> Staged {
+        Staged {
+            dir: None,
+            blobs: Vec::new(),
+            entries: Vec::new(),
+            index,
+        }
+    }
+
+    fn blob(&self, digest: &Digest) -> Option<&(Digest, PathBuf, u64)> {
+        self.blobs.iter().find(|(d, _, _)| d == digest)
+    }
+}
+
+fn blob_name(digest: &Digest) -> String {
+    format!("blobs/{}/{}", digest.algorithm().name(), digest.hex())
+}
+
+/// Entry names as the layout spec knows them: no `./` prefix.
+fn normalize(name: &str) -> &str {
+    let mut n = name;
+    while let Some(rest) = n.strip_prefix("./") {
+        n = rest;
+    }
+    n
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+impl Indexed {
+    fn open(path: &Path) -> Result<Indexed> {
+        let io_err = |e| TargetError::io(path, e);
+        let mut file = File::open(path).map_err(io_err)?;
+        let mut magic = [0u8; 2];
+        let n = read_up_to(&mut file, &mut magic).map_err(io_err)?;
+        file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+        let gzip = n == 2 && magic == GZIP_MAGIC;
+        if gzip {
+            let mut plain = tempfile::tempfile().map_err(io_err)?;
+            io::copy(
+                &mut flate2::read::MultiGzDecoder::new(io::BufReader::new(file)),
+                &mut plain,
+            )
+            .map_err(|e| invalid_tar(path, e))?;
+            file = plain;
+        }
+        let (entries, prefix) = index_entries(&file).map_err(|e| invalid_tar(path, e))?;
+        let mut indexed = Indexed {
+            gzip,
+            file,
+            entries,
+            prefix,
+            index: empty_index(),
+        };
+        let location = |name: &str| format!("{}: {name}", path.display());
+        if let Some(data) = indexed
+            .read_entry("oci-layout", MAX_METADATA_BYTES)
+            .map_err(io_err)?
+        {
+            check_oci_layout(&data)?;
+        }
+        let index = indexed
+            .read_entry("index.json", MAX_METADATA_BYTES)
+            .map_err(io_err)?
+            .ok_or_else(|| missing_index(&location("index.json")))?;
+        indexed.index = parse_index(&index, &location("index.json"))?;
+        Ok(indexed)
+    }
+
+    /// The entry's bytes, `None` if absent; an entry over `limit` bytes is an `InvalidData` error.
+    fn read_entry(&self, name: &str, limit: u64) -> io::Result<Option<Vec<u8>>> {
+        let Some(span) = self.entries.get(name) else {
+            return Ok(None);
+        };
+        if span.len > limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{name}: {} bytes", span.len),
+            ));
+        }
+        let mut file = &self.file;
+        file.seek(SeekFrom::Start(span.offset))?;
+        let mut data = Vec::with_capacity(span.len as usize);
+        file.take(span.len).read_to_end(&mut data)?;
+        if (data.len() as u64) < span.len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("{name}: truncated entry"),
+            ));
+        }
+        Ok(Some(data))
+    }
+}
+
+fn empty_index() -> Index {
+    Index {
+        schema_version: 2,
+        media_type: None,
+        artifact_type: None,
+        manifests: Vec::new(),
+        subject: None,
+        annotations: None,
+    }
+}
+
+fn invalid_tar(path: &Path, e: io::Error) -> TargetError {
+    // The tar parser quotes the bytes it choked on; garbage is not worth printing.
+    let reason = e.to_string();
+    let printable = reason.len() <= 200
+        && reason
+            .chars()
+            .all(|c| !c.is_control() && c != char::REPLACEMENT_CHARACTER);
+    let reason = if printable {
+        reason
+    } else {
+        "not a tar archive".into()
+    };
+    TargetError::InvalidLayout(format!("{}: invalid tar archive: {reason}", path.display()))
+}
+
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match file.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Map each regular file entry to its data span (a later duplicate wins, as on extraction).
+fn index_entries(file: &File) -> io::Result<(HashMap<String, Span>, &'static str)> {
+    let mut reader = file;
+    reader.seek(SeekFrom::Start(0))?;
+    let mut archive = tar::Archive::new(reader);
+    let mut entries = HashMap::new();
+    let mut prefix = "";
+    for entry in archive.entries_with_seek()? {
+        let entry = entry?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let raw = entry.path()?.to_string_lossy().into_owned();
+        let name = normalize(&raw);
+        if name == "index.json" && raw.starts_with("./") {
+            prefix = "./";
+        }
+        entries.insert(
+            name.to_string(),
+            Span {
+                offset: entry.raw_file_position(),
+                len: entry.size(),
+            },
+        );
+    }
+    Ok((entries, prefix))
+}
+
+impl TarStore {
+    pub(super) fn open(path: &Path) -> Result<TarStore> {
+        let archive = Indexed::open(path)?;
+        let staged = Staged::new(archive.index.clone());
+        Ok(TarStore {
+            path: path.to_path_buf(),
+            state: Mutex::new(State { archive, staged }),
+        })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Stage a blob (already verified by the caller) unless the archive or the stage has it.
+    pub(super) fn push_blob(&self, desc: &Descriptor, data: &[u8]) -> Result<()> {
+        let digest = parse_digest(&desc.digest)?;
+        let mut state = self.state();
+        if state.archive.entries.contains_key(&blob_name(&digest))
+            || state.staged.blob(&digest).is_some()
+        {
+            return Ok(());
+        }
+        let parent = parent_dir(&self.path);
+        if state.staged.dir.is_none() {
+            let dir = tempfile::Builder::new()
+                .prefix(".notation-staging-")
+                .tempdir_in(parent)
+                .map_err(|e| TargetError::io(parent, e))?;
+            state.staged.dir = Some(dir);
+        }
+        let dir = state
+            .staged
+            .dir
+            .as_ref()
+            .map(|d| d.path().to_path_buf())
+            .unwrap_or_default();
+        let file = dir.join(format!("{}-{}", digest.algorithm().name(), digest.hex()));
+        std::fs::write(&file, data).map_err(|e| TargetError::io(&file, e))?;
+        state.staged.blobs.push((digest, file, data.len() as u64));
+        Ok(())
+    }
+
+    /// Stage a manifest blob and its `index.json` entry.
+    pub(super) fn push_manifest(
+        &self,
+        desc: &Descriptor,
+        data: &[u8],
+        entry: Descriptor,
+        tag: Option<&str>,
+    ) -> Result<()> {
+        self.push_blob(desc, data)?;
+        let mut state = self.state();
+        add_entry(&mut state.staged.index, entry.clone(), tag);
+        state.staged.entries.push((entry, tag.map(str::to_owned)));
+        Ok(())
+    }
+
+    /// Write the staged content into a new archive that replaces the original.
+    pub(super) fn commit(&self) -> Result<()> {
+        let mut state = self.state();
+        if state.staged.blobs.is_empty() && state.staged.entries.is_empty() {
+            return Ok(());
+        }
+        let parent = parent_dir(&self.path);
+        let _lock = lock_dir(parent)?;
+        // Another process may have committed since we opened: build on the archive as it is now.
+        let current = Indexed::open(&self.path)?;
+        let mut index = current.index.clone();
+        for (entry, tag) in &state.staged.entries {
+            add_entry(&mut index, entry.clone(), tag.as_deref());
+        }
+        let new_blobs: Vec<&(Digest, PathBuf, u64)> = state
+            .staged
+            .blobs
+            .iter()
+            .filter(|(d, _, _)| !current.entries.contains_key(&blob_name(d)))
+            .collect();
+        if !new_blobs.is_empty() || index != current.index {
+            let index_bytes = encode_index(&index)?;
+            self.rewrite(&current, &index_bytes, &new_blobs)?;
+        }
+        let archive = Indexed::open(&self.path)?;
+        state.staged = Staged::new(archive.index.clone());
+        state.archive = archive;
+        Ok(())
+    }
+
+    fn rewrite(
+        &self,
+        current: &Indexed,
+        index_bytes: &[u8],
+        new_blobs: &[&(Digest, PathBuf, u64)],
+    ) -> Result<()> {
+        let parent = parent_dir(&self.path);
+        let io_err = |e| TargetError::io(&self.path, e);
+        let tmp = tempfile::Builder::new()
+            .prefix(".notation-tmp-")
+            .tempfile_in(parent)
+            .map_err(|e| TargetError::io(parent, e))?;
+        let out = BufWriter::new(tmp.as_file());
+        let out = if current.gzip {
+            let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
+            write_archive(gz, current, index_bytes, new_blobs).and_then(|gz| gz.finish())
+        } else {
+            write_archive(out, current, index_bytes, new_blobs)
+        };
+        out.and_then(|mut w| w.flush()).map_err(io_err)?;
+        tmp.as_file().sync_all().map_err(io_err)?;
+        let perms = std::fs::metadata(&self.path).map_err(io_err)?.permissions();
+        std::fs::set_permissions(tmp.path(), perms).map_err(io_err)?;
+        tmp.persist(&self.path).map_err(|e| io_err(e.error))?;
+        Ok(())
+    }
+}
+
+/// Stream every entry of `current` (with `index.json` replaced), then the new blobs.
+fn write_archive<W: Write>(
+    out: W,
+    current: &Indexed,
+    index_bytes: &[u8],
+    new_blobs: &[&(Digest, PathBuf, u64)],
+) -> io::Result<W> {
+    let mut builder = tar::Builder::new(out);
+    let mut reader = &current.file;
+    reader.seek(SeekFrom::Start(0))?;
+    let mut archive = tar::Archive::new(reader);
+    let mut wrote_index = false;
+    for entry in archive.entries_with_seek()? {
+        let mut entry = entry?;
+        let path = entry.path()?.into_owned();
+        let mut header = entry.header().clone();
+        let kind = header.entry_type();
+        if kind.is_file() && normalize(&path.to_string_lossy()) == "index.json" {
+            if !wrote_index {
+                header.set_size(index_bytes.len() as u64);
+                builder.append_data(&mut header, &path, index_bytes)?;
+                wrote_index = true;
+            }
+            continue;
+        }
+        if kind.is_symlink() || kind.is_hard_link() {
+            let target = entry
+                .link_name()?
+                .map(|t| t.into_owned())
+                .unwrap_or_default();
+            builder.append_link(&mut header, &path, target)?;
+        } else {
+            builder.append_data(&mut header, &path, &mut entry)?;
+        }
+    }
+    if !wrote_index {
+        let mut header = new_header(index_bytes.len() as u64);
+        builder.append_data(
+            &mut header,
+            format!("{}index.json", current.prefix),
+            index_bytes,
+        )?;
+    }
+    for (digest, file, len) in new_blobs {
+        let mut header = new_header(*len);
+        let name = format!("{}{}", current.prefix, blob_name(digest));
+        builder.append_data(&mut header, name, File::open(file)?)?;
+    }
+    builder.into_inner()
+}
+
+fn new_header(size: u64) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_mode(ENTRY_MODE);
+    header.set_size(size);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    header.set_mtime(now);
+    header
+}
+
+impl Storage for TarStore {
+    fn index(&self) -> Index {
+        self.state().staged.index.clone()
+    }
+
+    fn blob_len(&self, digest: &Digest) -> Result<Option<u64>> {
+        let state = self.state();
+        if let Some((_, _, len)) = state.staged.blob(digest) {
+            return Ok(Some(*len));
+        }
+        Ok(state.archive.entries.get(&blob_name(digest)).map(|s| s.len))
+    }
+
+    fn read_blob(&self, digest: &Digest, limit: u64) -> Result<Option<Vec<u8>>> {
+        let state = self.state();
+        if let Some((_, file, len)) = state.staged.blob(digest) {
+            if *len > limit {
+                return Err(TargetError::TooLarge {
+                    what: "content",
+                    size: *len,
+                });
+            }
+            return std::fs::read(file)
+                .map(Some)
+                .map_err(|e| TargetError::io(file, e));
+        }
+        let name = blob_name(digest);
+        if let Some(span) = state.archive.entries.get(&name) {
+            if span.len > limit {
+                return Err(TargetError::TooLarge {
+                    what: "content",
+                    size: span.len,
+                });
+            }
+        }
+        state
+            .archive
+            .read_entry(&name, limit)
+            .map_err(|e| TargetError::io(self.path.join(&name), e))
+    }
+}
