@@ -6,14 +6,17 @@
 
 pub mod atomic;
 pub mod config;
+pub mod credentials;
 pub mod crypto;
 pub mod envelope;
+pub mod gofmt;
 pub mod gojson;
 pub mod oci;
 pub mod policy;
 pub mod reference;
 pub mod signer;
 pub mod target;
+pub mod testcert;
 pub mod truststore;
 pub mod verifier;
 pub mod version;
