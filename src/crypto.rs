@@ -597,14 +597,13 @@ impl PrivateKey {
     }
 
     /// PKCS#8 PEM (`PRIVATE KEY`) encoding.
-    pub fn to_pkcs8_pem(&self) -> String {
-        // Serialising a key aws-lc-rs already holds cannot fail in practice.
+    pub fn to_pkcs8_pem(&self) -> Result<String, CryptoError> {
         let der = match self {
             PrivateKey::Rsa(k) => k.as_der().map(|d| d.as_ref().to_vec()),
             PrivateKey::Ec(k, _) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
         }
-        .unwrap_or_default();
-        crate::x509::pem_encode("PRIVATE KEY", &der)
+        .map_err(|e| CryptoError::Signing(e.to_string()))?;
+        Ok(crate::x509::pem_encode("PRIVATE KEY", &der))
     }
 }
 
@@ -778,7 +777,7 @@ mod tests {
             PrivateKey::generate_rsa(2048).unwrap(),
             PrivateKey::generate_ec(EcCurve::P384).unwrap(),
         ] {
-            let pem = key.to_pkcs8_pem();
+            let pem = key.to_pkcs8_pem().unwrap();
             let back = PrivateKey::from_pem(pem.as_bytes()).unwrap();
             assert_eq!(back.spki_der(), key.spki_der());
             assert_eq!(back.key_spec().unwrap(), key.key_spec().unwrap());
