@@ -405,7 +405,9 @@ pub fn verify_signature(
                 .verify(msg, sig)
                 .map_err(|_| ecdsa_verification_error())
         }
-        _ => Err(CryptoError::Verification("key is of invalid type".into())),
+        // golang-jwt's wording when the key type does not fit the method.
+        (_, None) => Err(CryptoError::Verification("key is invalid".into())),
+        (_, Some(_)) => Err(CryptoError::Verification("key is of invalid type".into())),
     }
 }
 
@@ -632,7 +634,15 @@ pub fn load_key_pair(
         .map(|b| Certificate::from_der(&b.contents))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CryptoError::KeyPair(e.to_string()))?;
-    let key = PrivateKey::from_pem(key_pem)?;
+    let key = match PrivateKey::from_pem(key_pem) {
+        Ok(key) => key,
+        // aws-lc-rs refuses RSA keys below 2048 bits; Go loads them and only then
+        // rejects the leaf's key size, so report that instead.
+        Err(e) => match KeySpec::from_spki_der(&certs[0].spki_der()) {
+            Err(spec_err @ CryptoError::UnsupportedKey(_)) => return Err(spec_err),
+            _ => return Err(e),
+        },
+    };
     let leaf_key = PublicKey::from_spki_der(&certs[0].spki_der())?;
     let own_key = PublicKey::from_spki_der(&key.spki_der())?;
     let same_type = matches!(
@@ -694,6 +704,9 @@ mod tests {
 
     #[test]
     fn rsa1024_is_unsupported() {
+        let err =
+            load_key_pair(&pki("leaf-rsa1024.key"), &pki("leaf-rsa1024.chain.pem")).unwrap_err();
+        assert_eq!(err.to_string(), "rsa key size 1024 bits is not supported");
         let certs = crate::x509::parse_certificates(&pki("leaf-rsa1024.crt")).unwrap();
         assert_eq!(
             KeySpec::from_spki_der(&certs[0].spki_der())

@@ -209,7 +209,8 @@ impl Certificate {
             if matches!(e.kind(), der::ErrorKind::TrailingData { .. }) {
                 X509Error::Parse("x509: trailing data".into())
             } else {
-                malformed(&format!("certificate: {e}"))
+                // Go reports most DER problems with this one text.
+                malformed("certificate")
             }
         })?;
         let RawRanges {
