@@ -405,7 +405,9 @@ pub fn verify_signature(
                 .verify(msg, sig)
                 .map_err(|_| ecdsa_verification_error())
         }
-        _ => Err(CryptoError::Verification("key is of invalid type".into())),
+        // golang-jwt's wording when the key type does not fit the method.
+        (_, None) => Err(CryptoError::Verification("key is invalid".into())),
+        (_, Some(_)) => Err(CryptoError::Verification("key is of invalid type".into())),
     }
 }
 
@@ -595,13 +597,14 @@ impl PrivateKey {
     }
 
     /// PKCS#8 PEM (`PRIVATE KEY`) encoding.
-    pub fn to_pkcs8_pem(&self) -> Result<String, CryptoError> {
+    pub fn to_pkcs8_pem(&self) -> String {
+        // Serialising a key aws-lc-rs already holds cannot fail in practice.
         let der = match self {
             PrivateKey::Rsa(k) => k.as_der().map(|d| d.as_ref().to_vec()),
             PrivateKey::Ec(k, _) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
         }
-        .map_err(|e| CryptoError::Signing(e.to_string()))?;
-        Ok(crate::x509::pem_encode("PRIVATE KEY", &der))
+        .unwrap_or_default();
+        crate::x509::pem_encode("PRIVATE KEY", &der)
     }
 }
 
@@ -632,7 +635,15 @@ pub fn load_key_pair(
         .map(|b| Certificate::from_der(&b.contents))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CryptoError::KeyPair(e.to_string()))?;
-    let key = PrivateKey::from_pem(key_pem)?;
+    let key = match PrivateKey::from_pem(key_pem) {
+        Ok(key) => key,
+        // aws-lc-rs refuses RSA keys below 2048 bits; Go loads them and only then
+        // rejects the leaf's key size, so report that instead.
+        Err(e) => match KeySpec::from_spki_der(&certs[0].spki_der()) {
+            Err(spec_err @ CryptoError::UnsupportedKey(_)) => return Err(spec_err),
+            _ => return Err(e),
+        },
+    };
     let leaf_key = PublicKey::from_spki_der(&certs[0].spki_der())?;
     let own_key = PublicKey::from_spki_der(&key.spki_der())?;
     let same_type = matches!(
@@ -694,6 +705,9 @@ mod tests {
 
     #[test]
     fn rsa1024_is_unsupported() {
+        let err =
+            load_key_pair(&pki("leaf-rsa1024.key"), &pki("leaf-rsa1024.chain.pem")).unwrap_err();
+        assert_eq!(err.to_string(), "rsa key size 1024 bits is not supported");
         let certs = crate::x509::parse_certificates(&pki("leaf-rsa1024.crt")).unwrap();
         assert_eq!(
             KeySpec::from_spki_der(&certs[0].spki_der())
@@ -764,7 +778,7 @@ mod tests {
             PrivateKey::generate_rsa(2048).unwrap(),
             PrivateKey::generate_ec(EcCurve::P384).unwrap(),
         ] {
-            let pem = key.to_pkcs8_pem().unwrap();
+            let pem = key.to_pkcs8_pem();
             let back = PrivateKey::from_pem(pem.as_bytes()).unwrap();
             assert_eq!(back.spki_der(), key.spki_der());
             assert_eq!(back.key_spec().unwrap(), key.key_spec().unwrap());

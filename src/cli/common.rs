@@ -28,7 +28,7 @@ impl LoggingArgs {
     }
 }
 
-/// `-u`, `-p`, `--insecure-registry`.
+/// `-u`, `-p`, `--insecure-registry`, and our `--ca-file`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct RegistryArgs {
     /// username for registry operations (default to $NOTATION_USERNAME if not specified)
@@ -50,6 +50,9 @@ pub struct RegistryArgs {
     /// use HTTP protocol while connecting to registries. Should be used only for testing
     #[arg(long = "insecure-registry")]
     pub insecure_registry: bool,
+    /// additional CA certificates (PEM file) to trust for the registry's TLS certificate
+    #[arg(long = "ca-file", value_name = "file")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// A parsed artifact reference: in an OCI layout or in a registry.

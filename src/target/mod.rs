@@ -9,6 +9,37 @@ pub mod registry;
 
 use crate::oci::{Descriptor, Digest};
 use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt as _};
+use std::pin::Pin;
+
+/// A blob read or written in chunks, so that layers never sit in memory whole.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;
+
+/// Something a target operation wants the user to know without failing, e.g. that a
+/// dangling referrers index could not be deleted. The CLI prints these as `Warning: …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TargetWarning {
+    /// The previous `sha256-<hex>` referrers index could not be deleted after the new one
+    /// was pushed (registries with deletes disabled). The signature is in place.
+    ReferrersIndexNotDeleted {
+        /// Digest of the outdated index.
+        index: String,
+        /// Why the DELETE failed.
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for TargetWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetWarning::ReferrersIndexNotDeleted { .. } => f.write_str(
+                "Removal of outdated referrers index from remote registry failed. Garbage collection may be required.",
+            ),
+        }
+    }
+}
 
 /// Largest manifest notation reads (signature manifests, referrers indexes).
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -106,6 +137,107 @@ pub trait Target: Send + Sync {
     async fn commit(&self) -> Result<()> {
         Ok(())
     }
+
+    /// Read a blob as a stream of chunks; the stream fails at the end if the content does
+    /// not match the descriptor's digest and size. The default reads it whole.
+    async fn fetch_stream(&self, desc: &Descriptor) -> Result<ByteStream> {
+        let data = self.fetch(desc, desc.size.max(0) as u64).await?;
+        Ok(Box::pin(futures_util::stream::once(async move {
+            Ok(Bytes::from(data))
+        })))
+    }
+
+    /// Store a blob from a stream (existing content is left alone). The default collects
+    /// the stream and calls [`Target::push_blob`].
+    async fn push_blob_stream(&self, desc: &Descriptor, mut stream: ByteStream) -> Result<()> {
+        let mut data = Vec::with_capacity(desc.size.max(0) as usize);
+        while let Some(chunk) = stream.next().await {
+            data.extend_from_slice(&chunk?);
+        }
+        self.push_blob(desc, &data).await
+    }
+
+    /// Every manifest whose `subject` is `subject`, optionally only those of
+    /// `artifact_type`. The default knows only signatures; stores that can list all
+    /// referrers override it (`notation copy -r` copies whatever this returns).
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>> {
+        match artifact_type {
+            None | Some(crate::oci::ARTIFACT_TYPE_NOTATION) => self.signatures(subject).await,
+            Some(_) => Ok(Vec::new()),
+        }
+    }
+
+    /// Warnings collected since the last call (and forgotten by it).
+    fn take_warnings(&self) -> Vec<TargetWarning> {
+        Vec::new()
+    }
+}
+
+/// Wrap `inner` so that it yields the same chunks but fails if the content exceeds the
+/// descriptor's size, or at the end if size or digest differ.
+pub fn verified_stream(desc: &Descriptor, inner: ByteStream) -> Result<ByteStream> {
+    let digest = Digest::parse(&desc.digest).map_err(|e| {
+        TargetError::InvalidArgument(format!("invalid digest {:?}: {e}", desc.digest))
+    })?;
+    struct State {
+        inner: ByteStream,
+        hasher: Option<crate::oci::Hasher>,
+        read: u64,
+        expected_size: i64,
+        digest: Digest,
+    }
+    let state = State {
+        inner,
+        hasher: Some(digest.algorithm().hasher()),
+        read: 0,
+        expected_size: desc.size,
+        digest,
+    };
+    let stream = futures_util::stream::unfold(state, |mut st| async move {
+        let hasher = st.hasher.as_mut()?;
+        match st.inner.next().await {
+            Some(Ok(chunk)) => {
+                st.read += chunk.len() as u64;
+                if st.expected_size >= 0 && st.read > st.expected_size as u64 {
+                    st.hasher = None;
+                    let err = TargetError::SizeMismatch {
+                        expected: st.expected_size,
+                        actual: st.read,
+                    };
+                    return Some((Err(err), st));
+                }
+                hasher.update(&chunk);
+                Some((Ok(chunk), st))
+            }
+            Some(Err(e)) => {
+                st.hasher = None;
+                Some((Err(e), st))
+            }
+            None => {
+                let actual = st.hasher.take()?.finish();
+                if st.expected_size >= 0 && st.read != st.expected_size as u64 {
+                    let err = TargetError::SizeMismatch {
+                        expected: st.expected_size,
+                        actual: st.read,
+                    };
+                    return Some((Err(err), st));
+                }
+                if actual != st.digest {
+                    let err = TargetError::DigestMismatch {
+                        expected: st.digest.to_string(),
+                        actual: actual.to_string(),
+                    };
+                    return Some((Err(err), st));
+                }
+                None
+            }
+        }
+    });
+    Ok(Box::pin(stream))
 }
 
 /// Fetch `desc` from `target` and check that it is what it claims to be. Shared helper for

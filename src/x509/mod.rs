@@ -1,5 +1,6 @@
 //! X.509 helpers: certificate files, names as Go prints them, chain rules.
 
+pub mod chain;
 pub mod name;
 mod pem;
 mod signature;
@@ -11,8 +12,9 @@ use der::{Decode, Reader, SliceReader};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
+pub use chain::{validate_code_signing_chain, validate_timestamping_chain, ChainError};
 pub use pem::{encode as pem_encode, pem_blocks, PemBlock};
-pub use signature::{check_signature, SignatureCheck};
+pub use signature::{check_signature, CertSignatureError, SignatureCheck};
 
 /// Errors from parsing certificates.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -207,7 +209,8 @@ impl Certificate {
             if matches!(e.kind(), der::ErrorKind::TrailingData { .. }) {
                 X509Error::Parse("x509: trailing data".into())
             } else {
-                malformed(&format!("certificate: {e}"))
+                // Go reports most DER problems with this one text.
+                malformed("certificate")
             }
         })?;
         let RawRanges {

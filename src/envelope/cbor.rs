@@ -1,0 +1,435 @@
+//! A small strict CBOR codec with the rules go-cose/fxamacker apply to COSE_Sign1:
+//! definite lengths only, duplicate map keys rejected, optional tag ban, valid UTF-8,
+//! bounded nesting; and RFC 8949 core deterministic encoding for signing.
+
+use std::fmt;
+
+/// A decoded CBOR data item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Unsigned integer (major type 0), at most `i64::MAX` (Go decodes into int64).
+    Uint(u64),
+    /// Negative integer `-1 - n` (major type 1), at least `i64::MIN`.
+    Nint(u64),
+    /// Byte string.
+    Bytes(Vec<u8>),
+    /// Text string.
+    Text(String),
+    /// Array.
+    Array(Vec<Value>),
+    /// Map in encoded order.
+    Map(Vec<(Value, Value)>),
+    /// Tagged item.
+    Tag(u64, Box<Value>),
+    /// `false` / `true`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// `undefined`.
+    Undefined,
+    /// Other simple values.
+    Simple(u8),
+    /// Floating-point number (any width).
+    Float(f64),
+}
+
+impl Value {
+    /// The integer value, if this is an integer.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Uint(u) => i64::try_from(*u).ok(),
+            Value::Nint(n) => i64::try_from(*n).ok().map(|n| -1 - n),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is a text string.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The bytes, if this is a byte string.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Bytes(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// An integer value.
+    pub fn int(i: i64) -> Value {
+        if i >= 0 {
+            Value::Uint(i as u64)
+        } else {
+            Value::Nint((-1 - i) as u64)
+        }
+    }
+
+    /// A text value.
+    pub fn text(s: &str) -> Value {
+        Value::Text(s.to_string())
+    }
+}
+
+impl fmt::Display for Value {
+    /// Diagnostic-ish rendering used in error messages (labels).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Text(s) => write!(f, "{s}"),
+            other => match other.as_i64() {
+                Some(i) => write!(f, "{i}"),
+                None => write!(f, "{other:?}"),
+            },
+        }
+    }
+}
+
+/// A decoding failure; Display mimics fxamacker/cbor's messages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct CborError(pub String);
+
+fn e<T>(msg: impl Into<String>) -> Result<T, CborError> {
+    Err(CborError(msg.into()))
+}
+
+/// Decoder settings.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeOptions {
+    /// Whether tags are allowed (go-cose forbids them outside the protected bytes).
+    pub allow_tags: bool,
+}
+
+const MAX_DEPTH: usize = 32;
+const MAX_ITEMS: u64 = 131_072;
+
+struct Decoder<'a> {
+    data: &'a [u8],
+    pos: usize,
+    opts: DecodeOptions,
+}
+
+/// Decodes exactly one item occupying all of `data`.
+pub fn decode(data: &[u8], opts: DecodeOptions) -> Result<Value, CborError> {
+    let mut d = Decoder { data, pos: 0, opts };
+    let v = d.item(0)?;
+    if d.pos != data.len() {
+        return e(format!(
+            "cbor: {} bytes of extraneous data starting at index {}",
+            data.len() - d.pos,
+            d.pos
+        ));
+    }
+    Ok(v)
+}
+
+impl Decoder<'_> {
+    fn byte(&mut self) -> Result<u8, CborError> {
+        let b = *self
+            .data
+            .get(self.pos)
+            .ok_or_else(|| CborError("unexpected EOF".into()))?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn take(&mut self, n: u64) -> Result<&[u8], CborError> {
+        let remaining = (self.data.len() - self.pos) as u64;
+        if n > remaining {
+            return e("unexpected EOF");
+        }
+        let start = self.pos;
+        self.pos += n as usize;
+        Ok(&self.data[start..self.pos])
+    }
+
+    /// Reads the argument of an initial byte; `None` means indefinite length.
+    fn argument(&mut self, info: u8) -> Result<Option<u64>, CborError> {
+        Ok(Some(match info {
+            0..=23 => info as u64,
+            24 => self.byte()? as u64,
+            25 => u16::from_be_bytes(self.take(2)?.try_into().unwrap_or_default()) as u64,
+            26 => u32::from_be_bytes(self.take(4)?.try_into().unwrap_or_default()) as u64,
+            27 => u64::from_be_bytes(self.take(8)?.try_into().unwrap_or_default()),
+            31 => return Ok(None),
+            _ => return e(format!("cbor: invalid additional information {info}")),
+        }))
+    }
+
+    fn item(&mut self, depth: usize) -> Result<Value, CborError> {
+        if depth > MAX_DEPTH {
+            return e(format!("cbor: exceeded max nested level {MAX_DEPTH}"));
+        }
+        let initial = self.byte()?;
+        let major = initial >> 5;
+        let info = initial & 0x1f;
+        if major == 7 {
+            return self.simple(info);
+        }
+        let Some(arg) = self.argument(info)? else {
+            let kind = match major {
+                2 => "byte string",
+                3 => "UTF-8 text string",
+                4 => "array",
+                5 => "map",
+                _ => return e(format!("cbor: invalid additional information {info}")),
+            };
+            return e(format!("cbor: indefinite-length {kind} isn't allowed"));
+        };
+        match major {
+            0 => {
+                if arg > i64::MAX as u64 {
+                    return e(format!(
+                        "cbor: cannot unmarshal positive integer into Go value of type int64 ({arg} overflows Go's int64)"
+                    ));
+                }
+                Ok(Value::Uint(arg))
+            }
+            1 => {
+                if arg > i64::MAX as u64 {
+                    return e("cbor: cannot unmarshal negative integer into Go value of type int64 (overflows)");
+                }
+                Ok(Value::Nint(arg))
+            }
+            2 => Ok(Value::Bytes(self.take(arg)?.to_vec())),
+            3 => {
+                let raw = self.take(arg)?;
+                match std::str::from_utf8(raw) {
+                    Ok(s) => Ok(Value::Text(s.to_string())),
+                    Err(_) => e("cbor: invalid UTF-8 string"),
+                }
+            }
+            4 => {
+                if arg > MAX_ITEMS {
+                    return e(format!(
+                        "cbor: exceeded max number of elements {MAX_ITEMS} for CBOR array"
+                    ));
+                }
+                let mut items = Vec::new();
+                for _ in 0..arg {
+                    items.push(self.item(depth + 1)?);
+                }
+                Ok(Value::Array(items))
+            }
+            5 => {
+                if arg > MAX_ITEMS {
+                    return e(format!(
+                        "cbor: exceeded max number of key-value pairs {MAX_ITEMS} for CBOR map"
+                    ));
+                }
+                let mut pairs: Vec<(Value, Value)> = Vec::new();
+                let mut seen: Vec<Vec<u8>> = Vec::new();
+                for index in 0..arg {
+                    let k = self.item(depth + 1)?;
+                    let encoded = encode(&k);
+                    if seen.contains(&encoded) {
+                        return e(format!(
+                            "cbor: found duplicate map key \"{k}\" at map element index {index}"
+                        ));
+                    }
+                    seen.push(encoded);
+                    let v = self.item(depth + 1)?;
+                    pairs.push((k, v));
+                }
+                Ok(Value::Map(pairs))
+            }
+            6 => {
+                if !self.opts.allow_tags {
+                    return e("cbor: CBOR tag isn't allowed");
+                }
+                let content = self.item(depth + 1)?;
+                Ok(Value::Tag(arg, Box::new(content)))
+            }
+            _ => e("cbor: invalid major type"),
+        }
+    }
+
+    fn simple(&mut self, info: u8) -> Result<Value, CborError> {
+        Ok(match info {
+            20 => Value::Bool(false),
+            21 => Value::Bool(true),
+            22 => Value::Null,
+            23 => Value::Undefined,
+            0..=19 => Value::Simple(info),
+            24 => {
+                let v = self.byte()?;
+                if v < 32 {
+                    return e(format!(
+                        "cbor: invalid simple value {v} for type primitives"
+                    ));
+                }
+                Value::Simple(v)
+            }
+            25 => {
+                let bits = u16::from_be_bytes(self.take(2)?.try_into().unwrap_or_default());
+                Value::Float(f16_to_f64(bits))
+            }
+            26 => Value::Float(f32::from_bits(u32::from_be_bytes(
+                self.take(4)?.try_into().unwrap_or_default(),
+            )) as f64),
+            27 => Value::Float(f64::from_bits(u64::from_be_bytes(
+                self.take(8)?.try_into().unwrap_or_default(),
+            ))),
+            31 => return e("cbor: unexpected \"break\" code"),
+            _ => return e(format!("cbor: invalid additional information {info}")),
+        })
+    }
+}
+
+fn f16_to_f64(bits: u16) -> f64 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = ((bits >> 10) & 0x1f) as i32;
+    let frac = (bits & 0x3ff) as f64;
+    match exp {
+        0 => sign * frac * 2f64.powi(-24),
+        31 if frac == 0.0 => sign * f64::INFINITY,
+        31 => f64::NAN,
+        _ => sign * (1.0 + frac / 1024.0) * 2f64.powi(exp - 15),
+    }
+}
+
+fn head(out: &mut Vec<u8>, major: u8, arg: u64) {
+    let m = major << 5;
+    if arg < 24 {
+        out.push(m | arg as u8);
+    } else if arg <= u8::MAX as u64 {
+        out.extend_from_slice(&[m | 24, arg as u8]);
+    } else if arg <= u16::MAX as u64 {
+        out.push(m | 25);
+        out.extend_from_slice(&(arg as u16).to_be_bytes());
+    } else if arg <= u32::MAX as u64 {
+        out.push(m | 26);
+        out.extend_from_slice(&(arg as u32).to_be_bytes());
+    } else {
+        out.push(m | 27);
+        out.extend_from_slice(&arg.to_be_bytes());
+    }
+}
+
+/// Encodes with shortest-form heads and map keys sorted bytewise by their encoding
+/// (RFC 8949 §4.2.1 core deterministic; floats are written as 64-bit).
+pub fn encode(v: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_into(&mut out, v);
+    out
+}
+
+fn encode_into(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Uint(u) => head(out, 0, *u),
+        Value::Nint(n) => head(out, 1, *n),
+        Value::Bytes(b) => {
+            head(out, 2, b.len() as u64);
+            out.extend_from_slice(b);
+        }
+        Value::Text(s) => {
+            head(out, 3, s.len() as u64);
+            out.extend_from_slice(s.as_bytes());
+        }
+        Value::Array(items) => {
+            head(out, 4, items.len() as u64);
+            for i in items {
+                encode_into(out, i);
+            }
+        }
+        Value::Map(pairs) => {
+            let mut encoded: Vec<(Vec<u8>, Vec<u8>)> =
+                pairs.iter().map(|(k, v)| (encode(k), encode(v))).collect();
+            encoded.sort_by(|a, b| a.0.cmp(&b.0));
+            head(out, 5, encoded.len() as u64);
+            for (k, v) in encoded {
+                out.extend_from_slice(&k);
+                out.extend_from_slice(&v);
+            }
+        }
+        Value::Tag(t, inner) => {
+            head(out, 6, *t);
+            encode_into(out, inner);
+        }
+        Value::Bool(false) => out.push(0xf4),
+        Value::Bool(true) => out.push(0xf5),
+        Value::Null => out.push(0xf6),
+        Value::Undefined => out.push(0xf7),
+        Value::Simple(s) if *s < 24 => out.push(0xe0 | s),
+        Value::Simple(s) => out.extend_from_slice(&[0xf8, *s]),
+        Value::Float(f) => {
+            out.push(0xfb);
+            out.extend_from_slice(&f.to_bits().to_be_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TAGS: DecodeOptions = DecodeOptions { allow_tags: true };
+    const NO_TAGS: DecodeOptions = DecodeOptions { allow_tags: false };
+
+    #[test]
+    fn round_trip_and_canonical_order() {
+        let v = Value::Map(vec![
+            (
+                Value::text("io.cncf.notary.signingScheme"),
+                Value::text("x"),
+            ),
+            (Value::int(3), Value::text("c")),
+            (Value::int(1), Value::int(-37)),
+            (
+                Value::text("io.cncf.notary.expiry"),
+                Value::Tag(1, Box::new(Value::int(1730887200))),
+            ),
+        ]);
+        let bytes = encode(&v);
+        assert_eq!(&bytes[..4], &[0xa4, 0x01, 0x38, 0x24]);
+        let back = decode(&bytes, TAGS).unwrap();
+        let Value::Map(pairs) = back else { panic!() };
+        assert_eq!(pairs[0].0, Value::int(1));
+        assert_eq!(pairs[1].0, Value::int(3));
+        assert_eq!(pairs[2].0, Value::text("io.cncf.notary.expiry"));
+    }
+
+    #[test]
+    fn strictness() {
+        // Indefinite-length array.
+        assert!(decode(&[0x9f, 0x01, 0xff], TAGS).is_err());
+        // Duplicate keys, also with non-shortest encodings.
+        assert!(decode(&[0xa2, 0x01, 0x01, 0x01, 0x02], TAGS).is_err());
+        assert!(decode(&[0xa2, 0x01, 0x01, 0x18, 0x01, 0x02], TAGS).is_err());
+        // Tags.
+        assert!(decode(&[0xc1, 0x01], NO_TAGS).is_err());
+        assert!(decode(&[0xc1, 0x01], TAGS).is_ok());
+        // Truncated and extraneous.
+        assert!(decode(&[0x58, 0x05, 0x01], TAGS).is_err());
+        assert!(decode(&[0x01, 0x01], TAGS).is_err());
+        // Invalid UTF-8.
+        assert!(decode(&[0x62, 0xff, 0xfe], TAGS).is_err());
+        // Deep nesting.
+        let deep = vec![0x81; 100];
+        assert!(decode(&deep, TAGS).is_err());
+        // Huge declared length does not allocate.
+        assert!(decode(
+            &[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+            TAGS
+        )
+        .is_err());
+        assert!(decode(
+            &[0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+            TAGS
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn floats_and_simple() {
+        assert_eq!(
+            decode(&[0xf9, 0x3c, 0x00], TAGS).unwrap(),
+            Value::Float(1.0)
+        );
+        assert_eq!(decode(&[0xf6], TAGS).unwrap(), Value::Null);
+        assert!(decode(&[0xff], TAGS).is_err());
+    }
+}

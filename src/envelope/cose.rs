@@ -1,0 +1,470 @@
+//! COSE_Sign1 envelope (signature-format.md §8), as notation-core-go's `cose` package
+//! and veraison/go-cose build and check it.
+
+use base64::Engine as _;
+use time::OffsetDateTime;
+
+use super::cbor::{self, DecodeOptions, Value};
+use super::{
+    header, payload, EnvelopeContent, EnvelopeError, ExtendedAttribute, SignParams,
+    SIGNING_SCHEME_SIGNING_AUTHORITY, SIGNING_SCHEME_X509,
+};
+use crate::crypto::{verify_signature, KeySpec, PssSalt, SignatureAlgorithm};
+use crate::x509::Certificate;
+
+const LABEL_ALG: i64 = 1;
+const LABEL_CRIT: i64 = 2;
+const LABEL_CONTENT_TYPE: i64 = 3;
+const LABEL_X5CHAIN: i64 = 33;
+const TAG_SIGN1: u8 = 0xd2;
+
+/// A decoded COSE_Sign1 message.
+struct Message {
+    raw_protected: Vec<u8>,
+    protected: Vec<(Value, Value)>,
+    unprotected: Vec<(Value, Value)>,
+    payload: Option<Vec<u8>>,
+    signature: Vec<u8>,
+}
+
+fn lookup<'a>(map: &'a [(Value, Value)], label: &Value) -> Option<&'a Value> {
+    map.iter().find(|(k, _)| k == label).map(|(_, v)| v)
+}
+
+fn int_label(i: i64) -> Value {
+    Value::int(i)
+}
+
+fn text_label(s: &str) -> Value {
+    Value::text(s)
+}
+
+fn malformed(msg: impl Into<String>) -> EnvelopeError {
+    EnvelopeError::Malformed(msg.into())
+}
+
+/// go-cose `Sign1Message.UnmarshalCBOR`.
+fn decode_message(bytes: &[u8]) -> Result<Message, EnvelopeError> {
+    if bytes.len() < 2 || bytes[0] != TAG_SIGN1 || bytes[1] != 0x84 {
+        return Err(malformed("cbor: invalid COSE_Sign1_Tagged object"));
+    }
+    let outer = cbor::decode(&bytes[1..], DecodeOptions { allow_tags: false })
+        .map_err(|e| malformed(e.to_string()))?;
+    let Value::Array(items) = outer else {
+        return Err(malformed("cbor: invalid COSE_Sign1_Tagged object"));
+    };
+    let [protected, unprotected, payload, signature] = <[Value; 4]>::try_from(items)
+        .map_err(|_| malformed("cbor: invalid COSE_Sign1_Tagged object"))?;
+    let raw_protected = match protected {
+        Value::Bytes(b) => b,
+        _ => return Err(malformed("cbor: require bstr type")),
+    };
+    let payload = match payload {
+        Value::Bytes(b) => Some(b),
+        Value::Null => None,
+        _ => return Err(malformed("cbor: require bstr type")),
+    };
+    let signature = match signature {
+        Value::Bytes(b) => b,
+        _ => return Err(malformed("cbor: require bstr type")),
+    };
+    if signature.is_empty() {
+        return Err(malformed("empty signature"));
+    }
+    let protected = if raw_protected.is_empty() {
+        Vec::new()
+    } else {
+        match cbor::decode(&raw_protected, DecodeOptions { allow_tags: true })
+            .map_err(|e| malformed(e.to_string()))?
+        {
+            Value::Map(m) => m,
+            _ => return Err(malformed("cbor: protected header: require map type")),
+        }
+    };
+    let unprotected = match unprotected {
+        Value::Map(m) => m,
+        _ => return Err(malformed("cbor: header must be a map")),
+    };
+    validate_header(&protected, true).map_err(|e| malformed(format!("protected header: {e}")))?;
+    validate_header(&unprotected, false)
+        .map_err(|e| malformed(format!("unprotected header: {e}")))?;
+    Ok(Message {
+        raw_protected,
+        protected,
+        unprotected,
+        payload,
+        signature,
+    })
+}
+
+fn is_label(v: &Value) -> bool {
+    v.as_i64().is_some() || v.as_text().is_some()
+}
+
+/// go-cose `validateHeaderParameters` for the labels it knows.
+fn validate_header(map: &[(Value, Value)], protected: bool) -> Result<(), String> {
+    for (label, value) in map {
+        if !is_label(label) {
+            return Err("header label: require int / tstr type".into());
+        }
+        match label.as_i64() {
+            Some(LABEL_ALG) if !is_label(value) => {
+                return Err("header parameter: alg: require int / tstr type".into())
+            }
+            Some(LABEL_CRIT) => {
+                if !protected {
+                    return Err("header parameter: crit: not allowed".into());
+                }
+                let Value::Array(labels) = value else {
+                    return Err("header parameter: crit: require array type".into());
+                };
+                if labels.is_empty() {
+                    return Err("header parameter: crit: empty crit header".into());
+                }
+                for l in labels {
+                    if !is_label(l) {
+                        return Err(format!(
+                            "header parameter: crit: require int / tstr type, got {l:?}"
+                        ));
+                    }
+                    if lookup(map, l).is_none() {
+                        return Err(format!(
+                            "header parameter: crit: missing critical header: {l}"
+                        ));
+                    }
+                }
+            }
+            Some(LABEL_CONTENT_TYPE) => match value {
+                Value::Text(s) => {
+                    if s.is_empty()
+                        || s.starts_with(' ')
+                        || s.ends_with(' ')
+                        || s.split('/').count() != 2
+                    {
+                        return Err(
+                            "header parameter: content type: require text of form type/subtype"
+                                .into(),
+                        );
+                    }
+                }
+                Value::Uint(_) => {}
+                _ => return Err("header parameter: content type: require tstr / uint type".into()),
+            },
+            Some(4..=6) if !matches!(value, Value::Bytes(_)) => {
+                return Err("header parameter: require bstr type".into())
+            }
+            _ => {}
+        }
+    }
+    if lookup(map, &int_label(5)).is_some() && lookup(map, &int_label(6)).is_some() {
+        return Err(
+            "header parameter: IV and Partial IV: parameters must not both be present".into(),
+        );
+    }
+    Ok(())
+}
+
+/// COSE `Sig_structure` for COSE_Sign1 with empty external AAD.
+fn sig_structure(raw_protected: &[u8], payload: &[u8]) -> Vec<u8> {
+    cbor::encode(&Value::Array(vec![
+        Value::text("Signature1"),
+        Value::Bytes(raw_protected.to_vec()),
+        Value::Bytes(Vec::new()),
+        Value::Bytes(payload.to_vec()),
+    ]))
+}
+
+fn leaf_certificate(msg: &Message) -> Result<Certificate, EnvelopeError> {
+    let invalid = |m: &str| EnvelopeError::Invalid(m.into());
+    let Some(Value::Array(certs)) = lookup(&msg.unprotected, &int_label(LABEL_X5CHAIN)) else {
+        return Err(invalid("certificate chain is not present"));
+    };
+    let Some(first) = certs.first() else {
+        return Err(invalid("certificate chain is not present"));
+    };
+    let der = first
+        .as_bytes()
+        .ok_or_else(|| invalid("COSE envelope malformed leaf certificate"))?;
+    Certificate::from_der(der).map_err(|_| invalid("malformed leaf certificate"))
+}
+
+/// go-cose `ProtectedHeader.Algorithm` + algorithm table.
+fn declared_algorithm(msg: &Message) -> Result<i64, String> {
+    match lookup(&msg.protected, &int_label(LABEL_ALG)) {
+        None => Err("algorithm not found".into()),
+        Some(Value::Text(s)) => Err(format!("Algorithm({s:?}): algorithm not supported")),
+        Some(v) => v.as_i64().ok_or_else(|| "invalid algorithm".into()),
+    }
+}
+
+/// Decodes, verifies the signature with the leaf key (salt = hash length for PSS),
+/// and extracts the content.
+pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
+    let msg = decode_message(bytes)?;
+    let leaf = leaf_certificate(&msg)?;
+    let expected = KeySpec::from_spki_der(&leaf.spki_der())
+        .map_err(|e| EnvelopeError::Invalid(e.to_string()))?
+        .signature_algorithm();
+    let declared = declared_algorithm(&msg).map_err(EnvelopeError::Integrity)?;
+    if declared != expected.cose_alg() {
+        return Err(EnvelopeError::Integrity("algorithm mismatch".into()));
+    }
+    let payload = msg
+        .payload
+        .as_deref()
+        .ok_or_else(|| EnvelopeError::Integrity("missing payload".into()))?;
+    let to_be_signed = sig_structure(&msg.raw_protected, payload);
+    verify_signature(
+        &leaf.spki_der(),
+        expected,
+        &to_be_signed,
+        &msg.signature,
+        PssSalt::HashLength,
+    )
+    .map_err(|_| EnvelopeError::Integrity("verification error".into()))?;
+    content(&msg)
+}
+
+/// Decodes and extracts the content without the signature check.
+pub fn parse(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
+    content(&decode_message(bytes)?)
+}
+
+fn invalid(msg: impl Into<String>) -> EnvelopeError {
+    EnvelopeError::Invalid(msg.into())
+}
+
+/// Reads a tag-1 time from the protected header (notation-core-go `parseTime`).
+fn parse_time(msg: &Message, label: &str) -> Result<OffsetDateTime, String> {
+    match lookup(&msg.protected, &text_label(label)) {
+        None => Err(format!("protected header {label:?} is missing")),
+        Some(Value::Tag(1, inner)) => {
+            epoch_time(inner).ok_or_else(|| "invalid timeValue type".into())
+        }
+        Some(Value::Tag(0, _)) => Err("only Tag `1` Datetime CBOR object is supported".into()),
+        Some(_) => Err(format!("header {label:?} time value does not have a tag")),
+    }
+}
+
+fn epoch_time(v: &Value) -> Option<OffsetDateTime> {
+    match v {
+        Value::Float(f) if f.is_finite() => {
+            let nanos = (f * 1e9).round() as i128;
+            OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+        }
+        other => OffsetDateTime::from_unix_timestamp(other.as_i64()?).ok(),
+    }
+}
+
+fn standard_labels() -> [Value; 7] {
+    [
+        int_label(LABEL_ALG),
+        int_label(LABEL_CRIT),
+        int_label(LABEL_CONTENT_TYPE),
+        text_label(header::EXPIRY),
+        text_label(header::SIGNING_SCHEME),
+        text_label(header::SIGNING_TIME),
+        text_label(header::AUTHENTIC_SIGNING_TIME),
+    ]
+}
+
+/// CBOR → JSON as Go's `encoding/json` would marshal the decoded value.
+fn to_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Uint(u) => J::from(*u),
+        Value::Nint(_) => v.as_i64().map(J::from).unwrap_or(J::Null),
+        Value::Bytes(b) => J::from(base64::engine::general_purpose::STANDARD.encode(b)),
+        Value::Text(s) => J::from(s.as_str()),
+        Value::Array(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Map(pairs) => J::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), to_json(v)))
+                .collect(),
+        ),
+        Value::Tag(1, inner) => epoch_time(inner)
+            .and_then(|t| {
+                t.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .map(J::from)
+            .unwrap_or(J::Null),
+        Value::Tag(_, inner) => to_json(inner),
+        Value::Bool(b) => J::from(*b),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map(J::Number)
+            .unwrap_or(J::Null),
+        Value::Null | Value::Undefined | Value::Simple(_) => J::Null,
+    }
+}
+
+fn content(msg: &Message) -> Result<EnvelopeContent, EnvelopeError> {
+    // payload(): content type
+    let content_type = match lookup(&msg.protected, &int_label(LABEL_CONTENT_TYPE)) {
+        None => return Err(invalid("missing content type")),
+        Some(Value::Text(s)) => s.clone(),
+        Some(_) => return Err(invalid("content type should be of 'tstr' type")),
+    };
+    // validateCritHeaders
+    let crit: Vec<Value> = match lookup(&msg.protected, &int_label(LABEL_CRIT)) {
+        Some(Value::Array(labels)) => labels.clone(),
+        _ => Vec::new(),
+    };
+    let signing_scheme = lookup(&msg.protected, &text_label(header::SIGNING_SCHEME))
+        .and_then(Value::as_text)
+        .ok_or_else(|| invalid("invalid signingScheme"))?
+        .to_string();
+    let mut must = vec![header::SIGNING_SCHEME];
+    if signing_scheme == SIGNING_SCHEME_SIGNING_AUTHORITY {
+        must.push(header::AUTHENTIC_SIGNING_TIME);
+    }
+    if lookup(&msg.protected, &text_label(header::EXPIRY)).is_some() {
+        must.push(header::EXPIRY);
+    }
+    must.retain(|m| !crit.contains(&text_label(m)));
+    if !must.is_empty() {
+        return Err(invalid(format!(
+            "these required headers are not marked as critical: [{}]",
+            must.join(" ")
+        )));
+    }
+    // Algorithm
+    let alg = declared_algorithm(msg).map_err(invalid)?;
+    let signature_algorithm = SignatureAlgorithm::from_cose_alg(alg)
+        .ok_or_else(|| invalid(format!("signature algorithm not supported: {alg}")))?;
+    // Signing scheme and times
+    let time_label = match signing_scheme.as_str() {
+        SIGNING_SCHEME_X509 => header::SIGNING_TIME,
+        SIGNING_SCHEME_SIGNING_AUTHORITY => header::AUTHENTIC_SIGNING_TIME,
+        other => return Err(invalid(format!("unsupported signingScheme: {other}"))),
+    };
+    let signing_time =
+        parse_time(msg, time_label).map_err(|e| invalid(format!("invalid signingTime: {e}")))?;
+    let expiry = match lookup(&msg.protected, &text_label(header::EXPIRY)) {
+        Some(_) => Some(
+            parse_time(msg, header::EXPIRY).map_err(|e| invalid(format!("invalid expiry: {e}")))?,
+        ),
+        None => None,
+    };
+    let standard = standard_labels();
+    let mut extended_attributes: Vec<ExtendedAttribute> = msg
+        .protected
+        .iter()
+        .filter(|(k, _)| !standard.contains(k))
+        .map(|(k, v)| ExtendedAttribute {
+            key: k.to_string(),
+            value: to_json(v),
+            critical: crit.contains(k),
+        })
+        .collect();
+    extended_attributes.sort_by(|a, b| a.key.cmp(&b.key));
+    // Unprotected header
+    let Some(Value::Array(certs)) = lookup(&msg.unprotected, &int_label(LABEL_X5CHAIN)) else {
+        return Err(invalid("certificate chain is not present"));
+    };
+    if certs.is_empty() {
+        return Err(invalid("certificate chain is not present"));
+    }
+    let cert_chain = certs
+        .iter()
+        .map(|c| {
+            let der = c
+                .as_bytes()
+                .ok_or_else(|| invalid("certificate chain is not present"))?;
+            Certificate::from_der(der).map_err(|e| invalid(e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let signing_agent = lookup(&msg.unprotected, &text_label(header::SIGNING_AGENT))
+        .and_then(Value::as_text)
+        .map(str::to_string);
+    let timestamp_token = lookup(&msg.unprotected, &text_label(header::TIMESTAMP_SIGNATURE))
+        .and_then(Value::as_bytes)
+        .map(<[u8]>::to_vec);
+    let payload_bytes = msg.payload.clone().unwrap_or_default();
+    let target_artifact = payload::parse(&payload_bytes).unwrap_or_default();
+    let is_sa = signing_scheme == SIGNING_SCHEME_SIGNING_AUTHORITY;
+    Ok(EnvelopeContent {
+        payload: payload_bytes,
+        target_artifact,
+        content_type,
+        signing_scheme,
+        signing_time: (!is_sa).then_some(signing_time),
+        authentic_signing_time: is_sa.then_some(signing_time),
+        expiry,
+        extended_attributes,
+        cert_chain,
+        signing_agent,
+        timestamp_token,
+        signature: msg.signature.clone(),
+        signature_algorithm,
+    })
+}
+
+fn tag1(t: OffsetDateTime) -> Value {
+    Value::Tag(1, Box::new(Value::int(t.unix_timestamp())))
+}
+
+/// The protected header map notation writes for `notary.x509`.
+pub(crate) fn protected_header(
+    alg: SignatureAlgorithm,
+    signing_time: OffsetDateTime,
+    expiry: Option<OffsetDateTime>,
+) -> Vec<u8> {
+    let mut crit = vec![Value::text(header::SIGNING_SCHEME)];
+    let mut map = vec![
+        (int_label(LABEL_ALG), Value::int(alg.cose_alg())),
+        (
+            int_label(LABEL_CONTENT_TYPE),
+            Value::text(payload::CONTENT_TYPE),
+        ),
+        (
+            text_label(header::SIGNING_SCHEME),
+            Value::text(SIGNING_SCHEME_X509),
+        ),
+        (text_label(header::SIGNING_TIME), tag1(signing_time)),
+    ];
+    if let Some(exp) = expiry {
+        crit.push(Value::text(header::EXPIRY));
+        map.push((text_label(header::EXPIRY), tag1(exp)));
+    }
+    map.push((int_label(LABEL_CRIT), Value::Array(crit)));
+    cbor::encode(&Value::Map(map))
+}
+
+/// Builds and signs a COSE_Sign1_Tagged envelope.
+pub(crate) fn sign(params: &SignParams) -> Result<Vec<u8>, EnvelopeError> {
+    let protected = protected_header(params.algorithm, params.signing_time, params.expiry);
+    let payload_bytes = payload::build(params.payload_target);
+    let signature = params
+        .key
+        .sign(&sig_structure(&protected, &payload_bytes))?;
+    let mut unprotected = vec![(
+        int_label(LABEL_X5CHAIN),
+        Value::Array(
+            params
+                .cert_chain
+                .iter()
+                .map(|c| Value::Bytes(c.der().to_vec()))
+                .collect(),
+        ),
+    )];
+    if !params.signing_agent.is_empty() {
+        unprotected.push((
+            text_label(header::SIGNING_AGENT),
+            Value::text(params.signing_agent),
+        ));
+    }
+    if let Some(ts) = params.timestamper {
+        let token = ts(&signature).map_err(EnvelopeError::SignRequest)?;
+        unprotected.push((text_label(header::TIMESTAMP_SIGNATURE), Value::Bytes(token)));
+    }
+    let mut out = vec![TAG_SIGN1];
+    out.extend(cbor::encode(&Value::Array(vec![
+        Value::Bytes(protected),
+        Value::Map(unprotected),
+        Value::Bytes(payload_bytes),
+        Value::Bytes(signature),
+    ])));
+    Ok(out)
+}

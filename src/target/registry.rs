@@ -1,1 +1,0 @@
-//! OCI distribution registries (issue 4).

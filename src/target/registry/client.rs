@@ -1,0 +1,472 @@
+//! The HTTP layer: one client per registry host, with authentication, retries and
+//! oras-go's error texts.
+
+use super::auth::{self, AuthCache, Challenge};
+use super::{CredentialSource, RegistryOptions};
+use crate::credentials::Credential;
+use crate::target::{Result, TargetError};
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::{Method, Response, StatusCode};
+use std::time::Duration;
+use tokio::sync::{Mutex, OnceCell};
+use url::Url;
+
+/// How many times an idempotent request is retried after a 429, 5xx or dropped connection.
+const MAX_RETRIES: u32 = 3;
+/// First retry delay; doubled each time.
+const BACKOFF_START: Duration = Duration::from_millis(250);
+/// Longest `Retry-After` we honour.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// How much of an error response body is read to describe the error.
+const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// A request to send through [`Client::send`].
+pub(crate) struct Request {
+    pub method: Method,
+    pub url: Url,
+    pub headers: HeaderMap,
+    /// A body that can be sent again (retries, re-authentication).
+    pub body: Option<Bytes>,
+    /// A one-shot body (streamed blob upload); such a request is never retried.
+    pub stream: Option<reqwest::Body>,
+    /// Token scopes this request needs, e.g. `repository:foo:pull`.
+    pub scopes: Vec<String>,
+    /// Whether sending it twice does no harm.
+    pub idempotent: bool,
+}
+
+impl Request {
+    pub fn new(method: Method, url: Url) -> Request {
+        let idempotent = matches!(method, Method::GET | Method::HEAD);
+        Request {
+            method,
+            url,
+            headers: HeaderMap::new(),
+            body: None,
+            stream: None,
+            scopes: Vec::new(),
+            idempotent,
+        }
+    }
+
+    pub fn header(mut self, name: HeaderName, value: &str) -> Request {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.insert(name, v);
+        }
+        self
+    }
+
+    pub fn body(mut self, body: Bytes) -> Request {
+        self.body = Some(body);
+        self
+    }
+
+    pub fn scope(mut self, scope: String) -> Request {
+        self.scopes.push(scope);
+        self
+    }
+
+    pub fn idempotent(mut self, yes: bool) -> Request {
+        self.idempotent = yes;
+        self
+    }
+}
+
+/// One registry host.
+pub(crate) struct Client {
+    http: reqwest::Client,
+    /// `https` or `http`.
+    scheme: &'static str,
+    /// The host requests go to (`registry-1.docker.io` for `docker.io`).
+    host: String,
+    /// The registry as the user named it: the credential store key.
+    registry: String,
+    credentials: CredentialSource,
+    resolved: OnceCell<Option<Credential>>,
+    auth: Mutex<AuthCache>,
+}
+
+impl Client {
+    pub fn new(registry: &str, host: &str, opts: &RegistryOptions) -> Result<Client> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(opts.user_agent.clone())
+            .connect_timeout(Duration::from_secs(30))
+            .read_timeout(Duration::from_secs(300))
+            // reqwest drops Authorization when a redirect leaves the host (blob storage).
+            .redirect(reqwest::redirect::Policy::limited(10));
+        if let Some(ca) = &opts.ca_file {
+            let pem = std::fs::read(ca).map_err(|e| TargetError::io(ca, e))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                TargetError::InvalidArgument(format!(
+                    "{}: invalid CA certificate file: {e}",
+                    ca.display()
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(TargetError::InvalidArgument(format!(
+                    "{}: no PEM certificates found",
+                    ca.display()
+                )));
+            }
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder.build().map_err(|e| {
+            TargetError::Registry(format!("failed to create HTTP client: {}", chain(&e)))
+        })?;
+        Ok(Client {
+            http,
+            scheme: if opts.plain_http { "http" } else { "https" },
+            host: host.to_string(),
+            registry: registry.to_string(),
+            credentials: opts.credentials.clone(),
+            resolved: OnceCell::new(),
+            auth: Mutex::new(AuthCache::default()),
+        })
+    }
+
+    /// `<scheme>://<host>/v2/<path>`.
+    pub fn url(&self, path: &str) -> Result<Url> {
+        let raw = format!("{}://{}/v2/{}", self.scheme, self.host, path);
+        Url::parse(&raw)
+            .map_err(|e| TargetError::InvalidArgument(format!("invalid URL {raw:?}: {e}")))
+    }
+
+    pub fn is_plain_http(&self) -> bool {
+        self.scheme == "http"
+    }
+
+    /// The credential for this host: explicit ones, else the store's (looked up once).
+    async fn credential(&self) -> Result<Option<Credential>> {
+        let cred = self
+            .resolved
+            .get_or_try_init(|| async {
+                match &self.credentials {
+                    CredentialSource::Anonymous => Ok(None),
+                    CredentialSource::Static(c) => Ok(Some(c.clone()).filter(|c| !c.is_empty())),
+                    CredentialSource::Store(store) => store.get(&self.registry).map_err(|e| {
+                        TargetError::Auth(format!(
+                            "failed to get credentials for {}: {e}",
+                            self.registry
+                        ))
+                    }),
+                }
+            })
+            .await?;
+        Ok(cred.clone())
+    }
+
+    /// Send `req`, authenticating on a 401 challenge and retrying idempotent requests.
+    pub async fn send(&self, mut req: Request) -> Result<Response> {
+        let mut attempt = 0;
+        let mut authenticated = false;
+        loop {
+            let replayable = req.stream.is_none();
+            let mut builder = self
+                .http
+                .request(req.method.clone(), req.url.clone())
+                .headers(req.headers.clone());
+            if let Some(h) = self.auth.lock().await.header_for(&req.scopes) {
+                builder = builder.header(AUTHORIZATION, h);
+            }
+            if let Some(b) = &req.body {
+                builder = builder.body(b.clone());
+            } else if let Some(s) = req.stream.take() {
+                builder = builder.body(s);
+            }
+            let resp = match builder.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    if req.idempotent && replayable && attempt < MAX_RETRIES && is_transient(&e) {
+                        tokio::time::sleep(backoff(attempt)).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Err(TargetError::Registry(format!(
+                        "{} {:?}: {}",
+                        go_method(&req.method),
+                        req.url.as_str(),
+                        chain(&e)
+                    )));
+                }
+            };
+            let status = resp.status();
+            if status == StatusCode::UNAUTHORIZED && !authenticated && replayable {
+                let challenge = resp
+                    .headers()
+                    .get(WWW_AUTHENTICATE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(Challenge::parse);
+                if let Some(challenge) = challenge.filter(|c| !matches!(c, Challenge::Unknown)) {
+                    self.authorize(&challenge, &req).await?;
+                    authenticated = true;
+                    continue;
+                }
+                return Ok(resp);
+            }
+            let transient = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+            if transient && req.idempotent && replayable && attempt < MAX_RETRIES {
+                let wait = retry_after(&resp).unwrap_or_else(|| backoff(attempt));
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
+            return Ok(resp);
+        }
+    }
+
+    /// Answer `challenge` for the scopes of `req`, caching the result.
+    async fn authorize(&self, challenge: &Challenge, req: &Request) -> Result<()> {
+        let fail = |msg: String| {
+            TargetError::Auth(format!("{} {:?}: {msg}", req.method, req.url.as_str()))
+        };
+        let cred = self.credential().await?;
+        match challenge {
+            Challenge::Basic => {
+                let header = auth::basic_header(cred.as_ref()).map_err(fail)?;
+                self.auth.lock().await.set_basic(header);
+            }
+            Challenge::Bearer {
+                realm,
+                service,
+                scope,
+            } => {
+                let scopes = auth::merge_scopes(&req.scopes, scope.as_deref());
+                let token = auth::fetch_token(
+                    &self.http,
+                    realm,
+                    service.as_deref(),
+                    &scopes,
+                    cred.as_ref(),
+                )
+                .await?;
+                self.auth
+                    .lock()
+                    .await
+                    .set_bearer(&req.scopes, format!("Bearer {token}"));
+            }
+            Challenge::Unknown => {}
+        }
+        Ok(())
+    }
+}
+
+/// Go's `url.Error` spelling of the method: `Get`, `Head`, `Put`.
+fn go_method(m: &Method) -> String {
+    let s = m.as_str();
+    let mut out = s[..1].to_string();
+    out.push_str(&s[1..].to_ascii_lowercase());
+    out
+}
+
+fn is_transient(e: &reqwest::Error) -> bool {
+    e.is_connect() || e.is_timeout() || e.is_request()
+}
+
+fn backoff(attempt: u32) -> Duration {
+    BACKOFF_START * 2u32.saturating_pow(attempt.min(8))
+}
+
+fn retry_after(resp: &Response) -> Option<Duration> {
+    let secs: u64 = resp
+        .headers()
+        .get("retry-after")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER))
+}
+
+/// The innermost cause of a transport error: the part a user can act on
+/// (`Connection refused (os error 111)`, `dns error: …`, `invalid peer certificate: …`).
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msgs = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        msgs.push(s.to_string());
+        cur = s.source();
+    }
+    // reqwest/hyper wrap the cause in generic layers ("error sending request", "client
+    // error (Connect)"); keep only the last one or two distinct messages.
+    let last = msgs.pop().unwrap_or_default();
+    match msgs.pop() {
+        Some(prev)
+            if !prev.contains(&last)
+                && !prev.starts_with("error sending request")
+                && !prev.starts_with("client error") =>
+        {
+            format!("{prev}: {last}")
+        }
+        _ => last,
+    }
+}
+
+/// Read at most `limit` bytes of a response body; more is an error.
+pub(crate) async fn read_limited(
+    resp: Response,
+    limit: u64,
+    what: &'static str,
+) -> Result<Vec<u8>> {
+    if let Some(len) = resp.content_length() {
+        if len > limit {
+            return Err(TargetError::TooLarge { what, size: len });
+        }
+    }
+    let url = resp.url().to_string();
+    let mut stream = resp.bytes_stream();
+    let mut out = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|e| TargetError::Registry(format!("reading {url:?}: {}", chain(&e))))?;
+        out.extend_from_slice(&chunk);
+        if out.len() as u64 > limit {
+            return Err(TargetError::TooLarge {
+                what,
+                size: out.len() as u64,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One entry of a distribution-spec error body.
+#[derive(serde::Deserialize, Debug, Clone)]
+pub(crate) struct ErrorEntry {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub detail: Option<serde_json::Value>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Vec<ErrorEntry>,
+}
+
+/// Parse a distribution-spec error body (empty if it is not one).
+pub(crate) fn parse_errors(body: &[u8]) -> Vec<ErrorEntry> {
+    serde_json::from_slice::<ErrorBody>(body)
+        .map(|b| b.errors)
+        .unwrap_or_default()
+}
+
+/// oras-go's text: `<METHOD> "<URL>": response status code <code>: <errors>`.
+pub(crate) fn format_http_error(
+    method: &Method,
+    url: &str,
+    status: StatusCode,
+    errors: &[ErrorEntry],
+) -> String {
+    let detail = if errors.is_empty() {
+        status.canonical_reason().unwrap_or("").to_string()
+    } else {
+        errors
+            .iter()
+            .map(format_error_entry)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    format!(
+        "{method} {url:?}: response status code {}: {detail}",
+        status.as_u16()
+    )
+}
+
+fn format_error_entry(e: &ErrorEntry) -> String {
+    let code: String = e
+        .code
+        .chars()
+        .map(|c| {
+            if c == '_' {
+                ' '
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    if e.message.is_empty() {
+        return code;
+    }
+    match &e.detail {
+        None | Some(serde_json::Value::Null) => format!("{code}: {}", e.message),
+        Some(d) => format!("{code}: {}: {}", e.message, go_value(d)),
+    }
+}
+
+/// Go's `%v` of a decoded JSON value: `map[k:v]`, `[a b]`.
+fn go_value(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Null => "<nil>".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        Value::Array(a) => format!("[{}]", a.iter().map(go_value).collect::<Vec<_>>().join(" ")),
+        Value::Object(o) => {
+            let mut keys: Vec<_> = o.keys().collect();
+            keys.sort();
+            let parts: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{k}:{}", go_value(&o[*k])))
+                .collect();
+            format!("map[{}]", parts.join(" "))
+        }
+    }
+}
+
+/// Turn a non-success response into an error with oras-go's text.
+pub(crate) async fn http_error(method: &Method, resp: Response) -> TargetError {
+    let status = resp.status();
+    let url = resp.url().to_string();
+    let body = read_limited(resp, MAX_ERROR_BODY, "error response")
+        .await
+        .unwrap_or_default();
+    let msg = format_http_error(method, &url, status, &parse_errors(&body));
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        TargetError::Auth(msg)
+    } else {
+        TargetError::Registry(msg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_errors_render_as_oras() {
+        let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"v1"}},{"code":"DENIED","message":""}]}"#;
+        let msg = format_http_error(
+            &Method::PUT,
+            "https://r/v2/a/manifests/v1",
+            StatusCode::NOT_FOUND,
+            &parse_errors(body),
+        );
+        assert_eq!(
+            msg,
+            r#"PUT "https://r/v2/a/manifests/v1": response status code 404: manifest unknown: manifest unknown: map[Tag:v1]; denied"#
+        );
+        let msg = format_http_error(
+            &Method::GET,
+            "http://r/v2/",
+            StatusCode::SERVICE_UNAVAILABLE,
+            &parse_errors(b"oops"),
+        );
+        assert_eq!(
+            msg,
+            r#"GET "http://r/v2/": response status code 503: Service Unavailable"#
+        );
+    }
+
+    #[test]
+    fn backoff_never_overflows() {
+        assert_eq!(backoff(0), Duration::from_millis(250));
+        assert!(backoff(u32::MAX) >= backoff(3));
+    }
+}

@@ -1,0 +1,554 @@
+//! OCI distribution registries: one repository as a [`Target`].
+//!
+//! Requests, headers, limits and error texts follow notation v1.3.2 (oras-go v2.5.0):
+//! HEAD with the manifest `Accept` list to resolve, monolithic blob uploads, manifests
+//! pushed by digest (or tag), the referrers API with the `sha256-<hex>` tag-schema fallback
+//! for reading, and the tag schema maintained on push (always with `force_referrers_tag`,
+//! else only when the registry does not answer `OCI-Subject`).
+
+mod auth;
+mod client;
+mod referrers;
+
+pub use auth::MAX_TOKEN_RESPONSE_BYTES;
+
+use crate::credentials::{Credential, CredentialStore};
+use crate::oci::{self, Descriptor, GraphNode};
+use crate::reference::RegistryReference;
+use crate::target::{
+    self, ByteStream, Result, Target, TargetError, TargetWarning, MAX_MANIFEST_BYTES,
+};
+use bytes::Bytes;
+use client::{http_error, read_limited, Client, Request};
+use futures_util::StreamExt as _;
+use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use reqwest::{Method, StatusCode};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Where the credentials for a registry come from.
+#[derive(Clone, Debug, Default)]
+pub enum CredentialSource {
+    /// No credentials: anonymous requests and anonymous tokens only.
+    #[default]
+    Anonymous,
+    /// Given on the command line or in `NOTATION_USERNAME`/`NOTATION_PASSWORD`.
+    Static(Credential),
+    /// Looked up in the credential store (once, when a challenge needs it).
+    Store(Arc<CredentialStore>),
+}
+
+/// How to reach a registry.
+#[derive(Clone, Debug)]
+pub struct RegistryOptions {
+    /// Speak plain HTTP (also automatic for `localhost:<port>`, see [`uses_plain_http`]).
+    pub plain_http: bool,
+    /// Extra PEM CA certificates to trust besides the system roots (which honour
+    /// `SSL_CERT_FILE`/`SSL_CERT_DIR`).
+    pub ca_file: Option<PathBuf>,
+    pub credentials: CredentialSource,
+    /// Maintain the `sha256-<hex>` referrers tag on every push of a manifest with a subject
+    /// (notation v1.3.2's default), instead of only when the registry lacks the referrers API.
+    pub force_referrers_tag: bool,
+    pub user_agent: String,
+}
+
+impl Default for RegistryOptions {
+    fn default() -> Self {
+        RegistryOptions {
+            plain_http: false,
+            ca_file: None,
+            credentials: CredentialSource::Anonymous,
+            force_referrers_tag: true,
+            user_agent: crate::version::user_agent(),
+        }
+    }
+}
+
+/// Whether notation talks plain HTTP to `registry` by itself: exactly `localhost` with an
+/// explicit port (`127.0.0.1:5000` and bare `localhost` use HTTPS).
+pub fn uses_plain_http(registry: &str) -> bool {
+    registry.rsplit_once(':').is_some_and(|(host, port)| {
+        host == "localhost" && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Whether the registry answered the referrers API (decided once per repository).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ReferrersApi {
+    Unknown,
+    Supported,
+    Unsupported,
+}
+
+/// One repository of a registry.
+pub struct Registry {
+    client: Client,
+    registry: String,
+    repository: String,
+    force_referrers_tag: bool,
+    referrers_api: Mutex<ReferrersApi>,
+    warnings: Mutex<Vec<TargetWarning>>,
+}
+
+/// The `Accept` header of manifest requests (notation's order).
+fn manifest_accept() -> String {
+    oci::MANIFEST_MEDIA_TYPES.join(", ")
+}
+
+/// `type/subtype` of a `Content-Type` value, without parameters.
+fn media_type_of(value: &str) -> String {
+    value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// Check the registry at `registry` (`host[:port]`) accepts our credentials: `GET /v2/`
+/// through the same challenge/token flow as every request (`notation login`).
+pub async fn ping(registry: &str, opts: &RegistryOptions) -> Result<()> {
+    let host = endpoint_host(registry);
+    let plain = opts.plain_http || uses_plain_http(registry);
+    let client = Client::new(
+        registry,
+        host,
+        &RegistryOptions {
+            plain_http: plain,
+            ..opts.clone()
+        },
+    )?;
+    let resp = client
+        .send(Request::new(Method::GET, client.url("")?))
+        .await?;
+    if resp.status().is_success() {
+        Ok(())
+    } else {
+        Err(http_error(&Method::GET, resp).await)
+    }
+}
+
+fn endpoint_host(registry: &str) -> &str {
+    if registry == "docker.io" {
+        "registry-1.docker.io"
+    } else {
+        registry
+    }
+}
+
+impl Registry {
+    /// A client for the repository of `reference` (its tag or digest is not used).
+    pub fn new(reference: &RegistryReference, opts: RegistryOptions) -> Result<Registry> {
+        let plain = opts.plain_http || uses_plain_http(&reference.registry);
+        let client = Client::new(
+            &reference.registry,
+            reference.endpoint_host(),
+            &RegistryOptions {
+                plain_http: plain,
+                ..opts.clone()
+            },
+        )?;
+        Ok(Registry {
+            client,
+            registry: reference.registry.clone(),
+            repository: reference.repository.clone(),
+            force_referrers_tag: opts.force_referrers_tag,
+            referrers_api: Mutex::new(ReferrersApi::Unknown),
+            warnings: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Whether requests go over plain HTTP.
+    pub fn is_plain_http(&self) -> bool {
+        self.client.is_plain_http()
+    }
+
+    /// `host[:port]` as given.
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    /// The repository name.
+    pub fn repository(&self) -> &str {
+        &self.repository
+    }
+
+    fn scope(&self, actions: &str) -> String {
+        format!("repository:{}:{actions}", self.repository)
+    }
+
+    fn url(&self, path: &str) -> Result<url::Url> {
+        self.client.url(&format!("{}/{path}", self.repository))
+    }
+
+    fn manifest_url(&self, reference: &str) -> Result<url::Url> {
+        self.url(&format!("manifests/{reference}"))
+    }
+
+    fn blob_url(&self, digest: &str) -> Result<url::Url> {
+        self.url(&format!("blobs/{digest}"))
+    }
+
+    fn content_url(&self, desc: &Descriptor) -> Result<url::Url> {
+        if oci::is_manifest_media_type(&desc.media_type) {
+            self.manifest_url(&desc.digest)
+        } else {
+            self.blob_url(&desc.digest)
+        }
+    }
+
+    /// `<registry>/<repo>:<tag>` or `<registry>/<repo>@<digest>`, as oras names references.
+    fn display_ref(&self, reference: &str) -> String {
+        let sep = if oci::Digest::parse(reference).is_ok() {
+            '@'
+        } else {
+            ':'
+        };
+        format!("{}/{}{sep}{reference}", self.registry, self.repository)
+    }
+
+    fn validate_digest(desc: &Descriptor) -> Result<()> {
+        desc.parsed_digest().map(|_| ()).map_err(|e| {
+            TargetError::InvalidArgument(format!("invalid digest {:?}: {e}", desc.digest))
+        })
+    }
+
+    /// GET a manifest or blob; the response is successful or an error was returned.
+    async fn get_content(&self, desc: &Descriptor) -> Result<reqwest::Response> {
+        Self::validate_digest(desc)?;
+        let url = self.content_url(desc)?;
+        let mut req = Request::new(Method::GET, url).scope(self.scope("pull"));
+        if oci::is_manifest_media_type(&desc.media_type) {
+            req = req.header(ACCEPT, &desc.media_type);
+        }
+        let resp = self.client.send(req).await?;
+        match resp.status() {
+            s if s.is_success() => Ok(resp),
+            StatusCode::NOT_FOUND => {
+                Err(TargetError::NotFound(format!("{}: not found", desc.digest)))
+            }
+            _ => Err(http_error(&Method::GET, resp).await),
+        }
+    }
+
+    async fn head_exists(&self, url: url::Url, actions: &str) -> Result<bool> {
+        let req = Request::new(Method::HEAD, url.clone())
+            .scope(self.scope(actions))
+            .header(ACCEPT, &manifest_accept());
+        let resp = self.client.send(req).await?;
+        match resp.status() {
+            s if s.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            _ => Err(http_error(&Method::HEAD, resp).await),
+        }
+    }
+
+    /// Start an upload session and return the URL to PUT the content to.
+    async fn start_upload(&self) -> Result<url::Url> {
+        let url = self.url("blobs/uploads/")?;
+        let req = Request::new(Method::POST, url.clone()).scope(self.scope("pull,push"));
+        let resp = self.client.send(req).await?;
+        if resp.status() != StatusCode::ACCEPTED {
+            return Err(http_error(&Method::POST, resp).await);
+        }
+        let location = resp
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| {
+                TargetError::Registry(format!("POST {:?}: missing Location header", url.as_str()))
+            })?;
+        // Registries may answer a relative Location (`/v2/...`).
+        resp.url().join(location).map_err(|e| {
+            TargetError::Registry(format!(
+                "POST {:?}: invalid Location {location:?}: {e}",
+                url.as_str()
+            ))
+        })
+    }
+
+    /// Monolithic upload: POST for a session, PUT the whole content with `?digest=`.
+    async fn upload(&self, desc: &Descriptor, body: UploadBody) -> Result<()> {
+        let mut put_url = self.start_upload().await?;
+        put_url
+            .query_pairs_mut()
+            .append_pair("digest", &desc.digest);
+        let mut req = Request::new(Method::PUT, put_url)
+            .scope(self.scope("pull,push"))
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .header(CONTENT_LENGTH, &desc.size.to_string())
+            .idempotent(false);
+        match body {
+            UploadBody::Bytes(b) => req = req.body(b),
+            UploadBody::Stream(s) => req.stream = Some(s),
+        }
+        let resp = self.client.send(req).await?;
+        if resp.status() != StatusCode::CREATED {
+            return Err(http_error(&Method::PUT, resp).await);
+        }
+        Ok(())
+    }
+
+    /// PUT a manifest under `reference` (digest or tag). Returns whether the registry
+    /// answered `OCI-Subject` (it then indexes referrers itself).
+    async fn put_manifest(&self, media_type: &str, data: Bytes, reference: &str) -> Result<bool> {
+        let url = self.manifest_url(reference)?;
+        let req = Request::new(Method::PUT, url)
+            .scope(self.scope("pull,push"))
+            .header(CONTENT_TYPE, media_type)
+            .body(data)
+            .idempotent(true);
+        let resp = self.client.send(req).await?;
+        if resp.status() != StatusCode::CREATED {
+            return Err(http_error(&Method::PUT, resp).await);
+        }
+        Ok(resp.headers().contains_key("oci-subject"))
+    }
+
+    /// DELETE a manifest by digest.
+    pub async fn delete_manifest(&self, digest: &str) -> Result<()> {
+        let url = self.manifest_url(digest)?;
+        let req = Request::new(Method::DELETE, url).scope(self.scope("delete"));
+        let resp = self.client.send(req).await?;
+        if resp.status().is_success() {
+            Ok(())
+        } else if resp.status() == StatusCode::NOT_FOUND {
+            Err(TargetError::NotFound(format!("{digest}: not found")))
+        } else {
+            Err(http_error(&Method::DELETE, resp).await)
+        }
+    }
+
+    fn warn(&self, w: TargetWarning) {
+        self.warnings.lock().expect("warnings lock").push(w);
+    }
+
+    fn referrers_api_state(&self) -> ReferrersApi {
+        *self.referrers_api.lock().expect("referrers lock")
+    }
+
+    fn set_referrers_api(&self, state: ReferrersApi) {
+        *self.referrers_api.lock().expect("referrers lock") = state;
+    }
+}
+
+enum UploadBody {
+    Bytes(Bytes),
+    Stream(reqwest::Body),
+}
+
+#[async_trait::async_trait]
+impl Target for Registry {
+    async fn resolve(&self, reference: &str) -> Result<Descriptor> {
+        let url = self.manifest_url(reference)?;
+        let req = Request::new(Method::HEAD, url.clone())
+            .scope(self.scope("pull"))
+            .header(ACCEPT, &manifest_accept());
+        let resp = self.client.send(req).await?;
+        match resp.status() {
+            s if s.is_success() => {}
+            StatusCode::NOT_FOUND => {
+                return Err(TargetError::NotFound(format!(
+                    "{}: not found",
+                    self.display_ref(reference)
+                )))
+            }
+            _ => return Err(http_error(&Method::HEAD, resp).await),
+        }
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let media_type = header("content-type")
+            .map(|v| media_type_of(&v))
+            .unwrap_or_default();
+        let size: Option<i64> = header("content-length").and_then(|v| v.parse().ok());
+        let given_digest = oci::Digest::parse(reference).ok().map(|d| d.to_string());
+        let digest = header("docker-content-digest");
+        if let (Some(given), Some(got)) = (&given_digest, &digest) {
+            if given != got {
+                return Err(TargetError::Registry(format!(
+                    "HEAD {:?}: invalid response; digest mismatch in Docker-Content-Digest: received {got:?} when expecting {given:?}",
+                    url.as_str()
+                )));
+            }
+        }
+        match (digest.or(given_digest), size) {
+            (Some(digest), Some(size)) if !media_type.is_empty() => Ok(Descriptor {
+                media_type,
+                digest,
+                size,
+                ..Default::default()
+            }),
+            // Some registries omit headers on HEAD: GET the manifest and describe it ourselves.
+            _ => {
+                let req = Request::new(Method::GET, url)
+                    .scope(self.scope("pull"))
+                    .header(ACCEPT, &manifest_accept());
+                let resp = self.client.send(req).await?;
+                if !resp.status().is_success() {
+                    return Err(http_error(&Method::GET, resp).await);
+                }
+                let ct = resp
+                    .headers()
+                    .get(CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(media_type_of);
+                let body = read_limited(resp, MAX_MANIFEST_BYTES, "manifest").await?;
+                let media_type = ct.filter(|m| !m.is_empty()).unwrap_or(media_type);
+                Ok(Descriptor::for_content(&media_type, &body))
+            }
+        }
+    }
+
+    async fn fetch(&self, desc: &Descriptor, max_size: u64) -> Result<Vec<u8>> {
+        let what = if oci::is_manifest_media_type(&desc.media_type) {
+            "manifest"
+        } else {
+            "blob"
+        };
+        if desc.size > 0 && desc.size as u64 > max_size {
+            return Err(TargetError::TooLarge {
+                what,
+                size: desc.size as u64,
+            });
+        }
+        let resp = self.get_content(desc).await?;
+        let limit = if desc.size >= 0 {
+            max_size.min(desc.size as u64)
+        } else {
+            max_size
+        };
+        let data = match read_limited(resp, limit, what).await {
+            Err(TargetError::TooLarge { size, .. })
+                if desc.size >= 0 && size > desc.size as u64 =>
+            {
+                return Err(TargetError::SizeMismatch {
+                    expected: desc.size,
+                    actual: size,
+                })
+            }
+            other => other?,
+        };
+        target::check_content(desc, &data)?;
+        Ok(data)
+    }
+
+    async fn exists(&self, desc: &Descriptor) -> Result<bool> {
+        Self::validate_digest(desc)?;
+        self.head_exists(self.content_url(desc)?, "pull").await
+    }
+
+    async fn push_blob(&self, desc: &Descriptor, data: &[u8]) -> Result<()> {
+        target::check_content(desc, data)?;
+        if self
+            .head_exists(self.blob_url(&desc.digest)?, "pull,push")
+            .await?
+        {
+            return Ok(());
+        }
+        self.upload(desc, UploadBody::Bytes(Bytes::copy_from_slice(data)))
+            .await
+    }
+
+    async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()> {
+        target::check_content(desc, data)?;
+        let reference = tag.unwrap_or(&desc.digest);
+        let answered_subject = self
+            .put_manifest(&desc.media_type, Bytes::copy_from_slice(data), reference)
+            .await?;
+        let node: GraphNode = serde_json::from_slice(data).unwrap_or_default();
+        let Some(subject) = node.subject.clone() else {
+            return Ok(());
+        };
+        if answered_subject {
+            self.set_referrers_api(ReferrersApi::Supported);
+            if !self.force_referrers_tag {
+                return Ok(());
+            }
+        }
+        let entry = referrers::referrer_entry(desc, &node);
+        if let Some(w) = referrers::add_to_tag_index(self, &subject, entry).await? {
+            self.warn(w);
+        }
+        Ok(())
+    }
+
+    async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>> {
+        self.referrers(subject, Some(oci::ARTIFACT_TYPE_NOTATION))
+            .await
+    }
+
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>> {
+        Self::validate_digest(subject)?;
+        if self.referrers_api_state() != ReferrersApi::Unsupported {
+            match referrers::list_api(self, subject, artifact_type).await? {
+                Some(list) => {
+                    self.set_referrers_api(ReferrersApi::Supported);
+                    return Ok(list);
+                }
+                None => self.set_referrers_api(ReferrersApi::Unsupported),
+            }
+        }
+        referrers::list_tag_index(self, subject, artifact_type).await
+    }
+
+    async fn fetch_stream(&self, desc: &Descriptor) -> Result<ByteStream> {
+        let resp = self.get_content(desc).await?;
+        let url = resp.url().to_string();
+        let inner = resp.bytes_stream().map(move |r| {
+            r.map_err(|e| TargetError::Registry(format!("reading {url:?}: {}", client::chain(&e))))
+        });
+        target::verified_stream(desc, Box::pin(inner))
+    }
+
+    async fn push_blob_stream(&self, desc: &Descriptor, stream: ByteStream) -> Result<()> {
+        Self::validate_digest(desc)?;
+        if self
+            .head_exists(self.blob_url(&desc.digest)?, "pull,push")
+            .await?
+        {
+            return Ok(());
+        }
+        // Check what we send, so that a corrupt source fails here rather than at the registry.
+        let checked = target::verified_stream(desc, stream)?;
+        self.upload(
+            desc,
+            UploadBody::Stream(reqwest::Body::wrap_stream(checked)),
+        )
+        .await
+    }
+
+    fn take_warnings(&self) -> Vec<TargetWarning> {
+        std::mem::take(&mut *self.warnings.lock().expect("warnings lock"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_for_localhost_with_port() {
+        assert!(uses_plain_http("localhost:5000"));
+        assert!(!uses_plain_http("localhost"));
+        assert!(!uses_plain_http("127.0.0.1:5000"));
+        assert!(!uses_plain_http("localhost:"));
+        assert!(!uses_plain_http("mylocalhost:5000"));
+    }
+
+    #[test]
+    fn content_type_parameters_are_dropped() {
+        assert_eq!(
+            media_type_of("application/vnd.oci.image.index.v1+json; charset=utf-8"),
+            oci::MEDIA_TYPE_IMAGE_INDEX
+        );
+    }
+}

@@ -1,0 +1,299 @@
+//! Finding and indexing referrers: the distribution-spec v1.1 referrers API and the
+//! `<alg>-<hex>` referrers tag schema (oras-go v2.5.0 `registry/remote/referrers.go`).
+
+use super::client::{http_error, parse_errors, read_limited, Request};
+use super::{media_type_of, Registry};
+use crate::oci::{self, Descriptor, GraphNode, Index};
+use crate::target::{Result, TargetError, TargetWarning, MAX_MANIFEST_BYTES};
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LINK};
+use reqwest::{Method, StatusCode};
+
+/// Annotation older registries used instead of the `OCI-Filters-Applied` header.
+const ANNOTATION_FILTERS_APPLIED: &str = "org.opencontainers.referrers.filtersApplied";
+
+/// The tag the tag schema keeps the referrers of `subject` under: `sha256-<hex>`.
+pub(crate) fn tag_schema_tag(subject: &Descriptor) -> Result<String> {
+    let d = subject.parsed_digest().map_err(|e| {
+        TargetError::InvalidArgument(format!("invalid digest {:?}: {e}", subject.digest))
+    })?;
+    Ok(format!("{}-{}", d.algorithm().name(), d.hex()))
+}
+
+/// The index entry for a referrer: its descriptor with the manifest's `artifactType`
+/// (else its config media type) and annotations.
+pub(crate) fn referrer_entry(desc: &Descriptor, node: &GraphNode) -> Descriptor {
+    Descriptor {
+        annotations: node.annotations.clone().filter(|a| !a.is_empty()),
+        artifact_type: node
+            .effective_artifact_type()
+            .filter(|t| !t.is_empty())
+            .map(str::to_string),
+        ..desc.plain()
+    }
+}
+
+/// The referrers API. `Ok(None)` means the registry does not implement it (fall back).
+pub(crate) async fn list_api(
+    reg: &Registry,
+    subject: &Descriptor,
+    artifact_type: Option<&str>,
+) -> Result<Option<Vec<Descriptor>>> {
+    let mut url = reg.url(&format!("referrers/{}", subject.digest))?;
+    if let Some(t) = artifact_type {
+        url.query_pairs_mut().append_pair("artifactType", t);
+    }
+    let mut out = Vec::new();
+    let mut first = true;
+    let mut next = Some(url);
+    while let Some(url) = next.take() {
+        let req = Request::new(Method::GET, url.clone())
+            .scope(reg.scope("pull"))
+            .header(ACCEPT, oci::MEDIA_TYPE_IMAGE_INDEX);
+        let resp = reg.client.send(req).await?;
+        let status = resp.status();
+        if status == StatusCode::NOT_FOUND {
+            let body = read_limited(resp, 64 * 1024, "error response")
+                .await
+                .unwrap_or_default();
+            let errors = parse_errors(&body);
+            if errors.iter().any(|e| e.code == "NAME_UNKNOWN") {
+                let msg =
+                    super::client::format_http_error(&Method::GET, url.as_str(), status, &errors);
+                return Err(TargetError::Registry(msg));
+            }
+            if first {
+                return Ok(None);
+            }
+            return Err(TargetError::Registry(super::client::format_http_error(
+                &Method::GET,
+                url.as_str(),
+                status,
+                &errors,
+            )));
+        }
+        if status != StatusCode::OK {
+            return Err(http_error(&Method::GET, resp).await);
+        }
+        let content_type = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(media_type_of);
+        if content_type.as_deref() != Some(oci::MEDIA_TYPE_IMAGE_INDEX) {
+            if first {
+                return Ok(None);
+            }
+            return Err(TargetError::Registry(format!(
+                "GET {:?}: unknown media type {:?}",
+                url.as_str(),
+                content_type.unwrap_or_default()
+            )));
+        }
+        let filters_header = resp
+            .headers()
+            .get_all("oci-filters-applied")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|f| f.trim() == "artifactType");
+        next = next_link(&resp, &url)?;
+        let body = read_limited(resp, MAX_MANIFEST_BYTES, "referrers index").await?;
+        let index: Index =
+            serde_json::from_slice(&body).map_err(|e| TargetError::InvalidManifest {
+                digest: url.to_string(),
+                reason: e.to_string(),
+            })?;
+        let filtered = filters_header
+            || index
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(ANNOTATION_FILTERS_APPLIED))
+                .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
+        out.extend(index.manifests.into_iter().filter(|d| {
+            filtered || artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type
+        }));
+        first = false;
+    }
+    Ok(Some(out))
+}
+
+/// `Link: <url>; rel="next"`, resolved against the current page.
+fn next_link(resp: &reqwest::Response, current: &url::Url) -> Result<Option<url::Url>> {
+    for value in resp
+        .headers()
+        .get_all(LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
+        for link in value.split(',') {
+            let mut parts = link.split(';');
+            let target = parts.next().unwrap_or("").trim();
+            let is_next = parts.any(|p| {
+                let p = p.trim().replace(' ', "");
+                p == "rel=\"next\"" || p == "rel=next"
+            });
+            if !is_next {
+                continue;
+            }
+            let Some(target) = target.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else {
+                return Err(TargetError::Registry(format!(
+                    "invalid Link header {value:?}"
+                )));
+            };
+            let next = current.join(target).map_err(|e| {
+                TargetError::Registry(format!("invalid Link header {value:?}: {e}"))
+            })?;
+            return Ok(Some(next));
+        }
+    }
+    Ok(None)
+}
+
+/// The current tag-schema index of `subject`: its descriptor and entries, or `None`.
+async fn fetch_tag_index(
+    reg: &Registry,
+    subject: &Descriptor,
+) -> Result<Option<(Descriptor, Index)>> {
+    let tag = tag_schema_tag(subject)?;
+    let url = reg.manifest_url(&tag)?;
+    let req = Request::new(Method::GET, url.clone())
+        .scope(reg.scope("pull"))
+        .header(ACCEPT, oci::MEDIA_TYPE_IMAGE_INDEX);
+    let resp = reg.client.send(req).await?;
+    match resp.status() {
+        StatusCode::NOT_FOUND => return Ok(None),
+        s if s.is_success() => {}
+        _ => return Err(http_error(&Method::GET, resp).await),
+    }
+    let content_type = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(media_type_of);
+    if content_type.as_deref() != Some(oci::MEDIA_TYPE_IMAGE_INDEX) {
+        return Err(TargetError::Registry(format!(
+            "GET {:?}: unknown media type {:?} of referrers index",
+            url.as_str(),
+            content_type.unwrap_or_default()
+        )));
+    }
+    let body = read_limited(resp, MAX_MANIFEST_BYTES, "referrers index").await?;
+    let desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_INDEX, &body);
+    let index: Index = serde_json::from_slice(&body).map_err(|e| TargetError::InvalidManifest {
+        digest: desc.digest.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok(Some((desc, index)))
+}
+
+/// Read the referrers of `subject` from the tag schema, in index order.
+pub(crate) async fn list_tag_index(
+    reg: &Registry,
+    subject: &Descriptor,
+    artifact_type: Option<&str>,
+) -> Result<Vec<Descriptor>> {
+    let Some((_, index)) = fetch_tag_index(reg, subject).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(index
+        .manifests
+        .into_iter()
+        .filter(|d| artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type)
+        .collect())
+}
+
+/// Old entries deduplicated by (mediaType, digest, size), empty ones dropped, `add`
+/// appended unless present. Returns the new list and whether it differs from the old one.
+fn apply_referrer_changes(old: &[Descriptor], add: &Descriptor) -> (Vec<Descriptor>, bool) {
+    let mut out: Vec<Descriptor> = Vec::with_capacity(old.len() + 1);
+    for d in old {
+        if d.same_content(&Descriptor::default()) || out.iter().any(|o| o.same_content(d)) {
+            continue;
+        }
+        out.push(d.clone());
+    }
+    if !out.iter().any(|o| o.same_content(add)) {
+        out.push(add.clone());
+    }
+    let changed = out.len() != old.len() || out.iter().zip(old).any(|(a, b)| !a.same_content(b));
+    (out, changed)
+}
+
+/// Add `entry` to the `sha256-<hex>` index of `subject` (§3.2 of the spec): GET the old
+/// index, PUT the new one under the tag, DELETE the old one. A failed DELETE is a warning.
+pub(crate) async fn add_to_tag_index(
+    reg: &Registry,
+    subject: &Descriptor,
+    entry: Descriptor,
+) -> Result<Option<TargetWarning>> {
+    let old = fetch_tag_index(reg, subject).await?;
+    let old_entries = old
+        .as_ref()
+        .map(|(_, i)| i.manifests.as_slice())
+        .unwrap_or(&[]);
+    let (manifests, changed) = apply_referrer_changes(old_entries, &entry);
+    if !changed {
+        return Ok(None);
+    }
+    let index = Index {
+        schema_version: 2,
+        media_type: Some(oci::MEDIA_TYPE_IMAGE_INDEX.into()),
+        artifact_type: None,
+        manifests,
+        subject: None,
+        annotations: None,
+    };
+    let body =
+        crate::gojson::to_vec(&index).map_err(|e| TargetError::InvalidArgument(e.to_string()))?;
+    let new_desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_INDEX, &body);
+    reg.put_manifest(
+        oci::MEDIA_TYPE_IMAGE_INDEX,
+        Bytes::from(body),
+        &tag_schema_tag(subject)?,
+    )
+    .await?;
+    match old {
+        Some((old_desc, _)) if old_desc.digest != new_desc.digest => {
+            match reg.delete_manifest(&old_desc.digest).await {
+                Ok(()) => Ok(None),
+                Err(e) => Ok(Some(TargetWarning::ReferrersIndexNotDeleted {
+                    index: old_desc.digest,
+                    reason: e.to_string(),
+                })),
+            }
+        }
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(n: u8) -> Descriptor {
+        Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &[n])
+    }
+
+    #[test]
+    fn changes_dedupe_and_append() {
+        let (list, changed) = apply_referrer_changes(&[d(1), d(1), Descriptor::default()], &d(2));
+        assert_eq!(list, vec![d(1), d(2)]);
+        assert!(changed);
+        let (list, changed) = apply_referrer_changes(&[d(1), d(2)], &d(2));
+        assert_eq!(list, vec![d(1), d(2)]);
+        assert!(!changed);
+        let (_, changed) = apply_referrer_changes(&[d(1), d(1)], &d(1));
+        assert!(changed);
+    }
+
+    #[test]
+    fn index_entry_serializes_like_oras() {
+        let manifest = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.cncf.notary.signature","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[],"annotations":{"k":"v"}}"#;
+        let node: GraphNode = serde_json::from_slice(manifest).unwrap();
+        let desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, manifest);
+        let entry = referrer_entry(&desc, &node);
+        let s = String::from_utf8(crate::gojson::to_vec(&entry).unwrap()).unwrap();
+        assert!(s.ends_with(r#","annotations":{"k":"v"},"artifactType":"application/vnd.cncf.notary.signature"}"#), "{s}");
+    }
+}

@@ -1,0 +1,207 @@
+//! Real registries for the tests: Debian's `docker-registry` (CNCF distribution 2.8.2) on
+//! 127.0.0.1 with its storage in a temp dir, and a stand-in for the referrers API.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const USERNAME: &str = "testuser";
+pub const PASSWORD: &str = "testpassword";
+
+/// How to configure a test registry.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Require htpasswd basic auth for USERNAME/PASSWORD.
+    pub basic_auth: bool,
+    /// Serve HTTPS with a certificate from a CA made for the test ([`TestRegistry::ca_file`]).
+    pub tls: bool,
+    /// Allow manifest DELETE (the referrers index GC).
+    pub delete_enabled: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            basic_auth: false,
+            tls: false,
+            delete_enabled: true,
+        }
+    }
+}
+
+/// A running `docker-registry serve`, killed on drop.
+pub struct TestRegistry {
+    child: Child,
+    pub dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl TestRegistry {
+    /// Start a registry; panics (failing the test) if `docker-registry` is missing.
+    pub fn start(config: Config) -> TestRegistry {
+        let dir = tempfile::tempdir().unwrap();
+        let mut extra = String::new();
+        if config.basic_auth {
+            let out = Command::new("htpasswd")
+                .args(["-Bbn", USERNAME, PASSWORD])
+                .output()
+                .expect("htpasswd (apache2-utils) is installed");
+            assert!(out.status.success());
+            std::fs::write(dir.path().join("htpasswd"), out.stdout).unwrap();
+            extra.push_str(&format!(
+                "auth: {{htpasswd: {{realm: basic-realm, path: {}}}}}\n",
+                dir.path().join("htpasswd").display()
+            ));
+        }
+        let mut tls = String::new();
+        if config.tls {
+            make_certificate(dir.path());
+            tls = format!(
+                ", tls: {{certificate: {}, key: {}}}",
+                dir.path().join("tls.crt").display(),
+                dir.path().join("tls.key").display()
+            );
+        }
+        for _ in 0..5 {
+            let port = free_port();
+            let yaml = format!(
+                "version: 0.1\nlog: {{level: error, accesslog: {{disabled: true}}}}\nstorage:\n  filesystem: {{rootdirectory: {data}}}\n  delete: {{enabled: {delete}}}\nhttp: {{addr: \"127.0.0.1:{port}\", secret: test-secret{tls}}}\n{extra}",
+                data = dir.path().join("data").display(),
+                delete = config.delete_enabled,
+            );
+            let cfg_path = dir.path().join("config.yml");
+            std::fs::write(&cfg_path, yaml).unwrap();
+            let mut child = Command::new("docker-registry")
+                .arg("serve")
+                .arg(&cfg_path)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("docker-registry is installed (scripts/test.sh installs it)");
+            if wait_ready(&mut child, port, config.tls) {
+                return TestRegistry { child, dir, port };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("docker-registry did not start");
+    }
+
+    /// `127.0.0.1:<port>`.
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// The CA certificate that signed the TLS certificate.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
+    }
+}
+
+impl Drop for TestRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Poll until `/v2/` answers (any HTTP status; TLS: until the port accepts).
+fn wait_ready(child: &mut Child, port: u16, tls: bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            if tls {
+                return true;
+            }
+            let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+            let _ = s.write_all(b"GET /v2/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+            let mut buf = [0u8; 12];
+            if s.read_exact(&mut buf).is_ok() && buf.starts_with(b"HTTP/1.") {
+                return true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    false
+}
+
+/// A CA and a server certificate for localhost / 127.0.0.1 signed by it.
+fn make_certificate(dir: &Path) {
+    let p = |f: &str| dir.join(f).display().to_string();
+    run(Command::new("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=notation-rs test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        "-keyout",
+        &p("ca.key"),
+        "-out",
+        &p("ca.crt"),
+    ]));
+    run(Command::new("openssl").args([
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        &p("tls.key"),
+        "-out",
+        &p("tls.csr"),
+    ]));
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    run(Command::new("openssl").args([
+        "x509",
+        "-req",
+        "-in",
+        &p("tls.csr"),
+        "-CA",
+        &p("ca.crt"),
+        "-CAkey",
+        &p("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        &p("ext.cnf"),
+        "-out",
+        &p("tls.crt"),
+    ]));
+}

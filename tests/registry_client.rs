@@ -1,0 +1,457 @@
+//! The registry client against a real registry (Debian's docker-registry, distribution
+//! 2.8.2) and, for the referrers API only, the spec stand-in in common/referrers_server.rs.
+
+mod common;
+
+use common::referrers_server::{Referrers, ReferrersServer};
+use common::registry::{Config, TestRegistry, PASSWORD, USERNAME};
+use notation::credentials::{Credential, CredentialStore};
+use notation::oci::{self, Descriptor, Manifest};
+use notation::reference::RegistryReference;
+use notation::target::registry::{CredentialSource, Registry, RegistryOptions};
+use notation::target::{Target, TargetWarning};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+fn reference(host: &str, repo: &str) -> RegistryReference {
+    RegistryReference::parse_repository(&format!("{host}/{repo}")).unwrap()
+}
+
+fn plain(opts: RegistryOptions) -> RegistryOptions {
+    RegistryOptions {
+        plain_http: true,
+        ..opts
+    }
+}
+
+fn open(reg: &TestRegistry, repo: &str) -> Registry {
+    Registry::new(
+        &reference(&reg.host(), repo),
+        plain(RegistryOptions::default()),
+    )
+    .unwrap()
+}
+
+fn manifest_bytes(m: &Manifest) -> Vec<u8> {
+    notation::gojson::to_vec(m).unwrap()
+}
+
+/// Push a small image (config + one layer + manifest tagged `tag`); returns its descriptor.
+async fn push_image(target: &dyn Target, tag: &str, layer: &[u8]) -> Descriptor {
+    let config = br#"{"architecture":"amd64","os":"linux"}"#;
+    let config_desc = Descriptor::for_content("application/vnd.oci.image.config.v1+json", config);
+    let layer_desc = Descriptor::for_content("application/vnd.oci.image.layer.v1.tar", layer);
+    target.push_blob(&config_desc, config).await.unwrap();
+    target.push_blob(&layer_desc, layer).await.unwrap();
+    let m = Manifest {
+        schema_version: 2,
+        media_type: Some(oci::MEDIA_TYPE_IMAGE_MANIFEST.into()),
+        artifact_type: None,
+        config: config_desc,
+        layers: vec![layer_desc],
+        subject: None,
+        annotations: None,
+    };
+    let data = manifest_bytes(&m);
+    let desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &data);
+    target.push_manifest(&desc, &data, Some(tag)).await.unwrap();
+    desc
+}
+
+/// Push a signature-shaped manifest for `subject` (envelope bytes are arbitrary here).
+async fn push_signature(
+    target: &dyn Target,
+    subject: &Descriptor,
+    envelope: &[u8],
+    created: &str,
+) -> Descriptor {
+    let config = Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON);
+    let layer = Descriptor::for_content("application/jose+json", envelope);
+    target.push_blob(&layer, envelope).await.unwrap();
+    target.push_blob(&config, oci::EMPTY_JSON).await.unwrap();
+    let m = Manifest {
+        schema_version: 2,
+        media_type: Some(oci::MEDIA_TYPE_IMAGE_MANIFEST.into()),
+        artifact_type: None,
+        config,
+        layers: vec![layer],
+        subject: Some(subject.plain()),
+        annotations: Some(BTreeMap::from([(
+            oci::ANNOTATION_CREATED.to_string(),
+            created.to_string(),
+        )])),
+    };
+    let data = manifest_bytes(&m);
+    let desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &data);
+    target.push_manifest(&desc, &data, None).await.unwrap();
+    desc
+}
+
+fn index_tag(subject: &Descriptor) -> String {
+    subject.digest.replace(':', "-")
+}
+
+#[tokio::test]
+async fn push_resolve_fetch_round_trip() {
+    let reg = TestRegistry::start(Config::default());
+    let target = open(&reg, "hello/world");
+    let layer = vec![7u8; 3 * 1024 * 1024 + 17];
+    let image = push_image(&target, "v1", &layer).await;
+
+    assert_eq!(target.resolve("v1").await.unwrap(), image);
+    assert_eq!(target.resolve(&image.digest).await.unwrap(), image);
+    let data = target.fetch(&image, 4 << 20).await.unwrap();
+    let m: Manifest = serde_json::from_slice(&data).unwrap();
+    assert!(target.exists(&m.layers[0]).await.unwrap());
+
+    // Streamed read of the 3 MiB layer, digest-checked.
+    use futures_util::StreamExt as _;
+    let mut stream = target.fetch_stream(&m.layers[0]).await.unwrap();
+    let mut got = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        got.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(got, layer);
+
+    // A too-small cap is refused before reading.
+    let err = target.fetch(&m.layers[0], 1024).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("blob too large: {} bytes", layer.len())
+    );
+
+    let err = target.resolve("nope").await.unwrap_err();
+    assert!(err.is_not_found());
+    assert_eq!(
+        err.to_string(),
+        format!("{}/hello/world:nope: not found", reg.host())
+    );
+    let missing = Descriptor::for_content("application/octet-stream", b"missing");
+    assert!(!target.exists(&missing).await.unwrap());
+    assert!(target
+        .fetch(&missing, 100)
+        .await
+        .unwrap_err()
+        .is_not_found());
+}
+
+#[tokio::test]
+async fn streamed_push_checks_the_digest() {
+    let reg = TestRegistry::start(Config::default());
+    let target = open(&reg, "stream");
+    let data = vec![1u8; 200_000];
+    let desc = Descriptor::for_content("application/octet-stream", &data);
+    let chunks: Vec<notation::target::Result<bytes::Bytes>> = data
+        .chunks(65536)
+        .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+        .collect();
+    target
+        .push_blob_stream(&desc, Box::pin(futures_util::stream::iter(chunks)))
+        .await
+        .unwrap();
+    assert_eq!(target.fetch(&desc, 1 << 20).await.unwrap(), data);
+
+    // Content that does not match its descriptor never lands in the registry.
+    let wrong = Descriptor::for_content("application/octet-stream", b"expected");
+    let stream = futures_util::stream::iter(vec![Ok(bytes::Bytes::from_static(b"somethin"))]);
+    assert!(target
+        .push_blob_stream(&wrong, Box::pin(stream))
+        .await
+        .is_err());
+    assert!(!target.exists(&wrong).await.unwrap());
+}
+
+#[tokio::test]
+async fn tag_schema_index_holds_both_signatures_and_old_index_is_deleted() {
+    let reg = TestRegistry::start(Config::default());
+    let target = open(&reg, "signed");
+    let image = push_image(&target, "v1", b"layer").await;
+    assert!(target.signatures(&image).await.unwrap().is_empty());
+
+    let sig1 = push_signature(&target, &image, b"envelope-1", "2024-01-01T00:00:00Z").await;
+    let first_index = target.resolve(&index_tag(&image)).await.unwrap();
+    let sig2 = push_signature(&target, &image, b"envelope-2", "2024-01-02T00:00:00Z").await;
+    assert!(target.take_warnings().is_empty());
+
+    let index_desc = target.resolve(&index_tag(&image)).await.unwrap();
+    assert_eq!(index_desc.media_type, oci::MEDIA_TYPE_IMAGE_INDEX);
+    assert_ne!(index_desc.digest, first_index.digest);
+    assert!(
+        !target.exists(&first_index).await.unwrap(),
+        "outdated index deleted"
+    );
+
+    let body = String::from_utf8(target.fetch(&index_desc, 4 << 20).await.unwrap()).unwrap();
+    let entry = |d: &Descriptor, created: &str| {
+        format!(
+            r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":{},"annotations":{{"org.opencontainers.image.created":"{created}"}},"artifactType":"application/vnd.cncf.notary.signature"}}"#,
+            d.digest, d.size
+        )
+    };
+    assert_eq!(
+        body,
+        format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{},{}]}}"#,
+            entry(&sig1, "2024-01-01T00:00:00Z"),
+            entry(&sig2, "2024-01-02T00:00:00Z")
+        )
+    );
+
+    // Reading falls back from the (missing) referrers API to the tag schema, in index order.
+    let found: Vec<String> = target
+        .signatures(&image)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    assert_eq!(found, vec![sig1.digest.clone(), sig2.digest.clone()]);
+
+    // Pushing the same signature again changes nothing.
+    let data = target.fetch(&sig1, 4 << 20).await.unwrap();
+    target.push_manifest(&sig1, &data, None).await.unwrap();
+    assert_eq!(
+        target.resolve(&index_tag(&image)).await.unwrap(),
+        index_desc
+    );
+}
+
+#[tokio::test]
+async fn failed_index_cleanup_is_a_warning() {
+    let reg = TestRegistry::start(Config {
+        delete_enabled: false,
+        ..Config::default()
+    });
+    let target = open(&reg, "nodelete");
+    let image = push_image(&target, "v1", b"layer").await;
+    push_signature(&target, &image, b"e1", "2024-01-01T00:00:00Z").await;
+    assert!(
+        target.take_warnings().is_empty(),
+        "first signature has no old index"
+    );
+    push_signature(&target, &image, b"e2", "2024-01-02T00:00:00Z").await;
+    let warnings = target.take_warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        matches!(&warnings[0], TargetWarning::ReferrersIndexNotDeleted { reason, .. } if reason.contains("response status code 405")),
+        "{warnings:?}"
+    );
+    assert_eq!(
+        warnings[0].to_string(),
+        "Removal of outdated referrers index from remote registry failed. Garbage collection may be required."
+    );
+    assert_eq!(target.signatures(&image).await.unwrap().len(), 2);
+    assert!(target.take_warnings().is_empty());
+}
+
+#[tokio::test]
+async fn basic_auth() {
+    let reg = TestRegistry::start(Config {
+        basic_auth: true,
+        ..Config::default()
+    });
+    let with = |cred: CredentialSource| {
+        Registry::new(
+            &reference(&reg.host(), "private"),
+            plain(RegistryOptions {
+                credentials: cred,
+                ..Default::default()
+            }),
+        )
+        .unwrap()
+    };
+    let good = with(CredentialSource::Static(Credential::from_user_password(
+        USERNAME, PASSWORD,
+    )));
+    let image = push_image(&good, "v1", b"secret layer").await;
+    assert_eq!(good.resolve("v1").await.unwrap(), image);
+
+    let bad = with(CredentialSource::Static(Credential::from_user_password(
+        USERNAME, "wrong",
+    )));
+    let err = bad.resolve("v1").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            r#"HEAD "http://{}/v2/private/manifests/v1": response status code 401: Unauthorized"#,
+            reg.host()
+        )
+    );
+    let err = bad.fetch(&image, 1 << 20).await.unwrap_err();
+    // The error detail is rendered as Go's %v, as oras-go does.
+    assert_eq!(
+        err.to_string(),
+        format!(
+            r#"GET "http://{}/v2/private/manifests/{}": response status code 401: unauthorized: authentication required: [map[Action:pull Class: Name:private Type:repository]]"#,
+            reg.host(),
+            image.digest
+        )
+    );
+
+    let anonymous = with(CredentialSource::Anonymous);
+    let err = anonymous.resolve("v1").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            r#"HEAD "http://{}/v2/private/manifests/v1": basic credential not found"#,
+            reg.host()
+        )
+    );
+    let token_only = with(CredentialSource::Static(Credential::from_user_password(
+        "", "a-token",
+    )));
+    let err = token_only.resolve("v1").await.unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("missing username or password for basic auth"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn docker_config_auths_are_used() {
+    let reg = TestRegistry::start(Config {
+        basic_auth: true,
+        ..Config::default()
+    });
+    let notation_dir = tempfile::tempdir().unwrap();
+    let docker_dir = tempfile::tempdir().unwrap();
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USERNAME}:{PASSWORD}"));
+    std::fs::write(
+        docker_dir.path().join("config.json"),
+        format!(
+            r#"{{"auths":{{"https://{}/v1/":{{"auth":"{auth}"}}}}}}"#,
+            reg.host()
+        ),
+    )
+    .unwrap();
+    let docker = docker_dir.path().display().to_string();
+    let store = CredentialStore::detect_with(notation_dir.path(), |k| {
+        (k == "DOCKER_CONFIG").then(|| docker.clone())
+    })
+    .unwrap();
+    let target = Registry::new(
+        &reference(&reg.host(), "viastore"),
+        plain(RegistryOptions {
+            credentials: CredentialSource::Store(Arc::new(store)),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let image = push_image(&target, "v1", b"x").await;
+    assert_eq!(target.resolve("v1").await.unwrap(), image);
+}
+
+#[tokio::test]
+async fn unreachable_registry_is_one_clear_line() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let target = Registry::new(
+        &reference(&format!("127.0.0.1:{port}"), "x"),
+        plain(RegistryOptions::default()),
+    )
+    .unwrap();
+    let err = target.resolve("v1").await.unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            r#"Head "http://127.0.0.1:{port}/v2/x/manifests/v1": "#
+        )),
+        "{err}"
+    );
+    assert!(err.to_lowercase().contains("connection refused"), "{err}");
+    assert!(!err.contains('\n'), "{err}");
+}
+
+#[tokio::test]
+async fn tls_with_ca_file() {
+    let reg = TestRegistry::start(Config {
+        tls: true,
+        ..Config::default()
+    });
+    let with_ca = Registry::new(
+        &reference(&reg.host(), "tls"),
+        RegistryOptions {
+            ca_file: Some(reg.ca_file()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(!with_ca.is_plain_http());
+    let image = push_image(&with_ca, "v1", b"over tls").await;
+    assert_eq!(with_ca.resolve("v1").await.unwrap(), image);
+
+    let without =
+        Registry::new(&reference(&reg.host(), "tls"), RegistryOptions::default()).unwrap();
+    let err = without.resolve("v1").await.unwrap_err().to_string();
+    assert!(err.contains("certificate"), "{err}");
+}
+
+fn sig_entry(n: u8, artifact_type: &str) -> Descriptor {
+    Descriptor {
+        artifact_type: Some(artifact_type.into()),
+        ..Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &[n])
+    }
+}
+
+#[tokio::test]
+async fn referrers_api_pagination_and_client_side_filtering() {
+    let subject = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, b"subject");
+    let entries = vec![
+        sig_entry(1, oci::ARTIFACT_TYPE_NOTATION),
+        sig_entry(2, "application/spdx+json"),
+        sig_entry(3, oci::ARTIFACT_TYPE_NOTATION),
+        sig_entry(4, oci::ARTIFACT_TYPE_NOTATION),
+    ];
+    for apply_filters in [false, true] {
+        let server = ReferrersServer::start(Referrers {
+            repository: "app".into(),
+            by_subject: [(subject.digest.clone(), entries.clone())].into(),
+            page_size: 1,
+            apply_filters,
+        })
+        .await;
+        let target = Registry::new(
+            &reference(&format!("127.0.0.1:{}", server.port), "app"),
+            plain(Default::default()),
+        )
+        .unwrap();
+        let sigs = target.signatures(&subject).await.unwrap();
+        assert_eq!(
+            sigs,
+            vec![entries[0].clone(), entries[2].clone(), entries[3].clone()],
+            "filters applied: {apply_filters}"
+        );
+        let all = target.referrers(&subject, None).await.unwrap();
+        assert_eq!(all, entries);
+        // The API answered: an empty answer is final (no tag-schema request, which this
+        // stand-in would answer with a plain 404 anyway).
+        let other = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, b"other");
+        assert!(target.signatures(&other).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn referrers_api_unknown_repository_is_an_error() {
+    let server = ReferrersServer::start(Referrers {
+        repository: "app".into(),
+        ..Default::default()
+    })
+    .await;
+    let target = Registry::new(
+        &reference(&format!("127.0.0.1:{}", server.port), "other"),
+        plain(Default::default()),
+    )
+    .unwrap();
+    let subject = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, b"subject");
+    let err = target.signatures(&subject).await.unwrap_err().to_string();
+    assert!(
+        err.ends_with(
+            "response status code 404: name unknown: repository name not known to registry"
+        ),
+        "{err}"
+    );
+}
