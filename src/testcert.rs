@@ -60,9 +60,7 @@ pub fn generate(name: &str, bits: usize, days: u32) -> Result<TestCertificate, T
     }
     let key = crate::crypto::PrivateKey::generate_rsa(bits)
         .map_err(|e| TestCertError::Key(e.to_string()))?;
-    let key_pem = key
-        .to_pkcs8_pem()
-        .map_err(|e| TestCertError::Key(e.to_string()))?;
+    let key_pem = key.to_pkcs8_pem();
     build(
         name,
         &key_pem,

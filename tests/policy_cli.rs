@@ -374,3 +374,11 @@ fn verify_skip_json() {
         .unwrap()
         .starts_with("layout@sha256:"));
 }
+
+#[test]
+fn policy_without_subcommand_prints_help() {
+    let home = tempfile::tempdir().unwrap();
+    let out = notation(home.path()).arg("policy").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Manage trust policy configuration"));
+}

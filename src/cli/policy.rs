@@ -16,6 +16,7 @@ use std::path::Path;
 
 /// Arguments of `notation policy`.
 #[derive(Args, Debug)]
+#[command(arg_required_else_help = true)]
 pub struct PolicyArgs {
     #[command(subcommand)]
     command: PolicyCommand,

@@ -290,6 +290,7 @@ mod tests {
             },
             annotations: BTreeMap::new(),
             signature_algorithm: String::new(),
+            content: None,
         }
     }
 

@@ -107,6 +107,8 @@ pub struct SignedFacts {
     pub annotations: BTreeMap<String, String>,
     /// The signature algorithm name (e.g. `RSASSA-PSS-SHA-256`), for reports.
     pub signature_algorithm: String,
+    /// The full envelope content, when the integrity layer provides it.
+    pub content: Option<Box<crate::envelope::EnvelopeContent>>,
 }
 
 impl SignedFacts {

@@ -126,6 +126,7 @@ impl Integrity for FakeIntegrity {
             target,
             annotations,
             signature_algorithm: "RSASSA-PSS-SHA-256".into(),
+            content: None,
         })
     }
 }
