@@ -524,3 +524,29 @@ async fn bearer_tokens_from_basic_credentials_and_refresh_tokens() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn without_forced_tag_the_tag_schema_is_used_when_oci_subject_is_missing() {
+    let reg = TestRegistry::start(Config::default());
+    let target = Registry::new(
+        &reference(&reg.host(), "noforce"),
+        plain(RegistryOptions {
+            force_referrers_tag: false,
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let image = push_image(&target, "v1", b"layer").await;
+    let sig = push_signature(&target, &image, b"envelope", "2024-01-01T00:00:00Z").await;
+    // distribution 2.8 answers no OCI-Subject header, so the index is maintained anyway.
+    let index = target.resolve(&index_tag(&image)).await.unwrap();
+    assert_eq!(index.media_type, oci::MEDIA_TYPE_IMAGE_INDEX);
+    let found: Vec<String> = target
+        .signatures(&image)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    assert_eq!(found, vec![sig.digest]);
+}

@@ -105,6 +105,7 @@ impl End {
         args: &RegistryArgs,
         ctx: &Context,
         create: bool,
+        log: super::output::Log,
     ) -> anyhow::Result<Box<dyn Target>> {
         match self {
             End::Layout { path, .. } => {
@@ -116,7 +117,15 @@ impl End {
                     Layout::open(p).context("failed to create OCI store")?,
                 ))
             }
-            End::Registry(r) => super::login::open_registry(r, args, ctx).await,
+            End::Registry(r) => {
+                let opts = super::login::traced(
+                    super::login::registry_options(&r.registry, args, ctx)?,
+                    log,
+                );
+                Ok(Box::new(notation::target::registry::Registry::new(
+                    r, opts,
+                )?))
+            }
         }
     }
 }
@@ -178,8 +187,8 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     let log = args.logging.log();
     let src = End::parse_source(&args.source, args.from_oci_layout)?;
     let dst = End::parse_destination(&args.destination, args.to_oci_layout)?;
-    let src_target = src.open(&args.registry, ctx, false).await?;
-    let dst_target = dst.open(&args.registry, ctx, true).await?;
+    let src_target = src.open(&args.registry, ctx, false, log).await?;
+    let dst_target = dst.open(&args.registry, ctx, true, log).await?;
 
     let src_selector = src.selector().expect("sources always have a tag or digest");
     let root = src_target
