@@ -1,16 +1,326 @@
-//! `notation key`.
+//! `notation key`: manage signingkeys.json (cli.md §6). Besides upstream's plugin keys,
+//! `key add --key-file F --cert-file F` registers a local key and certificate chain.
 
+use super::common::LoggingArgs;
+use super::output;
 use super::Context;
-use clap::Args;
+use anyhow::{anyhow, bail, Context as _};
+use clap::{Args, Subcommand};
+use notation::config::signingkeys::SigningKeys;
+use notation::gofmt::PathError;
+use notation::x509::{check_signature, Certificate, SignatureCheck};
+use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Arguments of `notation key`.
 #[derive(Args, Debug)]
+#[command(allow_external_subcommands = true)]
 pub struct KeyArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    #[command(subcommand)]
+    command: Option<KeyCommand>,
 }
 
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Add key to Notation signing key list
+    Add(AddArgs),
+    /// List keys used for signing
+    #[command(visible_alias = "ls")]
+    List,
+    /// Update key in Notation signing key list
+    #[command(visible_alias = "set")]
+    Update(UpdateArgs),
+    /// Remove key from Notation signing key list
+    Delete(DeleteArgs),
+    /// Unknown subcommands print the help, as cobra does for groups.
+    #[command(external_subcommand)]
+    #[allow(dead_code)] // the words are only there to be ignored
+    Unknown(Vec<String>),
+}
+
+#[derive(Args, Debug)]
+struct AddArgs {
+    /// signing plugin name
+    #[arg(long = "plugin")]
+    plugin: Option<String>,
+    /// key id (required if --plugin is set)
+    #[arg(long = "id", default_value = "")]
+    id: String,
+    /// {key}={value} pairs that are passed as it is to a plugin, refer plugin's documentation to set appropriate values
+    #[arg(long = "plugin-config", value_name = "stringArray")]
+    plugin_config: Vec<String>,
+    /// mark as default
+    #[arg(long = "default")]
+    default: bool,
+    /// PEM private key file of a local key (instead of --plugin)
+    #[arg(long = "key-file", conflicts_with_all = ["plugin", "id", "plugin_config"])]
+    key_file: Option<String>,
+    /// PEM certificate chain file (leaf first, ending with the root) of the local key
+    #[arg(long = "cert-file")]
+    cert_file: Option<String>,
+    #[command(flatten)]
+    logging: LoggingArgs,
+    /// key name
+    #[arg(value_name = "key_name")]
+    names: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct UpdateArgs {
+    /// mark as default
+    #[arg(long = "default")]
+    default: bool,
+    #[command(flatten)]
+    logging: LoggingArgs,
+    /// key name
+    #[arg(value_name = "key_name")]
+    names: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct DeleteArgs {
+    #[command(flatten)]
+    logging: LoggingArgs,
+    /// key names
+    #[arg(value_name = "key_name")]
+    names: Vec<String>,
+}
+
+/// Run `notation key …`.
 pub fn run(args: KeyArgs, ctx: &Context) -> anyhow::Result<()> {
-    let _ = (args.rest, &ctx.dirs);
-    anyhow::bail!("`notation key` is being implemented")
+    match args.command {
+        Some(KeyCommand::Add(a)) => add(a, ctx),
+        Some(KeyCommand::List) => list(ctx),
+        Some(KeyCommand::Update(a)) => update(a, ctx),
+        Some(KeyCommand::Delete(a)) => delete(a, ctx),
+        Some(KeyCommand::Unknown(_)) | None => {
+            use clap::CommandFactory;
+            let mut root = super::Cli::command();
+            root.build();
+            if let Some(cmd) = root.find_subcommand_mut("key") {
+                output::print(&cmd.render_help().to_string());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
+    let [name] = args.names.as_slice() else {
+        bail!("either missing key name or unnecessary parameters passed");
+    };
+    if let Some(key_file) = &args.key_file {
+        return add_local(name, key_file, args.cert_file.as_deref(), args.default, ctx);
+    }
+    if args.cert_file.is_some() {
+        bail!("--cert-file requires --key-file");
+    }
+    let Some(plugin) = &args.plugin else {
+        bail!("required flag(s) \"plugin\" not set");
+    };
+    let plugin_config = parse_flag_map(&args.plugin_config, "plugin-config")?;
+    let log = args.logging.log();
+    log.debug(&format!(
+        "Adding key with name {name} and plugin name {plugin}"
+    ));
+    let mut keys = SigningKeys::load(&ctx.dirs)?;
+    keys.add_plugin(
+        name,
+        &args.id,
+        plugin,
+        plugin_config,
+        args.default,
+        &ctx.dirs.plugins(),
+    )
+    .inspect_err(|e| log.error(&format!("Failed to add key with error: {e}")))?;
+    keys.save(&ctx.dirs)?;
+    print_added(name, args.default);
+    Ok(())
+}
+
+fn print_added(name: &str, default: bool) {
+    if default {
+        output::println(&format!("{name}: marked as default"));
+    } else {
+        output::println(name);
+    }
+}
+
+/// notation's `ParseFlagMap`: `key=value`, split at the first `=`, both parts non-empty,
+/// later duplicates win.
+fn parse_flag_map(pairs: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut map = BTreeMap::new();
+    for pair in pairs {
+        match pair.split_once('=') {
+            Some((k, v)) if !k.is_empty() && !v.is_empty() => {
+                map.insert(k.to_string(), v.to_string());
+            }
+            _ => bail!("could not parse flag {flag}: key-value pair requires \"=\" as separator"),
+        }
+    }
+    Ok(map)
+}
+
+/// Our addition: register an existing key and certificate chain, after checking the key
+/// matches the leaf and the chain is in order and ends in a self-signed root (what signing
+/// will demand). Paths are stored absolute, as `cert generate-test` writes them.
+fn add_local(
+    name: &str,
+    key_file: &str,
+    cert_file: Option<&str>,
+    default: bool,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    let Some(cert_file) = cert_file else {
+        bail!("required flag(s) \"cert-file\" not set");
+    };
+    let key_path = std::path::absolute(key_file).unwrap_or_else(|_| key_file.into());
+    let cert_path = std::path::absolute(cert_file).unwrap_or_else(|_| cert_file.into());
+    let cert_pem = read(&cert_path)?;
+    let key_pem = read(&key_path)?;
+    let (_, chain) = notation::crypto::load_key_pair(&key_pem, &cert_pem)?;
+    check_chain(&chain)
+        .with_context(|| format!("certificate chain in {} is not usable", cert_path.display()))?;
+    let mut keys = SigningKeys::load(&ctx.dirs)?;
+    keys.add_local(
+        name,
+        &key_path.to_string_lossy(),
+        &cert_path.to_string_lossy(),
+        default,
+    )?;
+    keys.save(&ctx.dirs)?;
+    print_added(name, default);
+    Ok(())
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| anyhow!(PathError::new("open", path, e)))
+}
+
+/// Each certificate must be issued by the next, and the last must be a self-signed root.
+fn check_chain(chain: &[Certificate]) -> anyhow::Result<()> {
+    for pair in chain.windows(2) {
+        check_signature(&pair[0], &pair[1], SignatureCheck::IssuedBy).map_err(|e| {
+            anyhow!(
+                "certificate with subject {:?} is not issued by the next certificate {:?}: {e}",
+                pair[0].subject(),
+                pair[1].subject()
+            )
+        })?;
+    }
+    let last = chain
+        .last()
+        .ok_or_else(|| anyhow!("no certificate found"))?;
+    if !last.is_self_signed() {
+        bail!(
+            "the last certificate (subject {:?}) is not a self-signed root; append the issuing certificates up to the root",
+            last.subject()
+        );
+    }
+    Ok(())
+}
+
+fn list(ctx: &Context) -> anyhow::Result<()> {
+    let keys = SigningKeys::load(&ctx.dirs)?;
+    let mut rows = vec![vec![
+        "NAME".to_string(),
+        "KEY PATH".into(),
+        "CERTIFICATE PATH".into(),
+        "ID".into(),
+        "PLUGIN NAME".into(),
+    ]];
+    for key in &keys.keys {
+        let name = if keys.default.as_deref() == Some(key.name.as_str()) {
+            format!("* {}", key.name)
+        } else {
+            key.name.clone()
+        };
+        let field = |v: &Option<String>| v.clone().unwrap_or_default();
+        rows.push(vec![
+            name,
+            field(&key.key_path),
+            field(&key.cert_path),
+            field(&key.id),
+            field(&key.plugin_name),
+        ]);
+    }
+    output::print(&output::table(&rows));
+    Ok(())
+}
+
+fn update(args: UpdateArgs, ctx: &Context) -> anyhow::Result<()> {
+    let Some(name) = args.names.first() else {
+        bail!("missing key name");
+    };
+    if !args.default {
+        args.logging
+            .log()
+            .warning("--default flag is not set, command did not take effect");
+        return Ok(());
+    }
+    let mut keys = SigningKeys::load(&ctx.dirs)?;
+    keys.update_default(name)?;
+    keys.save(&ctx.dirs)?;
+    output::println(&format!("{name}: marked as default"));
+    Ok(())
+}
+
+fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
+    if args.names.is_empty() {
+        bail!("missing key names");
+    }
+    let log = args.logging.log();
+    let mut keys = SigningKeys::load(&ctx.dirs)?;
+    let previous_default = keys.default.clone();
+    let names: Vec<&str> = args.names.iter().map(String::as_str).collect();
+    let removed = keys
+        .delete(&names)
+        .inspect_err(|e| log.error(&format!("Keys deletion failed to complete with error: {e}")))?;
+    keys.save(&ctx.dirs)?;
+    let was_default = |n: &str| previous_default.as_deref() == Some(n);
+    match removed.as_slice() {
+        [one] if was_default(one) => output::println(&format!(
+            "Removed default key {one} from Notation signing key list. The source key still exists."
+        )),
+        [one] => output::println(&format!(
+            "Removed {one} from Notation signing key list. The source key still exists."
+        )),
+        many => {
+            output::println("Removed the following keys from Notation signing key list. The source keys still exist.");
+            for n in many {
+                if was_default(n) {
+                    output::println(&format!("{n} (default)"));
+                } else {
+                    output::println(n);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_map_parsing_matches_upstream() {
+        let ok = parse_flag_map(
+            &["a=b=c".into(), "x=1".into(), "x=2".into()],
+            "plugin-config",
+        )
+        .unwrap();
+        assert_eq!(
+            ok,
+            BTreeMap::from([("a".into(), "b=c".into()), ("x".into(), "2".into())])
+        );
+        for bad in ["k=", "=v", "novalue"] {
+            assert_eq!(
+                parse_flag_map(&[bad.into()], "plugin-config")
+                    .unwrap_err()
+                    .to_string(),
+                "could not parse flag plugin-config: key-value pair requires \"=\" as separator"
+            );
+        }
+    }
 }

@@ -10,10 +10,7 @@ use notation::oci::{Descriptor, ARTIFACT_TYPE_NOTATION};
 
 /// Arguments of `notation list`.
 #[derive(Args, Debug)]
-#[command(
-    override_usage = "notation list [flags] <reference>",
-    long_about = "List all the signatures associated with signed artifact"
-)]
+#[command(override_usage = "notation list [flags] <reference>")]
 pub struct ListArgs {
     /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
     reference: Option<String>,

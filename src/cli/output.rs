@@ -103,3 +103,72 @@ impl Log {
 fn logfmt_value(v: &str) -> &str {
     v
 }
+
+/// A table as notation prints it with Go's `tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)` and every
+/// cell tab-terminated: columns padded to their widest cell plus 3 spaces, so each line ends in
+/// padding spaces.
+pub fn table(rows: &[Vec<String>]) -> String {
+    use std::io::Write as _;
+    let mut tw = tabwriter::TabWriter::new(Vec::new()).minwidth(0).padding(3);
+    for row in rows {
+        for cell in row {
+            let _ = write!(tw, "{cell}\t");
+        }
+        let _ = writeln!(tw);
+    }
+    let bytes = tw.into_inner().unwrap_or_default();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Ask `prompt [y/N] ` on stdout (notation's `AskForConfirmation`). `yes` skips the question.
+/// At EOF the answer is no and nothing more is printed; any answer but y/yes prints
+/// `Operation cancelled.`.
+pub fn confirm(prompt: &str, yes: bool) -> bool {
+    if yes {
+        return true;
+    }
+    print(&format!("{prompt} [y/N] "));
+    let mut line = String::new();
+    match io::stdin().read_line(&mut line) {
+        Ok(0) | Err(_) => false,
+        Ok(_) => {
+            let answer = line.trim().to_lowercase();
+            if answer == "y" || answer == "yes" {
+                true
+            } else {
+                println("Operation cancelled.");
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_pads_like_go_tabwriter() {
+        let rows = vec![
+            vec![
+                "STORE TYPE".to_string(),
+                "STORE NAME".into(),
+                "CERTIFICATE".into(),
+            ],
+            vec![
+                "ca".to_string(),
+                "interop-root".into(),
+                "root-ca.crt".into(),
+            ],
+        ];
+        assert_eq!(
+            table(&rows),
+            "STORE TYPE   STORE NAME     CERTIFICATE   \nca           interop-root   root-ca.crt   \n"
+        );
+        let rows = vec![
+            vec!["A".to_string(), "".into(), "C".into()],
+            vec!["".to_string(), "".into(), "".into()],
+        ];
+        assert_eq!(table(&rows), "A      C   \n           \n");
+    }
+}

@@ -1,16 +1,215 @@
-//! `notation policy`.
+//! `notation policy import | show | init` (cli.md §7).
+//!
+//! `import` and `show` behave as v1.3.2 but act on the policy file in effect
+//! (`trustpolicy.oci.json` when it exists, else `trustpolicy.json`); `init` is ours
+//! (notation PR #1364's flags) and writes `trustpolicy.oci.json`.
 
+use super::output;
 use super::Context;
-use clap::Args;
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
+use notation::policy::{self, OciDocument, PolicyError};
+use serde::Serialize;
+use std::io::BufRead;
+use std::path::Path;
 
 /// Arguments of `notation policy`.
 #[derive(Args, Debug)]
 pub struct PolicyArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    #[command(subcommand)]
+    command: PolicyCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Import trust policy configuration from a JSON file
+    Import(ImportArgs),
+    /// Show trust policy configuration
+    Show,
+    /// Initialize an OCI trust policy with one strict statement
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug)]
+struct ImportArgs {
+    /// the trust policy file to import
+    #[arg(num_args = 0..)]
+    files: Vec<String>,
+    /// override the existing trust policy configuration, never prompt
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// name of the trust policy statement
+    #[arg(long, required = true)]
+    name: String,
+    /// trust store in the format "<type>:<name>" (repeatable)
+    #[arg(long = "trust-store", required = true)]
+    trust_stores: Vec<String>,
+    /// trusted identity, e.g. "x509.subject: C=US, ST=WA, O=acme" or "*" (repeatable)
+    #[arg(long = "trusted-identity", required = true)]
+    trusted_identities: Vec<String>,
+    /// registry scope (repeatable)
+    #[arg(long = "registry-scope", default_value = "*")]
+    registry_scopes: Vec<String>,
+    /// override the existing OCI trust policy configuration, never prompt
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: PolicyArgs, ctx: &Context) -> anyhow::Result<()> {
-    let _ = (args.rest, &ctx.dirs);
-    anyhow::bail!("`notation policy` is being implemented")
+    match args.command {
+        PolicyCommand::Import(a) => import(a, ctx),
+        PolicyCommand::Show => show(ctx),
+        PolicyCommand::Init(a) => init(a, ctx),
+    }
+}
+
+fn import(args: ImportArgs, ctx: &Context) -> anyhow::Result<()> {
+    let [file] = args.files.as_slice() else {
+        anyhow::bail!(
+            "requires 1 argument but received {}.\nUsage: notation policy import <path-to-policy.json>\nPlease specify a trust policy file location as the argument",
+            args.files.len()
+        );
+    };
+    let bytes = std::fs::read(file).map_err(|e| {
+        anyhow::anyhow!(
+            "failed to read trust policy file: {}",
+            go_io_error("open", file, &e)
+        )
+    })?;
+    let content = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice());
+    if content.is_some() {
+        output::warn(&format!(
+            "the trust policy file {file} starts with a UTF-8 byte order mark; it was ignored"
+        ));
+    }
+    let doc = OciDocument::parse(content.unwrap_or(&bytes))
+        .map_err(|e| anyhow::anyhow!("failed to parse trust policy configuration: {e}"))?;
+    doc.validate()
+        .map_err(|e| anyhow::anyhow!("failed to validate trust policy: {e}"))?;
+
+    let dest = policy::oci_policy_path(&ctx.dirs);
+    if args.force {
+        output::warn("existing trust policy configuration file will be overwritten");
+    } else if existing_is_decodable(&dest)
+        && !confirm("The trust policy file already exists, do you want to overwrite it?")?
+    {
+        return Ok(());
+    }
+    notation::atomic::write(&dest, &bytes, PRIVATE_FILE_MODE, DIR_MODE)
+        .with_context(|| format!("failed to write trust policy file {}", dest.display()))?;
+    output::println("Trust policy configuration imported successfully.");
+    Ok(())
+}
+
+/// v1.3.2 prompts only when the existing file can be read and JSON-decoded.
+fn existing_is_decodable(path: &Path) -> bool {
+    policy::read_policy_file(path).is_ok_and(|f| OciDocument::parse(f.content()).is_ok())
+}
+
+fn show(ctx: &Context) -> anyhow::Result<()> {
+    let path = policy::oci_policy_path(&ctx.dirs);
+    let file = match policy::read_policy_file(&path) {
+        Ok(f) => f,
+        Err(PolicyError::NotPresent) => anyhow::bail!(
+            "failed to show trust policy as the trust policy file does not exist.\nYou can import one using `notation policy import <path-to-policy.json>`"
+        ),
+        Err(e) => anyhow::bail!("failed to show trust policy: {e}"),
+    };
+    if let Some(w) = file.warning() {
+        output::warn(&w);
+    }
+    let problem = match OciDocument::parse(file.content()) {
+        Err(e) => Some(e.to_string()),
+        Ok(doc) => doc.validate().err().map(|e| e.to_string()),
+    };
+    if let Some(problem) = problem {
+        // v1.3.2 reports the problem but still shows the file and succeeds.
+        output::eprintln(&format!("Error: {problem}"));
+        output::eprintln("Existing trust policy configuration is invalid, you may update or create a new one via `notation policy import <path-to-policy.json>`");
+    }
+    output::print(&String::from_utf8_lossy(&file.bytes));
+    Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InitDocument<'a> {
+    version: &'a str,
+    trust_policies: [InitStatement<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InitStatement<'a> {
+    name: &'a str,
+    registry_scopes: &'a [String],
+    signature_verification: InitLevel,
+    trust_stores: &'a [String],
+    trusted_identities: &'a [String],
+}
+
+#[derive(Serialize)]
+struct InitLevel {
+    level: &'static str,
+}
+
+fn init(args: InitArgs, ctx: &Context) -> anyhow::Result<()> {
+    let doc = InitDocument {
+        version: "1.0",
+        trust_policies: [InitStatement {
+            name: &args.name,
+            registry_scopes: &args.registry_scopes,
+            signature_verification: InitLevel { level: "strict" },
+            trust_stores: &args.trust_stores,
+            trusted_identities: &args.trusted_identities,
+        }],
+    };
+    let bytes = notation::gojson::to_vec_indent(&doc, "  ")?;
+    // Validate exactly what is written, through the same reader verify uses.
+    OciDocument::parse(&bytes)?
+        .validate()
+        .map_err(|e| anyhow::anyhow!("failed to validate the trust policy: {e}"))?;
+    let dest = ctx.dirs.trust_policy_oci_json();
+    if std::fs::symlink_metadata(&dest).is_ok() {
+        if args.force {
+            output::warn("existing OCI trust policy configuration file will be overwritten");
+        } else if !confirm(
+            "The OCI trust policy file already exists, do you want to overwrite it?",
+        )? {
+            return Ok(());
+        }
+    }
+    notation::atomic::write(&dest, &bytes, PRIVATE_FILE_MODE, DIR_MODE)
+        .with_context(|| format!("failed to write trust policy file {}", dest.display()))?;
+    output::println(&format!(
+        "Successfully initialized OCI trust policy file to {}.",
+        dest.display()
+    ));
+    Ok(())
+}
+
+/// notation's confirmation prompt on stdout: `<prompt> [y/N] `; `y`/`yes` (any case)
+/// confirms; anything else, or EOF, declines.
+fn confirm(prompt: &str) -> anyhow::Result<bool> {
+    output::print(&format!("{prompt} [y/N] "));
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let answer = line.trim().to_ascii_lowercase();
+    Ok(answer == "y" || answer == "yes")
+}
+
+/// Go's `*PathError` text: `open <path>: no such file or directory`.
+fn go_io_error(op: &str, path: &str, e: &std::io::Error) -> String {
+    let reason = match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::IsADirectory => "is a directory".to_string(),
+        _ => e.to_string(),
+    };
+    format!("{op} {path}: {reason}")
 }

@@ -1,16 +1,444 @@
-//! `notation verify`.
+//! `notation verify` (cli.md §2): upstream's flags, outputs and errors, plus a short
+//! per-signature reason on failure and `-o json`.
 
+use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::output::{self, Log};
 use super::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
+use notation::policy::{Action, OciDocument};
+use notation::verifier::{
+    CheckError, SignatureRecord, Step, VerificationOutcome, Verified, Verifier, VerifyError,
+    VerifyOptions,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Arguments of `notation verify`.
 #[derive(Args, Debug)]
+#[command(
+    override_usage = "notation verify [flags] <reference>",
+    long_about = "Verify OCI artifacts"
+)]
 pub struct VerifyArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
+    reference: Option<String>,
+    /// maximum number of signatures to evaluate or examine
+    #[arg(
+        long = "max-signatures",
+        default_value_t = 100,
+        allow_negative_numbers = true
+    )]
+    max_signatures: i64,
+    /// user defined {key}={value} pairs that must be present in the signature for successful verification if provided
+    #[arg(short = 'm', long = "user-metadata")]
+    user_metadata: Vec<String>,
+    /// {key}={value} pairs that are passed as it is to a plugin, if the verification is associated with a verification plugin, refer plugin documentation to set appropriate values
+    #[arg(long = "plugin-config")]
+    plugin_config: Vec<String>,
+    /// [Experimental] verify the artifact stored as OCI image layout
+    #[arg(long = "oci-layout")]
+    oci_layout: bool,
+    /// [Experimental] set trust policy scope for artifact verification, required and can only be used when flag "--oci-layout" is set
+    #[arg(long = "scope")]
+    scope: Option<String>,
+    /// [Experimental] use the Referrers API to verify signatures, if not supported (returns 404), fallback to the Referrers tag schema
+    #[arg(long = "allow-referrers-api", hide = true, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    allow_referrers_api: Option<bool>,
+    /// output format: text or json
+    #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+    output: Format,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    #[command(flatten)]
+    logging: LoggingArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
-    let _ = (args.rest, &ctx.dirs);
-    anyhow::bail!("`notation verify` is being implemented")
+    let Some(raw) = args.reference.as_deref() else {
+        anyhow::bail!("missing reference to the artifact: use `notation verify --help` to see what parameters are required");
+    };
+    output::experimental_warning(
+        args.oci_layout || args.scope.is_some() || args.allow_referrers_api.is_some(),
+    );
+    if args.allow_referrers_api.is_some() {
+        output::warn(
+            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
+        );
+    }
+    match (args.oci_layout, &args.scope) {
+        (true, None) => anyhow::bail!("if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]"),
+        (false, Some(_)) => anyhow::bail!("if any flags in the group [oci-layout scope] are set they must all be set; missing [oci-layout]"),
+        _ => {}
+    }
+    if args.max_signatures <= 0 {
+        anyhow::bail!(
+            "max-signatures value {} must be a positive number",
+            args.max_signatures
+        );
+    }
+    let user_metadata = parse_pairs(&args.user_metadata, "user-metadata")?;
+    parse_pairs(&args.plugin_config, "plugin-config")?;
+    let log = args.logging.log();
+
+    // Upstream loads the policy before looking at the reference.
+    let (policy, file) = OciDocument::load(&ctx.dirs)?;
+    if let Some(w) = file.warning() {
+        output::warn(&w);
+    }
+
+    let reference = ArtifactRef::parse(raw, args.oci_layout)?;
+    let target = common::open_target(&reference, &args.registry, ctx).await?;
+    let subject = common::resolve(target.as_ref(), &reference, "verify").await?;
+    let printed = reference.with_digest(&subject.digest);
+    let policy_ref = match (&args.scope, &reference) {
+        (Some(scope), _) => format!("{scope}@{}", subject.digest),
+        (None, ArtifactRef::Registry(r)) => r.with_digest(&subject.digest),
+        (None, ArtifactRef::Layout(_)) => printed.clone(),
+    };
+
+    let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
+    let verifier = Verifier {
+        policy: &policy,
+        stores: &stores,
+        integrity: &notation::verifier::envelope_integrity::EnvelopeIntegrity,
+        now: time::OffsetDateTime::now_utc(),
+    };
+    let opts = VerifyOptions {
+        max_signatures: args.max_signatures as usize,
+        user_metadata,
+    };
+    match verifier
+        .verify(target.as_ref(), &subject, &policy_ref, &opts)
+        .await
+    {
+        Ok(outcome) => {
+            if let Some(v) = &outcome.verified {
+                log_records(&log, &v.records);
+            }
+            report_success(&outcome, &printed, args.output)
+        }
+        Err(e) => {
+            if let VerifyError::Failed { records, .. } = &e {
+                log_records(&log, records);
+            }
+            if args.output == Format::Json {
+                output::println(&serde_json::to_string_pretty(&failure_json(&printed, &e))?);
+            }
+            Err(anyhow::anyhow!(failure_message(&e, &printed)))
+        }
+    }
+}
+
+/// `key=value` flags: split at the first `=`, neither side empty, later duplicates win.
+fn parse_pairs(raw: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for item in raw {
+        let Some((k, v)) = item
+            .split_once('=')
+            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        else {
+            anyhow::bail!(
+                "could not parse flag {flag}: key-value pair requires \"=\" as separator"
+            );
+        };
+        out.retain(|(existing, _)| existing != k);
+        out.push((k.to_string(), v.to_string()));
+    }
+    Ok(out)
+}
+
+/// The `Error:` text upstream prints, then one line per signature tried.
+fn failure_message(e: &VerifyError, printed: &str) -> String {
+    match e {
+        VerifyError::Failed { records, .. } => {
+            let head = match e.trust_store_failure() {
+                Some(f) => f.cli_message.clone(),
+                None => format!("signature verification failed for all the signatures associated with {printed}"),
+            };
+            let mut lines = vec![head];
+            if let VerifyError::Failed { limit: Some(n), .. } = e {
+                lines.push(format!(
+                    "  stopped after the --max-signatures limit of {n} signatures"
+                ));
+            }
+            lines.extend(records.iter().filter_map(|r| {
+                r.failure
+                    .as_ref()
+                    .map(|(step, err)| format!("  signature {}: {step} failed: {err}", r.digest))
+            }));
+            lines.join("\n")
+        }
+        other => format!("signature verification failed: {other}"),
+    }
+}
+
+/// `-v` logs in upstream's wording for every signature evaluated.
+fn log_records(log: &Log, records: &[SignatureRecord]) {
+    for r in records {
+        for res in &r.results {
+            let Some(err) = &res.error else { continue };
+            match res.action {
+                Action::Enforce => log.error(&format!("{} validation failed. Failure reason: {err}", res.check)),
+                _ => log.warning(&format!(
+                    "{} validation failed with validation action set to \"logged\". Failure reason: {err}",
+                    res.check
+                )),
+            }
+        }
+        if let Some((step, err)) = &r.failure {
+            if let (Step::UserMetadata, CheckError::UserMetadata { key, value }) = (step, err) {
+                log.error(&format!(
+                    "User required metadata {key}={value} is not present in the signature"
+                ));
+            }
+            log.warning(&format!(
+                "Signature {} failed verification with error: {err}",
+                r.digest
+            ));
+        }
+    }
+}
+
+fn report_success(
+    outcome: &VerificationOutcome,
+    printed: &str,
+    format: Format,
+) -> anyhow::Result<()> {
+    let Some(v) = &outcome.verified else {
+        if format == Format::Json {
+            output::println(&serde_json::to_string_pretty(&skip_json(printed, outcome))?);
+        } else {
+            output::println(&format!(
+                "Trust policy is configured to skip signature verification for {printed}"
+            ));
+        }
+        return Ok(());
+    };
+    for r in v.logged_failures() {
+        if let Some(err) = &r.error {
+            output::warn(&format!(
+                "{} was set to \"log\" and failed with error: {err}",
+                r.check
+            ));
+        }
+    }
+    if format == Format::Json {
+        output::println(&serde_json::to_string_pretty(&success_json(
+            printed, outcome, v,
+        ))?);
+        return Ok(());
+    }
+    let mut text = format!("Successfully verified signature for {printed}\n");
+    if !v.facts.annotations.is_empty() {
+        text.push_str("\nThe artifact was signed with the following user metadata.\n\n");
+        text.push_str(&metadata_table(&v.facts.annotations));
+    }
+    output::print(&text);
+    Ok(())
+}
+
+/// Go's tabwriter with padding 3, every cell tab-terminated (so padded too).
+fn metadata_table(rows: &BTreeMap<String, String>) -> String {
+    let width = |s: &str| s.chars().count();
+    let kw = rows.keys().map(|k| width(k)).chain([3]).max().unwrap_or(3) + 3;
+    let vw = rows
+        .values()
+        .map(|v| width(v))
+        .chain([5])
+        .max()
+        .unwrap_or(5)
+        + 3;
+    let line = |k: &str, v: &str| {
+        format!(
+            "{k}{}{v}{}\n",
+            " ".repeat(kw - width(k)),
+            " ".repeat(vw - width(v))
+        )
+    };
+    let mut out = line("KEY", "VALUE");
+    for (k, v) in rows {
+        out.push_str(&line(k, v));
+    }
+    out
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonReport<'a> {
+    reference: &'a str,
+    verified: bool,
+    skipped: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<JsonSignature<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    failures: Vec<JsonFailure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonSignature<'a> {
+    digest: &'a str,
+    signer: &'a str,
+    signing_scheme: &'a str,
+    signature_algorithm: &'a str,
+    checks: Vec<JsonCheck>,
+    user_metadata: &'a BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct JsonCheck {
+    check: String,
+    action: String,
+    result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonFailure {
+    digest: String,
+    check: String,
+    reason: String,
+}
+
+fn skip_json<'a>(printed: &'a str, outcome: &'a VerificationOutcome) -> JsonReport<'a> {
+    JsonReport {
+        reference: printed,
+        verified: false,
+        skipped: true,
+        policy: Some(&outcome.policy),
+        level: Some(outcome.level.name),
+        signature: None,
+        failures: vec![],
+        error: None,
+    }
+}
+
+fn success_json<'a>(
+    printed: &'a str,
+    outcome: &'a VerificationOutcome,
+    v: &'a Verified,
+) -> JsonReport<'a> {
+    let results = v
+        .records
+        .last()
+        .map(|r| r.results.as_slice())
+        .unwrap_or_default();
+    let checks = notation::policy::CheckType::ALL
+        .iter()
+        .map(|&check| {
+            let action = outcome.level.action(check);
+            let r = results.iter().find(|r| r.check == check);
+            JsonCheck {
+                check: check.to_string(),
+                action: action.to_string(),
+                result: match r {
+                    None => "skipped",
+                    Some(r) if r.error.is_some() => "failed",
+                    Some(_) => "passed",
+                },
+                error: r.and_then(|r| r.error.as_ref()).map(|e| e.to_string()),
+            }
+        })
+        .collect();
+    JsonReport {
+        reference: printed,
+        verified: true,
+        skipped: false,
+        policy: Some(&outcome.policy),
+        level: Some(outcome.level.name),
+        signature: Some(JsonSignature {
+            digest: &v.signature_digest,
+            signer: v.facts.signer_subject(),
+            signing_scheme: v.facts.signing_scheme.as_str(),
+            signature_algorithm: &v.facts.signature_algorithm,
+            checks,
+            user_metadata: &v.facts.annotations,
+        }),
+        failures: failures(&v.records),
+        error: None,
+    }
+}
+
+fn failures(records: &[SignatureRecord]) -> Vec<JsonFailure> {
+    records
+        .iter()
+        .filter_map(|r| {
+            r.failure.as_ref().map(|(step, err)| JsonFailure {
+                digest: r.digest.clone(),
+                check: step.to_string(),
+                reason: err.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn failure_json<'a>(printed: &'a str, e: &VerifyError) -> JsonReport<'a> {
+    let records = match e {
+        VerifyError::Failed { records, .. } => records.as_slice(),
+        _ => &[],
+    };
+    JsonReport {
+        reference: printed,
+        verified: false,
+        skipped: false,
+        policy: None,
+        level: None,
+        signature: None,
+        failures: failures(records),
+        error: Some(
+            failure_message(e, printed)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs() {
+        let p = parse_pairs(
+            &["a=b=c".into(), "x=1".into(), "a=d".into()],
+            "user-metadata",
+        )
+        .unwrap();
+        assert_eq!(p, vec![("x".into(), "1".into()), ("a".into(), "d".into())]);
+        for bad in ["a", "=v", "k="] {
+            let e = parse_pairs(&[bad.into()], "user-metadata").unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "could not parse flag user-metadata: key-value pair requires \"=\" as separator"
+            );
+        }
+    }
+
+    #[test]
+    fn table_matches_go_tabwriter() {
+        let rows: BTreeMap<String, String> =
+            [("env", "prod"), ("note", "a=b"), ("team", "interop")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        assert_eq!(
+            metadata_table(&rows),
+            "KEY    VALUE     \nenv    prod      \nnote   a=b       \nteam   interop   \n"
+        );
+    }
 }

@@ -3,6 +3,8 @@
 pub mod config_json;
 pub mod signingkeys;
 
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// Mode of directories notation creates under the config dir.
@@ -92,6 +94,47 @@ impl Dirs {
     pub fn crl_cache(&self) -> PathBuf {
         self.cache.join("crl")
     }
+}
+
+/// Reading a config file that must be a regular file (config.json, signingkeys.json).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A symlink, directory or other non-regular file.
+    #[error("{} is not a regular file (symlinks are not supported)", crate::gofmt::quote(&.path.display().to_string()))]
+    NotRegular { path: PathBuf },
+    /// An I/O error, printed as Go's `*PathError`.
+    #[error("{}", crate::gofmt::path_error(.op, .path, .error))]
+    Io {
+        op: &'static str,
+        path: PathBuf,
+        error: io::Error,
+    },
+}
+
+/// Read a config file as notation-go does: `lstat` first (so symlinks are refused), a missing
+/// file is `Ok(None)`.
+pub fn read_regular_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return Err(ReadError::Io {
+                op: "lstat",
+                path: path.to_path_buf(),
+                error,
+            })
+        }
+    };
+    if !meta.file_type().is_file() {
+        return Err(ReadError::NotRegular {
+            path: path.to_path_buf(),
+        });
+    }
+    fs::read(path).map(Some).map_err(|error| ReadError::Io {
+        op: "open",
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 /// Go's `os.UserConfigDir`/`UserCacheDir` on Unix: `$XDG_*` if absolute, else

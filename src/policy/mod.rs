@@ -1,1 +1,725 @@
-//! Trust policy documents (OCI and blob): parse, validate, select by scope.
+//! Trust policy documents (OCI and blob): load, validate, select by scope.
+//!
+//! Behaviour and messages follow notation-go v1.3.2 (`verifier/trustpolicy`), see
+//! verification.md §1 and §3. The OCI document is read from `trustpolicy.oci.json` when
+//! that file exists, else from `trustpolicy.json`.
+
+pub mod blob;
+pub mod godecode;
+pub mod identity;
+pub mod oci;
+
+pub use blob::{BlobDocument, BlobStatement};
+pub use oci::{OciDocument, OciStatement};
+
+use godecode::{DecodeError, Json};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where users learn to write a policy; part of several upstream messages.
+pub const TRUST_POLICY_LINK: &str =
+    "https://notaryproject.dev/docs/quickstart/#create-a-trust-policy";
+
+/// The five validations of verification.md §1.1, in upstream's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckType {
+    Integrity,
+    Authenticity,
+    AuthenticTimestamp,
+    Expiry,
+    Revocation,
+}
+
+impl CheckType {
+    /// All types, in upstream's order.
+    pub const ALL: [CheckType; 5] = [
+        CheckType::Integrity,
+        CheckType::Authenticity,
+        CheckType::AuthenticTimestamp,
+        CheckType::Expiry,
+        CheckType::Revocation,
+    ];
+
+    /// The policy key (`authenticTimestamp`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckType::Integrity => "integrity",
+            CheckType::Authenticity => "authenticity",
+            CheckType::AuthenticTimestamp => "authenticTimestamp",
+            CheckType::Expiry => "expiry",
+            CheckType::Revocation => "revocation",
+        }
+    }
+
+    /// Parse a policy key (exact, case-sensitive).
+    pub fn parse(s: &str) -> Option<CheckType> {
+        CheckType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for CheckType {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a failed check does (verification.md §1.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Enforce,
+    Log,
+    Skip,
+}
+
+impl Action {
+    /// All actions, in upstream's order.
+    pub const ALL: [Action; 3] = [Action::Enforce, Action::Log, Action::Skip];
+
+    /// The policy value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Enforce => "enforce",
+            Action::Log => "log",
+            Action::Skip => "skip",
+        }
+    }
+
+    /// Parse a policy value (exact, case-sensitive).
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A verification level: a name (`strict`, `permissive`, `audit`, `skip` or `custom`) and
+/// the action for each check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerificationLevel {
+    pub name: &'static str,
+    actions: [Action; 5],
+}
+
+impl VerificationLevel {
+    pub const STRICT: VerificationLevel = VerificationLevel {
+        name: "strict",
+        actions: [Action::Enforce; 5],
+    };
+    pub const PERMISSIVE: VerificationLevel = VerificationLevel {
+        name: "permissive",
+        actions: [
+            Action::Enforce,
+            Action::Enforce,
+            Action::Log,
+            Action::Log,
+            Action::Log,
+        ],
+    };
+    pub const AUDIT: VerificationLevel = VerificationLevel {
+        name: "audit",
+        actions: [
+            Action::Enforce,
+            Action::Log,
+            Action::Log,
+            Action::Log,
+            Action::Log,
+        ],
+    };
+    pub const SKIP: VerificationLevel = VerificationLevel {
+        name: "skip",
+        actions: [Action::Skip; 5],
+    };
+
+    /// The predefined levels, in upstream's order.
+    pub const PRESETS: [VerificationLevel; 4] =
+        [Self::STRICT, Self::PERMISSIVE, Self::AUDIT, Self::SKIP];
+
+    /// The action for `check`.
+    pub fn action(&self, check: CheckType) -> Action {
+        self.actions[check.index()]
+    }
+
+    /// Whether this is the `skip` level (nothing is fetched or verified).
+    pub fn is_skip(&self) -> bool {
+        self.name == "skip"
+    }
+}
+
+/// `verifyTimestamp` values.
+pub const VERIFY_TIMESTAMP_ALWAYS: &str = "always";
+/// `verifyTimestamp: afterCertExpiry`.
+pub const VERIFY_TIMESTAMP_AFTER_CERT_EXPIRY: &str = "afterCertExpiry";
+
+/// The `signatureVerification` object of a statement, as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignatureVerification {
+    /// `level`.
+    pub level: String,
+    /// `override`, in document order (duplicate keys merged, last value wins).
+    pub overrides: Vec<(String, String)>,
+    /// `verifyTimestamp` (empty when absent).
+    pub verify_timestamp: String,
+}
+
+/// Why a `signatureVerification` object is invalid. Texts are notation-go's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LevelError {
+    #[error("signature verification level is empty or missing in the trust policy statement")]
+    Empty,
+    #[error("invalid signature verification level {0:?}")]
+    Unknown(String),
+    #[error(
+        "signature verification level {0:?} can't be used to customize signature verification"
+    )]
+    SkipWithOverride(String),
+    #[error("verification type {0:?} in custom signature verification is not supported, supported values are [\"integrity\" \"authenticity\" \"authenticTimestamp\" \"expiry\" \"revocation\"]")]
+    UnknownType(String),
+    #[error("verification action {0:?} in custom signature verification is not supported, supported values are [\"enforce\" \"log\" \"skip\"]")]
+    UnknownAction(String),
+    #[error("{0:?} verification can not be overridden in custom signature verification")]
+    IntegrityOverride(String),
+    #[error("{0:?} verification can not be skipped in custom signature verification")]
+    SkipNotAllowed(String),
+    #[error("verifyTimestamp must be \"always\" or \"afterCertExpiry\", but got {0:?}")]
+    VerifyTimestamp(String),
+}
+
+impl SignatureVerification {
+    /// The effective level: the base level with the overrides applied (named `custom`
+    /// when there are any), per verification.md §1.3.
+    pub fn level(&self) -> Result<VerificationLevel, LevelError> {
+        if self.level.is_empty() {
+            return Err(LevelError::Empty);
+        }
+        let base = VerificationLevel::PRESETS
+            .into_iter()
+            .find(|l| l.name == self.level)
+            .ok_or_else(|| LevelError::Unknown(self.level.clone()))?;
+        if self.overrides.is_empty() {
+            return Ok(base);
+        }
+        if base.is_skip() {
+            return Err(LevelError::SkipWithOverride(base.name.to_string()));
+        }
+        let mut custom = VerificationLevel {
+            name: "custom",
+            actions: base.actions,
+        };
+        for (key, value) in &self.overrides {
+            let check =
+                CheckType::parse(key).ok_or_else(|| LevelError::UnknownType(key.clone()))?;
+            let action =
+                Action::parse(value).ok_or_else(|| LevelError::UnknownAction(value.clone()))?;
+            if check == CheckType::Integrity {
+                return Err(LevelError::IntegrityOverride(key.clone()));
+            }
+            if check != CheckType::Revocation && action == Action::Skip {
+                return Err(LevelError::SkipNotAllowed(key.clone()));
+            }
+            custom.actions[check.index()] = action;
+        }
+        Ok(custom)
+    }
+
+    /// Whether timestamps are verified only when a signing certificate has expired.
+    pub fn verify_timestamp_after_cert_expiry(&self) -> bool {
+        self.verify_timestamp == VERIFY_TIMESTAMP_AFTER_CERT_EXPIRY
+    }
+
+    fn validate_verify_timestamp(&self) -> Result<(), LevelError> {
+        match self.verify_timestamp.as_str() {
+            "" | VERIFY_TIMESTAMP_ALWAYS | VERIFY_TIMESTAMP_AFTER_CERT_EXPIRY => Ok(()),
+            other => Err(LevelError::VerifyTimestamp(other.to_string())),
+        }
+    }
+
+    fn decode(v: &Json, dst: &mut SignatureVerification) -> Result<(), DecodeError> {
+        godecode::object(v, "trustpolicy.SignatureVerification", |k, val| {
+            if godecode::key_matches(k, "level") {
+                godecode::string(val, &mut dst.level)
+            } else if godecode::key_matches(k, "override") {
+                godecode::string_map(val, &mut dst.overrides)
+            } else if godecode::key_matches(k, "verifyTimestamp") {
+                godecode::string(val, &mut dst.verify_timestamp)
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+/// Trust store types a policy may name.
+pub const TRUST_STORE_TYPES: [&str; 3] = ["ca", "signingAuthority", "tsa"];
+
+/// Whether `name` is a valid named-store (or file) name: `^[a-zA-Z0-9_.-]+$`.
+pub fn is_valid_store_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+/// Why a trust policy file could not be loaded or is invalid.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("trust policy is not present. To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    NotPresent,
+    #[error("trust policy is not a regular file (symlinks are not supported). To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    NotRegularFile,
+    #[error("unable to read trust policy due to file permissions, please verify the permissions of {}", .0.display())]
+    Permission(PathBuf),
+    #[error("{}: {error}", path.display())]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("malformed trust policy. To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    Malformed(DecodeError),
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+}
+
+/// A document that parsed but breaks a rule of verification.md §3.4. Texts are
+/// notation-go v1.3.2's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    #[error("trust policy document has empty version, version must be specified")]
+    EmptyVersion,
+    #[error("trust policy document uses unsupported version {0:?}")]
+    UnsupportedVersion(String),
+    #[error("trust policy document can not have zero trust policy statements")]
+    NoStatements,
+    #[error(
+        "multiple trust policy statements use the same name {0:?}, statement names must be unique"
+    )]
+    DuplicateName(String),
+    /// A statement-level rule (`validatePolicyCore`), prefixed as upstream does.
+    #[error("trust policy: {0}")]
+    Statement(StatementError),
+    #[error("trust policy statement {0:?} has zero registry scopes, it must specify registry scopes with at least one value")]
+    NoRegistryScopes(String),
+    #[error("trust policy statement {0:?} uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values")]
+    WildcardScopeMixed(String),
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    #[error("registry scope {0:?} is present in multiple trust policy statements, one registry scope value can only be associated with one statement")]
+    DuplicateScope(String),
+    #[error("multiple trust policy statements have globalPolicy set to true, only one trust policy statement can be marked as global policy")]
+    MultipleGlobal,
+}
+
+/// A statement breaks one of the rules shared by OCI and blob statements.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StatementError {
+    #[error("a trust policy statement is missing a name, every statement requires a name")]
+    MissingName,
+    #[error("trust policy statement {name:?} has invalid signatureVerification: {source}")]
+    SignatureVerification { name: String, source: LevelError },
+    #[error("trust policy statement {0:?} is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped")]
+    SkipWithStores(String),
+    #[error("trust policy statement {0:?} is either missing trust stores or trusted identities, both must be specified")]
+    MissingStoresOrIdentities(String),
+    #[error("trust policy statement {name:?} has malformed trust store value {value:?}. The required format is <TrustStoreType>:<TrustStoreName>")]
+    MalformedStore { name: String, value: String },
+    #[error("trust policy statement {name:?} uses an unsupported trust store type {kind:?} in trust store value {value:?}")]
+    StoreType {
+        name: String,
+        kind: String,
+        value: String,
+    },
+    #[error("trust policy statement {name:?} uses an unsupported trust store name {store:?} in trust store value {value:?}. Named store name needs to follow [a-zA-Z0-9_.-]+ format")]
+    StoreName {
+        name: String,
+        store: String,
+        value: String,
+    },
+    #[error("trust policy statement {0:?} uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values")]
+    WildcardIdentityMixed(String),
+    #[error("trust policy statement {0:?} has an empty trusted identity")]
+    EmptyIdentity(String),
+    #[error("trust policy statement {name:?} has trusted identity {identity:?} missing separator")]
+    IdentitySeparator { name: String, identity: String },
+    #[error("trust policy statement {name:?} has trusted identity {identity:?} without an identity value")]
+    IdentityEmptyValue { name: String, identity: String },
+    #[error("trust policy statement {name:?} has trusted identity {identity:?} with invalid identity value: {source}")]
+    IdentityValue {
+        name: String,
+        identity: String,
+        source: identity::DnError,
+    },
+    #[error("trust policy statement {name:?} has overlapping x509 trustedIdentities, {a:?} overlaps with {b:?}")]
+    OverlappingIdentities { name: String, a: String, b: String },
+}
+
+/// A registry scope (or the scope part of an artifact reference) is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScopeError {
+    #[error("registry scope {0:?} with wild card(s) is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout")]
+    Wildcard(String),
+    #[error("registry scope {0:?} is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout")]
+    Invalid(String),
+    #[error("artifact URI {0:?} could not be parsed, make sure it is the fully qualified OCI artifact URI without the scheme/protocol. e.g domain.com:80/my/repository@sha256:digest")]
+    NoDigest(String),
+    #[error("artifact {0:?} has no applicable trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    NoApplicableStatement(String),
+}
+
+/// The parts every statement kind has, validated by [`validate_core`].
+pub(crate) struct CoreRef<'a> {
+    pub name: &'a str,
+    pub signature_verification: &'a SignatureVerification,
+    pub trust_stores: &'a [String],
+    pub trusted_identities: &'a [String],
+}
+
+/// notation-go `validatePolicyCore`: rules 4–8 of verification.md §3.4.
+pub(crate) fn validate_core(s: CoreRef<'_>) -> Result<(), StatementError> {
+    let name = s.name.to_string();
+    if s.name.is_empty() {
+        return Err(StatementError::MissingName);
+    }
+    let sv_err = |source| StatementError::SignatureVerification {
+        name: name.clone(),
+        source,
+    };
+    let level = s.signature_verification.level().map_err(sv_err)?;
+    s.signature_verification
+        .validate_verify_timestamp()
+        .map_err(sv_err)?;
+    if level.is_skip() {
+        if !s.trust_stores.is_empty() || !s.trusted_identities.is_empty() {
+            return Err(StatementError::SkipWithStores(name));
+        }
+        return Ok(());
+    }
+    if s.trust_stores.is_empty() || s.trusted_identities.is_empty() {
+        return Err(StatementError::MissingStoresOrIdentities(name));
+    }
+    validate_trust_stores(&name, s.trust_stores)?;
+    validate_identities(&name, s.trusted_identities)
+}
+
+fn validate_trust_stores(name: &str, stores: &[String]) -> Result<(), StatementError> {
+    for value in stores {
+        let Some((kind, store)) = value.split_once(':') else {
+            return Err(StatementError::MalformedStore {
+                name: name.into(),
+                value: value.clone(),
+            });
+        };
+        if !TRUST_STORE_TYPES.contains(&kind) {
+            return Err(StatementError::StoreType {
+                name: name.into(),
+                kind: kind.into(),
+                value: value.clone(),
+            });
+        }
+        if !is_valid_store_name(store) {
+            return Err(StatementError::StoreName {
+                name: name.into(),
+                store: store.into(),
+                value: value.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn validate_identities(name: &str, identities: &[String]) -> Result<(), StatementError> {
+    if identities.len() > 1 && identities.iter().any(|i| i == identity::WILDCARD) {
+        return Err(StatementError::WildcardIdentityMixed(name.into()));
+    }
+    let mut parsed: Vec<(&str, identity::DnMap)> = Vec::new();
+    for id in identities {
+        if id.is_empty() {
+            return Err(StatementError::EmptyIdentity(name.into()));
+        }
+        if id == identity::WILDCARD {
+            continue;
+        }
+        let Some((prefix, value)) = id.split_once(':') else {
+            return Err(StatementError::IdentitySeparator {
+                name: name.into(),
+                identity: id.clone(),
+            });
+        };
+        if prefix != identity::X509_SUBJECT {
+            continue;
+        }
+        if value.is_empty() {
+            return Err(StatementError::IdentityEmptyValue {
+                name: name.into(),
+                identity: id.clone(),
+            });
+        }
+        let dn = identity::parse_dn(value).map_err(|source| StatementError::IdentityValue {
+            name: name.into(),
+            identity: id.clone(),
+            source,
+        })?;
+        parsed.push((id, dn));
+    }
+    for (i, (a, dn_a)) in parsed.iter().enumerate() {
+        for (j, (b, dn_b)) in parsed.iter().enumerate() {
+            if i != j && identity::is_subset(dn_a, dn_b) {
+                return Err(StatementError::OverlappingIdentities {
+                    name: name.into(),
+                    a: a.to_string(),
+                    b: b.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The x509.subject identities of a statement, parsed (invalid ones cannot occur in a
+/// validated document and are skipped).
+pub fn x509_identities(identities: &[String]) -> Vec<identity::DnMap> {
+    identities
+        .iter()
+        .filter_map(|id| id.split_once(':'))
+        .filter(|(prefix, _)| *prefix == identity::X509_SUBJECT)
+        .filter_map(|(_, value)| identity::parse_dn(value).ok())
+        .collect()
+}
+
+/// A trust policy file read from disk: its bytes, plus a warning when a UTF-8 BOM had to be
+/// stripped (Go notation rejects such files as malformed; we accept them).
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub bom_stripped: bool,
+}
+
+impl PolicyFile {
+    /// The warning to show for a stripped BOM, if any.
+    pub fn warning(&self) -> Option<String> {
+        self.bom_stripped.then(|| {
+            format!(
+                "the trust policy file {} starts with a UTF-8 byte order mark; it was ignored (notation v1.3.2 rejects such files as malformed)",
+                self.path.display()
+            )
+        })
+    }
+
+    /// The content without the BOM.
+    pub fn content(&self) -> &[u8] {
+        if self.bom_stripped {
+            &self.bytes[UTF8_BOM.len()..]
+        } else {
+            &self.bytes
+        }
+    }
+}
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Read a policy file the way notation-go's `getDocument` does: lstat first (missing →
+/// [`PolicyError::NotPresent`], directory or symlink → [`PolicyError::NotRegularFile`]),
+/// then read.
+pub fn read_policy_file(path: &Path) -> Result<PolicyFile, PolicyError> {
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(PolicyError::NotPresent),
+        Err(e) => {
+            return Err(PolicyError::Io {
+                path: path.into(),
+                error: e,
+            })
+        }
+    };
+    if meta.is_dir() || meta.file_type().is_symlink() {
+        return Err(PolicyError::NotRegularFile);
+    }
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::PermissionDenied => PolicyError::Permission(path.into()),
+        _ => PolicyError::Io {
+            path: path.into(),
+            error: e,
+        },
+    })?;
+    let bom_stripped = bytes.starts_with(UTF8_BOM);
+    Ok(PolicyFile {
+        path: path.into(),
+        bytes,
+        bom_stripped,
+    })
+}
+
+/// The OCI trust policy path in effect: `trustpolicy.oci.json` if it exists (even as a
+/// broken symlink or directory, so that the error names it), else `trustpolicy.json`.
+pub fn oci_policy_path(dirs: &crate::config::Dirs) -> PathBuf {
+    let oci = dirs.trust_policy_oci_json();
+    if std::fs::symlink_metadata(&oci).is_ok() {
+        oci
+    } else {
+        dirs.trust_policy_json()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sv(level: &str, overrides: &[(&str, &str)]) -> SignatureVerification {
+        SignatureVerification {
+            level: level.into(),
+            overrides: overrides
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            verify_timestamp: String::new(),
+        }
+    }
+
+    use Action::{Enforce as E, Log as L, Skip as S};
+    use CheckType::*;
+
+    fn actions(l: &VerificationLevel) -> [Action; 5] {
+        CheckType::ALL.map(|c| l.action(c))
+    }
+
+    #[test]
+    fn preset_levels_table() {
+        assert_eq!(
+            actions(&sv("strict", &[]).level().unwrap()),
+            [E, E, E, E, E]
+        );
+        assert_eq!(
+            actions(&sv("permissive", &[]).level().unwrap()),
+            [E, E, L, L, L]
+        );
+        assert_eq!(actions(&sv("audit", &[]).level().unwrap()), [E, L, L, L, L]);
+        assert_eq!(actions(&sv("skip", &[]).level().unwrap()), [S, S, S, S, S]);
+        assert_eq!(sv("strict", &[]).level().unwrap().name, "strict");
+    }
+
+    #[test]
+    fn level_names_are_case_sensitive() {
+        assert_eq!(
+            sv("Strict", &[]).level(),
+            Err(LevelError::Unknown("Strict".into()))
+        );
+        assert_eq!(sv("", &[]).level(), Err(LevelError::Empty));
+    }
+
+    /// Every base level × overridable type × action cell of §1.3.
+    #[test]
+    fn override_matrix() {
+        for base in ["strict", "permissive", "audit"] {
+            let base_actions = actions(&sv(base, &[]).level().unwrap());
+            for check in [Authenticity, AuthenticTimestamp, Expiry, Revocation] {
+                for action in Action::ALL {
+                    let got = sv(base, &[(check.as_str(), action.as_str())]).level();
+                    if action == Action::Skip && check != Revocation {
+                        assert_eq!(got, Err(LevelError::SkipNotAllowed(check.as_str().into())));
+                        continue;
+                    }
+                    let level = got.unwrap();
+                    assert_eq!(level.name, "custom");
+                    for other in CheckType::ALL {
+                        let want = if other == check {
+                            action
+                        } else {
+                            base_actions[other as usize]
+                        };
+                        assert_eq!(
+                            level.action(other),
+                            want,
+                            "{base} {check} {action} -> {other}"
+                        );
+                    }
+                }
+            }
+            for action in Action::ALL {
+                assert_eq!(
+                    sv(base, &[("integrity", action.as_str())]).level(),
+                    Err(LevelError::IntegrityOverride("integrity".into()))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn override_errors() {
+        assert_eq!(
+            sv("skip", &[("expiry", "log")]).level(),
+            Err(LevelError::SkipWithOverride("skip".into()))
+        );
+        let e = sv("strict", &[("Expiry", "log")]).level().unwrap_err();
+        assert_eq!(e.to_string(), "verification type \"Expiry\" in custom signature verification is not supported, supported values are [\"integrity\" \"authenticity\" \"authenticTimestamp\" \"expiry\" \"revocation\"]");
+        let e = sv("strict", &[("expiry", "Log")]).level().unwrap_err();
+        assert_eq!(e.to_string(), "verification action \"Log\" in custom signature verification is not supported, supported values are [\"enforce\" \"log\" \"skip\"]");
+        assert_eq!(
+            sv("strict", &[("integrity", "log")])
+                .level()
+                .unwrap_err()
+                .to_string(),
+            "\"integrity\" verification can not be overridden in custom signature verification"
+        );
+        assert_eq!(
+            sv("strict", &[("expiry", "skip")])
+                .level()
+                .unwrap_err()
+                .to_string(),
+            "\"expiry\" verification can not be skipped in custom signature verification"
+        );
+    }
+
+    #[test]
+    fn store_names() {
+        assert!(is_valid_store_name("a-b_c.d9"));
+        assert!(!is_valid_store_name(""));
+        assert!(!is_valid_store_name("a/b"));
+        assert!(!is_valid_store_name("a b"));
+    }
+
+    #[test]
+    fn reading_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("trustpolicy.json");
+        assert!(matches!(read_policy_file(&p), Err(PolicyError::NotPresent)));
+        std::fs::create_dir(&p).unwrap();
+        assert!(matches!(
+            read_policy_file(&p),
+            Err(PolicyError::NotRegularFile)
+        ));
+        std::fs::remove_dir(&p).unwrap();
+        let target = dir.path().join("real.json");
+        std::fs::write(&target, b"{}").unwrap();
+        std::os::unix::fs::symlink(&target, &p).unwrap();
+        assert!(matches!(
+            read_policy_file(&p),
+            Err(PolicyError::NotRegularFile)
+        ));
+        std::fs::remove_file(&p).unwrap();
+        std::fs::write(&p, b"\xEF\xBB\xBF{}").unwrap();
+        let f = read_policy_file(&p).unwrap();
+        assert!(f.bom_stripped);
+        assert_eq!(f.content(), b"{}");
+        assert!(f.warning().is_some());
+    }
+
+    #[test]
+    fn policy_path_prefers_oci_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = crate::config::Dirs {
+            config: dir.path().into(),
+            libexec: dir.path().into(),
+            cache: dir.path().into(),
+        };
+        assert_eq!(oci_policy_path(&dirs), dirs.trust_policy_json());
+        std::fs::write(dirs.trust_policy_oci_json(), b"{}").unwrap();
+        assert_eq!(oci_policy_path(&dirs), dirs.trust_policy_oci_json());
+    }
+}

@@ -1,1 +1,474 @@
-//! Verification of signatures against a trust policy.
+//! Verification of signatures against a trust policy (verification.md §4–§7).
+//!
+//! [`verify`] talks to the store only through [`Target`]: it selects the policy statement
+//! for `<scope>@<digest>`, lists the artifact's signatures and evaluates them one by one
+//! until one passes. Envelope integrity is delegated to an [`Integrity`] implementation
+//! ; trust stores come from [`TrustStores`]. Each
+//! check of §5 is a function in [`checks`]; the statement's level turns its failures into
+//! fail / log / skip.
+
+pub mod checks;
+pub mod envelope_integrity;
+pub mod stores;
+
+pub use checks::CheckError;
+
+use crate::oci::{Descriptor, GraphNode};
+use crate::policy::{Action, CheckType, OciDocument, OciStatement, ScopeError, VerificationLevel};
+use crate::target::{Target, TargetError, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BLOB_BYTES};
+use std::collections::BTreeMap;
+use std::fmt;
+use time::OffsetDateTime;
+
+/// Default of `--max-signatures`.
+pub const DEFAULT_MAX_SIGNATURES: usize = 100;
+
+/// The Notary Project signing schemes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigningScheme {
+    /// `notary.x509`.
+    X509,
+    /// `notary.x509.signingAuthority`.
+    X509SigningAuthority,
+}
+
+impl SigningScheme {
+    /// The scheme's name as written in envelopes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningScheme::X509 => "notary.x509",
+            SigningScheme::X509SigningAuthority => "notary.x509.signingAuthority",
+        }
+    }
+}
+
+/// One certificate of the signing chain, as the checks need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainCert {
+    /// DER encoding (compared byte for byte with trust-store certificates).
+    pub der: Vec<u8>,
+    /// The subject as Go's `pkix.Name.String()` prints it.
+    pub subject: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    /// Whether the certificate names OCSP responders or CRL distribution points.
+    pub has_revocation_info: bool,
+}
+
+/// `id-ad-ocsp` (1.3.6.1.5.5.7.48.1) as DER, looked for inside the AIA extension.
+const OID_AD_OCSP_DER: &[u8] = &[0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+
+impl ChainCert {
+    /// The facts the checks need from a parsed certificate.
+    pub fn from_certificate(cert: &crate::x509::Certificate) -> ChainCert {
+        ChainCert {
+            der: cert.der().to_vec(),
+            subject: cert.subject(),
+            not_before: cert.not_before(),
+            not_after: cert.not_after(),
+            has_revocation_info: has_revocation_info(cert),
+        }
+    }
+}
+
+/// Whether the certificate has CRL distribution points or an OCSP responder in its AIA.
+fn has_revocation_info(cert: &crate::x509::Certificate) -> bool {
+    let crl_dp = const_oid::ObjectIdentifier::new_unwrap("2.5.29.31");
+    let aia = const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
+    let Some(exts) = cert.inner().tbs_certificate().extensions() else {
+        return false;
+    };
+    exts.iter().any(|e| {
+        e.extn_id == crl_dp
+            || (e.extn_id == aia
+                && e.extn_value
+                    .as_bytes()
+                    .windows(OID_AD_OCSP_DER.len())
+                    .any(|w| w == OID_AD_OCSP_DER))
+    })
+}
+
+/// What an integrity-verified envelope says, in the form the trust checks use.
+#[derive(Debug, Clone)]
+pub struct SignedFacts {
+    pub signing_scheme: SigningScheme,
+    /// `[leaf, intermediates…, root]`.
+    pub chain: Vec<ChainCert>,
+    pub expiry: Option<OffsetDateTime>,
+    /// The (untrusted) signing time.
+    pub signing_time: Option<OffsetDateTime>,
+    /// The authentic signing time (signingAuthority scheme only).
+    pub authentic_signing_time: Option<OffsetDateTime>,
+    /// Whether an RFC 3161 timestamp token is attached.
+    pub has_timestamp: bool,
+    /// The payload's `targetArtifact`.
+    pub target: Descriptor,
+    /// The payload's `targetArtifact.annotations` (user metadata).
+    pub annotations: BTreeMap<String, String>,
+    /// The signature algorithm name (e.g. `RSASSA-PSS-SHA-256`), for reports.
+    pub signature_algorithm: String,
+}
+
+impl SignedFacts {
+    /// The leaf certificate's subject.
+    pub fn signer_subject(&self) -> &str {
+        self.chain.first().map(|c| c.subject.as_str()).unwrap_or("")
+    }
+}
+
+/// Verifies an envelope's integrity (§5.1) and extracts its facts.
+pub trait Integrity: Send + Sync {
+    /// `media_type` is the signature manifest layer's media type.
+    fn verify(&self, media_type: &str, envelope: &[u8]) -> Result<SignedFacts, String>;
+}
+
+/// A trust store could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustStoreFailure {
+    /// The error as upstream's library reports it (used in logs and warnings).
+    pub message: String,
+    /// What upstream's CLI prints when this error makes `verify` fail (the message with
+    /// its hint or inner error appended).
+    pub cli_message: String,
+}
+
+/// Loads the certificates (DER) of a named trust store.
+pub trait TrustStores: Send + Sync {
+    fn load(&self, store_type: &str, name: &str) -> Result<Vec<Vec<u8>>, TrustStoreFailure>;
+}
+
+/// Options of one verification.
+#[derive(Debug, Clone)]
+pub struct VerifyOptions {
+    /// Stop after this many signatures (> 0).
+    pub max_signatures: usize,
+    /// `-m key=value` pairs that the signature must carry.
+    pub user_metadata: Vec<(String, String)>,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions {
+            max_signatures: DEFAULT_MAX_SIGNATURES,
+            user_metadata: vec![],
+        }
+    }
+}
+
+/// Which step failed for a signature: a policy check, or the binding steps after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Check(CheckType),
+    /// The payload names another artifact.
+    TargetArtifact,
+    /// A `-m` pair is missing.
+    UserMetadata,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Step::Check(c) => f.write_str(c.as_str()),
+            Step::TargetArtifact => f.write_str("targetArtifact"),
+            Step::UserMetadata => f.write_str("userMetadata"),
+        }
+    }
+}
+
+/// The result of one check for one signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckResult {
+    pub check: CheckType,
+    /// The action the level assigns (a `skip` check was not run).
+    pub action: Action,
+    /// The failure, if the check ran and failed.
+    pub error: Option<CheckError>,
+}
+
+/// One signature that was evaluated.
+#[derive(Debug, Clone)]
+pub struct SignatureRecord {
+    /// Digest of the signature manifest.
+    pub digest: String,
+    /// The checks that ran, in order.
+    pub results: Vec<CheckResult>,
+    /// Why it failed (`None` for the one that passed).
+    pub failure: Option<(Step, CheckError)>,
+}
+
+/// A successful verification.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// Digest of the signature manifest that passed.
+    pub signature_digest: String,
+    /// The envelope's facts.
+    pub facts: SignedFacts,
+    /// Every signature evaluated, in order; the last one passed.
+    pub records: Vec<SignatureRecord>,
+}
+
+impl Verified {
+    /// The checks of the passing signature that failed with action `log`.
+    pub fn logged_failures(&self) -> impl Iterator<Item = &CheckResult> {
+        self.records
+            .last()
+            .into_iter()
+            .flat_map(|r| r.results.iter())
+            .filter(|r| r.action == Action::Log && r.error.is_some())
+    }
+}
+
+/// What [`verify`] concluded.
+#[derive(Debug, Clone)]
+pub struct VerificationOutcome {
+    /// Name of the policy statement used.
+    pub policy: String,
+    /// Its effective level.
+    pub level: VerificationLevel,
+    /// `None` when the level is `skip` (nothing was fetched).
+    pub verified: Option<Verified>,
+}
+
+/// Why verification failed. `Display` texts are notation-go's library errors (the CLI adds
+/// its own prefixes).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The policy reference is unusable or no statement applies.
+    #[error(transparent)]
+    Scope(#[from] ScopeError),
+    #[error(
+        "no signature is associated with {0:?}, make sure the artifact was signed successfully"
+    )]
+    NoSignature(String),
+    /// Listing signatures failed.
+    #[error("{0}")]
+    List(#[source] TargetError),
+    /// A signature manifest or envelope could not be fetched: aborts verification.
+    #[error("unable to retrieve digital signature with digest {digest:?} associated with {reference:?} from the Repository, error : {source}")]
+    Fetch {
+        digest: String,
+        reference: String,
+        #[source]
+        source: TargetError,
+    },
+    /// Every signature tried failed (or the `--max-signatures` limit was reached first).
+    #[error("{}", match limit { Some(n) => format!("signature evaluation stopped. The configured limit of {n} signatures to verify per artifact exceeded"), None => "signature verification failed".to_string() })]
+    Failed {
+        records: Vec<SignatureRecord>,
+        limit: Option<usize>,
+    },
+}
+
+impl VerifyError {
+    /// The first trust-store loading error among the failures, if any.
+    pub fn trust_store_failure(&self) -> Option<&TrustStoreFailure> {
+        let VerifyError::Failed { records, .. } = self else {
+            return None;
+        };
+        records.iter().find_map(|r| match &r.failure {
+            Some((_, CheckError::TrustStore(f))) => Some(f),
+            _ => None,
+        })
+    }
+}
+
+/// Everything the verifier needs besides the target.
+pub struct Verifier<'a> {
+    pub policy: &'a OciDocument,
+    pub stores: &'a dyn TrustStores,
+    pub integrity: &'a dyn Integrity,
+    /// The verification time.
+    pub now: OffsetDateTime,
+}
+
+impl Verifier<'_> {
+    /// Verify `subject` (already resolved in `target`) under the statement that applies to
+    /// `policy_ref` (`<scope>@<digest>`), per verification.md §4.
+    pub async fn verify(
+        &self,
+        target: &dyn Target,
+        subject: &Descriptor,
+        policy_ref: &str,
+        opts: &VerifyOptions,
+    ) -> Result<VerificationOutcome, VerifyError> {
+        let statement = self.policy.applicable(policy_ref)?;
+        let level = statement.level();
+        let mut outcome = VerificationOutcome {
+            policy: statement.name.clone(),
+            level,
+            verified: None,
+        };
+        if level.is_skip() {
+            return Ok(outcome);
+        }
+        let candidates = target
+            .signatures(subject)
+            .await
+            .map_err(VerifyError::List)?;
+        if candidates.is_empty() {
+            return Err(VerifyError::NoSignature(policy_ref.to_string()));
+        }
+        let mut records = Vec::new();
+        for (processed, manifest) in candidates.iter().enumerate() {
+            if processed >= opts.max_signatures {
+                return Err(VerifyError::Failed {
+                    records,
+                    limit: Some(opts.max_signatures),
+                });
+            }
+            let fetch_err = |source| VerifyError::Fetch {
+                digest: manifest.digest.clone(),
+                reference: policy_ref.to_string(),
+                source,
+            };
+            let (media_type, envelope) =
+                fetch_signature(target, manifest).await.map_err(fetch_err)?;
+            let (record, facts) = self.evaluate(
+                statement,
+                &level,
+                subject,
+                &manifest.digest,
+                &media_type,
+                &envelope,
+                opts,
+            );
+            records.push(record);
+            if let Some(facts) = facts {
+                outcome.verified = Some(Verified {
+                    signature_digest: manifest.digest.clone(),
+                    facts,
+                    records,
+                });
+                return Ok(outcome);
+            }
+        }
+        let limit = (candidates.len() >= opts.max_signatures).then_some(opts.max_signatures);
+        Err(VerifyError::Failed { records, limit })
+    }
+
+    /// Run §5 for one envelope. Returns its record and, if it passed, its facts.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate(
+        &self,
+        statement: &OciStatement,
+        level: &VerificationLevel,
+        subject: &Descriptor,
+        digest: &str,
+        media_type: &str,
+        envelope: &[u8],
+        opts: &VerifyOptions,
+    ) -> (SignatureRecord, Option<SignedFacts>) {
+        let mut record = SignatureRecord {
+            digest: digest.to_string(),
+            results: vec![],
+            failure: None,
+        };
+        let facts = match self.integrity.verify(media_type, envelope) {
+            Ok(f) => f,
+            Err(reason) => {
+                let e = CheckError::Integrity(reason);
+                record.results.push(CheckResult {
+                    check: CheckType::Integrity,
+                    action: Action::Enforce,
+                    error: Some(e.clone()),
+                });
+                record.failure = Some((Step::Check(CheckType::Integrity), e));
+                return (record, None);
+            }
+        };
+        record.results.push(CheckResult {
+            check: CheckType::Integrity,
+            action: Action::Enforce,
+            error: None,
+        });
+        let leaf = facts.chain.first();
+        let checks: [(CheckType, &CheckFn); 4] = [
+            (CheckType::Authenticity, &|| {
+                let stores = checks::trust_store(self.stores, statement, &facts);
+                if stores.is_err() && level.action(CheckType::Authenticity) == Action::Enforce {
+                    return stores;
+                }
+                let identity = match leaf {
+                    Some(leaf) => checks::trusted_identity(statement, leaf),
+                    None => Err(CheckError::Untrusted),
+                };
+                // A logged trust-store failure is replaced by an identity failure.
+                identity.and(stores)
+            }),
+            (CheckType::Expiry, &|| checks::expiry(&facts, self.now)),
+            (CheckType::AuthenticTimestamp, &|| {
+                checks::authentic_timestamp(statement, &facts, self.now)
+            }),
+            (CheckType::Revocation, &|| checks::revocation(&facts)),
+        ];
+        for (check, run) in checks {
+            let action = level.action(check);
+            if action == Action::Skip {
+                continue;
+            }
+            let error = run().err();
+            let enforced = action == Action::Enforce && error.is_some();
+            record.results.push(CheckResult {
+                check,
+                action,
+                error: error.clone(),
+            });
+            if enforced {
+                record.failure = error.map(|e| (Step::Check(check), e));
+                return (record, None);
+            }
+        }
+        let binding = checks::target_artifact(&facts, subject)
+            .map_err(|e| (Step::TargetArtifact, e))
+            .and_then(|_| {
+                checks::user_metadata(&facts, &opts.user_metadata)
+                    .map_err(|e| (Step::UserMetadata, e))
+            });
+        if let Err(failure) = binding {
+            record.failure = Some(failure);
+            return (record, None);
+        }
+        (record, Some(facts))
+    }
+}
+
+/// A deferred check.
+type CheckFn<'a> = dyn Fn() -> Result<(), CheckError> + 'a;
+
+/// Fetch a signature manifest and its single envelope blob (signature-format.md §3.5).
+async fn fetch_signature(
+    target: &dyn Target,
+    manifest: &Descriptor,
+) -> Result<(String, Vec<u8>), TargetError> {
+    let bytes = target.fetch(manifest, MAX_MANIFEST_BYTES).await?;
+    let node: GraphNode =
+        serde_json::from_slice(&bytes).map_err(|e| TargetError::InvalidManifest {
+            digest: manifest.digest.clone(),
+            reason: e.to_string(),
+        })?;
+    let blobs = if manifest.media_type == crate::oci::MEDIA_TYPE_ARTIFACT_MANIFEST {
+        &node.blobs
+    } else {
+        &node.layers
+    };
+    let [blob] = blobs.as_slice() else {
+        return Err(TargetError::InvalidManifest {
+            digest: manifest.digest.clone(),
+            reason: format!(
+                "signature manifest requires exactly one signature envelope blob, got {}",
+                blobs.len()
+            ),
+        });
+    };
+    if blob.size < 0 || blob.size as u64 > MAX_SIGNATURE_BLOB_BYTES {
+        return Err(TargetError::TooLarge {
+            what: "signature envelope",
+            size: blob.size.max(0) as u64,
+        });
+    }
+    let envelope = target.fetch(blob, MAX_SIGNATURE_BLOB_BYTES).await?;
+    Ok((blob.media_type.clone(), envelope))
+}
+
+#[cfg(test)]
+mod tests;

@@ -134,7 +134,7 @@ impl Storage for DirStore {
             Err(e) => return Err(TargetError::io(&path, e)),
         };
         let mut data = Vec::new();
-        file.take(limit + 1)
+        file.take(limit.saturating_add(1))
             .read_to_end(&mut data)
             .map_err(|e| TargetError::io(&path, e))?;
         if data.len() as u64 > limit {

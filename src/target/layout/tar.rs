@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// Largest `index.json` / `oci-layout` entry we read from an archive.
+const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
 /// Mode of blob entries we add.
 const ENTRY_MODE: u32 = 0o644;
 
@@ -125,19 +127,21 @@ impl Indexed {
             index: empty_index(),
         };
         let location = |name: &str| format!("{}: {name}", path.display());
-        if let Some(data) = indexed.read_entry("oci-layout", u64::MAX).map_err(io_err)? {
+        if let Some(data) = indexed
+            .read_entry("oci-layout", MAX_METADATA_BYTES)
+            .map_err(io_err)?
+        {
             check_oci_layout(&data)?;
         }
         let index = indexed
-            .read_entry("index.json", u64::MAX)
+            .read_entry("index.json", MAX_METADATA_BYTES)
             .map_err(io_err)?
             .ok_or_else(|| missing_index(&location("index.json")))?;
         indexed.index = parse_index(&index, &location("index.json"))?;
         Ok(indexed)
     }
 
-    /// The entry's bytes, `None` if absent; `TooLarge`-style failures are left to callers
-    /// through `limit` (more than `limit` bytes → `InvalidData`).
+    /// The entry's bytes, `None` if absent; an entry over `limit` bytes is an `InvalidData` error.
     fn read_entry(&self, name: &str, limit: u64) -> io::Result<Option<Vec<u8>>> {
         let Some(span) = self.entries.get(name) else {
             return Ok(None);
@@ -174,7 +178,18 @@ fn empty_index() -> Index {
 }
 
 fn invalid_tar(path: &Path, e: io::Error) -> TargetError {
-    TargetError::InvalidLayout(format!("{}: invalid tar archive: {e}", path.display()))
+    // The tar parser quotes the bytes it choked on; garbage is not worth printing.
+    let reason = e.to_string();
+    let printable = reason.len() <= 200
+        && reason
+            .chars()
+            .all(|c| !c.is_control() && c != char::REPLACEMENT_CHARACTER);
+    let reason = if printable {
+        reason
+    } else {
+        "not a tar archive".into()
+    };
+    TargetError::InvalidLayout(format!("{}: invalid tar archive: {reason}", path.display()))
 }
 
 fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {

@@ -427,6 +427,20 @@ async fn open_errors_and_no_writes_on_open() {
     );
 
     std::fs::remove_file(tmp.path().join("oci-layout")).unwrap();
+    let garbage = tmp.path().join("garbage.tar");
+    std::fs::write(
+        &garbage,
+        (0..2048u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let err = Layout::open(&garbage).err().unwrap().to_string();
+    assert!(
+        err.contains("invalid tar archive") && !err.chars().any(char::is_control),
+        "{err}"
+    );
+    std::fs::remove_file(&garbage).unwrap();
     let layout = open(tmp.path());
     assert!(layout.resolve("v1").await.unwrap_err().is_not_found());
     assert!(

@@ -1,0 +1,184 @@
+//! The blob trust policy document (`trustpolicy.blob.json`, verification.md §3.3, §3.6).
+
+use super::godecode::{self, DecodeError, Json};
+use super::{
+    read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification,
+    ValidationError,
+};
+
+/// A blob trust policy document.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlobDocument {
+    pub version: String,
+    pub trust_policies: Vec<BlobStatement>,
+}
+
+/// One statement of a blob trust policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlobStatement {
+    pub name: String,
+    pub signature_verification: SignatureVerification,
+    pub trust_stores: Vec<String>,
+    pub trusted_identities: Vec<String>,
+    pub global_policy: bool,
+}
+
+/// No blob statement applies.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlobSelectError {
+    #[error("trust policy statement {0:?} not found")]
+    NotFound(String),
+    #[error("no applicable trust policy. Applicability of a trust policy statement is determined by the globalPolicy field, or by the statement name passed with --policy-name")]
+    NoGlobal,
+}
+
+impl BlobDocument {
+    /// Decode `bytes` with Go's decoder semantics (not validated).
+    pub fn parse(bytes: &[u8]) -> Result<BlobDocument, DecodeError> {
+        let v = godecode::first_value(bytes)?;
+        let mut doc = BlobDocument::default();
+        godecode::object(&v, "trustpolicy.BlobDocument", |k, val| {
+            if godecode::key_matches(k, "version") {
+                godecode::string(val, &mut doc.version)
+            } else if godecode::key_matches(k, "trustPolicies") {
+                godecode::struct_slice(val, &mut doc.trust_policies, BlobStatement::decode)
+            } else {
+                Ok(())
+            }
+        })?;
+        Ok(doc)
+    }
+
+    /// Decode and validate the policy in `file`.
+    pub fn from_file(file: &PolicyFile) -> Result<BlobDocument, PolicyError> {
+        let doc = BlobDocument::parse(file.content()).map_err(PolicyError::Malformed)?;
+        doc.validate()?;
+        Ok(doc)
+    }
+
+    /// Load `{NOTATION_CONFIG}/trustpolicy.blob.json`.
+    pub fn load(dirs: &crate::config::Dirs) -> Result<(BlobDocument, PolicyFile), PolicyError> {
+        let file = read_policy_file(&dirs.trust_policy_blob_json())?;
+        let doc = BlobDocument::from_file(&file)?;
+        Ok((doc, file))
+    }
+
+    /// Rules 1–8 and 13 of verification.md §3.4 (a global `skip` statement is accepted, as
+    /// notation-go's check for it never fires).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.version.is_empty() {
+            return Err(ValidationError::EmptyVersion);
+        }
+        if self.version != "1.0" {
+            return Err(ValidationError::UnsupportedVersion(self.version.clone()));
+        }
+        if self.trust_policies.is_empty() {
+            return Err(ValidationError::NoStatements);
+        }
+        let mut names: Vec<&str> = Vec::new();
+        let mut global = false;
+        for s in &self.trust_policies {
+            if names.contains(&s.name.as_str()) {
+                return Err(ValidationError::DuplicateName(s.name.clone()));
+            }
+            validate_core(s.core()).map_err(ValidationError::Statement)?;
+            if s.global_policy {
+                if global {
+                    return Err(ValidationError::MultipleGlobal);
+                }
+                global = true;
+            }
+            names.push(&s.name);
+        }
+        Ok(())
+    }
+
+    /// The statement named `name`, or the global one when `name` is `None` (§3.6).
+    pub fn applicable(&self, name: Option<&str>) -> Result<&BlobStatement, BlobSelectError> {
+        match name {
+            Some(n) => self
+                .trust_policies
+                .iter()
+                .find(|s| s.name == n)
+                .ok_or_else(|| BlobSelectError::NotFound(n.to_string())),
+            None => self
+                .trust_policies
+                .iter()
+                .find(|s| s.global_policy)
+                .ok_or(BlobSelectError::NoGlobal),
+        }
+    }
+}
+
+impl BlobStatement {
+    fn decode(v: &Json, dst: &mut BlobStatement) -> Result<(), DecodeError> {
+        godecode::object(v, "trustpolicy.BlobTrustPolicy", |k, val| {
+            if godecode::key_matches(k, "name") {
+                godecode::string(val, &mut dst.name)
+            } else if godecode::key_matches(k, "signatureVerification") {
+                SignatureVerification::decode(val, &mut dst.signature_verification)
+            } else if godecode::key_matches(k, "trustStores") {
+                godecode::string_slice(val, &mut dst.trust_stores)
+            } else if godecode::key_matches(k, "trustedIdentities") {
+                godecode::string_slice(val, &mut dst.trusted_identities)
+            } else if godecode::key_matches(k, "globalPolicy") {
+                godecode::boolean(val, &mut dst.global_policy)
+            } else {
+                Ok(())
+            }
+        })
+    }
+
+    fn core(&self) -> CoreRef<'_> {
+        CoreRef {
+            name: &self.name,
+            signature_verification: &self.signature_verification,
+            trust_stores: &self.trust_stores,
+            trusted_identities: &self.trusted_identities,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> BlobDocument {
+        BlobDocument::parse(
+            br#"{"version":"1.0","trustPolicies":[
+            {"name":"a","signatureVerification":{"level":"strict"},"trustStores":["ca:x"],"trustedIdentities":["*"]},
+            {"name":"g","signatureVerification":{"level":"skip"},"globalPolicy":true}]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn validates_and_selects() {
+        let d = doc();
+        d.validate().unwrap();
+        assert_eq!(d.applicable(Some("a")).unwrap().name, "a");
+        assert_eq!(d.applicable(None).unwrap().name, "g");
+        assert_eq!(
+            d.applicable(Some("zz")),
+            Err(BlobSelectError::NotFound("zz".into()))
+        );
+    }
+
+    #[test]
+    fn rules() {
+        let mut d = doc();
+        d.trust_policies[0].global_policy = true;
+        assert_eq!(d.validate(), Err(ValidationError::MultipleGlobal));
+        let mut d = doc();
+        d.trust_policies[1].name = "a".into();
+        assert_eq!(
+            d.validate(),
+            Err(ValidationError::DuplicateName("a".into()))
+        );
+        let mut d = doc();
+        d.trust_policies[1].global_policy = false;
+        d.validate().unwrap();
+        assert_eq!(d.applicable(None), Err(BlobSelectError::NoGlobal));
+        assert!(BlobDocument::parse(br#"{"trustPolicies":[{"globalPolicy":"yes"}]}"#).is_err());
+    }
+}

@@ -1,0 +1,402 @@
+//! Trusted identities: `x509.subject:` distinguished names, parsed the way notation-go
+//! does (go-ldap `ParseDN` plus notation's rules) and matched against the signing leaf.
+
+use std::collections::BTreeMap;
+
+/// The identity prefix notation evaluates itself.
+pub const X509_SUBJECT: &str = "x509.subject";
+/// The wildcard identity (and wildcard scope).
+pub const WILDCARD: &str = "*";
+
+/// A parsed DN: attribute type (as written, `S` renamed to `ST`) → value.
+pub type DnMap = BTreeMap<String, String>;
+
+/// Why a DN was rejected. `Display` texts are notation-go's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DnError {
+    #[error("unsupported distinguished name (DN) {dn:?}: notation does not support x509.subject identities containing \"=#\"")]
+    HexValue { dn: String },
+    #[error("parsing distinguished name (DN) {dn:?} failed with err: {reason}. A valid DN must contain 'C', 'ST', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard")]
+    Syntax { dn: String, reason: String },
+    #[error("distinguished name (DN) {dn:?} has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported")]
+    MultiValued { dn: String },
+    #[error("distinguished name (DN) {dn:?} has duplicate RDN attribute for {attr:?}, DN can only have unique RDN attributes")]
+    Duplicate { dn: String, attr: String },
+    #[error("distinguished name (DN) {dn:?} has no mandatory RDN attribute for {attr:?}, it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum")]
+    MissingMandatory { dn: String, attr: &'static str },
+}
+
+/// One attribute of an RDN, decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Attribute {
+    kind: String,
+    value: String,
+}
+
+/// Parse `dn` with notation's rules (verification.md §3.7): no `=#`, RFC 4514 syntax with
+/// `,`/`;` separators, no multi-valued RDNs, `S` → `ST`, no duplicate types, and C, ST, O
+/// present and non-empty.
+pub fn parse_dn(dn: &str) -> Result<DnMap, DnError> {
+    if dn.contains("=#") {
+        return Err(DnError::HexValue { dn: dn.to_string() });
+    }
+    let rdns = ldap_parse_dn(dn).map_err(|reason| DnError::Syntax {
+        dn: dn.to_string(),
+        reason,
+    })?;
+    let mut map = DnMap::new();
+    for rdn in rdns {
+        if rdn.len() > 1 {
+            return Err(DnError::MultiValued { dn: dn.to_string() });
+        }
+        for attr in rdn {
+            let kind = if attr.kind == "S" {
+                "ST".to_string()
+            } else {
+                attr.kind
+            };
+            // notation-go tests the stored value for "", so an empty first value does not
+            // count as present (neither for duplicates nor for the mandatory check).
+            if map.get(&kind).is_some_and(|v: &String| !v.is_empty()) {
+                return Err(DnError::Duplicate {
+                    dn: dn.to_string(),
+                    attr: kind,
+                });
+            }
+            map.insert(kind, attr.value);
+        }
+    }
+    for attr in ["C", "ST", "O"] {
+        if map.get(attr).is_none_or(|v| v.is_empty()) {
+            return Err(DnError::MissingMandatory {
+                dn: dn.to_string(),
+                attr,
+            });
+        }
+    }
+    Ok(map)
+}
+
+/// Whether every attribute of `a` is in `b` with the same value.
+pub fn is_subset(a: &DnMap, b: &DnMap) -> bool {
+    a.iter().all(|(k, v)| b.get(k) == Some(v))
+}
+
+/// go-ldap `ParseDN`: a list of RDNs, each a list of attributes.
+fn ldap_parse_dn(s: &str) -> Result<Vec<Vec<Attribute>>, String> {
+    let mut rdns = Vec::new();
+    if s.trim().is_empty() {
+        return Ok(rdns);
+    }
+    let bytes = s.as_bytes();
+    let mut rdn: Vec<Attribute> = Vec::new();
+    let mut kind: Option<String> = None;
+    let mut escaping = false;
+    let mut start = 0;
+    for (i, &c) in bytes.iter().enumerate() {
+        if escaping {
+            escaping = false;
+        } else if c == b'\\' {
+            escaping = true;
+        } else if c == b'=' && kind.as_deref().is_none_or(str::is_empty) {
+            kind = Some(decode_string(&s[start..i])?);
+            start = i + 1;
+        } else if matches!(c, b',' | b'+' | b';') {
+            let Some(k) = kind.take().filter(|k| !k.is_empty()) else {
+                return Err("incomplete type, value pair".into());
+            };
+            rdn.push(Attribute {
+                kind: k,
+                value: decode_value(&s[start..i])?,
+            });
+            start = i + 1;
+            if c != b'+' {
+                rdns.push(std::mem::take(&mut rdn));
+            }
+        }
+    }
+    let Some(k) = kind.filter(|k| !k.is_empty()) else {
+        return Err("DN ended with incomplete type, value pair".into());
+    };
+    rdn.push(Attribute {
+        kind: k,
+        value: decode_value(&s[start..])?,
+    });
+    rdns.push(rdn);
+    Ok(rdns)
+}
+
+/// An attribute value: `#<hex BER>` or an escaped string.
+fn decode_value(s: &str) -> Result<String, String> {
+    match s.strip_prefix('#') {
+        Some(hex_ber) => decode_ber_hex(hex_ber),
+        None => decode_string(s),
+    }
+}
+
+fn decode_ber_hex(s: &str) -> Result<String, String> {
+    let bytes = hex::decode(s).map_err(|e| format!("failed to decode BER encoding: {e}"))?;
+    let err = || "failed to decode BER encoding: unexpected EOF".to_string();
+    let (&_tag, rest) = bytes.split_first().ok_or_else(err)?;
+    let (&len0, mut rest) = rest.split_first().ok_or_else(err)?;
+    let len = if len0 & 0x80 == 0 {
+        len0 as usize
+    } else {
+        let n = (len0 & 0x7f) as usize;
+        if n == 0 || n > 4 || rest.len() < n {
+            return Err(err());
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
+        rest = &rest[n..];
+        len
+    };
+    if rest.len() < len {
+        return Err(err());
+    }
+    if rest.len() > len {
+        return Err("failed to decode BER encoding: trailing bytes after value".into());
+    }
+    Ok(String::from_utf8_lossy(rest).into_owned())
+}
+
+/// Trim unescaped leading/trailing spaces and decode `\c` and `\XX` escapes.
+fn decode_string(raw: &str) -> Result<String, String> {
+    let trimmed = strip_spaces(raw);
+    let chars: Vec<char> = trimmed.chars().collect();
+    let mut out: Vec<u8> = Vec::with_capacity(trimmed.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c != '\\' {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            i += 1;
+            continue;
+        }
+        let Some(&next) = chars.get(i + 1) else {
+            return Err(format!("got corrupted escaped character: '{trimmed}'"));
+        };
+        if matches!(
+            next,
+            ' ' | '"' | '#' | '+' | ',' | ';' | '<' | '=' | '>' | '\\'
+        ) {
+            out.push(next as u8);
+            i += 2;
+            continue;
+        }
+        let Some(&next2) = chars.get(i + 2) else {
+            return Err(format!(
+                "failed to decode escaped character: encoding/hex: invalid byte: {next}"
+            ));
+        };
+        let pair: String = [next, next2].iter().collect();
+        let byte = hex::decode(&pair)
+            .ok()
+            .filter(|b| b.len() == 1)
+            .ok_or_else(|| {
+                format!("failed to decode escaped character: encoding/hex: invalid byte: {pair}")
+            })?;
+        out.push(byte[0]);
+        i += 3;
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Trim spaces, keeping a trailing space that is escaped by an odd number of backslashes.
+fn strip_spaces(raw: &str) -> String {
+    let mut s = raw.trim_matches(' ').to_string();
+    if !s.is_empty() && raw.ends_with(' ') {
+        let backslashes = s.bytes().rev().take_while(|&b| b == b'\\').count();
+        if backslashes % 2 == 1 {
+            s.push(' ');
+        }
+    }
+    s
+}
+
+/// Go's `%q` of a string (`strconv.Quote`).
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{FFFD}' => out.push('\u{FFFD}'),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => {
+                if (c as u32) < 0x10000 {
+                    out.push_str(&format!("\\u{:04x}", c as u32))
+                } else {
+                    out.push_str(&format!("\\U{:08x}", c as u32))
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `%q` of a `[]map[string]string`: `[map["C":"US" "O":"x"] map[...]]`, keys sorted.
+pub fn go_quote_maps(maps: &[DnMap]) -> String {
+    let inner: Vec<String> = maps
+        .iter()
+        .map(|m| {
+            let pairs: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}:{}", go_quote(k), go_quote(v)))
+                .collect();
+            format!("map[{}]", pairs.join(" "))
+        })
+        .collect();
+    format!("[{}]", inner.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(pairs: &[(&str, &str)]) -> DnMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn parses_basic_dn_with_spaces() {
+        let got =
+            parse_dn(" C=US, ST=WA, L=Seattle, O=acme-rockets.io, OU=Finance, CN=SecureBuilder")
+                .unwrap();
+        assert_eq!(
+            got,
+            m(&[
+                ("C", "US"),
+                ("ST", "WA"),
+                ("L", "Seattle"),
+                ("O", "acme-rockets.io"),
+                ("OU", "Finance"),
+                ("CN", "SecureBuilder")
+            ])
+        );
+    }
+
+    #[test]
+    fn semicolon_separator_and_s_alias() {
+        assert_eq!(
+            parse_dn("C=US;S=WA;O=x").unwrap(),
+            m(&[("C", "US"), ("ST", "WA"), ("O", "x")])
+        );
+    }
+
+    #[test]
+    fn escapes() {
+        let got = parse_dn(r"C=US, ST=WA, O=a\,b\+c\3Dd\\e, CN=\ lead").unwrap();
+        assert_eq!(got["O"], r"a,b+c=d\e");
+        assert_eq!(got["CN"], " lead");
+        let got = parse_dn(r"C=US, ST=WA, O=trail\ ").unwrap();
+        assert_eq!(got["O"], "trail ");
+        let got = parse_dn(r"C=US, ST=WA, O=x\c3\a9").unwrap();
+        assert_eq!(got["O"], "xé");
+        let got = parse_dn("C=US, ST=WA, O=a=b").unwrap();
+        assert_eq!(got["O"], "a=b");
+    }
+
+    #[test]
+    fn rejections() {
+        let dn = "C=US, ST=WA, O=#0403616263";
+        assert!(matches!(parse_dn(dn), Err(DnError::HexValue { .. })));
+        assert!(matches!(
+            parse_dn("C=US+ST=WA, O=x"),
+            Err(DnError::MultiValued { .. })
+        ));
+        assert!(
+            matches!(parse_dn("C=US, ST=WA, S=OR, O=x"), Err(DnError::Duplicate { attr, .. }) if attr == "ST")
+        );
+        assert!(
+            matches!(parse_dn("C=US, O=x, O=y, ST=WA"), Err(DnError::Duplicate { attr, .. }) if attr == "O")
+        );
+        assert!(matches!(
+            parse_dn("c=US, st=WA, o=x"),
+            Err(DnError::MissingMandatory { attr: "C", .. })
+        ));
+        assert!(matches!(
+            parse_dn("C=US, ST=, O=x"),
+            Err(DnError::MissingMandatory { attr: "ST", .. })
+        ));
+        assert!(matches!(
+            parse_dn(""),
+            Err(DnError::MissingMandatory { attr: "C", .. })
+        ));
+        assert!(matches!(parse_dn("C=US, ST"), Err(DnError::Syntax { .. })));
+        assert!(matches!(
+            parse_dn("C=US, ,ST=WA"),
+            Err(DnError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_dn(r"C=US, ST=WA, O=x\"),
+            Err(DnError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_dn(r"C=US, ST=WA, O=x\zz"),
+            Err(DnError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn missing_st_message_matches_upstream() {
+        let e = parse_dn(" C=US, O=Notation-RS Interop, CN=leaf-rsa2048").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "distinguished name (DN) \" C=US, O=Notation-RS Interop, CN=leaf-rsa2048\" has no mandatory RDN attribute for \"ST\", it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum"
+        );
+    }
+
+    #[test]
+    fn hex_ber_value_after_space() {
+        // go-ldap looks for '#' before trimming, so "= #..." is a plain string value.
+        let got = parse_dn("C=US, ST=WA, O= #0403616263").unwrap();
+        assert_eq!(got["O"], "#0403616263");
+        assert_eq!(decode_value("#0403616263").unwrap(), "abc");
+        assert!(decode_value("#04").is_err());
+        assert!(decode_value("#040361626364").is_err());
+    }
+
+    #[test]
+    fn subset() {
+        let leaf = m(&[("C", "US"), ("ST", "WA"), ("O", "x"), ("CN", "y")]);
+        assert!(is_subset(
+            &m(&[("C", "US"), ("ST", "WA"), ("O", "x")]),
+            &leaf
+        ));
+        assert!(!is_subset(
+            &m(&[("C", "US"), ("ST", "WA"), ("O", "X")]),
+            &leaf
+        ));
+        assert!(!is_subset(
+            &m(&[("C", "US"), ("ST", "WA"), ("O", "x"), ("L", "z")]),
+            &leaf
+        ));
+    }
+
+    #[test]
+    fn go_quoting() {
+        assert_eq!(go_quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
+        assert_eq!(
+            go_quote_maps(&[m(&[("O", "x"), ("C", "US")])]),
+            "[map[\"C\":\"US\" \"O\":\"x\"]]"
+        );
+    }
+}
