@@ -314,3 +314,28 @@ fn login_over_tls_with_ca_file_or_docker_certs_d() {
     );
     assert!(!stderr.contains(PASSWORD), "{stderr}");
 }
+
+#[test]
+fn insecure_registries_from_config_json() {
+    let reg = TestRegistry::start(Config {
+        basic_auth: true,
+        ..Config::default()
+    });
+    let env = Env::new(true);
+    let host = reg.host();
+    let login = ["login", "-u", USERNAME, "-p", PASSWORD, &host];
+    let (ok, _, stderr) = output(env.cmd().args(login), reg.port, env.dir.path());
+    assert!(!ok, "HTTPS to a plain HTTP registry fails");
+    assert!(
+        stderr.contains(r#"Get "https://127.0.0.1:PORT/v2/""#),
+        "{stderr}"
+    );
+    let config = format!(
+        r#"{{"credsStore":"test","insecureRegistries":["{}"]}}"#,
+        host.to_uppercase()
+    );
+    std::fs::write(env.path("notation").join("config.json"), config).unwrap();
+    let (ok, stdout, stderr) = output(env.cmd().args(login), reg.port, env.dir.path());
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "Login Succeeded\n");
+}

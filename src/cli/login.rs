@@ -196,24 +196,8 @@ fn prompt_secret(prompt: &str) -> anyhow::Result<String> {
 
 /// Whether config.json lists `registry` in `insecureRegistries` (case-insensitive).
 fn listed_insecure(registry: &str, ctx: &Context) -> anyhow::Result<bool> {
-    let path = ctx.dirs.config_json();
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e).with_context(|| format!("failed to read {}", path.display())),
-    };
-    #[derive(serde::Deserialize)]
-    struct Insecure {
-        #[serde(rename = "insecureRegistries", default)]
-        insecure_registries: Option<Vec<String>>,
-    }
-    let cfg: Insecure = serde_json::from_slice(&bytes)
-        .with_context(|| format!("failed to decode config file {}", path.display()))?;
-    Ok(cfg
-        .insecure_registries
-        .unwrap_or_default()
-        .iter()
-        .any(|r| r.eq_ignore_ascii_case(registry)))
+    let cfg = notation::config::config_json::ConfigJson::load(&ctx.dirs)?;
+    Ok(cfg.is_insecure_registry(registry))
 }
 
 /// The options for talking to `registry` with these flags and this config: plain HTTP,
