@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub mod config;
+pub mod copy;
 pub mod credentials;
 pub mod crypto;
 pub mod envelope;

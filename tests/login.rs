@@ -269,3 +269,73 @@ fn login_without_credentials_store_refuses_plaintext() {
             .unwrap();
     assert_eq!(after, serde_json::json!({"auths": {}}));
 }
+
+#[test]
+fn login_over_tls_with_ca_file_or_docker_certs_d() {
+    let reg = TestRegistry::start(Config {
+        tls: true,
+        basic_auth: true,
+        ..Config::default()
+    });
+    let env = Env::new(true);
+    let host = reg.host();
+    let ca = reg.ca_file().display().to_string();
+    let login = ["login", "-u", USERNAME, "-p", PASSWORD, &host];
+
+    // The private CA is not trusted by default.
+    let (ok, _, stderr) = output(env.cmd().args(login), reg.port, env.dir.path());
+    assert!(!ok);
+    assert!(stderr.starts_with(r#"Error: failed to log in to 127.0.0.1:PORT: failed to validate the credentials for 127.0.0.1:PORT: Get "https://127.0.0.1:PORT/v2/": "#), "{stderr}");
+    assert!(stderr.contains("certificate"), "{stderr}");
+
+    let (ok, stdout, stderr) = output(
+        env.cmd().args(login).args(["--ca-file", &ca]),
+        reg.port,
+        env.dir.path(),
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "Login Succeeded\n");
+
+    let certs_d = env.path("home").join(".config/docker/certs.d").join(&host);
+    std::fs::create_dir_all(&certs_d).unwrap();
+    std::fs::copy(reg.ca_file(), certs_d.join("ca.crt")).unwrap();
+    let (ok, stdout, stderr) = output(env.cmd().args(login).arg("-d"), reg.port, env.dir.path());
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "Login Succeeded\n");
+    // -d traces the exchange without leaking the password.
+    assert!(
+        stderr.contains("level=debug msg=GET https://127.0.0.1:PORT/v2/ (anonymous) -> 401"),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("level=debug msg=GET https://127.0.0.1:PORT/v2/ (basic credentials) -> 200"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(PASSWORD), "{stderr}");
+}
+
+#[test]
+fn insecure_registries_from_config_json() {
+    let reg = TestRegistry::start(Config {
+        basic_auth: true,
+        ..Config::default()
+    });
+    let env = Env::new(true);
+    let host = reg.host();
+    let login = ["login", "-u", USERNAME, "-p", PASSWORD, &host];
+    let (ok, _, stderr) = output(env.cmd().args(login), reg.port, env.dir.path());
+    assert!(!ok, "HTTPS to a plain HTTP registry fails");
+    assert!(
+        stderr.contains(r#"Get "https://127.0.0.1:PORT/v2/""#),
+        "{stderr}"
+    );
+    let config = format!(
+        r#"{{"credsStore":"test","insecureRegistries":["{}"]}}"#,
+        host.to_uppercase()
+    );
+    std::fs::write(env.path("notation").join("config.json"), config).unwrap();
+    let (ok, stdout, stderr) = output(env.cmd().args(login), reg.port, env.dir.path());
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "Login Succeeded\n");
+}

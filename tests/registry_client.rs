@@ -455,3 +455,98 @@ async fn referrers_api_unknown_repository_is_an_error() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn bearer_tokens_from_basic_credentials_and_refresh_tokens() {
+    use common::token_server::{TokenServer, REFRESH_TOKEN};
+    let tokens = TokenServer::start(USERNAME, PASSWORD).await;
+    let reg = TestRegistry::start(Config {
+        token_auth: Some((tokens.realm(), tokens.cert())),
+        ..Config::default()
+    });
+    let with = |cred: Credential| {
+        Registry::new(
+            &reference(&reg.host(), "tokened"),
+            plain(RegistryOptions {
+                credentials: CredentialSource::Static(cred),
+                ..Default::default()
+            }),
+        )
+        .unwrap()
+    };
+
+    let by_password = with(Credential::from_user_password(USERNAME, PASSWORD));
+    let image = push_image(&by_password, "v1", b"token layer").await;
+    assert_eq!(by_password.resolve("v1").await.unwrap(), image);
+    assert_eq!(by_password.resolve("v1").await.unwrap(), image);
+    {
+        let log = tokens.requests.lock().unwrap();
+        assert!(
+            log.iter().all(|r| r.method == "GET" && r.granted),
+            "{log:?}"
+        );
+        assert!(
+            log.iter()
+                .any(|r| r.scopes == ["repository:tokened:pull,push"]),
+            "{log:?}"
+        );
+        assert!(
+            log.iter().any(|r| r.scopes == ["repository:tokened:pull"]),
+            "{log:?}"
+        );
+        // One token per scope set, cached for the process.
+        assert_eq!(log.len(), 2, "{log:?}");
+    }
+
+    let by_refresh_token = with(Credential::from_user_password("", REFRESH_TOKEN));
+    assert_eq!(by_refresh_token.resolve("v1").await.unwrap(), image);
+    assert!(tokens
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|r| r.method == "POST" && r.granted));
+
+    let wrong = with(Credential::from_user_password(USERNAME, "wrong"));
+    let err = wrong.resolve("v1").await.unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!(
+            r#"GET "{}?scope=repository%3Atokened%3Apull&service=test-registry""#,
+            tokens.realm()
+        )) || err.starts_with(&format!(
+            r#"GET "{}?service=test-registry&scope=repository%3Atokened%3Apull""#,
+            tokens.realm()
+        )),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("response status code 401: unauthorized: bad credentials"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn without_forced_tag_the_tag_schema_is_used_when_oci_subject_is_missing() {
+    let reg = TestRegistry::start(Config::default());
+    let target = Registry::new(
+        &reference(&reg.host(), "noforce"),
+        plain(RegistryOptions {
+            force_referrers_tag: false,
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let image = push_image(&target, "v1", b"layer").await;
+    let sig = push_signature(&target, &image, b"envelope", "2024-01-01T00:00:00Z").await;
+    // distribution 2.8 answers no OCI-Subject header, so the index is maintained anyway.
+    let index = target.resolve(&index_tag(&image)).await.unwrap();
+    assert_eq!(index.media_type, oci::MEDIA_TYPE_IMAGE_INDEX);
+    let found: Vec<String> = target
+        .signatures(&image)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.digest)
+        .collect();
+    assert_eq!(found, vec![sig.digest]);
+}

@@ -1,16 +1,274 @@
-//! `notation copy`.
+//! `notation copy` (alias `cp`): copy an artifact, and with `-r` its signatures, between
+//! OCI layouts and registries, so that nobody needs ORAS to publish a signed layout.
 
+use super::common::{LoggingArgs, RegistryArgs};
+use super::output;
 use super::Context;
+use anyhow::{bail, Context as _};
 use clap::Args;
+use notation::copy::{CopyOptions, CopyProgress};
+use notation::oci::Descriptor;
+use notation::reference::{LayoutReference, RegistryReference, Selector};
+use notation::target::layout::Layout;
+use notation::target::Target;
+use std::io::IsTerminal as _;
+use std::path::Path;
 
 /// Arguments of `notation copy`.
 #[derive(Args, Debug)]
 pub struct CopyArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    rest: Vec<String>,
+    #[command(flatten)]
+    logging: LoggingArgs,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    /// the source is an OCI image layout (<path>:<tag> or <path>@<digest>)
+    #[arg(long = "from-oci-layout")]
+    from_oci_layout: bool,
+    /// the destination is an OCI image layout (created if missing)
+    #[arg(long = "to-oci-layout")]
+    to_oci_layout: bool,
+    /// also copy every referrer (signatures and their referrers)
+    #[arg(short = 'r', long = "recursive")]
+    recursive: bool,
+    /// output format, options: 'json', 'text'
+    #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json"])]
+    output: String,
+    /// number of blobs transferred at once
+    #[arg(long = "concurrency", default_value_t = 4)]
+    concurrency: usize,
+    /// source reference
+    #[arg(value_name = "source")]
+    source: String,
+    /// destination reference
+    #[arg(value_name = "destination")]
+    destination: String,
+}
+
+/// One end of the copy.
+enum End {
+    Layout {
+        path: String,
+        selector: Option<Selector>,
+    },
+    Registry(RegistryReference),
+}
+
+impl End {
+    fn parse_source(raw: &str, layout: bool) -> anyhow::Result<End> {
+        Ok(if layout {
+            let r = LayoutReference::parse(raw)?;
+            End::Layout {
+                path: r.path,
+                selector: Some(r.selector),
+            }
+        } else {
+            End::Registry(RegistryReference::parse(raw)?)
+        })
+    }
+
+    /// The destination may omit its tag: the source's tag is used then.
+    fn parse_destination(raw: &str, layout: bool) -> anyhow::Result<End> {
+        Ok(if layout {
+            match LayoutReference::parse(raw) {
+                Ok(r) => End::Layout {
+                    path: r.path,
+                    selector: Some(r.selector),
+                },
+                Err(_) if !raw.is_empty() => End::Layout {
+                    path: raw.to_string(),
+                    selector: None,
+                },
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            End::Registry(RegistryReference::parse_repository(raw)?)
+        })
+    }
+
+    fn selector(&self) -> Option<&Selector> {
+        match self {
+            End::Layout { selector, .. } => selector.as_ref(),
+            End::Registry(r) => r.selector.as_ref(),
+        }
+    }
+
+    /// `<path or registry/repo>@<digest>`.
+    fn with_digest(&self, digest: &str) -> String {
+        match self {
+            End::Layout { path, .. } => format!("{path}@{digest}"),
+            End::Registry(r) => r.with_digest(digest),
+        }
+    }
+
+    async fn open(
+        &self,
+        args: &RegistryArgs,
+        ctx: &Context,
+        create: bool,
+        log: super::output::Log,
+    ) -> anyhow::Result<Box<dyn Target>> {
+        match self {
+            End::Layout { path, .. } => {
+                let p = Path::new(path);
+                if create && !p.exists() {
+                    init_layout(p)?;
+                }
+                Ok(Box::new(
+                    Layout::open(p).context("failed to create OCI store")?,
+                ))
+            }
+            End::Registry(r) => {
+                let opts = super::login::traced(
+                    super::login::registry_options(&r.registry, args, ctx)?,
+                    log,
+                );
+                Ok(Box::new(notation::target::registry::Registry::new(
+                    r, opts,
+                )?))
+            }
+        }
+    }
+}
+
+/// Make an empty OCI image layout directory (what oras does for a new `--to-oci-layout`).
+fn init_layout(path: &Path) -> anyhow::Result<()> {
+    let fail = || format!("failed to create OCI layout {}", path.display());
+    notation::atomic::create_dir_all(&path.join("blobs"), 0o755).with_context(fail)?;
+    notation::atomic::write(
+        &path.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+        0o644,
+        0o755,
+    )
+    .with_context(fail)?;
+    notation::atomic::write(
+        &path.join("index.json"),
+        br#"{"schemaVersion":2,"manifests":[]}"#,
+        0o644,
+        0o755,
+    )
+    .with_context(fail)?;
+    Ok(())
+}
+
+/// A spinner on stderr, only when stderr is a terminal.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(enabled: bool) -> Progress {
+        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            bar
+        });
+        Progress { bar }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl CopyProgress for Progress {
+    fn done(&self, desc: &Descriptor, skipped: bool) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            let verb = if skipped { "Exists " } else { "Copied " };
+            bar.set_message(format!("{verb} {} ({} bytes)", desc.digest, desc.size));
+        }
+    }
 }
 
 pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
-    let _ = (args.rest, &ctx.dirs);
-    anyhow::bail!("`notation copy` is being implemented")
+    let log = args.logging.log();
+    let src = End::parse_source(&args.source, args.from_oci_layout)?;
+    let dst = End::parse_destination(&args.destination, args.to_oci_layout)?;
+    let src_target = src.open(&args.registry, ctx, false, log).await?;
+    let dst_target = dst.open(&args.registry, ctx, true, log).await?;
+
+    let src_selector = src.selector().expect("sources always have a tag or digest");
+    let root = src_target
+        .resolve(src_selector.as_str())
+        .await
+        .with_context(|| format!("failed to resolve {}", args.source))?;
+    if let Selector::Digest(d) = src_selector {
+        if *d != root.digest {
+            bail!(
+                "user input digest {d} does not match the resolved digest {}",
+                root.digest
+            );
+        }
+    }
+    let tag = match dst.selector() {
+        Some(Selector::Digest(d)) if *d != root.digest => {
+            bail!(
+                "destination digest {d} does not match the source digest {}",
+                root.digest
+            )
+        }
+        Some(Selector::Digest(_)) => None,
+        Some(Selector::Tag(t)) => Some(t.clone()),
+        None => src_selector.tag().map(str::to_string),
+    };
+
+    log.info(&format!(
+        "copying {} to {}",
+        src.with_digest(&root.digest),
+        dst.with_digest(&root.digest)
+    ));
+    let progress = Progress::new(args.output == "text");
+    let opts = CopyOptions {
+        recursive: args.recursive,
+        concurrency: args.concurrency,
+    };
+    let result = notation::copy::copy(
+        src_target.as_ref(),
+        dst_target.as_ref(),
+        &root,
+        tag.as_deref(),
+        &opts,
+        &progress,
+    )
+    .await;
+    progress.finish();
+    let report = result
+        .with_context(|| format!("failed to copy {} to {}", args.source, args.destination))?;
+    for w in &report.warnings {
+        output::warn(&w.to_string());
+    }
+    let destination = match &tag {
+        Some(t) => match &dst {
+            End::Layout { path, .. } => format!("{path}:{t}"),
+            End::Registry(r) => format!("{}/{}:{t}", r.registry, r.repository),
+        },
+        None => dst.with_digest(&root.digest),
+    };
+    if args.output == "json" {
+        let json = serde_json::json!({
+            "source": src.with_digest(&root.digest),
+            "destination": destination,
+            "mediaType": root.media_type,
+            "digest": root.digest,
+            "size": root.size,
+            "copied": report.copied.len(),
+            "skipped": report.skipped.len(),
+            "referrers": report.referrers.iter().map(|r| &r.digest).collect::<Vec<_>>(),
+        });
+        output::println(&serde_json::to_string_pretty(&json)?);
+    } else {
+        output::println(&format!(
+            "Copied {} => {}",
+            src.with_digest(&root.digest),
+            destination
+        ));
+        if args.recursive {
+            output::println(&format!("Referrers copied: {}", report.referrers.len()));
+        }
+        output::println(&format!("Digest: {}", root.digest));
+    }
+    Ok(())
 }

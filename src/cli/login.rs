@@ -7,7 +7,7 @@ use anyhow::{bail, Context as _};
 use clap::Args;
 use notation::credentials::{Credential, CredentialError, CredentialStore};
 use notation::reference::RegistryReference;
-use notation::target::registry::{self, CredentialSource, Registry, RegistryOptions};
+use notation::target::registry::{self, CredentialSource, Registry, RegistryOptions, Trace};
 use notation::target::Target;
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
 use std::sync::Arc;
@@ -82,7 +82,7 @@ pub async fn run_login(args: LoginArgs, ctx: &Context) -> anyhow::Result<()> {
         }
     }
     let cred = Credential::from_user_password(&username, &password);
-    let mut opts = registry_options(&server, &args.registry, ctx)?;
+    let mut opts = traced(registry_options(&server, &args.registry, ctx)?, log);
     opts.credentials = CredentialSource::Static(cred.clone());
     log.info(&format!("validating the credentials for {server}"));
     registry::ping(&server, &opts).await.map_err(|e| {
@@ -196,24 +196,8 @@ fn prompt_secret(prompt: &str) -> anyhow::Result<String> {
 
 /// Whether config.json lists `registry` in `insecureRegistries` (case-insensitive).
 fn listed_insecure(registry: &str, ctx: &Context) -> anyhow::Result<bool> {
-    let path = ctx.dirs.config_json();
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e).with_context(|| format!("failed to read {}", path.display())),
-    };
-    #[derive(serde::Deserialize)]
-    struct Insecure {
-        #[serde(rename = "insecureRegistries", default)]
-        insecure_registries: Option<Vec<String>>,
-    }
-    let cfg: Insecure = serde_json::from_slice(&bytes)
-        .with_context(|| format!("failed to decode config file {}", path.display()))?;
-    Ok(cfg
-        .insecure_registries
-        .unwrap_or_default()
-        .iter()
-        .any(|r| r.eq_ignore_ascii_case(registry)))
+    let cfg = notation::config::config_json::ConfigJson::load(&ctx.dirs)?;
+    Ok(cfg.is_insecure_registry(registry))
 }
 
 /// The options for talking to `registry` with these flags and this config: plain HTTP,
@@ -234,10 +218,34 @@ pub fn registry_options(
     };
     Ok(RegistryOptions {
         plain_http: args.insecure_registry || listed_insecure(registry, ctx)?,
-        ca_file: args.ca_file.clone(),
+        ca_file: args.ca_file.clone().or_else(|| docker_certs_d_ca(registry)),
         credentials,
         ..RegistryOptions::default()
     })
+}
+
+/// Docker's per-registry CA: `/etc/docker/certs.d/<registry>/ca.crt`, or the rootless
+/// `~/.config/docker/certs.d/<registry>/ca.crt` (user-voice §9: private registry CAs
+/// without `SSL_CERT_FILE`). Adds trust for that registry only; never weakens checks.
+fn docker_certs_d_ca(registry: &str) -> Option<std::path::PathBuf> {
+    let mut dirs = vec![std::path::PathBuf::from("/etc/docker/certs.d")];
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        dirs.push(std::path::PathBuf::from(home).join(".config/docker/certs.d"));
+    }
+    dirs.into_iter()
+        .map(|d| d.join(registry).join("ca.crt"))
+        .find(|p| p.is_file())
+}
+
+/// `opts` with its HTTP/auth/referrers trace sent to `-d` debug logging.
+pub fn traced(opts: RegistryOptions, log: super::output::Log) -> RegistryOptions {
+    if !log.debug {
+        return opts;
+    }
+    RegistryOptions {
+        trace: Some(Trace(Arc::new(move |line: &str| log.debug(line)))),
+        ..opts
+    }
 }
 
 /// Open a registry repository as a signing/verification target.

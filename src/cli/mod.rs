@@ -77,6 +77,9 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => return report_parse_error(e),
     };
+    // As upstream: once clap has read them, plugins and credential helpers never see them.
+    std::env::remove_var("NOTATION_USERNAME");
+    std::env::remove_var("NOTATION_PASSWORD");
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

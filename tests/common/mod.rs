@@ -4,6 +4,7 @@
 
 pub mod referrers_server;
 pub mod registry;
+pub mod token_server;
 
 use assert_cmd::Command;
 use serde_json::Value;

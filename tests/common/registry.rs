@@ -19,6 +19,8 @@ pub struct Config {
     pub tls: bool,
     /// Allow manifest DELETE (the referrers index GC).
     pub delete_enabled: bool,
+    /// Distribution token auth: (realm URL, PEM certificate whose key signs the tokens).
+    pub token_auth: Option<(String, PathBuf)>,
 }
 
 impl Default for Config {
@@ -27,6 +29,7 @@ impl Default for Config {
             basic_auth: false,
             tls: false,
             delete_enabled: true,
+            token_auth: None,
         }
     }
 }
@@ -70,6 +73,12 @@ impl TestRegistry {
             extra.push_str(&format!(
                 "auth: {{htpasswd: {{realm: basic-realm, path: {}}}}}\n",
                 dir.path().join("htpasswd").display()
+            ));
+        }
+        if let Some((realm, cert)) = &config.token_auth {
+            extra.push_str(&format!(
+                "auth: {{token: {{realm: \"{realm}\", service: test-registry, issuer: test-issuer, rootcertbundle: {}}}}}\n",
+                cert.display()
             ));
         }
         let mut tls = String::new();

@@ -116,14 +116,43 @@ fn scope_key(scopes: &[String]) -> String {
     set.into_iter().collect::<Vec<_>>().join(" ")
 }
 
-/// Our scopes plus the challenge's, deduplicated and sorted (as oras-go's `CleanScopes`,
-/// without merging actions).
+/// Our scopes plus the challenge's, as oras-go's `CleanScopes`: actions on the same
+/// resource are merged (`pull` + `pull,push` → `pull,push`; `*` absorbs the rest), sorted.
 pub(crate) fn merge_scopes(ours: &[String], challenge: Option<&str>) -> Vec<String> {
-    let mut set: BTreeSet<String> = ours.iter().cloned().collect();
-    if let Some(c) = challenge {
-        set.extend(c.split_whitespace().map(str::to_string));
+    let mut resources: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut opaque = BTreeSet::new();
+    let theirs = challenge.into_iter().flat_map(str::split_whitespace);
+    for scope in ours.iter().map(String::as_str).chain(theirs) {
+        match (scope.find(':'), scope.rfind(':')) {
+            (Some(first), Some(last)) if first < last => {
+                let entry = resources.entry(scope[..last].to_string()).or_default();
+                entry.extend(
+                    scope[last + 1..]
+                        .split(',')
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_string),
+                );
+            }
+            _ => {
+                opaque.insert(scope.to_string());
+            }
+        }
     }
-    set.into_iter().collect()
+    let mut out: Vec<String> = resources
+        .into_iter()
+        .filter(|(_, actions)| !actions.is_empty())
+        .map(|(resource, actions)| {
+            let actions: Vec<&str> = if actions.contains("*") {
+                vec!["*"]
+            } else {
+                actions.iter().map(String::as_str).collect()
+            };
+            format!("{resource}:{}", actions.join(","))
+        })
+        .collect();
+    out.extend(opaque);
+    out.sort();
+    out
 }
 
 /// `Basic base64(user:pass)`, or oras-go's errors when that is impossible.

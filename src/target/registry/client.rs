@@ -86,6 +86,7 @@ pub(crate) struct Client {
     credentials: CredentialSource,
     resolved: OnceCell<Option<Credential>>,
     auth: Mutex<AuthCache>,
+    trace: Option<super::Trace>,
 }
 
 impl Client {
@@ -123,6 +124,7 @@ impl Client {
             credentials: opts.credentials.clone(),
             resolved: OnceCell::new(),
             auth: Mutex::new(AuthCache::default()),
+            trace: opts.trace.clone(),
         })
     }
 
@@ -131,6 +133,13 @@ impl Client {
         let raw = format!("{}://{}/v2/{}", self.scheme, self.host, path);
         Url::parse(&raw)
             .map_err(|e| TargetError::InvalidArgument(format!("invalid URL {raw:?}: {e}")))
+    }
+
+    /// Send a debug line to the trace sink, if any.
+    pub fn trace(&self, line: impl FnOnce() -> String) {
+        if let Some(t) = &self.trace {
+            (t.0)(&line());
+        }
     }
 
     pub fn is_plain_http(&self) -> bool {
@@ -167,7 +176,13 @@ impl Client {
                 .http
                 .request(req.method.clone(), req.url.clone())
                 .headers(req.headers.clone());
-            if let Some(h) = self.auth.lock().await.header_for(&req.scopes) {
+            let auth_header = self.auth.lock().await.header_for(&req.scopes);
+            let auth_kind = match auth_header.as_deref() {
+                Some(h) if h.starts_with("Bearer ") => "bearer token",
+                Some(_) => "basic credentials",
+                None => "anonymous",
+            };
+            if let Some(h) = auth_header {
                 builder = builder.header(AUTHORIZATION, h);
             }
             if let Some(b) = &req.body {
@@ -179,6 +194,14 @@ impl Client {
                 Ok(r) => r,
                 Err(e) => {
                     if req.idempotent && replayable && attempt < MAX_RETRIES && is_transient(&e) {
+                        self.trace(|| {
+                            format!(
+                                "{} {} ({auth_kind}): {}; retrying",
+                                req.method,
+                                req.url,
+                                chain(&e)
+                            )
+                        });
                         tokio::time::sleep(backoff(attempt)).await;
                         attempt += 1;
                         continue;
@@ -192,6 +215,14 @@ impl Client {
                 }
             };
             let status = resp.status();
+            self.trace(|| {
+                format!(
+                    "{} {} ({auth_kind}) -> {}",
+                    req.method,
+                    req.url,
+                    status.as_u16()
+                )
+            });
             if status == StatusCode::UNAUTHORIZED && !authenticated && replayable {
                 let challenge = resp
                     .headers()
@@ -208,6 +239,7 @@ impl Client {
             let transient = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
             if transient && req.idempotent && replayable && attempt < MAX_RETRIES {
                 let wait = retry_after(&resp).unwrap_or_else(|| backoff(attempt));
+                self.trace(|| format!("retrying in {} ms", wait.as_millis()));
                 tokio::time::sleep(wait).await;
                 attempt += 1;
                 continue;
@@ -222,6 +254,12 @@ impl Client {
             TargetError::Auth(format!("{} {:?}: {msg}", req.method, req.url.as_str()))
         };
         let cred = self.credential().await?;
+        self.trace(|| {
+            format!(
+                "auth challenge {challenge:?}; credentials: {}",
+                describe(cred.as_ref())
+            )
+        });
         match challenge {
             Challenge::Basic => {
                 let header = auth::basic_header(cred.as_ref()).map_err(fail)?;
@@ -249,6 +287,16 @@ impl Client {
             Challenge::Unknown => {}
         }
         Ok(())
+    }
+}
+
+/// What kind of credential this is, without its secrets.
+fn describe(cred: Option<&Credential>) -> &'static str {
+    match cred {
+        None => "none",
+        Some(c) if !c.access_token.is_empty() => "registry token",
+        Some(c) if !c.refresh_token.is_empty() => "identity token",
+        Some(_) => "username and password",
     }
 }
 

@@ -51,6 +51,19 @@ pub struct RegistryOptions {
     /// (notation v1.3.2's default), instead of only when the registry lacks the referrers API.
     pub force_referrers_tag: bool,
     pub user_agent: String,
+    /// Receives one line per HTTP exchange and per decision (auth, retries, referrers
+    /// method), for `-d`. Lines never contain credentials or tokens.
+    pub trace: Option<Trace>,
+}
+
+/// A sink for debug lines (see [`RegistryOptions::trace`]).
+#[derive(Clone)]
+pub struct Trace(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Trace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Trace")
+    }
 }
 
 impl Default for RegistryOptions {
@@ -61,6 +74,7 @@ impl Default for RegistryOptions {
             credentials: CredentialSource::Anonymous,
             force_referrers_tag: true,
             user_agent: crate::version::user_agent(),
+            trace: None,
         }
     }
 }
@@ -470,6 +484,17 @@ impl Target for Registry {
                 return Ok(());
             }
         }
+        self.client.trace(|| {
+            let why = if answered_subject {
+                "forced"
+            } else {
+                "no OCI-Subject in the response"
+            };
+            format!(
+                "updating the referrers tag schema index of {} ({why})",
+                subject.digest
+            )
+        });
         let entry = referrers::referrer_entry(desc, &node);
         if let Some(w) = referrers::add_to_tag_index(self, &subject, entry).await? {
             self.warn(w);
@@ -494,7 +519,15 @@ impl Target for Registry {
                     self.set_referrers_api(ReferrersApi::Supported);
                     return Ok(list);
                 }
-                None => self.set_referrers_api(ReferrersApi::Unsupported),
+                None => {
+                    self.client.trace(|| {
+                        format!(
+                            "{}: no referrers API, using the referrers tag schema",
+                            self.registry
+                        )
+                    });
+                    self.set_referrers_api(ReferrersApi::Unsupported)
+                }
             }
         }
         referrers::list_tag_index(self, subject, artifact_type).await

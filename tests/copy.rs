@@ -1,0 +1,189 @@
+//! `notation copy`: layout → registry → layout, with signatures made by Go notation kept
+//! byte for byte, against a real docker-registry.
+
+mod common;
+
+use common::registry::{Config, TestRegistry};
+use common::{copy_tree, interop_dir, notation, testdata_layout, ConfigHome};
+use notation::oci::{self, Descriptor, Manifest};
+use notation::reference::RegistryReference;
+use notation::target::layout::Layout;
+use notation::target::registry::{Registry, RegistryOptions};
+use notation::target::Target;
+use std::path::Path;
+
+fn registry(reg: &TestRegistry, repo: &str) -> Registry {
+    let r = RegistryReference::parse_repository(&format!("{}/{repo}", reg.host())).unwrap();
+    Registry::new(
+        &r,
+        RegistryOptions {
+            plain_http: true,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+fn run_ok(cmd: &mut assert_cmd::Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Signature manifests of `image` with the bytes of the manifest and its envelope.
+async fn signature_bytes(
+    target: &dyn Target,
+    image: &Descriptor,
+) -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    for sig in target.signatures(image).await.unwrap() {
+        let sig = sig.plain();
+        let manifest = target.fetch(&sig, 4 << 20).await.unwrap();
+        let m: Manifest = serde_json::from_slice(&manifest).unwrap();
+        let envelope = target.fetch(&m.layers[0], 32 << 20).await.unwrap();
+        out.push((sig.digest, manifest, envelope));
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn layout_to_registry_to_layout_keeps_signatures_byte_for_byte() {
+    let reg = TestRegistry::start(Config::default());
+    let work = tempfile::tempdir().unwrap();
+    let src = work.path().join("src");
+    copy_tree(&interop_dir().join("cases/multi-jws-cose/layout"), &src);
+    let home = ConfigHome::empty();
+    let dest = format!("{}/signed/app:v1", reg.host());
+
+    let layout = Layout::open(&src).unwrap();
+    let image = layout.resolve("v1").await.unwrap();
+    let expected = signature_bytes(&layout, &image).await;
+    assert_eq!(expected.len(), 2);
+
+    let stdout = run_ok(notation(work.path(), &home).args([
+        "copy",
+        "--from-oci-layout",
+        "src:v1",
+        "-r",
+        &dest,
+        "--insecure-registry",
+    ]));
+    assert_eq!(
+        stdout,
+        format!(
+            "Copied src@{d} => {dest}\nReferrers copied: 2\nDigest: {d}\n",
+            d = image.digest
+        )
+    );
+    let remote = registry(&reg, "signed/app");
+    assert_eq!(remote.resolve("v1").await.unwrap(), image);
+    assert_eq!(signature_bytes(&remote, &image).await, expected);
+
+    // Back into a new layout (created by the copy), under another tag.
+    let stdout = run_ok(notation(work.path(), &home).args([
+        "cp",
+        "-r",
+        &dest,
+        "--to-oci-layout",
+        "back:copied",
+        "--insecure-registry",
+        "-o",
+        "json",
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["digest"], image.digest);
+    assert_eq!(json["destination"], "back:copied");
+    assert_eq!(json["referrers"].as_array().unwrap().len(), 2);
+    let back = Layout::open(&work.path().join("back")).unwrap();
+    assert_eq!(back.resolve("copied").await.unwrap(), image);
+    assert_eq!(signature_bytes(&back, &image).await, expected);
+
+    // A second copy finds everything in place.
+    let stdout = run_ok(notation(work.path(), &home).args([
+        "copy",
+        "--from-oci-layout",
+        "src:v1",
+        "-r",
+        &dest,
+        "--insecure-registry",
+        "-o",
+        "json",
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["copied"], 0, "{json}");
+}
+
+/// Every blob file of the layout at `path`, by name.
+fn blob_files(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(path.join("blobs"))
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn multi_platform_index_round_trips() {
+    let reg = TestRegistry::start(Config::default());
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(&testdata_layout("multiarch"), &work.path().join("src"));
+    let home = ConfigHome::empty();
+    let dest = format!("{}/multi:v1", reg.host());
+    run_ok(notation(work.path(), &home).args([
+        "copy",
+        "--from-oci-layout",
+        "src:v1",
+        &dest,
+        "--insecure-registry",
+    ]));
+    let remote = registry(&reg, "multi");
+    let root = remote.resolve("v1").await.unwrap();
+    assert_eq!(root.media_type, oci::MEDIA_TYPE_IMAGE_INDEX);
+
+    run_ok(notation(work.path(), &home).args([
+        "copy",
+        &dest,
+        "--to-oci-layout",
+        "back",
+        "--insecure-registry",
+    ]));
+    assert_eq!(
+        blob_files(&work.path().join("back")),
+        blob_files(&work.path().join("src"))
+    );
+    let back = Layout::open(&work.path().join("back")).unwrap();
+    assert_eq!(back.resolve("v1").await.unwrap(), root);
+}
+
+#[test]
+fn copy_errors() {
+    let work = tempfile::tempdir().unwrap();
+    let home = ConfigHome::empty();
+    let out = notation(work.path(), &home)
+        .args([
+            "copy",
+            "--from-oci-layout",
+            "missing:v1",
+            "localhost:1/x:v1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Error: failed to create OCI store: stat missing: no such file or directory\n"
+    );
+}
