@@ -60,7 +60,9 @@ pub fn generate(name: &str, bits: usize, days: u32) -> Result<TestCertificate, T
     }
     let key = crate::crypto::PrivateKey::generate_rsa(bits)
         .map_err(|e| TestCertError::Key(e.to_string()))?;
-    let key_pem = key.to_pkcs8_pem();
+    let key_pem = key
+        .to_pkcs8_pem()
+        .map_err(|e| TestCertError::Key(e.to_string()))?;
     build(
         name,
         &key_pem,
