@@ -29,7 +29,9 @@ pub enum SignError {
     SubsecondExpiry,
     #[error("error adding user metadata: metadata key {0} has reserved prefix io.cncf.notary")]
     ReservedMetadataKey(String),
-    #[error("error adding user metadata: metadata key {0} is already present in the target artifact")]
+    #[error(
+        "error adding user metadata: metadata key {0} is already present in the target artifact"
+    )]
     DuplicateMetadataKey(String),
     #[error("{0}")]
     Envelope(#[from] envelope::EnvelopeError),
@@ -147,7 +149,10 @@ pub async fn sign(
     let payload_target = payload_target(subject, &opts.user_metadata)?;
     let now = OffsetDateTime::now_utc();
     let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
-    let expiry = opts.expiry.filter(|d| !d.is_zero()).map(|d| signing_time + d);
+    let expiry = opts
+        .expiry
+        .filter(|d| !d.is_zero())
+        .map(|d| signing_time + d);
     let envelope_bytes = envelope::sign(
         opts.format,
         &SignRequest {
@@ -159,12 +164,26 @@ pub async fn sign(
             cert_chain: &signer.chain,
         },
     )?;
-    let (manifest_desc, manifest_bytes, envelope_desc) =
-        signature_manifest(opts.format, &envelope_bytes, subject, &signer.chain, signing_time);
-    push_signature(target, &envelope_desc, &envelope_bytes, &manifest_desc, &manifest_bytes)
-        .await
-        .map_err(SignError::Push)?;
-    Ok(SignedSignature { manifest: manifest_desc, envelope: envelope_desc })
+    let (manifest_desc, manifest_bytes, envelope_desc) = signature_manifest(
+        opts.format,
+        &envelope_bytes,
+        subject,
+        &signer.chain,
+        signing_time,
+    );
+    push_signature(
+        target,
+        &envelope_desc,
+        &envelope_bytes,
+        &manifest_desc,
+        &manifest_bytes,
+    )
+    .await
+    .map_err(SignError::Push)?;
+    Ok(SignedSignature {
+        manifest: manifest_desc,
+        envelope: envelope_desc,
+    })
 }
 
 /// Build the signature manifest notation v1.3.2 writes (the `config.mediaType` form):
@@ -195,7 +214,10 @@ pub fn signature_manifest(
 
 /// The two annotations notation puts on signature manifests: chain thumbprints (lowercase
 /// hex SHA-256, leaf first) and the signing time in UTC.
-pub fn signature_annotations(chain: &[Certificate], signing_time: OffsetDateTime) -> BTreeMap<String, String> {
+pub fn signature_annotations(
+    chain: &[Certificate],
+    signing_time: OffsetDateTime,
+) -> BTreeMap<String, String> {
     let thumbprints: Vec<String> = chain.iter().map(Certificate::sha256_fingerprint).collect();
     let created = signing_time
         .to_offset(time::UtcOffset::UTC)
@@ -224,7 +246,9 @@ async fn push_signature(
     if !target.exists(&config).await? {
         target.push_blob(&config, oci::EMPTY_JSON).await?;
     }
-    target.push_manifest(manifest_desc, manifest_bytes, None).await?;
+    target
+        .push_manifest(manifest_desc, manifest_bytes, None)
+        .await?;
     target.commit().await
 }
 
@@ -238,11 +262,15 @@ mod tests {
         assert!(check_expiry(Some(time::Duration::ZERO)).is_ok());
         assert!(check_expiry(Some(time::Duration::hours(24))).is_ok());
         assert_eq!(
-            check_expiry(Some(time::Duration::minutes(-5))).unwrap_err().to_string(),
+            check_expiry(Some(time::Duration::minutes(-5)))
+                .unwrap_err()
+                .to_string(),
             "expiry duration cannot be a negative value"
         );
         assert_eq!(
-            check_expiry(Some(time::Duration::milliseconds(1500))).unwrap_err().to_string(),
+            check_expiry(Some(time::Duration::milliseconds(1500)))
+                .unwrap_err()
+                .to_string(),
             "expiry duration supports minimum granularity of seconds"
         );
     }
@@ -253,7 +281,10 @@ mod tests {
         let md = BTreeMap::from([("env".to_string(), "prod".to_string())]);
         let t = payload_target(&subject, &md).unwrap();
         assert_eq!(t.annotation("env"), Some("prod"));
-        assert!(payload_target(&subject, &BTreeMap::new()).unwrap().annotations.is_none());
+        assert!(payload_target(&subject, &BTreeMap::new())
+            .unwrap()
+            .annotations
+            .is_none());
         let reserved = BTreeMap::from([("io.cncf.notary.x".to_string(), "v".to_string())]);
         assert_eq!(
             payload_target(&subject, &reserved).unwrap_err().to_string(),
@@ -261,6 +292,9 @@ mod tests {
         );
         let mut annotated = subject.clone();
         annotated.annotations = Some(md.clone());
-        assert!(payload_target(&annotated, &md).unwrap_err().to_string().contains("already present"));
+        assert!(payload_target(&annotated, &md)
+            .unwrap_err()
+            .to_string()
+            .contains("already present"));
     }
 }

@@ -17,13 +17,17 @@ pub fn parse_go_duration(s: &str) -> Result<time::Duration, String> {
     }
     let mut total_nanos: i128 = 0;
     while !rest.is_empty() {
-        let digits_end = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
+        let digits_end = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(rest.len());
         let number = &rest[..digits_end];
         if number.is_empty() || number == "." || number.matches('.').count() > 1 {
             return Err(invalid());
         }
         rest = &rest[digits_end..];
-        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_end];
         rest = &rest[unit_end..];
         let unit_nanos: i128 = match unit {
@@ -37,7 +41,11 @@ pub fn parse_go_duration(s: &str) -> Result<time::Duration, String> {
             other => return Err(format!("time: unknown unit {other:?} in duration {s:?}")),
         };
         let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
-        let int: i128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| invalid())? };
+        let int: i128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().map_err(|_| invalid())?
+        };
         let mut value = int.checked_mul(unit_nanos).ok_or_else(invalid)?;
         let mut scale = unit_nanos;
         for d in frac_part.bytes() {
@@ -60,18 +68,39 @@ mod tests {
     #[test]
     fn parses_like_go() {
         assert_eq!(parse_go_duration("24h").unwrap(), time::Duration::hours(24));
-        assert_eq!(parse_go_duration("3h20m").unwrap(), time::Duration::minutes(200));
-        assert_eq!(parse_go_duration("1.5h").unwrap(), time::Duration::minutes(90));
-        assert_eq!(parse_go_duration("-5m").unwrap(), time::Duration::minutes(-5));
+        assert_eq!(
+            parse_go_duration("3h20m").unwrap(),
+            time::Duration::minutes(200)
+        );
+        assert_eq!(
+            parse_go_duration("1.5h").unwrap(),
+            time::Duration::minutes(90)
+        );
+        assert_eq!(
+            parse_go_duration("-5m").unwrap(),
+            time::Duration::minutes(-5)
+        );
         assert_eq!(parse_go_duration("0").unwrap(), time::Duration::ZERO);
         assert_eq!(parse_go_duration("0s").unwrap(), time::Duration::ZERO);
-        assert_eq!(parse_go_duration("1500ms").unwrap(), time::Duration::milliseconds(1500));
+        assert_eq!(
+            parse_go_duration("1500ms").unwrap(),
+            time::Duration::milliseconds(1500)
+        );
         assert_eq!(
             parse_go_duration("1d").unwrap_err(),
             "time: unknown unit \"d\" in duration \"1d\""
         );
-        assert_eq!(parse_go_duration("1").unwrap_err(), "time: missing unit in duration \"1\"");
-        assert_eq!(parse_go_duration("").unwrap_err(), "time: invalid duration \"\"");
-        assert_eq!(parse_go_duration("h").unwrap_err(), "time: invalid duration \"h\"");
+        assert_eq!(
+            parse_go_duration("1").unwrap_err(),
+            "time: missing unit in duration \"1\""
+        );
+        assert_eq!(
+            parse_go_duration("").unwrap_err(),
+            "time: invalid duration \"\""
+        );
+        assert_eq!(
+            parse_go_duration("h").unwrap_err(),
+            "time: invalid duration \"h\""
+        );
     }
 }

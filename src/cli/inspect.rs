@@ -45,10 +45,15 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
         other => bail!("unrecognized output format {other}"),
     };
     if args.max_signatures <= 0 {
-        bail!("max-signatures value {} must be a positive number", args.max_signatures);
+        bail!(
+            "max-signatures value {} must be a positive number",
+            args.max_signatures
+        );
     }
     if args.allow_referrers_api.is_some() {
-        output::warn("flag '--allow-referrers-api' is deprecated and will be removed in future versions.");
+        output::warn(
+            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
+        );
     }
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = common::open_target(&reference, &args.registry, ctx).await?;
@@ -64,11 +69,17 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
         match inspect_one(target.as_ref(), sig).await {
             Ok(s) => inspected.push(s),
             Err(Skip::Fetch(e)) => {
-                output::warn(&format!("unable to fetch signature {} due to error: {e}", sig.digest));
+                output::warn(&format!(
+                    "unable to fetch signature {} due to error: {e}",
+                    sig.digest
+                ));
                 skipped = true;
             }
             Err(Skip::Parse(e)) => {
-                output::warn(&format!("Skipping signature {} because of error: {e}", sig.digest));
+                output::warn(&format!(
+                    "Skipping signature {} because of error: {e}",
+                    sig.digest
+                ));
                 skipped = true;
             }
         }
@@ -93,7 +104,9 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
         output::print(&root.render());
     }
     if over_limit {
-        output::println(&format!("Warning: exceeded configured limit of max signatures {limit} to examine"));
+        output::println(&format!(
+            "Warning: exceeded configured limit of max signatures {limit} to examine"
+        ));
     }
     if skipped {
         bail!("at least one signature was skipped and not displayed");
@@ -114,15 +127,28 @@ enum Skip {
 }
 
 async fn inspect_one(target: &dyn Target, sig: &Descriptor) -> Result<Inspected, Skip> {
-    let (blob, bytes) = target::fetch_signature_envelope(target, sig).await.map_err(Skip::Fetch)?;
-    let format = Format::from_media_type(&blob.media_type)
-        .ok_or_else(|| Skip::Parse(format!("signature envelope format with media type {:?} is not supported", blob.media_type)))?;
+    let (blob, bytes) = target::fetch_signature_envelope(target, sig)
+        .await
+        .map_err(Skip::Fetch)?;
+    let format = Format::from_media_type(&blob.media_type).ok_or_else(|| {
+        Skip::Parse(format!(
+            "signature envelope format with media type {:?} is not supported",
+            blob.media_type
+        ))
+    })?;
     let content = envelope::parse(format, &bytes).map_err(|e| Skip::Parse(e.to_string()))?;
-    Ok(Inspected { manifest_digest: sig.digest.clone(), media_type: blob.media_type, content })
+    Ok(Inspected {
+        manifest_digest: sig.digest.clone(),
+        media_type: blob.media_type,
+        content,
+    })
 }
 
 /// Signed attributes in a fixed order (upstream's order is Go map order, i.e. random).
-fn signed_attributes(c: &EnvelopeContent, time_fmt: fn(time::OffsetDateTime) -> String) -> Vec<(String, String)> {
+fn signed_attributes(
+    c: &EnvelopeContent,
+    time_fmt: fn(time::OffsetDateTime) -> String,
+) -> Vec<(String, String)> {
     let mut attrs = vec![("signingScheme".to_string(), c.signing_scheme.clone())];
     if let Some(t) = c.signing_time {
         attrs.push(("signingTime".into(), time_fmt(t)));
@@ -168,7 +194,9 @@ fn text_signature(s: &Inspected) -> Node {
         unsigned.add_kv("signingAgent", agent);
     }
     if c.timestamp_token.is_some() {
-        unsigned.add("timestamp signature").add("error: timestamp countersignatures are not decoded yet by notation-rs");
+        unsigned
+            .add("timestamp signature")
+            .add("error: timestamp countersignatures are not decoded yet by notation-rs");
     }
     let certs = node.add("certificates");
     for cert in &c.cert_chain {
@@ -226,7 +254,10 @@ fn json_signature(s: &Inspected) -> JsonSignature {
     let c = &s.content;
     let mut unsigned = BTreeMap::new();
     if let Some(agent) = &c.signing_agent {
-        unsigned.insert("signingAgent".to_string(), serde_json::Value::String(agent.clone()));
+        unsigned.insert(
+            "signingAgent".to_string(),
+            serde_json::Value::String(agent.clone()),
+        );
     }
     if c.timestamp_token.is_some() {
         unsigned.insert(

@@ -27,7 +27,7 @@ pub struct SignArgs {
     #[arg(long = "signature-format")]
     signature_format: Option<String>,
     /// optional expiry that provides a "best by use" time for the artifact. The duration is specified in minutes(m) and/or hours(h). For example: 12h, 30m, 3h20m
-    #[arg(short = 'e', long = "expiry")]
+    #[arg(short = 'e', long = "expiry", allow_hyphen_values = true)]
     expiry: Option<String>,
     /// {key}={value} pairs that are passed as it is to a plugin, refer plugin's documentation to set appropriate values
     #[arg(long = "plugin-config")]
@@ -74,13 +74,20 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     check_flag_groups(&args)?;
     if let Some(v) = args.allow_referrers_api {
-        let tail = if v { ", use '--force-referrers-tag=false' instead." } else { "." };
+        let tail = if v {
+            ", use '--force-referrers-tag=false' instead."
+        } else {
+            "."
+        };
         output::warn(&format!(
             "flag '--allow-referrers-api' is deprecated and will be removed in future versions{tail}"
         ));
     }
     let config = ConfigJson::load(&ctx.dirs)?;
-    let format = signature_format(args.signature_format.as_deref(), config.signature_format.as_deref())?;
+    let format = signature_format(
+        args.signature_format.as_deref(),
+        config.signature_format.as_deref(),
+    )?;
     let user_metadata = parse_key_values(&args.user_metadata, "user-metadata")?;
     parse_key_values(&args.plugin_config, "plugin-config")?;
 
@@ -100,7 +107,10 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         signed.manifest.digest,
         reference.with_digest(&subject.digest)
     ));
-    output::println(&format!("Successfully signed {}", reference.with_digest(&subject.digest)));
+    output::println(&format!(
+        "Successfully signed {}",
+        reference.with_digest(&subject.digest)
+    ));
     Ok(())
 }
 
@@ -113,8 +123,12 @@ fn check_flag_groups(args: &SignArgs) -> anyhow::Result<()> {
         _ => {}
     }
     match (&args.id, &args.plugin) {
-        (Some(_), None) => bail!("if any flags in the group [id plugin] are set they must all be set; missing [plugin]"),
-        (None, Some(_)) => bail!("if any flags in the group [id plugin] are set they must all be set; missing [id]"),
+        (Some(_), None) => bail!(
+            "if any flags in the group [id plugin] are set they must all be set; missing [plugin]"
+        ),
+        (None, Some(_)) => bail!(
+            "if any flags in the group [id plugin] are set they must all be set; missing [id]"
+        ),
         _ => {}
     }
     if args.key.is_some() && args.id.is_some() {
@@ -131,8 +145,15 @@ fn check_flag_groups(args: &SignArgs) -> anyhow::Result<()> {
 
 /// `--signature-format`, else config.json's `signatureFormat`, else JWS.
 fn signature_format(flag: Option<&str>, config: Option<&str>) -> anyhow::Result<Format> {
-    let name = flag.map(str::to_string).or_else(|| config.map(str::to_lowercase)).unwrap_or_default();
-    let name = if name.is_empty() { "jws".to_string() } else { name };
+    let name = flag
+        .map(str::to_string)
+        .or_else(|| config.map(str::to_lowercase))
+        .unwrap_or_default();
+    let name = if name.is_empty() {
+        "jws".to_string()
+    } else {
+        name
+    };
     Format::from_name(&name).ok_or_else(|| {
         anyhow!("signature format {name:?} not supported\nSupported signature envelope formats are \"jws\" and \"cose\"")
     })
@@ -156,11 +177,19 @@ pub fn parse_key_values(values: &[String], flag: &str) -> anyhow::Result<BTreeMa
 fn load_signer(args: &SignArgs, ctx: &Context) -> anyhow::Result<LocalSigner> {
     let keys = SigningKeys::load(&ctx.dirs)?;
     let entry = keys.resolve(args.key.as_deref())?;
-    let (Some(key_path), Some(cert_path)) = (entry.key_path.as_deref(), entry.cert_path.as_deref()) else {
+    let (Some(key_path), Some(cert_path)) = (entry.key_path.as_deref(), entry.cert_path.as_deref())
+    else {
         if entry.plugin_name.is_some() {
-            bail!("signing plugins are not supported yet by notation-rs (key {:?} uses plugin {:?})", entry.name, entry.plugin_name.as_deref().unwrap_or_default());
+            bail!(
+                "signing plugins are not supported yet by notation-rs (key {:?} uses plugin {:?})",
+                entry.name,
+                entry.plugin_name.as_deref().unwrap_or_default()
+            );
         }
         bail!("key path not specified");
     };
-    Ok(LocalSigner::from_files(key_path.as_ref(), cert_path.as_ref())?)
+    Ok(LocalSigner::from_files(
+        key_path.as_ref(),
+        cert_path.as_ref(),
+    )?)
 }

@@ -270,12 +270,17 @@ pub async fn fetch_signature_envelope(
 ) -> Result<(Descriptor, Vec<u8>)> {
     use crate::oci::{MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_IMAGE_MANIFEST};
     if signature_manifest.size > MAX_MANIFEST_BYTES as i64 {
-        return Err(TargetError::TooLarge { what: "signature manifest", size: signature_manifest.size as u64 });
+        return Err(TargetError::TooLarge {
+            what: "signature manifest",
+            size: signature_manifest.size as u64,
+        });
     }
     let bytes = target.fetch(signature_manifest, MAX_MANIFEST_BYTES).await?;
-    let node: crate::oci::GraphNode = serde_json::from_slice(&bytes).map_err(|e| {
-        TargetError::InvalidManifest { digest: signature_manifest.digest.clone(), reason: e.to_string() }
-    })?;
+    let node: crate::oci::GraphNode =
+        serde_json::from_slice(&bytes).map_err(|e| TargetError::InvalidManifest {
+            digest: signature_manifest.digest.clone(),
+            reason: e.to_string(),
+        })?;
     let blobs = match signature_manifest.media_type.as_str() {
         MEDIA_TYPE_IMAGE_MANIFEST => &node.layers,
         MEDIA_TYPE_ARTIFACT_MANIFEST => &node.blobs,
@@ -294,7 +299,10 @@ pub async fn fetch_signature_envelope(
     }
     let blob_desc = blobs[0].clone();
     if blob_desc.size > MAX_SIGNATURE_BLOB_BYTES as i64 {
-        return Err(TargetError::TooLarge { what: "signature blob", size: blob_desc.size as u64 });
+        return Err(TargetError::TooLarge {
+            what: "signature blob",
+            size: blob_desc.size as u64,
+        });
     }
     let envelope = target.fetch(&blob_desc, MAX_SIGNATURE_BLOB_BYTES).await?;
     Ok((blob_desc, envelope))
