@@ -87,5 +87,34 @@ if "$notation" verify --oci-layout --scope local/hello-world ./tampered:v1; then
   echo "error: the tampered layout verified" >&2
   exit 1
 fi
+
+# Step 6: copy the image with its signatures to a registry, then list and verify there.
+if command -v docker-registry >/dev/null 2>&1; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat > registry.yml <<YAML
+version: 0.1
+log: {level: warn, accesslog: {disabled: true}}
+storage:
+  filesystem: {rootdirectory: $work/registry-data}
+  delete: {enabled: true}
+http: {addr: "127.0.0.1:$port", secret: "demo"}
+YAML
+  docker-registry serve registry.yml >registry.log 2>&1 &
+  registry_pid=$!
+  trap 'kill $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
+  for _ in $(seq 50); do
+    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/v2/')" 2>/dev/null && break
+    sleep 0.1
+  done
+  remote="127.0.0.1:$port/hello-world"
+  sed -i "s#\"local/hello-world\" ]#\"local/hello-world\", \"$remote\" ]#" trustpolicy.json
+  step "$notation" policy import --force trustpolicy.json
+  step "$notation" copy --from-oci-layout ./hello-world:v1 -r --insecure-registry "$remote:v1"
+  step "$notation" list --insecure-registry "$remote:v1"
+  step "$notation" verify --insecure-registry "$remote:v1"
+else
+  echo
+  echo "(docker-registry is not installed: skipping the registry part; apt-get install docker-registry to see it)"
+fi
 echo
 echo "demo finished: signed, listed, inspected and verified; the tampered copy was rejected."
