@@ -13,17 +13,7 @@ use std::path::Path;
 /// Write `data` to `path` atomically with permission `mode` (Unix). Parent directories are
 /// created with `dir_mode` if missing.
 pub fn write(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Result<()> {
-    let parent = parent_of(path);
-    create_dir_all(parent, dir_mode)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".notation-tmp-")
-        .tempfile_in(parent)?;
-    tmp.write_all(data)?;
-    tmp.as_file().sync_all()?;
-    #[cfg(unix)]
-    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))?;
-    #[cfg(not(unix))]
-    let _ = mode;
+    let tmp = write_temp_beside(path, data, mode, dir_mode)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -31,6 +21,19 @@ pub fn write(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Result<(
 /// Like [`write`], but fails with `AlreadyExists` instead of replacing an existing file
 /// (the rename is a hard link + unlink, so two writers cannot both win).
 pub fn write_new(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Result<()> {
+    let tmp = write_temp_beside(path, data, mode, dir_mode)?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// A synced temp file holding `data`, in the directory `path` will live in (so the final
+/// rename stays on one file system).
+fn write_temp_beside(
+    path: &Path,
+    data: &[u8],
+    mode: u32,
+    dir_mode: u32,
+) -> io::Result<tempfile::NamedTempFile> {
     let parent = parent_of(path);
     create_dir_all(parent, dir_mode)?;
     let mut tmp = tempfile::Builder::new()
@@ -42,8 +45,7 @@ pub fn write_new(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Resu
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))?;
     #[cfg(not(unix))]
     let _ = mode;
-    tmp.persist_noclobber(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(tmp)
 }
 
 /// `mkdir -p` with a mode for the directories it creates.

@@ -1,23 +1,12 @@
 //! `notation cert …` and `notation key …` driven through the binary, against temp config
 //! homes and the Go notation v1.3.2 interop fixtures.
 
+mod common;
+use common::interop_dir;
+
 use assert_cmd::Command;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-/// The interop fixtures: `$NOTATION_INTEROP_DIR`, else `<repo>/../shared/interop`. Missing
-/// fixtures fail the test.
-fn interop_dir() -> PathBuf {
-    let dir = std::env::var_os("NOTATION_INTEROP_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop"));
-    assert!(
-        dir.join("cases.json").is_file(),
-        "interop fixtures not found at {} (set NOTATION_INTEROP_DIR)",
-        dir.display()
-    );
-    dir
-}
 
 fn pki(name: &str) -> PathBuf {
     interop_dir().join("pki").join(name)

@@ -5,25 +5,14 @@
 //! cwd = a copy of the case directory. We require the same exit code; on success the same
 //! first stdout line, on failure upstream's `Error:` line on stderr.
 
+mod common;
+use common::interop_dir;
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-/// The interop fixtures made by Go notation: `$NOTATION_INTEROP_DIR`, else
-/// `<repo>/../shared/interop`. Missing fixtures fail the test.
-fn interop_dir() -> PathBuf {
-    let dir = std::env::var_os("NOTATION_INTEROP_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop"));
-    assert!(
-        dir.join("cases.json").is_file(),
-        "interop fixtures not found at {} (set NOTATION_INTEROP_DIR)",
-        dir.display()
-    );
-    dir
-}
+use std::path::Path;
 
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();

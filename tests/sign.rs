@@ -1,24 +1,13 @@
 //! `notation sign` on OCI layouts: every key type and envelope format, the exact shape of
 //! what lands in the layout, the sign checks Go notation recorded, concurrency, tar layouts.
 
+mod common;
+
 use assert_cmd::Command;
+use common::{copy_tree, interop_dir};
 use serde_json::Value;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-/// The interop fixtures made by Go notation: `$NOTATION_INTEROP_DIR`, else
-/// `<repo>/../shared/interop`. Missing fixtures fail the test.
-fn interop_dir() -> PathBuf {
-    let dir = std::env::var_os("NOTATION_INTEROP_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop"));
-    assert!(
-        dir.join("cases.json").is_file(),
-        "interop fixtures not found at {} (set NOTATION_INTEROP_DIR)",
-        dir.display()
-    );
-    dir
-}
+use std::path::Path;
 
 /// A temp dir holding a copy of the interop config (keys with absolute paths) and a copy of
 /// an unsigned layout.
@@ -30,7 +19,7 @@ impl Env {
     fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("notation");
-        copy_dir(&interop_dir().join("config"), &config);
+        copy_tree(&interop_dir().join("config"), &config);
         // signingkeys.json holds paths relative to the config dir: make them absolute.
         let keys_path = config.join("signingkeys.json");
         let mut keys: Value = serde_json::from_slice(&fs::read(&keys_path).unwrap()).unwrap();
@@ -42,7 +31,7 @@ impl Env {
             }
         }
         fs::write(&keys_path, serde_json::to_vec_pretty(&keys).unwrap()).unwrap();
-        copy_dir(
+        copy_tree(
             &interop_dir().join("cases/unsigned/layout"),
             &dir.path().join("layout"),
         );
@@ -72,23 +61,6 @@ impl Env {
     fn blob(&self, layout: &str, digest: &str) -> Vec<u8> {
         let (alg, hex) = digest.split_once(':').unwrap();
         fs::read(self.path().join(layout).join("blobs").join(alg).join(hex)).unwrap()
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), &dest).unwrap();
-            let mut perms = fs::metadata(&dest).unwrap().permissions();
-            #[allow(clippy::permissions_set_readonly_false)]
-            perms.set_readonly(false);
-            fs::set_permissions(&dest, perms).unwrap();
-        }
     }
 }
 
