@@ -434,3 +434,176 @@ fn bad_input_is_one_error_line_and_nothing_written() {
         before
     );
 }
+
+/// Replace the (single) signature in `layout` by an edited copy, keeping the layout
+/// content-addressed: the envelope and manifest are re-digested and index.json updated.
+fn tamper(env: &Env, edit_envelope: impl Fn(&mut Vec<u8>), edit_manifest: impl Fn(&mut Value)) {
+    use sha2::Digest as _;
+    let root = env.path().join("layout");
+    let put = |data: &[u8]| {
+        let hex = hex::encode(sha2::Sha256::digest(data));
+        fs::write(root.join("blobs/sha256").join(&hex), data).unwrap();
+        (format!("sha256:{hex}"), data.len())
+    };
+    let mut index = env.index("layout");
+    for entry in index["manifests"].as_array_mut().unwrap() {
+        if entry["annotations"]
+            .get("io.cncf.notary.x509chain.thumbprint#S256")
+            .is_none()
+        {
+            continue;
+        }
+        let mut manifest: Value =
+            serde_json::from_slice(&env.blob("layout", entry["digest"].as_str().unwrap())).unwrap();
+        let mut envelope = env.blob("layout", manifest["layers"][0]["digest"].as_str().unwrap());
+        edit_envelope(&mut envelope);
+        let (digest, size) = put(&envelope);
+        manifest["layers"][0]["digest"] = Value::from(digest);
+        manifest["layers"][0]["size"] = Value::from(size);
+        edit_manifest(&mut manifest);
+        let (digest, size) = put(&serde_json::to_vec(&manifest).unwrap());
+        entry["digest"] = Value::from(digest);
+        entry["size"] = Value::from(size);
+    }
+    fs::write(root.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+}
+
+fn verify_ours(env: &Env, extra: &[&str]) -> std::process::Output {
+    env.notation()
+        .args([
+            "verify",
+            "--oci-layout",
+            "--scope",
+            "local/ours",
+            "layout:v1",
+        ])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Everything we sign verifies with our verifier under a strict policy (the interop
+/// config's default policy trusts the interop root), metadata included.
+#[test]
+fn what_we_sign_verifies_under_a_strict_policy() {
+    for key in [
+        "rsa2048", "rsa3072", "rsa4096", "ecp256", "ecp384", "ecp521",
+    ] {
+        for format in ["jws", "cose"] {
+            let env = Env::new();
+            env.notation()
+                .args([
+                    "sign",
+                    "--key",
+                    key,
+                    "--signature-format",
+                    format,
+                    "--expiry",
+                    "1h",
+                ])
+                .args(["-m", "build=42", "--oci-layout", "layout:v1"])
+                .assert()
+                .success();
+            let out = verify_ours(&env, &["-m", "build=42"]);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{key}/{format}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                stdout.starts_with(&format!(
+                    "Successfully verified signature for layout@{UNSIGNED_DIGEST}"
+                )),
+                "{key}/{format}: {stdout}"
+            );
+            assert!(
+                stdout.contains("build"),
+                "{key}/{format}: metadata table: {stdout}"
+            );
+            // Metadata the signature does not carry fails.
+            assert!(!verify_ours(&env, &["-m", "build=43"]).status.success());
+        }
+    }
+}
+
+/// Each tampering of a signature we made is rejected.
+#[test]
+fn tampering_with_our_signatures_fails_verification() {
+    type Edit = (&'static str, fn(&mut Vec<u8>), fn(&mut Value));
+    fn nothing(_: &mut Value) {}
+    fn keep(_: &mut Vec<u8>) {}
+    fn flip_last_byte(b: &mut Vec<u8>) {
+        let n = b.len() - 1;
+        b[n] ^= 0x01;
+    }
+    fn jws_flip_signature(b: &mut Vec<u8>) {
+        let mut env: Value = serde_json::from_slice(b).unwrap();
+        let s = env["signature"].as_str().unwrap().to_string();
+        let c = if &s[20..21] == "A" { "B" } else { "A" };
+        env["signature"] = Value::from(format!("{}{}{}", &s[..20], c, &s[21..]));
+        *b = serde_json::to_vec(&env).unwrap();
+    }
+    fn jws_change_payload(b: &mut Vec<u8>) {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut env: Value = serde_json::from_slice(b).unwrap();
+        let mut payload: Value =
+            serde_json::from_slice(&b64.decode(env["payload"].as_str().unwrap()).unwrap()).unwrap();
+        payload["targetArtifact"]["annotations"] = serde_json::json!({"injected": "by-test"});
+        env["payload"] = Value::from(b64.encode(serde_json::to_vec(&payload).unwrap()));
+        *b = serde_json::to_vec(&env).unwrap();
+    }
+    fn swap_media_type(m: &mut Value) {
+        let mt = if m["layers"][0]["mediaType"] == "application/cose" {
+            "application/jose+json"
+        } else {
+            "application/cose"
+        };
+        m["layers"][0]["mediaType"] = Value::from(mt);
+    }
+    let cases: &[(&str, &[Edit])] = &[
+        (
+            "jws",
+            &[
+                ("signature", jws_flip_signature, nothing),
+                ("payload", jws_change_payload, nothing),
+                ("media type", keep, swap_media_type),
+            ],
+        ),
+        (
+            "cose",
+            &[
+                ("signature", flip_last_byte, nothing),
+                ("media type", keep, swap_media_type),
+            ],
+        ),
+    ];
+    for (format, edits) in cases {
+        for (what, edit_envelope, edit_manifest) in edits.iter() {
+            let env = Env::new();
+            env.notation()
+                .args([
+                    "sign",
+                    "--signature-format",
+                    format,
+                    "--oci-layout",
+                    "layout:v1",
+                ])
+                .assert()
+                .success();
+            assert!(
+                verify_ours(&env, &[]).status.success(),
+                "{format}: untampered verifies"
+            );
+            tamper(&env, edit_envelope, edit_manifest);
+            let out = verify_ours(&env, &[]);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{format}/{what}: {stderr}");
+            assert!(
+                stderr.contains("Error: signature verification failed for all the signatures associated with layout@"),
+                "{format}/{what}: {stderr}"
+            );
+        }
+    }
+}
