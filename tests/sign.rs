@@ -608,3 +608,102 @@ fn tampering_with_our_signatures_fails_verification() {
         }
     }
 }
+
+/// The registry half of the workflow through the binary: copy a signed layout with its
+/// signatures to a real registry, list and verify there, sign the remote image directly
+/// (tag schema by default), and get upstream's GC warning when the registry refuses DELETE.
+#[test]
+fn sign_list_inspect_verify_on_a_registry() {
+    use common::registry::{Config, TestRegistry};
+    for delete_enabled in [true, false] {
+        let reg = TestRegistry::start(Config {
+            delete_enabled,
+            ..Config::default()
+        });
+        let env = Env::new();
+        let remote = format!("{}/ours:v1", reg.host());
+        let remote_scope = format!("{}/ours", reg.host());
+        // A policy that covers the registry repository.
+        let policy = serde_json::json!({"version": "1.0", "trustPolicies": [{
+            "name": "remote", "registryScopes": [remote_scope],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["ca:interop-root"], "trustedIdentities": ["*"]}]});
+        fs::write(
+            env.path().join("notation/trustpolicy.json"),
+            policy.to_string(),
+        )
+        .unwrap();
+        env.notation()
+            .args(["sign", "--oci-layout", "layout:v1"])
+            .assert()
+            .success();
+        env.notation()
+            .args([
+                "copy",
+                "--from-oci-layout",
+                "layout:v1",
+                "-r",
+                "--insecure-registry",
+                &remote,
+            ])
+            .assert()
+            .success();
+        let verified = env
+            .notation()
+            .args(["verify", "--insecure-registry", &remote])
+            .output()
+            .unwrap();
+        assert!(
+            verified.status.success(),
+            "{}",
+            String::from_utf8_lossy(&verified.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&verified.stdout),
+            format!(
+                "Successfully verified signature for {}@{UNSIGNED_DIGEST}\n",
+                remote_scope
+            )
+        );
+        // Sign the remote image directly: the second signature updates the referrers index,
+        // whose old version is deleted (or, with deletes disabled, a warning says so).
+        let signed = env
+            .notation()
+            .args([
+                "sign",
+                "--signature-format",
+                "cose",
+                "--insecure-registry",
+                &format!("{remote_scope}@{UNSIGNED_DIGEST}"),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&signed.stderr);
+        assert!(signed.status.success(), "{stderr}");
+        let gc_warning = "Warning: Removal of outdated referrers index from remote registry failed. Garbage collection may be required.";
+        assert_eq!(stderr.contains(gc_warning), !delete_enabled, "{stderr}");
+        let listed = env
+            .notation()
+            .args(["list", "--insecure-registry", &remote])
+            .output()
+            .unwrap();
+        let listed = String::from_utf8_lossy(&listed.stdout);
+        assert_eq!(listed.matches("── sha256:").count(), 2, "{listed}");
+        let inspected = env
+            .notation()
+            .args(["inspect", "--insecure-registry", &remote, "-o", "json"])
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&inspected.stdout).unwrap();
+        let media_types: Vec<&str> = doc["Signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["mediaType"].as_str().unwrap())
+            .collect();
+        assert!(
+            media_types.contains(&"application/jose+json")
+                && media_types.contains(&"application/cose")
+        );
+    }
+}

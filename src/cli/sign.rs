@@ -93,7 +93,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
 
     let signer = load_signer(&args, ctx)?;
     let reference = ArtifactRef::parse(raw_reference, args.oci_layout)?;
-    let target = common::open_target(&reference, &args.registry, ctx).await?;
+    let target = open_sign_target(&reference, &args, ctx).await?;
     let subject = common::resolve(target.as_ref(), &reference, "sign").await?;
     let opts = SignOptions {
         format,
@@ -102,6 +102,9 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         signing_agent: notation::version::SIGNING_AGENT.to_string(),
     };
     let signed = signer::sign(target.as_ref(), &subject, &signer, &opts).await?;
+    for warning in target.take_warnings() {
+        output::warn(&warning.to_string());
+    }
     args.logging.log().info(&format!(
         "Signature manifest {} stored next to {}",
         signed.manifest.digest,
@@ -192,4 +195,24 @@ fn load_signer(args: &SignArgs, ctx: &Context) -> anyhow::Result<LocalSigner> {
         key_path.as_ref(),
         cert_path.as_ref(),
     )?)
+}
+
+/// Open the target; for a registry, honour `--force-referrers-tag` (default true, as
+/// v1.3.2) and the deprecated `--allow-referrers-api`, which means `=false`.
+async fn open_sign_target(
+    reference: &ArtifactRef,
+    args: &SignArgs,
+    ctx: &Context,
+) -> anyhow::Result<Box<dyn notation::target::Target>> {
+    match reference {
+        ArtifactRef::Registry(r) => {
+            let mut opts = super::login::registry_options(&r.registry, &args.registry, ctx)?;
+            opts.force_referrers_tag =
+                args.force_referrers_tag && args.allow_referrers_api != Some(true);
+            Ok(Box::new(notation::target::registry::Registry::new(
+                r, opts,
+            )?))
+        }
+        ArtifactRef::Layout(_) => common::open_target(reference, &args.registry, ctx).await,
+    }
 }
