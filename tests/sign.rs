@@ -555,6 +555,22 @@ fn tampering_with_our_signatures_fails_verification() {
         env["payload"] = Value::from(b64.encode(serde_json::to_vec(&payload).unwrap()));
         *b = serde_json::to_vec(&env).unwrap();
     }
+    fn jws_swap_chain(b: &mut Vec<u8>) {
+        // Another trusted leaf's valid chain; the signature was made by leaf-rsa2048's key.
+        let pem =
+            fs::read_to_string(interop_dir().join("config/localkeys/rsa2048-alt.crt")).unwrap();
+        let chain: Vec<Value> = pem
+            .split("-----BEGIN CERTIFICATE-----")
+            .skip(1)
+            .map(|block| {
+                let body = block.split("-----END CERTIFICATE-----").next().unwrap();
+                Value::from(body.split_whitespace().collect::<String>())
+            })
+            .collect();
+        let mut env: Value = serde_json::from_slice(b).unwrap();
+        env["header"]["x5c"] = Value::from(chain);
+        *b = serde_json::to_vec(&env).unwrap();
+    }
     fn swap_media_type(m: &mut Value) {
         let mt = if m["layers"][0]["mediaType"] == "application/cose" {
             "application/jose+json"
@@ -569,6 +585,7 @@ fn tampering_with_our_signatures_fails_verification() {
             &[
                 ("signature", jws_flip_signature, nothing),
                 ("payload", jws_change_payload, nothing),
+                ("certificate chain", jws_swap_chain, nothing),
                 ("media type", keep, swap_media_type),
             ],
         ),
