@@ -2,7 +2,7 @@
 //! homes and the Go notation v1.3.2 interop fixtures.
 
 mod common;
-use common::interop_dir;
+use common::{copy_tree, interop_dir};
 
 use assert_cmd::Command;
 use std::fs;
@@ -27,7 +27,7 @@ impl Home {
     /// A home whose config dir is a writable copy of the interop `config/`.
     fn with_interop_config() -> Home {
         let home = Home::new();
-        copy_dir(&interop_dir().join("config"), &home.config());
+        copy_tree(&interop_dir().join("config"), &home.config());
         home
     }
 
@@ -69,19 +69,6 @@ impl Home {
         text.replace(&self.xdg().display().to_string(), "$XDG_CONFIG_HOME")
             .replace(&self.tmp.path().display().to_string(), "$HOME")
             .replace(&interop_dir().display().to_string(), "$INTEROP")
-    }
-}
-
-fn copy_dir(src: &Path, dst: &Path) {
-    fs::create_dir_all(dst).unwrap();
-    for entry in fs::read_dir(src).unwrap() {
-        let entry = entry.unwrap();
-        let to = dst.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &to);
-        } else {
-            fs::write(&to, fs::read(entry.path()).unwrap()).unwrap();
-        }
     }
 }
 

@@ -6,26 +6,13 @@
 //! first stdout line, on failure upstream's `Error:` line on stderr.
 
 mod common;
-use common::interop_dir;
+use common::{copy_tree, interop_dir};
 
 use assert_cmd::Command;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &dest);
-        } else {
-            fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
 
 /// What one recorded run looked like.
 struct Expected {
@@ -112,14 +99,14 @@ fn replay(select: impl Fn(&Value) -> bool) {
         // One copy of the case directory (layout included) per case; verify never writes.
         let work = tempfile::tempdir().unwrap();
         let case_dir = work.path().join("case");
-        copy_dir(
+        copy_tree(
             &root.join("cases").join(&case).join("layout"),
             &case_dir.join("layout"),
         );
         for check in checks {
             let x = tempfile::tempdir().unwrap();
             let config = x.path().join("notation");
-            copy_dir(&root.join("config"), &config);
+            copy_tree(&root.join("config"), &config);
             let policy = config.join("trustpolicy.json");
             match check["policy"].as_str() {
                 Some(p) => {
