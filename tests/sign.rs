@@ -571,6 +571,18 @@ fn tampering_with_our_signatures_fails_verification() {
         env["header"]["x5c"] = Value::from(chain);
         *b = serde_json::to_vec(&env).unwrap();
     }
+    #[allow(clippy::ptr_arg)]
+    fn cose_change_payload(b: &mut Vec<u8>) {
+        // The payload JSON is the only place the envelope carries `"digest":"sha256:`;
+        // changing one hex digit keeps every CBOR length intact.
+        let needle = b"\"digest\":\"sha256:";
+        let at = b
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .expect("payload digest in the COSE envelope")
+            + needle.len();
+        b[at] = if b[at] == b'0' { b'1' } else { b'0' };
+    }
     fn swap_media_type(m: &mut Value) {
         let mt = if m["layers"][0]["mediaType"] == "application/cose" {
             "application/jose+json"
@@ -593,6 +605,7 @@ fn tampering_with_our_signatures_fails_verification() {
             "cose",
             &[
                 ("signature", flip_last_byte, nothing),
+                ("payload", cose_change_payload, nothing),
                 ("media type", keep, swap_media_type),
             ],
         ),
@@ -623,6 +636,82 @@ fn tampering_with_our_signatures_fails_verification() {
                 "{format}/{what}: {stderr}"
             );
         }
+    }
+}
+
+/// A signature we made for one image, re-attached to another image (its signature manifest's
+/// `subject` edited), is found as the other image's referrer but fails: the signed payload
+/// names the first image. The first image is then unsigned.
+#[test]
+fn our_signature_moved_to_another_image_fails_verification() {
+    use sha2::Digest as _;
+    for format in ["jws", "cose"] {
+        let env = Env::new();
+        let root = env.path().join("layout");
+        env.notation()
+            .args([
+                "sign",
+                "--signature-format",
+                format,
+                "--oci-layout",
+                "layout:v1",
+            ])
+            .assert()
+            .success();
+        // A second image: the v1 manifest with one more annotation, tagged v2.
+        let mut index = env.index("layout");
+        let v1 = index["manifests"][0].clone();
+        let mut other: Value =
+            serde_json::from_slice(&env.blob("layout", v1["digest"].as_str().unwrap())).unwrap();
+        other["annotations"] = serde_json::json!({"org.example.copy": "yes"});
+        let other_bytes = serde_json::to_vec(&other).unwrap();
+        let other_hex = hex::encode(sha2::Sha256::digest(&other_bytes));
+        fs::write(root.join("blobs/sha256").join(&other_hex), &other_bytes).unwrap();
+        let mut v2 = v1.clone();
+        v2["digest"] = Value::from(format!("sha256:{other_hex}"));
+        v2["size"] = Value::from(other_bytes.len());
+        v2["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "v2"});
+        index["manifests"].as_array_mut().unwrap().push(v2.clone());
+        fs::write(root.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+
+        tamper(
+            &env,
+            |_| {},
+            |m| {
+                m["subject"]["digest"] = v2["digest"].clone();
+                m["subject"]["size"] = v2["size"].clone();
+            },
+        );
+        let out = env
+            .notation()
+            .args([
+                "verify",
+                "--oci-layout",
+                "--scope",
+                "local/ours",
+                "layout:v2",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "Error: signature verification failed for all the signatures associated with layout@sha256:{other_hex}"
+            )),
+            "{format}: {stderr}"
+        );
+        assert!(
+            stderr.contains("targetArtifact failed: content descriptor mismatch"),
+            "{format}: {stderr}"
+        );
+        let out = verify_ours(&env, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+        assert!(
+            stderr.contains("no signature is associated with"),
+            "{format}: {stderr}"
+        );
     }
 }
 
