@@ -130,6 +130,12 @@ impl<'a> Copier<'a> {
                 return Ok(());
             }
             if !oci::is_manifest_media_type(&desc.media_type) {
+                if let Some(from) = self.src.mount_source() {
+                    if self.dst.mount_blob(&desc, &from).await? {
+                        self.record(&desc, false);
+                        return Ok(());
+                    }
+                }
                 let stream = self.src.fetch_stream(&desc).await?;
                 self.dst.push_blob_stream(&desc, stream).await?;
                 self.record(&desc, false);

@@ -118,6 +118,50 @@ async fn layout_to_registry_to_layout_keeps_signatures_byte_for_byte() {
     assert_eq!(json["copied"], 0, "{json}");
 }
 
+/// Registry to registry on one host: layers and configs are mounted, not transferred, and
+/// the signatures come along.
+#[tokio::test]
+async fn registry_to_registry_mounts_blobs() {
+    let reg = TestRegistry::start(Config::default());
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(
+        &interop_dir().join("cases/multi-jws-cose/layout"),
+        &work.path().join("src"),
+    );
+    let home = ConfigHome::empty();
+    let first = format!("{}/team/app:v1", reg.host());
+    let second = format!("{}/other/app:v1", reg.host());
+    run_ok(notation(work.path(), &home).args([
+        "copy",
+        "--from-oci-layout",
+        "src:v1",
+        "-r",
+        &first,
+        "--insecure-registry",
+    ]));
+    let out = notation(work.path(), &home)
+        .args(["copy", "-r", &first, &second, "--insecure-registry", "-d"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let mounts = stderr
+        .lines()
+        .filter(|l| l.contains("/v2/other/app/blobs/uploads/?mount=") && l.ends_with("-> 201"))
+        .count();
+    // The image's config and layer, and each signature's envelope and empty config.
+    assert!(mounts >= 3, "{stderr}");
+    assert!(!stderr.contains("PATCH "), "{stderr}");
+    let a = registry(&reg, "team/app");
+    let b = registry(&reg, "other/app");
+    let image = b.resolve("v1").await.unwrap();
+    assert_eq!(image, a.resolve("v1").await.unwrap());
+    assert_eq!(
+        signature_bytes(&b, &image).await,
+        signature_bytes(&a, &image).await
+    );
+}
+
 /// Every blob file of the layout at `path`, by name.
 fn blob_files(path: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(path.join("blobs"))

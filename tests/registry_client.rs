@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::flaky_proxy::FlakyProxy;
 use common::referrers_server::{Referrers, ReferrersServer};
 use common::registry::{Config, TestRegistry, PASSWORD, USERNAME};
 use notation::credentials::{Credential, CredentialStore};
@@ -159,6 +160,129 @@ async fn streamed_push_checks_the_digest() {
         .await
         .is_err());
     assert!(!target.exists(&wrong).await.unwrap());
+}
+
+/// A blob of `n` bytes that does not compress or repeat, as a stream of uneven pieces.
+fn blob_stream(n: usize) -> (Descriptor, Vec<u8>, notation::target::ByteStream) {
+    let data: Vec<u8> = (0..n as u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 11) as u8)
+        .collect();
+    let desc = Descriptor::for_content("application/vnd.oci.image.layer.v1.tar", &data);
+    let pieces: Vec<notation::target::Result<bytes::Bytes>> = data
+        .chunks(77_777)
+        .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+        .collect();
+    (desc, data, Box::pin(futures_util::stream::iter(pieces)))
+}
+
+/// Options with a small upload chunk size and `-d` lines collected.
+fn chunked(chunk: usize) -> (RegistryOptions, Arc<std::sync::Mutex<Vec<String>>>) {
+    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    let opts = plain(RegistryOptions {
+        upload_chunk_size: chunk,
+        trace: Some(notation::target::registry::Trace(Arc::new(
+            move |l: &str| sink.lock().unwrap().push(l.to_string()),
+        ))),
+        ..RegistryOptions::default()
+    });
+    (opts, lines)
+}
+
+#[tokio::test]
+async fn large_blobs_go_in_patch_chunks() {
+    let reg = TestRegistry::start(Config::default());
+    let (opts, lines) = chunked(1 << 20);
+    let target = Registry::new(&reference(&reg.host(), "chunked"), opts).unwrap();
+    let (desc, data, stream) = blob_stream(3 * (1 << 20) + 4321);
+    target.push_blob_stream(&desc, stream).await.unwrap();
+    assert_eq!(target.fetch(&desc, 1 << 23).await.unwrap(), data);
+    let patches = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("PATCH ") && l.ends_with("-> 202"))
+        .count();
+    assert_eq!(patches, 4, "{:?}", lines.lock().unwrap());
+
+    // A wrong digest is caught before the closing PUT and the session is cancelled.
+    let (mut wrong, _, stream) = blob_stream(2 * (1 << 20) + 1);
+    wrong.digest = format!("sha256:{}", "ef".repeat(32));
+    let err = target.push_blob_stream(&wrong, stream).await.unwrap_err();
+    assert!(err.to_string().contains("mismatched digest"), "{err}");
+    assert!(!target.exists(&wrong).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_connection_dropped_mid_upload_is_retried() {
+    let reg = TestRegistry::start(Config::default());
+    // The first PATCH, the closing PUT of the chunked upload and the first PUT of the
+    // small blob die (halfway through their bodies, if any).
+    let proxy = FlakyProxy::start(
+        reg.port,
+        Box::new(|method, _, nth| {
+            (method == "PATCH" && nth == 0) || (method == "PUT" && (nth == 0 || nth == 2))
+        }),
+    );
+    let (opts, _) = chunked(1 << 20);
+    let target = Registry::new(&reference(&proxy.host(), "flaky"), opts.clone()).unwrap();
+    let (desc, data, stream) = blob_stream(2 * (1 << 20) + 99);
+    target.push_blob_stream(&desc, stream).await.unwrap();
+    let small = b"a small blob that goes in one PUT".to_vec();
+    let small_desc = Descriptor::for_content("application/octet-stream", &small);
+    target.push_blob(&small_desc, &small).await.unwrap();
+    assert_eq!(proxy.dropped(), 3, "{:?}", proxy.log.lock().unwrap());
+    // What landed is exactly the content, read directly from the registry.
+    let direct = Registry::new(&reference(&reg.host(), "flaky"), opts).unwrap();
+    assert_eq!(direct.fetch(&desc, 1 << 23).await.unwrap(), data);
+    assert_eq!(direct.fetch(&small_desc, 1 << 20).await.unwrap(), small);
+}
+
+#[tokio::test]
+async fn a_registry_that_keeps_dropping_uploads_gets_a_clear_error_and_nothing_lands() {
+    let reg = TestRegistry::start(Config::default());
+    let proxy = FlakyProxy::start(
+        reg.port,
+        Box::new(|method, _, _| method == "PATCH" || method == "PUT"),
+    );
+    let (opts, _) = chunked(1 << 20);
+    let target = Registry::new(&reference(&proxy.host(), "broken"), opts.clone()).unwrap();
+    let (desc, _, stream) = blob_stream(2 * (1 << 20));
+    let err = target.push_blob_stream(&desc, stream).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("Patch \"http://localhost:"), "{msg}");
+    assert_eq!(msg.lines().count(), 1, "{msg}");
+    let small = b"small".to_vec();
+    let small_desc = Descriptor::for_content("application/octet-stream", &small);
+    let err = target.push_blob(&small_desc, &small).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with("Put \"http://localhost:"),
+        "{err}"
+    );
+    // The sessions were cancelled and no blob exists.
+    let log = proxy.log.lock().unwrap().clone();
+    assert!(log.iter().any(|(r, _)| r.starts_with("DELETE ")), "{log:?}");
+    let direct = Registry::new(&reference(&reg.host(), "broken"), opts).unwrap();
+    assert!(!direct.exists(&desc).await.unwrap());
+    assert!(!direct.exists(&small_desc).await.unwrap());
+}
+
+#[tokio::test]
+async fn blobs_are_mounted_across_repositories_of_one_registry() {
+    let reg = TestRegistry::start(Config::default());
+    let (opts, _) = chunked(1 << 20);
+    let a = Registry::new(&reference(&reg.host(), "team/a"), opts.clone()).unwrap();
+    let b = Registry::new(&reference(&reg.host(), "team/b"), opts).unwrap();
+    let data = b"layer shared by two repositories".to_vec();
+    let desc = Descriptor::for_content("application/octet-stream", &data);
+    a.push_blob(&desc, &data).await.unwrap();
+    assert!(!b.exists(&desc).await.unwrap());
+    assert!(b.mount_from(&desc, "team/a").await.unwrap());
+    assert_eq!(b.fetch(&desc, 1 << 20).await.unwrap(), data);
+    // A blob the source repository does not have is not mounted.
+    let other = Descriptor::for_content("application/octet-stream", b"nowhere");
+    assert!(!b.mount_from(&other, "team/a").await.unwrap());
+    assert!(!b.exists(&other).await.unwrap());
 }
 
 #[tokio::test]
