@@ -780,19 +780,39 @@ fn sign_list_inspect_verify_on_a_registry() {
                 "--signature-format",
                 "cose",
                 "--insecure-registry",
+                "-v",
                 &format!("{remote_scope}@{UNSIGNED_DIGEST}"),
             ])
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&signed.stderr);
         assert!(signed.status.success(), "{stderr}");
+        // stdout stays upstream's one line; -v says how the signature was indexed.
+        assert_eq!(String::from_utf8_lossy(&signed.stdout).lines().count(), 1);
+        let tag = UNSIGNED_DIGEST.replace(':', "-");
+        assert!(
+            stderr.contains(&format!(
+                "as a referrer through the referrers tag schema (tag {tag}; --force-referrers-tag)"
+            )),
+            "{stderr}"
+        );
         let gc_warning = "Warning: Removal of outdated referrers index from remote registry failed. Garbage collection may be required.";
         assert_eq!(stderr.contains(gc_warning), !delete_enabled, "{stderr}");
         let listed = env
             .notation()
-            .args(["list", "--insecure-registry", &remote])
+            .args(["list", "--insecure-registry", &remote, "-d"])
             .output()
             .unwrap();
+        // -d traces every HTTP exchange, and never a credential.
+        let trace = String::from_utf8_lossy(&listed.stderr);
+        assert!(
+            trace.contains(&format!(
+                "level=debug msg=GET http://{}/v2/",
+                remote.split('/').next().unwrap()
+            )),
+            "{trace}"
+        );
+        assert!(trace.contains("/referrers/sha256:"), "{trace}");
         let listed = String::from_utf8_lossy(&listed.stdout);
         assert_eq!(listed.matches("── sha256:").count(), 2, "{listed}");
         let inspected = env

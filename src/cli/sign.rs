@@ -106,9 +106,12 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         output::warn(&warning.to_string());
     }
     args.logging.log().info(&format!(
-        "Signature manifest {} stored next to {}",
+        "Signature manifest {} stored next to {}, as a referrer through {}",
         signed.manifest.digest,
-        reference.with_digest(&subject.digest)
+        reference.with_digest(&subject.digest),
+        target
+            .referrers_method()
+            .unwrap_or_else(|| "an unknown method".into())
     ));
     output::println(&format!(
         "Successfully signed {}",
@@ -206,13 +209,18 @@ async fn open_sign_target(
 ) -> anyhow::Result<Box<dyn notation::target::Target>> {
     match reference {
         ArtifactRef::Registry(r) => {
-            let mut opts = super::login::registry_options(&r.registry, &args.registry, ctx)?;
+            let mut opts = super::login::traced(
+                super::login::registry_options(&r.registry, &args.registry, ctx)?,
+                args.logging.log(),
+            );
             opts.force_referrers_tag =
                 args.force_referrers_tag && args.allow_referrers_api != Some(true);
             Ok(Box::new(notation::target::registry::Registry::new(
                 r, opts,
             )?))
         }
-        ArtifactRef::Layout(_) => common::open_target(reference, &args.registry, ctx).await,
+        ArtifactRef::Layout(_) => {
+            common::open_target(reference, &args.registry, ctx, args.logging.log()).await
+        }
     }
 }

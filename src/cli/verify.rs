@@ -93,7 +93,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     }
 
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = common::open_target(&reference, &args.registry, ctx).await?;
+    let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
     let subject = common::resolve(target.as_ref(), &reference, "verify").await?;
     let printed = reference.with_digest(&subject.digest);
     let policy_ref = match (&args.scope, &reference) {

@@ -176,6 +176,12 @@ pub trait Target: Send + Sync {
         Vec::new()
     }
 
+    /// How the last manifest pushed with a `subject` was made discoverable as a referrer,
+    /// in words for logs (e.g. `the referrers tag schema (tag sha256-…)`).
+    fn referrers_method(&self) -> Option<String> {
+        None
+    }
+
     /// Where this target's blobs live, for a copy destination on the same registry that can
     /// mount them instead of receiving them: `(registry, repository)`. `None` for layouts.
     fn mount_source(&self) -> Option<(String, String)> {

@@ -136,6 +136,10 @@ impl Target for Layout {
         Ok(signatures(self.storage(), subject))
     }
 
+    fn referrers_method(&self) -> Option<String> {
+        Some("an entry in the layout's index.json".into())
+    }
+
     /// Streams from the file (or the tar entry) in place, checked against `desc` as it goes.
     async fn fetch_stream(&self, desc: &Descriptor) -> Result<ByteStream> {
         let digest = parse_digest(&desc.digest)?;

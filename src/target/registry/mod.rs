@@ -111,6 +111,8 @@ pub struct Registry {
     referrers_api: Mutex<ReferrersApi>,
     warnings: Mutex<Vec<TargetWarning>>,
     upload_chunk_size: usize,
+    /// See [`Target::referrers_method`].
+    referrers_method: Mutex<Option<String>>,
 }
 
 /// The `Accept` header of manifest requests (notation's order).
@@ -179,6 +181,7 @@ impl Registry {
             referrers_api: Mutex::new(ReferrersApi::Unknown),
             warnings: Mutex::new(Vec::new()),
             upload_chunk_size: opts.upload_chunk_size,
+            referrers_method: Mutex::new(None),
         })
     }
 
@@ -310,6 +313,10 @@ impl Registry {
 
     fn warn(&self, w: TargetWarning) {
         self.warnings.lock().expect("warnings lock").push(w);
+    }
+
+    fn set_referrers_method(&self, method: String) {
+        *self.referrers_method.lock().expect("referrers method lock") = Some(method);
     }
 
     fn referrers_api_state(&self) -> ReferrersApi {
@@ -450,9 +457,18 @@ impl Target for Registry {
         if answered_subject {
             self.set_referrers_api(ReferrersApi::Supported);
             if !self.force_referrers_tag {
+                self.set_referrers_method(
+                    "the registry's referrers API (it answered OCI-Subject)".into(),
+                );
                 return Ok(());
             }
         }
+        let tag = referrers::tag_schema_tag(&subject)?;
+        self.set_referrers_method(if self.force_referrers_tag {
+            format!("the referrers tag schema (tag {tag}; --force-referrers-tag)")
+        } else {
+            format!("the referrers tag schema (tag {tag}; the registry did not answer OCI-Subject)")
+        });
         self.client.trace(|| {
             let why = if answered_subject {
                 "forced"
@@ -543,6 +559,13 @@ impl Target for Registry {
                 Ok(false)
             }
         }
+    }
+
+    fn referrers_method(&self) -> Option<String> {
+        self.referrers_method
+            .lock()
+            .expect("referrers method lock")
+            .clone()
     }
 
     fn take_warnings(&self) -> Vec<TargetWarning> {
