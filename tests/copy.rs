@@ -231,3 +231,63 @@ fn copy_errors() {
         "Error: failed to create OCI store: stat missing: no such file or directory\n"
     );
 }
+
+/// A destination path ending in `.tar` / `.tar.gz` becomes a tar layout; its signatures
+/// list and verify like the directory's. A failed copy leaves no new destination behind.
+#[test]
+fn copy_into_new_tar_layouts_and_clean_up_on_failure() {
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(
+        &interop_dir().join("cases/multi-jws-cose/layout"),
+        &work.path().join("src"),
+    );
+    let home = ConfigHome::interop(Some("config/policies/strict-root.json"));
+    for dest in ["out.tar", "out.tar.gz"] {
+        run_ok(notation(work.path(), &home).args([
+            "copy",
+            "--from-oci-layout",
+            "src:v1",
+            "-r",
+            "--to-oci-layout",
+            &format!("{dest}:v1"),
+        ]));
+        let path = work.path().join(dest);
+        assert!(path.is_file(), "{dest} is an archive");
+        let head = std::fs::read(&path).unwrap();
+        assert_eq!(
+            head.starts_with(&[0x1f, 0x8b]),
+            dest.ends_with(".gz"),
+            "{dest}"
+        );
+        let listed = run_ok(notation(work.path(), &home).args([
+            "list",
+            "--oci-layout",
+            &format!("{dest}:v1"),
+        ]));
+        assert_eq!(listed.matches("── sha256:").count(), 2, "{listed}");
+        let verified = run_ok(notation(work.path(), &home).args([
+            "verify",
+            "--oci-layout",
+            "--scope",
+            "local/x",
+            &format!("{dest}:v1"),
+        ]));
+        assert!(
+            verified.starts_with("Successfully verified signature for"),
+            "{verified}"
+        );
+    }
+    for dest in ["never", "never.tar"] {
+        let out = notation(work.path(), &home)
+            .args([
+                "copy",
+                "localhost:1/x:v1",
+                "--to-oci-layout",
+                &format!("{dest}:v1"),
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(!work.path().join(dest).exists(), "{dest} was left behind");
+    }
+}

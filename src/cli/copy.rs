@@ -110,12 +110,13 @@ impl End {
         match self {
             End::Layout { path, .. } => {
                 let p = Path::new(path);
-                if create && !p.exists() {
-                    init_layout(p)?;
-                }
-                Ok(Box::new(
-                    Layout::open(p).context("failed to create OCI store")?,
-                ))
+                let layout = if create && !p.exists() {
+                    Layout::create(p)
+                        .with_context(|| format!("failed to create OCI layout {path}"))?
+                } else {
+                    Layout::open(p).context("failed to create OCI store")?
+                };
+                Ok(Box::new(layout))
             }
             End::Registry(r) => {
                 let opts = super::login::traced(
@@ -130,25 +131,26 @@ impl End {
     }
 }
 
-/// Make an empty OCI image layout directory (what oras does for a new `--to-oci-layout`).
-fn init_layout(path: &Path) -> anyhow::Result<()> {
-    let fail = || format!("failed to create OCI layout {}", path.display());
-    notation::atomic::create_dir_all(&path.join("blobs"), 0o755).with_context(fail)?;
-    notation::atomic::write(
-        &path.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-        0o644,
-        0o755,
-    )
-    .with_context(fail)?;
-    notation::atomic::write(
-        &path.join("index.json"),
-        br#"{"schemaVersion":2,"manifests":[]}"#,
-        0o644,
-        0o755,
-    )
-    .with_context(fail)?;
-    Ok(())
+/// A destination layout this copy created: removed again if the copy fails, so a failed
+/// copy leaves nothing behind.
+struct CreatedLayout(Option<std::path::PathBuf>);
+
+impl CreatedLayout {
+    fn keep(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CreatedLayout {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+    }
 }
 
 /// A spinner on stderr, only when stderr is a terminal.
@@ -188,6 +190,10 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     let src = End::parse_source(&args.source, args.from_oci_layout)?;
     let dst = End::parse_destination(&args.destination, args.to_oci_layout)?;
     let src_target = src.open(&args.registry, ctx, false, log).await?;
+    let mut created = CreatedLayout(match &dst {
+        End::Layout { path, .. } if !Path::new(path).exists() => Some(path.into()),
+        _ => None,
+    });
     let dst_target = dst.open(&args.registry, ctx, true, log).await?;
 
     let src_selector = src.selector().expect("sources always have a tag or digest");
@@ -237,6 +243,7 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     progress.finish();
     let report = result
         .with_context(|| format!("failed to copy {} to {}", args.source, args.destination))?;
+    created.keep();
     for w in &report.warnings {
         output::warn(&w.to_string());
     }

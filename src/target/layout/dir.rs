@@ -137,6 +137,24 @@ impl DirStore {
     }
 }
 
+/// Make an empty layout directory: `blobs/`, `oci-layout`, an empty `index.json`.
+pub(super) fn create_empty(root: &Path) -> Result<()> {
+    let io_err = |p: &Path, e| TargetError::io(p, e);
+    crate::atomic::create_dir_all(&root.join("blobs"), DIR_MODE).map_err(|e| io_err(root, e))?;
+    let layout_file = root.join("oci-layout");
+    let data = format!(r#"{{"imageLayoutVersion":"{IMAGE_LAYOUT_VERSION}"}}"#);
+    crate::atomic::write(&layout_file, data.as_bytes(), FILE_MODE, DIR_MODE)
+        .map_err(|e| io_err(&layout_file, e))?;
+    let index_file = root.join("index.json");
+    crate::atomic::write(
+        &index_file,
+        br#"{"schemaVersion":2,"manifests":[]}"#,
+        FILE_MODE,
+        DIR_MODE,
+    )
+    .map_err(|e| io_err(&index_file, e))
+}
+
 fn read_index(root: &Path) -> Result<Index> {
     let path = root.join("index.json");
     match std::fs::read(&path) {

@@ -72,6 +72,27 @@ impl Layout {
         })
     }
 
+    /// Create a new, empty layout at `path` and open it: a tar archive when the name ends
+    /// in `.tar` (gzip-compressed for `.tar.gz` / `.tgz`), else a directory. Fails if `path`
+    /// exists.
+    pub fn create(path: &Path) -> Result<Layout> {
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(TargetError::io(
+                path,
+                std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+            ));
+        }
+        let name = path.to_string_lossy();
+        if name.ends_with(".tar") {
+            tar::create_empty(path, false)?;
+        } else if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+            tar::create_empty(path, true)?;
+        } else {
+            dir::create_empty(path)?;
+        }
+        Layout::open(path)
+    }
+
     /// The path as given.
     pub fn path(&self) -> &Path {
         &self.path

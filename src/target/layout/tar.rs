@@ -242,6 +242,35 @@ fn index_entries(file: &File) -> io::Result<(HashMap<String, Span>, &'static str
     Ok((entries, prefix))
 }
 
+/// Write a new, empty layout archive at `path` (`oci-layout` and an empty `index.json`),
+/// gzip-compressed when `gzip`; fails if `path` exists.
+pub(super) fn create_empty(path: &Path, gzip: bool) -> Result<()> {
+    let io_err = |e| TargetError::io(path, e);
+    let mut entries: Vec<(&str, Vec<u8>)> = vec![(
+        "oci-layout",
+        format!(
+            r#"{{"imageLayoutVersion":"{}"}}"#,
+            super::IMAGE_LAYOUT_VERSION
+        )
+        .into_bytes(),
+    )];
+    entries.push(("index.json", encode_index(&empty_index())?));
+    let mut plain = tar::Builder::new(Vec::new());
+    for (name, data) in &entries {
+        let mut header = new_header(data.len() as u64);
+        plain
+            .append_data(&mut header, name, &data[..])
+            .map_err(io_err)?;
+    }
+    let mut bytes = plain.into_inner().map_err(io_err)?;
+    if gzip {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&bytes).map_err(io_err)?;
+        bytes = gz.finish().map_err(io_err)?;
+    }
+    crate::atomic::write_new(path, &bytes, ENTRY_MODE, 0o755).map_err(io_err)
+}
+
 impl TarStore {
     pub(super) fn open(path: &Path) -> Result<TarStore> {
         let archive = Indexed::open(path)?;
