@@ -291,3 +291,63 @@ fn copy_into_new_tar_layouts_and_clean_up_on_failure() {
         assert!(!work.path().join(dest).exists(), "{dest} was left behind");
     }
 }
+
+/// `dst:t1,t2,t3` tags the copy with each tag, as `oras cp` does; a bad extra tag is
+/// refused before anything is copied.
+#[tokio::test]
+async fn several_destination_tags() {
+    let reg = TestRegistry::start(Config::default());
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(
+        &testdata_layout("single-platform"),
+        &work.path().join("src"),
+    );
+    let home = ConfigHome::empty();
+    let dest = format!("{}/tags/app:v1,latest,stable", reg.host());
+    let stdout = run_ok(notation(work.path(), &home).args([
+        "copy",
+        "--from-oci-layout",
+        "src:v1",
+        &dest,
+        "--insecure-registry",
+    ]));
+    assert!(stdout.contains("Also tagged: latest, stable\n"), "{stdout}");
+    let remote = registry(&reg, "tags/app");
+    let v1 = remote.resolve("v1").await.unwrap();
+    assert_eq!(remote.resolve("latest").await.unwrap(), v1);
+    assert_eq!(remote.resolve("stable").await.unwrap(), v1);
+
+    let stdout = run_ok(notation(work.path(), &home).args([
+        "copy",
+        "--from-oci-layout",
+        "src:v1",
+        "--to-oci-layout",
+        "out:a,b",
+        "-o",
+        "json",
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["tags"], serde_json::json!(["a", "b"]));
+    let out = Layout::open(&work.path().join("out")).unwrap();
+    assert_eq!(
+        out.resolve("b").await.unwrap(),
+        out.resolve("a").await.unwrap()
+    );
+
+    let bad = notation(work.path(), &home)
+        .args([
+            "copy",
+            "--from-oci-layout",
+            "src:v1",
+            "--to-oci-layout",
+            "bad:a,no/pe",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr),
+        "Error: invalid destination tag \"no/pe\" in \"bad:a,no/pe\"\n"
+    );
+    assert!(!work.path().join("bad").exists());
+}

@@ -131,6 +131,18 @@ impl End {
     }
 }
 
+/// Split `ref:t1,t2,…` into `ref:t1` and the further tags, each checked.
+fn split_tags(raw: &str) -> anyhow::Result<(&str, Vec<String>)> {
+    let Some((first, rest)) = raw.split_once(',') else {
+        return Ok((raw, Vec::new()));
+    };
+    let tags: Vec<String> = rest.split(',').map(str::to_string).collect();
+    if let Some(bad) = tags.iter().find(|t| !notation::reference::is_valid_tag(t)) {
+        bail!("invalid destination tag {bad:?} in {raw:?}");
+    }
+    Ok((first, tags))
+}
+
 /// A destination layout this copy created: removed again if the copy fails, so a failed
 /// copy leaves nothing behind.
 struct CreatedLayout(Option<std::path::PathBuf>);
@@ -188,7 +200,9 @@ impl CopyProgress for Progress {
 pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     let log = args.logging.log();
     let src = End::parse_source(&args.source, args.from_oci_layout)?;
-    let dst = End::parse_destination(&args.destination, args.to_oci_layout)?;
+    // `dst:t1,t2,t3` tags the copy three times, as `oras cp` does.
+    let (destination, extra_tags) = split_tags(&args.destination)?;
+    let dst = End::parse_destination(destination, args.to_oci_layout)?;
     let src_target = src.open(&args.registry, ctx, false, log).await?;
     let mut created = CreatedLayout(match &dst {
         End::Layout { path, .. } if !Path::new(path).exists() => Some(path.into()),
@@ -231,11 +245,22 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
         recursive: args.recursive,
         concurrency: args.concurrency,
     };
+    if tag.is_none() && !extra_tags.is_empty() {
+        bail!(
+            "extra destination tags need a first tag: {}",
+            args.destination
+        );
+    }
+    let tags: Vec<String> = tag
+        .iter()
+        .cloned()
+        .chain(extra_tags.iter().cloned())
+        .collect();
     let result = notation::copy::copy(
         src_target.as_ref(),
         dst_target.as_ref(),
         &root,
-        tag.as_deref(),
+        &tags,
         &opts,
         &progress,
     )
@@ -264,6 +289,7 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
             "copied": report.copied.len(),
             "skipped": report.skipped.len(),
             "referrers": report.referrers.iter().map(|r| &r.digest).collect::<Vec<_>>(),
+            "tags": tags,
         });
         output::println(&serde_json::to_string_pretty(&json)?);
     } else {
@@ -272,6 +298,9 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
             src.with_digest(&root.digest),
             destination
         ));
+        if !extra_tags.is_empty() {
+            output::println(&format!("Also tagged: {}", extra_tags.join(", ")));
+        }
         if args.recursive {
             output::println(&format!("Referrers copied: {}", report.referrers.len()));
         }
