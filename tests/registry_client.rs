@@ -674,3 +674,88 @@ async fn without_forced_tag_the_tag_schema_is_used_when_oci_subject_is_missing()
         .collect();
     assert_eq!(found, vec![sig.digest]);
 }
+
+/// Answers one kind of request per connection on 127.0.0.1, recording each request's head.
+fn tiny_server(
+    answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static,
+) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            log.lock().unwrap().push(head.clone());
+            let _ = conn.write_all(&answer(&head));
+        }
+    });
+    (port, seen)
+}
+
+/// A blob download redirected to another host (as registries do to object storage) gets
+/// the content without the registry's credentials following it there.
+#[tokio::test]
+async fn credentials_do_not_follow_redirects_to_other_hosts() {
+    let blob = b"content served by the storage host".to_vec();
+    let desc = Descriptor::for_content("application/octet-stream", &blob);
+    let body = blob.clone();
+    let (storage_port, storage_seen) = tiny_server(move |_| {
+        let mut r = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(&body);
+        r
+    });
+    let (registry_port, registry_seen) = tiny_server(move |head| {
+        let authorized = head
+            .lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("authorization: basic"));
+        if !authorized {
+            return b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+        }
+        format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{storage_port}/bucket/blob\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .into_bytes()
+    });
+    let target = Registry::new(
+        &reference(&format!("localhost:{registry_port}"), "private"),
+        plain(RegistryOptions {
+            credentials: CredentialSource::Static(Credential::from_user_password(
+                USERNAME, PASSWORD,
+            )),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    assert_eq!(target.fetch(&desc, 1 << 20).await.unwrap(), blob);
+    let registry_heads = registry_seen.lock().unwrap().clone();
+    assert!(
+        registry_heads
+            .iter()
+            .any(|h| h.to_ascii_lowercase().contains("authorization: basic")),
+        "{registry_heads:?}"
+    );
+    let storage_heads = storage_seen.lock().unwrap().clone();
+    assert_eq!(storage_heads.len(), 1, "{storage_heads:?}");
+    assert!(
+        !storage_heads[0]
+            .to_ascii_lowercase()
+            .contains("authorization"),
+        "credentials leaked to the storage host: {}",
+        storage_heads[0]
+    );
+}

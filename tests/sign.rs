@@ -42,6 +42,19 @@ impl Env {
         self.dir.path()
     }
 
+    /// Install a strict trust policy for one registry repository, trusting the interop root.
+    fn trust_scope(&self, scope: &str) {
+        let policy = serde_json::json!({"version": "1.0", "trustPolicies": [{
+            "name": "remote", "registryScopes": [scope],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["ca:interop-root"], "trustedIdentities": ["*"]}]});
+        fs::write(
+            self.path().join("notation/trustpolicy.json"),
+            policy.to_string(),
+        )
+        .unwrap();
+    }
+
     fn notation(&self) -> Command {
         let mut cmd = Command::cargo_bin("notation").unwrap();
         cmd.current_dir(self.path())
@@ -729,16 +742,7 @@ fn sign_list_inspect_verify_on_a_registry() {
         let env = Env::new();
         let remote = format!("{}/ours:v1", reg.host());
         let remote_scope = format!("{}/ours", reg.host());
-        // A policy that covers the registry repository.
-        let policy = serde_json::json!({"version": "1.0", "trustPolicies": [{
-            "name": "remote", "registryScopes": [remote_scope],
-            "signatureVerification": {"level": "strict"},
-            "trustStores": ["ca:interop-root"], "trustedIdentities": ["*"]}]});
-        fs::write(
-            env.path().join("notation/trustpolicy.json"),
-            policy.to_string(),
-        )
-        .unwrap();
+        env.trust_scope(&remote_scope);
         env.notation()
             .args(["sign", "--oci-layout", "layout:v1"])
             .assert()
@@ -831,5 +835,100 @@ fn sign_list_inspect_verify_on_a_registry() {
             media_types.contains(&"application/jose+json")
                 && media_types.contains(&"application/cose")
         );
+    }
+}
+
+/// Docker v2 manifests and manifest lists (what `docker push` makes) are signable and
+/// verifiable on a registry, like OCI ones.
+#[tokio::test]
+async fn docker_v2_manifests_and_lists_sign_and_verify_on_a_registry() {
+    use common::registry::{Config, TestRegistry};
+    use notation::oci::Descriptor;
+    use notation::target::registry::{Registry, RegistryOptions};
+    use notation::target::Target;
+    let reg = TestRegistry::start(Config::default());
+    let repo = notation::reference::RegistryReference::parse_repository(&format!(
+        "{}/docker/app",
+        reg.host()
+    ))
+    .unwrap();
+    let target = Registry::new(
+        &repo,
+        RegistryOptions {
+            plain_http: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let config_desc =
+        Descriptor::for_content("application/vnd.docker.container.image.v1+json", config);
+    let layer = b"not really gzip, the registry does not look".to_vec();
+    let layer_desc =
+        Descriptor::for_content("application/vnd.docker.image.rootfs.diff.tar.gzip", &layer);
+    target.push_blob(&config_desc, config).await.unwrap();
+    target.push_blob(&layer_desc, &layer).await.unwrap();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": config_desc, "layers": [layer_desc]}))
+    .unwrap();
+    let manifest_desc = Descriptor::for_content(
+        "application/vnd.docker.distribution.manifest.v2+json",
+        &manifest,
+    );
+    target
+        .push_manifest(&manifest_desc, &manifest, Some("v2"))
+        .await
+        .unwrap();
+    let list = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+        "manifests": [{"mediaType": manifest_desc.media_type, "digest": manifest_desc.digest,
+            "size": manifest_desc.size, "platform": {"architecture": "amd64", "os": "linux"}}]}))
+    .unwrap();
+    let list_desc = Descriptor::for_content(
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        &list,
+    );
+    target
+        .push_manifest(&list_desc, &list, Some("list"))
+        .await
+        .unwrap();
+
+    let env = Env::new();
+    let scope = format!("{}/docker/app", reg.host());
+    env.trust_scope(&scope);
+    for (tag, desc) in [("v2", &manifest_desc), ("list", &list_desc)] {
+        let reference = format!("{scope}@{}", desc.digest);
+        let out = env
+            .notation()
+            .args(["sign", "--insecure-registry", &reference])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{tag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = env
+            .notation()
+            .args(["verify", "--insecure-registry", &reference])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("Successfully verified signature for {reference}\n"),
+            "{tag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The signature names the Docker media type as its subject's.
+        let sigs = target.signatures(desc).await.unwrap();
+        assert_eq!(sigs.len(), 1, "{tag}");
+        let m: Value =
+            serde_json::from_slice(&target.fetch(&sigs[0].plain(), 1 << 20).await.unwrap())
+                .unwrap();
+        assert_eq!(m["subject"]["mediaType"], desc.media_type.as_str(), "{tag}");
     }
 }
