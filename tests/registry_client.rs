@@ -759,3 +759,52 @@ async fn credentials_do_not_follow_redirects_to_other_hosts() {
         storage_heads[0]
     );
 }
+
+/// 503 and 429 answers to idempotent requests are retried (honouring `Retry-After`);
+/// a registry that keeps failing gives one error line.
+#[tokio::test]
+async fn overloaded_registries_are_retried_then_reported() {
+    let manifest =
+        br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
+    let desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, manifest);
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = calls.clone();
+    let digest = desc.digest.clone();
+    let (port, _) = tiny_server(move |_| {
+        match counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+            1 => b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+            _ => format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nDocker-Content-Digest: {digest}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                manifest.len()
+            )
+            .into_bytes(),
+        }
+    });
+    let target = Registry::new(
+        &reference(&format!("localhost:{port}"), "busy"),
+        plain(RegistryOptions::default()),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(target.resolve("v1").await.unwrap().digest, desc.digest);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+
+    let (port, seen) = tiny_server(|_| {
+        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec()
+    });
+    let target = Registry::new(
+        &reference(&format!("localhost:{port}"), "down"),
+        plain(RegistryOptions::default()),
+    )
+    .unwrap();
+    let err = target.resolve("v1").await.unwrap_err().to_string();
+    assert_eq!(seen.lock().unwrap().len(), 4, "one try and three retries");
+    assert!(err.contains("503"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
