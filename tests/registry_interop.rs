@@ -125,6 +125,82 @@ fn go_notation_signatures_in_a_registry_list_inspect_and_verify_as_upstream() {
     );
 }
 
+/// What we push reads back through an independent client: skopeo fetches the referrers
+/// tag-schema index our `copy -r` and `sign` maintain, and copies it with every signature
+/// manifest, config and envelope into an OCI layout, checking each digest on the way.
+#[tokio::test]
+async fn skopeo_reads_the_referrers_index_and_signatures_we_push() {
+    use notation::target::Target as _;
+    let reg = TestRegistry::start(Config::default());
+    let host = reg.host();
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(
+        &interop_dir().join("cases/multi-jws-cose/layout"),
+        &work.path().join("src"),
+    );
+    let home = ConfigHome::empty();
+    let out = notation(work.path(), &home)
+        .args([
+            "copy",
+            "-r",
+            "--from-oci-layout",
+            "src:v1",
+            "--insecure-registry",
+        ])
+        .arg(format!("{host}/skopeo/app:v1"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let layout = notation::target::layout::Layout::open(&work.path().join("src")).unwrap();
+    let image = layout.resolve("v1").await.unwrap();
+    let signatures = layout.signatures(&image).await.unwrap();
+    let index_ref = format!(
+        "docker://{host}/skopeo/app:{}",
+        image.digest.replace(':', "-")
+    );
+    let skopeo = |args: &[&str]| {
+        let out = std::process::Command::new("skopeo")
+            .args(args)
+            .output()
+            .expect("skopeo is installed by scripts/test.sh");
+        assert!(
+            out.status.success(),
+            "skopeo {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let raw = skopeo(&["inspect", "--raw", "--tls-verify=false", &index_ref]);
+    let index: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(
+        index["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    let listed: Vec<&str> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["digest"].as_str().unwrap())
+        .collect();
+    for sig in &signatures {
+        assert!(listed.contains(&sig.digest.as_str()), "{listed:?}");
+    }
+    let dest = format!("oci:{}:referrers", work.path().join("skopeo-out").display());
+    skopeo(&["copy", "--all", "--src-tls-verify=false", &index_ref, &dest]);
+    let copied = notation::target::layout::Layout::open(&work.path().join("skopeo-out")).unwrap();
+    for sig in &signatures {
+        assert!(
+            copied.exists(sig).await.unwrap(),
+            "{} not copied",
+            sig.digest
+        );
+    }
+}
+
 /// How many signatures a `list` / `inspect` output shows.
 fn signature_count(out: &str) -> usize {
     match serde_json::from_str::<serde_json::Value>(out) {
