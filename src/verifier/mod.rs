@@ -9,6 +9,7 @@
 
 pub mod checks;
 pub mod envelope_integrity;
+pub mod revocation;
 pub mod stores;
 
 pub use checks::CheckError;
@@ -279,6 +280,8 @@ pub struct Verifier<'a> {
     pub policy: &'a OciDocument,
     pub stores: &'a dyn TrustStores,
     pub integrity: &'a dyn Integrity,
+    /// Network revocation checking; `None` accepts only chains without revocation info.
+    pub revocation: Option<&'a crate::revocation::Validator>,
     /// The verification time.
     pub now: OffsetDateTime,
 }
@@ -325,15 +328,17 @@ impl Verifier<'_> {
             };
             let (media_type, envelope) =
                 fetch_signature(target, manifest).await.map_err(fetch_err)?;
-            let (record, facts) = self.evaluate(
-                statement,
-                &level,
-                subject,
-                &manifest.digest,
-                &media_type,
-                &envelope,
-                opts,
-            );
+            let (record, facts) = self
+                .evaluate(
+                    statement,
+                    &level,
+                    subject,
+                    &manifest.digest,
+                    &media_type,
+                    &envelope,
+                    opts,
+                )
+                .await;
             records.push(record);
             if let Some(facts) = facts {
                 outcome.verified = Some(Verified {
@@ -350,7 +355,7 @@ impl Verifier<'_> {
 
     /// Run §5 for one envelope. Returns its record and, if it passed, its facts.
     #[allow(clippy::too_many_arguments)]
-    fn evaluate(
+    async fn evaluate(
         &self,
         statement: &OciStatement,
         level: &VerificationLevel,
@@ -401,14 +406,18 @@ impl Verifier<'_> {
             (CheckType::AuthenticTimestamp, &|| {
                 checks::authentic_timestamp(statement, &facts, self.now)
             }),
-            (CheckType::Revocation, &|| checks::revocation(&facts)),
+            // Run asynchronously below (network access).
+            (CheckType::Revocation, &|| Ok(())),
         ];
         for (check, run) in checks {
             let action = level.action(check);
             if action == Action::Skip {
                 continue;
             }
-            let error = run().err();
+            let error = match check {
+                CheckType::Revocation => revocation::check(self.revocation, &facts).await.err(),
+                _ => run().err(),
+            };
             let enforced = action == Action::Enforce && error.is_some();
             record.results.push(CheckResult {
                 check,

@@ -4,6 +4,7 @@
 
 pub mod referrers_server;
 pub mod registry;
+pub mod revocation;
 pub mod token_server;
 
 use assert_cmd::Command;

@@ -1,0 +1,355 @@
+//! Revocation checking through the real binary: a test PKI made with openssl, a real OCSP
+//! responder (`openssl ocsp`) and CRLs from `openssl ca -gencrl` over HTTP; signatures made
+//! by our own `notation sign` with the PKI's leaf, verified with the root in a `ca:` store.
+
+mod common;
+
+use common::revocation::{openssl_time, Ca, Pki, RevInfo};
+use common::{copy_tree, interop_dir, notation, ConfigHome};
+use sha2::Digest as _;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// A config home with the PKI's root trusted and a layout signed with `leaf`.
+struct Signed {
+    home: ConfigHome,
+    work: tempfile::TempDir,
+}
+
+impl Signed {
+    fn new(pki: &Pki, leaf: &str) -> Signed {
+        let home = ConfigHome::empty();
+        let work = tempfile::tempdir().unwrap();
+        copy_tree(
+            &interop_dir().join("cases/unsigned/layout"),
+            &work.path().join("layout"),
+        );
+        let key = pki.path().join(format!("{leaf}.key"));
+        let chain = pki.path().join(format!("{leaf}.chain.pem"));
+        notation(work.path(), &home)
+            .args(["key", "add", "rev", "--default", "--key-file"])
+            .arg(&key)
+            .arg("--cert-file")
+            .arg(&chain)
+            .assert()
+            .success();
+        notation(work.path(), &home)
+            .args(["sign", "--key", "rev", "--oci-layout", "layout:v1"])
+            .assert()
+            .success();
+        let store = home.notation_dir().join("truststore/x509/ca/test");
+        std::fs::create_dir_all(&store).unwrap();
+        std::fs::copy(pki.path().join("root.crt"), store.join("root.crt")).unwrap();
+        Signed { home, work }
+    }
+
+    /// `notation verify` under a policy with `level` and an optional `override` object.
+    fn verify(&self, level: &str, overrides: Option<&str>, extra: &[&str]) -> Output {
+        let over = overrides
+            .map(|o| format!(r#","override":{o}"#))
+            .unwrap_or_default();
+        let policy = format!(
+            r#"{{"version":"1.0","trustPolicies":[{{"name":"rev","registryScopes":["local/rev"],"signatureVerification":{{"level":"{level}"{over}}},"trustStores":["ca:test"],"trustedIdentities":["*"]}}]}}"#
+        );
+        std::fs::write(self.home.notation_dir().join("trustpolicy.json"), policy).unwrap();
+        notation(self.work.path(), &self.home)
+            .args([
+                "verify",
+                "--oci-layout",
+                "--scope",
+                "local/rev",
+                "layout:v1",
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
+    /// `{NOTATION_CACHE}/crl`.
+    fn crl_cache(&self) -> PathBuf {
+        self.home.path().join("cache/notation/crl")
+    }
+}
+
+fn cache_file(dir: &Path, url: &str) -> PathBuf {
+    dir.join(hex::encode(sha2::Sha256::digest(url.as_bytes())))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_verified(o: &Output) {
+    assert!(
+        o.status.success(),
+        "expected success, stderr: {}",
+        stderr(o)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("Successfully verified signature"));
+}
+
+#[track_caller]
+fn assert_rejected(o: &Output, needle: &str) {
+    assert!(!o.status.success(), "expected failure: {}", stderr(o));
+    assert!(
+        stderr(o).contains(needle),
+        "expected {needle:?} in stderr: {}",
+        stderr(o)
+    );
+}
+
+fn revoked_text(subject: &str) -> String {
+    format!("signing certificate with subject {subject:?} is revoked")
+}
+
+fn unknown_text(subject: &str) -> String {
+    format!("signing certificate with subject {subject:?} revocation status is unknown")
+}
+
+/// OCSP good passes; a revoked leaf fails under strict, is a warning under audit and is
+/// not looked at when the policy skips revocation.
+#[test]
+fn ocsp_good_and_revoked_per_level() {
+    let pki = Pki::new(RevInfo::None);
+    pki.leaf("good", RevInfo::Ocsp);
+    let bad = pki.leaf("bad", RevInfo::Ocsp);
+    pki.revoke(Ca::Intermediate, "bad");
+    let _responder = pki.start_ocsp(true);
+
+    let good = Signed::new(&pki, "good");
+    assert_verified(&good.verify("strict", None, &[]));
+
+    let signed = Signed::new(&pki, "bad");
+    let strict = signed.verify("strict", None, &[]);
+    assert_rejected(&strict, &revoked_text(&bad));
+    let permissive = signed.verify("permissive", None, &[]);
+    assert_verified(&permissive);
+    let audit = signed.verify("audit", None, &[]);
+    assert_verified(&audit);
+    assert!(stderr(&audit).contains(&format!(
+        "Warning: revocation was set to \"log\" and failed with error: {}",
+        revoked_text(&bad)
+    )));
+    let skipped = signed.verify("strict", Some(r#"{"revocation":"skip"}"#), &[]);
+    assert_verified(&skipped);
+    assert!(
+        !stderr(&skipped).contains("revoked"),
+        "{}",
+        stderr(&skipped)
+    );
+    // "log" for revocation alone under strict.
+    let logged = signed.verify("strict", Some(r#"{"revocation":"log"}"#), &[]);
+    assert_verified(&logged);
+    assert!(stderr(&logged).contains(&revoked_text(&bad)));
+}
+
+/// A responder that is down leaves the status unknown: enforced under strict, logged
+/// under permissive, with the server error in the `-v` log.
+#[test]
+fn ocsp_responder_down_is_unknown() {
+    let pki = Pki::new(RevInfo::None);
+    let leaf = pki.leaf("leaf", RevInfo::Ocsp);
+    let signed = Signed::new(&pki, "leaf");
+    assert_rejected(&signed.verify("strict", None, &[]), &unknown_text(&leaf));
+    let permissive = signed.verify("permissive", None, &["-v"]);
+    assert_verified(&permissive);
+    let err = stderr(&permissive);
+    assert!(err.contains(&format!(
+        "Warning: revocation was set to \"log\" and failed with error: {}",
+        unknown_text(&leaf)
+    )));
+    assert!(
+        err.contains(&format!(
+            "level=error msg=Certificate #1 in chain with subject {leaf} encountered an error for revocation method OCSP at URL \"http://127.0.0.1:{0}\": Get \"http://127.0.0.1:{0}/",
+            pki.ocsp_port
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "dial tcp 127.0.0.1:{}: connect: connection refused",
+            pki.ocsp_port
+        )),
+        "{err}"
+    );
+    assert_verified(&signed.verify("strict", Some(r#"{"revocation":"skip"}"#), &[]));
+}
+
+/// Responses without nextUpdate count as expired (upstream), so the status is unknown.
+#[test]
+fn ocsp_response_without_next_update_is_unknown() {
+    let pki = Pki::new(RevInfo::None);
+    let leaf = pki.leaf("leaf", RevInfo::Ocsp);
+    let _responder = pki.start_ocsp(false);
+    let signed = Signed::new(&pki, "leaf");
+    let out = signed.verify("strict", None, &["-d"]);
+    assert_rejected(&out, &unknown_text(&leaf));
+    assert!(
+        stderr(&out).contains("expired OCSP response"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// CRL good passes, CRL revoked fails; the CRL lands in the cache under upstream's name
+/// and format.
+#[test]
+fn crl_good_and_revoked() {
+    let pki = Pki::new(RevInfo::None);
+    pki.leaf("good", RevInfo::Crl);
+    let bad = pki.leaf("bad", RevInfo::Crl);
+    pki.revoke(Ca::Intermediate, "bad");
+    let published = pki.publish_crl(Ca::Intermediate, &[]);
+
+    let good = Signed::new(&pki, "good");
+    assert_verified(&good.verify("strict", None, &[]));
+    let entry = std::fs::read(cache_file(
+        &good.crl_cache(),
+        &pki.crl_url(Ca::Intermediate),
+    ))
+    .expect("CRL cached");
+    let json: serde_json::Value = serde_json::from_slice(&entry).unwrap();
+    use base64::Engine as _;
+    let base = base64::engine::general_purpose::STANDARD
+        .decode(json["baseCRL"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(base, published);
+    assert!(json.get("deltaCRL").is_none());
+
+    let signed = Signed::new(&pki, "bad");
+    assert_rejected(&signed.verify("strict", None, &[]), &revoked_text(&bad));
+    let audit = signed.verify("audit", None, &[]);
+    assert_verified(&audit);
+    assert!(stderr(&audit).contains(&revoked_text(&bad)));
+}
+
+/// A cached CRL is used while effective (no download, server down is fine), an expired
+/// one is refetched and the entry refreshed, and a broken entry is discarded with
+/// upstream's warning.
+#[test]
+fn crl_cache_hit_expiry_and_refresh() {
+    let pki = Pki::new(RevInfo::None);
+    let leaf = pki.leaf("leaf", RevInfo::Crl);
+    let url = pki.crl_url(Ca::Intermediate);
+    let signed = Signed::new(&pki, "leaf");
+    let entry = cache_file(&signed.crl_cache(), &url);
+
+    // First run downloads and caches; the second is served from the cache.
+    assert_verified(&signed.verify("strict", None, &[]));
+    assert_eq!(pki.crl_server.requests(), 1);
+    let cached = std::fs::read(&entry).unwrap();
+    let hit = signed.verify("strict", None, &["-d"]);
+    assert_verified(&hit);
+    assert_eq!(pki.crl_server.requests(), 1, "{}", stderr(&hit));
+
+    // An expired entry is a miss: the CRL is downloaded again and the entry replaced.
+    let expired = pki.make_crl(
+        Ca::Intermediate,
+        &[
+            "-crl_lastupdate",
+            &openssl_time(-7200),
+            "-crl_nextupdate",
+            &openssl_time(-3600),
+        ],
+    );
+    write_entry(&entry, &expired);
+    let fresh = pki.publish_crl(Ca::Intermediate, &[]);
+    let refetch = signed.verify("strict", None, &["-d"]);
+    assert_verified(&refetch);
+    assert_eq!(pki.crl_server.requests(), 2);
+    assert!(
+        stderr(&refetch).contains("has expired at"),
+        "{}",
+        stderr(&refetch)
+    );
+    assert_eq!(entry_base(&entry), fresh);
+    assert_ne!(std::fs::read(&entry).unwrap(), cached);
+
+    // While the cached CRL is effective a newer revocation is not seen…
+    pki.revoke(Ca::Intermediate, "leaf");
+    pki.publish_crl(Ca::Intermediate, &[]);
+    assert_verified(&signed.verify("strict", None, &[]));
+    assert_eq!(pki.crl_server.requests(), 2);
+    // …and a broken entry is discarded with a warning, then refreshed from the server.
+    std::fs::write(&entry, b"not json").unwrap();
+    let broken = signed.verify("strict", None, &[]);
+    assert_rejected(&broken, &revoked_text(&leaf));
+    assert!(stderr(&broken).contains(
+        "Warning: CRL cache error discarded. Enable debug log through '-d' for error details."
+    ));
+    assert_eq!(pki.crl_server.requests(), 3);
+
+    // With the server down an effective cache entry still answers; an expired one cannot.
+    pki.crl_server.stop();
+    assert_rejected(&signed.verify("strict", None, &[]), &revoked_text(&leaf));
+    write_entry(&entry, &expired);
+    assert_rejected(&signed.verify("strict", None, &[]), &unknown_text(&leaf));
+}
+
+fn write_entry(path: &Path, crl: &[u8]) {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(crl);
+    std::fs::write(path, format!("{{\"baseCRL\":\"{b64}\"}}\n")).unwrap();
+}
+
+fn entry_base(path: &Path) -> Vec<u8> {
+    use base64::Engine as _;
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    base64::engine::general_purpose::STANDARD
+        .decode(json["baseCRL"].as_str().unwrap())
+        .unwrap()
+}
+
+/// With OCSP unavailable, a certificate that also has a CDP is decided by its CRL.
+#[test]
+fn ocsp_unknown_falls_back_to_crl() {
+    let pki = Pki::new(RevInfo::None);
+    let good = pki.leaf("good", RevInfo::OcspAndCrl);
+    let bad = pki.leaf("bad", RevInfo::OcspAndCrl);
+    pki.revoke(Ca::Intermediate, "bad");
+    pki.publish_crl(Ca::Intermediate, &[]);
+    // No OCSP responder is running.
+    let signed = Signed::new(&pki, "good");
+    let out = signed.verify("strict", None, &["-v"]);
+    assert_verified(&out);
+    assert!(
+        stderr(&out).contains(&format!("OCSP check failed with unknown error and fallback to CRL check for certificate #1 in chain with subject {good}")),
+        "{}",
+        stderr(&out)
+    );
+    let signed = Signed::new(&pki, "bad");
+    assert_rejected(&signed.verify("strict", None, &[]), &revoked_text(&bad));
+    // With the responder up, OCSP answers and the CRL is not needed.
+    let before = pki.crl_server.requests();
+    let _responder = pki.start_ocsp(true);
+    assert_rejected(&signed.verify("strict", None, &[]), &revoked_text(&bad));
+    assert_eq!(pki.crl_server.requests(), before);
+}
+
+/// Only the intermediate has revocation information (a CDP to the root's CRL): the leaf is
+/// non-revokable (warned about with -v), the intermediate is checked.
+#[test]
+fn chain_where_only_some_certificates_have_revocation_info() {
+    let pki = Pki::new(RevInfo::Crl);
+    let leaf = pki.leaf("leaf", RevInfo::None);
+    let signed = Signed::new(&pki, "leaf");
+    let out = signed.verify("strict", None, &["-v"]);
+    assert_verified(&out);
+    assert!(
+        stderr(&out).contains(&format!(
+            "Certificate #1 in the chain with subject {leaf} neither has an OCSP nor a CRL revocation method."
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(pki.crl_server.requests(), 1);
+
+    pki.revoke(Ca::Root, "int");
+    pki.publish_crl(Ca::Root, &[]);
+    std::fs::remove_dir_all(signed.crl_cache()).unwrap();
+    assert_rejected(
+        &signed.verify("strict", None, &[]),
+        &revoked_text(pki.intermediate_subject()),
+    );
+}
