@@ -287,6 +287,37 @@ fn crl_cache_hit_expiry_and_refresh() {
     assert_rejected(&signed.verify("strict", None, &[]), &unknown_text(&leaf));
 }
 
+/// A base CRL with a Freshest CRL extension brings in the delta CRL: a revocation listed
+/// only in the delta counts, and both CRLs are cached together.
+#[test]
+fn delta_crl_revocations_count() {
+    let pki = Pki::new(RevInfo::None);
+    pki.leaf("good", RevInfo::Crl);
+    let bad = pki.leaf("bad", RevInfo::Crl);
+    let (base, delta) = pki.publish_base_and_delta(Some("bad"));
+
+    let good = Signed::new(&pki, "good");
+    assert_verified(&good.verify("strict", None, &[]));
+    assert_eq!(pki.crl_server.requests(), 2, "base and delta downloaded");
+    let entry = cache_file(&good.crl_cache(), &pki.crl_url(Ca::Intermediate));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&entry).unwrap()).unwrap();
+    use base64::Engine as _;
+    let b64 = |v: &serde_json::Value| {
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap())
+            .unwrap()
+    };
+    assert_eq!(b64(&json["baseCRL"]), base);
+    assert_eq!(b64(&json["deltaCRL"]), delta);
+
+    let signed = Signed::new(&pki, "bad");
+    assert_rejected(&signed.verify("strict", None, &[]), &revoked_text(&bad));
+    // The delta is needed: without it the status cannot be determined.
+    std::fs::remove_file(pki.crl_server.root.join("int-delta.crl")).unwrap();
+    std::fs::remove_dir_all(signed.crl_cache()).unwrap();
+    assert_rejected(&signed.verify("strict", None, &[]), &unknown_text(&bad));
+}
+
 fn write_entry(path: &Path, crl: &[u8]) {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(crl);

@@ -356,3 +356,122 @@ pub fn final_result(results: &[CertResult], chain: &[Certificate]) -> FinalResul
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(cn: &str) -> Certificate {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::default();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        let c = params.self_signed(&key).unwrap();
+        Certificate::from_der(c.der()).unwrap()
+    }
+
+    fn result(status: Status, method: Method, errors: &[(Method, &str)]) -> CertResult {
+        let mut servers: Vec<ServerResult> = errors
+            .iter()
+            .map(|(m, e)| ServerResult {
+                server: "http://x".into(),
+                method: *m,
+                status: Status::Unknown,
+                error: Some(e.to_string()),
+            })
+            .collect();
+        if servers.is_empty() {
+            servers.push(ServerResult {
+                server: String::new(),
+                method,
+                status,
+                error: None,
+            });
+        }
+        CertResult {
+            status,
+            method,
+            servers,
+        }
+    }
+
+    fn chain() -> Vec<Certificate> {
+        vec![cert("leaf"), cert("int"), cert("root")]
+    }
+
+    #[test]
+    fn all_ok_or_non_revokable_is_ok_with_a_warning_per_non_root() {
+        let chain = chain();
+        let results = vec![
+            result(Status::Ok, Method::Ocsp, &[]),
+            result(Status::NonRevokable, Method::None, &[]),
+            result(Status::NonRevokable, Method::None, &[]),
+        ];
+        let f = final_result(&results, &chain);
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.subject, "");
+        assert_eq!(
+            f.log,
+            vec![LogLine::new(
+                LogLevel::Warning,
+                "Certificate #2 in the chain with subject CN=int neither has an OCSP nor a CRL revocation method.".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn revoked_wins_over_unknown_and_the_closest_to_the_leaf_is_named() {
+        let chain = chain();
+        let unknown = |e| result(Status::Unknown, Method::Crl, &[(Method::Crl, e)]);
+        let results = vec![
+            unknown("boom"),
+            result(Status::Revoked, Method::Crl, &[]),
+            result(Status::NonRevokable, Method::None, &[]),
+        ];
+        let f = final_result(&results, &chain);
+        assert_eq!((f.status, f.subject.as_str()), (Status::Revoked, "CN=int"));
+        assert_eq!(f.log.len(), 1);
+        assert_eq!(f.log[0].level, LogLevel::Error);
+        assert_eq!(f.log[0].message, "Certificate #1 in chain with subject CN=leaf encountered an error for revocation method CRL at URL \"http://x\": boom");
+
+        let results = vec![
+            unknown("a"),
+            unknown("b"),
+            result(Status::NonRevokable, Method::None, &[]),
+        ];
+        let f = final_result(&results, &chain);
+        assert_eq!((f.status, f.subject.as_str()), (Status::Unknown, "CN=leaf"));
+    }
+
+    #[test]
+    fn ocsp_errors_are_debug_details_after_a_crl_fallback() {
+        let chain = chain();
+        let mut fallback = result(
+            Status::Ok,
+            Method::OcspFallbackCrl,
+            &[(Method::Ocsp, "down")],
+        );
+        fallback.status = Status::Ok;
+        let results = vec![fallback, result(Status::NonRevokable, Method::None, &[])];
+        let f = final_result(&results, &chain[1..]);
+        assert_eq!(f.status, Status::Ok);
+        assert_eq!(f.log[0].level, LogLevel::Warning);
+        assert!(f.log[0].message.starts_with("OCSP check failed with unknown error and fallback to CRL check for certificate #1 in chain with subject CN=int"));
+        assert_eq!(f.log[1].level, LogLevel::Debug);
+    }
+
+    #[tokio::test]
+    async fn an_invalid_chain_is_an_error() {
+        let v = Validator::new(None);
+        let chain = chain();
+        let e = v
+            .validate(&chain, Purpose::CodeSigning, None)
+            .await
+            .unwrap_err();
+        assert!(e
+            .to_string()
+            .starts_with("invalid chain: expected chain to be correct and complete: "));
+        assert!(v.take_log().is_empty());
+    }
+}

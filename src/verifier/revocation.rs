@@ -40,3 +40,30 @@ pub async fn check(validator: Option<&Validator>, facts: &SignedFacts) -> Result
         }
     }
 }
+
+/// Revocation of a TSA chain `[tsa, intermediates…, root]` (verification.md §8.3 step 9),
+/// for the timestamp check: the error is upstream's authentic-timestamp failure text.
+pub async fn check_timestamping_chain(
+    validator: &Validator,
+    chain: &[Certificate],
+) -> Result<(), String> {
+    let results = validator
+        .validate(chain, Purpose::Timestamping, None)
+        .await
+        .map_err(|e| {
+            format!("failed to check timestamping certificate chain revocation with error: {e}")
+        })?;
+    let verdict = final_result(&results, chain);
+    validator.record(verdict.log);
+    match verdict.status {
+        Status::Revoked => Err(format!(
+            "timestamping certificate with subject {:?} is revoked",
+            verdict.subject
+        )),
+        Status::Unknown => Err(format!(
+            "timestamping certificate with subject {:?} revocation status is unknown",
+            verdict.subject
+        )),
+        Status::Ok | Status::NonRevokable => Ok(()),
+    }
+}

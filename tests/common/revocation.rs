@@ -334,6 +334,49 @@ impl Pki {
         std::fs::read(p.join(der)).unwrap()
     }
 
+    /// Publish a base CRL of the intermediate whose Freshest CRL extension points at
+    /// `int-delta.crl`, revoke `revoke_after_base` (if any), then publish the delta CRL
+    /// (delta CRL indicator = the base's CRL number). Returns (base, delta) DER.
+    pub fn publish_base_and_delta(&self, revoke_after_base: Option<&str>) -> (Vec<u8>, Vec<u8>) {
+        let p = self.path();
+        let number_hex = std::fs::read_to_string(p.join("int/crlnumber")).unwrap();
+        let number = u64::from_str_radix(number_hex.trim(), 16).unwrap();
+        let mut bytes: Vec<u8> = number
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
+        if bytes.first().is_none_or(|b| b & 0x80 != 0) {
+            bytes.insert(0, 0);
+        }
+        let der_int: Vec<String> = [vec![0x02, bytes.len() as u8], bytes]
+            .concat()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        let sections = format!(
+            "\n[ crl_base_{number} ]\nfreshestCRL = URI:http://127.0.0.1:{port}/int-delta.crl\n\n[ crl_delta_{number} ]\n2.5.29.27 = critical,DER:{der}\n",
+            port = self.crl_server.port,
+            der = der_int.join(":")
+        );
+        let mut config = std::fs::read_to_string(p.join("ca.cnf")).unwrap();
+        config.push_str(&sections);
+        std::fs::write(p.join("ca.cnf"), config).unwrap();
+        let base = self.publish_crl(
+            Ca::Intermediate,
+            &["-crlexts", &format!("crl_base_{number}")],
+        );
+        if let Some(name) = revoke_after_base {
+            self.revoke(Ca::Intermediate, name);
+        }
+        let delta = self.make_crl(
+            Ca::Intermediate,
+            &["-crlexts", &format!("crl_delta_{number}")],
+        );
+        std::fs::write(self.crl_server.root.join("int-delta.crl"), &delta).unwrap();
+        (base, delta)
+    }
+
     /// The URL a CA's CRL is served at.
     pub fn crl_url(&self, ca: Ca) -> String {
         format!(
