@@ -192,6 +192,24 @@ fn ocsp_response_without_next_update_is_unknown() {
     );
 }
 
+/// Responses signed by a certificate the issuer did not delegate OCSP signing to (here a
+/// code-signing leaf of the same CA) are not trusted: the status is unknown.
+#[test]
+fn ocsp_responder_without_ocsp_signing_eku_is_not_trusted() {
+    let pki = Pki::new(RevInfo::None);
+    let leaf = pki.leaf("leaf", RevInfo::Ocsp);
+    pki.leaf("impostor", RevInfo::None);
+    let _responder = pki.start_ocsp_signed_by("impostor", true);
+    let signed = Signed::new(&pki, "leaf");
+    let out = signed.verify("strict", None, &["-v"]);
+    assert_rejected(&out, &unknown_text(&leaf));
+    assert!(
+        stderr(&out).contains("bad OCSP signature"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// CRL good passes, CRL revoked fails; the CRL lands in the cache under upstream's name
 /// and format.
 #[test]
@@ -316,6 +334,48 @@ fn delta_crl_revocations_count() {
     std::fs::remove_file(pki.crl_server.root.join("int-delta.crl")).unwrap();
     std::fs::remove_dir_all(signed.crl_cache()).unwrap();
     assert_rejected(&signed.verify("strict", None, &[]), &unknown_text(&bad));
+}
+
+/// An invalidity date after the authentic signing time (signingAuthority scheme) means
+/// "not revoked yet" for both OCSP and CRL; without a signing time it is revoked. Checked
+/// through the library API, since `notation sign` only makes `notary.x509` signatures.
+#[tokio::test]
+async fn invalidity_date_is_compared_with_the_authentic_signing_time() {
+    use notation::revocation::{final_result, Purpose, Status, Validator};
+    let pki = Pki::new(RevInfo::None);
+    pki.leaf("crl", RevInfo::Crl);
+    pki.leaf("by-ocsp", RevInfo::Ocsp);
+    let invalid_from = openssl_time(3600);
+    pki.revoke_compromised(Ca::Intermediate, "crl", &invalid_from);
+    pki.revoke_compromised(Ca::Intermediate, "by-ocsp", &invalid_from);
+    pki.publish_crl(Ca::Intermediate, &[]);
+    let _responder = pki.start_ocsp(true);
+    let validator = Validator::new(None);
+    let now = time::OffsetDateTime::now_utc();
+    for leaf in ["crl", "by-ocsp"] {
+        let chain = pki.chain(leaf);
+        for (signing_time, expected) in [
+            (None, Status::Revoked),
+            (Some(now), Status::Ok),
+            (Some(now + time::Duration::hours(2)), Status::Revoked),
+        ] {
+            let results = validator
+                .validate(&chain, Purpose::CodeSigning, signing_time)
+                .await
+                .unwrap();
+            let verdict = final_result(&results, &chain);
+            assert_eq!(
+                verdict.status, expected,
+                "{leaf} at {signing_time:?}: {results:?}"
+            );
+        }
+    }
+    // The TSA purpose re-checks the chain for timestamping: a code-signing leaf is refused.
+    let err = validator
+        .validate(&pki.chain("crl"), Purpose::Timestamping, None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().starts_with("invalid chain: "), "{err}");
 }
 
 fn write_entry(path: &Path, crl: &[u8]) {

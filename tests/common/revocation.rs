@@ -266,6 +266,7 @@ impl Pki {
     /// Issue a code-signing leaf from the intermediate and write `<name>.chain.pem`
     /// (leaf, intermediate, root). Returns the leaf subject as Go prints it.
     pub fn leaf(&self, name: &str, rev: RevInfo) -> String {
+        assert!(!["root", "int", "ocsp"].contains(&name), "{name} is taken");
         let cn = format!("Leaf {name}");
         self.issue(Ca::Intermediate, name, &cn, &rev.section(Ca::Intermediate));
         let p = self.path();
@@ -302,6 +303,31 @@ impl Pki {
                 &format!("{name}.crt"),
             ],
         );
+    }
+
+    /// Revoke `<name>.crt` as key-compromised with invalidity date `invalid_from`
+    /// (`YYYYMMDDHHMMSSZ`); CRL entries and OCSP responses then carry the date.
+    pub fn revoke_compromised(&self, ca: Ca, name: &str, invalid_from: &str) {
+        openssl(
+            self.path(),
+            &[
+                "ca",
+                "-config",
+                "ca.cnf",
+                "-name",
+                ca.name(),
+                "-revoke",
+                &format!("{name}.crt"),
+                "-crl_compromise",
+                invalid_from,
+            ],
+        );
+    }
+
+    /// `[leaf, intermediate, root]` of `<name>.chain.pem`, parsed.
+    pub fn chain(&self, name: &str) -> Vec<notation::x509::Certificate> {
+        let pem = std::fs::read(self.path().join(format!("{name}.chain.pem"))).unwrap();
+        notation::x509::parse_certificates(&pem).unwrap()
     }
 
     /// Generate `ca`'s CRL with `extra` options (e.g. `-crl_nextupdate`) and publish it
@@ -390,7 +416,13 @@ impl Pki {
     /// responder certificate. `next_update` adds `-nmin 60` (without it responses carry no
     /// nextUpdate).
     pub fn start_ocsp(&self, next_update: bool) -> OcspResponder {
+        self.start_ocsp_signed_by("ocsp", next_update)
+    }
+
+    /// [`Pki::start_ocsp`] signing responses with `<signer>.crt` / `<signer>.key`.
+    pub fn start_ocsp_signed_by(&self, signer: &str, next_update: bool) -> OcspResponder {
         let port = self.ocsp_port.to_string();
+        let (crt, key) = (format!("{signer}.crt"), format!("{signer}.key"));
         let mut args = vec![
             "ocsp",
             "-index",
@@ -400,9 +432,9 @@ impl Pki {
             "-CA",
             "int.crt",
             "-rsigner",
-            "ocsp.crt",
+            &crt,
             "-rkey",
-            "ocsp.key",
+            &key,
             "-ignore_err",
         ];
         if next_update {
