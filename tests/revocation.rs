@@ -161,7 +161,7 @@ fn ocsp_responder_down_is_unknown() {
     )));
     assert!(
         err.contains(&format!(
-            "level=error msg=Certificate #1 in chain with subject {leaf} encountered an error for revocation method OCSP at URL \"http://127.0.0.1:{0}\": Get \"http://127.0.0.1:{0}/",
+            "level=error msg=Certificate #1 in chain with subject {leaf:?} encountered an error for revocation method OCSP at URL \"http://127.0.0.1:{0}\": Get \"http://127.0.0.1:{0}/",
             pki.ocsp_port
         )),
         "{err}"
@@ -405,7 +405,7 @@ fn ocsp_unknown_falls_back_to_crl() {
     let out = signed.verify("strict", None, &["-v"]);
     assert_verified(&out);
     assert!(
-        stderr(&out).contains(&format!("OCSP check failed with unknown error and fallback to CRL check for certificate #1 in chain with subject {good}")),
+        stderr(&out).contains(&format!("OCSP check failed with unknown error and fallback to CRL check for certificate #1 in chain with subject {good:?}")),
         "{}",
         stderr(&out)
     );
@@ -429,7 +429,7 @@ fn chain_where_only_some_certificates_have_revocation_info() {
     assert_verified(&out);
     assert!(
         stderr(&out).contains(&format!(
-            "Certificate #1 in the chain with subject {leaf} neither has an OCSP nor a CRL revocation method."
+            "Certificate #1 in the chain with subject {leaf:?} neither has an OCSP nor a CRL revocation method."
         )),
         "{}",
         stderr(&out)
@@ -443,4 +443,49 @@ fn chain_where_only_some_certificates_have_revocation_info() {
         &signed.verify("strict", None, &[]),
         &revoked_text(pki.intermediate_subject()),
     );
+}
+
+/// The revocation log lines of every recorded `verify -v` run of Go notation (chains
+/// without revocation information: one warning per non-root certificate, root side
+/// first; none when an earlier check failed) are reproduced exactly and in order.
+#[test]
+fn verbose_revocation_lines_match_go_notation() {
+    let revocation_lines = |stderr: &str| -> Vec<String> {
+        stderr
+            .lines()
+            .filter(|l| l.contains("revocation method"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let checks: Vec<_> = common::checks("verify")
+        .into_iter()
+        .filter(|c| c.args.iter().any(|a| a == "-v"))
+        .filter(|c| {
+            c.expected
+                .iter()
+                .any(|e| !revocation_lines(&e.stderr).is_empty())
+        })
+        .collect();
+    assert!(
+        checks.len() > 10,
+        "too few verbose checks: {}",
+        checks.len()
+    );
+    for check in checks {
+        let home = ConfigHome::interop(check.policy.as_deref());
+        let out = notation(&check.cwd, &home)
+            .args(&check.args)
+            .output()
+            .unwrap();
+        let ours = revocation_lines(&stderr(&out));
+        assert!(
+            check
+                .expected
+                .iter()
+                .any(|e| revocation_lines(&e.stderr) == ours),
+            "{}: ours {ours:#?}\nGo's {:#?}",
+            check.name,
+            revocation_lines(&check.expected[0].stderr)
+        );
+    }
 }

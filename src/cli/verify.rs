@@ -6,7 +6,7 @@ use super::output::{self, Log};
 use super::Context;
 use clap::{Args, ValueEnum};
 use notation::policy::{Action, OciDocument};
-use notation::revocation::{LogLevel, Validator};
+use notation::revocation::{LogLevel, LogLine, Validator};
 use notation::verifier::{
     CheckError, SignatureRecord, Step, VerificationOutcome, Verified, Verifier, VerifyError,
     VerifyOptions,
@@ -142,9 +142,9 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-/// The revocation checker's log lines, and upstream's once-per-run CRL cache warning.
-fn report_revocation(log: &Log, revocation: &Validator) {
-    for line in revocation.take_log() {
+/// Log lines at their level.
+fn print_log_lines(log: &Log, lines: &[LogLine]) {
+    for line in lines {
         match line.level {
             LogLevel::Debug => log.debug(&line.message),
             LogLevel::Info => log.info(&line.message),
@@ -152,6 +152,12 @@ fn report_revocation(log: &Log, revocation: &Validator) {
             LogLevel::Error => log.error(&line.message),
         }
     }
+}
+
+/// Revocation log lines not tied to a signature, and upstream's once-per-run CRL cache
+/// warning.
+fn report_revocation(log: &Log, revocation: &Validator) {
+    print_log_lines(log, &revocation.take_log());
     if revocation.cache_error_seen() {
         output::warn("CRL cache error discarded. Enable debug log through '-d' for error details.");
     }
@@ -204,6 +210,7 @@ fn failure_message(e: &VerifyError, printed: &str) -> String {
 fn log_records(log: &Log, records: &[SignatureRecord]) {
     for r in records {
         for res in &r.results {
+            print_log_lines(log, &res.log);
             let Some(err) = &res.error else { continue };
             match res.action {
                 Action::Enforce => log.error(&format!("{} validation failed. Failure reason: {err}", res.check)),

@@ -476,15 +476,17 @@ pub async fn check(
                 break;
             }
         };
-        servers.push(ServerResult {
+        let server = ServerResult {
             server: url.clone(),
             method: Method::Crl,
             status,
             error: None,
-        });
+        };
         if status == Status::Revoked {
-            return outcome(Status::Revoked, servers, log);
+            // Upstream reports only the distribution point that revoked.
+            return outcome(Status::Revoked, vec![server], log);
         }
+        servers.push(server);
     }
     if let Some((url, error)) = failure {
         let server = ServerResult {

@@ -318,9 +318,10 @@ pub fn final_result(results: &[CertResult], chain: &[Certificate]) -> FinalResul
     let mut revoked_subject = None;
     for i in (0..results.len().min(chain.len())).rev() {
         let (r, subject) = (&results[i], chain[i].subject());
+        let quoted = crate::gofmt::quote(&subject);
         let n = i + 1;
         if r.method == Method::OcspFallbackCrl {
-            out.log.push(LogLine::new(LogLevel::Warning, format!("OCSP check failed with unknown error and fallback to CRL check for certificate #{n} in chain with subject {subject}")));
+            out.log.push(LogLine::new(LogLevel::Warning, format!("OCSP check failed with unknown error and fallback to CRL check for certificate #{n} in chain with subject {quoted}")));
         }
         for s in r.servers.iter() {
             let Some(err) = &s.error else { continue };
@@ -330,7 +331,7 @@ pub fn final_result(results: &[CertResult], chain: &[Certificate]) -> FinalResul
             } else {
                 LogLevel::Error
             };
-            out.log.push(LogLine::new(level, format!("Certificate #{n} in chain with subject {subject} encountered an error for revocation method {} at URL {:?}: {err}", s.method, s.server)));
+            out.log.push(LogLine::new(level, format!("Certificate #{n} in chain with subject {quoted} encountered an error for revocation method {} at URL {}: {err}", s.method, crate::gofmt::quote(&s.server))));
         }
         match r.status {
             Status::Ok | Status::NonRevokable => ok += 1,
@@ -343,7 +344,7 @@ pub fn final_result(results: &[CertResult], chain: &[Certificate]) -> FinalResul
             }
         }
         if i + 1 < results.len() && r.status == Status::NonRevokable {
-            out.log.push(LogLine::new(LogLevel::Warning, format!("Certificate #{n} in the chain with subject {subject} neither has an OCSP nor a CRL revocation method.")));
+            out.log.push(LogLine::new(LogLevel::Warning, format!("Certificate #{n} in the chain with subject {quoted} neither has an OCSP nor a CRL revocation method.")));
         }
     }
     if let Some(s) = revoked_subject {
@@ -415,7 +416,7 @@ mod tests {
             f.log,
             vec![LogLine::new(
                 LogLevel::Warning,
-                "Certificate #2 in the chain with subject CN=int neither has an OCSP nor a CRL revocation method.".into()
+                "Certificate #2 in the chain with subject \"CN=int\" neither has an OCSP nor a CRL revocation method.".into()
             )]
         );
     }
@@ -433,7 +434,7 @@ mod tests {
         assert_eq!((f.status, f.subject.as_str()), (Status::Revoked, "CN=int"));
         assert_eq!(f.log.len(), 1);
         assert_eq!(f.log[0].level, LogLevel::Error);
-        assert_eq!(f.log[0].message, "Certificate #1 in chain with subject CN=leaf encountered an error for revocation method CRL at URL \"http://x\": boom");
+        assert_eq!(f.log[0].message, "Certificate #1 in chain with subject \"CN=leaf\" encountered an error for revocation method CRL at URL \"http://x\": boom");
 
         let results = vec![
             unknown("a"),
@@ -457,7 +458,7 @@ mod tests {
         let f = final_result(&results, &chain[1..]);
         assert_eq!(f.status, Status::Ok);
         assert_eq!(f.log[0].level, LogLevel::Warning);
-        assert!(f.log[0].message.starts_with("OCSP check failed with unknown error and fallback to CRL check for certificate #1 in chain with subject CN=int"));
+        assert!(f.log[0].message.starts_with("OCSP check failed with unknown error and fallback to CRL check for certificate #1 in chain with subject \"CN=int\""));
         assert_eq!(f.log[1].level, LogLevel::Debug);
     }
 

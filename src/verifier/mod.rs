@@ -186,6 +186,8 @@ pub struct CheckResult {
     pub action: Action,
     /// The failure, if the check ran and failed.
     pub error: Option<CheckError>,
+    /// Log lines the check produced (revocation: per-certificate details), shown with -v/-d.
+    pub log: Vec<crate::revocation::LogLine>,
 }
 
 /// One signature that was evaluated.
@@ -378,6 +380,7 @@ impl Verifier<'_> {
                     check: CheckType::Integrity,
                     action: Action::Enforce,
                     error: Some(e.clone()),
+                    log: vec![],
                 });
                 record.failure = Some((Step::Check(CheckType::Integrity), e));
                 return (record, None);
@@ -387,6 +390,7 @@ impl Verifier<'_> {
             check: CheckType::Integrity,
             action: Action::Enforce,
             error: None,
+            log: vec![],
         });
         let leaf = facts.chain.first();
         let checks: [(CheckType, &CheckFn); 4] = [
@@ -414,15 +418,19 @@ impl Verifier<'_> {
             if action == Action::Skip {
                 continue;
             }
-            let error = match check {
-                CheckType::Revocation => revocation::check(self.revocation, &facts).await.err(),
-                _ => run().err(),
+            let (error, log) = match check {
+                CheckType::Revocation => {
+                    let (result, log) = revocation::check(self.revocation, &facts).await;
+                    (result.err(), log)
+                }
+                _ => (run().err(), vec![]),
             };
             let enforced = action == Action::Enforce && error.is_some();
             record.results.push(CheckResult {
                 check,
                 action,
                 error: error.clone(),
+                log,
             });
             if enforced {
                 record.failure = error.map(|e| (Step::Check(check), e));

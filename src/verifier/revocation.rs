@@ -5,40 +5,58 @@ use super::{checks, CheckError, SignedFacts, SigningScheme};
 use crate::revocation::{final_result, LogLevel, LogLine, Purpose, Status, Validator};
 use crate::x509::Certificate;
 
-/// Check the signing chain of `facts`. Without a validator only chains without any
-/// revocation information pass (upstream: no validator is an error).
-pub async fn check(validator: Option<&Validator>, facts: &SignedFacts) -> Result<(), CheckError> {
+/// Check the signing chain of `facts`; also returns the check's log lines. Without a
+/// validator only chains without any revocation information pass (upstream: no validator
+/// is an error).
+pub async fn check(
+    validator: Option<&Validator>,
+    facts: &SignedFacts,
+) -> (Result<(), CheckError>, Vec<LogLine>) {
     let Some(validator) = validator else {
-        return checks::revocation(facts);
+        return (checks::revocation(facts), vec![]);
     };
-    let chain = facts
+    let chain = match facts
         .chain
         .iter()
         .map(|c| Certificate::from_der(&c.der))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CheckError::RevocationCheck(e.to_string()))?;
+    {
+        Ok(c) => c,
+        Err(e) => return (Err(CheckError::RevocationCheck(e.to_string())), vec![]),
+    };
     // Invalidity dates are compared with the authentic signing time only (SA scheme).
     let signing_time = match facts.signing_scheme {
         SigningScheme::X509SigningAuthority => facts.authentic_signing_time,
         SigningScheme::X509 => None,
     };
-    let results = validator
+    let validated = validator
         .validate(&chain, Purpose::CodeSigning, signing_time)
-        .await
-        .map_err(|e| CheckError::RevocationCheck(e.to_string()))?;
+        .await;
+    let mut log = validator.take_log();
+    let results = match validated {
+        Ok(r) => r,
+        Err(e) => {
+            log.push(LogLine {
+                level: LogLevel::Debug,
+                message: format!("Error while checking revocation status, err: {e}"),
+            });
+            return (Err(CheckError::RevocationCheck(e.to_string())), log);
+        }
+    };
     let verdict = final_result(&results, &chain);
-    validator.record(verdict.log);
-    match verdict.status {
+    log.extend(verdict.log);
+    let result = match verdict.status {
         Status::Revoked => Err(CheckError::Revoked(verdict.subject)),
         Status::Unknown => Err(CheckError::RevocationUnknown(verdict.subject)),
         Status::Ok | Status::NonRevokable => {
-            validator.record([LogLine {
+            log.push(LogLine {
                 level: LogLevel::Debug,
                 message: "No verification impacting errors encountered while checking revocation, status is OK".into(),
-            }]);
+            });
             Ok(())
         }
-    }
+    };
+    (result, log)
 }
 
 /// Revocation of a TSA chain `[tsa, intermediates…, root]` (verification.md §8.3 step 9),
