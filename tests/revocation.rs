@@ -489,3 +489,54 @@ fn verbose_revocation_lines_match_go_notation() {
         );
     }
 }
+
+/// A responder that accepts connections but never answers runs into the 2 s OCSP
+/// timeout: unknown, with upstream's timeout text in the log.
+#[test]
+fn ocsp_timeout_is_unknown() {
+    let pki = Pki::new(RevInfo::None);
+    let leaf = pki.leaf("leaf", RevInfo::Ocsp);
+    let signed = Signed::new(&pki, "leaf");
+    // Bound but never accepting: the kernel completes connections, nobody answers.
+    let _silent = std::net::TcpListener::bind(("127.0.0.1", pki.ocsp_port)).unwrap();
+    let start = std::time::Instant::now();
+    let out = signed.verify("strict", None, &["-v"]);
+    let elapsed = start.elapsed();
+    assert_rejected(&out, &unknown_text(&leaf));
+    assert!(
+        stderr(&out).contains("exceeded timeout threshold of 2.00 seconds for OCSP check"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        elapsed >= std::time::Duration::from_secs(2)
+            && elapsed < std::time::Duration::from_secs(10),
+        "{elapsed:?}"
+    );
+}
+
+/// When the CRL cache directory cannot be created, verify warns as upstream does and
+/// checks without a cache.
+#[test]
+fn unusable_crl_cache_dir_warns_and_checks_without_cache() {
+    let pki = Pki::new(RevInfo::None);
+    pki.leaf("leaf", RevInfo::Crl);
+    let signed = Signed::new(&pki, "leaf");
+    let notation_cache = signed.home.path().join("cache/notation");
+    let _ = std::fs::remove_dir_all(&notation_cache);
+    std::fs::write(&notation_cache, b"a file, not a directory").unwrap();
+    for run in 1..=2 {
+        let out = signed.verify("strict", None, &[]);
+        assert_verified(&out);
+        assert!(
+            stderr(&out).contains("Warning: failed to create crl file cache: "),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            pki.crl_server.requests(),
+            run,
+            "no cache: one download per run"
+        );
+    }
+}
