@@ -168,12 +168,6 @@ fn go_path_error(op: &str, path: &Path, e: &std::io::Error) -> String {
     crate::gofmt::path_error(op, path, e)
 }
 
-/// Decode a cache file's base CRL DER (for tests and tools).
-pub fn decode_entry(bytes: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
-    let c: Content = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-    Ok((c.base, c.delta))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,8 +194,8 @@ mod tests {
         };
         let text = serde_json::to_string(&c).unwrap();
         assert_eq!(text, r#"{"baseCRL":"AQ==","deltaCRL":"AgM="}"#);
-        let back = decode_entry(text.as_bytes()).unwrap();
-        assert_eq!(back, (vec![1], Some(vec![2, 3])));
+        let back: Content = serde_json::from_str(&text).unwrap();
+        assert_eq!((back.base, back.delta), (vec![1], Some(vec![2, 3])));
     }
 
     #[test]

@@ -201,7 +201,7 @@ async fn download(client: &reqwest::Client, url: &str) -> Result<Crl, String> {
         } else {
             format!(
                 "request failed: Get {url:?}: {}",
-                super::ocsp::transport_reason(&e)
+                super::http::transport_reason(&e)
             )
         }
     })?;
@@ -209,7 +209,7 @@ async fn download(client: &reqwest::Client, url: &str) -> Result<Crl, String> {
     if !(200..300).contains(&code) {
         return Err(format!("failed to download with status code: {code}"));
     }
-    let data = super::ocsp::read_limited(resp, MAX_CRL_BYTES)
+    let data = super::http::read_limited(resp, MAX_CRL_BYTES)
         .await
         .map_err(|e| format!("failed to read CRL response: {e}"))?;
     if data.len() == MAX_CRL_BYTES {

@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod crl;
+mod http;
 pub mod ocsp;
 
 use crate::x509::Certificate;
@@ -173,8 +174,8 @@ impl Validator {
             None => (None, None),
         };
         Validator {
-            ocsp_client: http_client(ocsp_timeout),
-            crl_client: http_client(crl_timeout),
+            ocsp_client: http::client(ocsp_timeout),
+            crl_client: http::client(crl_timeout),
             cache,
             cache_warning,
             log: Mutex::new(vec![]),
@@ -284,14 +285,6 @@ impl Validator {
         };
         (result, c.log, c.cache_error)
     }
-}
-
-fn http_client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .user_agent(crate::version::user_agent())
-        .build()
-        .unwrap_or_default()
 }
 
 /// The chain's verdict (notation-go `revocationFinalResult`).

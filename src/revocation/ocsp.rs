@@ -5,7 +5,7 @@
 //! (0.2) is built on der 0.7 / x509-cert 0.2 and cannot share types with our der 0.8 /
 //! x509-cert 0.3 stack, and only these few structures are needed.
 
-use super::{CertResult, Method, ServerResult, Status};
+use super::{http, CertResult, Method, ServerResult, Status};
 use crate::x509::{check_signed_data, eku, Certificate};
 use aws_lc_rs::digest;
 use base64::Engine as _;
@@ -59,6 +59,8 @@ struct BasicOcspResponse {
     certs: Option<Vec<Any>>,
 }
 
+// Every field is decoded to validate the structure; not all are consulted.
+#[allow(dead_code)]
 #[derive(Sequence)]
 struct ResponseData {
     #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
@@ -70,6 +72,7 @@ struct ResponseData {
     response_extensions: Option<Extensions>,
 }
 
+#[allow(dead_code)]
 #[derive(Sequence)]
 struct SingleResponse {
     cert_id: CertId,
@@ -82,6 +85,7 @@ struct SingleResponse {
     single_extensions: Option<Extensions>,
 }
 
+#[allow(dead_code)]
 #[derive(Sequence)]
 struct CertId {
     hash_algorithm: AlgorithmIdentifierOwned,
@@ -232,8 +236,6 @@ pub fn parse_response(
         .find(|e| e.extn_id == OID_INVALIDITY_DATE)
         .and_then(|e| GeneralizedTime::from_der(e.extn_value.as_bytes()).ok())
         .map(to_offset);
-    let _ = (&data.version, &data.produced_at, &data.response_extensions);
-    let _ = (&single.this_update, &single.cert_id.hash_algorithm);
     Ok(Answer {
         status,
         next_update: single.next_update.map(to_offset),
@@ -336,7 +338,7 @@ async fn exchange(
     };
     let resp = send.map_err(|(e, method, url)| {
         timeout_error(&e, super::OCSP_TIMEOUT)
-            .unwrap_or_else(|| format!("{method} {url:?}: {}", transport_reason(&e)))
+            .unwrap_or_else(|| format!("{method} {url:?}: {}", http::transport_reason(&e)))
     })?;
     let code = resp.status().as_u16();
     if !(200..300).contains(&code) {
@@ -344,51 +346,9 @@ async fn exchange(
             "failed to retrieve OCSP: response had status code {code}"
         ));
     }
-    read_limited(resp, MAX_RESPONSE_BYTES)
+    http::read_limited(resp, MAX_RESPONSE_BYTES)
         .await
         .map_err(|e| e.to_string())
-}
-
-/// The cause of a transport error as Go's `net/http` words it after the URL
-/// (`dial tcp 127.0.0.1:1: connect: connection refused`), else the innermost error.
-pub(super) fn transport_reason(e: &reqwest::Error) -> String {
-    let mut reason = e.to_string();
-    let mut io_error = None;
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        reason = s.to_string();
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            io_error = Some(io);
-        }
-        source = s.source();
-    }
-    match (e.is_connect(), io_error, e.url()) {
-        (true, Some(io), Some(url)) => {
-            let host = url.host_str().unwrap_or_default();
-            let port = url.port_or_known_default().unwrap_or(80);
-            format!(
-                "dial tcp {host}:{port}: connect: {}",
-                crate::gofmt::errno_text(io)
-            )
-        }
-        _ => reason,
-    }
-}
-
-/// Read at most `limit` bytes of the body (Go `io.LimitReader`).
-pub(super) async fn read_limited(
-    mut resp: reqwest::Response,
-    limit: usize,
-) -> Result<Vec<u8>, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = resp.chunk().await? {
-        let room = limit - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= limit {
-            break;
-        }
-    }
-    Ok(body)
 }
 
 fn server_result(server: &str, status: Status, error: Option<String>) -> ServerResult {
