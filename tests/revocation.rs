@@ -312,7 +312,7 @@ fn delta_crl_revocations_count() {
     let pki = Pki::new(RevInfo::None);
     pki.leaf("good", RevInfo::Crl);
     let bad = pki.leaf("bad", RevInfo::Crl);
-    let (base, delta) = pki.publish_base_and_delta(Some("bad"));
+    let (base, delta) = pki.publish_base_and_delta(|pki| pki.revoke(Ca::Intermediate, "bad"));
 
     let good = Signed::new(&pki, "good");
     assert_verified(&good.verify("strict", None, &[]));
@@ -376,6 +376,21 @@ async fn invalidity_date_is_compared_with_the_authentic_signing_time() {
         .await
         .unwrap_err();
     assert!(err.to_string().starts_with("invalid chain: "), "{err}");
+}
+
+/// certificateHold revokes; a later removeFromCRL entry (here in the delta CRL) lifts it.
+#[test]
+fn certificate_hold_and_remove_from_crl() {
+    let pki = Pki::new(RevInfo::None);
+    let held = pki.leaf("held", RevInfo::Crl);
+    pki.hold(Ca::Intermediate, "held");
+    pki.publish_crl(Ca::Intermediate, &[]);
+    let signed = Signed::new(&pki, "held");
+    assert_rejected(&signed.verify("strict", None, &[]), &revoked_text(&held));
+
+    pki.publish_base_and_delta(|pki| pki.remove_from_crl("held"));
+    std::fs::remove_dir_all(signed.crl_cache()).unwrap();
+    assert_verified(&signed.verify("strict", None, &[]));
 }
 
 fn write_entry(path: &Path, crl: &[u8]) {

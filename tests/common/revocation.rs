@@ -324,6 +324,44 @@ impl Pki {
         );
     }
 
+    /// Put `<name>.crt` on hold (reason certificateHold) in `ca`'s database.
+    pub fn hold(&self, ca: Ca, name: &str) {
+        openssl(
+            self.path(),
+            &[
+                "ca",
+                "-config",
+                "ca.cnf",
+                "-name",
+                ca.name(),
+                "-revoke",
+                &format!("{name}.crt"),
+                "-crl_hold",
+                "1.2.840.10040.2.2",
+            ],
+        );
+    }
+
+    /// Rewrite the revocation of leaf `<name>` in the intermediate's database as
+    /// `removeFromCRL` one minute from now (later than any earlier entry).
+    pub fn remove_from_crl(&self, name: &str) {
+        let index = self.path().join("int/index.txt");
+        let when = &openssl_time(60)[2..]; // UTCTime: YYMMDDHHMMSSZ
+        let subject = format!("/CN=Leaf {name}");
+        let text: String = std::fs::read_to_string(&index)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let mut fields: Vec<String> = line.split('\t').map(str::to_owned).collect();
+                if fields[0] == "R" && fields[5].ends_with(&subject) {
+                    fields[2] = format!("{when},removeFromCRL");
+                }
+                fields.join("\t") + "\n"
+            })
+            .collect();
+        std::fs::write(index, text).unwrap();
+    }
+
     /// `[leaf, intermediate, root]` of `<name>.chain.pem`, parsed.
     pub fn chain(&self, name: &str) -> Vec<notation::x509::Certificate> {
         let pem = std::fs::read(self.path().join(format!("{name}.chain.pem"))).unwrap();
@@ -361,9 +399,9 @@ impl Pki {
     }
 
     /// Publish a base CRL of the intermediate whose Freshest CRL extension points at
-    /// `int-delta.crl`, revoke `revoke_after_base` (if any), then publish the delta CRL
+    /// `int-delta.crl`, run `between` (e.g. a revocation), then publish the delta CRL
     /// (delta CRL indicator = the base's CRL number). Returns (base, delta) DER.
-    pub fn publish_base_and_delta(&self, revoke_after_base: Option<&str>) -> (Vec<u8>, Vec<u8>) {
+    pub fn publish_base_and_delta(&self, between: impl FnOnce(&Pki)) -> (Vec<u8>, Vec<u8>) {
         let p = self.path();
         let number_hex = std::fs::read_to_string(p.join("int/crlnumber")).unwrap();
         let number = u64::from_str_radix(number_hex.trim(), 16).unwrap();
@@ -392,9 +430,7 @@ impl Pki {
             Ca::Intermediate,
             &["-crlexts", &format!("crl_base_{number}")],
         );
-        if let Some(name) = revoke_after_base {
-            self.revoke(Ca::Intermediate, name);
-        }
+        between(self);
         let delta = self.make_crl(
             Ca::Intermediate,
             &["-crlexts", &format!("crl_delta_{number}")],
