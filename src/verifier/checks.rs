@@ -45,8 +45,16 @@ pub enum CheckError {
     NoTimestamp,
     #[error("timestamp countersignature verification is not supported yet")]
     TimestampUnsupported,
-    #[error("revocation status of certificate {0:?} cannot be determined: OCSP and CRL checking are not supported yet")]
-    RevocationUnsupported(String),
+    /// Revocation checking is not available and the chain has revocation information.
+    #[error("unable to check revocation status, code signing revocation validator cannot be nil")]
+    NoRevocationValidator,
+    /// The revocation validator could not check the chain at all.
+    #[error("unable to check revocation status, err: {0}")]
+    RevocationCheck(String),
+    #[error("signing certificate with subject {0:?} is revoked")]
+    Revoked(String),
+    #[error("signing certificate with subject {0:?} revocation status is unknown")]
+    RevocationUnknown(String),
     #[error("content descriptor mismatch")]
     TargetMismatch,
     #[error("unable to find specified metadata in the signature")]
@@ -214,18 +222,18 @@ pub fn authentic_timestamp(
     }
 }
 
-/// Revocation (§5.7, §9) as far as it is implemented: the root is never checked and a
-/// certificate without OCSP or CRL information is "non-revokable" (ok). Certificates that
-/// do carry revocation information cannot be checked yet and fail.
+/// Revocation (§5.7, §9) without network access: the root is never checked and a chain
+/// whose other certificates carry no OCSP or CRL information is "non-revokable" (ok).
+/// Anything else needs a [`crate::revocation::Validator`] (see `verifier::revocation`).
 pub fn revocation(facts: &SignedFacts) -> Result<(), CheckError> {
     let non_root = facts.chain.len().saturating_sub(1);
-    match facts.chain[..non_root]
+    if facts.chain[..non_root]
         .iter()
-        .find(|c| c.has_revocation_info)
+        .any(|c| c.has_revocation_info)
     {
-        Some(c) => Err(CheckError::RevocationUnsupported(c.subject.clone())),
-        None => Ok(()),
+        return Err(CheckError::NoRevocationValidator);
     }
+    Ok(())
 }
 
 /// The payload's target must be the artifact being verified (mediaType, digest, size).
@@ -505,10 +513,7 @@ mod tests {
         f.chain[2].has_revocation_info = true; // the root is never checked
         revocation(&f).unwrap();
         f.chain[1].has_revocation_info = true;
-        assert!(matches!(
-            revocation(&f),
-            Err(CheckError::RevocationUnsupported(_))
-        ));
+        assert_eq!(revocation(&f), Err(CheckError::NoRevocationValidator));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod checks;
 pub mod envelope_integrity;
+pub mod revocation;
 pub mod stores;
 
 pub use checks::CheckError;
@@ -185,6 +186,8 @@ pub struct CheckResult {
     pub action: Action,
     /// The failure, if the check ran and failed.
     pub error: Option<CheckError>,
+    /// Log lines the check produced (revocation: per-certificate details), shown with -v/-d.
+    pub log: Vec<crate::revocation::LogLine>,
 }
 
 /// One signature that was evaluated.
@@ -279,6 +282,8 @@ pub struct Verifier<'a> {
     pub policy: &'a OciDocument,
     pub stores: &'a dyn TrustStores,
     pub integrity: &'a dyn Integrity,
+    /// Network revocation checking; `None` accepts only chains without revocation info.
+    pub revocation: Option<&'a crate::revocation::Validator>,
     /// The verification time.
     pub now: OffsetDateTime,
 }
@@ -325,15 +330,17 @@ impl Verifier<'_> {
             };
             let (media_type, envelope) =
                 fetch_signature(target, manifest).await.map_err(fetch_err)?;
-            let (record, facts) = self.evaluate(
-                statement,
-                &level,
-                subject,
-                &manifest.digest,
-                &media_type,
-                &envelope,
-                opts,
-            );
+            let (record, facts) = self
+                .evaluate(
+                    statement,
+                    &level,
+                    subject,
+                    &manifest.digest,
+                    &media_type,
+                    &envelope,
+                    opts,
+                )
+                .await;
             records.push(record);
             if let Some(facts) = facts {
                 outcome.verified = Some(Verified {
@@ -350,7 +357,7 @@ impl Verifier<'_> {
 
     /// Run §5 for one envelope. Returns its record and, if it passed, its facts.
     #[allow(clippy::too_many_arguments)]
-    fn evaluate(
+    async fn evaluate(
         &self,
         statement: &OciStatement,
         level: &VerificationLevel,
@@ -373,6 +380,7 @@ impl Verifier<'_> {
                     check: CheckType::Integrity,
                     action: Action::Enforce,
                     error: Some(e.clone()),
+                    log: vec![],
                 });
                 record.failure = Some((Step::Check(CheckType::Integrity), e));
                 return (record, None);
@@ -382,6 +390,7 @@ impl Verifier<'_> {
             check: CheckType::Integrity,
             action: Action::Enforce,
             error: None,
+            log: vec![],
         });
         let leaf = facts.chain.first();
         let checks: [(CheckType, &CheckFn); 4] = [
@@ -401,19 +410,27 @@ impl Verifier<'_> {
             (CheckType::AuthenticTimestamp, &|| {
                 checks::authentic_timestamp(statement, &facts, self.now)
             }),
-            (CheckType::Revocation, &|| checks::revocation(&facts)),
+            // Run asynchronously below (network access).
+            (CheckType::Revocation, &|| Ok(())),
         ];
         for (check, run) in checks {
             let action = level.action(check);
             if action == Action::Skip {
                 continue;
             }
-            let error = run().err();
+            let (error, log) = match check {
+                CheckType::Revocation => {
+                    let (result, log) = revocation::check(self.revocation, &facts).await;
+                    (result.err(), log)
+                }
+                _ => (run().err(), vec![]),
+            };
             let enforced = action == Action::Enforce && error.is_some();
             record.results.push(CheckResult {
                 check,
                 action,
                 error: error.clone(),
+                log,
             });
             if enforced {
                 record.failure = error.map(|e| (Step::Check(check), e));

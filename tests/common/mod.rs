@@ -5,6 +5,7 @@
 pub mod flaky_proxy;
 pub mod referrers_server;
 pub mod registry;
+pub mod revocation;
 pub mod token_server;
 
 use assert_cmd::Command;
