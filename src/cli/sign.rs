@@ -94,7 +94,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let signer = load_signer(&args, ctx)?;
     let reference = ArtifactRef::parse(raw_reference, args.oci_layout)?;
     let target = open_sign_target(&reference, &args, ctx).await?;
-    let subject = common::resolve(target.as_ref(), &reference, "sign").await?;
+    let subject = common::resolve(target.as_ref(), &reference, "sign", args.logging.log()).await?;
     let opts = SignOptions {
         format,
         expiry,
