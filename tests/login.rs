@@ -313,6 +313,30 @@ fn login_over_tls_with_ca_file_or_docker_certs_d() {
         "{stderr}"
     );
     assert!(!stderr.contains(PASSWORD), "{stderr}");
+    // notation's request/response trace, the Authorization value scrubbed.
+    assert!(
+        stderr.contains(r#"msg=> Request: "GET" "https://127.0.0.1:PORT/v2/""#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#"msg=   "Authorization": "*****""#),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(r#"msg=< Response status: "401 Unauthorized""#),
+        "{stderr}"
+    );
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{USERNAME}:{PASSWORD}"));
+    assert!(!stderr.contains(&basic), "{stderr}");
+    // With -d every line carries notation's full timestamp.
+    assert!(
+        stderr
+            .lines()
+            .filter(|l| l.contains("level=debug"))
+            .all(|l| l.starts_with("time=20")),
+        "{stderr}"
+    );
 }
 
 #[test]

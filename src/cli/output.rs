@@ -76,27 +76,49 @@ impl Log {
     /// `level=info msg=...` when -v or -d.
     pub fn info(&self, msg: &str) {
         if self.verbose || self.debug {
-            eprintln(&format!("level=info msg={}", logfmt_value(msg)));
+            self.line("info", msg);
         }
     }
     /// `level=warning msg=...` when -v or -d.
     pub fn warning(&self, msg: &str) {
         if self.verbose || self.debug {
-            eprintln(&format!("level=warning msg={}", logfmt_value(msg)));
+            self.line("warning", msg);
         }
     }
     /// `level=error msg=...` when -v or -d.
     pub fn error(&self, msg: &str) {
         if self.verbose || self.debug {
-            eprintln(&format!("level=error msg={}", logfmt_value(msg)));
+            self.line("error", msg);
         }
     }
     /// `level=debug msg=...` when -d.
     pub fn debug(&self, msg: &str) {
         if self.debug {
-            eprintln(&format!("level=debug msg={}", logfmt_value(msg)));
+            self.line("debug", msg);
         }
     }
+
+    /// notation's logger shows no time with -v and the full local time (RFC 3339) with -d.
+    fn line(&self, level: &str, msg: &str) {
+        if self.debug {
+            eprintln(&format!(
+                "time={} level={level} msg={}",
+                local_rfc3339(),
+                logfmt_value(msg)
+            ));
+        } else {
+            eprintln(&format!("level={level} msg={}", logfmt_value(msg)));
+        }
+    }
+}
+
+/// Now, in the local offset when it is known, as Go's `time.RFC3339`.
+fn local_rfc3339() -> String {
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    now.replace_nanosecond(0)
+        .unwrap_or(now)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// notation configures logrus with quoting disabled: messages are printed as they are.

@@ -87,6 +87,8 @@ pub(crate) struct Client {
     resolved: OnceCell<Option<Credential>>,
     auth: Mutex<AuthCache>,
     trace: Option<super::Trace>,
+    /// For the `-d` request trace.
+    user_agent: String,
 }
 
 impl Client {
@@ -125,6 +127,7 @@ impl Client {
             resolved: OnceCell::new(),
             auth: Mutex::new(AuthCache::default()),
             trace: opts.trace.clone(),
+            user_agent: opts.user_agent.clone(),
         })
     }
 
@@ -139,6 +142,62 @@ impl Client {
     pub fn trace(&self, line: impl FnOnce() -> String) {
         if let Some(t) = &self.trace {
             (t.0)(&line());
+        }
+    }
+
+    /// notation's `-d` HTTP trace of a request (internal/trace/transport.go), credentials
+    /// scrubbed.
+    fn trace_request(&self, req: &Request, authorized: bool) {
+        if self.trace.is_none() {
+            return;
+        }
+        use crate::gofmt::quote;
+        self.trace(|| {
+            format!(
+                "> Request: {} {}",
+                quote(req.method.as_str()),
+                quote(req.url.as_str())
+            )
+        });
+        self.trace(|| "> Request headers:".to_string());
+        let mut lines: Vec<String> = req
+            .headers
+            .iter()
+            .map(|(k, v)| header_line(k.as_str(), v.to_str().unwrap_or("")))
+            .collect();
+        lines.push(header_line("User-Agent", &self.user_agent));
+        if authorized {
+            lines.push(header_line("Authorization", "*****"));
+        }
+        for line in lines {
+            self.trace(|| line);
+        }
+    }
+
+    /// notation's `-d` HTTP trace of a response.
+    fn trace_response(&self, resp: &Response) {
+        if self.trace.is_none() {
+            return;
+        }
+        use crate::gofmt::quote;
+        let status = resp.status();
+        let text = format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        );
+        self.trace(|| format!("< Response status: {}", quote(text.trim_end())));
+        self.trace(|| "< Response headers:".to_string());
+        if resp.headers().is_empty() {
+            self.trace(|| "   Empty header".to_string());
+        }
+        for (k, v) in resp.headers() {
+            let value = if k == AUTHORIZATION || k == reqwest::header::SET_COOKIE {
+                "*****"
+            } else {
+                v.to_str().unwrap_or("")
+            };
+            self.trace(|| header_line(k.as_str(), value));
         }
     }
 
@@ -182,6 +241,7 @@ impl Client {
                 Some(_) => "basic credentials",
                 None => "anonymous",
             };
+            self.trace_request(&req, auth_header.is_some());
             if let Some(h) = auth_header {
                 builder = builder.header(AUTHORIZATION, h);
             }
@@ -214,6 +274,7 @@ impl Client {
                     )));
                 }
             };
+            self.trace_response(&resp);
             let status = resp.status();
             self.trace(|| {
                 format!(
@@ -298,6 +359,28 @@ fn describe(cred: Option<&Credential>) -> &'static str {
         Some(c) if !c.refresh_token.is_empty() => "identity token",
         Some(_) => "username and password",
     }
+}
+
+/// `   "Name": "value"` with Go's canonical header-name spelling (`content-type` →
+/// `Content-Type`).
+fn header_line(name: &str, value: &str) -> String {
+    let canonical: Vec<String> = name
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => {
+                    first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
+                }
+                None => String::new(),
+            }
+        })
+        .collect();
+    format!(
+        "   {}: {}",
+        crate::gofmt::quote(&canonical.join("-")),
+        crate::gofmt::quote(value)
+    )
 }
 
 /// Go's `url.Error` spelling of the method: `Get`, `Head`, `Put`.
