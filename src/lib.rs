@@ -18,6 +18,7 @@ pub mod reference;
 pub mod signer;
 pub mod target;
 pub mod testcert;
+pub mod timestamp;
 pub mod truststore;
 pub mod verifier;
 pub mod version;

@@ -43,8 +43,9 @@ pub enum CheckError {
     NotValidAtSigningTime { subject: String, at: String },
     #[error("no timestamp countersignature was found in the signature envelope")]
     NoTimestamp,
-    #[error("timestamp countersignature verification is not supported yet")]
-    TimestampUnsupported,
+    /// Timestamp countersignature verification failed (§8.3); the text is upstream's.
+    #[error("{0}")]
+    Timestamp(String),
     #[error("revocation status of certificate {0:?} cannot be determined: OCSP and CRL checking are not supported yet")]
     RevocationUnsupported(String),
     #[error("content descriptor mismatch")]
@@ -167,7 +168,11 @@ pub fn timestamp_triggered(
 }
 
 /// Authentic timestamp (§5.6, §7, §8.3).
+///
+/// When the timestamp is verified, the TSA chain's revocation (§8.3 step 9) is still to
+/// be checked on [`super::timestamp::VerifiedTimestamp::tsa_chain`].
 pub fn authentic_timestamp(
+    stores: &dyn TrustStores,
     statement: &OciStatement,
     facts: &SignedFacts,
     now: OffsetDateTime,
@@ -192,7 +197,7 @@ pub fn authentic_timestamp(
             if !facts.has_timestamp {
                 return Err(CheckError::NoTimestamp);
             }
-            Err(CheckError::TimestampUnsupported)
+            super::timestamp::verify_timestamp(stores, statement, facts).map(|_| ())
         }
         SigningScheme::X509 => {
             for c in &facts.chain {
@@ -453,11 +458,13 @@ mod tests {
     fn cert_validity_now() {
         let st = statement(&["ca:a"], &["*"]);
         let f = facts();
-        authentic_timestamp(&st, &f, datetime!(2030-01-01 0:00 UTC)).unwrap();
-        authentic_timestamp(&st, &f, datetime!(2050-01-01 0:00 UTC)).unwrap();
-        let e = authentic_timestamp(&st, &f, datetime!(2050-01-01 0:00:01 UTC)).unwrap_err();
+        authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2030-01-01 0:00 UTC)).unwrap();
+        authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2050-01-01 0:00 UTC)).unwrap();
+        let e = authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2050-01-01 0:00:01 UTC))
+            .unwrap_err();
         assert_eq!(e.to_string(), "verification time is after certificate \"CN=leaf,O=Org,ST=WA,C=US\" validity period, it was expired at \"Sat, 01 Jan 2050 00:00:00 +0000\"");
-        let e = authentic_timestamp(&st, &f, datetime!(2019-01-01 0:00 UTC)).unwrap_err();
+        let e = authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2019-01-01 0:00 UTC))
+            .unwrap_err();
         assert!(matches!(e, CheckError::CertNotYetValid { .. }));
     }
 
@@ -465,22 +472,16 @@ mod tests {
     fn tsa_store_triggers_timestamp_rules() {
         let now = datetime!(2030-01-01 0:00 UTC);
         let mut st = statement(&["ca:a", "tsa:t"], &["*"]);
-        let mut f = facts();
+        let f = facts();
         assert_eq!(
-            authentic_timestamp(&st, &f, now),
+            authentic_timestamp(&Stores(vec![]), &st, &f, now),
             Err(CheckError::NoTimestamp)
-        );
-        f.has_timestamp = true;
-        assert_eq!(
-            authentic_timestamp(&st, &f, now),
-            Err(CheckError::TimestampUnsupported)
         );
         // afterCertExpiry with an unexpired chain: plain validity check at now.
         st.signature_verification.verify_timestamp = "afterCertExpiry".into();
-        f.has_timestamp = false;
-        authentic_timestamp(&st, &f, now).unwrap();
+        authentic_timestamp(&Stores(vec![]), &st, &f, now).unwrap();
         assert_eq!(
-            authentic_timestamp(&st, &f, datetime!(2051-01-01 0:00 UTC)),
+            authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2051-01-01 0:00 UTC)),
             Err(CheckError::NoTimestamp)
         );
     }
@@ -492,9 +493,10 @@ mod tests {
         f.signing_scheme = SigningScheme::X509SigningAuthority;
         f.authentic_signing_time = Some(datetime!(2030-01-01 0:00 UTC));
         // "now" is irrelevant for this scheme, and no timestamp is required.
-        authentic_timestamp(&st, &f, datetime!(2060-01-01 0:00 UTC)).unwrap();
+        authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2060-01-01 0:00 UTC)).unwrap();
         f.authentic_signing_time = Some(datetime!(2051-01-01 0:00 UTC));
-        let e = authentic_timestamp(&st, &f, datetime!(2030-01-01 0:00 UTC)).unwrap_err();
+        let e = authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2030-01-01 0:00 UTC))
+            .unwrap_err();
         assert_eq!(e.to_string(), "certificate \"CN=leaf,O=Org,ST=WA,C=US\" was not valid when the digital signature was produced at \"Sun, 01 Jan 2051 00:00:00 +0000\"");
     }
 

@@ -10,6 +10,7 @@
 pub mod checks;
 pub mod envelope_integrity;
 pub mod stores;
+pub mod timestamp;
 
 pub use checks::CheckError;
 
@@ -399,7 +400,7 @@ impl Verifier<'_> {
             }),
             (CheckType::Expiry, &|| checks::expiry(&facts, self.now)),
             (CheckType::AuthenticTimestamp, &|| {
-                checks::authentic_timestamp(statement, &facts, self.now)
+                checks::authentic_timestamp(self.stores, statement, &facts, self.now)
             }),
             (CheckType::Revocation, &|| checks::revocation(&facts)),
         ];
