@@ -34,7 +34,7 @@ pub enum SignError {
         "error adding user metadata: metadata key {0} is already present in the target artifact"
     )]
     DuplicateMetadataKey(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Envelope(#[from] envelope::EnvelopeError),
     #[error("failed to push signature to registry with error: {0}")]
     Push(#[source] TargetError),

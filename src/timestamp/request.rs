@@ -86,7 +86,7 @@ impl Request {
             .body(self.der.clone())
             .send()
             .await
-            .map_err(|e| TimestampError::Http(format!("Post {url:?}: {}", error_chain(&e))))?;
+            .map_err(|e| TimestampError::Http(format!("Post {url:?}: {}", transport_error(&e))))?;
         let status = response.status();
         if status != reqwest::StatusCode::OK {
             return Err(TimestampError::Http(format!(
@@ -275,6 +275,34 @@ fn go_status(status: reqwest::StatusCode) -> String {
 
 fn go_url_error(e: &url::ParseError) -> String {
     e.to_string()
+}
+
+/// A failed exchange described as Go's `net/http` would (`dial tcp …: connect: …`,
+/// client timeout), else the error with its sources.
+fn transport_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)".into();
+    }
+    if e.is_connect() {
+        let mut source: Option<&dyn std::error::Error> = Some(e);
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                let text = io.to_string();
+                let text = text
+                    .split(" (os error")
+                    .next()
+                    .unwrap_or(&text)
+                    .to_lowercase();
+                let addr = e
+                    .url()
+                    .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+                    .unwrap_or_default();
+                return format!("dial tcp {addr}: connect: {text}");
+            }
+            source = s.source();
+        }
+    }
+    error_chain(e)
 }
 
 /// The error with its sources, as Go prints wrapped network errors.

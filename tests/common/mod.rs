@@ -5,6 +5,7 @@
 pub mod referrers_server;
 pub mod registry;
 pub mod token_server;
+pub mod tsa;
 
 use assert_cmd::Command;
 use serde_json::Value;

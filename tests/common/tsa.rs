@@ -1,0 +1,308 @@
+//! A real RFC 3161 timestamp authority for tests: `openssl ts -reply` behind a minimal HTTP
+//! handler, plus the test PKI (signing root and leaves, TSA root and TSA certificate), all
+//! made with the `openssl` command.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+/// Extension profiles used for every certificate of the test PKI.
+const EXTENSIONS: &str = r#"
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+CN = unused
+[ v3_root ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+[ v3_tsa ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = critical,timeStamping
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ v3_leaf ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = codeSigning
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"#;
+
+/// Runs openssl in `dir`, panicking with its stderr on failure.
+pub fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// openssl's `-startdate`/`-enddate` form.
+fn asn1_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A directory of test certificates and keys.
+pub struct Pki {
+    pub dir: PathBuf,
+}
+
+impl Pki {
+    /// Creates, in `dir`: a code-signing root `root.{key,crt}`, a TSA root
+    /// `tsaroot.{key,crt}` and a TSA certificate `tsa.{key,crt}` issued by it.
+    pub fn new(dir: &Path) -> Pki {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("ext.cnf"), EXTENSIONS).unwrap();
+        let pki = Pki {
+            dir: dir.to_path_buf(),
+        };
+        pki.root(
+            "root",
+            "/C=US/ST=WA/L=Seattle/O=Notary Test/CN=Signing Root",
+        );
+        pki.root("tsaroot", "/C=US/ST=WA/L=Seattle/O=Notary Test/CN=TSA Root");
+        pki.issue(
+            "tsa",
+            "tsaroot",
+            "v3_tsa",
+            "/C=US/ST=WA/O=Notary Test/CN=Test TSA",
+            None,
+        );
+        pki
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn root(&self, name: &str, subject: &str) {
+        let key = format!("{name}.key");
+        openssl(&self.dir, &["genrsa", "-out", &key, "2048"]);
+        openssl(
+            &self.dir,
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                &key,
+                "-subj",
+                subject,
+                "-days",
+                "3650",
+                "-sha256",
+                "-config",
+                "ext.cnf",
+                "-extensions",
+                "v3_root",
+                "-out",
+                &format!("{name}.crt"),
+            ],
+        );
+    }
+
+    /// Issues `<name>.{key,crt}` from `<issuer>` with the extension profile `profile`;
+    /// with `validity`, the certificate is valid exactly from `.0` to `.1`.
+    pub fn issue(
+        &self,
+        name: &str,
+        issuer: &str,
+        profile: &str,
+        subject: &str,
+        validity: Option<(OffsetDateTime, OffsetDateTime)>,
+    ) {
+        let key = format!("{name}.key");
+        let csr = format!("{name}.csr");
+        openssl(&self.dir, &["genrsa", "-out", &key, "2048"]);
+        openssl(
+            &self.dir,
+            &[
+                "req", "-new", "-key", &key, "-subj", subject, "-config", "ext.cnf", "-out", &csr,
+            ],
+        );
+        let (from, to) = validity.unwrap_or_else(|| {
+            let now = OffsetDateTime::now_utc();
+            (
+                now - time::Duration::days(1),
+                now + time::Duration::days(365),
+            )
+        });
+        let ca_dir = self.dir.join(format!("ca-{name}"));
+        std::fs::create_dir_all(&ca_dir).unwrap();
+        std::fs::write(ca_dir.join("index.txt"), "").unwrap();
+        let serial: u64 =
+            0x1000 + (OffsetDateTime::now_utc().unix_timestamp_nanos() % 0xffff_ffff) as u64;
+        std::fs::write(ca_dir.join("serial"), format!("{serial:016X}\n")).unwrap();
+        let ca_cnf = format!(
+            "[ ca ]\ndefault_ca = d\n[ d ]\ndir = {}\ndatabase = $dir/index.txt\nnew_certs_dir = $dir\nserial = $dir/serial\ndefault_md = sha256\npolicy = any\nunique_subject = no\n[ any ]\ncommonName = supplied\n",
+            ca_dir.display()
+        );
+        std::fs::write(ca_dir.join("ca.cnf"), ca_cnf).unwrap();
+        openssl(
+            &self.dir,
+            &[
+                "ca",
+                "-batch",
+                "-notext",
+                "-preserveDN",
+                "-config",
+                &ca_dir.join("ca.cnf").display().to_string(),
+                "-cert",
+                &format!("{issuer}.crt"),
+                "-keyfile",
+                &format!("{issuer}.key"),
+                "-in",
+                &csr,
+                "-out",
+                &format!("{name}.crt"),
+                "-startdate",
+                &asn1_time(from),
+                "-enddate",
+                &asn1_time(to),
+                "-extfile",
+                "ext.cnf",
+                "-extensions",
+                profile,
+            ],
+        );
+    }
+
+    /// Issues a code-signing leaf from `root` and writes `<name>-chain.crt` (leaf, root),
+    /// the form notation's `signingkeys.json` expects.
+    pub fn signing_leaf(&self, name: &str, validity: Option<(OffsetDateTime, OffsetDateTime)>) {
+        self.issue(
+            name,
+            "root",
+            "v3_leaf",
+            "/C=US/ST=WA/L=Seattle/O=Notary Test/CN=Test Signer",
+            validity,
+        );
+        let mut chain = std::fs::read(self.path(&format!("{name}.crt"))).unwrap();
+        chain.extend(std::fs::read(self.path("root.crt")).unwrap());
+        std::fs::write(self.path(&format!("{name}-chain.crt")), chain).unwrap();
+    }
+}
+
+/// How the TSA answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Grants SHA-256/384/512 requests.
+    Grant,
+    /// Only knows SHA-1: every notation request is rejected with `badAlg`.
+    RejectDigests,
+    /// Answers HTTP 500.
+    HttpError,
+}
+
+/// A running TSA; its thread lives until the test process ends.
+pub struct Tsa {
+    pub url: String,
+}
+
+impl Tsa {
+    /// Starts a TSA that signs with `pki`'s `tsa.{key,crt}`.
+    pub fn start(pki: &Pki, mode: Mode) -> Tsa {
+        let work = pki.dir.join(format!("tsa-{}", rand_suffix()));
+        std::fs::create_dir_all(&work).unwrap();
+        let digests = match mode {
+            Mode::RejectDigests => "sha1",
+            _ => "sha256, sha384, sha512",
+        };
+        let cnf = format!(
+            "[ tsa ]\ndefault_tsa = t\n[ t ]\ndir = {dir}\nserial = $dir/serial\ncrypto_device = builtin\nsigner_cert = {cert}\nsigner_key = {key}\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = {digests}\naccuracy = secs:1\nordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            dir = work.display(),
+            cert = pki.path("tsa.crt").display(),
+            key = pki.path("tsa.key").display(),
+        );
+        std::fs::write(work.join("tsa.cnf"), cnf).unwrap();
+        std::fs::write(work.join("serial"), "01\n").unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let _ = serve(stream, &work, mode);
+            }
+        });
+        Tsa { url }
+    }
+}
+
+fn rand_suffix() -> u128 {
+    OffsetDateTime::now_utc().unix_timestamp_nanos() as u128
+}
+
+/// One HTTP exchange: read the POSTed query, answer with `openssl ts -reply`'s response.
+fn serve(stream: TcpStream, work: &Path, mode: Mode) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+    }
+    let mut query = vec![0u8; length];
+    reader.read_exact(&mut query)?;
+    let mut stream = stream;
+    if mode == Mode::HttpError {
+        return stream.write_all(
+            b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+    }
+    let id = rand_suffix();
+    let q = work.join(format!("{id}.tsq"));
+    let r = work.join(format!("{id}.tsr"));
+    std::fs::write(&q, &query)?;
+    let out = Command::new("openssl")
+        .args(["ts", "-reply", "-config"])
+        .arg(work.join("tsa.cnf"))
+        .arg("-queryfile")
+        .arg(&q)
+        .arg("-out")
+        .arg(&r)
+        .output()?;
+    let reply = if out.status.success() {
+        std::fs::read(&r)?
+    } else {
+        Vec::new()
+    };
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.len()
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.write_all(&reply)
+}

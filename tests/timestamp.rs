@@ -1,0 +1,558 @@
+//! RFC 3161 timestamps end to end, against a real TSA (`openssl ts -reply` over HTTP, see
+//! `common::tsa`) and a PKI made with openssl: signing with `--timestamp-url`, verifying
+//! with a `tsa` trust store (also after the signing certificate expired), the levels'
+//! treatment of `authenticTimestamp`, forged tokens and sign-side failures.
+
+mod common;
+
+use base64::Engine;
+use common::tsa::{Mode, Pki, Tsa};
+use common::{copy_tree, interop_dir, notation, ConfigHome};
+use serde_json::{json, Value};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use time::OffsetDateTime;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// A config home with the test PKI installed (key `test`, stores `ca:test`, `tsa:test`)
+/// and a copy of an unsigned layout at `<work>/layout`.
+struct Env {
+    home: ConfigHome,
+    work: tempfile::TempDir,
+    pki: Pki,
+}
+
+impl Env {
+    /// `validity` bounds the signing leaf (default: yesterday to next year).
+    fn new(validity: Option<(OffsetDateTime, OffsetDateTime)>) -> Env {
+        let home = ConfigHome::empty();
+        let work = tempfile::tempdir().unwrap();
+        let pki = Pki::new(&work.path().join("pki"));
+        pki.signing_leaf("leaf", validity);
+        let n = home.notation_dir();
+        fs::create_dir_all(&n).unwrap();
+        let keys = json!({
+            "default": "test",
+            "keys": [{
+                "name": "test",
+                "keyPath": pki.path("leaf.key"),
+                "certPath": pki.path("leaf-chain.crt"),
+            }]
+        });
+        fs::write(n.join("signingkeys.json"), keys.to_string()).unwrap();
+        for (kind, file) in [("ca", "root.crt"), ("tsa", "tsaroot.crt")] {
+            let store = n.join("truststore/x509").join(kind).join("test");
+            fs::create_dir_all(&store).unwrap();
+            fs::copy(pki.path(file), store.join(file)).unwrap();
+        }
+        for layout in ["jws", "cose"] {
+            copy_tree(
+                &interop_dir().join("cases/unsigned/layout"),
+                &work.path().join(layout),
+            );
+        }
+        let env = Env { home, work, pki };
+        env.policy(json!({"level": "strict"}), &["ca:test", "tsa:test"]);
+        env
+    }
+
+    fn dir(&self) -> &Path {
+        self.work.path()
+    }
+
+    /// Installs a single-statement trust policy.
+    fn policy(&self, verification: Value, stores: &[&str]) {
+        let doc = json!({
+            "version": "1.0",
+            "trustPolicies": [{
+                "name": "test",
+                "registryScopes": ["*"],
+                "signatureVerification": verification,
+                "trustStores": stores,
+                "trustedIdentities": ["*"],
+            }]
+        });
+        fs::write(
+            self.home.notation_dir().join("trustpolicy.json"),
+            doc.to_string(),
+        )
+        .unwrap();
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        notation(self.dir(), &self.home)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Signs the layout named after the format.
+    fn sign(&self, format: &str, tsa: Option<(&str, &Path)>) -> Output {
+        let mut args = vec![
+            "sign".to_string(),
+            "--oci-layout".into(),
+            format!("{format}:v1"),
+            "--signature-format".into(),
+            format.into(),
+        ];
+        if let Some((url, root)) = tsa {
+            args.extend([
+                "--timestamp-url".into(),
+                url.into(),
+                "--timestamp-root-cert".into(),
+                root.display().to_string(),
+            ]);
+        }
+        notation(self.dir(), &self.home)
+            .args(&args)
+            .output()
+            .unwrap()
+    }
+
+    /// Verifies the layout named after the format.
+    fn verify(&self, format: &str, extra: &[&str]) -> Output {
+        let reference = format!("{format}:v1");
+        let mut args = vec!["verify", "--oci-layout", "--scope", "example.com/layout"];
+        args.extend_from_slice(extra);
+        args.push(&reference);
+        self.run(&args)
+    }
+
+    /// Every file of a layout with its content.
+    fn layout_files(&self, format: &str) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files: Vec<_> = walk(&self.dir().join(format));
+        files.sort();
+        files
+    }
+
+    /// The envelope blobs of every signature of a layout, in index order.
+    fn envelopes(&self, format: &str) -> Vec<(String, Vec<u8>)> {
+        let layout = self.dir().join(format);
+        let index: Value =
+            serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap();
+        let blob = |digest: &str| {
+            let (alg, hex) = digest.split_once(':').unwrap();
+            fs::read(layout.join("blobs").join(alg).join(hex)).unwrap()
+        };
+        index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| {
+                m["artifactType"].is_null()
+                    && m.get("annotations").is_some_and(|a| {
+                        a.get("io.cncf.notary.x509chain.thumbprint#S256").is_some()
+                    })
+            })
+            .map(|m| {
+                let manifest: Value =
+                    serde_json::from_slice(&blob(m["digest"].as_str().unwrap())).unwrap();
+                let layer = &manifest["layers"][0];
+                (
+                    layer["mediaType"].as_str().unwrap().to_string(),
+                    blob(layer["digest"].as_str().unwrap()),
+                )
+            })
+            .collect()
+    }
+}
+
+impl Env {
+    /// Replaces the envelope of the layout's only signature by `envelope`, rewriting the
+    /// signature manifest and index.json so that the layout stays consistent.
+    fn replace_envelope(&self, format: &str, envelope: &[u8]) {
+        let layout = self.dir().join(format);
+        let write_blob = |bytes: &[u8], media_type: &str| {
+            let desc = notation::oci::Descriptor::for_content(media_type, bytes);
+            let (alg, hex) = desc.digest.split_once(':').unwrap();
+            fs::write(layout.join("blobs").join(alg).join(hex), bytes).unwrap();
+            desc
+        };
+        let index_path = layout.join("index.json");
+        let mut index: Value = serde_json::from_slice(&fs::read(&index_path).unwrap()).unwrap();
+        let entry = index["manifests"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|m| {
+                m.get("annotations")
+                    .is_some_and(|a| a.get("io.cncf.notary.x509chain.thumbprint#S256").is_some())
+            })
+            .unwrap();
+        let (alg, hex) = entry["digest"].as_str().unwrap().split_once(':').unwrap();
+        let mut manifest: Value =
+            serde_json::from_slice(&fs::read(layout.join("blobs").join(alg).join(hex)).unwrap())
+                .unwrap();
+        let layer = write_blob(
+            envelope,
+            manifest["layers"][0]["mediaType"].as_str().unwrap(),
+        );
+        manifest["layers"][0]["digest"] = json!(layer.digest);
+        manifest["layers"][0]["size"] = json!(layer.size);
+        let media_type = entry["mediaType"].as_str().unwrap().to_string();
+        let desc = write_blob(&serde_json::to_vec(&manifest).unwrap(), &media_type);
+        entry["digest"] = json!(desc.digest);
+        entry["size"] = json!(desc.size);
+        fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    }
+
+    /// Re-encodes a JWS envelope with `token` as its timestamp header.
+    fn with_jws_token(envelope: &[u8], token: &str) -> Vec<u8> {
+        let mut v: Value = serde_json::from_slice(envelope).unwrap();
+        v["header"]["io.cncf.notary.timestampSignature"] = json!(token);
+        serde_json::to_vec(&v).unwrap()
+    }
+}
+
+fn walk(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = vec![];
+    for e in fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push((p.clone(), fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[track_caller]
+fn assert_ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "expected success\nstdout: {}\nstderr: {}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+#[track_caller]
+fn assert_fails_with(o: &Output, needle: &str) {
+    assert!(
+        !o.status.success(),
+        "expected failure, got success: {}",
+        stdout(o)
+    );
+    assert!(
+        stderr(o).contains(needle),
+        "stderr does not contain {needle:?}:\n{}",
+        stderr(o)
+    );
+}
+
+/// The JWS unprotected header of an envelope.
+fn jws_header(envelope: &[u8]) -> serde_json::Map<String, Value> {
+    let v: Value = serde_json::from_slice(envelope).unwrap();
+    v["header"].as_object().unwrap().clone()
+}
+
+#[test]
+fn timestamped_signatures_verify_after_the_signing_certificate_expired() {
+    let now = OffsetDateTime::now_utc();
+    let expires = now + time::Duration::seconds(12);
+    let env = Env::new(Some((now - time::Duration::hours(1), expires)));
+    let tsa = Tsa::start(&env.pki, Mode::Grant);
+    let root = env.pki.path("tsaroot.crt");
+    for format in ["jws", "cose"] {
+        let o = env.sign(format, Some((&tsa.url, &root)));
+        assert_ok(&o);
+    }
+    // JWS: the token is the first unprotected member, base64 (standard) of a CMS ContentInfo.
+    let envelopes = env.envelopes("jws");
+    assert_eq!(envelopes.len(), 1);
+    let (media_type, jws) = &envelopes[0];
+    assert_eq!(media_type, "application/jose+json");
+    let raw = String::from_utf8(jws.clone()).unwrap();
+    let header_start = raw.find("\"header\":{").unwrap() + "\"header\":{".len();
+    assert!(raw[header_start..].starts_with("\"io.cncf.notary.timestampSignature\":"));
+    let token = B64
+        .decode(
+            jws_header(jws)["io.cncf.notary.timestampSignature"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(&token[..2], &[0x30, 0x82]);
+    // COSE: text label in the unprotected map, bstr value.
+    let envelopes = env.envelopes("cose");
+    assert_eq!(envelopes.len(), 1);
+    let (media_type, cose) = &envelopes[0];
+    assert_eq!(media_type, "application/cose");
+    let label = b"\x78\x21io.cncf.notary.timestampSignature";
+    let at = cose.windows(label.len()).position(|w| w == label).unwrap();
+    assert_eq!(
+        cose[at + label.len()] & 0xe0,
+        0x40,
+        "bstr follows the label"
+    );
+
+    for format in ["jws", "cose"] {
+        // inspect decodes the token.
+        let o = env.run(&["inspect", "--oci-layout", &format!("{format}:v1")]);
+        assert_ok(&o);
+        let text = stdout(&o);
+        assert_eq!(text.matches("timestamp signature").count(), 1, "{text}");
+        assert!(
+            text.contains("CN=Test TSA,O=Notary Test,ST=WA,C=US"),
+            "{text}"
+        );
+        let o = env.run(&[
+            "inspect",
+            "--oci-layout",
+            &format!("{format}:v1"),
+            "-o",
+            "json",
+        ]);
+        assert_ok(&o);
+        let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let ts = &doc["Signatures"][0]["unsignedAttributes"]["timestampSignature"];
+        let range = ts["timestamp"].as_str().unwrap();
+        assert!(range.starts_with('[') && range.contains("Z, "), "{range}");
+        assert_eq!(
+            ts["certificates"][0]["issuedTo"],
+            "CN=Test TSA,O=Notary Test,ST=WA,C=US"
+        );
+        assert!(ts.get("error").is_none());
+        // Valid now: verifies (the timestamp is checked too: a tsa store is configured).
+        assert_ok(&env.verify(format, &[]));
+    }
+
+    // Wait until the signing certificate has expired.
+    let wait = expires - OffsetDateTime::now_utc() + time::Duration::seconds(2);
+    if wait.is_positive() {
+        std::thread::sleep(wait.unsigned_abs());
+    }
+    for format in ["jws", "cose"] {
+        env.policy(json!({"level": "strict"}), &["ca:test", "tsa:test"]);
+        let o = env.verify(format, &[]);
+        assert_ok(&o);
+        assert!(
+            stdout(&o).contains("Successfully verified signature"),
+            "{}",
+            stdout(&o)
+        );
+        env.policy(
+            json!({"level": "strict", "verifyTimestamp": "afterCertExpiry"}),
+            &["ca:test", "tsa:test"],
+        );
+        assert_ok(&env.verify(format, &[]));
+        // Without a tsa store the expired certificate fails the check.
+        env.policy(json!({"level": "strict"}), &["ca:test"]);
+        let o = env.verify(format, &[]);
+        assert_fails_with(&o, "validity period, it was expired at");
+    }
+}
+
+#[test]
+fn levels_and_overrides_treat_a_missing_timestamp_per_the_spec() {
+    let env = Env::new(None);
+    assert_ok(&env.sign("jws", None));
+    let stores = ["ca:test", "tsa:test"];
+    let missing = "no timestamp countersignature was found in the signature envelope";
+    let logged =
+        format!("Warning: authenticTimestamp was set to \"log\" and failed with error: {missing}");
+    // A tsa store makes the timestamp mandatory under strict.
+    env.policy(json!({"level": "strict"}), &stores);
+    assert_fails_with(&env.verify("jws", &[]), missing);
+    // permissive and audit log it.
+    for level in ["permissive", "audit"] {
+        env.policy(json!({"level": level}), &stores);
+        let o = env.verify("jws", &[]);
+        assert_ok(&o);
+        assert!(stderr(&o).contains(&logged), "{level}: {}", stderr(&o));
+    }
+    // override: log under strict, enforce under permissive.
+    env.policy(
+        json!({"level": "strict", "override": {"authenticTimestamp": "log"}}),
+        &stores,
+    );
+    let o = env.verify("jws", &[]);
+    assert_ok(&o);
+    assert!(stderr(&o).contains(&logged), "{}", stderr(&o));
+    env.policy(
+        json!({"level": "permissive", "override": {"authenticTimestamp": "enforce"}}),
+        &stores,
+    );
+    assert_fails_with(&env.verify("jws", &[]), missing);
+    // afterCertExpiry with a valid chain: no timestamp needed.
+    env.policy(
+        json!({"level": "strict", "verifyTimestamp": "afterCertExpiry"}),
+        &stores,
+    );
+    let o = env.verify("jws", &[]);
+    assert_ok(&o);
+    assert!(!stderr(&o).contains("authenticTimestamp"), "{}", stderr(&o));
+    // No tsa store: no timestamp needed.
+    env.policy(json!({"level": "strict"}), &["ca:test"]);
+    assert_ok(&env.verify("jws", &[]));
+}
+
+#[test]
+fn forged_or_untrusted_timestamps_are_rejected() {
+    let env = Env::new(None);
+    let tsa = Tsa::start(&env.pki, Mode::Grant);
+    let root = env.pki.path("tsaroot.crt");
+    assert_ok(&env.sign("jws", Some((&tsa.url, &root))));
+    assert_ok(&env.verify("jws", &[]));
+    let (_, original) = env.envelopes("jws").remove(0);
+    let token = jws_header(&original)["io.cncf.notary.timestampSignature"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // A token of another signature: the message imprint does not match.
+    let other_env = Env::new(None);
+    assert_ok(&other_env.sign("jws", Some((&tsa.url, &root))));
+    let (_, other) = other_env.envelopes("jws").remove(0);
+    let other_token = jws_header(&other)["io.cncf.notary.timestampSignature"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.replace_envelope("jws", &Env::with_jws_token(&original, &other_token));
+    assert_fails_with(
+        &env.verify("jws", &[]),
+        "failed to get timestamp from timestamp countersignature with error: invalid TSTInfo: mismatched message",
+    );
+    // permissive logs the same failure.
+    env.policy(json!({"level": "permissive"}), &["ca:test", "tsa:test"]);
+    let o = env.verify("jws", &[]);
+    assert_ok(&o);
+    assert!(stderr(&o).contains("Warning: authenticTimestamp was set to \"log\" and failed with error: failed to get timestamp from timestamp countersignature"), "{}", stderr(&o));
+    env.policy(json!({"level": "strict"}), &["ca:test", "tsa:test"]);
+
+    // Not a token at all.
+    env.replace_envelope(
+        "jws",
+        &Env::with_jws_token(&original, &B64.encode(b"garbage")),
+    );
+    assert_fails_with(
+        &env.verify("jws", &[]),
+        "failed to parse timestamp countersignature with error: cms: syntax error",
+    );
+
+    // The genuine token, but the tsa store trusts another root.
+    env.replace_envelope("jws", &Env::with_jws_token(&original, &token));
+    assert_ok(&env.verify("jws", &[]));
+    let other_store = env.home.notation_dir().join("truststore/x509/tsa/other");
+    fs::create_dir_all(&other_store).unwrap();
+    fs::copy(env.pki.path("root.crt"), other_store.join("root.crt")).unwrap();
+    env.policy(json!({"level": "strict"}), &["ca:test", "tsa:other"]);
+    assert_fails_with(
+        &env.verify("jws", &[]),
+        "failed to verify the timestamp countersignature with error: failed to verify signed token: cms verification failure: x509: certificate signed by unknown authority",
+    );
+}
+
+#[test]
+fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
+    let env = Env::new(None);
+    let before = env.layout_files("jws");
+    let tsa_root = env.pki.path("tsaroot.crt");
+    let granted = Tsa::start(&env.pki, Mode::Grant);
+    let rejecting = Tsa::start(&env.pki, Mode::RejectDigests);
+    let failing = Tsa::start(&env.pki, Mode::HttpError);
+    // A port nothing listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/tsa", l.local_addr().unwrap())
+    };
+    let leaf_chain = env.pki.path("leaf-chain.crt");
+    let signing_root = env.pki.path("root.crt");
+    let tsa_cert = env.pki.path("tsa.crt");
+    let empty = env.dir().join("empty.crt");
+    fs::write(&empty, b"").unwrap();
+    let cases: Vec<(&str, &Path, String)> = vec![
+        (
+            &closed,
+            &tsa_root,
+            format!("Error: timestamp: Post \"{closed}\": dial tcp {}: connect: connection refused", &closed[7..closed.len() - 4]),
+        ),
+        (
+            &rejecting.url,
+            &tsa_root,
+            "Error: timestamp: invalid timestamping response: invalid response with status code 2: rejected. Failure info: unrecognized or unsupported Algorithm Identifier".into(),
+        ),
+        (
+            &failing.url,
+            &tsa_root,
+            "https response bad status: 500 Internal Server Error".into(),
+        ),
+        (
+            &granted.url,
+            &signing_root,
+            "Error: timestamp: failed to verify signed token: cms verification failure: x509: certificate signed by unknown authority".into(),
+        ),
+        (
+            &granted.url,
+            &tsa_cert,
+            format!("Error: certificate from {:?} is not a root certificate. Expecting single x509 root certificate in PEM or DER format from the file", tsa_cert.display().to_string()),
+        ),
+        (
+            &granted.url,
+            &leaf_chain,
+            format!("Error: found more than one certificates from {:?}", leaf_chain.display().to_string()),
+        ),
+        (
+            &granted.url,
+            &empty,
+            format!("Error: cannot find any certificate from {:?}", empty.display().to_string()),
+        ),
+    ];
+    for (url, root, expected) in cases {
+        let o = env.sign("jws", Some((url, root)));
+        assert_fails_with(&o, &expected);
+        assert_eq!(stderr(&o).matches(&expected).count(), 1, "{}", stderr(&o));
+        let error_lines: Vec<_> = stderr(&o)
+            .lines()
+            .filter(|l| l.starts_with("Error:"))
+            .map(String::from)
+            .collect();
+        assert_eq!(error_lines.len(), 1, "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o)
+                .lines()
+                .filter(|l| !l.starts_with("Warning:"))
+                .count(),
+            1,
+            "one line: {}",
+            stderr(&o)
+        );
+        assert!(
+            env.layout_files("jws") == before,
+            "the layout was modified by a failed sign"
+        );
+    }
+    // Flag rules.
+    let o = env.run(&[
+        "sign",
+        "--oci-layout",
+        "jws:v1",
+        "--timestamp-url",
+        &granted.url,
+    ]);
+    assert_fails_with(&o, "missing [timestamp-root-cert]");
+    let o = env.run(&[
+        "sign",
+        "--oci-layout",
+        "jws:v1",
+        "--timestamp-url",
+        "",
+        "--timestamp-root-cert",
+        "x",
+    ]);
+    assert_fails_with(&o, "Error: timestamping: tsa url cannot be empty");
+    assert!(env.layout_files("jws") == before);
+    // And the good TSA works.
+    assert_ok(&env.sign("jws", Some((&granted.url, &tsa_root))));
+}
