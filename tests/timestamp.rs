@@ -441,9 +441,18 @@ fn forged_or_untrusted_timestamps_are_rejected() {
         "failed to parse timestamp countersignature with error: cms: syntax error",
     );
 
-    // The genuine token, but the tsa store trusts another root.
+    // The genuine token, also in BER form (indefinite outer length), verifies.
     env.replace_envelope("jws", &Env::with_jws_token(&original, &token));
     assert_ok(&env.verify("jws", &[]));
+    let der = B64.decode(&token).unwrap();
+    let content_at = 2 + usize::from(der[1] & 0x7f) * usize::from(der[1] >= 0x80);
+    let mut ber = vec![0x30, 0x80];
+    ber.extend_from_slice(&der[content_at..]);
+    ber.extend_from_slice(&[0, 0]);
+    env.replace_envelope("jws", &Env::with_jws_token(&original, &B64.encode(&ber)));
+    assert_ok(&env.verify("jws", &[]));
+    // The tsa store trusts another root.
+    env.replace_envelope("jws", &Env::with_jws_token(&original, &token));
     let other_store = env.home.notation_dir().join("truststore/x509/tsa/other");
     fs::create_dir_all(&other_store).unwrap();
     fs::copy(env.pki.path("root.crt"), other_store.join("root.crt")).unwrap();

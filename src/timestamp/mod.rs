@@ -5,6 +5,7 @@
 //! the verified TSA chain ([`Stamped::tsa_chain`], [`SignedToken::verify`]) to check it.
 
 pub mod asn1;
+mod ber;
 mod chain;
 pub mod request;
 pub mod token;

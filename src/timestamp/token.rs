@@ -1,11 +1,10 @@
 //! Parsing and verifying an RFC 3161 `TimeStampToken` (tspclient-go `ParseSignedToken`,
 //! `SignedToken.Verify`, `TSTInfo.Validate`; verification.md §8.2).
 
-use cms::cert::CertificateChoices;
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{Int, ObjectIdentifier, OctetString};
-use der::{Decode, Encode, Tagged};
+use der::{Decode, Encode, Reader, SliceReader, Tagged};
 use time::OffsetDateTime;
 
 use super::asn1::{SigningCertificateV2, TstInfo};
@@ -90,10 +89,12 @@ fn syntax(message: &str, detail: impl std::fmt::Display) -> TimestampError {
 }
 
 impl SignedToken {
-    /// Parses a DER `TimeStampToken` (a CMS `ContentInfo` holding `SignedData` over a
-    /// `TSTInfo`).
+    /// Parses a BER or DER `TimeStampToken` (a CMS `ContentInfo` holding `SignedData`
+    /// over a `TSTInfo`).
     pub fn parse(bytes: &[u8]) -> Result<SignedToken, TimestampError> {
-        let info = ContentInfo::from_der(bytes).map_err(|e| {
+        let der = super::ber::to_der(bytes)
+            .map_err(|e| syntax("invalid signed data: failed to convert from BER to DER", e))?;
+        let info = ContentInfo::from_der(&der).map_err(|e| {
             syntax(
                 "invalid content info: failed to unmarshal DER to ContentInfo",
                 e,
@@ -108,14 +109,12 @@ impl SignedToken {
             .content
             .decode_as()
             .map_err(|e| syntax("invalid signed data", e))?;
+        // The decoded SET is re-sorted by `der`; keep the token's own order (shown by
+        // inspect, as Go does) by reading the certificates from the raw encoding.
         let mut certificates = Vec::new();
-        for choice in signed.certificates.iter().flat_map(|s| s.0.iter()) {
-            let CertificateChoices::Certificate(c) = choice else {
-                continue;
-            };
-            let der = c
-                .to_der()
-                .map_err(|e| syntax("failed to parse X509 certificates from signed data", e))?;
+        for der in certificates_in_token_order(info.content.value())
+            .map_err(|e| syntax("failed to parse X509 certificates from signed data", e))?
+        {
             certificates
                 .push(Certificate::from_der(&der).map_err(|e| {
                     syntax("failed to parse X509 certificates from signed data", e)
@@ -405,6 +404,36 @@ impl TstInfoView {
     }
 }
 
+/// The `certificates [0] IMPLICIT CertificateSet` of a DER `SignedData` (its content
+/// octets), each X.509 certificate's DER in encoding order; other choices are skipped.
+fn certificates_in_token_order(signed_data: &[u8]) -> der::Result<Vec<Vec<u8>>> {
+    let mut reader = SliceReader::new(signed_data)?;
+    // version, digestAlgorithms, encapContentInfo
+    for _ in 0..3 {
+        der::Any::decode(&mut reader)?;
+    }
+    if reader.is_finished() {
+        return Ok(Vec::new());
+    }
+    let field = der::Any::decode(&mut reader)?;
+    let certificates_tag = der::Tag::ContextSpecific {
+        number: der::TagNumber(0),
+        constructed: true,
+    };
+    if field.tag() != certificates_tag {
+        return Ok(Vec::new());
+    }
+    let mut inner = SliceReader::new(field.value())?;
+    let mut out = Vec::new();
+    while !inner.is_finished() {
+        let item = der::Any::decode(&mut inner)?;
+        if item.tag() == der::Tag::Sequence {
+            out.push(item.to_der()?);
+        }
+    }
+    Ok(out)
+}
+
 fn find_attribute(si: &SignerInfo, oid: ObjectIdentifier) -> Option<&der::Any> {
     si.signed_attrs
         .as_ref()?
@@ -521,6 +550,10 @@ mod tests {
     #[test]
     fn garbage_is_a_syntax_error() {
         let e = SignedToken::parse(b"not a token").unwrap_err();
+        assert!(e.to_string().starts_with(
+            "cms: syntax error: invalid signed data: failed to convert from BER to DER"
+        ));
+        let e = SignedToken::parse(&[0x30, 0x03, 0x02, 0x01, 0x01]).unwrap_err();
         assert!(e
             .to_string()
             .starts_with("cms: syntax error: invalid content info"));
