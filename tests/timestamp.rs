@@ -565,3 +565,78 @@ fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
     // And the good TSA works.
     assert_ok(&env.sign("jws", Some((&granted.url, &tsa_root))));
 }
+
+#[test]
+fn tsa_intermediates_must_allow_time_stamping() {
+    let env = Env::new(None);
+    let tsa_root = env.pki.path("tsaroot.crt");
+    // TSA certificate under an intermediate that allows timeStamping: fine, also with
+    // the intermediate shipped in the token only.
+    env.pki.issue(
+        "tsaint",
+        "tsaroot",
+        "v3_int_tsa",
+        "/C=US/ST=WA/O=Notary Test/CN=TSA Intermediate",
+        None,
+    );
+    env.pki.issue(
+        "tsa2",
+        "tsaint",
+        "v3_tsa",
+        "/C=US/ST=WA/O=Notary Test/CN=TSA Two",
+        None,
+    );
+    let good = Tsa::start_with(&env.pki, Mode::Grant, "tsa2", Some("tsaint.crt"));
+    assert_ok(&env.sign("jws", Some((&good.url, &tsa_root))));
+    assert_ok(&env.verify("jws", &[]));
+    let o = env.run(&["inspect", "--oci-layout", "jws:v1", "-o", "json"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let certs = &doc["Signatures"][0]["unsignedAttributes"]["timestampSignature"]["certificates"];
+    let issued_to: Vec<_> = certs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["issuedTo"].as_str().unwrap())
+        .collect();
+    assert_eq!(issued_to.len(), 2, "{certs}");
+    assert!(issued_to.contains(&"CN=TSA Two,O=Notary Test,ST=WA,C=US"));
+    assert!(issued_to.contains(&"CN=TSA Intermediate,O=Notary Test,ST=WA,C=US"));
+
+    // An intermediate limited to codeSigning may not vouch for a TSA: signing refuses the
+    // token, and a planted token fails verification.
+    env.pki.issue(
+        "csint",
+        "tsaroot",
+        "v3_int_codesigning",
+        "/C=US/ST=WA/O=Notary Test/CN=Code Signing Intermediate",
+        None,
+    );
+    env.pki.issue(
+        "tsa3",
+        "csint",
+        "v3_tsa",
+        "/C=US/ST=WA/O=Notary Test/CN=TSA Three",
+        None,
+    );
+    let bad = Tsa::start_with(&env.pki, Mode::Grant, "tsa3", Some("csint.crt"));
+    let incompatible = "x509: certificate specifies an incompatible key usage";
+    assert_fails_with(&env.sign("cose", Some((&bad.url, &tsa_root))), incompatible);
+    let (_, original) = env.envelopes("jws").remove(0);
+    let v: Value = serde_json::from_slice(&original).unwrap();
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(v["signature"].as_str().unwrap())
+        .unwrap();
+    let planted = bad.token_for(&signature);
+    env.replace_envelope(
+        "jws",
+        &Env::with_jws_token(&original, &B64.encode(&planted)),
+    );
+    assert_fails_with(
+        &env.verify("jws", &[]),
+        &format!("failed to verify the timestamp countersignature with error: failed to verify signed token: cms verification failure: {incompatible}"),
+    );
+    // The same token is fine as far as inspect is concerned: it only decodes.
+    let o = env.run(&["inspect", "--oci-layout", "jws:v1"]);
+    assert_ok(&o);
+    assert!(stdout(&o).contains("CN=TSA Three"), "{}", stdout(&o));
+}

@@ -97,3 +97,89 @@ fn check_range(timestamp: &Timestamp, facts: &SignedFacts) -> Result<(), CheckEr
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verifier::{ChainCert, SigningScheme};
+    use time::macros::datetime;
+    use time::OffsetDateTime;
+
+    fn facts(from: OffsetDateTime, to: OffsetDateTime) -> SignedFacts {
+        SignedFacts {
+            signing_scheme: SigningScheme::X509,
+            chain: vec![ChainCert {
+                der: vec![],
+                subject: "CN=leaf".into(),
+                not_before: from,
+                not_after: to,
+                has_revocation_info: false,
+            }],
+            expiry: None,
+            signing_time: None,
+            authentic_signing_time: None,
+            has_timestamp: true,
+            target: Default::default(),
+            annotations: Default::default(),
+            signature_algorithm: String::new(),
+            content: None,
+        }
+    }
+
+    #[test]
+    fn stamped_range_must_lie_inside_every_certificate() {
+        let f = facts(
+            datetime!(2024-01-01 0:00 UTC),
+            datetime!(2024-01-02 0:00 UTC),
+        );
+        let at = |t: OffsetDateTime, secs: i64| Timestamp {
+            gen_time: t,
+            accuracy: time::Duration::seconds(secs),
+        };
+        check_range(&at(datetime!(2024-01-01 12:00 UTC), 1), &f).unwrap();
+        // Boundaries are inclusive.
+        check_range(&at(datetime!(2024-01-01 0:00:01 UTC), 1), &f).unwrap();
+        check_range(&at(datetime!(2024-01-01 23:59:59 UTC), 1), &f).unwrap();
+        assert_eq!(
+            check_range(&at(datetime!(2024-01-01 0:00:00.5 UTC), 1), &f)
+                .unwrap_err()
+                .to_string(),
+            "timestamp can be before certificate \"CN=leaf\" validity period, it will be valid from \"Mon, 01 Jan 2024 00:00:00 +0000\""
+        );
+        assert_eq!(
+            check_range(&at(datetime!(2024-01-01 23:59:59.5 UTC), 1), &f)
+                .unwrap_err()
+                .to_string(),
+            "timestamp can be after certificate \"CN=leaf\" validity period, it was expired at \"Tue, 02 Jan 2024 00:00:00 +0000\""
+        );
+    }
+
+    #[test]
+    fn missing_token_is_reported() {
+        let f = facts(
+            datetime!(2024-01-01 0:00 UTC),
+            datetime!(2024-01-02 0:00 UTC),
+        );
+        struct NoStores;
+        impl TrustStores for NoStores {
+            fn load(
+                &self,
+                _: &str,
+                _: &str,
+            ) -> Result<Vec<Vec<u8>>, crate::verifier::TrustStoreFailure> {
+                Ok(vec![])
+            }
+        }
+        let st = OciStatement {
+            name: "p".into(),
+            registry_scopes: vec!["*".into()],
+            signature_verification: Default::default(),
+            trust_stores: vec!["tsa:t".into()],
+            trusted_identities: vec!["*".into()],
+        };
+        assert_eq!(
+            verify_timestamp(&NoStores, &st, &f).unwrap_err(),
+            CheckError::NoTimestamp
+        );
+    }
+}

@@ -29,6 +29,18 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = critical,timeStamping
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[ v3_int_tsa ]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+extendedKeyUsage = timeStamping
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ v3_int_codesigning ]
+basicConstraints = critical,CA:TRUE,pathlen:0
+keyUsage = critical,keyCertSign,cRLSign
+extendedKeyUsage = codeSigning
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [ v3_leaf ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -220,33 +232,80 @@ pub enum Mode {
 /// A running TSA; its thread lives until the test process ends.
 pub struct Tsa {
     pub url: String,
+    work: PathBuf,
 }
 
 impl Tsa {
     /// Starts a TSA that signs with `pki`'s `tsa.{key,crt}`.
     pub fn start(pki: &Pki, mode: Mode) -> Tsa {
+        Tsa::start_with(pki, mode, "tsa", None)
+    }
+
+    /// Starts a TSA that signs with `pki`'s `<signer>.{key,crt}` and also puts the
+    /// certificate file `extra_certs` (e.g. an intermediate) into its tokens.
+    pub fn start_with(pki: &Pki, mode: Mode, signer: &str, extra_certs: Option<&str>) -> Tsa {
         let work = pki.dir.join(format!("tsa-{}", rand_suffix()));
         std::fs::create_dir_all(&work).unwrap();
         let digests = match mode {
             Mode::RejectDigests => "sha1",
             _ => "sha256, sha384, sha512",
         };
+        let certs = extra_certs
+            .map(|c| format!("certs = {}\n", pki.path(c).display()))
+            .unwrap_or_default();
         let cnf = format!(
-            "[ tsa ]\ndefault_tsa = t\n[ t ]\ndir = {dir}\nserial = $dir/serial\ncrypto_device = builtin\nsigner_cert = {cert}\nsigner_key = {key}\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = {digests}\naccuracy = secs:1\nordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            "[ tsa ]\ndefault_tsa = t\n[ t ]\n{certs}dir = {dir}\nserial = $dir/serial\ncrypto_device = builtin\nsigner_cert = {cert}\nsigner_key = {key}\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = {digests}\naccuracy = secs:1\nordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
             dir = work.display(),
-            cert = pki.path("tsa.crt").display(),
-            key = pki.path("tsa.key").display(),
+            cert = pki.path(&format!("{signer}.crt")).display(),
+            key = pki.path(&format!("{signer}.key")).display(),
         );
         std::fs::write(work.join("tsa.cnf"), cnf).unwrap();
         std::fs::write(work.join("serial"), "01\n").unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+        let served = work.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let _ = serve(stream, &work, mode);
+                let _ = serve(stream, &served, mode);
             }
         });
-        Tsa { url }
+        Tsa { url, work }
+    }
+
+    /// A token over `data` straight from openssl (no HTTP, no notation), e.g. to plant a
+    /// token notation would refuse to obtain.
+    pub fn token_for(&self, data: &[u8]) -> Vec<u8> {
+        let id = rand_suffix();
+        let file = |ext: &str| self.work.join(format!("{id}.{ext}")).display().to_string();
+        std::fs::write(file("dat"), data).unwrap();
+        openssl(
+            &self.work,
+            &[
+                "ts",
+                "-query",
+                "-data",
+                &file("dat"),
+                "-sha256",
+                "-cert",
+                "-out",
+                &file("tsq"),
+            ],
+        );
+        openssl(
+            &self.work,
+            &[
+                "ts",
+                "-reply",
+                "-config",
+                "tsa.cnf",
+                "-queryfile",
+                &file("tsq"),
+                "-token_out",
+                "-out",
+                &file("tok"),
+            ],
+        );
+        std::fs::read(file("tok")).unwrap()
     }
 }
 
