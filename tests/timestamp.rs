@@ -27,9 +27,20 @@ struct Env {
 impl Env {
     /// `validity` bounds the signing leaf (default: yesterday to next year).
     fn new(validity: Option<(OffsetDateTime, OffsetDateTime)>) -> Env {
+        Env::with_leaf_key(validity, None)
+    }
+
+    /// Like [`Env::new`]; with `curve`, the signing key is ECDSA on that curve.
+    fn with_leaf_key(
+        validity: Option<(OffsetDateTime, OffsetDateTime)>,
+        curve: Option<&str>,
+    ) -> Env {
         let home = ConfigHome::empty();
         let work = tempfile::tempdir().unwrap();
         let pki = Pki::new(&work.path().join("pki"));
+        if let Some(curve) = curve {
+            pki.ec_key("leaf", curve);
+        }
         pki.signing_leaf("leaf", validity);
         let n = home.notation_dir();
         fs::create_dir_all(&n).unwrap();
@@ -589,6 +600,14 @@ fn tsa_intermediates_must_allow_time_stamping() {
     let good = Tsa::start_with(&env.pki, Mode::Grant, "tsa2", Some("tsaint.crt"));
     assert_ok(&env.sign("jws", Some((&good.url, &tsa_root))));
     assert_ok(&env.verify("jws", &[]));
+    let o = env.run(&["inspect", "--oci-layout", "jws:v1"]);
+    assert_ok(&o);
+    insta::with_settings!({filters => vec![
+        (r"[0-9a-f]{64}", "[HEX]"),
+        (r"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}", "[TIME]"),
+    ]}, {
+        insta::assert_snapshot!("inspect_timestamped_jws", stdout(&o));
+    });
     let o = env.run(&["inspect", "--oci-layout", "jws:v1", "-o", "json"]);
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
     let certs = &doc["Signatures"][0]["unsignedAttributes"]["timestampSignature"]["certificates"];
@@ -639,4 +658,30 @@ fn tsa_intermediates_must_allow_time_stamping() {
     let o = env.run(&["inspect", "--oci-layout", "jws:v1"]);
     assert_ok(&o);
     assert!(stdout(&o).contains("CN=TSA Three"), "{}", stdout(&o));
+}
+
+#[test]
+fn the_request_hash_follows_the_signing_key() {
+    let env = Env::with_leaf_key(None, Some("P-384"));
+    let tsa = Tsa::start(&env.pki, Mode::Grant);
+    let root = env.pki.path("tsaroot.crt");
+    for format in ["jws", "cose"] {
+        assert_ok(&env.sign(format, Some((&tsa.url, &root))));
+        assert_ok(&env.verify(format, &[]));
+    }
+    let (_, jws) = env.envelopes("jws").remove(0);
+    let header = jws_header(&jws);
+    let token = B64
+        .decode(
+            header["io.cncf.notary.timestampSignature"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    let info = notation::timestamp::SignedToken::parse(&token)
+        .unwrap()
+        .info()
+        .unwrap();
+    assert_eq!(info.hash_algorithm.to_string(), "2.16.840.1.101.3.4.2.2");
+    assert_eq!(info.hashed_message.len(), 48);
 }

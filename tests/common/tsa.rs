@@ -110,33 +110,24 @@ impl Pki {
         self.dir.join(name)
     }
 
+    /// A self-signed CA valid from yesterday (so that `genTime - accuracy` of a token made
+    /// right away is inside its validity) for ten years.
     fn root(&self, name: &str, subject: &str) {
-        let key = format!("{name}.key");
-        openssl(&self.dir, &["genrsa", "-out", &key, "2048"]);
-        openssl(
-            &self.dir,
-            &[
-                "req",
-                "-x509",
-                "-new",
-                "-key",
-                &key,
-                "-subj",
-                subject,
-                "-days",
-                "3650",
-                "-sha256",
-                "-config",
-                "ext.cnf",
-                "-extensions",
-                "v3_root",
-                "-out",
-                &format!("{name}.crt"),
-            ],
+        let now = OffsetDateTime::now_utc();
+        self.issue(
+            name,
+            name,
+            "v3_root",
+            subject,
+            Some((
+                now - time::Duration::days(1),
+                now + time::Duration::days(3650),
+            )),
         );
     }
 
-    /// Issues `<name>.{key,crt}` from `<issuer>` with the extension profile `profile`;
+    /// Issues `<name>.{key,crt}` (an RSA key unless `<name>.key` exists) from `<issuer>`
+    /// with the extension profile `profile`;
     /// with `validity`, the certificate is valid exactly from `.0` to `.1`.
     pub fn issue(
         &self,
@@ -148,7 +139,9 @@ impl Pki {
     ) {
         let key = format!("{name}.key");
         let csr = format!("{name}.csr");
-        openssl(&self.dir, &["genrsa", "-out", &key, "2048"]);
+        if !self.path(&key).exists() {
+            openssl(&self.dir, &["genrsa", "-out", &key, "2048"]);
+        }
         openssl(
             &self.dir,
             &[
@@ -173,31 +166,49 @@ impl Pki {
             ca_dir.display()
         );
         std::fs::write(ca_dir.join("ca.cnf"), ca_cnf).unwrap();
+        let mut args: Vec<String> = ["ca", "-batch", "-notext", "-preserveDN", "-config"]
+            .map(String::from)
+            .to_vec();
+        args.push(ca_dir.join("ca.cnf").display().to_string());
+        // A certificate issued by itself is a self-signed root.
+        if issuer == name {
+            args.push("-selfsign".into());
+        } else {
+            args.extend(["-cert".into(), format!("{issuer}.crt")]);
+        }
+        args.extend([
+            "-keyfile".into(),
+            format!("{issuer}.key"),
+            "-in".into(),
+            csr,
+            "-out".into(),
+            format!("{name}.crt"),
+            "-startdate".into(),
+            asn1_time(from),
+            "-enddate".into(),
+            asn1_time(to),
+            "-extfile".into(),
+            "ext.cnf".into(),
+            "-extensions".into(),
+            profile.into(),
+        ]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        openssl(&self.dir, &args);
+    }
+
+    /// Creates `<name>.key` as an EC key on `curve` (e.g. `P-384`); a later
+    /// [`Pki::issue`] or [`Pki::signing_leaf`] of `name` certifies it.
+    pub fn ec_key(&self, name: &str, curve: &str) {
         openssl(
             &self.dir,
             &[
-                "ca",
-                "-batch",
-                "-notext",
-                "-preserveDN",
-                "-config",
-                &ca_dir.join("ca.cnf").display().to_string(),
-                "-cert",
-                &format!("{issuer}.crt"),
-                "-keyfile",
-                &format!("{issuer}.key"),
-                "-in",
-                &csr,
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                &format!("ec_paramgen_curve:{curve}"),
                 "-out",
-                &format!("{name}.crt"),
-                "-startdate",
-                &asn1_time(from),
-                "-enddate",
-                &asn1_time(to),
-                "-extfile",
-                "ext.cnf",
-                "-extensions",
-                profile,
+                &format!("{name}.key"),
             ],
         );
     }
