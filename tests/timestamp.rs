@@ -482,6 +482,7 @@ fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
     let granted = Tsa::start(&env.pki, Mode::Grant);
     let rejecting = Tsa::start(&env.pki, Mode::RejectDigests);
     let failing = Tsa::start(&env.pki, Mode::HttpError);
+    let mislabeled = Tsa::start(&env.pki, Mode::WrongContentType);
     // A port nothing listens on.
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -507,6 +508,19 @@ fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
             &failing.url,
             &tsa_root,
             "https response bad status: 500 Internal Server Error".into(),
+        ),
+        (
+            &mislabeled.url,
+            &tsa_root,
+            format!(
+                "Error: timestamp: POST \"{}\": unexpected response content type: application/octet-stream",
+                mislabeled.url
+            ),
+        ),
+        (
+            "ftp://127.0.0.1/tsa",
+            &tsa_root,
+            "Error: timestamp: Post \"ftp://127.0.0.1/tsa\": unsupported protocol scheme \"ftp\"".into(),
         ),
         (
             &granted.url,

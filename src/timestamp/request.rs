@@ -71,7 +71,7 @@ impl Request {
         url: &str,
     ) -> Result<Vec<u8>, TimestampError> {
         let parsed = url::Url::parse(url)
-            .map_err(|e| TimestampError::Http(format!("parse {url:?}: {}", go_url_error(&e))))?;
+            .map_err(|e| TimestampError::Http(format!("parse {url:?}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https")
             || parsed.host_str().unwrap_or("").is_empty()
         {
@@ -271,10 +271,6 @@ fn go_status(status: reqwest::StatusCode) -> String {
     )
     .trim_end()
     .to_string()
-}
-
-fn go_url_error(e: &url::ParseError) -> String {
-    e.to_string()
 }
 
 /// A failed exchange described as Go's `net/http` would (`dial tcp …: connect: …`,

@@ -238,6 +238,8 @@ pub enum Mode {
     RejectDigests,
     /// Answers HTTP 500.
     HttpError,
+    /// Grants, but labels the reply `application/octet-stream`.
+    WrongContentType,
 }
 
 /// A running TSA; its thread lives until the test process ends.
@@ -370,7 +372,12 @@ fn serve(stream: TcpStream, work: &Path, mode: Mode) -> std::io::Result<()> {
         Vec::new()
     };
     let head = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        if mode == Mode::WrongContentType {
+            "application/octet-stream"
+        } else {
+            "application/timestamp-reply"
+        },
         reply.len()
     );
     stream.write_all(head.as_bytes())?;
