@@ -699,3 +699,21 @@ fn the_request_hash_follows_the_signing_key() {
     assert_eq!(info.hash_algorithm.to_string(), "2.16.840.1.101.3.4.2.2");
     assert_eq!(info.hashed_message.len(), 48);
 }
+
+#[test]
+fn tsa_certificates_with_unknown_critical_extensions_are_refused() {
+    let env = Env::new(None);
+    env.pki.issue(
+        "tsa4",
+        "tsaroot",
+        "v3_tsa_unknown_critical",
+        "/C=US/ST=WA/O=Notary Test/CN=TSA Four",
+        None,
+    );
+    let tsa = Tsa::start_with(&env.pki, Mode::Grant, "tsa4", None);
+    let o = env.sign("jws", Some((&tsa.url, &env.pki.path("tsaroot.crt"))));
+    assert_fails_with(
+        &o,
+        "Error: timestamp: failed to verify signed token: cms verification failure: x509: unhandled critical extension",
+    );
+}

@@ -81,8 +81,36 @@ impl Search<'_> {
     }
 }
 
-/// Go `isValid`'s time check.
+/// Extensions Go's certificate parser understands; any other critical extension makes
+/// `isValid` fail.
+const HANDLED_EXTENSIONS: [&str; 13] = [
+    "2.5.29.14",         // subjectKeyIdentifier
+    "2.5.29.15",         // keyUsage
+    "2.5.29.17",         // subjectAltName
+    "2.5.29.19",         // basicConstraints
+    "2.5.29.30",         // nameConstraints
+    "2.5.29.31",         // cRLDistributionPoints
+    "2.5.29.32",         // certificatePolicies
+    "2.5.29.33",         // policyMappings
+    "2.5.29.35",         // authorityKeyIdentifier
+    "2.5.29.36",         // policyConstraints
+    "2.5.29.37",         // extKeyUsage
+    "2.5.29.54",         // inhibitAnyPolicy
+    "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
+];
+
+/// Go `isValid`: no unhandled critical extension, and valid at `at`.
 fn check_validity(cert: &Certificate, at: OffsetDateTime) -> Result<(), String> {
+    let unhandled = cert
+        .inner()
+        .tbs_certificate()
+        .extensions()
+        .into_iter()
+        .flatten()
+        .any(|e| e.critical && !HANDLED_EXTENSIONS.contains(&e.extn_id.to_string().as_str()));
+    if unhandled {
+        return Err("x509: unhandled critical extension".into());
+    }
     let fmt = |t: OffsetDateTime| {
         t.to_offset(time::UtcOffset::UTC)
             .format(&Rfc3339)
