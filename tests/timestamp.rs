@@ -307,6 +307,10 @@ fn timestamped_signatures_verify_after_the_signing_certificate_expired() {
         0x40,
         "bstr follows the label"
     );
+    // Canonical order of the unprotected map: 33, signingAgent, timestampSignature.
+    let agent = b"\x78\x1bio.cncf.notary.signingAgent";
+    let agent_at = cose.windows(agent.len()).position(|w| w == agent).unwrap();
+    assert!(agent_at < at, "signingAgent precedes timestampSignature");
 
     for format in ["jws", "cose"] {
         // inspect decodes the token.
@@ -698,6 +702,27 @@ fn the_request_hash_follows_the_signing_key() {
         .unwrap();
     assert_eq!(info.hash_algorithm.to_string(), "2.16.840.1.101.3.4.2.2");
     assert_eq!(info.hashed_message.len(), 48);
+    // openssl agrees that the token covers the raw signature bytes.
+    let v: Value = serde_json::from_slice(&jws).unwrap();
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(v["signature"].as_str().unwrap())
+        .unwrap();
+    fs::write(env.dir().join("sig.bin"), &signature).unwrap();
+    fs::write(env.dir().join("token.der"), &token).unwrap();
+    common::tsa::openssl(
+        env.dir(),
+        &[
+            "ts",
+            "-verify",
+            "-data",
+            "sig.bin",
+            "-in",
+            "token.der",
+            "-token_in",
+            "-CAfile",
+            &env.pki.path("tsaroot.crt").display().to_string(),
+        ],
+    );
 }
 
 #[test]
