@@ -495,6 +495,7 @@ fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
     let leaf_chain = env.pki.path("leaf-chain.crt");
     let signing_root = env.pki.path("root.crt");
     let tsa_cert = env.pki.path("tsa.crt");
+    let missing = env.dir().join("missing.crt");
     let empty = env.dir().join("empty.crt");
     fs::write(&empty, b"").unwrap();
     let cases: Vec<(&str, &Path, String)> = vec![
@@ -540,6 +541,11 @@ fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
             &granted.url,
             &leaf_chain,
             format!("Error: found more than one certificates from {:?}", leaf_chain.display().to_string()),
+        ),
+        (
+            &granted.url,
+            &missing,
+            format!("Error: open {}: no such file or directory", missing.display()),
         ),
         (
             &granted.url,
