@@ -439,6 +439,20 @@ fn forged_or_untrusted_timestamps_are_rejected() {
         &env.verify("jws", &[]),
         "failed to get timestamp from timestamp countersignature with error: invalid TSTInfo: mismatched message",
     );
+    // inspect shows why the token does not fit, in tree and JSON form.
+    let o = env.run(&["inspect", "--oci-layout", "jws:v1"]);
+    assert_ok(&o);
+    assert!(
+        stdout(&o).contains("└── timestamp signature\n        │       └── error: failed to parse timestamp countersignature: invalid TSTInfo: mismatched message"),
+        "{}",
+        stdout(&o)
+    );
+    let o = env.run(&["inspect", "--oci-layout", "jws:v1", "-o", "json"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        doc["Signatures"][0]["unsignedAttributes"]["timestampSignature"],
+        json!({"error": "failed to parse timestamp countersignature: invalid TSTInfo: mismatched message"})
+    );
     // permissive logs the same failure.
     env.policy(json!({"level": "permissive"}), &["ca:test", "tsa:test"]);
     let o = env.verify("jws", &[]);
