@@ -26,6 +26,28 @@ pub fn write_new(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Resu
     Ok(())
 }
 
+/// An empty temp file in `dir` (created with `dir_mode` if missing), for content that is
+/// written piece by piece and then published with [`persist_new`]. Dropped unpublished, it
+/// is removed, so an interrupted write leaves nothing behind.
+pub fn temp_in(dir: &Path, dir_mode: u32) -> io::Result<tempfile::NamedTempFile> {
+    create_dir_all(dir, dir_mode)?;
+    tempfile::Builder::new()
+        .prefix(".notation-tmp-")
+        .tempfile_in(dir)
+}
+
+/// Sync `tmp`, give it `mode` and rename it to `path`, failing with `AlreadyExists` instead
+/// of replacing an existing file. `tmp` must be in `path`'s directory (see [`temp_in`]).
+pub fn persist_new(tmp: tempfile::NamedTempFile, path: &Path, mode: u32) -> io::Result<()> {
+    tmp.as_file().sync_all()?;
+    #[cfg(unix)]
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))?;
+    #[cfg(not(unix))]
+    let _ = mode;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// A synced temp file holding `data`, in the directory `path` will live in (so the final
 /// rename stays on one file system).
 fn write_temp_beside(

@@ -67,12 +67,13 @@ struct Copier<'a> {
     report: Mutex<CopyReport>,
 }
 
-/// Copy `root` (resolved in `src`) and its graph to `dst`, then tag it `tag` there.
+/// Copy `root` (resolved in `src`) and its graph to `dst`, then tag it with each of `tags`
+/// there.
 pub async fn copy(
     src: &dyn Target,
     dst: &dyn Target,
     root: &Descriptor,
-    tag: Option<&str>,
+    tags: &[String],
     opts: &CopyOptions,
     progress: &dyn CopyProgress,
 ) -> Result<CopyReport> {
@@ -89,9 +90,11 @@ pub async fn copy(
     if opts.recursive {
         copier.copy_referrers_of_graph(root.clone()).await?;
     }
-    if let Some(tag) = tag {
+    if !tags.is_empty() {
         let data = src.fetch(&root, MAX_MANIFEST_BYTES).await?;
-        dst.push_manifest(&root, &data, Some(tag)).await?;
+        for tag in tags {
+            dst.push_manifest(&root, &data, Some(tag)).await?;
+        }
     }
     dst.commit().await?;
     let mut report = copier.report.into_inner().expect("report lock");
@@ -130,6 +133,12 @@ impl<'a> Copier<'a> {
                 return Ok(());
             }
             if !oci::is_manifest_media_type(&desc.media_type) {
+                if let Some(from) = self.src.mount_source() {
+                    if self.dst.mount_blob(&desc, &from).await? {
+                        self.record(&desc, false);
+                        return Ok(());
+                    }
+                }
                 let stream = self.src.fetch_stream(&desc).await?;
                 self.dst.push_blob_stream(&desc, stream).await?;
                 self.record(&desc, false);

@@ -15,6 +15,7 @@ pub mod gojson;
 pub mod oci;
 pub mod policy;
 pub mod reference;
+pub mod revocation;
 pub mod signer;
 pub mod target;
 pub mod testcert;

@@ -118,6 +118,50 @@ async fn layout_to_registry_to_layout_keeps_signatures_byte_for_byte() {
     assert_eq!(json["copied"], 0, "{json}");
 }
 
+/// Registry to registry on one host: layers and configs are mounted, not transferred, and
+/// the signatures come along.
+#[tokio::test]
+async fn registry_to_registry_mounts_blobs() {
+    let reg = TestRegistry::start(Config::default());
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(
+        &interop_dir().join("cases/multi-jws-cose/layout"),
+        &work.path().join("src"),
+    );
+    let home = ConfigHome::empty();
+    let first = format!("{}/team/app:v1", reg.host());
+    let second = format!("{}/other/app:v1", reg.host());
+    run_ok(notation(work.path(), &home).args([
+        "copy",
+        "--from-oci-layout",
+        "src:v1",
+        "-r",
+        &first,
+        "--insecure-registry",
+    ]));
+    let out = notation(work.path(), &home)
+        .args(["copy", "-r", &first, &second, "--insecure-registry", "-d"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let mounts = stderr
+        .lines()
+        .filter(|l| l.contains("/v2/other/app/blobs/uploads/?mount=") && l.ends_with("-> 201"))
+        .count();
+    // The image's config and layer, and each signature's envelope and empty config.
+    assert!(mounts >= 3, "{stderr}");
+    assert!(!stderr.contains("PATCH "), "{stderr}");
+    let a = registry(&reg, "team/app");
+    let b = registry(&reg, "other/app");
+    let image = b.resolve("v1").await.unwrap();
+    assert_eq!(image, a.resolve("v1").await.unwrap());
+    assert_eq!(
+        signature_bytes(&b, &image).await,
+        signature_bytes(&a, &image).await
+    );
+}
+
 /// Every blob file of the layout at `path`, by name.
 fn blob_files(path: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(path.join("blobs"))
@@ -186,4 +230,124 @@ fn copy_errors() {
         String::from_utf8_lossy(&out.stderr),
         "Error: failed to create OCI store: stat missing: no such file or directory\n"
     );
+}
+
+/// A destination path ending in `.tar` / `.tar.gz` becomes a tar layout; its signatures
+/// list and verify like the directory's. A failed copy leaves no new destination behind.
+#[test]
+fn copy_into_new_tar_layouts_and_clean_up_on_failure() {
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(
+        &interop_dir().join("cases/multi-jws-cose/layout"),
+        &work.path().join("src"),
+    );
+    let home = ConfigHome::interop(Some("config/policies/strict-root.json"));
+    for dest in ["out.tar", "out.tar.gz"] {
+        run_ok(notation(work.path(), &home).args([
+            "copy",
+            "--from-oci-layout",
+            "src:v1",
+            "-r",
+            "--to-oci-layout",
+            &format!("{dest}:v1"),
+        ]));
+        let path = work.path().join(dest);
+        assert!(path.is_file(), "{dest} is an archive");
+        let head = std::fs::read(&path).unwrap();
+        assert_eq!(
+            head.starts_with(&[0x1f, 0x8b]),
+            dest.ends_with(".gz"),
+            "{dest}"
+        );
+        let listed = run_ok(notation(work.path(), &home).args([
+            "list",
+            "--oci-layout",
+            &format!("{dest}:v1"),
+        ]));
+        assert_eq!(listed.matches("── sha256:").count(), 2, "{listed}");
+        let verified = run_ok(notation(work.path(), &home).args([
+            "verify",
+            "--oci-layout",
+            "--scope",
+            "local/x",
+            &format!("{dest}:v1"),
+        ]));
+        assert!(
+            verified.starts_with("Successfully verified signature for"),
+            "{verified}"
+        );
+    }
+    for dest in ["never", "never.tar"] {
+        let out = notation(work.path(), &home)
+            .args([
+                "copy",
+                "localhost:1/x:v1",
+                "--to-oci-layout",
+                &format!("{dest}:v1"),
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(!work.path().join(dest).exists(), "{dest} was left behind");
+    }
+}
+
+/// `dst:t1,t2,t3` tags the copy with each tag, as `oras cp` does; a bad extra tag is
+/// refused before anything is copied.
+#[tokio::test]
+async fn several_destination_tags() {
+    let reg = TestRegistry::start(Config::default());
+    let work = tempfile::tempdir().unwrap();
+    copy_tree(
+        &testdata_layout("single-platform"),
+        &work.path().join("src"),
+    );
+    let home = ConfigHome::empty();
+    let dest = format!("{}/tags/app:v1,latest,stable", reg.host());
+    let stdout = run_ok(notation(work.path(), &home).args([
+        "copy",
+        "--from-oci-layout",
+        "src:v1",
+        &dest,
+        "--insecure-registry",
+    ]));
+    assert!(stdout.contains("Also tagged: latest, stable\n"), "{stdout}");
+    let remote = registry(&reg, "tags/app");
+    let v1 = remote.resolve("v1").await.unwrap();
+    assert_eq!(remote.resolve("latest").await.unwrap(), v1);
+    assert_eq!(remote.resolve("stable").await.unwrap(), v1);
+
+    let stdout = run_ok(notation(work.path(), &home).args([
+        "copy",
+        "--from-oci-layout",
+        "src:v1",
+        "--to-oci-layout",
+        "out:a,b",
+        "-o",
+        "json",
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["tags"], serde_json::json!(["a", "b"]));
+    let out = Layout::open(&work.path().join("out")).unwrap();
+    assert_eq!(
+        out.resolve("b").await.unwrap(),
+        out.resolve("a").await.unwrap()
+    );
+
+    let bad = notation(work.path(), &home)
+        .args([
+            "copy",
+            "--from-oci-layout",
+            "src:v1",
+            "--to-oci-layout",
+            "bad:a,no/pe",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr),
+        "Error: invalid destination tag \"no/pe\" in \"bad:a,no/pe\"\n"
+    );
+    assert!(!work.path().join("bad").exists());
 }

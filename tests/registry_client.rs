@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::flaky_proxy::FlakyProxy;
 use common::referrers_server::{Referrers, ReferrersServer};
 use common::registry::{Config, TestRegistry, PASSWORD, USERNAME};
 use notation::credentials::{Credential, CredentialStore};
@@ -159,6 +160,129 @@ async fn streamed_push_checks_the_digest() {
         .await
         .is_err());
     assert!(!target.exists(&wrong).await.unwrap());
+}
+
+/// A blob of `n` bytes that does not compress or repeat, as a stream of uneven pieces.
+fn blob_stream(n: usize) -> (Descriptor, Vec<u8>, notation::target::ByteStream) {
+    let data: Vec<u8> = (0..n as u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 11) as u8)
+        .collect();
+    let desc = Descriptor::for_content("application/vnd.oci.image.layer.v1.tar", &data);
+    let pieces: Vec<notation::target::Result<bytes::Bytes>> = data
+        .chunks(77_777)
+        .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+        .collect();
+    (desc, data, Box::pin(futures_util::stream::iter(pieces)))
+}
+
+/// Options with a small upload chunk size and `-d` lines collected.
+fn chunked(chunk: usize) -> (RegistryOptions, Arc<std::sync::Mutex<Vec<String>>>) {
+    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = lines.clone();
+    let opts = plain(RegistryOptions {
+        upload_chunk_size: chunk,
+        trace: Some(notation::target::registry::Trace(Arc::new(
+            move |l: &str| sink.lock().unwrap().push(l.to_string()),
+        ))),
+        ..RegistryOptions::default()
+    });
+    (opts, lines)
+}
+
+#[tokio::test]
+async fn large_blobs_go_in_patch_chunks() {
+    let reg = TestRegistry::start(Config::default());
+    let (opts, lines) = chunked(1 << 20);
+    let target = Registry::new(&reference(&reg.host(), "chunked"), opts).unwrap();
+    let (desc, data, stream) = blob_stream(3 * (1 << 20) + 4321);
+    target.push_blob_stream(&desc, stream).await.unwrap();
+    assert_eq!(target.fetch(&desc, 1 << 23).await.unwrap(), data);
+    let patches = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("PATCH ") && l.ends_with("-> 202"))
+        .count();
+    assert_eq!(patches, 4, "{:?}", lines.lock().unwrap());
+
+    // A wrong digest is caught before the closing PUT and the session is cancelled.
+    let (mut wrong, _, stream) = blob_stream(2 * (1 << 20) + 1);
+    wrong.digest = format!("sha256:{}", "ef".repeat(32));
+    let err = target.push_blob_stream(&wrong, stream).await.unwrap_err();
+    assert!(err.to_string().contains("mismatched digest"), "{err}");
+    assert!(!target.exists(&wrong).await.unwrap());
+}
+
+#[tokio::test]
+async fn a_connection_dropped_mid_upload_is_retried() {
+    let reg = TestRegistry::start(Config::default());
+    // The first PATCH, the closing PUT of the chunked upload and the first PUT of the
+    // small blob die (halfway through their bodies, if any).
+    let proxy = FlakyProxy::start(
+        reg.port,
+        Box::new(|method, _, nth| {
+            (method == "PATCH" && nth == 0) || (method == "PUT" && (nth == 0 || nth == 2))
+        }),
+    );
+    let (opts, _) = chunked(1 << 20);
+    let target = Registry::new(&reference(&proxy.host(), "flaky"), opts.clone()).unwrap();
+    let (desc, data, stream) = blob_stream(2 * (1 << 20) + 99);
+    target.push_blob_stream(&desc, stream).await.unwrap();
+    let small = b"a small blob that goes in one PUT".to_vec();
+    let small_desc = Descriptor::for_content("application/octet-stream", &small);
+    target.push_blob(&small_desc, &small).await.unwrap();
+    assert_eq!(proxy.dropped(), 3, "{:?}", proxy.log.lock().unwrap());
+    // What landed is exactly the content, read directly from the registry.
+    let direct = Registry::new(&reference(&reg.host(), "flaky"), opts).unwrap();
+    assert_eq!(direct.fetch(&desc, 1 << 23).await.unwrap(), data);
+    assert_eq!(direct.fetch(&small_desc, 1 << 20).await.unwrap(), small);
+}
+
+#[tokio::test]
+async fn a_registry_that_keeps_dropping_uploads_gets_a_clear_error_and_nothing_lands() {
+    let reg = TestRegistry::start(Config::default());
+    let proxy = FlakyProxy::start(
+        reg.port,
+        Box::new(|method, _, _| method == "PATCH" || method == "PUT"),
+    );
+    let (opts, _) = chunked(1 << 20);
+    let target = Registry::new(&reference(&proxy.host(), "broken"), opts.clone()).unwrap();
+    let (desc, _, stream) = blob_stream(2 * (1 << 20));
+    let err = target.push_blob_stream(&desc, stream).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("Patch \"http://localhost:"), "{msg}");
+    assert_eq!(msg.lines().count(), 1, "{msg}");
+    let small = b"small".to_vec();
+    let small_desc = Descriptor::for_content("application/octet-stream", &small);
+    let err = target.push_blob(&small_desc, &small).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with("Put \"http://localhost:"),
+        "{err}"
+    );
+    // The sessions were cancelled and no blob exists.
+    let log = proxy.log.lock().unwrap().clone();
+    assert!(log.iter().any(|(r, _)| r.starts_with("DELETE ")), "{log:?}");
+    let direct = Registry::new(&reference(&reg.host(), "broken"), opts).unwrap();
+    assert!(!direct.exists(&desc).await.unwrap());
+    assert!(!direct.exists(&small_desc).await.unwrap());
+}
+
+#[tokio::test]
+async fn blobs_are_mounted_across_repositories_of_one_registry() {
+    let reg = TestRegistry::start(Config::default());
+    let (opts, _) = chunked(1 << 20);
+    let a = Registry::new(&reference(&reg.host(), "team/a"), opts.clone()).unwrap();
+    let b = Registry::new(&reference(&reg.host(), "team/b"), opts).unwrap();
+    let data = b"layer shared by two repositories".to_vec();
+    let desc = Descriptor::for_content("application/octet-stream", &data);
+    a.push_blob(&desc, &data).await.unwrap();
+    assert!(!b.exists(&desc).await.unwrap());
+    assert!(b.mount_from(&desc, "team/a").await.unwrap());
+    assert_eq!(b.fetch(&desc, 1 << 20).await.unwrap(), data);
+    // A blob the source repository does not have is not mounted.
+    let other = Descriptor::for_content("application/octet-stream", b"nowhere");
+    assert!(!b.mount_from(&other, "team/a").await.unwrap());
+    assert!(!b.exists(&other).await.unwrap());
 }
 
 #[tokio::test]
@@ -549,4 +673,138 @@ async fn without_forced_tag_the_tag_schema_is_used_when_oci_subject_is_missing()
         .map(|d| d.digest)
         .collect();
     assert_eq!(found, vec![sig.digest]);
+}
+
+/// Answers one kind of request per connection on 127.0.0.1, recording each request's head.
+fn tiny_server(
+    answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static,
+) -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            log.lock().unwrap().push(head.clone());
+            let _ = conn.write_all(&answer(&head));
+        }
+    });
+    (port, seen)
+}
+
+/// A blob download redirected to another host (as registries do to object storage) gets
+/// the content without the registry's credentials following it there.
+#[tokio::test]
+async fn credentials_do_not_follow_redirects_to_other_hosts() {
+    let blob = b"content served by the storage host".to_vec();
+    let desc = Descriptor::for_content("application/octet-stream", &blob);
+    let body = blob.clone();
+    let (storage_port, storage_seen) = tiny_server(move |_| {
+        let mut r = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        r.extend_from_slice(&body);
+        r
+    });
+    let (registry_port, registry_seen) = tiny_server(move |head| {
+        let authorized = head
+            .lines()
+            .any(|l| l.to_ascii_lowercase().starts_with("authorization: basic"));
+        if !authorized {
+            return b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec();
+        }
+        format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{storage_port}/bucket/blob\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .into_bytes()
+    });
+    let target = Registry::new(
+        &reference(&format!("localhost:{registry_port}"), "private"),
+        plain(RegistryOptions {
+            credentials: CredentialSource::Static(Credential::from_user_password(
+                USERNAME, PASSWORD,
+            )),
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    assert_eq!(target.fetch(&desc, 1 << 20).await.unwrap(), blob);
+    let registry_heads = registry_seen.lock().unwrap().clone();
+    assert!(
+        registry_heads
+            .iter()
+            .any(|h| h.to_ascii_lowercase().contains("authorization: basic")),
+        "{registry_heads:?}"
+    );
+    let storage_heads = storage_seen.lock().unwrap().clone();
+    assert_eq!(storage_heads.len(), 1, "{storage_heads:?}");
+    assert!(
+        !storage_heads[0]
+            .to_ascii_lowercase()
+            .contains("authorization"),
+        "credentials leaked to the storage host: {}",
+        storage_heads[0]
+    );
+}
+
+/// 503 and 429 answers to idempotent requests are retried (honouring `Retry-After`);
+/// a registry that keeps failing gives one error line.
+#[tokio::test]
+async fn overloaded_registries_are_retried_then_reported() {
+    let manifest =
+        br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"}"#;
+    let desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, manifest);
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = calls.clone();
+    let digest = desc.digest.clone();
+    let (port, _) = tiny_server(move |_| {
+        match counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+            1 => b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+            _ => format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nDocker-Content-Digest: {digest}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                manifest.len()
+            )
+            .into_bytes(),
+        }
+    });
+    let target = Registry::new(
+        &reference(&format!("localhost:{port}"), "busy"),
+        plain(RegistryOptions::default()),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(target.resolve("v1").await.unwrap().digest, desc.digest);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+
+    let (port, seen) = tiny_server(|_| {
+        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            .to_vec()
+    });
+    let target = Registry::new(
+        &reference(&format!("localhost:{port}"), "down"),
+        plain(RegistryOptions::default()),
+    )
+    .unwrap();
+    let err = target.resolve("v1").await.unwrap_err().to_string();
+    assert_eq!(seen.lock().unwrap().len(), 4, "one try and three retries");
+    assert!(err.contains("503"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }

@@ -42,6 +42,19 @@ impl Env {
         self.dir.path()
     }
 
+    /// Install a strict trust policy for one registry repository, trusting the interop root.
+    fn trust_scope(&self, scope: &str) {
+        let policy = serde_json::json!({"version": "1.0", "trustPolicies": [{
+            "name": "remote", "registryScopes": [scope],
+            "signatureVerification": {"level": "strict"},
+            "trustStores": ["ca:interop-root"], "trustedIdentities": ["*"]}]});
+        fs::write(
+            self.path().join("notation/trustpolicy.json"),
+            policy.to_string(),
+        )
+        .unwrap();
+    }
+
     fn notation(&self) -> Command {
         let mut cmd = Command::cargo_bin("notation").unwrap();
         cmd.current_dir(self.path())
@@ -571,6 +584,18 @@ fn tampering_with_our_signatures_fails_verification() {
         env["header"]["x5c"] = Value::from(chain);
         *b = serde_json::to_vec(&env).unwrap();
     }
+    #[allow(clippy::ptr_arg)]
+    fn cose_change_payload(b: &mut Vec<u8>) {
+        // The payload JSON is the only place the envelope carries `"digest":"sha256:`;
+        // changing one hex digit keeps every CBOR length intact.
+        let needle = b"\"digest\":\"sha256:";
+        let at = b
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .expect("payload digest in the COSE envelope")
+            + needle.len();
+        b[at] = if b[at] == b'0' { b'1' } else { b'0' };
+    }
     fn swap_media_type(m: &mut Value) {
         let mt = if m["layers"][0]["mediaType"] == "application/cose" {
             "application/jose+json"
@@ -593,6 +618,7 @@ fn tampering_with_our_signatures_fails_verification() {
             "cose",
             &[
                 ("signature", flip_last_byte, nothing),
+                ("payload", cose_change_payload, nothing),
                 ("media type", keep, swap_media_type),
             ],
         ),
@@ -626,6 +652,82 @@ fn tampering_with_our_signatures_fails_verification() {
     }
 }
 
+/// A signature we made for one image, re-attached to another image (its signature manifest's
+/// `subject` edited), is found as the other image's referrer but fails: the signed payload
+/// names the first image. The first image is then unsigned.
+#[test]
+fn our_signature_moved_to_another_image_fails_verification() {
+    use sha2::Digest as _;
+    for format in ["jws", "cose"] {
+        let env = Env::new();
+        let root = env.path().join("layout");
+        env.notation()
+            .args([
+                "sign",
+                "--signature-format",
+                format,
+                "--oci-layout",
+                "layout:v1",
+            ])
+            .assert()
+            .success();
+        // A second image: the v1 manifest with one more annotation, tagged v2.
+        let mut index = env.index("layout");
+        let v1 = index["manifests"][0].clone();
+        let mut other: Value =
+            serde_json::from_slice(&env.blob("layout", v1["digest"].as_str().unwrap())).unwrap();
+        other["annotations"] = serde_json::json!({"org.example.copy": "yes"});
+        let other_bytes = serde_json::to_vec(&other).unwrap();
+        let other_hex = hex::encode(sha2::Sha256::digest(&other_bytes));
+        fs::write(root.join("blobs/sha256").join(&other_hex), &other_bytes).unwrap();
+        let mut v2 = v1.clone();
+        v2["digest"] = Value::from(format!("sha256:{other_hex}"));
+        v2["size"] = Value::from(other_bytes.len());
+        v2["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "v2"});
+        index["manifests"].as_array_mut().unwrap().push(v2.clone());
+        fs::write(root.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+
+        tamper(
+            &env,
+            |_| {},
+            |m| {
+                m["subject"]["digest"] = v2["digest"].clone();
+                m["subject"]["size"] = v2["size"].clone();
+            },
+        );
+        let out = env
+            .notation()
+            .args([
+                "verify",
+                "--oci-layout",
+                "--scope",
+                "local/ours",
+                "layout:v2",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "Error: signature verification failed for all the signatures associated with layout@sha256:{other_hex}"
+            )),
+            "{format}: {stderr}"
+        );
+        assert!(
+            stderr.contains("targetArtifact failed: content descriptor mismatch"),
+            "{format}: {stderr}"
+        );
+        let out = verify_ours(&env, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+        assert!(
+            stderr.contains("no signature is associated with"),
+            "{format}: {stderr}"
+        );
+    }
+}
+
 /// The registry half of the workflow through the binary: copy a signed layout with its
 /// signatures to a real registry, list and verify there, sign the remote image directly
 /// (tag schema by default), and get upstream's GC warning when the registry refuses DELETE.
@@ -640,16 +742,7 @@ fn sign_list_inspect_verify_on_a_registry() {
         let env = Env::new();
         let remote = format!("{}/ours:v1", reg.host());
         let remote_scope = format!("{}/ours", reg.host());
-        // A policy that covers the registry repository.
-        let policy = serde_json::json!({"version": "1.0", "trustPolicies": [{
-            "name": "remote", "registryScopes": [remote_scope],
-            "signatureVerification": {"level": "strict"},
-            "trustStores": ["ca:interop-root"], "trustedIdentities": ["*"]}]});
-        fs::write(
-            env.path().join("notation/trustpolicy.json"),
-            policy.to_string(),
-        )
-        .unwrap();
+        env.trust_scope(&remote_scope);
         env.notation()
             .args(["sign", "--oci-layout", "layout:v1"])
             .assert()
@@ -691,19 +784,39 @@ fn sign_list_inspect_verify_on_a_registry() {
                 "--signature-format",
                 "cose",
                 "--insecure-registry",
+                "-v",
                 &format!("{remote_scope}@{UNSIGNED_DIGEST}"),
             ])
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&signed.stderr);
         assert!(signed.status.success(), "{stderr}");
+        // stdout stays upstream's one line; -v says how the signature was indexed.
+        assert_eq!(String::from_utf8_lossy(&signed.stdout).lines().count(), 1);
+        let tag = UNSIGNED_DIGEST.replace(':', "-");
+        assert!(
+            stderr.contains(&format!(
+                "as a referrer through the referrers tag schema (tag {tag}; --force-referrers-tag)"
+            )),
+            "{stderr}"
+        );
         let gc_warning = "Warning: Removal of outdated referrers index from remote registry failed. Garbage collection may be required.";
         assert_eq!(stderr.contains(gc_warning), !delete_enabled, "{stderr}");
         let listed = env
             .notation()
-            .args(["list", "--insecure-registry", &remote])
+            .args(["list", "--insecure-registry", &remote, "-d"])
             .output()
             .unwrap();
+        // -d traces every HTTP exchange, and never a credential.
+        let trace = String::from_utf8_lossy(&listed.stderr);
+        assert!(
+            trace.contains(&format!(
+                "level=debug msg=GET http://{}/v2/",
+                remote.split('/').next().unwrap()
+            )),
+            "{trace}"
+        );
+        assert!(trace.contains("/referrers/sha256:"), "{trace}");
         let listed = String::from_utf8_lossy(&listed.stdout);
         assert_eq!(listed.matches("── sha256:").count(), 2, "{listed}");
         let inspected = env
@@ -722,5 +835,100 @@ fn sign_list_inspect_verify_on_a_registry() {
             media_types.contains(&"application/jose+json")
                 && media_types.contains(&"application/cose")
         );
+    }
+}
+
+/// Docker v2 manifests and manifest lists (what `docker push` makes) are signable and
+/// verifiable on a registry, like OCI ones.
+#[tokio::test]
+async fn docker_v2_manifests_and_lists_sign_and_verify_on_a_registry() {
+    use common::registry::{Config, TestRegistry};
+    use notation::oci::Descriptor;
+    use notation::target::registry::{Registry, RegistryOptions};
+    use notation::target::Target;
+    let reg = TestRegistry::start(Config::default());
+    let repo = notation::reference::RegistryReference::parse_repository(&format!(
+        "{}/docker/app",
+        reg.host()
+    ))
+    .unwrap();
+    let target = Registry::new(
+        &repo,
+        RegistryOptions {
+            plain_http: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let config_desc =
+        Descriptor::for_content("application/vnd.docker.container.image.v1+json", config);
+    let layer = b"not really gzip, the registry does not look".to_vec();
+    let layer_desc =
+        Descriptor::for_content("application/vnd.docker.image.rootfs.diff.tar.gzip", &layer);
+    target.push_blob(&config_desc, config).await.unwrap();
+    target.push_blob(&layer_desc, &layer).await.unwrap();
+    let manifest = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": config_desc, "layers": [layer_desc]}))
+    .unwrap();
+    let manifest_desc = Descriptor::for_content(
+        "application/vnd.docker.distribution.manifest.v2+json",
+        &manifest,
+    );
+    target
+        .push_manifest(&manifest_desc, &manifest, Some("v2"))
+        .await
+        .unwrap();
+    let list = serde_json::to_vec(&serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+        "manifests": [{"mediaType": manifest_desc.media_type, "digest": manifest_desc.digest,
+            "size": manifest_desc.size, "platform": {"architecture": "amd64", "os": "linux"}}]}))
+    .unwrap();
+    let list_desc = Descriptor::for_content(
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        &list,
+    );
+    target
+        .push_manifest(&list_desc, &list, Some("list"))
+        .await
+        .unwrap();
+
+    let env = Env::new();
+    let scope = format!("{}/docker/app", reg.host());
+    env.trust_scope(&scope);
+    for (tag, desc) in [("v2", &manifest_desc), ("list", &list_desc)] {
+        let reference = format!("{scope}@{}", desc.digest);
+        let out = env
+            .notation()
+            .args(["sign", "--insecure-registry", &reference])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{tag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = env
+            .notation()
+            .args(["verify", "--insecure-registry", &reference])
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("Successfully verified signature for {reference}\n"),
+            "{tag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The signature names the Docker media type as its subject's.
+        let sigs = target.signatures(desc).await.unwrap();
+        assert_eq!(sigs.len(), 1, "{tag}");
+        let m: Value =
+            serde_json::from_slice(&target.fetch(&sigs[0].plain(), 1 << 20).await.unwrap())
+                .unwrap();
+        assert_eq!(m["subject"]["mediaType"], desc.media_type.as_str(), "{tag}");
     }
 }

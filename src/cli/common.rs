@@ -95,6 +95,7 @@ pub async fn open_target(
     reference: &ArtifactRef,
     registry: &RegistryArgs,
     ctx: &super::Context,
+    log: super::output::Log,
 ) -> anyhow::Result<Box<dyn Target>> {
     match reference {
         ArtifactRef::Layout(r) => {
@@ -102,7 +103,7 @@ pub async fn open_target(
                 .context("failed to create OCI store")?;
             Ok(Box::new(layout))
         }
-        ArtifactRef::Registry(r) => super::login::open_registry(r, registry, ctx).await,
+        ArtifactRef::Registry(r) => super::login::open_registry(r, registry, ctx, log).await,
     }
 }
 

@@ -110,12 +110,13 @@ impl End {
         match self {
             End::Layout { path, .. } => {
                 let p = Path::new(path);
-                if create && !p.exists() {
-                    init_layout(p)?;
-                }
-                Ok(Box::new(
-                    Layout::open(p).context("failed to create OCI store")?,
-                ))
+                let layout = if create && !p.exists() {
+                    Layout::create(p)
+                        .with_context(|| format!("failed to create OCI layout {path}"))?
+                } else {
+                    Layout::open(p).context("failed to create OCI store")?
+                };
+                Ok(Box::new(layout))
             }
             End::Registry(r) => {
                 let opts = super::login::traced(
@@ -130,25 +131,38 @@ impl End {
     }
 }
 
-/// Make an empty OCI image layout directory (what oras does for a new `--to-oci-layout`).
-fn init_layout(path: &Path) -> anyhow::Result<()> {
-    let fail = || format!("failed to create OCI layout {}", path.display());
-    notation::atomic::create_dir_all(&path.join("blobs"), 0o755).with_context(fail)?;
-    notation::atomic::write(
-        &path.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-        0o644,
-        0o755,
-    )
-    .with_context(fail)?;
-    notation::atomic::write(
-        &path.join("index.json"),
-        br#"{"schemaVersion":2,"manifests":[]}"#,
-        0o644,
-        0o755,
-    )
-    .with_context(fail)?;
-    Ok(())
+/// Split `ref:t1,t2,…` into `ref:t1` and the further tags, each checked.
+fn split_tags(raw: &str) -> anyhow::Result<(&str, Vec<String>)> {
+    let Some((first, rest)) = raw.split_once(',') else {
+        return Ok((raw, Vec::new()));
+    };
+    let tags: Vec<String> = rest.split(',').map(str::to_string).collect();
+    if let Some(bad) = tags.iter().find(|t| !notation::reference::is_valid_tag(t)) {
+        bail!("invalid destination tag {bad:?} in {raw:?}");
+    }
+    Ok((first, tags))
+}
+
+/// A destination layout this copy created: removed again if the copy fails, so a failed
+/// copy leaves nothing behind.
+struct CreatedLayout(Option<std::path::PathBuf>);
+
+impl CreatedLayout {
+    fn keep(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CreatedLayout {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+    }
 }
 
 /// A spinner on stderr, only when stderr is a terminal.
@@ -186,8 +200,14 @@ impl CopyProgress for Progress {
 pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     let log = args.logging.log();
     let src = End::parse_source(&args.source, args.from_oci_layout)?;
-    let dst = End::parse_destination(&args.destination, args.to_oci_layout)?;
+    // `dst:t1,t2,t3` tags the copy three times, as `oras cp` does.
+    let (destination, extra_tags) = split_tags(&args.destination)?;
+    let dst = End::parse_destination(destination, args.to_oci_layout)?;
     let src_target = src.open(&args.registry, ctx, false, log).await?;
+    let mut created = CreatedLayout(match &dst {
+        End::Layout { path, .. } if !Path::new(path).exists() => Some(path.into()),
+        _ => None,
+    });
     let dst_target = dst.open(&args.registry, ctx, true, log).await?;
 
     let src_selector = src.selector().expect("sources always have a tag or digest");
@@ -225,11 +245,22 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
         recursive: args.recursive,
         concurrency: args.concurrency,
     };
+    if tag.is_none() && !extra_tags.is_empty() {
+        bail!(
+            "extra destination tags need a first tag: {}",
+            args.destination
+        );
+    }
+    let tags: Vec<String> = tag
+        .iter()
+        .cloned()
+        .chain(extra_tags.iter().cloned())
+        .collect();
     let result = notation::copy::copy(
         src_target.as_ref(),
         dst_target.as_ref(),
         &root,
-        tag.as_deref(),
+        &tags,
         &opts,
         &progress,
     )
@@ -237,6 +268,7 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     progress.finish();
     let report = result
         .with_context(|| format!("failed to copy {} to {}", args.source, args.destination))?;
+    created.keep();
     for w in &report.warnings {
         output::warn(&w.to_string());
     }
@@ -257,6 +289,7 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
             "copied": report.copied.len(),
             "skipped": report.skipped.len(),
             "referrers": report.referrers.iter().map(|r| &r.digest).collect::<Vec<_>>(),
+            "tags": tags,
         });
         output::println(&serde_json::to_string_pretty(&json)?);
     } else {
@@ -265,6 +298,9 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
             src.with_digest(&root.digest),
             destination
         ));
+        if !extra_tags.is_empty() {
+            output::println(&format!("Also tagged: {}", extra_tags.join(", ")));
+        }
         if args.recursive {
             output::println(&format!("Referrers copied: {}", report.referrers.len()));
         }

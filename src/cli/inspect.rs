@@ -58,7 +58,7 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
         );
     }
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = common::open_target(&reference, &args.registry, ctx).await?;
+    let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
     let subject = common::resolve(target.as_ref(), &reference, "inspect").await?;
     let resolved = reference.with_digest(&subject.digest);
     let all = target.signatures(&subject).await?;

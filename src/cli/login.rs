@@ -253,7 +253,8 @@ pub async fn open_registry(
     reference: &RegistryReference,
     registry: &RegistryArgs,
     ctx: &Context,
+    log: super::output::Log,
 ) -> anyhow::Result<Box<dyn Target>> {
-    let opts = registry_options(&reference.registry, registry, ctx)?;
+    let opts = traced(registry_options(&reference.registry, registry, ctx)?, log);
     Ok(Box::new(Registry::new(reference, opts)?))
 }

@@ -130,7 +130,7 @@ fn version() {
     output::print(&format!(
         "Notation - a tool to sign and verify artifacts.\n\nVersion:     {}\nRust version: {}\nnotation-rs: {}\n",
         notation::version::NOTATION_COMPAT_VERSION,
-        env!("CARGO_PKG_RUST_VERSION"),
+        env!("NOTATION_RS_RUSTC_VERSION"),
         notation::version::VERSION,
     ));
 }

@@ -7,10 +7,12 @@ use clap::Args;
 use notation::config::config_json::ConfigJson;
 use notation::config::signingkeys::SigningKeys;
 use notation::envelope::Format;
+use notation::revocation::Validator;
 use notation::signer::{self, LocalSigner, SignOptions};
 use notation::timestamp::Tsa;
 use notation::x509::{check_signature, Certificate, SignatureCheck};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Arguments of `notation sign`.
 #[derive(Args, Debug)]
@@ -99,9 +101,17 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
             args.logging
                 .log()
                 .info(&format!("Configured to timestamp with TSA {url:?}"));
+            let root = read_tsa_root(root)?;
+            // Like `verify`, timestamping sets up the CRL file cache for the TSA chain's
+            // revocation check.
+            let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
+            if let Some(w) = revocation.cache_warning() {
+                output::warn(w);
+            }
             Some(Tsa {
                 url: url.clone(),
-                root: read_tsa_root(root)?,
+                root,
+                revocation: Some(Arc::new(revocation)),
             })
         }
         _ => None,
@@ -116,14 +126,21 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         signing_agent: notation::version::SIGNING_AGENT.to_string(),
         tsa,
     };
-    let signed = signer::sign(target.as_ref(), &subject, &signer, &opts).await?;
+    let signed = signer::sign(target.as_ref(), &subject, &signer, &opts).await;
+    if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
+        super::verify::report_revocation(&args.logging.log(), revocation);
+    }
+    let signed = signed?;
     for warning in target.take_warnings() {
         output::warn(&warning.to_string());
     }
     args.logging.log().info(&format!(
-        "Signature manifest {} stored next to {}",
+        "Signature manifest {} stored next to {}, as a referrer through {}",
         signed.manifest.digest,
-        reference.with_digest(&subject.digest)
+        reference.with_digest(&subject.digest),
+        target
+            .referrers_method()
+            .unwrap_or_else(|| "an unknown method".into())
     ));
     output::println(&format!(
         "Successfully signed {}",
@@ -244,13 +261,18 @@ async fn open_sign_target(
 ) -> anyhow::Result<Box<dyn notation::target::Target>> {
     match reference {
         ArtifactRef::Registry(r) => {
-            let mut opts = super::login::registry_options(&r.registry, &args.registry, ctx)?;
+            let mut opts = super::login::traced(
+                super::login::registry_options(&r.registry, &args.registry, ctx)?,
+                args.logging.log(),
+            );
             opts.force_referrers_tag =
                 args.force_referrers_tag && args.allow_referrers_api != Some(true);
             Ok(Box::new(notation::target::registry::Registry::new(
                 r, opts,
             )?))
         }
-        ArtifactRef::Layout(_) => common::open_target(reference, &args.registry, ctx).await,
+        ArtifactRef::Layout(_) => {
+            common::open_target(reference, &args.registry, ctx, args.logging.log()).await
+        }
     }
 }

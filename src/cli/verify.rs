@@ -6,6 +6,7 @@ use super::output::{self, Log};
 use super::Context;
 use clap::{Args, ValueEnum};
 use notation::policy::{Action, OciDocument};
+use notation::revocation::{LogLevel, LogLine, Validator};
 use notation::verifier::{
     CheckError, SignatureRecord, Step, VerificationOutcome, Verified, Verifier, VerifyError,
     VerifyOptions,
@@ -93,7 +94,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     }
 
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = common::open_target(&reference, &args.registry, ctx).await?;
+    let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
     let subject = common::resolve(target.as_ref(), &reference, "verify").await?;
     let printed = reference.with_digest(&subject.digest);
     let policy_ref = match (&args.scope, &reference) {
@@ -103,20 +104,26 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     };
 
     let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
+    let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
+    if let Some(w) = revocation.cache_warning() {
+        output::warn(w);
+    }
     let verifier = Verifier {
         policy: &policy,
         stores: &stores,
         integrity: &notation::verifier::envelope_integrity::EnvelopeIntegrity,
+        revocation: Some(&revocation),
         now: time::OffsetDateTime::now_utc(),
     };
     let opts = VerifyOptions {
         max_signatures: args.max_signatures as usize,
         user_metadata,
     };
-    match verifier
+    let result = verifier
         .verify(target.as_ref(), &subject, &policy_ref, &opts)
-        .await
-    {
+        .await;
+    report_revocation(&log, &revocation);
+    match result {
         Ok(outcome) => {
             if let Some(v) = &outcome.verified {
                 log_records(&log, &v.records);
@@ -132,6 +139,27 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
             }
             Err(anyhow::anyhow!(failure_message(&e, &printed)))
         }
+    }
+}
+
+/// Log lines at their level.
+fn print_log_lines(log: &Log, lines: &[LogLine]) {
+    for line in lines {
+        match line.level {
+            LogLevel::Debug => log.debug(&line.message),
+            LogLevel::Info => log.info(&line.message),
+            LogLevel::Warning => log.warning(&line.message),
+            LogLevel::Error => log.error(&line.message),
+        }
+    }
+}
+
+/// Revocation log lines not tied to a signature, and upstream's once-per-run CRL cache
+/// warning.
+pub(super) fn report_revocation(log: &Log, revocation: &Validator) {
+    print_log_lines(log, &revocation.take_log());
+    if revocation.cache_error_seen() {
+        output::warn("CRL cache error discarded. Enable debug log through '-d' for error details.");
     }
 }
 
@@ -182,6 +210,7 @@ fn failure_message(e: &VerifyError, printed: &str) -> String {
 fn log_records(log: &Log, records: &[SignatureRecord]) {
     for r in records {
         for res in &r.results {
+            print_log_lines(log, &res.log);
             let Some(err) = &res.error else { continue };
             match res.action {
                 Action::Enforce => log.error(&format!("{} validation failed. Failure reason: {err}", res.check)),

@@ -26,9 +26,12 @@ pub struct BlobStatement {
 /// No blob statement applies.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlobSelectError {
-    #[error("trust policy statement {0:?} not found")]
+    /// notation-go's text; it does not name the statement.
+    #[error("no applicable blob trust policy. Applicability for a given blob is determined by policy name")]
     NotFound(String),
-    #[error("no applicable trust policy. Applicability of a trust policy statement is determined by the globalPolicy field, or by the statement name passed with --policy-name")]
+    #[error("policy name cannot be empty")]
+    EmptyName,
+    #[error("no global blob trust policy")]
     NoGlobal,
 }
 
@@ -96,6 +99,7 @@ impl BlobDocument {
     /// The statement named `name`, or the global one when `name` is `None` (§3.6).
     pub fn applicable(&self, name: Option<&str>) -> Result<&BlobStatement, BlobSelectError> {
         match name {
+            Some(n) if n.trim().is_empty() => Err(BlobSelectError::EmptyName),
             Some(n) => self
                 .trust_policies
                 .iter()
@@ -161,6 +165,16 @@ mod tests {
         assert_eq!(
             d.applicable(Some("zz")),
             Err(BlobSelectError::NotFound("zz".into()))
+        );
+        assert_eq!(d.applicable(Some(" ")), Err(BlobSelectError::EmptyName));
+        // notation-go's texts.
+        assert_eq!(
+            BlobSelectError::NotFound("zz".into()).to_string(),
+            "no applicable blob trust policy. Applicability for a given blob is determined by policy name"
+        );
+        assert_eq!(
+            BlobSelectError::NoGlobal.to_string(),
+            "no global blob trust policy"
         );
     }
 

@@ -135,7 +135,8 @@ fn decode_value(s: &str) -> Result<String, String> {
 }
 
 fn decode_ber_hex(s: &str) -> Result<String, String> {
-    let bytes = hex::decode(s).map_err(|e| format!("failed to decode BER encoding: {e}"))?;
+    let bytes =
+        go_hex_decode(s.as_bytes()).map_err(|e| format!("failed to decode BER encoding: {e}"))?;
     let err = || "failed to decode BER encoding: unexpected EOF".to_string();
     let (&_tag, rest) = bytes.split_first().ok_or_else(err)?;
     let (&len0, mut rest) = rest.split_first().ok_or_else(err)?;
@@ -159,6 +160,31 @@ fn decode_ber_hex(s: &str) -> Result<String, String> {
         return Err("failed to decode BER encoding: trailing bytes after value".into());
     }
     Ok(String::from_utf8_lossy(rest).into_owned())
+}
+
+/// Go's `encoding/hex.DecodeString`, with its error texts (`encoding/hex: invalid byte:
+/// U+0067 'g'`, `encoding/hex: odd length hex string`), which go-ldap passes on.
+fn go_hex_decode(src: &[u8]) -> Result<Vec<u8>, String> {
+    fn nibble(c: u8) -> Option<u8> {
+        (c as char).to_digit(16).map(|d| d as u8)
+    }
+    fn invalid(c: u8) -> String {
+        let ch = c as char;
+        if ch.is_control() || (0x7f..0xa1).contains(&c) || c == 0xad {
+            format!("encoding/hex: invalid byte: U+{:04X}", c as u32)
+        } else {
+            format!("encoding/hex: invalid byte: U+{:04X} '{ch}'", c as u32)
+        }
+    }
+    let mut out = Vec::with_capacity(src.len() / 2);
+    for pair in src.chunks(2) {
+        let hi = nibble(pair[0]).ok_or_else(|| invalid(pair[0]))?;
+        let Some(&lo) = pair.get(1) else {
+            return Err("encoding/hex: odd length hex string".into());
+        };
+        out.push((hi << 4) | nibble(lo).ok_or_else(|| invalid(lo))?);
+    }
+    Ok(out)
 }
 
 /// Trim unescaped leading/trailing spaces and decode `\c` and `\XX` escapes.
@@ -192,12 +218,13 @@ fn decode_string(raw: &str) -> Result<String, String> {
             ));
         };
         let pair: String = [next, next2].iter().collect();
-        let byte = hex::decode(&pair)
-            .ok()
-            .filter(|b| b.len() == 1)
-            .ok_or_else(|| {
-                format!("failed to decode escaped character: encoding/hex: invalid byte: {pair}")
-            })?;
+        if pair.len() != 2 {
+            return Err(format!(
+                "failed to decode escaped character: invalid byte: {pair}"
+            ));
+        }
+        let byte = go_hex_decode(pair.as_bytes())
+            .map_err(|e| format!("failed to decode escaped character: {e}"))?;
         out.push(byte[0]);
         i += 3;
     }
@@ -267,6 +294,27 @@ pub fn go_quote_maps(maps: &[DnMap]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_errors_read_as_go() {
+        assert_eq!(go_hex_decode(b"0aFf").unwrap(), [0x0a, 0xff]);
+        assert_eq!(
+            go_hex_decode(b"0g").unwrap_err(),
+            "encoding/hex: invalid byte: U+0067 'g'"
+        );
+        assert_eq!(
+            go_hex_decode(b"abc").unwrap_err(),
+            "encoding/hex: odd length hex string"
+        );
+        assert_eq!(
+            go_hex_decode(b"ab\n").unwrap_err(),
+            "encoding/hex: invalid byte: U+000A"
+        );
+        assert_eq!(
+            decode_string("a\\zz").unwrap_err(),
+            "failed to decode escaped character: encoding/hex: invalid byte: U+007A 'z'"
+        );
+    }
 
     fn m(pairs: &[(&str, &str)]) -> DnMap {
         pairs

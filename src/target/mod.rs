@@ -175,6 +175,25 @@ pub trait Target: Send + Sync {
     fn take_warnings(&self) -> Vec<TargetWarning> {
         Vec::new()
     }
+
+    /// How the last manifest pushed with a `subject` was made discoverable as a referrer,
+    /// in words for logs (e.g. `the referrers tag schema (tag sha256-…)`).
+    fn referrers_method(&self) -> Option<String> {
+        None
+    }
+
+    /// Where this target's blobs live, for a copy destination on the same registry that can
+    /// mount them instead of receiving them: `(registry, repository)`. `None` for layouts.
+    fn mount_source(&self) -> Option<(String, String)> {
+        None
+    }
+
+    /// Link `desc` from `from` (a [`Target::mount_source`]) without transferring it.
+    /// `Ok(false)` when this target cannot (another registry, or the registry declined): the
+    /// caller then copies the blob.
+    async fn mount_blob(&self, _desc: &Descriptor, _from: &(String, String)) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 /// Wrap `inner` so that it yields the same chunks but fails if the content exceeds the

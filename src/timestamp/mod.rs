@@ -1,8 +1,8 @@
 //! RFC 3161 trusted timestamps (verification.md §8): requesting a token for a signature
 //! when signing, parsing and verifying tokens when verifying or inspecting.
 //!
-//! Revocation of the TSA chain (§8.1 step 5, §8.3 step 9) is not done here: callers get
-//! the verified TSA chain ([`Stamped::tsa_chain`], [`SignedToken::verify`]) to check it.
+//! Revocation of the TSA chain is checked here when signing ([`Tsa::revocation`]) and by
+//! `verifier::timestamp::check` when verifying.
 
 pub mod asn1;
 mod ber;
@@ -10,12 +10,14 @@ mod chain;
 pub mod request;
 pub mod token;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use der::asn1::ObjectIdentifier;
 use time::OffsetDateTime;
 
 use crate::crypto::SignatureAlgorithm;
+use crate::revocation::Validator;
 use crate::x509::{validate_timestamping_chain, Certificate, ChainError};
 
 pub use request::Request;
@@ -52,6 +54,9 @@ pub enum TimestampError {
     /// The HTTP exchange failed.
     #[error("{0}")]
     Http(String),
+    /// The TSA chain is revoked or its status unknown (signing side).
+    #[error("{0}")]
+    Revocation(String),
 }
 
 /// The hash algorithms a message imprint may use.
@@ -100,12 +105,25 @@ impl Hash {
 }
 
 /// A TSA to timestamp signatures with, trusted through a single root certificate.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Tsa {
     /// The TSA URL (http or https).
     pub url: String,
     /// The only trust anchor for its tokens (`--timestamp-root-cert`).
     pub root: Certificate,
+    /// Checks the TSA chain's revocation after timestamping; without it a TSA chain
+    /// carrying revocation information is refused.
+    pub revocation: Option<Arc<Validator>>,
+}
+
+impl std::fmt::Debug for Tsa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tsa")
+            .field("url", &self.url)
+            .field("root", &self.root)
+            .field("revocation", &self.revocation.is_some())
+            .finish()
+    }
 }
 
 /// A token obtained and verified at signing time.
@@ -118,9 +136,9 @@ pub struct Stamped {
 }
 
 impl Tsa {
-    /// notation-core-go `internal/timestamp.Timestamp` without the revocation step:
-    /// request a token over `signature`, validate the response, verify the token against
-    /// the root now and validate the TSA chain.
+    /// notation-core-go `internal/timestamp.Timestamp`: request a token over `signature`,
+    /// validate the response, verify the token against the root now, validate the TSA
+    /// chain and check its revocation.
     pub async fn timestamp(&self, signature: &[u8], hash: Hash) -> Result<Stamped, TimestampError> {
         let client = reqwest::Client::builder()
             .timeout(TSA_TIMEOUT)
@@ -134,7 +152,32 @@ impl Tsa {
             std::slice::from_ref(&self.root),
             OffsetDateTime::now_utc(),
         )?;
+        self.check_revocation(&tsa_chain).await?;
         Ok(Stamped { token, tsa_chain })
+    }
+
+    /// §8.1 step 5: any revoked or unknown TSA certificate aborts signing.
+    async fn check_revocation(&self, chain: &[Certificate]) -> Result<(), TimestampError> {
+        let after = |e: String| TimestampError::Revocation(format!("after timestamping: {e}"));
+        match &self.revocation {
+            Some(validator) => {
+                crate::verifier::revocation::check_timestamping_chain(validator, chain)
+                    .await
+                    .map_err(after)
+            }
+            None => {
+                let non_root = chain.len().saturating_sub(1);
+                if chain[..non_root]
+                    .iter()
+                    .any(|c| crate::verifier::ChainCert::from_certificate(c).has_revocation_info)
+                {
+                    return Err(after(
+                        "failed to check timestamping certificate chain revocation with error: timestamping revocation validator cannot be nil".into(),
+                    ));
+                }
+                Ok(())
+            }
+        }
     }
 }
 

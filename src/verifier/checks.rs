@@ -46,8 +46,16 @@ pub enum CheckError {
     /// Timestamp countersignature verification failed (§8.3); the text is upstream's.
     #[error("{0}")]
     Timestamp(String),
-    #[error("revocation status of certificate {0:?} cannot be determined: OCSP and CRL checking are not supported yet")]
-    RevocationUnsupported(String),
+    /// Revocation checking is not available and the chain has revocation information.
+    #[error("unable to check revocation status, code signing revocation validator cannot be nil")]
+    NoRevocationValidator,
+    /// The revocation validator could not check the chain at all.
+    #[error("unable to check revocation status, err: {0}")]
+    RevocationCheck(String),
+    #[error("signing certificate with subject {0:?} is revoked")]
+    Revoked(String),
+    #[error("signing certificate with subject {0:?} revocation status is unknown")]
+    RevocationUnknown(String),
     #[error("content descriptor mismatch")]
     TargetMismatch,
     #[error("unable to find specified metadata in the signature")]
@@ -167,21 +175,29 @@ pub fn timestamp_triggered(
     true
 }
 
-/// Authentic timestamp (§5.6, §7, §8.3).
-///
-/// When the timestamp is verified, the TSA chain's revocation (§8.3 step 9) is still to
-/// be checked on [`super::timestamp::VerifiedTimestamp::tsa_chain`].
+/// Authentic timestamp (§5.6, §7, §8.3 steps 1–8), without the TSA chain's revocation
+/// (step 9, see [`super::timestamp::check`]).
 pub fn authentic_timestamp(
     stores: &dyn TrustStores,
     statement: &OciStatement,
     facts: &SignedFacts,
     now: OffsetDateTime,
 ) -> Result<(), CheckError> {
+    authentic_timestamp_verified(stores, statement, facts, now).map(|_| ())
+}
+
+/// [`authentic_timestamp`], returning the verified timestamp when one was required.
+pub fn authentic_timestamp_verified(
+    stores: &dyn TrustStores,
+    statement: &OciStatement,
+    facts: &SignedFacts,
+    now: OffsetDateTime,
+) -> Result<Option<super::timestamp::VerifiedTimestamp>, CheckError> {
     match facts.signing_scheme {
         SigningScheme::X509SigningAuthority => {
             let Some(t) = facts.authentic_signing_time else {
                 // Integrity guarantees the attribute for this scheme; nothing to compare.
-                return Ok(());
+                return Ok(None);
             };
             for c in &facts.chain {
                 if t < c.not_before || t > c.not_after {
@@ -191,13 +207,13 @@ pub fn authentic_timestamp(
                     });
                 }
             }
-            Ok(())
+            Ok(None)
         }
         SigningScheme::X509 if timestamp_triggered(statement, facts, now) => {
             if !facts.has_timestamp {
                 return Err(CheckError::NoTimestamp);
             }
-            super::timestamp::verify_timestamp(stores, statement, facts).map(|_| ())
+            super::timestamp::verify_timestamp(stores, statement, facts).map(Some)
         }
         SigningScheme::X509 => {
             for c in &facts.chain {
@@ -214,23 +230,23 @@ pub fn authentic_timestamp(
                     });
                 }
             }
-            Ok(())
+            Ok(None)
         }
     }
 }
 
-/// Revocation (§5.7, §9) as far as it is implemented: the root is never checked and a
-/// certificate without OCSP or CRL information is "non-revokable" (ok). Certificates that
-/// do carry revocation information cannot be checked yet and fail.
+/// Revocation (§5.7, §9) without network access: the root is never checked and a chain
+/// whose other certificates carry no OCSP or CRL information is "non-revokable" (ok).
+/// Anything else needs a [`crate::revocation::Validator`] (see `verifier::revocation`).
 pub fn revocation(facts: &SignedFacts) -> Result<(), CheckError> {
     let non_root = facts.chain.len().saturating_sub(1);
-    match facts.chain[..non_root]
+    if facts.chain[..non_root]
         .iter()
-        .find(|c| c.has_revocation_info)
+        .any(|c| c.has_revocation_info)
     {
-        Some(c) => Err(CheckError::RevocationUnsupported(c.subject.clone())),
-        None => Ok(()),
+        return Err(CheckError::NoRevocationValidator);
     }
+    Ok(())
 }
 
 /// The payload's target must be the artifact being verified (mediaType, digest, size).
@@ -507,10 +523,7 @@ mod tests {
         f.chain[2].has_revocation_info = true; // the root is never checked
         revocation(&f).unwrap();
         f.chain[1].has_revocation_info = true;
-        assert!(matches!(
-            revocation(&f),
-            Err(CheckError::RevocationUnsupported(_))
-        ));
+        assert_eq!(revocation(&f), Err(CheckError::NoRevocationValidator));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod checks;
 pub mod envelope_integrity;
+pub mod revocation;
 pub mod stores;
 pub mod timestamp;
 
@@ -186,6 +187,8 @@ pub struct CheckResult {
     pub action: Action,
     /// The failure, if the check ran and failed.
     pub error: Option<CheckError>,
+    /// Log lines the check produced (revocation: per-certificate details), shown with -v/-d.
+    pub log: Vec<crate::revocation::LogLine>,
 }
 
 /// One signature that was evaluated.
@@ -280,6 +283,8 @@ pub struct Verifier<'a> {
     pub policy: &'a OciDocument,
     pub stores: &'a dyn TrustStores,
     pub integrity: &'a dyn Integrity,
+    /// Network revocation checking; `None` accepts only chains without revocation info.
+    pub revocation: Option<&'a crate::revocation::Validator>,
     /// The verification time.
     pub now: OffsetDateTime,
 }
@@ -326,15 +331,17 @@ impl Verifier<'_> {
             };
             let (media_type, envelope) =
                 fetch_signature(target, manifest).await.map_err(fetch_err)?;
-            let (record, facts) = self.evaluate(
-                statement,
-                &level,
-                subject,
-                &manifest.digest,
-                &media_type,
-                &envelope,
-                opts,
-            );
+            let (record, facts) = self
+                .evaluate(
+                    statement,
+                    &level,
+                    subject,
+                    &manifest.digest,
+                    &media_type,
+                    &envelope,
+                    opts,
+                )
+                .await;
             records.push(record);
             if let Some(facts) = facts {
                 outcome.verified = Some(Verified {
@@ -351,7 +358,7 @@ impl Verifier<'_> {
 
     /// Run §5 for one envelope. Returns its record and, if it passed, its facts.
     #[allow(clippy::too_many_arguments)]
-    fn evaluate(
+    async fn evaluate(
         &self,
         statement: &OciStatement,
         level: &VerificationLevel,
@@ -374,6 +381,7 @@ impl Verifier<'_> {
                     check: CheckType::Integrity,
                     action: Action::Enforce,
                     error: Some(e.clone()),
+                    log: vec![],
                 });
                 record.failure = Some((Step::Check(CheckType::Integrity), e));
                 return (record, None);
@@ -383,6 +391,7 @@ impl Verifier<'_> {
             check: CheckType::Integrity,
             action: Action::Enforce,
             error: None,
+            log: vec![],
         });
         let leaf = facts.chain.first();
         let checks: [(CheckType, &CheckFn); 4] = [
@@ -399,22 +408,34 @@ impl Verifier<'_> {
                 identity.and(stores)
             }),
             (CheckType::Expiry, &|| checks::expiry(&facts, self.now)),
-            (CheckType::AuthenticTimestamp, &|| {
-                checks::authentic_timestamp(self.stores, statement, &facts, self.now)
-            }),
-            (CheckType::Revocation, &|| checks::revocation(&facts)),
+            // These two run asynchronously below (network access).
+            (CheckType::AuthenticTimestamp, &|| Ok(())),
+            (CheckType::Revocation, &|| Ok(())),
         ];
         for (check, run) in checks {
             let action = level.action(check);
             if action == Action::Skip {
                 continue;
             }
-            let error = run().err();
+            let (error, log) = match check {
+                CheckType::Revocation => {
+                    let (result, log) = revocation::check(self.revocation, &facts).await;
+                    (result.err(), log)
+                }
+                CheckType::AuthenticTimestamp => {
+                    let result =
+                        timestamp::check(self.stores, self.revocation, statement, &facts, self.now)
+                            .await;
+                    (result.err(), vec![])
+                }
+                _ => (run().err(), vec![]),
+            };
             let enforced = action == Action::Enforce && error.is_some();
             record.results.push(CheckResult {
                 check,
                 action,
                 error: error.clone(),
+                log,
             });
             if enforced {
                 record.failure = error.map(|e| (Step::Check(check), e));

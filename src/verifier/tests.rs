@@ -167,6 +167,7 @@ async fn run(
         policy: doc,
         stores: &Stores,
         integrity: &FakeIntegrity,
+        revocation: None,
         now: datetime!(2030-01-01 0:00 UTC),
     };
     v.verify(target, &subject(), "local/x@sha256:00", &opts)
@@ -365,6 +366,7 @@ fn scope_errors() {
         policy: &doc,
         stores: &Stores,
         integrity: &FakeIntegrity,
+        revocation: None,
         now: datetime!(2030-01-01 0:00 UTC),
     };
     let e =

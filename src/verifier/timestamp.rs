@@ -1,9 +1,12 @@
 //! Timestamp countersignature verification (verification.md §8.3 steps 1–8), run by the
 //! authentic-timestamp check when a `tsa:` store makes it necessary.
 
-use super::checks::{load_stores, rfc1123z, CheckError};
-use super::{SignedFacts, TrustStores};
+use time::OffsetDateTime;
+
+use super::checks::{self, load_stores, rfc1123z, CheckError};
+use super::{ChainCert, SignedFacts, TrustStores};
 use crate::policy::OciStatement;
+use crate::revocation::Validator;
 use crate::timestamp::{SignedToken, Timestamp};
 use crate::x509::{validate_timestamping_chain, Certificate};
 
@@ -15,6 +18,42 @@ pub struct VerifiedTimestamp {
     /// The TSA chain `[signing cert, …, root]`; its revocation check (§8.3 step 9) is
     /// the caller's.
     pub tsa_chain: Vec<Certificate>,
+}
+
+/// The whole authentic-timestamp check (§5.6, §8.3): [`checks::authentic_timestamp`],
+/// then, when a timestamp was verified, the revocation of its TSA chain (step 9; it runs
+/// even when the policy skips revocation). Without a validator only a TSA chain without
+/// revocation information passes.
+pub async fn check(
+    stores: &dyn TrustStores,
+    revocation: Option<&Validator>,
+    statement: &OciStatement,
+    facts: &SignedFacts,
+    now: OffsetDateTime,
+) -> Result<(), CheckError> {
+    let Some(verified) = checks::authentic_timestamp_verified(stores, statement, facts, now)?
+    else {
+        return Ok(());
+    };
+    match revocation {
+        Some(validator) => {
+            super::revocation::check_timestamping_chain(validator, &verified.tsa_chain)
+                .await
+                .map_err(CheckError::Timestamp)
+        }
+        None => {
+            let non_root = verified.tsa_chain.len().saturating_sub(1);
+            if verified.tsa_chain[..non_root]
+                .iter()
+                .any(|c| ChainCert::from_certificate(c).has_revocation_info)
+            {
+                return Err(fail(
+                    "failed to check timestamping certificate chain revocation with error: timestamping revocation validator cannot be nil".into(),
+                ));
+            }
+            Ok(())
+        }
+    }
 }
 
 fn fail(message: String) -> CheckError {

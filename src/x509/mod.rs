@@ -15,7 +15,8 @@ use time::OffsetDateTime;
 pub use chain::{validate_code_signing_chain, validate_timestamping_chain, ChainError};
 pub use pem::{encode as pem_encode, pem_blocks, PemBlock};
 pub use signature::{
-    check_cms_signature, check_signature, CertSignatureError, CmsSignatureScheme, SignatureCheck,
+    check_cms_signature, check_signature, check_signed_data, CertSignatureError,
+    CmsSignatureScheme, SignatureCheck,
 };
 
 /// Errors from parsing certificates.

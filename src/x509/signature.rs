@@ -41,7 +41,10 @@ enum Scheme {
 const RSA_PSS: &str = "1.2.840.113549.1.1.10";
 
 fn scheme_for(cert: &Certificate) -> Option<(Scheme, &'static str)> {
-    let alg = cert.inner().signature_algorithm();
+    scheme_for_alg(cert.inner().signature_algorithm())
+}
+
+fn scheme_for_alg(alg: &spki::AlgorithmIdentifierOwned) -> Option<(Scheme, &'static str)> {
     let oid = alg.oid.to_string();
     Some(match oid.as_str() {
         "1.2.840.113549.1.1.4" => (Scheme::RsaPkcs1(Hash::Md5), "MD5-RSA"),
@@ -121,6 +124,26 @@ pub fn check_signature(
         _ => {}
     }
     verify_with_key(&key, scheme, child.raw_tbs(), child.signature_bytes())
+}
+
+/// Verifies a signature over `message` made with `signer`'s key, as Go's
+/// `signer.CheckSignature(algorithm, message, signature)` does (SHA-1 accepted, MD5 not):
+/// what OCSP responses and CRLs are checked with.
+pub fn check_signed_data(
+    signer: &Certificate,
+    algorithm: &spki::AlgorithmIdentifierOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CertSignatureError> {
+    let key = PublicKey::from_spki_der(&signer.spki_der()).map_err(|_| unimplemented())?;
+    if matches!(key, PublicKey::Unknown(_)) {
+        return Err(unimplemented());
+    }
+    let (scheme, name) = scheme_for_alg(algorithm).ok_or_else(unimplemented)?;
+    if matches!(scheme, Scheme::RsaPkcs1(Hash::Md5)) {
+        return Err(insecure(name));
+    }
+    verify_with_key(&key, scheme, message, signature)
 }
 
 fn insecure(name: &str) -> CertSignatureError {

@@ -2,8 +2,10 @@
 //! notation config homes, copying fixtures, and running the `notation` binary.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod flaky_proxy;
 pub mod referrers_server;
 pub mod registry;
+pub mod revocation;
 pub mod token_server;
 pub mod tsa;
 

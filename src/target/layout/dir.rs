@@ -9,7 +9,7 @@ use super::{
     IMAGE_LAYOUT_VERSION,
 };
 use crate::oci::{Descriptor, Digest, Index};
-use crate::target::{Result, TargetError};
+use crate::target::{ByteStream, Result, TargetError};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -67,6 +67,43 @@ impl DirStore {
         }
     }
 
+    /// Store a blob from a stream (checked by the caller's stream) unless it exists, without
+    /// holding it in memory: temp file in the blob's directory, then a no-clobber rename.
+    pub(super) async fn push_blob_stream(&self, digest: &Digest, stream: ByteStream) -> Result<()> {
+        let path = self.blob_path(digest);
+        if path.exists() {
+            return Ok(());
+        }
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        let tmp = crate::atomic::temp_in(&dir, DIR_MODE).map_err(|e| TargetError::io(&dir, e))?;
+        let (tmp, _) = super::stream::write_stream(stream, tmp).await?;
+        let target = path.clone();
+        let persisted = tokio::task::spawn_blocking(move || {
+            crate::atomic::persist_new(tmp, &target, BLOB_MODE)
+        })
+        .await
+        .map_err(|e| TargetError::io(&path, io::Error::other(e.to_string())))?;
+        match persisted {
+            Ok(()) => Ok(()),
+            // Another writer stored the same content first.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+            Err(e) => Err(TargetError::io(&path, e)),
+        }
+    }
+
+    /// A blob's reader and length, `None` if it is absent.
+    pub(super) fn open_blob(&self, digest: &Digest) -> Result<Option<(Box<dyn Read + Send>, u64)>> {
+        let path = self.blob_path(digest);
+        match File::open(&path) {
+            Ok(f) => {
+                let len = f.metadata().map_err(|e| TargetError::io(&path, e))?.len();
+                Ok(Some((Box::new(f), len)))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(TargetError::io(&path, e)),
+        }
+    }
+
     /// Store a manifest blob, then add `entry` to `index.json` under the layout lock.
     pub(super) fn push_manifest(
         &self,
@@ -98,6 +135,24 @@ impl DirStore {
         crate::atomic::write(&path, data.as_bytes(), FILE_MODE, DIR_MODE)
             .map_err(|e| TargetError::io(&path, e))
     }
+}
+
+/// Make an empty layout directory: `blobs/`, `oci-layout`, an empty `index.json`.
+pub(super) fn create_empty(root: &Path) -> Result<()> {
+    let io_err = |p: &Path, e| TargetError::io(p, e);
+    crate::atomic::create_dir_all(&root.join("blobs"), DIR_MODE).map_err(|e| io_err(root, e))?;
+    let layout_file = root.join("oci-layout");
+    let data = format!(r#"{{"imageLayoutVersion":"{IMAGE_LAYOUT_VERSION}"}}"#);
+    crate::atomic::write(&layout_file, data.as_bytes(), FILE_MODE, DIR_MODE)
+        .map_err(|e| io_err(&layout_file, e))?;
+    let index_file = root.join("index.json");
+    crate::atomic::write(
+        &index_file,
+        br#"{"schemaVersion":2,"manifests":[]}"#,
+        FILE_MODE,
+        DIR_MODE,
+    )
+    .map_err(|e| io_err(&index_file, e))
 }
 
 fn read_index(root: &Path) -> Result<Index> {

@@ -15,9 +15,10 @@
 //! * tar (and gzip tar) layouts are supported.
 
 mod dir;
+mod stream;
 mod tar;
 
-use super::{check_content, Result, Target, TargetError, MAX_MANIFEST_BYTES};
+use super::{check_content, ByteStream, Result, Target, TargetError, MAX_MANIFEST_BYTES};
 use crate::oci::{
     self, Descriptor, Digest, GraphNode, Index, ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTATION,
     MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_IMAGE_MANIFEST,
@@ -69,6 +70,27 @@ impl Layout {
             path: path.to_path_buf(),
             store,
         })
+    }
+
+    /// Create a new, empty layout at `path` and open it: a tar archive when the name ends
+    /// in `.tar` (gzip-compressed for `.tar.gz` / `.tgz`), else a directory. Fails if `path`
+    /// exists.
+    pub fn create(path: &Path) -> Result<Layout> {
+        if std::fs::symlink_metadata(path).is_ok() {
+            return Err(TargetError::io(
+                path,
+                std::io::Error::from(std::io::ErrorKind::AlreadyExists),
+            ));
+        }
+        let name = path.to_string_lossy();
+        if name.ends_with(".tar") {
+            tar::create_empty(path, false)?;
+        } else if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+            tar::create_empty(path, true)?;
+        } else {
+            dir::create_empty(path)?;
+        }
+        Layout::open(path)
     }
 
     /// The path as given.
@@ -133,6 +155,38 @@ impl Target for Layout {
 
     async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>> {
         Ok(signatures(self.storage(), subject))
+    }
+
+    fn referrers_method(&self) -> Option<String> {
+        Some("an entry in the layout's index.json".into())
+    }
+
+    /// Streams from the file (or the tar entry) in place, checked against `desc` as it goes.
+    async fn fetch_stream(&self, desc: &Descriptor) -> Result<ByteStream> {
+        let digest = parse_digest(&desc.digest)?;
+        let opened = match &self.store {
+            Store::Dir(s) => s.open_blob(&digest)?,
+            Store::Tar(s) => s.open_blob(&digest)?,
+        };
+        let Some((reader, _len)) = opened else {
+            return Err(not_found());
+        };
+        let source = self
+            .path
+            .join("blobs")
+            .join(digest.algorithm().name())
+            .join(digest.hex());
+        crate::target::verified_stream(desc, stream::read_stream(reader, source))
+    }
+
+    /// Writes the stream to a temp file as it arrives; it lands only if it matches `desc`.
+    async fn push_blob_stream(&self, desc: &Descriptor, stream: ByteStream) -> Result<()> {
+        let digest = parse_digest(&desc.digest)?;
+        let checked = crate::target::verified_stream(desc, stream)?;
+        match &self.store {
+            Store::Dir(s) => s.push_blob_stream(&digest, checked).await,
+            Store::Tar(s) => s.push_blob_stream(&digest, checked).await,
+        }
     }
 
     async fn commit(&self) -> Result<()> {

@@ -14,7 +14,7 @@ use super::{
     Storage,
 };
 use crate::oci::{Descriptor, Digest, Index};
-use crate::target::{Result, TargetError};
+use crate::target::{ByteStream, Result, TargetError};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
@@ -35,6 +35,12 @@ pub(super) struct TarStore {
 struct State {
     archive: Indexed,
     staged: Staged,
+}
+
+impl State {
+    fn has_blob(&self, digest: &Digest) -> bool {
+        self.archive.entries.contains_key(&blob_name(digest)) || self.staged.blob(digest).is_some()
+    }
 }
 
 /// Where an entry's bytes are in the (uncompressed) archive.
@@ -79,6 +85,11 @@ impl Staged {
     fn blob(&self, digest: &Digest) -> Option<&(Digest, PathBuf, u64)> {
         self.blobs.iter().find(|(d, _, _)| d == digest)
     }
+}
+
+/// File name of a staged blob in the staging directory.
+fn staged_name(digest: &Digest) -> String {
+    format!("{}-{}", digest.algorithm().name(), digest.hex())
 }
 
 fn blob_name(digest: &Digest) -> String {
@@ -231,6 +242,35 @@ fn index_entries(file: &File) -> io::Result<(HashMap<String, Span>, &'static str
     Ok((entries, prefix))
 }
 
+/// Write a new, empty layout archive at `path` (`oci-layout` and an empty `index.json`),
+/// gzip-compressed when `gzip`; fails if `path` exists.
+pub(super) fn create_empty(path: &Path, gzip: bool) -> Result<()> {
+    let io_err = |e| TargetError::io(path, e);
+    let mut entries: Vec<(&str, Vec<u8>)> = vec![(
+        "oci-layout",
+        format!(
+            r#"{{"imageLayoutVersion":"{}"}}"#,
+            super::IMAGE_LAYOUT_VERSION
+        )
+        .into_bytes(),
+    )];
+    entries.push(("index.json", encode_index(&empty_index())?));
+    let mut plain = tar::Builder::new(Vec::new());
+    for (name, data) in &entries {
+        let mut header = new_header(data.len() as u64);
+        plain
+            .append_data(&mut header, name, &data[..])
+            .map_err(io_err)?;
+    }
+    let mut bytes = plain.into_inner().map_err(io_err)?;
+    if gzip {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&bytes).map_err(io_err)?;
+        bytes = gz.finish().map_err(io_err)?;
+    }
+    crate::atomic::write_new(path, &bytes, ENTRY_MODE, 0o755).map_err(io_err)
+}
+
 impl TarStore {
     pub(super) fn open(path: &Path) -> Result<TarStore> {
         let archive = Indexed::open(path)?;
@@ -249,29 +289,70 @@ impl TarStore {
     pub(super) fn push_blob(&self, desc: &Descriptor, data: &[u8]) -> Result<()> {
         let digest = parse_digest(&desc.digest)?;
         let mut state = self.state();
-        if state.archive.entries.contains_key(&blob_name(&digest))
-            || state.staged.blob(&digest).is_some()
-        {
+        if state.has_blob(&digest) {
             return Ok(());
         }
-        let parent = parent_dir(&self.path);
-        if state.staged.dir.is_none() {
-            let dir = tempfile::Builder::new()
-                .prefix(".notation-staging-")
-                .tempdir_in(parent)
-                .map_err(|e| TargetError::io(parent, e))?;
-            state.staged.dir = Some(dir);
-        }
-        let dir = state
-            .staged
-            .dir
-            .as_ref()
-            .map(|d| d.path().to_path_buf())
-            .unwrap_or_default();
-        let file = dir.join(format!("{}-{}", digest.algorithm().name(), digest.hex()));
+        let file = self.staging_dir(&mut state)?.join(staged_name(&digest));
         std::fs::write(&file, data).map_err(|e| TargetError::io(&file, e))?;
         state.staged.blobs.push((digest, file, data.len() as u64));
         Ok(())
+    }
+
+    /// Stage a blob from a stream (checked by the caller's stream) without holding it in
+    /// memory; the lock is not held while the content is written.
+    pub(super) async fn push_blob_stream(&self, digest: &Digest, stream: ByteStream) -> Result<()> {
+        let dir = {
+            let mut state = self.state();
+            if state.has_blob(digest) {
+                return Ok(());
+            }
+            self.staging_dir(&mut state)?
+        };
+        let tmp = crate::atomic::temp_in(&dir, 0o700).map_err(|e| TargetError::io(&dir, e))?;
+        let (tmp, len) = super::stream::write_stream(stream, tmp).await?;
+        let mut state = self.state();
+        if state.has_blob(digest) {
+            return Ok(()); // staged meanwhile by another push of the same content
+        }
+        let file = dir.join(staged_name(digest));
+        tmp.persist(&file)
+            .map_err(|e| TargetError::io(&file, e.error))?;
+        state.staged.blobs.push((digest.clone(), file, len));
+        Ok(())
+    }
+
+    /// The staging directory beside the archive, created on first use.
+    fn staging_dir(&self, state: &mut State) -> Result<PathBuf> {
+        if let Some(dir) = &state.staged.dir {
+            return Ok(dir.path().to_path_buf());
+        }
+        let parent = parent_dir(&self.path);
+        let dir = tempfile::Builder::new()
+            .prefix(".notation-staging-")
+            .tempdir_in(parent)
+            .map_err(|e| TargetError::io(parent, e))?;
+        let path = dir.path().to_path_buf();
+        state.staged.dir = Some(dir);
+        Ok(path)
+    }
+
+    /// A blob's reader and length: staged content first, then the archive's entry.
+    pub(super) fn open_blob(&self, digest: &Digest) -> Result<Option<(Box<dyn Read + Send>, u64)>> {
+        let state = self.state();
+        if let Some((_, file, len)) = state.staged.blob(digest) {
+            let f = File::open(file).map_err(|e| TargetError::io(file, e))?;
+            return Ok(Some((Box::new(f), *len)));
+        }
+        let Some(span) = state.archive.entries.get(&blob_name(digest)) else {
+            return Ok(None);
+        };
+        let file = state
+            .archive
+            .file
+            .try_clone()
+            .map_err(|e| TargetError::io(&self.path, e))?;
+        let reader = super::stream::SpanReader::new(file, span.offset, span.len);
+        Ok(Some((Box::new(reader), span.len)))
     }
 
     /// Stage a manifest blob and its `index.json` entry.

@@ -1,7 +1,8 @@
 //! OCI distribution registries: one repository as a [`Target`].
 //!
 //! Requests, headers, limits and error texts follow notation v1.3.2 (oras-go v2.5.0):
-//! HEAD with the manifest `Accept` list to resolve, monolithic blob uploads, manifests
+//! HEAD with the manifest `Accept` list to resolve, blob uploads (one `PUT`, or `PATCH`
+//! chunks for large blobs, and cross-repository mounts: see [`upload`]), manifests
 //! pushed by digest (or tag), the referrers API with the `sha256-<hex>` tag-schema fallback
 //! for reading, and the tag schema maintained on push (always with `force_referrers_tag`,
 //! else only when the registry does not answer `OCI-Subject`).
@@ -9,8 +10,10 @@
 mod auth;
 mod client;
 mod referrers;
+mod upload;
 
 pub use auth::MAX_TOKEN_RESPONSE_BYTES;
+pub use upload::DEFAULT_CHUNK_SIZE;
 
 use crate::credentials::{Credential, CredentialStore};
 use crate::oci::{self, Descriptor, GraphNode};
@@ -21,7 +24,7 @@ use crate::target::{
 use bytes::Bytes;
 use client::{http_error, read_limited, Client, Request};
 use futures_util::StreamExt as _;
-use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -54,6 +57,9 @@ pub struct RegistryOptions {
     /// Receives one line per HTTP exchange and per decision (auth, retries, referrers
     /// method), for `-d`. Lines never contain credentials or tokens.
     pub trace: Option<Trace>,
+    /// Blobs larger than this are uploaded in `PATCH` chunks of this size; it bounds the
+    /// memory an upload holds.
+    pub upload_chunk_size: usize,
 }
 
 /// A sink for debug lines (see [`RegistryOptions::trace`]).
@@ -75,6 +81,7 @@ impl Default for RegistryOptions {
             force_referrers_tag: true,
             user_agent: crate::version::user_agent(),
             trace: None,
+            upload_chunk_size: DEFAULT_CHUNK_SIZE,
         }
     }
 }
@@ -103,6 +110,9 @@ pub struct Registry {
     force_referrers_tag: bool,
     referrers_api: Mutex<ReferrersApi>,
     warnings: Mutex<Vec<TargetWarning>>,
+    upload_chunk_size: usize,
+    /// See [`Target::referrers_method`].
+    referrers_method: Mutex<Option<String>>,
 }
 
 /// The `Accept` header of manifest requests (notation's order).
@@ -170,6 +180,8 @@ impl Registry {
             force_referrers_tag: opts.force_referrers_tag,
             referrers_api: Mutex::new(ReferrersApi::Unknown),
             warnings: Mutex::new(Vec::new()),
+            upload_chunk_size: opts.upload_chunk_size,
+            referrers_method: Mutex::new(None),
         })
     }
 
@@ -266,42 +278,7 @@ impl Registry {
         if resp.status() != StatusCode::ACCEPTED {
             return Err(http_error(&Method::POST, resp).await);
         }
-        let location = resp
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                TargetError::Registry(format!("POST {:?}: missing Location header", url.as_str()))
-            })?;
-        // Registries may answer a relative Location (`/v2/...`).
-        resp.url().join(location).map_err(|e| {
-            TargetError::Registry(format!(
-                "POST {:?}: invalid Location {location:?}: {e}",
-                url.as_str()
-            ))
-        })
-    }
-
-    /// Monolithic upload: POST for a session, PUT the whole content with `?digest=`.
-    async fn upload(&self, desc: &Descriptor, body: UploadBody) -> Result<()> {
-        let mut put_url = self.start_upload().await?;
-        put_url
-            .query_pairs_mut()
-            .append_pair("digest", &desc.digest);
-        let mut req = Request::new(Method::PUT, put_url)
-            .scope(self.scope("pull,push"))
-            .header(CONTENT_TYPE, "application/octet-stream")
-            .header(CONTENT_LENGTH, &desc.size.to_string())
-            .idempotent(false);
-        match body {
-            UploadBody::Bytes(b) => req = req.body(b),
-            UploadBody::Stream(s) => req.stream = Some(s),
-        }
-        let resp = self.client.send(req).await?;
-        if resp.status() != StatusCode::CREATED {
-            return Err(http_error(&Method::PUT, resp).await);
-        }
-        Ok(())
+        upload::next_location(&Method::POST, &resp)
     }
 
     /// PUT a manifest under `reference` (digest or tag). Returns whether the registry
@@ -338,6 +315,10 @@ impl Registry {
         self.warnings.lock().expect("warnings lock").push(w);
     }
 
+    fn set_referrers_method(&self, method: String) {
+        *self.referrers_method.lock().expect("referrers method lock") = Some(method);
+    }
+
     fn referrers_api_state(&self) -> ReferrersApi {
         *self.referrers_api.lock().expect("referrers lock")
     }
@@ -345,11 +326,6 @@ impl Registry {
     fn set_referrers_api(&self, state: ReferrersApi) {
         *self.referrers_api.lock().expect("referrers lock") = state;
     }
-}
-
-enum UploadBody {
-    Bytes(Bytes),
-    Stream(reqwest::Body),
 }
 
 #[async_trait::async_trait]
@@ -464,7 +440,7 @@ impl Target for Registry {
         {
             return Ok(());
         }
-        self.upload(desc, UploadBody::Bytes(Bytes::copy_from_slice(data)))
+        self.upload_monolithic(desc, Bytes::copy_from_slice(data))
             .await
     }
 
@@ -481,9 +457,18 @@ impl Target for Registry {
         if answered_subject {
             self.set_referrers_api(ReferrersApi::Supported);
             if !self.force_referrers_tag {
+                self.set_referrers_method(
+                    "the registry's referrers API (it answered OCI-Subject)".into(),
+                );
                 return Ok(());
             }
         }
+        let tag = referrers::tag_schema_tag(&subject)?;
+        self.set_referrers_method(if self.force_referrers_tag {
+            format!("the referrers tag schema (tag {tag}; --force-referrers-tag)")
+        } else {
+            format!("the referrers tag schema (tag {tag}; the registry did not answer OCI-Subject)")
+        });
         self.client.trace(|| {
             let why = if answered_subject {
                 "forced"
@@ -552,11 +537,35 @@ impl Target for Registry {
         }
         // Check what we send, so that a corrupt source fails here rather than at the registry.
         let checked = target::verified_stream(desc, stream)?;
-        self.upload(
-            desc,
-            UploadBody::Stream(reqwest::Body::wrap_stream(checked)),
-        )
-        .await
+        self.upload_stream(desc, checked).await
+    }
+
+    fn mount_source(&self) -> Option<(String, String)> {
+        Some((self.registry.clone(), self.repository.clone()))
+    }
+
+    async fn mount_blob(&self, desc: &Descriptor, from: &(String, String)) -> Result<bool> {
+        let (registry, repository) = from;
+        if *registry != self.registry || *repository == self.repository {
+            return Ok(false);
+        }
+        Self::validate_digest(desc)?;
+        match self.mount_from(desc, repository).await {
+            Ok(mounted) => Ok(mounted),
+            // Declined or denied (no pull right on the source): copy the bytes instead.
+            Err(e) => {
+                self.client
+                    .trace(|| format!("mount of {} from {repository} failed: {e}", desc.digest));
+                Ok(false)
+            }
+        }
+    }
+
+    fn referrers_method(&self) -> Option<String> {
+        self.referrers_method
+            .lock()
+            .expect("referrers method lock")
+            .clone()
     }
 
     fn take_warnings(&self) -> Vec<TargetWarning> {

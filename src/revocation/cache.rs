@@ -1,0 +1,213 @@
+//! notation's CRL file cache (verification.md §9.4): `{NOTATION_CACHE}/crl/<hex sha256 of
+//! the URL>` holding `{"baseCRL":"<base64 DER>","deltaCRL":"<base64 DER>"}`, shared with Go
+//! notation.
+
+use super::crl::{Bundle, Crl};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+/// Mode of the cache directory.
+const DIR_MODE: u32 = 0o700;
+/// Mode of cache entries (what Go's `os.CreateTemp` gives them).
+const FILE_MODE: u32 = 0o600;
+
+#[derive(Serialize, Deserialize)]
+struct Content {
+    #[serde(rename = "baseCRL", with = "b64")]
+    base: Vec<u8>,
+    #[serde(
+        rename = "deltaCRL",
+        with = "b64_opt",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    delta: Option<Vec<u8>>,
+}
+
+mod b64 {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+mod b64_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => super::b64::serialize(v, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        #[derive(Deserialize)]
+        struct W(#[serde(with = "super::b64")] Vec<u8>);
+        Ok(Option::<W>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
+/// What a cache lookup found.
+#[derive(Debug)]
+pub enum Lookup {
+    /// A bundle whose CRLs are not expired.
+    Hit(Box<Bundle>),
+    /// Nothing usable; the reason is an info log line in upstream's wording.
+    Miss(String),
+}
+
+/// The CRL cache directory.
+#[derive(Debug, Clone)]
+pub struct FileCache {
+    root: PathBuf,
+}
+
+impl FileCache {
+    /// Create the directory (mode 0700) if needed; the error is upstream's
+    /// `failed to create crl file cache: …` text.
+    pub fn create(root: PathBuf) -> Result<FileCache, String> {
+        crate::atomic::create_dir_all(&root, DIR_MODE).map_err(|e| {
+            format!(
+                "failed to create crl file cache: {}",
+                go_path_error("mkdir", &root, &e)
+            )
+        })?;
+        Ok(FileCache { root })
+    }
+
+    /// The cache directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// File name of the entry for `url`: lowercase hex SHA-256 of the URL.
+    pub fn file_name(url: &str) -> String {
+        hex::encode(Sha256::digest(url.as_bytes()))
+    }
+
+    /// Read the entry for `url`. Errors (unreadable, undecodable, a CRL without
+    /// nextUpdate) are upstream's texts; expiry is a miss.
+    pub fn get(&self, url: &str, now: OffsetDateTime) -> Result<Lookup, String> {
+        let path = self.root.join(Self::file_name(url));
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Lookup::Miss(format!(
+                    "CRL file cache miss. Key {url:?} does not exist"
+                )))
+            }
+            Err(e) => {
+                return Err(format!(
+                    "failed to get crl bundle from file cache with key {url:?}: {}",
+                    go_path_error("open", &path, &e)
+                ))
+            }
+        };
+        let content: Content = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("failed to decode file retrieved from file cache: {e}"))?;
+        let base = Crl::from_der(&content.base).map_err(|e| {
+            format!("failed to parse base CRL of file retrieved from file cache: {e}")
+        })?;
+        let delta = content
+            .delta
+            .map(|d| Crl::from_der(&d))
+            .transpose()
+            .map_err(|e| {
+                format!("failed to parse delta CRL of file retrieved from file cache: {e}")
+            })?;
+        for (which, crl) in [("BaseCRL", Some(&base)), ("DeltaCRL", delta.as_ref())] {
+            let Some(crl) = crl else { continue };
+            let Some(next) = crl.next_update() else {
+                return Err(format!(
+                    "crl bundle retrieved from file cache does not contain {which} NextUpdate"
+                ));
+            };
+            if now > next {
+                return Ok(Lookup::Miss(format!(
+                    "CRL bundle retrieved from file cache with key {url:?} has expired at {}",
+                    super::crl::go_time(next)
+                )));
+            }
+        }
+        Ok(Lookup::Hit(Box::new(Bundle { base, delta })))
+    }
+
+    /// Store `bundle` for `url` atomically (temp file in the directory, then rename).
+    pub fn set(&self, url: &str, bundle: &Bundle) -> Result<(), String> {
+        let content = Content {
+            base: bundle.base.der().to_vec(),
+            delta: bundle.delta.as_ref().map(|d| d.der().to_vec()),
+        };
+        let mut json = serde_json::to_vec(&content)
+            .map_err(|e| format!("failed to store crl bundle in file cache: {e}"))?;
+        json.push(b'\n');
+        let path = self.root.join(Self::file_name(url));
+        crate::atomic::write(&path, &json, FILE_MODE, DIR_MODE).map_err(|e| {
+            format!(
+                "failed to store crl bundle in file cache: {}",
+                go_path_error("rename", &path, &e)
+            )
+        })
+    }
+}
+
+/// Go's `*PathError` text.
+fn go_path_error(op: &str, path: &Path, e: &std::io::Error) -> String {
+    crate::gofmt::path_error(op, path, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_name_is_sha256_hex_of_the_url() {
+        assert_eq!(
+            FileCache::file_name("http://localhost/x.crl"),
+            hex::encode(Sha256::digest(b"http://localhost/x.crl"))
+        );
+        assert_eq!(FileCache::file_name("a").len(), 64);
+    }
+
+    #[test]
+    fn content_format() {
+        let c = Content {
+            base: vec![1, 2, 3],
+            delta: None,
+        };
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"baseCRL":"AQID"}"#);
+        let c = Content {
+            base: vec![1],
+            delta: Some(vec![2, 3]),
+        };
+        let text = serde_json::to_string(&c).unwrap();
+        assert_eq!(text, r#"{"baseCRL":"AQ==","deltaCRL":"AgM="}"#);
+        let back: Content = serde_json::from_str(&text).unwrap();
+        assert_eq!((back.base, back.delta), (vec![1], Some(vec![2, 3])));
+    }
+
+    #[test]
+    fn missing_and_garbage_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FileCache::create(dir.path().join("crl")).unwrap();
+        let now = OffsetDateTime::now_utc();
+        assert!(matches!(cache.get("http://x", now), Ok(Lookup::Miss(_))));
+        std::fs::write(cache.root().join(FileCache::file_name("http://x")), b"{").unwrap();
+        assert!(cache
+            .get("http://x", now)
+            .unwrap_err()
+            .starts_with("failed to decode file retrieved from file cache"));
+    }
+}

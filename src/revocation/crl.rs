@@ -1,0 +1,546 @@
+//! CRL checking (RFC 5280; verification.md §9.3, notation-core-go `internal/crl` and
+//! `crl/fetcher.go`), delta CRLs included, with the file cache of [`super::cache`].
+
+use super::cache::FileCache;
+use super::{CertResult, LogLevel, LogLine, Method, ServerResult, Status};
+use crate::x509::{check_signed_data, key_usage, Certificate};
+use der::asn1::{GeneralizedTime, ObjectIdentifier};
+use der::Decode;
+use std::cmp::Ordering;
+use time::OffsetDateTime;
+use x509_cert::crl::CertificateList;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{CrlDistributionPoints, FreshestCrl};
+use x509_cert::ext::Extension;
+
+/// Largest CRL downloaded; a body of exactly this size counts as too large.
+pub const MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
+
+const OID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
+const OID_FRESHEST_CRL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.46");
+const OID_CRL_NUMBER: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.20");
+const OID_DELTA_CRL_INDICATOR: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.27");
+const OID_ISSUING_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.28");
+const OID_REASON_CODE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.21");
+const OID_INVALIDITY_DATE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.24");
+
+/// `certificateHold` CRL reason.
+const REASON_HOLD: u8 = 6;
+/// `removeFromCRL` CRL reason.
+const REASON_REMOVE: u8 = 8;
+
+/// A parsed CRL with its DER encoding.
+#[derive(Debug, Clone)]
+pub struct Crl {
+    der: Vec<u8>,
+    list: CertificateList,
+}
+
+impl Crl {
+    /// Parse a DER `CertificateList`.
+    pub fn from_der(der: &[u8]) -> Result<Crl, String> {
+        let list =
+            CertificateList::from_der(der).map_err(|e| format!("x509: malformed crl: {e}"))?;
+        Ok(Crl {
+            der: der.to_vec(),
+            list,
+        })
+    }
+
+    /// The DER encoding.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// `nextUpdate`, if present.
+    pub fn next_update(&self) -> Option<OffsetDateTime> {
+        self.list.tbs_cert_list.next_update.map(to_offset)
+    }
+
+    /// Present and not passed (notation-core-go `isEffective`).
+    pub fn is_effective(&self, now: OffsetDateTime) -> bool {
+        self.next_update().is_some_and(|t| now <= t)
+    }
+
+    fn extensions(&self) -> &[Extension] {
+        self.list
+            .tbs_cert_list
+            .crl_extensions
+            .as_deref()
+            .unwrap_or_default()
+    }
+
+    fn extension(&self, oid: ObjectIdentifier) -> Option<&Extension> {
+        self.extensions().iter().find(|e| e.extn_id == oid)
+    }
+
+    /// An INTEGER-valued extension (CRL number, delta CRL indicator) as unsigned bytes.
+    fn number_ext(&self, oid: ObjectIdentifier) -> Option<Vec<u8>> {
+        let ext = self.extension(oid)?;
+        let int = der::asn1::Int::from_der(ext.extn_value.as_bytes()).ok()?;
+        Some(strip_zeros(int.as_bytes()).to_vec())
+    }
+}
+
+fn to_offset(t: x509_cert::time::Time) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t.to_unix_duration().as_secs() as i64)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|x| **x == 0).count();
+    &b[n..]
+}
+
+/// Compare two unsigned big-endian integers.
+fn big_cmp(a: &[u8], b: &[u8]) -> Ordering {
+    let (a, b) = (strip_zeros(a), strip_zeros(b));
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+}
+
+/// Decimal when it fits, for error texts like Go's `%d` of a `*big.Int`.
+fn big_to_string(b: &[u8]) -> String {
+    let b = strip_zeros(b);
+    if b.len() <= 16 {
+        let mut v: u128 = 0;
+        for x in b {
+            v = (v << 8) | *x as u128;
+        }
+        v.to_string()
+    } else {
+        format!("0x{}", hex::encode(b))
+    }
+}
+
+/// Full-name URIs of a CRLDistributionPoints-shaped extension value.
+fn dp_uris(points: Vec<x509_cert::ext::pkix::crl::dp::DistributionPoint>) -> Vec<String> {
+    points
+        .into_iter()
+        .filter_map(|dp| match dp.distribution_point {
+            Some(DistributionPointName::FullName(names)) => Some(names),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|n| match n {
+            GeneralName::UniformResourceIdentifier(uri) => Some(uri.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The certificate's CRL distribution point URIs (Go `CRLDistributionPoints`), in order.
+pub fn distribution_points(cert: &Certificate) -> Vec<String> {
+    cert_extension(cert, OID_CRL_DP)
+        .and_then(|e| CrlDistributionPoints::from_der(e.extn_value.as_bytes()).ok())
+        .map(|p| dp_uris(p.0))
+        .unwrap_or_default()
+}
+
+fn cert_extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&Extension> {
+    cert.inner()
+        .tbs_certificate()
+        .extensions()?
+        .iter()
+        .find(|e| e.extn_id == oid)
+}
+
+/// A base CRL and the delta CRL its Freshest CRL extension pointed to.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub base: Crl,
+    pub delta: Option<Crl>,
+}
+
+impl Bundle {
+    /// Both CRLs are still effective.
+    pub fn is_effective(&self, now: OffsetDateTime) -> bool {
+        self.base.is_effective(now) && self.delta.as_ref().is_none_or(|d| d.is_effective(now))
+    }
+}
+
+/// What a CRL check needs besides the certificates.
+pub struct Context<'a> {
+    pub client: &'a reqwest::Client,
+    pub cache: Option<&'a FileCache>,
+    pub now: OffsetDateTime,
+}
+
+/// The result of [`check`] with its log lines.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub result: CertResult,
+    pub log: Vec<LogLine>,
+    /// A cache error was discarded.
+    pub cache_error: bool,
+}
+
+#[derive(Default)]
+struct Log {
+    lines: Vec<LogLine>,
+    cache_error: bool,
+}
+
+impl Log {
+    fn push(&mut self, level: LogLevel, message: String) {
+        self.lines.push(LogLine { level, message });
+    }
+}
+
+/// Download one CRL (http only, status 2xx, under [`MAX_CRL_BYTES`]).
+async fn download(client: &reqwest::Client, url: &str) -> Result<Crl, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("invalid CRL URL: {e}"))?;
+    if parsed.scheme() != "http" {
+        return Err(format!(
+            "unsupported scheme: {}. Only supports CRL URL in HTTP protocol",
+            parsed.scheme()
+        ));
+    }
+    let resp = client.get(url).send().await.map_err(|e| {
+        if e.is_timeout() {
+            format!("request failed: Get {url:?}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
+        } else {
+            format!(
+                "request failed: Get {url:?}: {}",
+                super::http::transport_reason(&e)
+            )
+        }
+    })?;
+    let code = resp.status().as_u16();
+    if !(200..300).contains(&code) {
+        return Err(format!("failed to download with status code: {code}"));
+    }
+    let data = super::http::read_limited(resp, MAX_CRL_BYTES)
+        .await
+        .map_err(|e| format!("failed to read CRL response: {e}"))?;
+    if data.len() == MAX_CRL_BYTES {
+        return Err(format!("CRL size exceeds the limit: {MAX_CRL_BYTES}"));
+    }
+    Crl::from_der(&data)
+}
+
+/// Download the base CRL and, if it names a Freshest CRL, the first delta that downloads.
+async fn download_bundle(client: &reqwest::Client, url: &str) -> Result<Bundle, String> {
+    let base = download(client, url).await?;
+    let delta_urls = base
+        .extension(OID_FRESHEST_CRL)
+        .map(|e| {
+            FreshestCrl::from_der(e.extn_value.as_bytes())
+                .map(|f| dp_uris(f.0))
+                .map_err(|e| format!("failed to parse Freshest CRL extension: {e}"))
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let mut delta = None;
+    let mut last_err = None;
+    for u in &delta_urls {
+        match download(client, u).await {
+            Ok(d) => {
+                delta = Some(d);
+                break;
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    if let (None, Some(e)) = (&delta, last_err) {
+        return Err(e);
+    }
+    Ok(Bundle { base, delta })
+}
+
+/// The fetcher: an effective cached bundle, else a download that refreshes the cache.
+/// Cache errors are discarded (logged at debug level), as notation's CLI does.
+async fn fetch(ctx: &Context<'_>, url: &str, log: &mut Log) -> Result<Bundle, String> {
+    if let Some(cache) = ctx.cache {
+        match cache.get(url, ctx.now) {
+            Ok(super::cache::Lookup::Hit(bundle)) if bundle.is_effective(ctx.now) => {
+                return Ok(*bundle)
+            }
+            Ok(super::cache::Lookup::Hit(_)) => {}
+            Ok(super::cache::Lookup::Miss(reason)) => log.push(LogLevel::Info, reason),
+            Err(e) => {
+                log.push(LogLevel::Debug, e);
+                log.cache_error = true;
+            }
+        }
+    }
+    let bundle = download_bundle(ctx.client, url)
+        .await
+        .map_err(|e| format!("failed to retrieve CRL: {e}"))?;
+    if let Some(cache) = ctx.cache {
+        if let Err(e) = cache.set(url, &bundle) {
+            log.push(LogLevel::Debug, e);
+            log.cache_error = true;
+        }
+    }
+    Ok(bundle)
+}
+
+/// Signature (Go `RevocationList.CheckSignatureFrom`), nextUpdate and critical extensions.
+fn validate_crl(crl: &Crl, issuer: &Certificate, now: OffsetDateTime) -> Result<(), String> {
+    check_crl_signature(crl, issuer)
+        .map_err(|e| format!("CRL is not signed by CA {}: {e},", issuer.subject()))?;
+    let Some(next) = crl.next_update() else {
+        return Err("CRL NextUpdate is not set".into());
+    };
+    if now > next {
+        return Err(format!(
+            "expired CRL. Current time {} is after CRL NextUpdate {}",
+            go_time(now),
+            go_time(next)
+        ));
+    }
+    for ext in crl.extensions() {
+        let known = [OID_ISSUING_DP, OID_DELTA_CRL_INDICATOR].contains(&ext.extn_id);
+        if ext.critical && !known {
+            return Err(format!(
+                "unsupported critical extension found in CRL: {}",
+                ext.extn_id
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Go's default `time.Time` formatting (UTC).
+pub(super) fn go_time(t: OffsetDateTime) -> String {
+    let f = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] +0000 UTC"
+    );
+    t.format(&f).unwrap_or_default()
+}
+
+fn check_crl_signature(crl: &Crl, issuer: &Certificate) -> Result<(), String> {
+    let bc = issuer.basic_constraints();
+    let cannot_sign = (issuer.version() == 3 && bc.is_none()) || bc.is_some_and(|b| !b.ca);
+    let ku = issuer.key_usage_bits();
+    if cannot_sign || (ku != 0 && ku & key_usage::CRL_SIGN == 0) {
+        return Err(
+            "x509: invalid signature: parent certificate cannot sign this kind of certificate"
+                .into(),
+        );
+    }
+    let tbs = der::Encode::to_der(&crl.list.tbs_cert_list).map_err(|e| e.to_string())?;
+    check_signed_data(
+        issuer,
+        &crl.list.signature_algorithm,
+        &tbs,
+        crl.list.signature.raw_bytes(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Base CRL, delta CRL and their relation (CRL numbers, delta CRL indicator).
+fn validate(bundle: &Bundle, issuer: &Certificate, now: OffsetDateTime) -> Result<(), String> {
+    validate_crl(&bundle.base, issuer, now)
+        .map_err(|e| format!("failed to validate base CRL: {e}"))?;
+    let Some(delta) = &bundle.delta else {
+        return Ok(());
+    };
+    validate_crl(delta, issuer, now).map_err(|e| format!("failed to validate delta CRL: {e}"))?;
+    let base_number = bundle
+        .base
+        .number_ext(OID_CRL_NUMBER)
+        .ok_or("CRL number extension is not found in the base CRL")?;
+    let delta_number = delta
+        .number_ext(OID_CRL_NUMBER)
+        .ok_or("CRL number extension is not found in the delta CRL")?;
+    if big_cmp(&delta_number, &base_number) != Ordering::Greater {
+        return Err(format!(
+            "delta CRL number {} is not greater than the base CRL number {}",
+            big_to_string(&delta_number),
+            big_to_string(&base_number)
+        ));
+    }
+    let indicator = delta
+        .number_ext(OID_DELTA_CRL_INDICATOR)
+        .ok_or("delta CRL indicator extension is not found")?;
+    if big_cmp(&indicator, &base_number) == Ordering::Greater {
+        return Err(format!(
+            "delta CRL indicator {} is not less than or equal to the base CRL number {}",
+            big_to_string(&indicator),
+            big_to_string(&base_number)
+        ));
+    }
+    Ok(())
+}
+
+/// The extensions of a revoked entry notation understands.
+struct EntryInfo {
+    reason: Option<u8>,
+    invalidity_date: Option<OffsetDateTime>,
+}
+
+fn entry_info(exts: Option<&[Extension]>) -> Result<EntryInfo, String> {
+    let mut info = EntryInfo {
+        reason: None,
+        invalidity_date: None,
+    };
+    for ext in exts.unwrap_or_default() {
+        let value = ext.extn_value.as_bytes();
+        if ext.extn_id == OID_INVALIDITY_DATE {
+            let t = GeneralizedTime::from_der(value)
+                .map_err(|e| format!("failed to parse invalidity date: {e}"))?;
+            info.invalidity_date = Some(
+                OffsetDateTime::from_unix_timestamp(t.to_unix_duration().as_secs() as i64)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            );
+        } else if ext.extn_id == OID_REASON_CODE {
+            // ENUMERATED: tag 0x0a, length 1, value.
+            if let [0x0a, 0x01, v] = value {
+                info.reason = Some(*v);
+            }
+        } else if ext.critical {
+            return Err(format!(
+                "unsupported critical extension found in CRL: {}",
+                ext.extn_id
+            ));
+        }
+    }
+    Ok(info)
+}
+
+/// Look the serial up in the base, then the delta CRL (verification.md §9.3 step 4).
+fn check_revocation(
+    cert: &Certificate,
+    bundle: &Bundle,
+    signing_time: Option<OffsetDateTime>,
+) -> Result<Status, String> {
+    let serial = cert.inner().tbs_certificate().serial_number().as_bytes();
+    let mut latest_temporary: Option<(OffsetDateTime, u8)> = None;
+    let crls = std::iter::once(&bundle.base).chain(bundle.delta.as_ref());
+    for crl in crls {
+        let entries = crl.list.tbs_cert_list.revoked_certificates.iter().flatten();
+        for entry in entries.filter(|e| e.serial_number.as_bytes() == serial) {
+            let info = entry_info(entry.crl_entry_extensions.as_deref())?;
+            if let (Some(t), Some(invalid_from)) = (signing_time, info.invalidity_date) {
+                if t < invalid_from {
+                    return Ok(Status::Ok);
+                }
+            }
+            let revoked_at = to_offset(entry.revocation_date);
+            match info.reason {
+                Some(r @ (REASON_HOLD | REASON_REMOVE)) => {
+                    if latest_temporary.is_none_or(|(at, _)| revoked_at > at) {
+                        latest_temporary = Some((revoked_at, r));
+                    }
+                }
+                _ => return Ok(Status::Revoked),
+            }
+        }
+    }
+    Ok(match latest_temporary {
+        Some((_, REASON_HOLD)) => Status::Revoked,
+        _ => Status::Ok,
+    })
+}
+
+/// Check `cert` against every CRL distribution point: revoked at the first revocation,
+/// unknown at the first error, OK only when every CRL was fetched and checked.
+pub async fn check(
+    ctx: &Context<'_>,
+    cert: &Certificate,
+    issuer: &Certificate,
+    urls: &[String],
+    signing_time: Option<OffsetDateTime>,
+) -> Outcome {
+    let mut log = Log::default();
+    let mut servers = Vec::new();
+    let cert_has_freshest = cert_extension(cert, OID_FRESHEST_CRL).is_some();
+    let mut failure = None;
+    for url in urls {
+        let bundle = match fetch(ctx, url, &mut log).await {
+            Ok(b) => b,
+            Err(e) => {
+                failure = Some((url, format!("failed to download CRL from {url}: {e}")));
+                break;
+            }
+        };
+        if bundle.delta.is_none() && cert_has_freshest {
+            failure = Some((
+                url,
+                "freshest CRL from certificate extension is not supported".into(),
+            ));
+            break;
+        }
+        if let Err(e) = validate(&bundle, issuer, ctx.now) {
+            failure = Some((url, format!("failed to validate CRL from {url}: {e}")));
+            break;
+        }
+        let status = match check_revocation(cert, &bundle, signing_time) {
+            Ok(s) => s,
+            Err(e) => {
+                failure = Some((
+                    url,
+                    format!("failed to check revocation status from {url}: {e}"),
+                ));
+                break;
+            }
+        };
+        let server = ServerResult {
+            server: url.clone(),
+            method: Method::Crl,
+            status,
+            error: None,
+        };
+        if status == Status::Revoked {
+            // Upstream reports only the distribution point that revoked.
+            return outcome(Status::Revoked, vec![server], log);
+        }
+        servers.push(server);
+    }
+    if let Some((url, error)) = failure {
+        let server = ServerResult {
+            server: url.clone(),
+            method: Method::Crl,
+            status: Status::Unknown,
+            error: Some(error),
+        };
+        return outcome(Status::Unknown, vec![server], log);
+    }
+    outcome(Status::Ok, servers, log)
+}
+
+fn outcome(status: Status, servers: Vec<ServerResult>, log: Log) -> Outcome {
+    Outcome {
+        result: CertResult {
+            status,
+            method: Method::Crl,
+            servers,
+        },
+        log: log.lines,
+        cache_error: log.cache_error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_numbers() {
+        assert_eq!(big_cmp(&[0, 5], &[5]), Ordering::Equal);
+        assert_eq!(big_cmp(&[1, 0], &[0xff]), Ordering::Greater);
+        assert_eq!(big_cmp(&[2], &[3]), Ordering::Less);
+        assert_eq!(big_to_string(&[0x01, 0x34, 0x5c, 0x70]), "20208752");
+    }
+
+    #[test]
+    fn entry_reasons_and_critical_extensions() {
+        let reason = Extension {
+            extn_id: OID_REASON_CODE,
+            critical: false,
+            extn_value: der::asn1::OctetString::new(vec![0x0a, 0x01, 0x06]).unwrap(),
+        };
+        let info = entry_info(Some(std::slice::from_ref(&reason))).unwrap();
+        assert_eq!(info.reason, Some(REASON_HOLD));
+        let odd = Extension {
+            extn_id: ObjectIdentifier::new_unwrap("1.2.3"),
+            critical: true,
+            extn_value: der::asn1::OctetString::new(vec![0x05, 0x00]).unwrap(),
+        };
+        assert_eq!(
+            entry_info(Some(&[odd])).err().unwrap(),
+            "unsupported critical extension found in CRL: 1.2.3"
+        );
+    }
+}

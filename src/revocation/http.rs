@@ -1,0 +1,54 @@
+//! HTTP details shared by the OCSP and CRL clients, with Go `net/http` error wording.
+
+use std::time::Duration;
+
+/// A client with `timeout` for the whole exchange and notation's User-Agent.
+pub fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(crate::version::user_agent())
+        .build()
+        .unwrap_or_default()
+}
+
+/// The cause of a transport error as Go's `net/http` words it after the URL
+/// (`dial tcp 127.0.0.1:1: connect: connection refused`), else the innermost error.
+pub fn transport_reason(e: &reqwest::Error) -> String {
+    let mut reason = e.to_string();
+    let mut io_error = None;
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        reason = s.to_string();
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            io_error = Some(io);
+        }
+        source = s.source();
+    }
+    match (e.is_connect(), io_error, e.url()) {
+        (true, Some(io), Some(url)) => {
+            let host = url.host_str().unwrap_or_default();
+            let port = url.port_or_known_default().unwrap_or(80);
+            format!(
+                "dial tcp {host}:{port}: connect: {}",
+                crate::gofmt::errno_text(io)
+            )
+        }
+        _ => reason,
+    }
+}
+
+/// Read at most `limit` bytes of the body (Go `io.LimitReader`).
+pub(super) async fn read_limited(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await? {
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    Ok(body)
+}

@@ -1,0 +1,324 @@
+//! Blob uploads (distribution-spec "pushing blobs"): one `PUT` for blobs that fit in one
+//! chunk, `PATCH` chunks then a closing `PUT` for larger ones, and cross-repository mounts.
+//!
+//! Memory stays at one chunk per upload whatever the blob size: the stream is cut into
+//! chunks of [`RegistryOptions::upload_chunk_size`](super::RegistryOptions) bytes, and each
+//! chunk is kept only until the registry has accepted it, so that a dropped connection can be
+//! resumed from what the registry reports it holds. An upload that fails is cancelled
+//! (`DELETE` on the session), so a failed push leaves no session behind, and since manifests
+//! are pushed only after their blobs, never a manifest that points at a missing blob.
+
+use super::client::{http_error, Request};
+use super::Registry;
+use crate::oci::Descriptor;
+use crate::target::{ByteStream, Result, TargetError};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt as _;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RANGE};
+use reqwest::{Method, Response, StatusCode};
+use url::Url;
+
+/// Default chunk size: blobs up to this size go in one `PUT`.
+pub const DEFAULT_CHUNK_SIZE: usize = 8 * 1024 * 1024;
+/// How many times a whole single-request upload is restarted after a transport failure.
+const MONOLITHIC_ATTEMPTS: u32 = 3;
+
+/// Cuts a byte stream into chunks of a fixed size (the last one shorter).
+struct Chunker {
+    stream: ByteStream,
+    size: usize,
+    pending: BytesMut,
+    ended: bool,
+}
+
+impl Chunker {
+    fn new(stream: ByteStream, size: usize) -> Chunker {
+        Chunker {
+            stream,
+            size: size.max(1),
+            pending: BytesMut::new(),
+            ended: false,
+        }
+    }
+
+    /// The next chunk; empty at the end of the stream.
+    async fn next(&mut self) -> Result<Bytes> {
+        while !self.ended && self.pending.len() < self.size {
+            match self.stream.next().await {
+                Some(chunk) => self.pending.extend_from_slice(&chunk?),
+                None => self.ended = true,
+            }
+        }
+        let n = self.pending.len().min(self.size);
+        Ok(self.pending.split_to(n).freeze())
+    }
+
+    /// Whether everything has been handed out.
+    fn finished(&self) -> bool {
+        self.ended && self.pending.is_empty()
+    }
+}
+
+impl Registry {
+    /// Upload `stream` (already checked against `desc` by the caller) as `desc`.
+    pub(super) async fn upload_stream(&self, desc: &Descriptor, stream: ByteStream) -> Result<()> {
+        let mut chunks = Chunker::new(stream, self.upload_chunk_size);
+        let first = chunks.next().await?;
+        // A stream error after the last byte (digest mismatch) surfaces here, before upload.
+        let second = chunks.next().await?;
+        if second.is_empty() && chunks.finished() {
+            return self.upload_monolithic(desc, first).await;
+        }
+        let location = self.start_upload().await?;
+        let result = self
+            .upload_chunks(desc, &location, first, second, chunks)
+            .await;
+        if result.is_err() {
+            self.cancel_upload(&location).await;
+        }
+        result
+    }
+
+    /// POST a session, PUT everything with `?digest=`; on a transport failure or a 5xx the
+    /// session is cancelled and the upload starts over (the bytes are in memory).
+    pub(super) async fn upload_monolithic(&self, desc: &Descriptor, data: Bytes) -> Result<()> {
+        let mut attempt = 1;
+        loop {
+            let location = self.start_upload().await?;
+            let mut url = location.clone();
+            url.query_pairs_mut().append_pair("digest", &desc.digest);
+            let req = Request::new(Method::PUT, url)
+                .scope(self.scope("pull,push"))
+                .header(CONTENT_TYPE, "application/octet-stream")
+                .header(CONTENT_LENGTH, &data.len().to_string())
+                .body(data.clone())
+                .idempotent(false);
+            let failure = match self.client.send(req).await {
+                Ok(resp) if resp.status() == StatusCode::CREATED => return Ok(()),
+                Ok(resp) if resp.status().is_server_error() => http_error(&Method::PUT, resp).await,
+                Ok(resp) => return Err(http_error(&Method::PUT, resp).await),
+                Err(e @ TargetError::Registry(_)) => e,
+                Err(e) => return Err(e),
+            };
+            self.cancel_upload(&location).await;
+            if attempt >= MONOLITHIC_ATTEMPTS {
+                return Err(failure);
+            }
+            self.client
+                .trace(|| format!("upload of {} failed: {failure}; starting over", desc.digest));
+            attempt += 1;
+        }
+    }
+
+    /// PATCH every chunk in order, then close the session with `PUT ?digest=`.
+    async fn upload_chunks(
+        &self,
+        desc: &Descriptor,
+        location: &Url,
+        first: Bytes,
+        second: Bytes,
+        mut rest: Chunker,
+    ) -> Result<()> {
+        let mut location = location.clone();
+        let mut offset = 0u64;
+        let mut chunk = first;
+        let mut next = Some(second);
+        while !chunk.is_empty() {
+            location = self.patch_chunk(&location, &chunk, offset).await?;
+            offset += chunk.len() as u64;
+            chunk = match next.take() {
+                Some(c) => c,
+                None => rest.next().await?,
+            };
+        }
+        let mut url = location;
+        url.query_pairs_mut().append_pair("digest", &desc.digest);
+        let mut retried = false;
+        loop {
+            let req = Request::new(Method::PUT, url.clone())
+                .scope(self.scope("pull,push"))
+                .header(CONTENT_TYPE, "application/octet-stream")
+                .header(CONTENT_LENGTH, "0")
+                .body(Bytes::new())
+                .idempotent(false);
+            match self.client.send(req).await {
+                Ok(resp) if resp.status() == StatusCode::CREATED => return Ok(()),
+                Ok(resp) => return Err(http_error(&Method::PUT, resp).await),
+                // The answer was lost: the blob may have been committed anyway.
+                Err(e @ TargetError::Registry(_)) => {
+                    if self
+                        .head_exists(self.blob_url(&desc.digest)?, "pull,push")
+                        .await?
+                    {
+                        return Ok(());
+                    }
+                    if retried {
+                        return Err(e);
+                    }
+                    self.client
+                        .trace(|| format!("closing PUT failed: {e}; retrying"));
+                    retried = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Send `chunk` (which starts at `offset` of the blob); returns the session's next URL.
+    /// A chunk whose request failed is resumed once from the offset the registry reports.
+    async fn patch_chunk(&self, location: &Url, chunk: &Bytes, offset: u64) -> Result<Url> {
+        let first_try = self.send_patch(location, chunk.clone(), offset).await;
+        let failure = match first_try {
+            Ok(resp) if resp.status() == StatusCode::ACCEPTED => {
+                return next_location(&Method::PATCH, &resp);
+            }
+            Ok(resp) => http_error(&Method::PATCH, resp).await,
+            Err(e @ TargetError::Registry(_)) => e,
+            Err(e) => return Err(e),
+        };
+        // How much of the blob does the session hold now?
+        let Some((status_url, held)) = self.upload_status(location).await else {
+            return Err(failure);
+        };
+        let end = offset + chunk.len() as u64;
+        if held < offset || held > end {
+            return Err(failure);
+        }
+        self.client.trace(|| {
+            format!("PATCH failed ({failure}); the registry holds {held} bytes, resuming")
+        });
+        if held == end {
+            return Ok(status_url);
+        }
+        let rest = chunk.slice((held - offset) as usize..);
+        match self.send_patch(&status_url, rest, held).await? {
+            resp if resp.status() == StatusCode::ACCEPTED => next_location(&Method::PATCH, &resp),
+            resp => Err(http_error(&Method::PATCH, resp).await),
+        }
+    }
+
+    async fn send_patch(&self, location: &Url, data: Bytes, offset: u64) -> Result<Response> {
+        let last = offset + data.len() as u64 - 1;
+        let req = Request::new(Method::PATCH, location.clone())
+            .scope(self.scope("pull,push"))
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .header(CONTENT_LENGTH, &data.len().to_string())
+            .header(reqwest::header::CONTENT_RANGE, &format!("{offset}-{last}"))
+            .body(data)
+            // Resending the same range to the same session URL is safe: the registry
+            // rejects it (416) if it already took those bytes, and we then ask for status.
+            .idempotent(true);
+        self.client.send(req).await
+    }
+
+    /// `GET` on the session: its URL and how many bytes it holds (`Range: 0-<last>`).
+    async fn upload_status(&self, location: &Url) -> Option<(Url, u64)> {
+        let req = Request::new(Method::GET, location.clone()).scope(self.scope("pull,push"));
+        let resp = self.client.send(req).await.ok()?;
+        if resp.status() != StatusCode::NO_CONTENT {
+            return None;
+        }
+        let held = match resp.headers().get(RANGE).and_then(|v| v.to_str().ok()) {
+            None => 0,
+            Some(range) => {
+                let (_, last) = range.split_once('-')?;
+                last.trim().parse::<u64>().ok()?.checked_add(1)?
+            }
+        };
+        let url = next_location(&Method::GET, &resp).ok()?;
+        Some((url, held))
+    }
+
+    /// Best-effort `DELETE` of an upload session that will not be completed.
+    pub(super) async fn cancel_upload(&self, location: &Url) {
+        let req = Request::new(Method::DELETE, location.clone()).scope(self.scope("pull,push"));
+        let status = self.client.send(req).await.map(|r| r.status());
+        self.client
+            .trace(|| format!("cancelled upload session: {status:?}"));
+    }
+
+    /// Mount `desc` from `from_repository` of the same registry. `Ok(true)` when the
+    /// registry linked it (201); `Ok(false)` when it would not (202 opens an ordinary
+    /// session, which is cancelled: the caller uploads as usual).
+    pub async fn mount_from(&self, desc: &Descriptor, from_repository: &str) -> Result<bool> {
+        let mut url = self.url("blobs/uploads/")?;
+        url.query_pairs_mut()
+            .append_pair("mount", &desc.digest)
+            .append_pair("from", from_repository);
+        let req = Request::new(Method::POST, url)
+            .scope(self.scope("pull,push"))
+            .scope(format!("repository:{from_repository}:pull"))
+            .header(CONTENT_LENGTH, "0")
+            .body(Bytes::new());
+        let resp = self.client.send(req).await?;
+        match resp.status() {
+            StatusCode::CREATED => Ok(true),
+            StatusCode::ACCEPTED => {
+                if let Ok(location) = next_location(&Method::POST, &resp) {
+                    self.cancel_upload(&location).await;
+                }
+                Ok(false)
+            }
+            _ => Err(http_error(&Method::POST, resp).await),
+        }
+    }
+}
+
+/// The absolute URL of a response's `Location` (registries may answer relative ones).
+pub(super) fn next_location(method: &Method, resp: &Response) -> Result<Url> {
+    let url = resp.url();
+    let location = resp
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            TargetError::Registry(format!(
+                "{method} {:?}: missing Location header",
+                url.as_str()
+            ))
+        })?;
+    url.join(location).map_err(|e| {
+        TargetError::Registry(format!(
+            "{method} {:?}: invalid Location {location:?}: {e}",
+            url.as_str()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn chunker_cuts_at_the_size_whatever_the_input_pieces() {
+        let pieces: Vec<Result<Bytes>> = [3usize, 5, 1, 7, 2]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| Ok(Bytes::from(vec![i as u8; *n])))
+            .collect();
+        let mut c = Chunker::new(Box::pin(futures_util::stream::iter(pieces)), 4);
+        let mut sizes = Vec::new();
+        let mut all = Vec::new();
+        loop {
+            let chunk = c.next().await.unwrap();
+            if chunk.is_empty() {
+                break;
+            }
+            sizes.push(chunk.len());
+            all.extend_from_slice(&chunk);
+        }
+        assert_eq!(sizes, [4, 4, 4, 4, 2]);
+        assert_eq!(all.len(), 18);
+        assert!(c.finished());
+    }
+
+    #[tokio::test]
+    async fn chunker_passes_stream_errors_on() {
+        let pieces: Vec<Result<Bytes>> = vec![
+            Ok(Bytes::from_static(b"ab")),
+            Err(TargetError::InvalidArgument("bad".into())),
+        ];
+        let mut c = Chunker::new(Box::pin(futures_util::stream::iter(pieces)), 4);
+        assert_eq!(c.next().await.unwrap_err().to_string(), "bad");
+    }
+}

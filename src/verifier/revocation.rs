@@ -1,0 +1,87 @@
+//! The revocation check of the signing chain (verification.md §5.7), run through
+//! [`crate::revocation::Validator`].
+
+use super::{checks, CheckError, SignedFacts, SigningScheme};
+use crate::revocation::{final_result, LogLevel, LogLine, Purpose, Status, Validator};
+use crate::x509::Certificate;
+
+/// Check the signing chain of `facts`; also returns the check's log lines. Without a
+/// validator only chains without any revocation information pass (upstream: no validator
+/// is an error).
+pub async fn check(
+    validator: Option<&Validator>,
+    facts: &SignedFacts,
+) -> (Result<(), CheckError>, Vec<LogLine>) {
+    let Some(validator) = validator else {
+        return (checks::revocation(facts), vec![]);
+    };
+    let chain = match facts
+        .chain
+        .iter()
+        .map(|c| Certificate::from_der(&c.der))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(c) => c,
+        Err(e) => return (Err(CheckError::RevocationCheck(e.to_string())), vec![]),
+    };
+    // Invalidity dates are compared with the authentic signing time only (SA scheme).
+    let signing_time = match facts.signing_scheme {
+        SigningScheme::X509SigningAuthority => facts.authentic_signing_time,
+        SigningScheme::X509 => None,
+    };
+    let validated = validator
+        .validate(&chain, Purpose::CodeSigning, signing_time)
+        .await;
+    let mut log = validator.take_log();
+    let results = match validated {
+        Ok(r) => r,
+        Err(e) => {
+            log.push(LogLine {
+                level: LogLevel::Debug,
+                message: format!("Error while checking revocation status, err: {e}"),
+            });
+            return (Err(CheckError::RevocationCheck(e.to_string())), log);
+        }
+    };
+    let verdict = final_result(&results, &chain);
+    log.extend(verdict.log);
+    let result = match verdict.status {
+        Status::Revoked => Err(CheckError::Revoked(verdict.subject)),
+        Status::Unknown => Err(CheckError::RevocationUnknown(verdict.subject)),
+        Status::Ok | Status::NonRevokable => {
+            log.push(LogLine {
+                level: LogLevel::Debug,
+                message: "No verification impacting errors encountered while checking revocation, status is OK".into(),
+            });
+            Ok(())
+        }
+    };
+    (result, log)
+}
+
+/// Revocation of a TSA chain `[tsa, intermediates…, root]` (verification.md §8.3 step 9),
+/// for the timestamp check: the error is upstream's authentic-timestamp failure text.
+pub async fn check_timestamping_chain(
+    validator: &Validator,
+    chain: &[Certificate],
+) -> Result<(), String> {
+    let results = validator
+        .validate(chain, Purpose::Timestamping, None)
+        .await
+        .map_err(|e| {
+            format!("failed to check timestamping certificate chain revocation with error: {e}")
+        })?;
+    let verdict = final_result(&results, chain);
+    validator.record(verdict.log);
+    match verdict.status {
+        Status::Revoked => Err(format!(
+            "timestamping certificate with subject {:?} is revoked",
+            verdict.subject
+        )),
+        Status::Unknown => Err(format!(
+            "timestamping certificate with subject {:?} revocation status is unknown",
+            verdict.subject
+        )),
+        Status::Ok | Status::NonRevokable => Ok(()),
+    }
+}
