@@ -6,7 +6,7 @@
 mod common;
 
 use base64::Engine;
-use common::tsa::{Mode, Pki, Tsa};
+use common::tsa::{FileServer, Mode, Pki, Tsa};
 use common::{copy_tree, interop_dir, notation, ConfigHome};
 use serde_json::{json, Value};
 use std::fs;
@@ -761,4 +761,60 @@ fn tsa_certificates_with_unknown_critical_extensions_are_refused() {
         &o,
         "Error: timestamp: failed to verify signed token: cms verification failure: x509: unhandled critical extension",
     );
+}
+
+#[test]
+fn the_tsa_chain_is_checked_for_revocation() {
+    let env = Env::new(None);
+    let crls = env.dir().join("crls");
+    let server = FileServer::start(&crls);
+    let crl_url = format!("{}/tsa5.crl", server.base);
+    env.pki
+        .tsa_with_crl("tsa5", "/C=US/ST=WA/O=Notary Test/CN=TSA Five", &crl_url);
+    env.pki
+        .crl_for("tsa5", "tsaroot", false, &crls.join("tsa5.crl"));
+    let tsa = Tsa::start_with(&env.pki, Mode::Grant, "tsa5", None);
+    let root = env.pki.path("tsaroot.crt");
+    let crl_cache = env.home.path().join("cache/notation/crl");
+
+    // Not revoked: signs (the CRL is fetched and cached) and verifies.
+    assert_ok(&env.sign("jws", Some((&tsa.url, &root))));
+    assert!(
+        crl_cache.is_dir(),
+        "sign --timestamp-url sets up the CRL cache"
+    );
+    assert_ok(&env.verify("jws", &[]));
+
+    // Revoked later: verification fails, even with revocation skipped for the signing chain.
+    env.pki
+        .crl_for("tsa5", "tsaroot", true, &crls.join("tsa5.crl"));
+    fs::remove_dir_all(&crl_cache).unwrap();
+    let revoked =
+        "timestamping certificate with subject \"CN=TSA Five,O=Notary Test,ST=WA,C=US\" is revoked";
+    assert_fails_with(&env.verify("jws", &[]), revoked);
+    env.policy(
+        json!({"level": "strict", "override": {"revocation": "skip"}}),
+        &["ca:test", "tsa:test"],
+    );
+    assert_fails_with(&env.verify("jws", &[]), revoked);
+    // permissive logs it.
+    env.policy(json!({"level": "permissive"}), &["ca:test", "tsa:test"]);
+    let o = env.verify("jws", &[]);
+    assert_ok(&o);
+    assert!(
+        stderr(&o).contains(&format!(
+            "Warning: authenticTimestamp was set to \"log\" and failed with error: {revoked}"
+        )),
+        "{}",
+        stderr(&o)
+    );
+
+    // Signing with the revoked TSA is refused and writes nothing.
+    let before = env.layout_files("cose");
+    let o = env.sign("cose", Some((&tsa.url, &root)));
+    assert_fails_with(
+        &o,
+        &format!("Error: timestamp: after timestamping: {revoked}"),
+    );
+    assert!(env.layout_files("cose") == before);
 }

@@ -167,10 +167,11 @@ impl Pki {
             0x1000 + (OffsetDateTime::now_utc().unix_timestamp_nanos() % 0xffff_ffff) as u64;
         std::fs::write(ca_dir.join("serial"), format!("{serial:016X}\n")).unwrap();
         let ca_cnf = format!(
-            "[ ca ]\ndefault_ca = d\n[ d ]\ndir = {}\ndatabase = $dir/index.txt\nnew_certs_dir = $dir\nserial = $dir/serial\ndefault_md = sha256\npolicy = any\nunique_subject = no\n[ any ]\ncommonName = supplied\n",
+            "[ ca ]\ndefault_ca = d\n[ d ]\ndir = {}\ndatabase = $dir/index.txt\nnew_certs_dir = $dir\nserial = $dir/serial\ncrlnumber = $dir/crlnumber\ndefault_crl_days = 1\ndefault_md = sha256\npolicy = any\nunique_subject = no\n[ any ]\ncommonName = supplied\n",
             ca_dir.display()
         );
         std::fs::write(ca_dir.join("ca.cnf"), ca_cnf).unwrap();
+        std::fs::write(ca_dir.join("crlnumber"), "01\n").unwrap();
         let mut args: Vec<String> = ["ca", "-batch", "-notext", "-preserveDN", "-config"]
             .map(String::from)
             .to_vec();
@@ -199,6 +200,65 @@ impl Pki {
         ]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         openssl(&self.dir, &args);
+    }
+
+    /// Issues a TSA certificate `<name>` from `tsaroot` whose CRL distribution point is
+    /// `crl_url`.
+    pub fn tsa_with_crl(&self, name: &str, subject: &str, crl_url: &str) {
+        let profile = format!("v3_tsa_crl_{name}");
+        let mut ext = std::fs::read_to_string(self.path("ext.cnf")).unwrap();
+        ext.push_str(&format!(
+            "[ {profile} ]\nbasicConstraints = critical,CA:FALSE\nkeyUsage = critical,digitalSignature\nextendedKeyUsage = critical,timeStamping\ncrlDistributionPoints = URI:{crl_url}\n"
+        ));
+        std::fs::write(self.path("ext.cnf"), ext).unwrap();
+        self.issue(name, "tsaroot", &profile, subject, None);
+    }
+
+    /// Writes (DER, to `out`) the CRL of the CA that issued `name`, listing `name` when
+    /// `revoked`.
+    pub fn crl_for(&self, name: &str, issuer: &str, revoked: bool, out: &Path) {
+        let cnf = self
+            .dir
+            .join(format!("ca-{name}"))
+            .join("ca.cnf")
+            .display()
+            .to_string();
+        let (cert, key) = (format!("{issuer}.crt"), format!("{issuer}.key"));
+        if revoked {
+            openssl(
+                &self.dir,
+                &[
+                    "ca",
+                    "-config",
+                    &cnf,
+                    "-cert",
+                    &cert,
+                    "-keyfile",
+                    &key,
+                    "-revoke",
+                    &format!("{name}.crt"),
+                ],
+            );
+        }
+        let pem = format!("{name}.crl.pem");
+        openssl(
+            &self.dir,
+            &[
+                "ca", "-config", &cnf, "-cert", &cert, "-keyfile", &key, "-gencrl", "-out", &pem,
+            ],
+        );
+        openssl(
+            &self.dir,
+            &[
+                "crl",
+                "-in",
+                &pem,
+                "-outform",
+                "DER",
+                "-out",
+                &out.display().to_string(),
+            ],
+        );
     }
 
     /// Creates `<name>.key` as an EC key on `curve` (e.g. `P-384`); a later
@@ -387,4 +447,56 @@ fn serve(stream: TcpStream, work: &Path, mode: Mode) -> std::io::Result<()> {
     );
     stream.write_all(head.as_bytes())?;
     stream.write_all(&reply)
+}
+
+/// A static HTTP server for the files of one directory (`GET /<file>`), e.g. CRLs.
+pub struct FileServer {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+impl FileServer {
+    pub fn start(root: &Path) -> FileServer {
+        std::fs::create_dir_all(root).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let root = root.to_path_buf();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let _ = serve_file(stream, &root);
+            }
+        });
+        FileServer { base }
+    }
+}
+
+fn serve_file(stream: TcpStream, root: &Path) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request = String::new();
+    reader.read_line(&mut request)?;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
+            break;
+        }
+    }
+    let path = request.split_whitespace().nth(1).unwrap_or("/");
+    let file = root.join(path.trim_start_matches('/'));
+    let body = (!path.contains(".."))
+        .then(|| std::fs::read(file).ok())
+        .flatten();
+    let mut stream = stream;
+    match body {
+        Some(b) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                b.len()
+            );
+            stream.write_all(head.as_bytes())?;
+            stream.write_all(&b)
+        }
+        None => stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+    }
 }
