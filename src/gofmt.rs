@@ -8,6 +8,19 @@ use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
 
+/// A string slice as Go's `%v` prints it: `[a b c]` (nil and empty alike: `[]`).
+pub fn slice_v(items: &[String]) -> String {
+    format!("[{}]", items.join(" "))
+}
+
+/// A string map as Go's `%v` prints it: keys sorted, `map[k1:v1 k2:v2]`.
+pub fn map_v<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+    pairs.sort();
+    let inner: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+    format!("map[{}]", inner.join(" "))
+}
+
 /// Go's `strconv.Quote` / `%q`: double-quoted with Go escapes.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);

@@ -286,6 +286,50 @@ impl Descriptor {
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.annotations.as_ref()?.get(key).map(String::as_str)
     }
+
+    /// The descriptor as Go's `%+v` prints image-spec's `Descriptor`, which notation's
+    /// `-v` log lines embed: `{MediaType:… Digest:… Size:… URLs:[] Annotations:map[] Data:[]
+    /// Platform:<nil> ArtifactType:}`. (A platform is shown by value; Go would print the
+    /// pointer's address.)
+    pub fn go_debug(&self) -> String {
+        use crate::gofmt::{map_v, slice_v};
+        let data = match &self.data {
+            None => "[]".to_string(),
+            Some(b64) => {
+                use base64::Engine as _;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .unwrap_or_default();
+                let items: Vec<String> = bytes.iter().map(u8::to_string).collect();
+                slice_v(&items)
+            }
+        };
+        let platform = match &self.platform {
+            None => "<nil>".to_string(),
+            Some(p) => format!(
+                "&{{Architecture:{} OS:{} OSVersion:{} OSFeatures:{} Variant:{}}}",
+                p.architecture,
+                p.os,
+                p.os_version.as_deref().unwrap_or(""),
+                slice_v(p.os_features.as_deref().unwrap_or(&[])),
+                p.variant.as_deref().unwrap_or("")
+            ),
+        };
+        format!(
+            "{{MediaType:{} Digest:{} Size:{} URLs:{} Annotations:{} Data:{data} Platform:{platform} ArtifactType:{}}}",
+            self.media_type,
+            self.digest,
+            self.size,
+            slice_v(self.urls.as_deref().unwrap_or(&[])),
+            map_v(
+                self.annotations
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+            ),
+            self.artifact_type.as_deref().unwrap_or("")
+        )
+    }
 }
 
 /// An OCI image manifest (Go image-spec `Manifest`, same field order).

@@ -113,12 +113,18 @@ pub async fn resolve(
     target: &dyn Target,
     reference: &ArtifactRef,
     verb: &str,
+    log: Log,
 ) -> anyhow::Result<Descriptor> {
     let selector = reference.selector();
     let desc = target
         .resolve(selector.as_str())
         .await
         .context("failed to get manifest descriptor")?;
+    log.info(&format!(
+        "Reference {} resolved to manifest descriptor: {}",
+        selector.as_str(),
+        desc.go_debug()
+    ));
     match selector {
         Selector::Digest(d) if *d != desc.digest => {
             anyhow::bail!(

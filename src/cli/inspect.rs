@@ -59,7 +59,8 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
-    let subject = common::resolve(target.as_ref(), &reference, "inspect").await?;
+    let subject =
+        common::resolve(target.as_ref(), &reference, "inspect", args.logging.log()).await?;
     let resolved = reference.with_digest(&subject.digest);
     let all = target.signatures(&subject).await?;
     let limit = args.max_signatures as usize;

@@ -58,7 +58,7 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
     // -v/-d are accepted for parity; listing from a layout has nothing to log.
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
-    let desc = common::resolve(target.as_ref(), &reference, "list").await?;
+    let desc = common::resolve(target.as_ref(), &reference, "list", args.logging.log()).await?;
     let signatures = target.signatures(&desc).await.with_context(|| {
         format!(
             "failed to list signatures of {}",

@@ -118,7 +118,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     let reference = ArtifactRef::parse(raw_reference, args.oci_layout)?;
     let target = open_sign_target(&reference, &args, ctx).await?;
-    let subject = common::resolve(target.as_ref(), &reference, "sign").await?;
+    let subject = common::resolve(target.as_ref(), &reference, "sign", args.logging.log()).await?;
     let opts = SignOptions {
         format,
         expiry,

@@ -95,12 +95,30 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
 
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
-    let subject = common::resolve(target.as_ref(), &reference, "verify").await?;
+    let subject =
+        common::resolve(target.as_ref(), &reference, "verify", args.logging.log()).await?;
     let printed = reference.with_digest(&subject.digest);
     let policy_ref = match (&args.scope, &reference) {
         (Some(scope), _) => format!("{scope}@{}", subject.digest),
         (None, ArtifactRef::Registry(r)) => r.with_digest(&subject.digest),
         (None, ArtifactRef::Layout(_)) => printed.clone(),
+    };
+    log.info("Checking whether signature verification should be skipped or not");
+    let statement = policy.applicable(&policy_ref).ok();
+    if let Some(st) = statement {
+        log.info(&format!("Trust policy configuration: {}", st.go_debug()));
+        if st.level().is_skip() {
+            log.info(&format!("Signature verification skipped for {policy_ref}"));
+        } else {
+            log.info(
+                "Check over. The signature verification level is not set to 'skip' in the trust policy.",
+            );
+        }
+    }
+    let record_log = RecordLog {
+        log,
+        statement,
+        subject: &subject,
     };
 
     let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
@@ -126,13 +144,23 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     match result {
         Ok(outcome) => {
             if let Some(v) = &outcome.verified {
-                log_records(&log, &v.records);
+                record_log.print(&v.records);
             }
             report_success(&outcome, &printed, args.output)
         }
         Err(e) => {
-            if let VerifyError::Failed { records, .. } = &e {
-                log_records(&log, records);
+            match &e {
+                VerifyError::Failed { records, .. } => record_log.print(records),
+                VerifyError::Fetch {
+                    records,
+                    digest,
+                    manifest_media_type,
+                    ..
+                } => {
+                    record_log.print(records);
+                    record_log.processing(manifest_media_type, digest);
+                }
+                _ => {}
             }
             if args.output == Format::Json {
                 output::println(&serde_json::to_string_pretty(&failure_json(&printed, &e))?);
@@ -206,25 +234,61 @@ fn failure_message(e: &VerifyError, printed: &str) -> String {
     }
 }
 
-/// `-v` logs in upstream's wording for every signature evaluated.
-fn log_records(log: &Log, records: &[SignatureRecord]) {
-    for r in records {
-        for res in &r.results {
-            print_log_lines(log, &res.log);
-            let Some(err) = &res.error else { continue };
-            match res.action {
-                Action::Enforce => log.error(&format!("{} validation failed. Failure reason: {err}", res.check)),
-                _ => log.warning(&format!(
-                    "{} validation failed with validation action set to \"logged\". Failure reason: {err}",
-                    res.check
-                )),
+/// `-v` logs in upstream's wording and order for every signature evaluated.
+struct RecordLog<'a> {
+    log: Log,
+    statement: Option<&'a notation::policy::OciStatement>,
+    subject: &'a notation::oci::Descriptor,
+}
+
+impl RecordLog<'_> {
+    fn processing(&self, media_type: &str, digest: &str) {
+        self.log.info(&format!(
+            "Processing signature with manifest mediaType: {media_type} and digest: {digest}"
+        ));
+    }
+
+    fn print(&self, records: &[SignatureRecord]) {
+        let log = &self.log;
+        for r in records {
+            self.processing(&r.manifest_media_type, &r.digest);
+            if let Some(st) = self.statement {
+                log.info(&format!("Trust policy configuration: {}", st.go_debug()));
             }
-        }
-        if let Some((step, err)) = &r.failure {
-            if let (Step::UserMetadata, CheckError::UserMetadata { key, value }) = (step, err) {
-                log.error(&format!(
-                    "User required metadata {key}={value} is not present in the signature"
-                ));
+            for res in &r.results {
+                print_log_lines(log, &res.log);
+                let Some(err) = &res.error else { continue };
+                match res.action {
+                    Action::Enforce => log.error(&format!(
+                        "{} validation failed. Failure reason: {err}",
+                        res.check
+                    )),
+                    _ => log.warning(&format!(
+                        "{} validation failed with validation action set to \"logged\". Failure reason: {err}",
+                        res.check
+                    )),
+                }
+            }
+            let Some((step, err)) = &r.failure else {
+                continue;
+            };
+            match (step, err) {
+                (Step::UserMetadata, CheckError::UserMetadata { key, value }) => {
+                    log.error(&format!(
+                        "User required metadata {key}={value} is not present in the signature"
+                    ));
+                }
+                (Step::TargetArtifact, CheckError::TargetMismatch { payload }) => {
+                    log.info(&format!(
+                        "Target artifact in signature payload: {}",
+                        payload.go_debug()
+                    ));
+                    log.info(&format!(
+                        "Target artifact that want to be verified: {}",
+                        self.subject.plain().go_debug()
+                    ));
+                }
+                _ => {}
             }
             log.warning(&format!(
                 "Signature {} failed verification with error: {err}",

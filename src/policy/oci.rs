@@ -26,6 +26,25 @@ pub struct OciStatement {
     pub trusted_identities: Vec<String>,
 }
 
+impl OciStatement {
+    /// The statement as Go's `%+v` prints notation-go's `*TrustPolicy`, which the `-v` log
+    /// line "Trust policy configuration: …" embeds.
+    pub fn go_debug(&self) -> String {
+        use crate::gofmt::{map_v, slice_v};
+        let sv = &self.signature_verification;
+        format!(
+            "&{{Name:{} RegistryScopes:{} SignatureVerification:{{VerificationLevel:{} Override:{} VerifyTimestamp:{}}} TrustStores:{} TrustedIdentities:{}}}",
+            self.name,
+            slice_v(&self.registry_scopes),
+            sv.level,
+            map_v(sv.overrides.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+            sv.verify_timestamp,
+            slice_v(&self.trust_stores),
+            slice_v(&self.trusted_identities),
+        )
+    }
+}
+
 impl OciDocument {
     /// Decode `bytes` with Go's decoder semantics (not validated).
     pub fn parse(bytes: &[u8]) -> Result<OciDocument, DecodeError> {

@@ -56,8 +56,9 @@ pub enum CheckError {
     Revoked(String),
     #[error("signing certificate with subject {0:?} revocation status is unknown")]
     RevocationUnknown(String),
+    /// The payload names another artifact (`payload` is its `targetArtifact`, for logs).
     #[error("content descriptor mismatch")]
-    TargetMismatch,
+    TargetMismatch { payload: Box<Descriptor> },
     #[error("unable to find specified metadata in the signature")]
     UserMetadata { key: String, value: String },
 }
@@ -255,7 +256,13 @@ pub fn target_artifact(facts: &SignedFacts, subject: &Descriptor) -> Result<(), 
     if t.media_type == subject.media_type && t.digest == subject.digest && t.size == subject.size {
         Ok(())
     } else {
-        Err(CheckError::TargetMismatch)
+        let mut payload = t.clone();
+        if payload.annotations.is_none() && !facts.annotations.is_empty() {
+            payload.annotations = Some(facts.annotations.clone());
+        }
+        Err(CheckError::TargetMismatch {
+            payload: Box::new(payload),
+        })
     }
 }
 
@@ -533,7 +540,10 @@ mod tests {
         target_artifact(&f, &subject).unwrap();
         let mut other = subject.clone();
         other.size = 4;
-        assert_eq!(target_artifact(&f, &other), Err(CheckError::TargetMismatch));
+        assert!(matches!(
+            target_artifact(&f, &other),
+            Err(CheckError::TargetMismatch { payload }) if payload.same_content(&subject)
+        ));
         let mut annotated = subject.clone();
         annotated.annotations = Some([("a".to_string(), "b".to_string())].into());
         target_artifact(&f, &annotated).unwrap();

@@ -13,7 +13,12 @@ impl Integrity for EnvelopeIntegrity {
                 "unable to parse the digital signature, error : signature envelope format with media type {media_type:?} is not supported"
             ));
         };
-        let content = envelope::verify(format, bytes).map_err(|e| e.to_string())?;
+        let content = envelope::verify(format, bytes).map_err(|e| match e {
+            envelope::EnvelopeError::Malformed(m) => {
+                format!("unable to parse the digital signature, error : {m}")
+            }
+            other => other.to_string(),
+        })?;
         facts(content)
     }
 }

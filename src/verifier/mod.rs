@@ -196,6 +196,8 @@ pub struct CheckResult {
 pub struct SignatureRecord {
     /// Digest of the signature manifest.
     pub digest: String,
+    /// Media type of the signature manifest.
+    pub manifest_media_type: String,
     /// The checks that ran, in order.
     pub results: Vec<CheckResult>,
     /// Why it failed (`None` for the one that passed).
@@ -253,9 +255,13 @@ pub enum VerifyError {
     #[error("unable to retrieve digital signature with digest {digest:?} associated with {reference:?} from the Repository, error : {source}")]
     Fetch {
         digest: String,
+        /// Media type of the signature manifest that could not be fetched.
+        manifest_media_type: String,
         reference: String,
         #[source]
         source: TargetError,
+        /// The signatures evaluated before this one.
+        records: Vec<SignatureRecord>,
     },
     /// Every signature tried failed (or the `--max-signatures` limit was reached first).
     #[error("{}", match limit { Some(n) => format!("signature evaluation stopped. The configured limit of {n} signatures to verify per artifact exceeded"), None => "signature verification failed".to_string() })]
@@ -324,14 +330,19 @@ impl Verifier<'_> {
                     limit: Some(opts.max_signatures),
                 });
             }
-            let fetch_err = |source| VerifyError::Fetch {
-                digest: manifest.digest.clone(),
-                reference: policy_ref.to_string(),
-                source,
+            let (media_type, envelope) = match fetch_signature(target, manifest).await {
+                Ok(fetched) => fetched,
+                Err(source) => {
+                    return Err(VerifyError::Fetch {
+                        digest: manifest.digest.clone(),
+                        manifest_media_type: manifest.media_type.clone(),
+                        reference: policy_ref.to_string(),
+                        source,
+                        records,
+                    })
+                }
             };
-            let (media_type, envelope) =
-                fetch_signature(target, manifest).await.map_err(fetch_err)?;
-            let (record, facts) = self
+            let (mut record, facts) = self
                 .evaluate(
                     statement,
                     &level,
@@ -342,6 +353,7 @@ impl Verifier<'_> {
                     opts,
                 )
                 .await;
+            record.manifest_media_type = manifest.media_type.clone();
             records.push(record);
             if let Some(facts) = facts {
                 outcome.verified = Some(Verified {
@@ -370,6 +382,7 @@ impl Verifier<'_> {
     ) -> (SignatureRecord, Option<SignedFacts>) {
         let mut record = SignatureRecord {
             digest: digest.to_string(),
+            manifest_media_type: String::new(),
             results: vec![],
             failure: None,
         };

@@ -257,7 +257,9 @@ fn resolve(storage: &dyn Storage, reference: &str) -> Result<Descriptor> {
         .rev()
         .find(|m| m.annotation(ANNOTATION_REF_NAME) == Some(reference))
     {
-        return Ok(entry.plain());
+        // A tag resolves to its whole index.json entry (annotations included), a digest to
+        // the plain descriptor, as oras-go's OCI store does; notation logs the former.
+        return Ok(entry.clone());
     }
     let Ok(digest) = Digest::parse(reference) else {
         return Err(not_found());

@@ -188,7 +188,18 @@ async fn resolves_tags_and_digests() {
         assert_eq!(desc.digest, digest, "{reference}");
         assert_eq!(desc.media_type, MEDIA_TYPE_IMAGE_MANIFEST);
         assert_eq!(desc.size, 395);
-        assert_eq!(desc.annotations, None, "the descriptor is plain");
+        if reference.starts_with("sha256:") {
+            assert_eq!(
+                desc.annotations, None,
+                "a digest resolves to the plain descriptor"
+            );
+        } else {
+            assert_eq!(
+                desc.annotation("org.opencontainers.image.ref.name"),
+                Some(reference),
+                "a tag resolves to its index.json entry"
+            );
+        }
     }
     let zeros = format!("sha256:{}", "0".repeat(64));
     for unknown in ["v404", "sha256:1234", zeros.as_str(), "sha256:", ""] {
