@@ -19,6 +19,7 @@ pub mod revocation;
 pub mod signer;
 pub mod target;
 pub mod testcert;
+pub mod timestamp;
 pub mod truststore;
 pub mod verifier;
 pub mod version;

@@ -6,6 +6,7 @@ use crate::crypto::{self, KeySpec, PrivateKey};
 use crate::envelope::{self, Format, SignRequest};
 use crate::oci::{self, Descriptor, Manifest};
 use crate::target::{Target, TargetError};
+use crate::timestamp::{self, Stamped, TimestampError, Tsa};
 use crate::x509::Certificate;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -33,7 +34,7 @@ pub enum SignError {
         "error adding user metadata: metadata key {0} is already present in the target artifact"
     )]
     DuplicateMetadataKey(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Envelope(#[from] envelope::EnvelopeError),
     #[error("failed to push signature to registry with error: {0}")]
     Push(#[source] TargetError),
@@ -96,6 +97,8 @@ pub struct SignOptions {
     pub user_metadata: BTreeMap<String, String>,
     /// The unsigned signing agent string.
     pub signing_agent: String,
+    /// Timestamp the signature with this TSA (`--timestamp-url`, `--timestamp-root-cert`).
+    pub tsa: Option<Tsa>,
 }
 
 /// Where a signature was stored.
@@ -153,17 +156,26 @@ pub async fn sign(
         .expiry
         .filter(|d| !d.is_zero())
         .map(|d| signing_time + d);
-    let envelope_bytes = envelope::sign(
-        opts.format,
-        &SignRequest {
-            target: &payload_target,
-            signing_time,
-            expiry,
-            signing_agent: &opts.signing_agent,
-            key: &signer.key,
-            cert_chain: &signer.chain,
-        },
-    )?;
+    let request = SignRequest {
+        target: &payload_target,
+        signing_time,
+        expiry,
+        signing_agent: &opts.signing_agent,
+        key: &signer.key,
+        cert_chain: &signer.chain,
+    };
+    let envelope_bytes = match &opts.tsa {
+        None => envelope::sign(opts.format, &request)?,
+        Some(tsa) => {
+            let hash = timestamp::Hash::for_signature(signer.key.key_spec()?.signature_algorithm());
+            let stamper = |signature: &[u8]| {
+                timestamp_blocking(tsa, signature, hash)
+                    .map(|stamped| stamped.token)
+                    .map_err(|e| format!("timestamp: {e}"))
+            };
+            envelope::sign_with_timestamper(opts.format, &request, Some(&stamper))?
+        }
+    };
     let (manifest_desc, manifest_bytes, envelope_desc) = signature_manifest(
         opts.format,
         &envelope_bytes,
@@ -183,6 +195,28 @@ pub async fn sign(
     Ok(SignedSignature {
         manifest: manifest_desc,
         envelope: envelope_desc,
+    })
+}
+
+/// Runs the (async) TSA exchange from the synchronous envelope signer: on a scoped thread
+/// with its own runtime, because the caller's runtime may be single-threaded and is
+/// blocked in the signer meanwhile.
+fn timestamp_blocking(
+    tsa: &Tsa,
+    signature: &[u8],
+    hash: timestamp::Hash,
+) -> Result<Stamped, TimestampError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| TimestampError::Http(e.to_string()))?
+                    .block_on(tsa.timestamp(signature, hash))
+            })
+            .join()
+            .unwrap_or_else(|_| Err(TimestampError::Http("timestamping thread panicked".into())))
     })
 }
 

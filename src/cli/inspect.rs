@@ -8,6 +8,8 @@ use clap::Args;
 use notation::envelope::{self, EnvelopeContent, Format};
 use notation::oci::Descriptor;
 use notation::target::{self, Target};
+use notation::timestamp::{SignedToken, Timestamp, TimestampError};
+use notation::x509::Certificate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -194,23 +196,66 @@ fn text_signature(s: &Inspected) -> Node {
     if let Some(agent) = &c.signing_agent {
         unsigned.add_kv("signingAgent", agent);
     }
-    if c.timestamp_token.is_some() {
-        unsigned
-            .add("timestamp signature")
-            .add("error: timestamp countersignatures are not decoded yet by notation-rs");
+    if let Some(token) = &c.timestamp_token {
+        let ts_node = unsigned.add("timestamp signature");
+        match decode_timestamp(token, &c.signature) {
+            Ok((ts, certs)) => {
+                ts_node.add_kv("timestamp", timestamp_range(&ts, timefmt::ansic));
+                add_certificates(ts_node, &certs);
+            }
+            Err(e) => {
+                ts_node.add_kv("error", e);
+            }
+        }
     }
-    let certs = node.add("certificates");
-    for cert in &c.cert_chain {
-        let n = certs.add_kv("SHA256 fingerprint", cert.sha256_fingerprint());
-        n.add_kv("issued to", cert.subject());
-        n.add_kv("issued by", cert.issuer());
-        n.add_kv("expiry", timefmt::ansic(cert.not_after()));
-    }
+    add_certificates(&mut node, &c.cert_chain);
     let artifact = node.add("signed artifact");
     artifact.add_kv("media type", &c.target_artifact.media_type);
     artifact.add_kv("digest", &c.target_artifact.digest);
     artifact.add_kv("size", c.target_artifact.size);
     node
+}
+
+fn add_certificates(node: &mut Node, chain: &[Certificate]) {
+    let certs = node.add("certificates");
+    for cert in chain {
+        let n = certs.add_kv("SHA256 fingerprint", cert.sha256_fingerprint());
+        n.add_kv("issued to", cert.subject());
+        n.add_kv("issued by", cert.issuer());
+        n.add_kv("expiry", timefmt::ansic(cert.not_after()));
+    }
+}
+
+/// What upstream's `parseTimestamp` shows: the token's time range (it must cover this
+/// signature) and its certificates, or why it could not be read. Nothing is verified.
+fn decode_timestamp(
+    token: &[u8],
+    signature: &[u8],
+) -> Result<(Timestamp, Vec<Certificate>), String> {
+    let describe = |e: TimestampError| format!("failed to parse timestamp countersignature: {e}");
+    let signed = SignedToken::parse(token).map_err(describe)?;
+    let ts = signed
+        .info()
+        .and_then(|info| info.validate(signature))
+        .map_err(describe)?;
+    Ok((ts, signed.certificates().to_vec()))
+}
+
+/// tspclient-go `Timestamp.Format`: `[genTime - accuracy, genTime + accuracy]`.
+fn timestamp_range(ts: &Timestamp, fmt: fn(time::OffsetDateTime) -> String) -> String {
+    format!("[{}, {}]", fmt(ts.lower()), fmt(ts.upper()))
+}
+
+fn json_certificates(chain: &[Certificate]) -> Vec<JsonCertificate> {
+    chain
+        .iter()
+        .map(|cert| JsonCertificate {
+            sha256_fingerprint: cert.sha256_fingerprint(),
+            issued_to: cert.subject(),
+            issued_by: cert.issuer(),
+            expiry: timefmt::rfc3339(cert.not_after()),
+        })
+        .collect()
 }
 
 /// `inspect -o json`, v1.3.2's schema (note the capital `Signatures`).
@@ -234,10 +279,29 @@ struct JsonSignature {
     #[serde(rename = "userDefinedAttributes")]
     user_defined_attributes: Option<BTreeMap<String, String>>,
     #[serde(rename = "unsignedAttributes")]
-    unsigned_attributes: BTreeMap<String, serde_json::Value>,
+    unsigned_attributes: BTreeMap<String, UnsignedValue>,
     certificates: Vec<JsonCertificate>,
     #[serde(rename = "signedArtifact")]
     signed_artifact: Descriptor,
+}
+
+/// An unsigned attribute: the signing agent, or the decoded timestamp.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum UnsignedValue {
+    Text(String),
+    Timestamp(JsonTimestamp),
+}
+
+/// Upstream's `timestampOutput` (fields omitted when empty).
+#[derive(Serialize)]
+struct JsonTimestamp {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timestamp: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificates: Option<Vec<JsonCertificate>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -257,13 +321,25 @@ fn json_signature(s: &Inspected) -> JsonSignature {
     if let Some(agent) = &c.signing_agent {
         unsigned.insert(
             "signingAgent".to_string(),
-            serde_json::Value::String(agent.clone()),
+            UnsignedValue::Text(agent.clone()),
         );
     }
-    if c.timestamp_token.is_some() {
+    if let Some(token) = &c.timestamp_token {
+        let value = match decode_timestamp(token, &c.signature) {
+            Ok((ts, certs)) => JsonTimestamp {
+                timestamp: Some(timestamp_range(&ts, timefmt::rfc3339)),
+                certificates: Some(json_certificates(&certs)),
+                error: None,
+            },
+            Err(e) => JsonTimestamp {
+                timestamp: None,
+                certificates: None,
+                error: Some(e),
+            },
+        };
         unsigned.insert(
             "timestampSignature".to_string(),
-            serde_json::json!({"error": "timestamp countersignatures are not decoded yet by notation-rs"}),
+            UnsignedValue::Timestamp(value),
         );
     }
     let mut artifact = c.target_artifact.clone();
@@ -275,16 +351,7 @@ fn json_signature(s: &Inspected) -> JsonSignature {
         signed_attributes: signed_attributes(c, timefmt::rfc3339).into_iter().collect(),
         user_defined_attributes: c.target_artifact.annotations.clone(),
         unsigned_attributes: unsigned,
-        certificates: c
-            .cert_chain
-            .iter()
-            .map(|cert| JsonCertificate {
-                sha256_fingerprint: cert.sha256_fingerprint(),
-                issued_to: cert.subject(),
-                issued_by: cert.issuer(),
-                expiry: timefmt::rfc3339(cert.not_after()),
-            })
-            .collect(),
+        certificates: json_certificates(&c.cert_chain),
         signed_artifact: artifact,
     }
 }

@@ -7,8 +7,12 @@ use clap::Args;
 use notation::config::config_json::ConfigJson;
 use notation::config::signingkeys::SigningKeys;
 use notation::envelope::Format;
+use notation::revocation::Validator;
 use notation::signer::{self, LocalSigner, SignOptions};
+use notation::timestamp::Tsa;
+use notation::x509::{check_signature, Certificate, SignatureCheck};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Arguments of `notation sign`.
 #[derive(Args, Debug)]
@@ -92,6 +96,26 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     parse_key_values(&args.plugin_config, "plugin-config")?;
 
     let signer = load_signer(&args, ctx)?;
+    let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
+        (Some(url), Some(root)) => {
+            args.logging
+                .log()
+                .info(&format!("Configured to timestamp with TSA {url:?}"));
+            let root = read_tsa_root(root)?;
+            // Like `verify`, timestamping sets up the CRL file cache for the TSA chain's
+            // revocation check.
+            let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
+            if let Some(w) = revocation.cache_warning() {
+                output::warn(w);
+            }
+            Some(Tsa {
+                url: url.clone(),
+                root,
+                revocation: Some(Arc::new(revocation)),
+            })
+        }
+        _ => None,
+    };
     let reference = ArtifactRef::parse(raw_reference, args.oci_layout)?;
     let target = open_sign_target(&reference, &args, ctx).await?;
     let subject = common::resolve(target.as_ref(), &reference, "sign", args.logging.log()).await?;
@@ -100,8 +124,13 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         expiry,
         user_metadata,
         signing_agent: notation::version::SIGNING_AGENT.to_string(),
+        tsa,
     };
-    let signed = signer::sign(target.as_ref(), &subject, &signer, &opts).await?;
+    let signed = signer::sign(target.as_ref(), &subject, &signer, &opts).await;
+    if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
+        super::verify::report_revocation(&args.logging.log(), revocation);
+    }
+    let signed = signed?;
     for warning in target.take_warnings() {
         output::warn(&warning.to_string());
     }
@@ -125,7 +154,10 @@ fn check_flag_groups(args: &SignArgs) -> anyhow::Result<()> {
     match (&args.timestamp_url, &args.timestamp_root_cert) {
         (Some(_), None) => bail!("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-root-cert]"),
         (None, Some(_)) => bail!("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-url]"),
-        (Some(_), Some(_)) => bail!("timestamping (--timestamp-url) is not supported yet by notation-rs"),
+        (Some(url), Some(_)) if url.is_empty() => bail!("timestamping: tsa url cannot be empty"),
+        (Some(_), Some(root)) if root.is_empty() => {
+            bail!("timestamping: tsa root certificate path cannot be empty")
+        }
         _ => {}
     }
     match (&args.id, &args.plugin) {
@@ -147,6 +179,26 @@ fn check_flag_groups(args: &SignArgs) -> anyhow::Result<()> {
         bail!("signing plugins are not supported yet by notation-rs");
     }
     Ok(())
+}
+
+/// The `--timestamp-root-cert` file: exactly one self-issued certificate that verifies as
+/// its own issuer (notation `sign.go`, notation-core-go `IsRootCertificate`).
+fn read_tsa_root(path: &str) -> anyhow::Result<Certificate> {
+    let expecting = "Expecting single x509 root certificate in PEM or DER format from the file";
+    let mut certs = notation::truststore::read_certificate_file(path.as_ref())?;
+    if certs.is_empty() {
+        bail!("cannot find any certificate from {path:?}. {expecting}");
+    }
+    if certs.len() > 1 {
+        bail!("found more than one certificates from {path:?}. {expecting}");
+    }
+    let root = certs.remove(0);
+    if root.raw_subject() != root.raw_issuer() {
+        bail!("certificate from {path:?} is not a root certificate. {expecting}");
+    }
+    check_signature(&root, &root, SignatureCheck::IssuedBy)
+        .map_err(|e| anyhow!("failed to check root certificate with error: {e}"))?;
+    Ok(root)
 }
 
 /// `--signature-format`, else config.json's `signatureFormat`, else JWS.

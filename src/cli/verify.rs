@@ -184,7 +184,7 @@ fn print_log_lines(log: &Log, lines: &[LogLine]) {
 
 /// Revocation log lines not tied to a signature, and upstream's once-per-run CRL cache
 /// warning.
-fn report_revocation(log: &Log, revocation: &Validator) {
+pub(super) fn report_revocation(log: &Log, revocation: &Validator) {
     print_log_lines(log, &revocation.take_log());
     if revocation.cache_error_seen() {
         output::warn("CRL cache error discarded. Enable debug log through '-d' for error details.");

@@ -43,8 +43,9 @@ pub enum CheckError {
     NotValidAtSigningTime { subject: String, at: String },
     #[error("no timestamp countersignature was found in the signature envelope")]
     NoTimestamp,
-    #[error("timestamp countersignature verification is not supported yet")]
-    TimestampUnsupported,
+    /// Timestamp countersignature verification failed (§8.3); the text is upstream's.
+    #[error("{0}")]
+    Timestamp(String),
     /// Revocation checking is not available and the chain has revocation information.
     #[error("unable to check revocation status, code signing revocation validator cannot be nil")]
     NoRevocationValidator,
@@ -175,17 +176,29 @@ pub fn timestamp_triggered(
     true
 }
 
-/// Authentic timestamp (§5.6, §7, §8.3).
+/// Authentic timestamp (§5.6, §7, §8.3 steps 1–8), without the TSA chain's revocation
+/// (step 9, see [`super::timestamp::check`]).
 pub fn authentic_timestamp(
+    stores: &dyn TrustStores,
     statement: &OciStatement,
     facts: &SignedFacts,
     now: OffsetDateTime,
 ) -> Result<(), CheckError> {
+    authentic_timestamp_verified(stores, statement, facts, now).map(|_| ())
+}
+
+/// [`authentic_timestamp`], returning the verified timestamp when one was required.
+pub fn authentic_timestamp_verified(
+    stores: &dyn TrustStores,
+    statement: &OciStatement,
+    facts: &SignedFacts,
+    now: OffsetDateTime,
+) -> Result<Option<super::timestamp::VerifiedTimestamp>, CheckError> {
     match facts.signing_scheme {
         SigningScheme::X509SigningAuthority => {
             let Some(t) = facts.authentic_signing_time else {
                 // Integrity guarantees the attribute for this scheme; nothing to compare.
-                return Ok(());
+                return Ok(None);
             };
             for c in &facts.chain {
                 if t < c.not_before || t > c.not_after {
@@ -195,13 +208,13 @@ pub fn authentic_timestamp(
                     });
                 }
             }
-            Ok(())
+            Ok(None)
         }
         SigningScheme::X509 if timestamp_triggered(statement, facts, now) => {
             if !facts.has_timestamp {
                 return Err(CheckError::NoTimestamp);
             }
-            Err(CheckError::TimestampUnsupported)
+            super::timestamp::verify_timestamp(stores, statement, facts).map(Some)
         }
         SigningScheme::X509 => {
             for c in &facts.chain {
@@ -218,7 +231,7 @@ pub fn authentic_timestamp(
                     });
                 }
             }
-            Ok(())
+            Ok(None)
         }
     }
 }
@@ -468,11 +481,13 @@ mod tests {
     fn cert_validity_now() {
         let st = statement(&["ca:a"], &["*"]);
         let f = facts();
-        authentic_timestamp(&st, &f, datetime!(2030-01-01 0:00 UTC)).unwrap();
-        authentic_timestamp(&st, &f, datetime!(2050-01-01 0:00 UTC)).unwrap();
-        let e = authentic_timestamp(&st, &f, datetime!(2050-01-01 0:00:01 UTC)).unwrap_err();
+        authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2030-01-01 0:00 UTC)).unwrap();
+        authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2050-01-01 0:00 UTC)).unwrap();
+        let e = authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2050-01-01 0:00:01 UTC))
+            .unwrap_err();
         assert_eq!(e.to_string(), "verification time is after certificate \"CN=leaf,O=Org,ST=WA,C=US\" validity period, it was expired at \"Sat, 01 Jan 2050 00:00:00 +0000\"");
-        let e = authentic_timestamp(&st, &f, datetime!(2019-01-01 0:00 UTC)).unwrap_err();
+        let e = authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2019-01-01 0:00 UTC))
+            .unwrap_err();
         assert!(matches!(e, CheckError::CertNotYetValid { .. }));
     }
 
@@ -480,22 +495,16 @@ mod tests {
     fn tsa_store_triggers_timestamp_rules() {
         let now = datetime!(2030-01-01 0:00 UTC);
         let mut st = statement(&["ca:a", "tsa:t"], &["*"]);
-        let mut f = facts();
+        let f = facts();
         assert_eq!(
-            authentic_timestamp(&st, &f, now),
+            authentic_timestamp(&Stores(vec![]), &st, &f, now),
             Err(CheckError::NoTimestamp)
-        );
-        f.has_timestamp = true;
-        assert_eq!(
-            authentic_timestamp(&st, &f, now),
-            Err(CheckError::TimestampUnsupported)
         );
         // afterCertExpiry with an unexpired chain: plain validity check at now.
         st.signature_verification.verify_timestamp = "afterCertExpiry".into();
-        f.has_timestamp = false;
-        authentic_timestamp(&st, &f, now).unwrap();
+        authentic_timestamp(&Stores(vec![]), &st, &f, now).unwrap();
         assert_eq!(
-            authentic_timestamp(&st, &f, datetime!(2051-01-01 0:00 UTC)),
+            authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2051-01-01 0:00 UTC)),
             Err(CheckError::NoTimestamp)
         );
     }
@@ -507,9 +516,10 @@ mod tests {
         f.signing_scheme = SigningScheme::X509SigningAuthority;
         f.authentic_signing_time = Some(datetime!(2030-01-01 0:00 UTC));
         // "now" is irrelevant for this scheme, and no timestamp is required.
-        authentic_timestamp(&st, &f, datetime!(2060-01-01 0:00 UTC)).unwrap();
+        authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2060-01-01 0:00 UTC)).unwrap();
         f.authentic_signing_time = Some(datetime!(2051-01-01 0:00 UTC));
-        let e = authentic_timestamp(&st, &f, datetime!(2030-01-01 0:00 UTC)).unwrap_err();
+        let e = authentic_timestamp(&Stores(vec![]), &st, &f, datetime!(2030-01-01 0:00 UTC))
+            .unwrap_err();
         assert_eq!(e.to_string(), "certificate \"CN=leaf,O=Org,ST=WA,C=US\" was not valid when the digital signature was produced at \"Sun, 01 Jan 2051 00:00:00 +0000\"");
     }
 

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod envelope_integrity;
 pub mod revocation;
 pub mod stores;
+pub mod timestamp;
 
 pub use checks::CheckError;
 
@@ -420,10 +421,8 @@ impl Verifier<'_> {
                 identity.and(stores)
             }),
             (CheckType::Expiry, &|| checks::expiry(&facts, self.now)),
-            (CheckType::AuthenticTimestamp, &|| {
-                checks::authentic_timestamp(statement, &facts, self.now)
-            }),
-            // Run asynchronously below (network access).
+            // These two run asynchronously below (network access).
+            (CheckType::AuthenticTimestamp, &|| Ok(())),
             (CheckType::Revocation, &|| Ok(())),
         ];
         for (check, run) in checks {
@@ -435,6 +434,12 @@ impl Verifier<'_> {
                 CheckType::Revocation => {
                     let (result, log) = revocation::check(self.revocation, &facts).await;
                     (result.err(), log)
+                }
+                CheckType::AuthenticTimestamp => {
+                    let result =
+                        timestamp::check(self.stores, self.revocation, statement, &facts, self.now)
+                            .await;
+                    (result.err(), vec![])
                 }
                 _ => (run().err(), vec![]),
             };

@@ -14,7 +14,10 @@ use time::OffsetDateTime;
 
 pub use chain::{validate_code_signing_chain, validate_timestamping_chain, ChainError};
 pub use pem::{encode as pem_encode, pem_blocks, PemBlock};
-pub use signature::{check_signature, check_signed_data, CertSignatureError, SignatureCheck};
+pub use signature::{
+    check_cms_signature, check_signature, check_signed_data, CertSignatureError,
+    CmsSignatureScheme, SignatureCheck,
+};
 
 /// Errors from parsing certificates.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -21,7 +21,7 @@ pub enum SignatureCheck {
 #[error("{0}")]
 pub struct CertSignatureError(pub String);
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Hash {
     Md5,
     Sha1,
@@ -30,7 +30,7 @@ enum Hash {
     Sha512,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scheme {
     RsaPkcs1(Hash),
     RsaPss(Hash),
@@ -223,4 +223,46 @@ fn verify_with_key(
         (Scheme::Ecdsa(_), k) => Err(mismatch("ECDSA", k)),
         (Scheme::Ed25519, k) => Err(mismatch("Ed25519", k)),
     }
+}
+
+/// A CMS `SignerInfo` signature scheme (tspclient-go `oid.ToSignatureAlgorithm`): the
+/// signature algorithm OID, with the digest algorithm OID where the former names no hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CmsSignatureScheme(Scheme);
+
+impl CmsSignatureScheme {
+    /// Maps `(digestAlgorithm, signatureAlgorithm)` to a scheme; only SHA-256/384/512 with
+    /// RSA PKCS#1 v1.5, RSASSA-PSS or ECDSA are known (`None` otherwise).
+    pub fn from_oids(digest: &str, signature: &str) -> Option<CmsSignatureScheme> {
+        let digest_hash = match digest {
+            "2.16.840.1.101.3.4.2.1" => Hash::Sha256,
+            "2.16.840.1.101.3.4.2.2" => Hash::Sha384,
+            "2.16.840.1.101.3.4.2.3" => Hash::Sha512,
+            _ => return None,
+        };
+        let scheme = match signature {
+            "1.2.840.113549.1.1.1" => Scheme::RsaPkcs1(digest_hash),
+            "1.2.840.113549.1.1.11" => Scheme::RsaPkcs1(Hash::Sha256),
+            "1.2.840.113549.1.1.12" => Scheme::RsaPkcs1(Hash::Sha384),
+            "1.2.840.113549.1.1.13" => Scheme::RsaPkcs1(Hash::Sha512),
+            RSA_PSS => Scheme::RsaPss(digest_hash),
+            "1.2.840.10045.4.3.2" => Scheme::Ecdsa(Hash::Sha256),
+            "1.2.840.10045.4.3.3" => Scheme::Ecdsa(Hash::Sha384),
+            "1.2.840.10045.4.3.4" => Scheme::Ecdsa(Hash::Sha512),
+            _ => return None,
+        };
+        Some(CmsSignatureScheme(scheme))
+    }
+}
+
+/// Verifies a CMS signature (ECDSA in ASN.1 form) over `message` with `signer`'s key, with
+/// Go's error texts (`crypto/rsa: verification error`, `x509: ECDSA verification failure`).
+pub fn check_cms_signature(
+    signer: &Certificate,
+    scheme: CmsSignatureScheme,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CertSignatureError> {
+    let key = PublicKey::from_spki_der(&signer.spki_der()).map_err(|_| unimplemented())?;
+    verify_with_key(&key, scheme.0, message, signature)
 }

@@ -7,6 +7,7 @@ pub mod referrers_server;
 pub mod registry;
 pub mod revocation;
 pub mod token_server;
+pub mod tsa;
 
 use assert_cmd::Command;
 use serde_json::Value;

@@ -1,0 +1,224 @@
+//! Timestamp countersignature verification (verification.md §8.3 steps 1–8), run by the
+//! authentic-timestamp check when a `tsa:` store makes it necessary.
+
+use time::OffsetDateTime;
+
+use super::checks::{self, load_stores, rfc1123z, CheckError};
+use super::{ChainCert, SignedFacts, TrustStores};
+use crate::policy::OciStatement;
+use crate::revocation::Validator;
+use crate::timestamp::{SignedToken, Timestamp};
+use crate::x509::{validate_timestamping_chain, Certificate};
+
+/// A timestamp that verified against the `tsa` trust stores.
+#[derive(Debug, Clone)]
+pub struct VerifiedTimestamp {
+    /// `genTime ± accuracy`.
+    pub timestamp: Timestamp,
+    /// The TSA chain `[signing cert, …, root]`; its revocation check (§8.3 step 9) is
+    /// the caller's.
+    pub tsa_chain: Vec<Certificate>,
+}
+
+/// The whole authentic-timestamp check (§5.6, §8.3): [`checks::authentic_timestamp`],
+/// then, when a timestamp was verified, the revocation of its TSA chain (step 9; it runs
+/// even when the policy skips revocation). Without a validator only a TSA chain without
+/// revocation information passes.
+pub async fn check(
+    stores: &dyn TrustStores,
+    revocation: Option<&Validator>,
+    statement: &OciStatement,
+    facts: &SignedFacts,
+    now: OffsetDateTime,
+) -> Result<(), CheckError> {
+    let Some(verified) = checks::authentic_timestamp_verified(stores, statement, facts, now)?
+    else {
+        return Ok(());
+    };
+    match revocation {
+        Some(validator) => {
+            super::revocation::check_timestamping_chain(validator, &verified.tsa_chain)
+                .await
+                .map_err(CheckError::Timestamp)
+        }
+        None => {
+            let non_root = verified.tsa_chain.len().saturating_sub(1);
+            if verified.tsa_chain[..non_root]
+                .iter()
+                .any(|c| ChainCert::from_certificate(c).has_revocation_info)
+            {
+                return Err(fail(
+                    "failed to check timestamping certificate chain revocation with error: timestamping revocation validator cannot be nil".into(),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn fail(message: String) -> CheckError {
+    CheckError::Timestamp(message)
+}
+
+/// Verifies the envelope's timestamp token against the statement's `tsa` stores and
+/// checks that the signing chain was valid at the stamped time (GO-VER `verifyTimestamp`).
+pub fn verify_timestamp(
+    stores: &dyn TrustStores,
+    statement: &OciStatement,
+    facts: &SignedFacts,
+) -> Result<VerifiedTimestamp, CheckError> {
+    let content = facts.content.as_deref();
+    let token = content
+        .and_then(|c| c.timestamp_token.as_deref())
+        .filter(|t| !t.is_empty())
+        .ok_or(CheckError::NoTimestamp)?;
+    let signature = content.map(|c| c.signature.as_slice()).unwrap_or_default();
+    let signed = SignedToken::parse(token).map_err(|e| {
+        fail(format!(
+            "failed to parse timestamp countersignature with error: {e}"
+        ))
+    })?;
+    let info = signed.info().map_err(|e| {
+        fail(format!(
+            "failed to get the timestamp TSTInfo with error: {e}"
+        ))
+    })?;
+    let timestamp = info.validate(signature).map_err(|e| {
+        fail(format!(
+            "failed to get timestamp from timestamp countersignature with error: {e}"
+        ))
+    })?;
+    let anchors = load_stores(stores, statement, "tsa")
+        .map_err(|e| fail(format!("failed to load tsa trust store with error: {e}")))?;
+    if anchors.is_empty() {
+        return Err(fail(
+            "no trusted TSA certificate found in trust store".into(),
+        ));
+    }
+    let roots: Vec<Certificate> = anchors
+        .iter()
+        .filter_map(|der| Certificate::from_der(der).ok())
+        .collect();
+    let tsa_chain = signed.verify(&roots, timestamp.gen_time).map_err(|e| {
+        fail(format!(
+            "failed to verify the timestamp countersignature with error: {e}"
+        ))
+    })?;
+    validate_timestamping_chain(&tsa_chain).map_err(|e| {
+        fail(format!(
+            "failed to validate the timestamping certificate chain with error: {e}"
+        ))
+    })?;
+    check_range(&timestamp, facts)?;
+    Ok(VerifiedTimestamp {
+        timestamp,
+        tsa_chain,
+    })
+}
+
+/// §8.3 step 8: every signing-chain certificate covers `genTime ± accuracy`.
+fn check_range(timestamp: &Timestamp, facts: &SignedFacts) -> Result<(), CheckError> {
+    for c in &facts.chain {
+        if !timestamp.bounded_after(c.not_before) {
+            return Err(fail(format!(
+                "timestamp can be before certificate {:?} validity period, it will be valid from {:?}",
+                c.subject,
+                rfc1123z(c.not_before)
+            )));
+        }
+        if !timestamp.bounded_before(c.not_after) {
+            return Err(fail(format!(
+                "timestamp can be after certificate {:?} validity period, it was expired at {:?}",
+                c.subject,
+                rfc1123z(c.not_after)
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verifier::{ChainCert, SigningScheme};
+    use time::macros::datetime;
+    use time::OffsetDateTime;
+
+    fn facts(from: OffsetDateTime, to: OffsetDateTime) -> SignedFacts {
+        SignedFacts {
+            signing_scheme: SigningScheme::X509,
+            chain: vec![ChainCert {
+                der: vec![],
+                subject: "CN=leaf".into(),
+                not_before: from,
+                not_after: to,
+                has_revocation_info: false,
+            }],
+            expiry: None,
+            signing_time: None,
+            authentic_signing_time: None,
+            has_timestamp: true,
+            target: Default::default(),
+            annotations: Default::default(),
+            signature_algorithm: String::new(),
+            content: None,
+        }
+    }
+
+    #[test]
+    fn stamped_range_must_lie_inside_every_certificate() {
+        let f = facts(
+            datetime!(2024-01-01 0:00 UTC),
+            datetime!(2024-01-02 0:00 UTC),
+        );
+        let at = |t: OffsetDateTime, secs: i64| Timestamp {
+            gen_time: t,
+            accuracy: time::Duration::seconds(secs),
+        };
+        check_range(&at(datetime!(2024-01-01 12:00 UTC), 1), &f).unwrap();
+        // Boundaries are inclusive.
+        check_range(&at(datetime!(2024-01-01 0:00:01 UTC), 1), &f).unwrap();
+        check_range(&at(datetime!(2024-01-01 23:59:59 UTC), 1), &f).unwrap();
+        assert_eq!(
+            check_range(&at(datetime!(2024-01-01 0:00:00.5 UTC), 1), &f)
+                .unwrap_err()
+                .to_string(),
+            "timestamp can be before certificate \"CN=leaf\" validity period, it will be valid from \"Mon, 01 Jan 2024 00:00:00 +0000\""
+        );
+        assert_eq!(
+            check_range(&at(datetime!(2024-01-01 23:59:59.5 UTC), 1), &f)
+                .unwrap_err()
+                .to_string(),
+            "timestamp can be after certificate \"CN=leaf\" validity period, it was expired at \"Tue, 02 Jan 2024 00:00:00 +0000\""
+        );
+    }
+
+    #[test]
+    fn missing_token_is_reported() {
+        let f = facts(
+            datetime!(2024-01-01 0:00 UTC),
+            datetime!(2024-01-02 0:00 UTC),
+        );
+        struct NoStores;
+        impl TrustStores for NoStores {
+            fn load(
+                &self,
+                _: &str,
+                _: &str,
+            ) -> Result<Vec<Vec<u8>>, crate::verifier::TrustStoreFailure> {
+                Ok(vec![])
+            }
+        }
+        let st = OciStatement {
+            name: "p".into(),
+            registry_scopes: vec!["*".into()],
+            signature_verification: Default::default(),
+            trust_stores: vec!["tsa:t".into()],
+            trusted_identities: vec!["*".into()],
+        };
+        assert_eq!(
+            verify_timestamp(&NoStores, &st, &f).unwrap_err(),
+            CheckError::NoTimestamp
+        );
+    }
+}
