@@ -76,8 +76,9 @@ fn mismatch(want: &Expected, exit: i64, stdout: &str, stderr: &str) -> Option<St
     None
 }
 
-/// Run every check of `kinds` (and `filter`) and report all mismatches at once.
-fn replay(select: impl Fn(&Value) -> bool) {
+/// Run every selected check and report all mismatches at once. With `exact_stderr`, the
+/// whole stderr must equal what Go notation printed (deterministic checks only).
+fn replay(select: impl Fn(&Value) -> bool, exact_stderr: bool) {
     let root = interop_dir();
     let cases: Value = serde_json::from_slice(&fs::read(root.join("cases.json")).unwrap()).unwrap();
     let mut by_case: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
@@ -139,10 +140,26 @@ fn replay(select: impl Fn(&Value) -> bool) {
             let stdout = String::from_utf8_lossy(&out.stdout);
             let stderr = String::from_utf8_lossy(&out.stderr);
             let wants = expectations(&root, check);
-            let problems: Vec<String> = wants
+            let mut problems: Vec<String> = wants
                 .iter()
                 .filter_map(|w| mismatch(w, exit, &stdout, &stderr))
                 .collect();
+            if exact_stderr && check["deterministic"] == Value::Bool(true) {
+                let recorded =
+                    fs::read_to_string(root.join(check["files"]["stderr"].as_str().unwrap()))
+                        .unwrap();
+                // Our additions: one line per signature tried after upstream's Error line.
+                let ours: String = stderr
+                    .lines()
+                    .filter(|l| {
+                        !l.starts_with("  signature sha256:") && !l.starts_with("  stopped after")
+                    })
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                if recorded != ours {
+                    problems = vec![format!("stderr differs; recorded:\n{recorded}")];
+                }
+            }
             if problems.len() == wants.len() {
                 failures.push(format!(
                     "{case}/{}: {}\n  argv: {}\n  stderr: {}",
@@ -164,12 +181,21 @@ fn replay(select: impl Fn(&Value) -> bool) {
 
 #[test]
 fn every_recorded_verify_check_matches_go_notation() {
-    replay(|c| c["kind"] == "verify");
+    replay(|c| c["kind"] == "verify", false);
+}
+
+/// `verify -v` logs exactly what Go notation logs, line for line (its struct dumps included).
+#[test]
+fn verbose_verify_logs_match_go_notation() {
+    replay(
+        |c| c["kind"] == "verify" && c["argv"].as_array().unwrap().iter().any(|a| a == "-v"),
+        true,
+    );
 }
 
 #[test]
 fn policy_show_checks_match_go_notation() {
-    replay(|c| c["kind"] == "config" && c["argv"][1] == "policy");
+    replay(|c| c["kind"] == "config" && c["argv"][1] == "policy", false);
 }
 
 #[test]

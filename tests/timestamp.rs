@@ -339,8 +339,18 @@ fn timestamped_signatures_verify_after_the_signing_certificate_expired() {
             "CN=Test TSA,O=Notary Test,ST=WA,C=US"
         );
         assert!(ts.get("error").is_none());
-        // Valid now: verifies (the timestamp is checked too: a tsa store is configured).
-        assert_ok(&env.verify(format, &[]));
+        // Valid now: verifies (the timestamp is checked too: a tsa store is configured),
+        // and -v says so in notation-go's words.
+        let o = env.verify(format, &["-v"]);
+        assert_ok(&o);
+        let log = stderr(&o);
+        assert!(
+            log.contains("level=info msg=Performing timestamp verification...\n")
+                && log.contains(
+                    "level=info msg=TSA identity is: CN=Test TSA,O=Notary Test,ST=WA,C=US\n"
+                ),
+            "{log}"
+        );
     }
 
     // Wait until the signing certificate has expired.
@@ -361,7 +371,13 @@ fn timestamped_signatures_verify_after_the_signing_certificate_expired() {
             json!({"level": "strict", "verifyTimestamp": "afterCertExpiry"}),
             &["ca:test", "tsa:test"],
         );
-        assert_ok(&env.verify(format, &[]));
+        let o = env.verify(format, &["-v"]);
+        assert_ok(&o);
+        assert!(
+            stderr(&o).contains("level=info msg=Performing timestamp verification..."),
+            "{}",
+            stderr(&o)
+        );
         // Without a tsa store the expired certificate fails the check.
         env.policy(json!({"level": "strict"}), &["ca:test"]);
         let o = env.verify(format, &[]);
@@ -405,12 +421,23 @@ fn levels_and_overrides_treat_a_missing_timestamp_per_the_spec() {
         json!({"level": "strict", "verifyTimestamp": "afterCertExpiry"}),
         &stores,
     );
-    let o = env.verify("jws", &[]);
+    let o = env.verify("jws", &["-v"]);
     assert_ok(&o);
     assert!(!stderr(&o).contains("authenticTimestamp"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("level=info msg=Timestamp verification disabled: verifyTimestamp is set to \"afterCertExpiry\" and signing cert chain unexpired\n"),
+        "{}",
+        stderr(&o)
+    );
     // No tsa store: no timestamp needed.
     env.policy(json!({"level": "strict"}), &["ca:test"]);
-    assert_ok(&env.verify("jws", &[]));
+    let o = env.verify("jws", &["-v"]);
+    assert_ok(&o);
+    assert!(
+        stderr(&o).contains("level=info msg=Timestamp verification disabled: no tsa trust store is configured in trust policy\n"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

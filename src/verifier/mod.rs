@@ -436,10 +436,10 @@ impl Verifier<'_> {
                     (result.err(), log)
                 }
                 CheckType::AuthenticTimestamp => {
-                    let result =
+                    let (result, log) =
                         timestamp::check(self.stores, self.revocation, statement, &facts, self.now)
                             .await;
-                    (result.err(), vec![])
+                    (result.err(), log)
                 }
                 _ => (run().err(), vec![]),
             };

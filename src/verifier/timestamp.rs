@@ -4,9 +4,9 @@
 use time::OffsetDateTime;
 
 use super::checks::{self, load_stores, rfc1123z, CheckError};
-use super::{ChainCert, SignedFacts, TrustStores};
+use super::{ChainCert, SignedFacts, SigningScheme, TrustStores};
 use crate::policy::OciStatement;
-use crate::revocation::Validator;
+use crate::revocation::{LogLevel, LogLine, Validator};
 use crate::timestamp::{SignedToken, Timestamp};
 use crate::x509::{validate_timestamping_chain, Certificate};
 
@@ -23,19 +23,39 @@ pub struct VerifiedTimestamp {
 /// The whole authentic-timestamp check (§5.6, §8.3): [`checks::authentic_timestamp`],
 /// then, when a timestamp was verified, the revocation of its TSA chain (step 9; it runs
 /// even when the policy skips revocation). Without a validator only a TSA chain without
-/// revocation information passes.
+/// revocation information passes. Returns notation-go's `-v`/`-d` log lines with it.
 pub async fn check(
     stores: &dyn TrustStores,
     revocation: Option<&Validator>,
     statement: &OciStatement,
     facts: &SignedFacts,
     now: OffsetDateTime,
-) -> Result<(), CheckError> {
-    let Some(verified) = checks::authentic_timestamp_verified(stores, statement, facts, now)?
-    else {
-        return Ok(());
+) -> (Result<(), CheckError>, Vec<LogLine>) {
+    let mut log = decision_log(statement, facts, now);
+    let verified = match checks::authentic_timestamp_verified(stores, statement, facts, now) {
+        Ok(Some(v)) => v,
+        Ok(None) => return (Ok(()), log),
+        Err(e) => return (Err(e), log),
     };
-    match revocation {
+    log.push(debug("Validating timestamping certificate chain..."));
+    if let Some(tsa) = verified.tsa_chain.first() {
+        log.push(info(format!(
+            "TSA identity is: {}",
+            ChainCert::from_certificate(tsa).subject
+        )));
+    }
+    log.push(debug(
+        "Checking the timestamp against the signing certificate chain...",
+    ));
+    log.push(debug(format!(
+        "Timestamp range: [{}, {}]",
+        rfc3339(verified.timestamp.lower()),
+        rfc3339(verified.timestamp.upper())
+    )));
+    log.push(debug(
+        "Checking timestamping certificate chain revocation...",
+    ));
+    let result = match revocation {
         Some(validator) => {
             super::revocation::check_timestamping_chain(validator, &verified.tsa_chain)
                 .await
@@ -47,17 +67,76 @@ pub async fn check(
                 .iter()
                 .any(|c| ChainCert::from_certificate(c).has_revocation_info)
             {
-                return Err(fail(
+                Err(fail(
                     "failed to check timestamping certificate chain revocation with error: timestamping revocation validator cannot be nil".into(),
-                ));
+                ))
+            } else {
+                Ok(())
             }
-            Ok(())
         }
+    };
+    (result, log)
+}
+
+/// notation-go's lines saying whether (and why not) the timestamp is verified, for the
+/// `notary.x509` scheme (verifier.go `verifyTimestamp`).
+fn decision_log(
+    statement: &OciStatement,
+    facts: &SignedFacts,
+    now: OffsetDateTime,
+) -> Vec<LogLine> {
+    if facts.signing_scheme != SigningScheme::X509 {
+        return Vec::new();
     }
+    let has_tsa = statement
+        .trust_stores
+        .iter()
+        .any(|s| s.split_once(':').is_some_and(|(t, _)| t == "tsa"));
+    if !has_tsa {
+        return vec![info(
+            "Timestamp verification disabled: no tsa trust store is configured in trust policy",
+        )];
+    }
+    if statement
+        .signature_verification
+        .verify_timestamp_after_cert_expiry()
+        && !facts.chain.iter().any(|c| now > c.not_after)
+    {
+        return vec![info(
+            "Timestamp verification disabled: verifyTimestamp is set to \"afterCertExpiry\" and signing cert chain unexpired",
+        )];
+    }
+    let mut log = vec![
+        info("Performing timestamp verification..."),
+        debug("Checking timestamp countersignature existence..."),
+    ];
+    if facts.has_timestamp {
+        log.push(debug("Verifying the timestamp countersignature..."));
+    }
+    log
 }
 
 fn fail(message: String) -> CheckError {
     CheckError::Timestamp(message)
+}
+
+fn info(message: impl Into<String>) -> LogLine {
+    LogLine {
+        level: LogLevel::Info,
+        message: message.into(),
+    }
+}
+
+fn debug(message: impl Into<String>) -> LogLine {
+    LogLine {
+        level: LogLevel::Debug,
+        message: message.into(),
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// Verifies the envelope's timestamp token against the statement's `tsa` stores and
