@@ -5,6 +5,7 @@
 //! Nothing in this library prints or exits; `src/cli/` does that.
 
 pub mod atomic;
+pub mod blob;
 pub mod config;
 pub mod copy;
 pub mod credentials;

@@ -75,6 +75,11 @@ impl LocalSigner {
     pub fn chain(&self) -> &[Certificate] {
         &self.chain
     }
+
+    /// The signature algorithm the key signs with (signature-format.md §6.1).
+    pub fn signature_algorithm(&self) -> Result<crypto::SignatureAlgorithm, SignError> {
+        Ok(self.key.key_spec()?.signature_algorithm())
+    }
 }
 
 /// Go's io errors read "no such file or directory", not Rust's "... (os error 2)".
@@ -150,32 +155,7 @@ pub async fn sign(
 ) -> Result<SignedSignature, SignError> {
     check_expiry(opts.expiry)?;
     let payload_target = payload_target(subject, &opts.user_metadata)?;
-    let now = OffsetDateTime::now_utc();
-    let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
-    let expiry = opts
-        .expiry
-        .filter(|d| !d.is_zero())
-        .map(|d| signing_time + d);
-    let request = SignRequest {
-        target: &payload_target,
-        signing_time,
-        expiry,
-        signing_agent: &opts.signing_agent,
-        key: &signer.key,
-        cert_chain: &signer.chain,
-    };
-    let envelope_bytes = match &opts.tsa {
-        None => envelope::sign(opts.format, &request)?,
-        Some(tsa) => {
-            let hash = timestamp::Hash::for_signature(signer.key.key_spec()?.signature_algorithm());
-            let stamper = |signature: &[u8]| {
-                timestamp_blocking(tsa, signature, hash)
-                    .map(|stamped| stamped.token)
-                    .map_err(|e| format!("timestamp: {e}"))
-            };
-            envelope::sign_with_timestamper(opts.format, &request, Some(&stamper))?
-        }
-    };
+    let (envelope_bytes, signing_time) = sign_envelope(&payload_target, signer, opts)?;
     let (manifest_desc, manifest_bytes, envelope_desc) = signature_manifest(
         opts.format,
         &envelope_bytes,
@@ -196,6 +176,44 @@ pub async fn sign(
         manifest: manifest_desc,
         envelope: envelope_desc,
     })
+}
+
+/// Produce a signature envelope over `payload_target` (already carrying any user metadata),
+/// timestamped when `opts.tsa` is set. Returns the envelope and its signing time. Used for
+/// OCI artifacts (then stored by [`sign`]) and for blobs (written next to the blob).
+pub fn sign_envelope(
+    payload_target: &Descriptor,
+    signer: &LocalSigner,
+    opts: &SignOptions,
+) -> Result<(Vec<u8>, OffsetDateTime), SignError> {
+    check_expiry(opts.expiry)?;
+    let now = OffsetDateTime::now_utc();
+    let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
+    let expiry = opts
+        .expiry
+        .filter(|d| !d.is_zero())
+        .map(|d| signing_time + d);
+    let request = SignRequest {
+        target: payload_target,
+        signing_time,
+        expiry,
+        signing_agent: &opts.signing_agent,
+        key: &signer.key,
+        cert_chain: &signer.chain,
+    };
+    let envelope_bytes = match &opts.tsa {
+        None => envelope::sign(opts.format, &request)?,
+        Some(tsa) => {
+            let hash = timestamp::Hash::for_signature(signer.key.key_spec()?.signature_algorithm());
+            let stamper = |signature: &[u8]| {
+                timestamp_blocking(tsa, signature, hash)
+                    .map(|stamped| stamped.token)
+                    .map_err(|e| format!("timestamp: {e}"))
+            };
+            envelope::sign_with_timestamper(opts.format, &request, Some(&stamper))?
+        }
+    };
+    Ok((envelope_bytes, signing_time))
 }
 
 /// Runs the (async) TSA exchange from the synchronous envelope signer: on a scoped thread

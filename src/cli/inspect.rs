@@ -147,6 +147,35 @@ async fn inspect_one(target: &dyn Target, sig: &Descriptor) -> Result<Inspected,
     })
 }
 
+/// `blob inspect`: the one signature of a signature file, as a tree rooted at its path or
+/// as the JSON object `inspect -o json` prints per signature (without a digest).
+pub(super) fn render_blob_signature(
+    path: &str,
+    media_type: &str,
+    content: EnvelopeContent,
+    json: bool,
+) -> anyhow::Result<String> {
+    let s = Inspected {
+        manifest_digest: if json {
+            String::new()
+        } else {
+            path.to_string()
+        },
+        media_type: media_type.to_string(),
+        content,
+    };
+    if json {
+        let bytes = notation::gojson::to_vec_indent(&json_signature(&s), "    ")?;
+        Ok(String::from_utf8(bytes)? + "\n")
+    } else {
+        // notation main names the envelope media type after the algorithm.
+        let mut node = text_signature(&s);
+        node.children[0].value = format!("signature envelope type: {media_type}");
+        node.children.swap(0, 1);
+        Ok(node.render())
+    }
+}
+
 /// Signed attributes in a fixed order (upstream's order is Go map order, i.e. random).
 fn signed_attributes(
     c: &EnvelopeContent,
@@ -271,6 +300,8 @@ struct JsonDocument {
 struct JsonSignature {
     #[serde(rename = "mediaType")]
     media_type: String,
+    /// Empty (and omitted) for a blob signature, which has no manifest.
+    #[serde(skip_serializing_if = "String::is_empty")]
     digest: String,
     #[serde(rename = "signatureAlgorithm")]
     signature_algorithm: String,

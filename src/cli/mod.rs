@@ -1,6 +1,7 @@
 //! The command line: clap definitions, dispatch, and error reporting in notation's format
 //! (`Error: <message>` on stderr, exit 1).
 
+mod blob;
 mod cert;
 mod common;
 mod copy;
@@ -57,6 +58,8 @@ enum Command {
     /// Copy an artifact and its signatures between OCI layouts and registries
     #[command(visible_alias = "cp")]
     Copy(copy::CopyArgs),
+    /// Sign, verify and inspect signatures of arbitrary files (notation v2's blob commands)
+    Blob(blob::BlobArgs),
     /// Show the notation version information
     Version,
     /// Generate the autocompletion script for the specified shell
@@ -114,6 +117,7 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Login(args) => login::run_login(args, ctx).await,
         Command::Logout(args) => login::run_logout(args, ctx).await,
         Command::Copy(args) => copy::run(args, ctx).await,
+        Command::Blob(args) => blob::run(args, ctx).await,
         Command::Version => {
             version();
             Ok(())

@@ -205,7 +205,7 @@ fn confirm(prompt: &str) -> anyhow::Result<bool> {
 }
 
 /// Go's `*PathError` text: `open <path>: no such file or directory`.
-fn go_io_error(op: &str, path: &str, e: &std::io::Error) -> String {
+pub(super) fn go_io_error(op: &str, path: &str, e: &std::io::Error) -> String {
     let reason = match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

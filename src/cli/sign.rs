@@ -183,7 +183,7 @@ fn check_flag_groups(args: &SignArgs) -> anyhow::Result<()> {
 
 /// The `--timestamp-root-cert` file: exactly one self-issued certificate that verifies as
 /// its own issuer (notation `sign.go`, notation-core-go `IsRootCertificate`).
-fn read_tsa_root(path: &str) -> anyhow::Result<Certificate> {
+pub(super) fn read_tsa_root(path: &str) -> anyhow::Result<Certificate> {
     let expecting = "Expecting single x509 root certificate in PEM or DER format from the file";
     let mut certs = notation::truststore::read_certificate_file(path.as_ref())?;
     if certs.is_empty() {
@@ -202,7 +202,7 @@ fn read_tsa_root(path: &str) -> anyhow::Result<Certificate> {
 }
 
 /// `--signature-format`, else config.json's `signatureFormat`, else JWS.
-fn signature_format(flag: Option<&str>, config: Option<&str>) -> anyhow::Result<Format> {
+pub(super) fn signature_format(flag: Option<&str>, config: Option<&str>) -> anyhow::Result<Format> {
     let name = flag
         .map(str::to_string)
         .or_else(|| config.map(str::to_lowercase))

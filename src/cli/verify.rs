@@ -337,7 +337,7 @@ fn report_success(
 }
 
 /// Go's tabwriter with padding 3, every cell tab-terminated (so padded too).
-fn metadata_table(rows: &BTreeMap<String, String>) -> String {
+pub(super) fn metadata_table(rows: &BTreeMap<String, String>) -> String {
     let width = |s: &str| s.chars().count();
     let kw = rows.keys().map(|k| width(k)).chain([3]).max().unwrap_or(3) + 3;
     let vw = rows

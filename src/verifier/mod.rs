@@ -7,6 +7,7 @@
 //! check of §5 is a function in [`checks`]; the statement's level turns its failures into
 //! fail / log / skip.
 
+pub mod blob;
 pub mod checks;
 pub mod envelope_integrity;
 pub mod revocation;

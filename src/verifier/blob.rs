@@ -1,0 +1,130 @@
+//! Verification of a detached blob signature (notation-go `VerifyBlob`, verification.md
+//! §3.6): the per-signature checks of §5 under a blob trust policy statement, then the
+//! blob itself is hashed with the signature algorithm's hash and compared with the
+//! payload's `targetArtifact` (digest and size; media type only when the user gives one).
+
+use super::{SignatureRecord, SignedFacts, Step, Verifier, VerifyOptions};
+use crate::envelope::{self, Format};
+use crate::oci::Descriptor;
+use crate::policy::{BlobStatement, OciStatement, VerificationLevel};
+use std::io::Read;
+
+/// A successful blob verification.
+#[derive(Debug, Clone)]
+pub struct BlobVerified {
+    /// Name of the statement used.
+    pub policy: String,
+    /// Its effective level.
+    pub level: VerificationLevel,
+    /// `None` when the level is `skip` (nothing was checked).
+    pub signature: Option<(SignatureRecord, SignedFacts)>,
+}
+
+/// Why a blob signature was rejected. `Display` is notation-go's error text.
+#[derive(Debug, thiserror::Error)]
+pub enum BlobVerifyError {
+    /// A check failed; the record tells which and why.
+    #[error("{}", failure_text(.0))]
+    Failed(Box<SignatureRecord>),
+    /// The blob could not be read.
+    #[error("failed to generate descriptor for given artifact. Error: {0}")]
+    Read(#[source] std::io::Error),
+}
+
+fn failure_text(record: &SignatureRecord) -> String {
+    match &record.failure {
+        Some((Step::TargetArtifact, _)) => {
+            "integrity check failed. signature does not match the given blob".to_string()
+        }
+        Some((_, e)) => e.to_string(),
+        None => "signature verification failed".to_string(),
+    }
+}
+
+impl BlobVerifyError {
+    /// The trust-store loading error behind a failure, if that is what failed.
+    pub fn trust_store_failure(&self) -> Option<&super::TrustStoreFailure> {
+        match self {
+            BlobVerifyError::Failed(r) => match &r.failure {
+                Some((_, super::CheckError::TrustStore(f))) => Some(f),
+                _ => None,
+            },
+            BlobVerifyError::Read(_) => None,
+        }
+    }
+}
+
+/// The statement in the shape the checks take (blob statements have no registry scopes).
+pub fn as_oci_statement(statement: &BlobStatement) -> OciStatement {
+    OciStatement {
+        name: statement.name.clone(),
+        registry_scopes: vec![],
+        signature_verification: statement.signature_verification.clone(),
+        trust_stores: statement.trust_stores.clone(),
+        trusted_identities: statement.trusted_identities.clone(),
+    }
+}
+
+impl Verifier<'_> {
+    /// Verify the `format` envelope `signature` over the blob read from `blob` under
+    /// `statement`. `media_type` is `--media-type` (`None`: not compared);
+    /// `user_metadata` are the `-m` pairs the payload must carry. `self.policy` is not
+    /// used: the caller selected the blob statement.
+    pub async fn verify_blob<R: Read>(
+        &self,
+        statement: &BlobStatement,
+        format: Format,
+        signature: &[u8],
+        blob: R,
+        media_type: Option<&str>,
+        user_metadata: &[(String, String)],
+    ) -> Result<BlobVerified, BlobVerifyError> {
+        let statement = as_oci_statement(statement);
+        let level = statement.level();
+        let mut outcome = BlobVerified {
+            policy: statement.name.clone(),
+            level,
+            signature: None,
+        };
+        if level.is_skip() {
+            return Ok(outcome);
+        }
+        // The blob is described as the (not yet verified) envelope claims: hashed with its
+        // algorithm's hash, with its media type unless the user asked for one. If the
+        // envelope is unreadable, integrity fails before the description is compared.
+        let claimed = envelope::parse(format, signature).ok();
+        let subject = match &claimed {
+            Some(content) => {
+                let algorithm = content.signature_algorithm.hash();
+                let media = media_type.unwrap_or(&content.target_artifact.media_type);
+                crate::blob::describe(blob, media, algorithm).map_err(BlobVerifyError::Read)?
+            }
+            None => Descriptor {
+                digest: crate::oci::Digest::sha256(b"").to_string(),
+                ..Default::default()
+            },
+        };
+        let opts = VerifyOptions {
+            user_metadata: user_metadata.to_vec(),
+            ..Default::default()
+        };
+        let (record, facts) = self
+            .evaluate(
+                &statement,
+                &level,
+                &subject,
+                "",
+                format.media_type(),
+                signature,
+                &opts,
+            )
+            .await;
+        match facts {
+            Some(facts) => {
+                outcome.signature = Some((record, facts));
+                Ok(outcome)
+            }
+            None => Err(BlobVerifyError::Failed(Box::new(record))),
+        }
+    }
+}
