@@ -15,7 +15,8 @@ use notation::policy::{BlobDocument, PolicyError};
 use notation::revocation::Validator;
 use notation::signer::{LocalSigner, SignOptions};
 use notation::timestamp::Tsa;
-use notation::verifier::Verifier;
+use notation::verifier::blob::{BlobVerified, BlobVerifyError};
+use notation::verifier::{SignatureRecord, Verifier};
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -366,7 +367,16 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
             &user_metadata,
         )
         .await;
-    verify::report_revocation(&args.logging.log(), &revocation);
+    let log = args.logging.log();
+    verify::report_revocation(&log, &revocation);
+    match &outcome {
+        Ok(BlobVerified {
+            signature: Some((record, _)),
+            ..
+        }) => log_record(&log, record),
+        Err(BlobVerifyError::Failed(record)) => log_record(&log, record),
+        _ => {}
+    }
     let outcome = outcome.map_err(|e| match e.trust_store_failure() {
         Some(f) => anyhow!("{}", f.cli_message),
         None => failed(&e),
@@ -392,6 +402,23 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     output::print(&text);
     Ok(())
+}
+
+/// notation-go's `-v` lines for the checks that failed (`logVerificationResult`).
+fn log_record(log: &output::Log, record: &SignatureRecord) {
+    for r in &record.results {
+        let Some(err) = &r.error else { continue };
+        match r.action {
+            Action::Enforce => log.error(&format!(
+                "{} validation failed. Failure reason: {err}",
+                r.check
+            )),
+            _ => log.warning(&format!(
+                "{} validation failed with validation action set to \"logged\". Failure reason: {err}",
+                r.check
+            )),
+        }
+    }
 }
 
 fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {
@@ -475,6 +502,9 @@ fn policy_show(ctx: &Context) -> anyhow::Result<()> {
         ),
         Err(e) => bail!("failed to show trust policy: {e}"),
     };
+    if let Some(w) = file.warning() {
+        output::warn(&w);
+    }
     let problem = match BlobDocument::parse(file.content()) {
         Err(e) => Some(e.to_string()),
         Ok(doc) => doc.validate().err().map(|e| e.to_string()),
