@@ -622,3 +622,42 @@ fn timestamped_blob_signature_verifies() {
         "if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-root-cert]",
     );
 }
+
+#[test]
+fn expired_signature_and_logged_failures() {
+    let env = Env::new();
+    env.sign(&["--expiry", "1s"]).assert_ok();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let out = env.verify("data.bin.jws.sig", &[]);
+    assert!(!out.ok);
+    assert!(
+        out.stderr
+            .starts_with("Error: signature verification failed: digital signature has expired on "),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1);
+
+    // Under `audit`, the expiry failure is only logged: a warning, and a -v log line.
+    env.blob_policy(json!([{
+        "name": "audit", "globalPolicy": true,
+        "signatureVerification": {"level": "audit"},
+        "trustStores": ["ca:interop-root"], "trustedIdentities": ["*"]
+    }]));
+    let out = env.verify("data.bin.jws.sig", &["-v"]);
+    out.assert_ok();
+    assert_eq!(out.stdout, "Successfully verified signature for data.bin\n");
+    assert!(
+        out.stderr.contains(
+            "level=warning msg=expiry validation failed with validation action set to \"logged\". Failure reason: digital signature has expired on "
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("Warning: expiry was set to \"log\" and failed with error: digital signature has expired on "),
+        "{}",
+        out.stderr
+    );
+}

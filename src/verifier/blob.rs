@@ -128,3 +128,56 @@ impl Verifier<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verifier::CheckError;
+
+    fn record(failure: Option<(Step, CheckError)>) -> SignatureRecord {
+        SignatureRecord {
+            digest: String::new(),
+            manifest_media_type: String::new(),
+            results: vec![],
+            failure,
+        }
+    }
+
+    #[test]
+    fn failure_texts_are_notation_gos() {
+        let mismatch = record(Some((
+            Step::TargetArtifact,
+            CheckError::TargetMismatch {
+                payload: Box::default(),
+            },
+        )));
+        assert_eq!(
+            BlobVerifyError::Failed(Box::new(mismatch)).to_string(),
+            "integrity check failed. signature does not match the given blob"
+        );
+        let untrusted = record(Some((
+            Step::Check(crate::policy::CheckType::Authenticity),
+            CheckError::Untrusted,
+        )));
+        assert_eq!(
+            BlobVerifyError::Failed(Box::new(untrusted)).to_string(),
+            CheckError::Untrusted.to_string()
+        );
+    }
+
+    #[test]
+    fn statements_keep_their_rules_without_scopes() {
+        let blob = BlobStatement {
+            name: "b".into(),
+            trust_stores: vec!["ca:x".into()],
+            trusted_identities: vec!["*".into()],
+            global_policy: true,
+            ..Default::default()
+        };
+        let oci = as_oci_statement(&blob);
+        assert_eq!(oci.name, "b");
+        assert!(oci.registry_scopes.is_empty());
+        assert_eq!(oci.trust_stores, blob.trust_stores);
+        assert_eq!(oci.trusted_identities, blob.trusted_identities);
+    }
+}
