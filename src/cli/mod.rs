@@ -4,6 +4,7 @@
 mod cert;
 mod common;
 mod copy;
+mod delete;
 mod duration;
 mod inspect;
 mod key;
@@ -57,6 +58,8 @@ enum Command {
     /// Copy an artifact and its signatures between OCI layouts and registries
     #[command(visible_alias = "cp")]
     Copy(copy::CopyArgs),
+    /// Delete signatures of an artifact (ours)
+    Delete(delete::DeleteArgs),
     /// Show the notation version information
     Version,
     /// Generate the autocompletion script for the specified shell
@@ -114,6 +117,7 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Login(args) => login::run_login(args, ctx).await,
         Command::Logout(args) => login::run_logout(args, ctx).await,
         Command::Copy(args) => copy::run(args, ctx).await,
+        Command::Delete(args) => delete::run(args, ctx).await,
         Command::Version => {
             version();
             Ok(())
