@@ -256,3 +256,53 @@ fn pack(dir: &std::path::Path, to: &std::path::Path, gzip: bool) {
 }
 
 use std::io::Write as _;
+
+/// `-o json` (ours): the artifact and each signature manifest descriptor, index.json order.
+#[test]
+fn json_output_lists_the_signature_descriptors() {
+    let case = interop_dir().join("cases/multi-metadata");
+    let home = ConfigHome::empty();
+    let text = run(
+        &case,
+        &home,
+        &["list", "--oci-layout", "layout:v1"].map(String::from),
+    );
+    let out = notation(&case, &home)
+        .args(["list", "--oci-layout", "layout:v1", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let digests: Vec<&str> = doc["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(digests, signature_lines(&text.stdout));
+    assert_eq!(
+        doc["reference"].as_str().unwrap(),
+        text.stdout.lines().next().unwrap()
+    );
+    assert!(
+        doc["signatures"][0]["annotations"]["io.cncf.notary.x509chain.thumbprint#S256"].is_string()
+    );
+    assert_eq!(doc["truncated"], false);
+    let out = notation(&case, &home)
+        .args([
+            "list",
+            "--oci-layout",
+            "layout:v1",
+            "-o",
+            "json",
+            "--max-signatures",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["signatures"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["truncated"], true);
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("Warning: exceeded configured limit of max signatures 1 to examine"));
+}

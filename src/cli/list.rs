@@ -33,6 +33,9 @@ pub struct ListArgs {
         default_missing_value = "true"
     )]
     allow_referrers_api: Option<bool>,
+    /// output format, options: 'text', 'json' (ours; upstream lists as text only)
+    #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json"])]
+    output: String,
     #[command(flatten)]
     registry: RegistryArgs,
     #[command(flatten)]
@@ -55,7 +58,6 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
             args.max_signatures
         );
     }
-    // -v/-d are accepted for parity; listing from a layout has nothing to log.
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
     let desc = common::resolve(target.as_ref(), &reference, "list", args.logging.log()).await?;
@@ -65,12 +67,36 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
             reference.with_digest(&desc.digest)
         )
     })?;
-    output::print(&render(
-        &reference.with_digest(&desc.digest),
-        &signatures,
-        args.max_signatures as usize,
-    ));
+    let root = reference.with_digest(&desc.digest);
+    let max = args.max_signatures as usize;
+    if args.output == "json" {
+        output::println(&serde_json::to_string_pretty(&json(
+            &root,
+            &desc,
+            &signatures,
+            max,
+        ))?);
+        if signatures.len() > max {
+            output::warn(&format!(
+                "exceeded configured limit of max signatures {max} to examine"
+            ));
+        }
+        return Ok(());
+    }
+    output::print(&render(&root, &signatures, max));
     Ok(())
+}
+
+/// `-o json`: the artifact and its signature manifests (at most `max`), for scripts.
+fn json(root: &str, desc: &Descriptor, signatures: &[Descriptor], max: usize) -> serde_json::Value {
+    serde_json::json!({
+        "reference": root,
+        "mediaType": desc.media_type,
+        "digest": desc.digest,
+        "size": desc.size,
+        "signatures": signatures.iter().take(max).collect::<Vec<_>>(),
+        "truncated": signatures.len() > max,
+    })
 }
 
 /// The list output: the tree of at most `max` signatures, the over-limit warning, or the

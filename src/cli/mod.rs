@@ -5,6 +5,7 @@ mod blob;
 mod cert;
 mod common;
 mod copy;
+mod delete;
 mod duration;
 mod inspect;
 mod key;
@@ -60,6 +61,8 @@ enum Command {
     Copy(copy::CopyArgs),
     /// Sign, verify and inspect signatures of arbitrary files (notation v2's blob commands)
     Blob(blob::BlobArgs),
+    /// Delete signatures of an artifact (ours)
+    Delete(delete::DeleteArgs),
     /// Show the notation version information
     Version,
     /// Generate the autocompletion script for the specified shell
@@ -118,6 +121,7 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Logout(args) => login::run_logout(args, ctx).await,
         Command::Copy(args) => copy::run(args, ctx).await,
         Command::Blob(args) => blob::run(args, ctx).await,
+        Command::Delete(args) => delete::run(args, ctx).await,
         Command::Version => {
             version();
             Ok(())

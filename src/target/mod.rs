@@ -176,6 +176,14 @@ pub trait Target: Send + Sync {
         Vec::new()
     }
 
+    /// Remove `referrer` (a manifest listed among the referrers of `subject`, e.g. a
+    /// signature) so that it is no longer found. Not every target can.
+    async fn delete_referrer(&self, _subject: &Descriptor, _referrer: &Descriptor) -> Result<()> {
+        Err(TargetError::InvalidArgument(
+            "deleting referrers is not supported by this target".into(),
+        ))
+    }
+
     /// How the last manifest pushed with a `subject` was made discoverable as a referrer,
     /// in words for logs (e.g. `the referrers tag schema (tag sha256-…)`).
     fn referrers_method(&self) -> Option<String> {

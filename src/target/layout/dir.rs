@@ -126,6 +126,50 @@ impl DirStore {
         Ok(())
     }
 
+    /// Drop every `index.json` entry for the manifest `digest` (under the layout lock),
+    /// then its blob and its layers' blobs, unless another entry still names them. Shared
+    /// blobs such as the `{}` config are kept. A manifest that is not listed in
+    /// `index.json` itself (e.g. only inside a referrers index) is refused.
+    pub(super) fn delete_manifest(&self, digest: &Digest) -> Result<()> {
+        let _lock = lock_dir(&self.root)?;
+        let mut index = read_index(&self.root)?;
+        let wanted = digest.to_string();
+        let before = index.manifests.len();
+        index.manifests.retain(|m| m.digest != wanted);
+        if index.manifests.len() == before {
+            return Err(TargetError::NotFound(format!(
+                "{wanted} is not listed in {}",
+                self.root.join("index.json").display()
+            )));
+        }
+        let manifest_path = self.blob_path(digest);
+        let layers: Vec<String> = std::fs::read(&manifest_path)
+            .ok()
+            .and_then(|data| serde_json::from_slice::<crate::oci::GraphNode>(&data).ok())
+            .map(|node| node.layers.iter().map(|l| l.digest.clone()).collect())
+            .unwrap_or_default();
+        let path = self.root.join("index.json");
+        let bytes = encode_index(&index)?;
+        crate::atomic::write(&path, &bytes, FILE_MODE, DIR_MODE)
+            .map_err(|e| TargetError::io(&path, e))?;
+        *self.index.lock().unwrap_or_else(|p| p.into_inner()) = index.clone();
+        let still_listed = |d: &str| index.manifests.iter().any(|m| m.digest == d);
+        for blob in std::iter::once(wanted.clone()).chain(layers) {
+            if still_listed(&blob) {
+                continue;
+            }
+            if let Ok(d) = Digest::parse(&blob) {
+                let p = self.blob_path(&d);
+                match std::fs::remove_file(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(TargetError::io(&p, e)),
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn ensure_oci_layout(&self) -> Result<()> {
         let path = self.root.join("oci-layout");
         if path.exists() {

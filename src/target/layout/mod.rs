@@ -157,6 +157,17 @@ impl Target for Layout {
         Ok(signatures(self.storage(), subject))
     }
 
+    async fn delete_referrer(&self, _subject: &Descriptor, referrer: &Descriptor) -> Result<()> {
+        let digest = parse_digest(&referrer.digest)?;
+        match &self.store {
+            Store::Dir(s) => s.delete_manifest(&digest),
+            Store::Tar(_) => Err(TargetError::InvalidArgument(format!(
+                "{}: deleting from a tar layout is not supported; extract it, delete, and pack it again",
+                self.path.display()
+            ))),
+        }
+    }
+
     fn referrers_method(&self) -> Option<String> {
         Some("an entry in the layout's index.json".into())
     }

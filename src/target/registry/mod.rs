@@ -481,7 +481,9 @@ impl Target for Registry {
             )
         });
         let entry = referrers::referrer_entry(desc, &node);
-        if let Some(w) = referrers::add_to_tag_index(self, &subject, entry).await? {
+        if let Some(w) =
+            referrers::update_tag_index(self, &subject, referrers::Change::Add(&entry)).await?
+        {
             self.warn(w);
         }
         Ok(())
@@ -538,6 +540,20 @@ impl Target for Registry {
         // Check what we send, so that a corrupt source fails here rather than at the registry.
         let checked = target::verified_stream(desc, stream)?;
         self.upload_stream(desc, checked).await
+    }
+
+    /// `DELETE` the manifest, then drop it from the `sha256-<hex>` referrers index if there
+    /// is one (a registry with the referrers API updates its own list). A registry that
+    /// refuses the `DELETE` leaves everything as it was.
+    async fn delete_referrer(&self, subject: &Descriptor, referrer: &Descriptor) -> Result<()> {
+        Self::validate_digest(referrer)?;
+        self.delete_manifest(&referrer.digest).await?;
+        if let Some(w) =
+            referrers::update_tag_index(self, subject, referrers::Change::Remove(referrer)).await?
+        {
+            self.warn(w);
+        }
+        Ok(())
     }
 
     fn mount_source(&self) -> Option<(String, String)> {

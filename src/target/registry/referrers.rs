@@ -205,16 +205,28 @@ pub(crate) async fn list_tag_index(
 
 /// Old entries deduplicated by (mediaType, digest, size), empty ones dropped, `add`
 /// appended unless present. Returns the new list and whether it differs from the old one.
-fn apply_referrer_changes(old: &[Descriptor], add: &Descriptor) -> (Vec<Descriptor>, bool) {
+/// A change to the referrers of a subject.
+pub(crate) enum Change<'a> {
+    Add(&'a Descriptor),
+    Remove(&'a Descriptor),
+}
+
+/// oras-go `applyReferrerChanges`: drop empty and duplicate entries, then apply `change`.
+fn apply_referrer_changes(old: &[Descriptor], change: &Change) -> (Vec<Descriptor>, bool) {
     let mut out: Vec<Descriptor> = Vec::with_capacity(old.len() + 1);
     for d in old {
         if d.same_content(&Descriptor::default()) || out.iter().any(|o| o.same_content(d)) {
             continue;
         }
+        if matches!(change, Change::Remove(r) if r.same_content(d)) {
+            continue;
+        }
         out.push(d.clone());
     }
-    if !out.iter().any(|o| o.same_content(add)) {
-        out.push(add.clone());
+    if let Change::Add(add) = change {
+        if !out.iter().any(|o| o.same_content(add)) {
+            out.push((*add).clone());
+        }
     }
     let changed = out.len() != old.len() || out.iter().zip(old).any(|(a, b)| !a.same_content(b));
     (out, changed)
@@ -222,19 +234,32 @@ fn apply_referrer_changes(old: &[Descriptor], add: &Descriptor) -> (Vec<Descript
 
 /// Add `entry` to the `sha256-<hex>` index of `subject` (§3.2 of the spec): GET the old
 /// index, PUT the new one under the tag, DELETE the old one. A failed DELETE is a warning.
-pub(crate) async fn add_to_tag_index(
+pub(crate) async fn update_tag_index(
     reg: &Registry,
     subject: &Descriptor,
-    entry: Descriptor,
+    change: Change<'_>,
 ) -> Result<Option<TargetWarning>> {
     let old = fetch_tag_index(reg, subject).await?;
     let old_entries = old
         .as_ref()
         .map(|(_, i)| i.manifests.as_slice())
         .unwrap_or(&[]);
-    let (manifests, changed) = apply_referrer_changes(old_entries, &entry);
+    let (manifests, changed) = apply_referrer_changes(old_entries, &change);
     if !changed {
         return Ok(None);
+    }
+    if manifests.is_empty() {
+        // oras-go removes an index that would be empty instead of pushing one.
+        return match old {
+            Some((old_desc, _)) => match reg.delete_manifest(&old_desc.digest).await {
+                Ok(()) => Ok(None),
+                Err(e) => Ok(Some(TargetWarning::ReferrersIndexNotDeleted {
+                    index: old_desc.digest,
+                    reason: e.to_string(),
+                })),
+            },
+            None => Ok(None),
+        };
     }
     let index = Index {
         schema_version: 2,
@@ -277,14 +302,23 @@ mod tests {
 
     #[test]
     fn changes_dedupe_and_append() {
-        let (list, changed) = apply_referrer_changes(&[d(1), d(1), Descriptor::default()], &d(2));
+        let (one, two) = (d(1), d(2));
+        let (list, changed) =
+            apply_referrer_changes(&[d(1), d(1), Descriptor::default()], &Change::Add(&two));
         assert_eq!(list, vec![d(1), d(2)]);
         assert!(changed);
-        let (list, changed) = apply_referrer_changes(&[d(1), d(2)], &d(2));
+        let (list, changed) = apply_referrer_changes(&[d(1), d(2)], &Change::Add(&two));
         assert_eq!(list, vec![d(1), d(2)]);
         assert!(!changed);
-        let (_, changed) = apply_referrer_changes(&[d(1), d(1)], &d(1));
+        let (_, changed) = apply_referrer_changes(&[d(1), d(1)], &Change::Add(&one));
         assert!(changed);
+        let gone = d(1);
+        let (list, changed) = apply_referrer_changes(&[d(1), d(2)], &Change::Remove(&gone));
+        assert_eq!(list, vec![d(2)]);
+        assert!(changed);
+        let (list, changed) = apply_referrer_changes(&[d(2)], &Change::Remove(&gone));
+        assert_eq!(list, vec![d(2)]);
+        assert!(!changed);
     }
 
     #[test]

@@ -1,0 +1,122 @@
+//! `notation delete` (ours; upstream has no command and sends users to `oras manifest
+//! delete`, which leaves the `sha256-<hex>` referrers index stale): delete signatures of an
+//! artifact from a registry or an OCI layout directory, keeping the referrers index right.
+
+use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::output;
+use super::Context;
+use anyhow::Context as _;
+use clap::Args;
+use notation::oci::Descriptor;
+
+/// Arguments of `notation delete`.
+#[derive(Args, Debug)]
+#[command(override_usage = "notation delete [flags] (--signature <digest>... | --all) <reference>")]
+pub struct DeleteArgs {
+    /// the signed artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
+    reference: String,
+    /// digest of a signature manifest to delete (repeatable)
+    #[arg(
+        long = "signature",
+        value_name = "digest",
+        required_unless_present = "all"
+    )]
+    signatures: Vec<String>,
+    /// delete every signature of the artifact
+    #[arg(long, conflicts_with = "signatures")]
+    all: bool,
+    /// [Experimental] the artifact is in an OCI image layout directory
+    #[arg(long = "oci-layout")]
+    oci_layout: bool,
+    /// do not prompt for confirmation
+    #[arg(short = 'y', long = "yes")]
+    yes: bool,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    #[command(flatten)]
+    logging: LoggingArgs,
+}
+
+pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
+    output::experimental_warning(args.oci_layout);
+    let reference = ArtifactRef::parse(&args.reference, args.oci_layout)?;
+    let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
+    let subject =
+        common::resolve(target.as_ref(), &reference, "delete", args.logging.log()).await?;
+    let printed = reference.with_digest(&subject.digest);
+    let associated = target
+        .signatures(&subject)
+        .await
+        .with_context(|| format!("failed to list signatures of {printed}"))?;
+    let chosen = choose(&associated, &args.signatures, args.all, &printed)?;
+    if chosen.is_empty() {
+        output::println(&format!("{printed} has no associated signature"));
+        return Ok(());
+    }
+    let prompt = format!(
+        "Are you sure you want to delete {} signature(s) of {printed}?",
+        chosen.len()
+    );
+    if !output::confirm(&prompt, args.yes) {
+        return Ok(());
+    }
+    for sig in chosen {
+        let result = target.delete_referrer(&subject, &sig).await;
+        for w in target.take_warnings() {
+            output::warn(&w.to_string());
+        }
+        result.with_context(|| format!("failed to delete signature {}", sig.digest))?;
+        output::println(&format!("Deleted signature {} of {printed}", sig.digest));
+    }
+    Ok(())
+}
+
+/// The signatures to delete: all of them, or the named ones, each of which must be one of
+/// the artifact's (nothing is deleted otherwise).
+fn choose(
+    associated: &[Descriptor],
+    wanted: &[String],
+    all: bool,
+    printed: &str,
+) -> anyhow::Result<Vec<Descriptor>> {
+    if all {
+        return Ok(associated.iter().map(Descriptor::plain).collect());
+    }
+    let mut chosen: Vec<Descriptor> = Vec::new();
+    for digest in wanted {
+        let Some(sig) = associated.iter().find(|s| &s.digest == digest) else {
+            anyhow::bail!("signature {digest} is not associated with {printed}");
+        };
+        if !chosen.iter().any(|c| c.digest == sig.digest) {
+            chosen.push(sig.plain());
+        }
+    }
+    Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(n: u8) -> Descriptor {
+        Descriptor {
+            media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+            digest: format!("sha256:{n}"),
+            size: 1,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn named_signatures_must_belong_to_the_artifact() {
+        let all = [sig(1), sig(2)];
+        let one = choose(&all, &["sha256:2".into(), "sha256:2".into()], false, "x").unwrap();
+        assert_eq!(one, vec![sig(2)]);
+        assert_eq!(choose(&all, &[], true, "x").unwrap(), all.to_vec());
+        let err = choose(&all, &["sha256:9".into()], false, "x@sha256:0").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "signature sha256:9 is not associated with x@sha256:0"
+        );
+    }
+}
