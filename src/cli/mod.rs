@@ -10,6 +10,7 @@ mod key;
 mod list;
 mod login;
 mod output;
+mod plugin;
 mod policy;
 mod sign;
 mod timefmt;
@@ -50,6 +51,8 @@ enum Command {
     Key(key::KeyArgs),
     /// Manage trust policy configuration
     Policy(policy::PolicyArgs),
+    /// Manage plugins
+    Plugin(plugin::PluginArgs),
     /// Login to registry
     Login(login::LoginArgs),
     /// Log out from the logged in registries
@@ -111,6 +114,7 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Certificate(args) => cert::run(args, ctx),
         Command::Key(args) => key::run(args, ctx),
         Command::Policy(args) => policy::run(args, ctx),
+        Command::Plugin(args) => plugin::run(args, ctx),
         Command::Login(args) => login::run_login(args, ctx).await,
         Command::Logout(args) => login::run_logout(args, ctx).await,
         Command::Copy(args) => copy::run(args, ctx).await,
