@@ -93,7 +93,13 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
                     ),
                     other => other.to_string(),
                 };
-                rows.push(vec![p.name, String::new(), String::new(), "[]".into(), error]);
+                rows.push(vec![
+                    p.name,
+                    String::new(),
+                    String::new(),
+                    "[]".into(),
+                    error,
+                ]);
             }
         }
     }
@@ -159,7 +165,8 @@ fn uninstall(args: UninstallArgs, ctx: &Context) -> anyhow::Result<()> {
     if !output::confirm(&prompt, args.yes) {
         return Ok(());
     }
-    install::uninstall(&dir, name).map_err(|e| anyhow::anyhow!("failed to uninstall {name}: {e}"))?;
+    install::uninstall(&dir, name)
+        .map_err(|e| anyhow::anyhow!("failed to uninstall {name}: {e}"))?;
     output::println(&format!("Successfully uninstalled plugin {name}"));
     Ok(())
 }

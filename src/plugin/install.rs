@@ -129,7 +129,8 @@ fn install_files(
             set_executable(&path)?;
         }
     }
-    let candidate = Plugin::at(&name, &staging.path().join(&exe)).map_err(InstallError::NewPluginMalformed)?;
+    let candidate =
+        Plugin::at(&name, &staging.path().join(&exe)).map_err(InstallError::NewPluginMalformed)?;
     let metadata = candidate
         .metadata(&BTreeMap::new())
         .map_err(InstallError::NewPluginMalformed)?;
@@ -238,7 +239,10 @@ fn untar_gz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, InstallError> {
 /// zip: only top-level regular files (stored or deflated), read via the central directory.
 fn unzip(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, InstallError> {
     let bad = |m: &str| InstallError::BadArchive(format!("zip: {m}"));
-    let u16_at = |o: usize| data.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let u16_at = |o: usize| {
+        data.get(o..o + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize)
+    };
     let u32_at = |o: usize| {
         data.get(o..o + 4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)

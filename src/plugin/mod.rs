@@ -8,6 +8,7 @@ pub mod install;
 pub mod proto;
 mod run;
 pub mod semver;
+pub mod sign;
 
 use proto::{Metadata, RequestError};
 use std::collections::BTreeMap;
@@ -176,8 +177,8 @@ pub fn list(plugins_dir: &Path) -> io::Result<Vec<Listed>> {
     Ok(names
         .into_iter()
         .map(|name| {
-            let metadata = Plugin::open(plugins_dir, &name)
-                .and_then(|p| p.metadata(&BTreeMap::new()));
+            let metadata =
+                Plugin::open(plugins_dir, &name).and_then(|p| p.metadata(&BTreeMap::new()));
             Listed { name, metadata }
         })
         .collect())

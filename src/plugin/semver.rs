@@ -34,7 +34,10 @@ pub fn parse(s: &str) -> Option<Version> {
         return None;
     };
     let num = |p: &str| -> Option<u64> {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
+        if p.is_empty()
+            || !p.bytes().all(|b| b.is_ascii_digit())
+            || (p.len() > 1 && p.starts_with('0'))
+        {
             return None;
         }
         p.parse().ok()
@@ -58,14 +61,14 @@ fn valid_idents(s: &str, numeric_no_leading_zero: bool) -> bool {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.core.cmp(&other.core).then_with(|| {
-            match (self.pre.is_empty(), other.pre.is_empty()) {
+        self.core
+            .cmp(&other.core)
+            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
                 (true, true) => Ordering::Equal,
                 (true, false) => Ordering::Greater,
                 (false, true) => Ordering::Less,
                 (false, false) => compare_pre(&self.pre, &other.pre),
-            }
-        })
+            })
     }
 }
 
