@@ -29,7 +29,7 @@ enum PluginCommand {
 }
 
 #[derive(Args, Debug)]
-#[command(group = clap::ArgGroup::new("source").required(true).multiple(false).args(["file", "url"]))]
+#[command(group = clap::ArgGroup::new("plugin_source").required(true).multiple(false).args(["file", "url"]))]
 struct InstallArgs {
     /// install plugin from a file on file system
     #[arg(long = "file")]

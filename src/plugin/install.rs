@@ -81,18 +81,18 @@ pub fn install_file(
         return Err(InstallError::TooLarge);
     }
     let data = std::fs::read(source).map_err(io_err("open", source))?;
-    let files = match data.get(..4) {
-        Some([0x50, 0x4b, 0x03, 0x04]) => unzip(&data)?,
-        Some([0x1f, 0x8b, ..]) => untar_gz(&data)?,
+    let (files, archive) = match data.get(..4) {
+        Some([0x50, 0x4b, 0x03, 0x04]) => (unzip(&data)?, true),
+        Some([0x1f, 0x8b, ..]) => (untar_gz(&data)?, true),
         _ => {
             let name = source
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            vec![(name, data)]
+            (vec![(name, data)], false)
         }
     };
-    install_files(plugins_dir, files, force)
+    install_files(plugins_dir, files, archive, force)
 }
 
 /// Stage `files`, vet the single `notation-<name>` executable among them, then swap the
@@ -100,6 +100,7 @@ pub fn install_file(
 fn install_files(
     plugins_dir: &Path,
     files: Vec<(String, Vec<u8>)>,
+    archive: bool,
     force: bool,
 ) -> Result<Installed, InstallError> {
     let executables: Vec<&String> = files
@@ -108,7 +109,7 @@ fn install_files(
         .filter(|n| n.starts_with(proto::BINARY_PREFIX))
         .collect();
     let exe = match executables.as_slice() {
-        [] if files.len() == 1 => return Err(InstallError::BadFileName(files[0].0.clone())),
+        [] if !archive => return Err(InstallError::BadFileName(files[0].0.clone())),
         [] => return Err(InstallError::NoExecutable),
         [one] => (*one).clone(),
         many => {
