@@ -220,7 +220,7 @@ fn install_single_file_upgrade_downgrade_and_uninstall() {
         .failure();
     assert_eq!(
         stderr(&a),
-        "Error: failed to install plugin com.example.p. The installing plugin version 1.0.0 is lower than the existing plugin version 1.2.0.\nIt is not recommended to install an older version. To force the installation, use the \"--force\" option\n"
+        "Error: plugin installation failed: failed to install plugin com.example.p. The installing plugin version 1.0.0 is lower than the existing plugin version 1.2.0.\nIt is not recommended to install an older version. To force the installation, use the \"--force\" option\n"
     );
     env.notation()
         .args(["plugin", "install", "--force", "--file", &p(&v1)])
@@ -283,14 +283,56 @@ fn install_from_archives() {
     py("import zipfile\nwith zipfile.ZipFile('none.zip','w') as z:\n z.write('LICENSE')");
     py("import zipfile\nwith zipfile.ZipFile('two.zip','w') as z:\n z.write('LICENSE','notation-a')\n z.write('LICENSE','notation-b')");
     fs::write(src.join("bad.tar.gz"), b"\x1f\x8b\x08\x00garbage").unwrap();
+    py("import tarfile\nwith tarfile.open('slip.tar.gz','w:gz') as t:\n t.add('notation-com.example.arc','../notation-com.example.arc')");
     for (file, want) in [
         ("src/none.zip", "Error: plugin installation failed: no plugin executable file was found"),
         ("src/two.zip", "Error: plugin installation failed: found more than one plugin executable files: notation-a, notation-b"),
         ("src/bad.tar.gz", "Error: plugin installation failed: failed to decompress the plugin archive"),
+        ("src/slip.tar.gz", "Error: plugin installation failed: file name in tar.gz cannot contain '..', but found \"../notation-com.example.arc\""),
         ("src/LICENSE", "Error: plugin installation failed: invalid plugin executable file name. Plugin file name requires format notation-{plugin-name}, but got LICENSE"),
     ] {
         let line = error_line(env.notation().args(["plugin", "install", "--file", file]).assert());
         assert!(line.starts_with(want), "{file}: {line}");
+    }
+}
+
+#[test]
+fn install_checksums_and_url_rules() {
+    let env = Env::new();
+    let exe = env.plugin_file(&env.path().join("src"), "com.example.sum", json!({}));
+    let exe = exe.to_str().unwrap();
+    let sum = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(fs::read(exe).unwrap()))
+    };
+    let wrong = "0".repeat(64);
+    assert_eq!(
+        error_line(env.notation().args(["plugin", "install", "--file", exe, "--sha256sum", &wrong]).assert()),
+        format!("Error: plugin installation failed: plugin SHA-256 checksum does not match user input. Expecting {wrong}")
+    );
+    assert!(!env.plugins().join("com.example.sum").exists());
+    env.notation()
+        .args([
+            "plugin",
+            "install",
+            "--file",
+            exe,
+            "--sha256sum",
+            &sum.to_uppercase(),
+        ])
+        .assert()
+        .success();
+    for (args, want) in [
+        (vec!["--url", "https://example.invalid/p"], "Error: installing from URL requires non-empty SHA256 checksum of the plugin source"),
+        (vec!["--url", "http://example.invalid/p", "--sha256sum", &sum], "Error: failed to download plugin from URL: only the HTTPS scheme is supported, but got http"),
+        (vec!["--file"], "Error: missing plugin file path"),
+        (vec!["--url"], "Error: missing plugin URL"),
+        (vec!["--file", "a", "b"], "Error: can only install one plugin at a time, but got [a b]"),
+        (vec!["--file", "src"], "Error: plugin installation failed: src is not a valid file"),
+    ] {
+        let mut full = vec!["plugin", "install"];
+        full.extend(args);
+        assert_eq!(error_line(env.notation().args(&full).assert()), want);
     }
 }
 
@@ -306,7 +348,7 @@ fn install_refuses_a_plugin_whose_metadata_names_another_plugin() {
         .failure();
     let err = stderr(&a);
     assert!(
-        err.starts_with("Error: failed to get metadata of new plugin: executable name must be \"notation-com.example.b\" instead of \"notation-com.example.a\".\nPlease ensure that the plugin executable file is intact"),
+        err.starts_with("Error: plugin installation failed: failed to get metadata of new plugin: executable name must be \"notation-com.example.b\" instead of \"notation-com.example.a\".\nPlease ensure that the plugin executable file is intact"),
         "{err}"
     );
     assert!(!env.plugins().join("com.example.a").exists());

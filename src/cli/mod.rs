@@ -114,7 +114,7 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Certificate(args) => cert::run(args, ctx),
         Command::Key(args) => key::run(args, ctx),
         Command::Policy(args) => policy::run(args, ctx),
-        Command::Plugin(args) => plugin::run(args, ctx),
+        Command::Plugin(args) => plugin::run(args, ctx).await,
         Command::Login(args) => login::run_login(args, ctx).await,
         Command::Logout(args) => login::run_logout(args, ctx).await,
         Command::Copy(args) => copy::run(args, ctx).await,

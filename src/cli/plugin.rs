@@ -60,10 +60,10 @@ struct UninstallArgs {
     names: Vec<String>,
 }
 
-pub fn run(args: PluginArgs, ctx: &Context) -> anyhow::Result<()> {
+pub async fn run(args: PluginArgs, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         PluginCommand::List => list(ctx),
-        PluginCommand::Install(a) => install(a, ctx),
+        PluginCommand::Install(a) => install(a, ctx).await,
         PluginCommand::Uninstall(a) => uninstall(a, ctx),
     }
 }
@@ -107,29 +107,49 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn install(args: InstallArgs, ctx: &Context) -> anyhow::Result<()> {
-    let [source] = args.source.as_slice() else {
-        bail!("missing plugin source location");
+async fn install(args: InstallArgs, ctx: &Context) -> anyhow::Result<()> {
+    let source = match args.source.as_slice() {
+        [] if args.file => bail!("missing plugin file path"),
+        [] if args.url => bail!("missing plugin URL"),
+        [] => bail!("missing plugin source location"),
+        [one] => one,
+        many => bail!(
+            "can only install one plugin at a time, but got {}",
+            go_slice(many)
+        ),
     };
-    if args.url {
-        bail!("installing plugins from a URL is not supported yet by notation-rs; download the plugin and use --file");
-    }
-    let log = args.logging.log();
-    log.debug(&format!("Installing plugin from file {source}"));
-    let installed = install::install_file(&ctx.dirs.plugins(), Path::new(source), args.force)
-        .map_err(|e| match e {
-            InstallError::Downgrade { .. } => anyhow::anyhow!(
-                "{e}.\nIt is not recommended to install an older version. To force the installation, use the \"--force\" option"
-            ),
-            InstallError::NewPluginMalformed(_) | InstallError::ExistingPluginMalformed(_) => {
-                anyhow::anyhow!(
-                    "{e}.\nPlease ensure that the plugin executable file is intact and compatible with {}/{}. Contact the plugin publisher for further assistance.",
-                    std::env::consts::OS,
-                    go_arch()
-                )
+    let checksum = args.sha256sum.as_deref();
+    let dir = ctx.dirs.plugins();
+    let result = if args.url {
+        if checksum.is_none_or(str::is_empty) {
+            bail!("installing from URL requires non-empty SHA256 checksum of the plugin source");
+        }
+        if let Ok(u) = url::Url::parse(source) {
+            if u.scheme() == "https" {
+                output::println(&format!("Downloading plugin from {source}"));
             }
-            other => anyhow::anyhow!("plugin installation failed: {other}"),
-        })?;
+        }
+        let data = install::download(source).await?;
+        output::println("Download completed");
+        install::install_bytes(&dir, Path::new("download"), data, checksum, args.force)
+    } else {
+        args.logging
+            .log()
+            .debug(&format!("Installing plugin from file {source}"));
+        install::install_file(&dir, Path::new(source), checksum, args.force)
+    };
+    let installed = result.map_err(|e| {
+        let hint = match e {
+            InstallError::Downgrade { .. } => "\nIt is not recommended to install an older version. To force the installation, use the \"--force\" option".to_string(),
+            InstallError::NewPluginMalformed(_) | InstallError::ExistingPluginMalformed(_) => format!(
+                "\nPlease ensure that the plugin executable file is intact and compatible with {}/{}. Contact the plugin publisher for further assistance.",
+                std::env::consts::OS,
+                go_arch()
+            ),
+            _ => return anyhow::anyhow!("plugin installation failed: {e}"),
+        };
+        anyhow::anyhow!("plugin installation failed: {e}.{hint}")
+    })?;
     let m = installed.metadata;
     match installed.previous_version {
         Some(old) => output::println(&format!(

@@ -22,12 +22,12 @@ pub enum InstallError {
     },
     #[error("invalid plugin executable file name. Plugin file name requires format notation-{{plugin-name}}, but got {0}")]
     BadFileName(String),
-    #[error("plugin executable file size exceeds the limit of {MAX_PLUGIN_BYTES} bytes")]
+    #[error("total file size reached the {} MiB size limit", MAX_PLUGIN_BYTES >> 20)]
     TooLarge,
     #[error("failed to decompress the plugin archive: {0}")]
     BadArchive(String),
-    #[error("archive file entry path {0:?} is not allowed")]
-    UnsafeEntry(String),
+    #[error("file name in {kind} cannot contain '..', but found {name:?}")]
+    UnsafeEntry { kind: &'static str, name: String },
     #[error("no plugin executable file was found: plugin executable file name must in format notation-{{plugin-name}}")]
     NoExecutable,
     #[error("found more than one plugin executable files: {0}")]
@@ -48,6 +48,56 @@ pub enum InstallError {
     SameVersion { name: String, version: String },
     #[error("unable to find plugin {0}")]
     NotInstalled(String),
+    #[error("plugin SHA-256 checksum does not match user input. Expecting {0}")]
+    Checksum(String),
+    #[error("{0} is not a valid file")]
+    NotAFile(String),
+    #[error("failed to download plugin from URL: only the HTTPS scheme is supported, but got {0}")]
+    NotHttps(String),
+    #[error("failed to download plugin from URL {url} with error: {reason}")]
+    Download { url: String, reason: String },
+}
+
+/// How long a `--url` download may take.
+pub const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Download a plugin source over HTTPS (at most [`MAX_PLUGIN_BYTES`]).
+pub async fn download(url: &str) -> Result<Vec<u8>, InstallError> {
+    let fail = |reason: String| InstallError::Download {
+        url: url.to_string(),
+        reason,
+    };
+    let parsed = url::Url::parse(url).map_err(|e| fail(e.to_string()))?;
+    if parsed.scheme() != "https" {
+        return Err(InstallError::NotHttps(parsed.scheme().to_string()));
+    }
+    let client = crate::revocation::http::client(DOWNLOAD_TIMEOUT);
+    let mut resp = client
+        .get(parsed)
+        .send()
+        .await
+        .map_err(|e| fail(crate::revocation::http::transport_reason(&e)))?;
+    if resp.status() != reqwest::StatusCode::OK {
+        return Err(fail(format!(
+            "GET {url:?}: https response bad status: {}",
+            resp.status()
+        )));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| fail(crate::revocation::http::transport_reason(&e)))?
+    {
+        body.extend_from_slice(&chunk);
+        if body.len() as u64 > MAX_PLUGIN_BYTES {
+            return Err(fail(format!(
+                "http response reached the {} MiB size limit",
+                MAX_PLUGIN_BYTES >> 20
+            )));
+        }
+    }
+    Ok(body)
 }
 
 fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> InstallError + 'a {
@@ -69,22 +119,42 @@ pub struct Installed {
 
 /// Install the plugin in `source` (an executable, zip or tar.gz; sniffed from content).
 /// Without `force`, refuse an equal or lower version than the installed one.
+/// With `sha256sum`, the file must have that SHA-256 (hex, any case).
 pub fn install_file(
     plugins_dir: &Path,
     source: &Path,
+    sha256sum: Option<&str>,
     force: bool,
 ) -> Result<Installed, InstallError> {
-    let size = std::fs::metadata(source)
-        .map_err(io_err("stat", source))?
-        .len();
-    if size > MAX_PLUGIN_BYTES {
-        return Err(InstallError::TooLarge);
+    let meta = std::fs::metadata(source).map_err(io_err("stat", source))?;
+    if !meta.is_file() {
+        return Err(InstallError::NotAFile(source.display().to_string()));
     }
     let data = std::fs::read(source).map_err(io_err("open", source))?;
+    install_bytes(plugins_dir, source, data, sha256sum, force)
+}
+
+/// [`install_file`] for content already in memory (`source` names it).
+pub fn install_bytes(
+    plugins_dir: &Path,
+    source: &Path,
+    data: Vec<u8>,
+    sha256sum: Option<&str>,
+    force: bool,
+) -> Result<Installed, InstallError> {
+    if let Some(want) = sha256sum.filter(|s| !s.is_empty()) {
+        let got = crate::oci::Digest::sha256(&data).to_string();
+        if !got.trim_start_matches("sha256:").eq_ignore_ascii_case(want) {
+            return Err(InstallError::Checksum(want.to_string()));
+        }
+    }
     let (files, archive) = match data.get(..4) {
         Some([0x50, 0x4b, 0x03, 0x04]) => (unzip(&data)?, true),
         Some([0x1f, 0x8b, ..]) => (untar_gz(&data)?, true),
         _ => {
+            if data.len() as u64 >= MAX_PLUGIN_BYTES {
+                return Err(InstallError::TooLarge);
+            }
             let name = source
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -197,9 +267,12 @@ fn set_executable(_: &Path) -> Result<(), InstallError> {
 }
 
 /// Reject names that could escape the staging directory.
-fn safe_name(entry: &str) -> Result<(), InstallError> {
+fn safe_name(kind: &'static str, entry: &str) -> Result<(), InstallError> {
     if entry.contains("..") {
-        return Err(InstallError::UnsafeEntry(entry.to_string()));
+        return Err(InstallError::UnsafeEntry {
+            kind,
+            name: entry.to_string(),
+        });
     }
     Ok(())
 }
@@ -221,7 +294,7 @@ fn untar_gz(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, InstallError> {
     for entry in archive.entries().map_err(bad)? {
         let mut entry = entry.map_err(bad)?;
         let path = entry.path().map_err(bad)?.to_string_lossy().into_owned();
-        safe_name(&path)?;
+        safe_name("tar.gz", &path)?;
         if !entry.header().entry_type().is_file() {
             continue;
         }
@@ -271,7 +344,7 @@ fn unzip(data: &[u8]) -> Result<Vec<(String, Vec<u8>)>, InstallError> {
             .map(|n| String::from_utf8_lossy(n).into_owned())
             .ok_or_else(|| bad("truncated"))?;
         at += 46 + name_len + extra_len + comment_len;
-        safe_name(&name)?;
+        safe_name("zip", &name)?;
         if name.ends_with('/') || name.contains('/') {
             continue;
         }
