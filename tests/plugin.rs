@@ -698,3 +698,38 @@ fn plugin_header_must_be_critical_string() {
         stderr(&a)
     );
 }
+
+#[test]
+fn revocation_plugin_is_not_called_when_revocation_is_skipped() {
+    let env = Env::new();
+    sign_naming_verifier(&env, "com.example.verifier", None, json!({}));
+    env.install(
+        "com.example.verifier",
+        json!({"capabilities": [REVOCATION],
+               "verifyResponse": {"verificationResults": {REVOCATION: {"success": false, "reason": "revoked"}}}}),
+    );
+    // Enforced revocation: the plugin's verdict fails the signature.
+    let a = env.verify(&["-v"]).failure();
+    assert!(
+        stderr(&a).contains("revocation check by verification plugin \"com.example.verifier\" failed with reason \"revoked\""),
+        "{}",
+        stderr(&a)
+    );
+    let _ = fs::remove_file(env.log_path("com.example.verifier"));
+    let policy = json!({"version": "1.0", "trustPolicies": [{
+        "name": "no-revocation", "registryScopes": ["*"],
+        "signatureVerification": {"level": "strict", "override": {"revocation": "skip"}},
+        "trustStores": ["ca:interop-root"], "trustedIdentities": ["*"]}]});
+    fs::write(
+        env.path().join("notation/trustpolicy.json"),
+        policy.to_string(),
+    )
+    .unwrap();
+    env.verify(&[]).success();
+    let commands: Vec<String> = env
+        .requests("com.example.verifier")
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(commands, ["get-plugin-metadata"]);
+}
