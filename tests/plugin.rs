@@ -152,8 +152,8 @@ fn error_line(a: assert_cmd::assert::Assert) -> String {
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("Error: ")).collect();
     assert_eq!(errors.len(), 1, "{err}");
     // Only warnings precede it, and nothing follows it.
-    assert!(err.trim_end().ends_with(errors[0]), "{err}");
-    errors[0].to_string()
+    assert!(err.trim_end().ends_with(errors[0].trim_end()), "{err}");
+    errors[0].trim_end().to_string()
 }
 
 // ---------------------------------------------------------------- plugin list/install
@@ -463,6 +463,20 @@ fn plugin_failures_are_one_error_line_and_write_nothing() {
         assert_eq!(line.lines().count(), 1, "{line}");
         assert_eq!(env.index(), before, "{conf}: layout changed");
     }
+    // Present but not executable.
+    let _ = fs::remove_dir_all(env.plugins());
+    env.install("com.example.noexec", json!({}));
+    set_mode(
+        &env.plugins()
+            .join("com.example.noexec/notation-com.example.noexec"),
+        0o644,
+    );
+    let line = error_line(env.sign(&["--plugin", "com.example.noexec", "--id", "k"]));
+    assert!(
+        line.starts_with("Error: ERROR: response is not in JSON format. error: fork/exec ")
+            && line.ends_with("notation-com.example.noexec: permission denied, stderr:"),
+        "{line}"
+    );
     let line = error_line(env.sign(&["--plugin", "com.example.missing", "--id", "k"]));
     assert!(
         line.starts_with(

@@ -19,7 +19,17 @@ pub fn run<Req: Serialize, Resp: DeserializeOwned>(
     request: &Req,
 ) -> Result<Resp, PluginError> {
     let data = serde_json::to_vec(request).expect("plugin requests always serialize");
-    let (status, stdout, stderr) = execute(path, command, &data)?;
+    let (status, stdout, stderr) = match execute(path, command, &data) {
+        Ok(out) => out,
+        // Go reports a plugin that cannot be started like one that failed silently.
+        Err(PluginError::Exec { path, error }) => {
+            return Err(decode_failure(
+                &format!("fork/exec {}: {error}", path.display()),
+                b"",
+            ))
+        }
+        Err(e) => return Err(e),
+    };
     if !status.success() {
         return Err(decode_failure(&exit_text(status), &stderr));
     }
