@@ -8,7 +8,7 @@
 
 use crate::envelope::Format;
 use crate::oci::{Descriptor, DigestAlgorithm};
-use crate::signer::{self, LocalSigner, SignError, SignOptions};
+use crate::signer::{self, EnvelopeSigner, SignError, SignOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -135,7 +135,7 @@ pub fn describe<R: Read>(
 pub fn sign<R: Read>(
     blob: R,
     media_type: &str,
-    signer: &LocalSigner,
+    signer: &dyn EnvelopeSigner,
     opts: &SignOptions,
 ) -> Result<Vec<u8>, BlobError> {
     signer::check_expiry(opts.expiry)?;

@@ -14,6 +14,7 @@ pub mod envelope;
 pub mod gofmt;
 pub mod gojson;
 pub mod oci;
+pub mod plugin;
 pub mod policy;
 pub mod reference;
 pub mod revocation;

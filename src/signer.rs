@@ -3,7 +3,7 @@
 //! through a [`Target`] (layout or registry alike).
 
 use crate::crypto::{self, KeySpec, PrivateKey};
-use crate::envelope::{self, Format, SignRequest};
+use crate::envelope::{self, Format};
 use crate::oci::{self, Descriptor, Manifest};
 use crate::target::{Target, TargetError};
 use crate::timestamp::{self, Stamped, TimestampError, Tsa};
@@ -38,6 +38,12 @@ pub enum SignError {
     Envelope(#[from] envelope::EnvelopeError),
     #[error("failed to push signature to registry with error: {0}")]
     Push(#[source] TargetError),
+    /// A signing plugin failed or answered something notation rejects.
+    #[error(transparent)]
+    Plugin(#[from] crate::plugin::PluginError),
+    /// A plugin's answer broke a rule (text as notation-go's).
+    #[error("{0}")]
+    PluginResponse(String),
 }
 
 /// A private key with its certificate chain (leaf first, ending in a root).
@@ -146,27 +152,137 @@ pub fn payload_target(
     Ok(target)
 }
 
+/// An envelope ready to be stored, with what the signature manifest needs.
+#[derive(Debug, Clone)]
+pub struct SignedEnvelope {
+    /// Envelope bytes.
+    pub bytes: Vec<u8>,
+    /// The envelope's certificate chain (for the thumbprint annotation).
+    pub chain: Vec<Certificate>,
+    /// The signing time (for the `org.opencontainers.image.created` annotation).
+    pub signing_time: OffsetDateTime,
+    /// Extra signature manifest annotations (from an ENVELOPE plugin).
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// Turns the payload target into a signature envelope: a local key or a plugin.
+pub trait EnvelopeSigner {
+    /// Sign `payload_target` at `signing_time` as `opts` asks.
+    fn sign_envelope(
+        &self,
+        payload_target: &Descriptor,
+        signing_time: OffsetDateTime,
+        opts: &SignOptions,
+    ) -> Result<SignedEnvelope, SignError>;
+
+    /// The signature algorithm of the key (a blob's digest uses its hash).
+    fn signature_algorithm(&self) -> Result<crypto::SignatureAlgorithm, SignError>;
+}
+
+impl EnvelopeSigner for LocalSigner {
+    fn signature_algorithm(&self) -> Result<crypto::SignatureAlgorithm, SignError> {
+        LocalSigner::signature_algorithm(self)
+    }
+
+    fn sign_envelope(
+        &self,
+        payload_target: &Descriptor,
+        signing_time: OffsetDateTime,
+        opts: &SignOptions,
+    ) -> Result<SignedEnvelope, SignError> {
+        let key_spec = self.key.key_spec()?;
+        let raw = LocalRaw(self);
+        let bytes = raw_envelope(
+            payload_target,
+            signing_time,
+            key_spec,
+            &raw,
+            &opts.signing_agent,
+            opts,
+        )?;
+        Ok(SignedEnvelope {
+            bytes,
+            chain: self.chain.clone(),
+            signing_time,
+            annotations: BTreeMap::new(),
+        })
+    }
+}
+
+struct LocalRaw<'a>(&'a LocalSigner);
+
+impl envelope::RawSigner for LocalRaw<'_> {
+    fn sign(
+        &self,
+        signing_input: &[u8],
+    ) -> Result<(Vec<u8>, Vec<Certificate>), envelope::EnvelopeError> {
+        Ok((self.0.key.sign(signing_input)?, self.0.chain.clone()))
+    }
+}
+
+/// Build an envelope whose raw signature comes from `raw` (local key or RAW plugin),
+/// timestamped when `opts.tsa` is set.
+pub fn raw_envelope(
+    payload_target: &Descriptor,
+    signing_time: OffsetDateTime,
+    key_spec: KeySpec,
+    raw: &dyn envelope::RawSigner,
+    signing_agent: &str,
+    opts: &SignOptions,
+) -> Result<Vec<u8>, SignError> {
+    let expiry = opts
+        .expiry
+        .filter(|d| !d.is_zero())
+        .map(|d| signing_time + d);
+    let request = envelope::RawSignRequest {
+        target: payload_target,
+        signing_time,
+        expiry,
+        signing_agent,
+        key_spec,
+        signer: raw,
+    };
+    Ok(match &opts.tsa {
+        None => envelope::sign_raw(opts.format, &request, None)?,
+        Some(tsa) => {
+            let hash = timestamp::Hash::for_signature(key_spec.signature_algorithm());
+            let stamper = |signature: &[u8]| {
+                timestamp_blocking(tsa, signature, hash)
+                    .map(|stamped| stamped.token)
+                    .map_err(|e| format!("timestamp: {e}"))
+            };
+            envelope::sign_raw(opts.format, &request, Some(&stamper))?
+        }
+    })
+}
+
 /// Sign `subject` and store the signature in `target`.
 pub async fn sign(
     target: &dyn Target,
     subject: &Descriptor,
-    signer: &LocalSigner,
+    signer: &dyn EnvelopeSigner,
     opts: &SignOptions,
 ) -> Result<SignedSignature, SignError> {
     check_expiry(opts.expiry)?;
     let payload_target = payload_target(subject, &opts.user_metadata)?;
-    let (envelope_bytes, signing_time) = sign_envelope(&payload_target, signer, opts)?;
-    let (manifest_desc, manifest_bytes, envelope_desc) = signature_manifest(
+    let now = OffsetDateTime::now_utc();
+    let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
+    let signed = signer.sign_envelope(&payload_target, signing_time, opts)?;
+    let (mut manifest_desc, mut manifest_bytes, envelope_desc) = signature_manifest(
         opts.format,
-        &envelope_bytes,
+        &signed.bytes,
         subject,
-        &signer.chain,
-        signing_time,
+        &signed.chain,
+        signed.signing_time,
     );
+    if !signed.annotations.is_empty() {
+        (manifest_desc, manifest_bytes) =
+            with_extra_annotations(&manifest_bytes, &signed.annotations);
+    }
     push_signature(
         target,
         &envelope_desc,
-        &envelope_bytes,
+        &signed.bytes,
         &manifest_desc,
         &manifest_bytes,
     )
@@ -180,40 +296,33 @@ pub async fn sign(
 
 /// Produce a signature envelope over `payload_target` (already carrying any user metadata),
 /// timestamped when `opts.tsa` is set. Returns the envelope and its signing time. Used for
-/// OCI artifacts (then stored by [`sign`]) and for blobs (written next to the blob).
+/// blobs (written next to the blob); [`sign`] does the same for OCI artifacts and stores it.
 pub fn sign_envelope(
     payload_target: &Descriptor,
-    signer: &LocalSigner,
+    signer: &dyn EnvelopeSigner,
     opts: &SignOptions,
 ) -> Result<(Vec<u8>, OffsetDateTime), SignError> {
     check_expiry(opts.expiry)?;
     let now = OffsetDateTime::now_utc();
     let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
-    let expiry = opts
-        .expiry
-        .filter(|d| !d.is_zero())
-        .map(|d| signing_time + d);
-    let request = SignRequest {
-        target: payload_target,
-        signing_time,
-        expiry,
-        signing_agent: &opts.signing_agent,
-        key: &signer.key,
-        cert_chain: &signer.chain,
-    };
-    let envelope_bytes = match &opts.tsa {
-        None => envelope::sign(opts.format, &request)?,
-        Some(tsa) => {
-            let hash = timestamp::Hash::for_signature(signer.key.key_spec()?.signature_algorithm());
-            let stamper = |signature: &[u8]| {
-                timestamp_blocking(tsa, signature, hash)
-                    .map(|stamped| stamped.token)
-                    .map_err(|e| format!("timestamp: {e}"))
-            };
-            envelope::sign_with_timestamper(opts.format, &request, Some(&stamper))?
-        }
-    };
-    Ok((envelope_bytes, signing_time))
+    let signed = signer.sign_envelope(payload_target, signing_time, opts)?;
+    Ok((signed.bytes, signed.signing_time))
+}
+
+/// Merge plugin annotations into a signature manifest; notation's own keys win.
+fn with_extra_annotations(
+    manifest_bytes: &[u8],
+    extra: &BTreeMap<String, String>,
+) -> (Descriptor, Vec<u8>) {
+    let mut manifest: Manifest =
+        serde_json::from_slice(manifest_bytes).expect("we just serialized this manifest");
+    let mut annotations = extra.clone();
+    annotations.extend(manifest.annotations.take().unwrap_or_default());
+    manifest.annotations = Some(annotations.clone());
+    let bytes = crate::gojson::to_vec(&manifest).expect("manifests always serialize");
+    let mut desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &bytes);
+    desc.annotations = Some(annotations);
+    (desc, bytes)
 }
 
 /// Runs the (async) TSA exchange from the synchronous envelope signer: on a scoped thread

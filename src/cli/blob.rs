@@ -7,13 +7,12 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::blob::{self, DEFAULT_MEDIA_TYPE};
 use notation::config::config_json::ConfigJson;
-use notation::config::signingkeys::SigningKeys;
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
 use notation::envelope;
 use notation::policy::Action;
 use notation::policy::{BlobDocument, PolicyError};
 use notation::revocation::Validator;
-use notation::signer::{LocalSigner, SignOptions};
+use notation::signer::SignOptions;
 use notation::timestamp::Tsa;
 use notation::verifier::blob::{BlobVerified, BlobVerifyError};
 use notation::verifier::{SignatureRecord, Verifier};
@@ -190,13 +189,18 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     check_sign_flags(&args)?;
     let log = args.logging.log();
-    let signer = load_signer(args.key.as_deref(), ctx)?;
+    let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
+    let signer = sign::select_signer(
+        args.key.as_deref(),
+        args.plugin.as_deref().zip(args.id.as_deref()),
+        &plugin_config,
+        ctx,
+    )?;
     let config = ConfigJson::load(&ctx.dirs)?;
     let format = sign::signature_format(
         args.signature_format.as_deref(),
         config.signature_format.as_deref(),
     )?;
-    sign::parse_key_values(&args.plugin_config, "plugin-config")?;
     let user_metadata = sign::parse_key_values(&args.user_metadata, "user-metadata")?;
     let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
         (Some(url), Some(root)) => {
@@ -226,7 +230,7 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let signed = blob::sign(
         std::io::BufReader::new(file),
         &args.media_type,
-        &signer,
+        signer.as_ref(),
         &opts,
     );
     if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
@@ -285,31 +289,7 @@ fn check_sign_flags(args: &SignArgs) -> anyhow::Result<()> {
     if args.key.is_some() && args.plugin.is_some() {
         bail!("if any flags in the group [key plugin] are set none of the others can be; [key plugin] were all set");
     }
-    if args.plugin.is_some() {
-        bail!("signing plugins are not supported yet by notation-rs");
-    }
     Ok(())
-}
-
-/// The local key `-k` names (or the default key) from `signingkeys.json`.
-fn load_signer(key: Option<&str>, ctx: &Context) -> anyhow::Result<LocalSigner> {
-    let keys = SigningKeys::load(&ctx.dirs)?;
-    let entry = keys.resolve(key)?;
-    let (Some(key_path), Some(cert_path)) = (entry.key_path.as_deref(), entry.cert_path.as_deref())
-    else {
-        if entry.plugin_name.is_some() {
-            bail!(
-                "signing plugins are not supported yet by notation-rs (key {:?} uses plugin {:?})",
-                entry.name,
-                entry.plugin_name.as_deref().unwrap_or_default()
-            );
-        }
-        bail!("key path not specified");
-    };
-    Ok(LocalSigner::from_files(
-        key_path.as_ref(),
-        cert_path.as_ref(),
-    )?)
 }
 
 async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
@@ -327,7 +307,7 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     let signature = std::fs::read(&args.signature)
         .map_err(|e| anyhow!("{}", policy::go_io_error("open", &args.signature, &e)))?;
     let (doc, _) = BlobDocument::load(&ctx.dirs)?;
-    sign::parse_key_values(&args.plugin_config, "plugin-config")?;
+    let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
     let user_metadata: Vec<(String, String)> =
         sign::parse_key_values(&args.user_metadata, "user-metadata")?
             .into_iter()
@@ -350,12 +330,17 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     // The OCI policy is not consulted for blobs; the statement is passed explicitly.
     let no_oci_policy = notation::policy::OciDocument::default();
+    let plugins = notation::verifier::plugin::VerificationPlugins {
+        dir: ctx.dirs.plugins(),
+        config: plugin_config.into_iter().collect(),
+    };
     let verifier = Verifier {
         policy: &no_oci_policy,
         stores: &stores,
         integrity: &notation::verifier::envelope_integrity::EnvelopeIntegrity,
         revocation: Some(&revocation),
         now: time::OffsetDateTime::now_utc(),
+        plugins: Some(&plugins),
     };
     let outcome = verifier
         .verify_blob(

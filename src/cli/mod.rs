@@ -12,6 +12,7 @@ mod key;
 mod list;
 mod login;
 mod output;
+mod plugin;
 mod policy;
 mod sign;
 mod timefmt;
@@ -52,6 +53,8 @@ enum Command {
     Key(key::KeyArgs),
     /// Manage trust policy configuration
     Policy(policy::PolicyArgs),
+    /// Manage plugins
+    Plugin(plugin::PluginArgs),
     /// Login to registry
     Login(login::LoginArgs),
     /// Log out from the logged in registries
@@ -117,6 +120,7 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Certificate(args) => cert::run(args, ctx),
         Command::Key(args) => key::run(args, ctx),
         Command::Policy(args) => policy::run(args, ctx),
+        Command::Plugin(args) => plugin::run(args, ctx).await,
         Command::Login(args) => login::run_login(args, ctx).await,
         Command::Logout(args) => login::run_logout(args, ctx).await,
         Command::Copy(args) => copy::run(args, ctx).await,

@@ -7,8 +7,10 @@ use clap::Args;
 use notation::config::config_json::ConfigJson;
 use notation::config::signingkeys::SigningKeys;
 use notation::envelope::Format;
+use notation::plugin::sign::PluginSigner;
+use notation::plugin::Plugin;
 use notation::revocation::Validator;
-use notation::signer::{self, LocalSigner, SignOptions};
+use notation::signer::{self, EnvelopeSigner, LocalSigner, SignOptions};
 use notation::timestamp::Tsa;
 use notation::x509::{check_signature, Certificate, SignatureCheck};
 use std::collections::BTreeMap;
@@ -93,9 +95,9 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         config.signature_format.as_deref(),
     )?;
     let user_metadata = parse_key_values(&args.user_metadata, "user-metadata")?;
-    parse_key_values(&args.plugin_config, "plugin-config")?;
+    let plugin_config = parse_key_values(&args.plugin_config, "plugin-config")?;
 
-    let signer = load_signer(&args, ctx)?;
+    let signer = load_signer(&args, &plugin_config, ctx)?;
     let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
         (Some(url), Some(root)) => {
             args.logging
@@ -126,7 +128,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         signing_agent: notation::version::SIGNING_AGENT.to_string(),
         tsa,
     };
-    let signed = signer::sign(target.as_ref(), &subject, &signer, &opts).await;
+    let signed = signer::sign(target.as_ref(), &subject, signer.as_ref(), &opts).await;
     if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
         super::verify::report_revocation(&args.logging.log(), revocation);
     }
@@ -174,9 +176,6 @@ fn check_flag_groups(args: &SignArgs) -> anyhow::Result<()> {
     }
     if args.key.is_some() && args.plugin.is_some() {
         bail!("if any flags in the group [key plugin] are set none of the others can be; [key plugin] were all set");
-    }
-    if args.plugin.is_some() {
-        bail!("signing plugins are not supported yet by notation-rs");
     }
     Ok(())
 }
@@ -232,24 +231,58 @@ pub fn parse_key_values(values: &[String], flag: &str) -> anyhow::Result<BTreeMa
     Ok(map)
 }
 
-fn load_signer(args: &SignArgs, ctx: &Context) -> anyhow::Result<LocalSigner> {
+/// The key named by `--key` (or the default key), or `--plugin` + `--id`.
+fn load_signer(
+    args: &SignArgs,
+    plugin_config: &BTreeMap<String, String>,
+    ctx: &Context,
+) -> anyhow::Result<Box<dyn EnvelopeSigner>> {
+    select_signer(
+        args.key.as_deref(),
+        args.plugin.as_deref().zip(args.id.as_deref()),
+        plugin_config,
+        ctx,
+    )
+}
+
+/// The signer `sign` and `blob sign` use: `--plugin` with `--id`, else the key `-k` names
+/// (or the default key), local or plugin-backed.
+pub(super) fn select_signer(
+    key: Option<&str>,
+    plugin_and_id: Option<(&str, &str)>,
+    plugin_config: &BTreeMap<String, String>,
+    ctx: &Context,
+) -> anyhow::Result<Box<dyn EnvelopeSigner>> {
+    if let Some((plugin, id)) = plugin_and_id {
+        let plugin = Plugin::open(&ctx.dirs.plugins(), plugin)?;
+        return Ok(Box::new(PluginSigner::new(
+            plugin,
+            id,
+            &BTreeMap::new(),
+            plugin_config,
+        )));
+    }
     let keys = SigningKeys::load(&ctx.dirs)?;
-    let entry = keys.resolve(args.key.as_deref())?;
+    let entry = keys.resolve(key)?;
+    if let Some(external) = entry.external() {
+        if entry.local_pair().is_none() {
+            let plugin = Plugin::open(&ctx.dirs.plugins(), &external.plugin_name)?;
+            return Ok(Box::new(PluginSigner::new(
+                plugin,
+                &external.id,
+                &external.plugin_config,
+                plugin_config,
+            )));
+        }
+    }
     let (Some(key_path), Some(cert_path)) = (entry.key_path.as_deref(), entry.cert_path.as_deref())
     else {
-        if entry.plugin_name.is_some() {
-            bail!(
-                "signing plugins are not supported yet by notation-rs (key {:?} uses plugin {:?})",
-                entry.name,
-                entry.plugin_name.as_deref().unwrap_or_default()
-            );
-        }
         bail!("key path not specified");
     };
-    Ok(LocalSigner::from_files(
+    Ok(Box::new(LocalSigner::from_files(
         key_path.as_ref(),
         cert_path.as_ref(),
-    )?)
+    )?))
 }
 
 /// Open the target; for a registry, honour `--force-referrers-tag` (default true, as

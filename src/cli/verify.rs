@@ -84,7 +84,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         );
     }
     let user_metadata = parse_pairs(&args.user_metadata, "user-metadata")?;
-    parse_pairs(&args.plugin_config, "plugin-config")?;
+    let plugin_config = parse_pairs(&args.plugin_config, "plugin-config")?;
     let log = args.logging.log();
 
     // Upstream loads the policy before looking at the reference.
@@ -126,12 +126,17 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     if let Some(w) = revocation.cache_warning() {
         output::warn(w);
     }
+    let plugins = notation::verifier::plugin::VerificationPlugins {
+        dir: ctx.dirs.plugins(),
+        config: plugin_config.into_iter().collect(),
+    };
     let verifier = Verifier {
         policy: &policy,
         stores: &stores,
         integrity: &notation::verifier::envelope_integrity::EnvelopeIntegrity,
         revocation: Some(&revocation),
         now: time::OffsetDateTime::now_utc(),
+        plugins: Some(&plugins),
     };
     let opts = VerifyOptions {
         max_signatures: args.max_signatures as usize,

@@ -433,17 +433,16 @@ pub(crate) fn protected_header(
 }
 
 /// Builds and signs a COSE_Sign1_Tagged envelope.
-pub(crate) fn sign(params: &SignParams) -> Result<Vec<u8>, EnvelopeError> {
+pub(crate) fn sign(params: &SignParams) -> Result<(Vec<u8>, Vec<Certificate>), EnvelopeError> {
     let protected = protected_header(params.algorithm, params.signing_time, params.expiry);
     let payload_bytes = payload::build(params.payload_target);
-    let signature = params
-        .key
+    let (signature, chain) = params
+        .signer
         .sign(&sig_structure(&protected, &payload_bytes))?;
     let mut unprotected = vec![(
         int_label(LABEL_X5CHAIN),
         Value::Array(
-            params
-                .cert_chain
+            chain
                 .iter()
                 .map(|c| Value::Bytes(c.der().to_vec()))
                 .collect(),
@@ -466,5 +465,5 @@ pub(crate) fn sign(params: &SignParams) -> Result<Vec<u8>, EnvelopeError> {
         Value::Bytes(payload_bytes),
         Value::Bytes(signature),
     ])));
-    Ok(out)
+    Ok((out, chain))
 }

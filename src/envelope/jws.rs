@@ -545,7 +545,7 @@ struct EnvelopeOut<'a> {
 }
 
 /// Builds and signs a JWS envelope.
-pub(crate) fn sign(params: &SignParams) -> Result<Vec<u8>, EnvelopeError> {
+pub(crate) fn sign(params: &SignParams) -> Result<(Vec<u8>, Vec<Certificate>), EnvelopeError> {
     let payload_b64 = B64URL.encode(payload::build_jws(params.payload_target));
     let protected_b64 = B64URL.encode(protected_header(
         params.algorithm,
@@ -553,7 +553,7 @@ pub(crate) fn sign(params: &SignParams) -> Result<Vec<u8>, EnvelopeError> {
         params.expiry,
     ));
     let signing_input = format!("{protected_b64}.{payload_b64}");
-    let signature = params.key.sign(signing_input.as_bytes())?;
+    let (signature, chain) = params.signer.sign(signing_input.as_bytes())?;
     let timestamp = match params.timestamper {
         Some(ts) => Some(B64STD.encode(ts(&signature).map_err(EnvelopeError::SignRequest)?)),
         None => None,
@@ -563,14 +563,12 @@ pub(crate) fn sign(params: &SignParams) -> Result<Vec<u8>, EnvelopeError> {
         protected: protected_b64,
         header: UnprotectedOut {
             timestamp,
-            x5c: params
-                .cert_chain
-                .iter()
-                .map(|c| B64STD.encode(c.der()))
-                .collect(),
+            x5c: chain.iter().map(|c| B64STD.encode(c.der())).collect(),
             signing_agent: params.signing_agent,
         },
         signature: B64URL.encode(&signature),
     };
-    crate::gojson::to_vec(&out).map_err(|e| EnvelopeError::SignRequest(e.to_string()))
+    let bytes =
+        crate::gojson::to_vec(&out).map_err(|e| EnvelopeError::SignRequest(e.to_string()))?;
+    Ok((bytes, chain))
 }

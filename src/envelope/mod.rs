@@ -204,6 +204,66 @@ pub fn sign_with_timestamper(
         .ok_or_else(|| EnvelopeError::SignRequest("certificate chain is not set".into()))?;
     let key_spec = KeySpec::from_spki_der(&leaf.spki_der())
         .map_err(|e| EnvelopeError::SignRequest(e.to_string()))?;
+    let local = LocalRawSigner {
+        key: req.key,
+        chain: req.cert_chain,
+    };
+    sign_raw(
+        format,
+        &RawSignRequest {
+            target: req.target,
+            signing_time: req.signing_time,
+            expiry: req.expiry,
+            signing_agent: req.signing_agent,
+            key_spec,
+            signer: &local,
+        },
+        timestamper,
+    )
+}
+
+/// Produces raw signatures: a local key, or a plugin's `generate-signature`.
+pub trait RawSigner {
+    /// Sign `signing_input` (the exact bytes, not a digest) and return the signature with
+    /// the certificate chain to embed (leaf first).
+    fn sign(&self, signing_input: &[u8]) -> Result<(Vec<u8>, Vec<Certificate>), EnvelopeError>;
+}
+
+struct LocalRawSigner<'a> {
+    key: &'a PrivateKey,
+    chain: &'a [Certificate],
+}
+
+impl RawSigner for LocalRawSigner<'_> {
+    fn sign(&self, signing_input: &[u8]) -> Result<(Vec<u8>, Vec<Certificate>), EnvelopeError> {
+        Ok((self.key.sign(signing_input)?, self.chain.to_vec()))
+    }
+}
+
+/// What to sign with a [`RawSigner`] whose key spec is known up front.
+pub struct RawSignRequest<'a> {
+    /// Plain descriptor of the target manifest plus user annotations.
+    pub target: &'a Descriptor,
+    /// Signing time (truncated to whole seconds when encoded).
+    pub signing_time: OffsetDateTime,
+    /// Optional expiry (truncated to whole seconds).
+    pub expiry: Option<OffsetDateTime>,
+    /// Signing agent written to the unprotected header (omitted when empty).
+    pub signing_agent: &'a str,
+    /// The key spec; decides the signature algorithm.
+    pub key_spec: KeySpec,
+    /// Who signs.
+    pub signer: &'a dyn RawSigner,
+}
+
+/// Build an envelope whose signature comes from `req.signer`, then run notation's
+/// post-sign checks on the returned chain (valid at the signing time, code-signing rules,
+/// leaf algorithm equals the key spec's) and verify it back (notation-core-go `Sign`).
+pub fn sign_raw(
+    format: Format,
+    req: &RawSignRequest,
+    timestamper: Option<Timestamper>,
+) -> Result<Vec<u8>, EnvelopeError> {
     let signing_time = truncate(req.signing_time);
     let expiry = req.expiry.map(truncate);
     if let Some(exp) = expiry {
@@ -218,17 +278,15 @@ pub fn sign_with_timestamper(
         signing_time,
         expiry,
         signing_agent: req.signing_agent,
-        key: req.key,
-        cert_chain: req.cert_chain,
-        algorithm: key_spec.signature_algorithm(),
+        signer: req.signer,
+        algorithm: req.key_spec.signature_algorithm(),
         timestamper,
     };
-    let bytes = match format {
+    let (bytes, chain) = match format {
         Format::Jws => jws::sign(&params)?,
         Format::Cose => cose::sign(&params)?,
     };
-    // Post-sign checks (notation-core-go base envelope `Sign`).
-    validate_chain_and_algorithm(req.cert_chain, Some(signing_time), params.algorithm)?;
+    validate_chain_and_algorithm(&chain, Some(signing_time), params.algorithm)?;
     let content = verify(format, &bytes)?;
     check_content_type(&content)?;
     Ok(bytes)
@@ -240,8 +298,7 @@ pub(crate) struct SignParams<'a> {
     pub signing_time: OffsetDateTime,
     pub expiry: Option<OffsetDateTime>,
     pub signing_agent: &'a str,
-    pub key: &'a PrivateKey,
-    pub cert_chain: &'a [Certificate],
+    pub signer: &'a dyn RawSigner,
     pub algorithm: SignatureAlgorithm,
     pub timestamper: Option<Timestamper<'a>>,
 }

@@ -9,7 +9,7 @@
 
 pub mod cache;
 pub mod crl;
-mod http;
+pub(crate) mod http;
 pub mod ocsp;
 
 use crate::x509::Certificate;

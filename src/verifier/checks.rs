@@ -61,6 +61,9 @@ pub enum CheckError {
     TargetMismatch { payload: Box<Descriptor> },
     #[error("unable to find specified metadata in the signature")]
     UserMetadata { key: String, value: String },
+    /// Verification plugin problems and verdicts (texts are notation-go's).
+    #[error("{0}")]
+    Plugin(String),
 }
 
 /// Go's `time.RFC1123Z` layout: `Mon, 02 Jan 2006 15:04:05 -0700`.

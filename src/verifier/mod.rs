@@ -10,6 +10,7 @@
 pub mod blob;
 pub mod checks;
 pub mod envelope_integrity;
+pub mod plugin;
 pub mod revocation;
 pub mod stores;
 pub mod timestamp;
@@ -168,6 +169,8 @@ pub enum Step {
     TargetArtifact,
     /// A `-m` pair is missing.
     UserMetadata,
+    /// The verification plugin the envelope names is unusable or inconclusive.
+    VerificationPlugin,
 }
 
 impl fmt::Display for Step {
@@ -176,6 +179,7 @@ impl fmt::Display for Step {
             Step::Check(c) => f.write_str(c.as_str()),
             Step::TargetArtifact => f.write_str("targetArtifact"),
             Step::UserMetadata => f.write_str("userMetadata"),
+            Step::VerificationPlugin => f.write_str("verificationPlugin"),
         }
     }
 }
@@ -294,6 +298,9 @@ pub struct Verifier<'a> {
     pub revocation: Option<&'a crate::revocation::Validator>,
     /// The verification time.
     pub now: OffsetDateTime,
+    /// Where to find verification plugins; `None` uses no `--plugin-config` and an
+    /// empty plugin directory path.
+    pub plugins: Option<&'a plugin::VerificationPlugins>,
 }
 
 impl Verifier<'_> {
@@ -407,6 +414,15 @@ impl Verifier<'_> {
             error: None,
             log: vec![],
         });
+        let found = match plugin::discover(self.plugins, &facts) {
+            Ok(found) => found,
+            Err(e) => {
+                record.failure = Some((Step::VerificationPlugin, e));
+                return (record, None);
+            }
+        };
+        let plugin_identity = found.as_ref().is_some_and(|f| f.trusted_identity());
+        let plugin_revocation = found.as_ref().is_some_and(|f| f.revocation());
         let leaf = facts.chain.first();
         let checks: [(CheckType, &CheckFn); 4] = [
             (CheckType::Authenticity, &|| {
@@ -415,6 +431,7 @@ impl Verifier<'_> {
                     return stores;
                 }
                 let identity = match leaf {
+                    _ if plugin_identity => Ok(()),
                     Some(leaf) => checks::trusted_identity(statement, leaf),
                     None => Err(CheckError::Untrusted),
                 };
@@ -432,6 +449,7 @@ impl Verifier<'_> {
                 continue;
             }
             let (error, log) = match check {
+                CheckType::Revocation if plugin_revocation => (None, vec![]),
                 CheckType::Revocation => {
                     let (result, log) = revocation::check(self.revocation, &facts).await;
                     (result.err(), log)
@@ -456,6 +474,12 @@ impl Verifier<'_> {
                 return (record, None);
             }
         }
+        if let Some(found) = &found {
+            if let Err(failure) = self.apply_plugin(found, statement, level, &facts, &mut record) {
+                record.failure = Some(failure);
+                return (record, None);
+            }
+        }
         let binding = checks::target_artifact(&facts, subject)
             .map_err(|e| (Step::TargetArtifact, e))
             .and_then(|_| {
@@ -467,6 +491,50 @@ impl Verifier<'_> {
             return (record, None);
         }
         (record, Some(facts))
+    }
+}
+
+impl Verifier<'_> {
+    /// §5.8: ask the plugin and turn its failures into checks with the level's actions.
+    fn apply_plugin(
+        &self,
+        found: &plugin::Found,
+        statement: &OciStatement,
+        level: &VerificationLevel,
+        facts: &SignedFacts,
+        record: &mut SignatureRecord,
+    ) -> Result<(), (Step, CheckError)> {
+        let capabilities: Vec<String> = found
+            .capabilities
+            .iter()
+            .filter(|c| {
+                c.as_str() != crate::plugin::proto::capability::REVOCATION_CHECK
+                    || level.action(CheckType::Revocation) != Action::Skip
+            })
+            .cloned()
+            .collect();
+        let verdict = plugin::verify(found, self.plugins, statement, facts, capabilities)
+            .map_err(|e| (Step::VerificationPlugin, e))?;
+        for (check, error) in [
+            (CheckType::Authenticity, verdict.identity),
+            (CheckType::Revocation, verdict.revocation),
+        ] {
+            let Some(error) = error else { continue };
+            let action = level.action(check);
+            if action == Action::Skip {
+                continue;
+            }
+            record.results.push(CheckResult {
+                check,
+                action,
+                error: Some(error.clone()),
+                log: vec![],
+            });
+            if action == Action::Enforce {
+                return Err((Step::Check(check), error));
+            }
+        }
+        Ok(())
     }
 }
 

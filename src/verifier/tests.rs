@@ -169,6 +169,7 @@ async fn run(
         integrity: &FakeIntegrity,
         revocation: None,
         now: datetime!(2030-01-01 0:00 UTC),
+        plugins: None,
     };
     v.verify(target, &subject(), "local/x@sha256:00", &opts)
         .await
@@ -368,6 +369,7 @@ fn scope_errors() {
         integrity: &FakeIntegrity,
         revocation: None,
         now: datetime!(2030-01-01 0:00 UTC),
+        plugins: None,
     };
     let e =
         block(v.verify(&t, &subject(), "local@sha256:00", &VerifyOptions::default())).unwrap_err();

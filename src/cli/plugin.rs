@@ -1,0 +1,192 @@
+//! `notation plugin list|install|uninstall` (cli.md §9).
+
+use super::common::LoggingArgs;
+use super::{output, Context};
+use anyhow::bail;
+use clap::{Args, Subcommand};
+use notation::plugin::install::{self, InstallError};
+use notation::plugin::{self, proto::go_slice, PluginError};
+use std::path::Path;
+
+/// Arguments of `notation plugin`.
+#[derive(Args, Debug)]
+pub struct PluginArgs {
+    #[command(subcommand)]
+    command: PluginCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum PluginCommand {
+    /// List installed plugins
+    #[command(visible_alias = "ls")]
+    List,
+    /// Install a plugin
+    #[command(visible_alias = "add")]
+    Install(InstallArgs),
+    /// Uninstall a plugin
+    #[command(visible_aliases = ["remove", "rm"])]
+    Uninstall(UninstallArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("plugin_source").required(true).multiple(false).args(["file", "url"]))]
+struct InstallArgs {
+    /// install plugin from a file on file system
+    #[arg(long = "file")]
+    file: bool,
+    /// install plugin from an HTTPS URL. The plugin download timeout is 10m0s
+    #[arg(long = "url")]
+    url: bool,
+    /// must match SHA256 of the plugin source, required when "--url" flag is set
+    #[arg(long = "sha256sum")]
+    sha256sum: Option<String>,
+    /// force the installation of the plugin
+    #[arg(long = "force")]
+    force: bool,
+    #[command(flatten)]
+    logging: LoggingArgs,
+    /// the plugin source: a file path, or an HTTPS URL with --url
+    source: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct UninstallArgs {
+    /// do not prompt for confirmation
+    #[arg(short = 'y', long = "yes")]
+    yes: bool,
+    #[command(flatten)]
+    logging: LoggingArgs,
+    /// the plugin name
+    names: Vec<String>,
+}
+
+pub async fn run(args: PluginArgs, ctx: &Context) -> anyhow::Result<()> {
+    match args.command {
+        PluginCommand::List => list(ctx),
+        PluginCommand::Install(a) => install(a, ctx).await,
+        PluginCommand::Uninstall(a) => uninstall(a, ctx),
+    }
+}
+
+fn list(ctx: &Context) -> anyhow::Result<()> {
+    let mut rows = vec![vec![
+        "NAME".to_string(),
+        "DESCRIPTION".into(),
+        "VERSION".into(),
+        "CAPABILITIES".into(),
+        "ERROR".into(),
+    ]];
+    for p in plugin::list(&ctx.dirs.plugins())? {
+        match p.metadata {
+            Ok(m) => rows.push(vec![
+                p.name,
+                m.description,
+                m.version,
+                go_slice(&m.capabilities),
+                "<nil>".into(),
+            ]),
+            Err(e) => {
+                let error = match e {
+                    PluginError::NotFound { .. } => format!(
+                        "plugin executable file `{}` not found. Use `notation plugin install` command to install the plugin",
+                        plugin::binary_name(&p.name)
+                    ),
+                    other => other.to_string(),
+                };
+                rows.push(vec![
+                    p.name,
+                    String::new(),
+                    String::new(),
+                    "[]".into(),
+                    error,
+                ]);
+            }
+        }
+    }
+    output::print(&output::table(&rows));
+    Ok(())
+}
+
+async fn install(args: InstallArgs, ctx: &Context) -> anyhow::Result<()> {
+    let source = match args.source.as_slice() {
+        [] if args.file => bail!("missing plugin file path"),
+        [] if args.url => bail!("missing plugin URL"),
+        [] => bail!("missing plugin source location"),
+        [one] => one,
+        many => bail!(
+            "can only install one plugin at a time, but got {}",
+            go_slice(many)
+        ),
+    };
+    let checksum = args.sha256sum.as_deref();
+    let dir = ctx.dirs.plugins();
+    let result = if args.url {
+        if checksum.is_none_or(str::is_empty) {
+            bail!("installing from URL requires non-empty SHA256 checksum of the plugin source");
+        }
+        if let Ok(u) = url::Url::parse(source) {
+            if u.scheme() == "https" {
+                output::println(&format!("Downloading plugin from {source}"));
+            }
+        }
+        let data = install::download(source).await?;
+        output::println("Download completed");
+        install::install_bytes(&dir, Path::new("download"), data, checksum, args.force)
+    } else {
+        args.logging
+            .log()
+            .debug(&format!("Installing plugin from file {source}"));
+        install::install_file(&dir, Path::new(source), checksum, args.force)
+    };
+    let installed = result.map_err(|e| {
+        let hint = match e {
+            InstallError::Downgrade { .. } => "\nIt is not recommended to install an older version. To force the installation, use the \"--force\" option".to_string(),
+            InstallError::NewPluginMalformed(_) | InstallError::ExistingPluginMalformed(_) => format!(
+                "\nPlease ensure that the plugin executable file is intact and compatible with {}/{}. Contact the plugin publisher for further assistance.",
+                std::env::consts::OS,
+                go_arch()
+            ),
+            _ => return anyhow::anyhow!("plugin installation failed: {e}"),
+        };
+        anyhow::anyhow!("plugin installation failed: {e}.{hint}")
+    })?;
+    let m = installed.metadata;
+    match installed.previous_version {
+        Some(old) => output::println(&format!(
+            "Successfully updated plugin {} from version {old} to {}",
+            m.name, m.version
+        )),
+        None => output::println(&format!(
+            "Successfully installed plugin {}, version {}",
+            m.name, m.version
+        )),
+    }
+    Ok(())
+}
+
+/// Go's GOARCH spelling.
+fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    }
+}
+
+fn uninstall(args: UninstallArgs, ctx: &Context) -> anyhow::Result<()> {
+    let [name] = args.names.as_slice() else {
+        bail!("requires exactly 1 argument but received {}.\nUsage: notation plugin uninstall [flags] <plugin_name>\nPlease specify a plugin name as argument", args.names.len());
+    };
+    let dir = ctx.dirs.plugins();
+    if !dir.join(name).is_dir() {
+        bail!("unable to find plugin {name}.\nTo view a list of installed plugins, use `notation plugin list`");
+    }
+    let prompt = format!("Are you sure you want to uninstall plugin {name:?}?");
+    if !output::confirm(&prompt, args.yes) {
+        return Ok(());
+    }
+    install::uninstall(&dir, name)
+        .map_err(|e| anyhow::anyhow!("failed to uninstall {name}: {e}"))?;
+    output::println(&format!("Successfully uninstalled plugin {name}"));
+    Ok(())
+}

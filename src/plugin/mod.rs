@@ -1,0 +1,185 @@
+//! Notary Project plugins (plugins.md): finding them under `{NOTATION_LIBEXEC}/plugins`,
+//! running their commands, installing and removing them.
+//!
+//! Signing through a plugin is in [`crate::signer::plugin`]; plugin verification in
+//! [`crate::verifier::plugin`].
+
+pub mod install;
+pub mod proto;
+mod run;
+pub mod semver;
+pub mod sign;
+
+use proto::{Metadata, RequestError};
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+pub use run::MAX_OUTPUT_BYTES;
+
+/// Why talking to a plugin failed. Display texts are notation-go's.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PluginError {
+    /// The executable is missing or cannot be stat'ed.
+    #[error("plugin executable file is either not found or inaccessible: {}", crate::gofmt::path_error("stat", .path, .error))]
+    NotFound { path: PathBuf, error: io::Error },
+    /// The executable is not a regular file.
+    #[error("plugin executable file is not a regular file")]
+    NotRegular { path: PathBuf },
+    /// The executable could not be started.
+    #[error("fork/exec {}: {error}", .path.display())]
+    Exec { path: PathBuf, error: String },
+    /// The plugin failed (its error object, or a generic error when it had none).
+    #[error("{0}")]
+    Request(RequestError),
+    /// Exit 0 but stdout is not the expected JSON.
+    #[error("failed to decode json response: plugin not compliant")]
+    NotCompliant,
+    /// stdout or stderr exceeded [`MAX_OUTPUT_BYTES`].
+    #[error("plugin output exceeds the limit of {} bytes", MAX_OUTPUT_BYTES)]
+    OutputTooLarge,
+    /// get-plugin-metadata answered something invalid.
+    #[error("invalid metadata: {0}")]
+    InvalidMetadata(String),
+    /// get-plugin-metadata names another plugin.
+    #[error("executable name must be {expected:?} instead of {actual:?}")]
+    NameMismatch { expected: String, actual: String },
+}
+
+/// The executable file name of plugin `name`.
+pub fn binary_name(name: &str) -> String {
+    if cfg!(windows) {
+        format!("{}{name}.exe", proto::BINARY_PREFIX)
+    } else {
+        format!("{}{name}", proto::BINARY_PREFIX)
+    }
+}
+
+/// An installed plugin executable.
+#[derive(Debug, Clone)]
+pub struct Plugin {
+    name: String,
+    path: PathBuf,
+}
+
+impl Plugin {
+    /// notation-go `CLIManager.Get`: `{plugins_dir}/<name>/notation-<name>` must be a
+    /// regular file (symlinks followed).
+    pub fn open(plugins_dir: &Path, name: &str) -> Result<Plugin, PluginError> {
+        Plugin::at(name, &plugins_dir.join(name).join(binary_name(name)))
+    }
+
+    /// A plugin executable at an arbitrary path (used to vet a plugin before installing).
+    pub fn at(name: &str, path: &Path) -> Result<Plugin, PluginError> {
+        match std::fs::metadata(path) {
+            Err(error) => Err(PluginError::NotFound {
+                path: path.to_path_buf(),
+                error,
+            }),
+            Ok(m) if !m.is_file() => Err(PluginError::NotRegular {
+                path: path.to_path_buf(),
+            }),
+            Ok(_) => Ok(Plugin {
+                name: name.to_string(),
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+
+    /// The plugin's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Path of the executable.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `get-plugin-metadata`, validated, and its name checked against ours.
+    pub fn metadata(&self, config: &BTreeMap<String, String>) -> Result<Metadata, PluginError> {
+        let req = proto::GetMetadataRequest {
+            plugin_config: config.clone(),
+        };
+        let meta: Metadata = run::run(&self.path, "get-plugin-metadata", &req)?;
+        meta.validate().map_err(PluginError::InvalidMetadata)?;
+        if meta.name != self.name {
+            return Err(PluginError::NameMismatch {
+                expected: binary_name(&meta.name),
+                actual: self
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(meta)
+    }
+
+    /// `describe-key`.
+    pub fn describe_key(
+        &self,
+        req: &proto::DescribeKeyRequest,
+    ) -> Result<proto::DescribeKeyResponse, PluginError> {
+        run::run(&self.path, "describe-key", req)
+    }
+
+    /// `generate-signature`.
+    pub fn generate_signature(
+        &self,
+        req: &proto::GenerateSignatureRequest,
+    ) -> Result<proto::GenerateSignatureResponse, PluginError> {
+        run::run(&self.path, "generate-signature", req)
+    }
+
+    /// `generate-envelope`.
+    pub fn generate_envelope(
+        &self,
+        req: &proto::GenerateEnvelopeRequest,
+    ) -> Result<proto::GenerateEnvelopeResponse, PluginError> {
+        run::run(&self.path, "generate-envelope", req)
+    }
+
+    /// `verify-signature`.
+    pub fn verify_signature(
+        &self,
+        req: &proto::VerifySignatureRequest,
+    ) -> Result<proto::VerifySignatureResponse, PluginError> {
+        run::run(&self.path, "verify-signature", req)
+    }
+}
+
+/// One row of `notation plugin list`.
+#[derive(Debug)]
+pub struct Listed {
+    /// Directory name under the plugin root.
+    pub name: String,
+    /// Metadata, or why it could not be obtained.
+    pub metadata: Result<Metadata, PluginError>,
+}
+
+/// notation's `plugin list`: every non-symlink directory under the root, by name.
+pub fn list(plugins_dir: &Path) -> io::Result<Vec<Listed>> {
+    let entries = match std::fs::read_dir(plugins_dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(vec![]),
+        Err(e) => return Err(e),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names
+        .into_iter()
+        .map(|name| {
+            let metadata =
+                Plugin::open(plugins_dir, &name).and_then(|p| p.metadata(&BTreeMap::new()));
+            Listed { name, metadata }
+        })
+        .collect())
+}
