@@ -147,8 +147,12 @@ pub enum RevocationError {
 
 /// Checks chains against OCSP responders and CRL distribution points.
 pub struct Validator {
-    ocsp_client: reqwest::Client,
-    crl_client: reqwest::Client,
+    /// Built on first use: making an HTTP client loads the system root certificates, which
+    /// most verifications (no OCSP/CRL URLs) never need.
+    ocsp_client: std::sync::OnceLock<reqwest::Client>,
+    crl_client: std::sync::OnceLock<reqwest::Client>,
+    ocsp_timeout: Duration,
+    crl_timeout: Duration,
     cache: Option<cache::FileCache>,
     cache_warning: Option<String>,
     log: Mutex<Vec<LogLine>>,
@@ -174,8 +178,10 @@ impl Validator {
             None => (None, None),
         };
         Validator {
-            ocsp_client: http::client(ocsp_timeout),
-            crl_client: http::client(crl_timeout),
+            ocsp_client: std::sync::OnceLock::new(),
+            crl_client: std::sync::OnceLock::new(),
+            ocsp_timeout,
+            crl_timeout,
             cache,
             cache_warning,
             log: Mutex::new(vec![]),
@@ -252,7 +258,7 @@ impl Validator {
         let ocsp_urls = ocsp::responder_urls(cert);
         let crl_urls = crl::distribution_points(cert);
         let ctx = crl::Context {
-            client: &self.crl_client,
+            client: self.crl_client.get_or_init(|| http::client(self.crl_timeout)),
             cache: self.cache.as_ref(),
             now,
         };
@@ -264,7 +270,7 @@ impl Validator {
             return (c.result, c.log, c.cache_error);
         }
         let r = ocsp::check(
-            &self.ocsp_client,
+            self.ocsp_client.get_or_init(|| http::client(self.ocsp_timeout)),
             cert,
             issuer,
             &ocsp_urls,
