@@ -258,7 +258,9 @@ impl Validator {
         let ocsp_urls = ocsp::responder_urls(cert);
         let crl_urls = crl::distribution_points(cert);
         let ctx = crl::Context {
-            client: self.crl_client.get_or_init(|| http::client(self.crl_timeout)),
+            client: self
+                .crl_client
+                .get_or_init(|| http::client(self.crl_timeout)),
             cache: self.cache.as_ref(),
             now,
         };
@@ -270,7 +272,8 @@ impl Validator {
             return (c.result, c.log, c.cache_error);
         }
         let r = ocsp::check(
-            self.ocsp_client.get_or_init(|| http::client(self.ocsp_timeout)),
+            self.ocsp_client
+                .get_or_init(|| http::client(self.ocsp_timeout)),
             cert,
             issuer,
             &ocsp_urls,
