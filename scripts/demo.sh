@@ -12,6 +12,16 @@ if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo is required (https://rustup.rs)" >&2
   exit 1
 fi
+# The registry part needs Debian's docker-registry (and python3 to pick a free port).
+need_pkgs=()
+command -v docker-registry >/dev/null 2>&1 || need_pkgs+=(docker-registry)
+command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+if [ ${#need_pkgs[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing ${need_pkgs[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null \
+    || echo "warning: could not install ${need_pkgs[*]}; the registry part will be skipped" >&2
+fi
 echo "==> building notation-rs"
 cargo build --quiet --bin notation
 notation="$repo/target/debug/notation"
@@ -89,7 +99,7 @@ if "$notation" verify --oci-layout --scope local/hello-world ./tampered:v1; then
 fi
 
 # Step 6: copy the image with its signatures to a registry, then list and verify there.
-if command -v docker-registry >/dev/null 2>&1; then
+if command -v docker-registry >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   cat > registry.yml <<YAML
 version: 0.1

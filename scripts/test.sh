@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_pkgs=()
-for bin_pkg in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl skopeo:skopeo; do
+for bin_pkg in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl skopeo:skopeo python3:python3; do
   bin=${bin_pkg%%:*}; pkg=${bin_pkg#*:}
   command -v "$bin" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
