@@ -10,7 +10,7 @@ use notation::config::config_json::ConfigJson;
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
 use notation::envelope;
 use notation::policy::Action;
-use notation::policy::{BlobDocument, PolicyError};
+use notation::policy::BlobDocument;
 use notation::revocation::Validator;
 use notation::signer::SignOptions;
 use notation::timestamp::Tsa;
@@ -187,7 +187,13 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let Some(blob_path) = args.blob_path.as_deref() else {
         bail!("missing file path to the blob artifact: use `notation blob sign --help` to see what parameters are required");
     };
-    check_sign_flags(&args)?;
+    sign::check_signer_flags(sign::SignerFlags {
+        key: args.key.as_deref(),
+        id: args.id.as_deref(),
+        plugin: args.plugin.as_deref(),
+        timestamp_url: args.timestamp_url.as_deref(),
+        timestamp_root_cert: args.timestamp_root_cert.as_deref(),
+    })?;
     let log = args.logging.log();
     let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
     let signer = sign::select_signer(
@@ -260,35 +266,6 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         "Successfully signed {blob_path}\n Signature file written to {}\n",
         sig_path.display()
     ));
-    Ok(())
-}
-
-/// Cobra's flag-group rules of `blob sign`, with its messages.
-fn check_sign_flags(args: &SignArgs) -> anyhow::Result<()> {
-    match (&args.timestamp_url, &args.timestamp_root_cert) {
-        (Some(_), None) => bail!("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-root-cert]"),
-        (None, Some(_)) => bail!("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-url]"),
-        (Some(url), Some(_)) if url.is_empty() => bail!("timestamping: tsa url cannot be empty"),
-        (Some(_), Some(root)) if root.is_empty() => {
-            bail!("timestamping: tsa root certificate path cannot be empty")
-        }
-        _ => {}
-    }
-    match (&args.id, &args.plugin) {
-        (Some(_), None) => bail!(
-            "if any flags in the group [id plugin] are set they must all be set; missing [plugin]"
-        ),
-        (None, Some(_)) => bail!(
-            "if any flags in the group [id plugin] are set they must all be set; missing [id]"
-        ),
-        _ => {}
-    }
-    if args.key.is_some() && args.id.is_some() {
-        bail!("if any flags in the group [key id] are set none of the others can be; [id key] were all set");
-    }
-    if args.key.is_some() && args.plugin.is_some() {
-        bail!("if any flags in the group [key plugin] are set none of the others can be; [key plugin] were all set");
-    }
     Ok(())
 }
 
@@ -479,28 +456,15 @@ fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 fn policy_show(ctx: &Context) -> anyhow::Result<()> {
-    let path = ctx.dirs.trust_policy_blob_json();
-    let file = match notation::policy::read_policy_file(&path) {
-        Ok(f) => f,
-        Err(PolicyError::NotPresent) => bail!(
-            "failed to show blob trust policy as the trust policy file does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`"
-        ),
-        Err(e) => bail!("failed to show trust policy: {e}"),
-    };
-    if let Some(w) = file.warning() {
-        output::warn(&w);
-    }
-    let problem = match BlobDocument::parse(file.content()) {
-        Err(e) => Some(e.to_string()),
-        Ok(doc) => doc.validate().err().map(|e| e.to_string()),
-    };
-    if let Some(problem) = problem {
-        // Upstream reports the problem but still shows the file and succeeds.
-        output::eprintln(&format!("Error: {problem}"));
-        output::eprintln("Existing blob trust policy configuration is invalid, you may update or create a new one via `notation blob policy import <path-to-policy.json>`");
-    }
-    output::print(&String::from_utf8_lossy(&file.bytes));
-    Ok(())
+    policy::show_file(
+        &ctx.dirs.trust_policy_blob_json(),
+        "failed to show blob trust policy as the trust policy file does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`",
+        "Existing blob trust policy configuration is invalid, you may update or create a new one via `notation blob policy import <path-to-policy.json>`",
+        |bytes| match BlobDocument::parse(bytes) {
+            Err(e) => Some(e.to_string()),
+            Ok(doc) => doc.validate().err().map(|e| e.to_string()),
+        },
+    )
 }
 
 /// notation-go's `BlobDocument` field order and `omitempty`s.

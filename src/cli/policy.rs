@@ -113,25 +113,37 @@ fn existing_is_decodable(path: &Path) -> bool {
 }
 
 fn show(ctx: &Context) -> anyhow::Result<()> {
-    let path = policy::oci_policy_path(&ctx.dirs);
-    let file = match policy::read_policy_file(&path) {
+    show_file(
+        &policy::oci_policy_path(&ctx.dirs),
+        "failed to show trust policy as the trust policy file does not exist.\nYou can import one using `notation policy import <path-to-policy.json>`",
+        "Existing trust policy configuration is invalid, you may update or create a new one via `notation policy import <path-to-policy.json>`",
+        |bytes| match OciDocument::parse(bytes) {
+            Err(e) => Some(e.to_string()),
+            Ok(doc) => doc.validate().err().map(|e| e.to_string()),
+        },
+    )
+}
+
+/// `policy show` / `blob policy show`: print the file as it is; an invalid document is
+/// reported (`Error:` line, then `invalid`) but still shown, and the command succeeds, as
+/// upstream does. `problem` decodes and validates the content.
+pub(super) fn show_file(
+    path: &Path,
+    missing: &str,
+    invalid: &str,
+    problem: impl Fn(&[u8]) -> Option<String>,
+) -> anyhow::Result<()> {
+    let file = match policy::read_policy_file(path) {
         Ok(f) => f,
-        Err(PolicyError::NotPresent) => anyhow::bail!(
-            "failed to show trust policy as the trust policy file does not exist.\nYou can import one using `notation policy import <path-to-policy.json>`"
-        ),
+        Err(PolicyError::NotPresent) => anyhow::bail!("{missing}"),
         Err(e) => anyhow::bail!("failed to show trust policy: {e}"),
     };
     if let Some(w) = file.warning() {
         output::warn(&w);
     }
-    let problem = match OciDocument::parse(file.content()) {
-        Err(e) => Some(e.to_string()),
-        Ok(doc) => doc.validate().err().map(|e| e.to_string()),
-    };
-    if let Some(problem) = problem {
-        // v1.3.2 reports the problem but still shows the file and succeeds.
+    if let Some(problem) = problem(file.content()) {
         output::eprintln(&format!("Error: {problem}"));
-        output::eprintln("Existing trust policy configuration is invalid, you may update or create a new one via `notation policy import <path-to-policy.json>`");
+        output::eprintln(invalid);
     }
     output::print(&String::from_utf8_lossy(&file.bytes));
     Ok(())

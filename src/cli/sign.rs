@@ -78,7 +78,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let Some(raw_reference) = args.reference.as_deref() else {
         bail!("missing reference to the artifact: use `notation sign --help` to see what parameters are required");
     };
-    check_flag_groups(&args)?;
+    check_signer_flags(args.signer_flags())?;
     if let Some(v) = args.allow_referrers_api {
         let tail = if v {
             ", use '--force-referrers-tag=false' instead."
@@ -151,18 +151,39 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Cobra's flag-group rules of `notation sign`, with its messages.
-fn check_flag_groups(args: &SignArgs) -> anyhow::Result<()> {
-    match (&args.timestamp_url, &args.timestamp_root_cert) {
+/// The signer and timestamp flags of `sign` and `blob sign`.
+pub(super) struct SignerFlags<'a> {
+    pub key: Option<&'a str>,
+    pub id: Option<&'a str>,
+    pub plugin: Option<&'a str>,
+    pub timestamp_url: Option<&'a str>,
+    pub timestamp_root_cert: Option<&'a str>,
+}
+
+impl SignArgs {
+    fn signer_flags(&self) -> SignerFlags<'_> {
+        SignerFlags {
+            key: self.key.as_deref(),
+            id: self.id.as_deref(),
+            plugin: self.plugin.as_deref(),
+            timestamp_url: self.timestamp_url.as_deref(),
+            timestamp_root_cert: self.timestamp_root_cert.as_deref(),
+        }
+    }
+}
+
+/// Cobra's flag-group rules of `sign` and `blob sign`, with its messages.
+pub(super) fn check_signer_flags(args: SignerFlags) -> anyhow::Result<()> {
+    match (args.timestamp_url, args.timestamp_root_cert) {
         (Some(_), None) => bail!("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-root-cert]"),
         (None, Some(_)) => bail!("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-url]"),
-        (Some(url), Some(_)) if url.is_empty() => bail!("timestamping: tsa url cannot be empty"),
-        (Some(_), Some(root)) if root.is_empty() => {
+        (Some(""), Some(_)) => bail!("timestamping: tsa url cannot be empty"),
+        (Some(_), Some("")) => {
             bail!("timestamping: tsa root certificate path cannot be empty")
         }
         _ => {}
     }
-    match (&args.id, &args.plugin) {
+    match (args.id, args.plugin) {
         (Some(_), None) => bail!(
             "if any flags in the group [id plugin] are set they must all be set; missing [plugin]"
         ),
