@@ -38,18 +38,12 @@ pub enum BlobSelectError {
 impl BlobDocument {
     /// Decode `bytes` with Go's decoder semantics (not validated).
     pub fn parse(bytes: &[u8]) -> Result<BlobDocument, DecodeError> {
-        let v = godecode::first_value(bytes)?;
-        let mut doc = BlobDocument::default();
-        godecode::object(&v, "trustpolicy.BlobDocument", |k, val| {
-            if godecode::key_matches(k, "version") {
-                godecode::string(val, &mut doc.version)
-            } else if godecode::key_matches(k, "trustPolicies") {
-                godecode::struct_slice(val, &mut doc.trust_policies, BlobStatement::decode)
-            } else {
-                Ok(())
-            }
-        })?;
-        Ok(doc)
+        let (version, trust_policies) =
+            godecode::policy_document(bytes, "trustpolicy.BlobDocument", BlobStatement::decode)?;
+        Ok(BlobDocument {
+            version,
+            trust_policies,
+        })
     }
 
     /// Decode and validate the policy in `file`.

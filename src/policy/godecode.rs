@@ -224,6 +224,28 @@ pub fn object(
 }
 
 /// Go `[]T` of structs: replaced as a whole; each element decoded into a fresh `T`.
+/// The `{"version", "trustPolicies"}` object both trust policy documents are, decoded
+/// as Go decodes into its document struct `go_type`, each statement with `statement`.
+pub fn policy_document<T: Default>(
+    bytes: &[u8],
+    go_type: &str,
+    statement: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,
+) -> Result<(String, Vec<T>), DecodeError> {
+    let v = first_value(bytes)?;
+    let (mut version, mut statements) = (String::new(), Vec::new());
+    let mut statement = statement;
+    object(&v, go_type, |k, val| {
+        if key_matches(k, "version") {
+            string(val, &mut version)
+        } else if key_matches(k, "trustPolicies") {
+            struct_slice(val, &mut statements, &mut statement)
+        } else {
+            Ok(())
+        }
+    })?;
+    Ok((version, statements))
+}
+
 pub fn struct_slice<T: Default>(
     v: &Json,
     dst: &mut Vec<T>,

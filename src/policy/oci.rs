@@ -48,18 +48,12 @@ impl OciStatement {
 impl OciDocument {
     /// Decode `bytes` with Go's decoder semantics (not validated).
     pub fn parse(bytes: &[u8]) -> Result<OciDocument, DecodeError> {
-        let v = godecode::first_value(bytes)?;
-        let mut doc = OciDocument::default();
-        godecode::object(&v, "trustpolicy.OCIDocument", |k, val| {
-            if godecode::key_matches(k, "version") {
-                godecode::string(val, &mut doc.version)
-            } else if godecode::key_matches(k, "trustPolicies") {
-                godecode::struct_slice(val, &mut doc.trust_policies, OciStatement::decode)
-            } else {
-                Ok(())
-            }
-        })?;
-        Ok(doc)
+        let (version, trust_policies) =
+            godecode::policy_document(bytes, "trustpolicy.OCIDocument", OciStatement::decode)?;
+        Ok(OciDocument {
+            version,
+            trust_policies,
+        })
     }
 
     /// Read, decode and validate the policy at `file`.
