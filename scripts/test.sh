@@ -4,6 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The interop fixtures made by Go notation: the copy in testdata/interop (refreshed from
+# ../shared/interop by scripts/refresh-interop.sh), unless NOTATION_INTEROP_DIR names another set.
+# Checked first, so a broken checkout fails before anything is installed.
+export NOTATION_INTEROP_DIR="${NOTATION_INTEROP_DIR:-$PWD/testdata/interop}"
+if [ ! -f "$NOTATION_INTEROP_DIR/cases.json" ]; then
+  echo "error: interop fixtures not found at $NOTATION_INTEROP_DIR (set NOTATION_INTEROP_DIR)" >&2
+  exit 1
+fi
+if [ -f ../shared/interop/cases.json ] && ! diff -rq ../shared/interop testdata/interop >/dev/null; then
+  echo "warning: testdata/interop differs from ../shared/interop; scripts/refresh-interop.sh updates it" >&2
+fi
+
 need_pkgs=()
 for bin_pkg in docker-registry:docker-registry htpasswd:apache2-utils openssl:openssl skopeo:skopeo python3:python3; do
   bin=${bin_pkg%%:*}; pkg=${bin_pkg#*:}
@@ -14,13 +26,6 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
-fi
-
-# The interop fixtures made by Go notation live beside the checkout.
-export NOTATION_INTEROP_DIR="${NOTATION_INTEROP_DIR:-$(cd .. && pwd)/shared/interop}"
-if [ ! -f "$NOTATION_INTEROP_DIR/cases.json" ]; then
-  echo "error: interop fixtures not found at $NOTATION_INTEROP_DIR (set NOTATION_INTEROP_DIR)" >&2
-  exit 1
 fi
 
 echo "==> cargo fmt --check"

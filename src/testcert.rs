@@ -149,7 +149,7 @@ mod tests {
     fn interop_key() -> String {
         let dir = std::env::var_os("NOTATION_INTEROP_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/interop"));
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/interop"));
         std::fs::read_to_string(dir.join("pki/leaf-rsa2048.key"))
             .expect("interop fixtures (set NOTATION_INTEROP_DIR)")
     }

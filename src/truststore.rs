@@ -599,7 +599,7 @@ mod tests {
     fn pki(name: &str) -> PathBuf {
         let dir = std::env::var_os("NOTATION_INTEROP_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/interop"));
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/interop"));
         let path = dir.join("pki").join(name);
         assert!(
             path.exists(),

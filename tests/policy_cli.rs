@@ -336,7 +336,7 @@ fn verify_skip_json() {
     fs::write(home.path().join("notation/trustpolicy.json"), VALID).unwrap();
     let interop = std::env::var_os("NOTATION_INTEROP_DIR")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/interop"));
     let layout = interop.join("cases/unsigned/layout");
     assert!(
         layout.is_dir(),

@@ -1,6 +1,6 @@
 //! Signatures made by Go notation, pushed to a real registry with our `copy -r`, listed,
 //! inspected and verified by us with exactly the output Go notation printed for the same
-//! images in a registry (`../shared/interop/registry-inspect`).
+//! images in a registry (`testdata/interop/registry-inspect`).
 
 mod common;
 

@@ -485,11 +485,11 @@ pub(crate) mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    /// The interop fixture directory (env `NOTATION_INTEROP_DIR` or `<repo>/../shared/interop`).
+    /// The interop fixture directory (env `NOTATION_INTEROP_DIR` or `<repo>/testdata/interop`).
     pub(crate) fn interop_dir() -> PathBuf {
         let dir = std::env::var_os("NOTATION_INTEROP_DIR")
             .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/interop"));
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/interop"));
         assert!(
             dir.join("cases.json").is_file(),
             "interop fixtures not found at {}; set NOTATION_INTEROP_DIR",

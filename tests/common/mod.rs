@@ -13,12 +13,12 @@ use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// The interop fixture set: `$NOTATION_INTEROP_DIR`, else `<repo>/../shared/interop`.
+/// The interop fixture set: `$NOTATION_INTEROP_DIR`, else `<repo>/testdata/interop`.
 /// Panics (fails the test) when it is missing: these tests must not silently pass.
 pub fn interop_dir() -> PathBuf {
     let dir = std::env::var_os("NOTATION_INTEROP_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/interop"));
     assert!(
         dir.join("cases.json").is_file(),
         "interop fixtures not found at {} (set NOTATION_INTEROP_DIR)",

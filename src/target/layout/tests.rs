@@ -9,7 +9,7 @@ use std::io::Write as _;
 fn interop_dir() -> PathBuf {
     let dir = std::env::var_os("NOTATION_INTEROP_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/interop"));
     assert!(
         dir.join("cases.json").is_file(),
         "interop fixtures not found at {} (set NOTATION_INTEROP_DIR)",
