@@ -499,6 +499,10 @@ fn blob_policy_init_show_import() {
     fs::write(&file, "{").unwrap();
     env.run(&["blob", "policy", "import", "import.json"])
         .assert_error_starts("failed to parse blob trust policy configuration: ");
+    fs::write(&file, r#"{"version":"1.0","trustPolicies":[]} x"#).unwrap();
+    env.run(&["blob", "policy", "import", "import.json"]).assert_error(
+        "failed to parse blob trust policy configuration: invalid character 'x' after top-level value",
+    );
     env.run(&["blob", "policy", "import", "absent.json"])
         .assert_error(
             "failed to read blob trust policy file: open absent.json: no such file or directory",

@@ -26,7 +26,8 @@ fn stderr(out: &std::process::Output) -> String {
 fn import_writes_original_bytes_privately() {
     let home = tempfile::tempdir().unwrap();
     let src = home.path().join("p.json");
-    let body = format!("{VALID}\n  trailing bytes are kept");
+    // Whitespace around the document is kept as written.
+    let body = format!("\n {VALID}\n\n");
     fs::write(&src, &body).unwrap();
     let out = notation(home.path())
         .args(["policy", "import", "p.json"])
@@ -87,6 +88,19 @@ fn import_rejects_invalid_and_bad_arguments() {
         stderr(&out),
         "Error: failed to parse trust policy configuration: unexpected end of JSON input\n"
     );
+    // Go's json.Unmarshal rejects anything after the document (the loader would ignore it).
+    for (trailing, ch) in [("\ngarbage\n", 'g'), (" {}", '{')] {
+        fs::write(home.path().join("trail.json"), format!("{VALID}{trailing}")).unwrap();
+        let out = notation(home.path())
+            .args(["policy", "import", "--force", "trail.json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            stderr(&out),
+            format!("Error: failed to parse trust policy configuration: invalid character '{ch}' after top-level value\n")
+        );
+    }
     let out = notation(home.path())
         .args(["policy", "import", "missing.json"])
         .output()

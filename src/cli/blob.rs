@@ -438,7 +438,7 @@ fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
             policy::go_io_error("open", file, &e)
         )
     })?;
-    let doc = BlobDocument::parse(&bytes)
+    let doc = BlobDocument::parse_exact(&bytes)
         .map_err(|e| anyhow!("failed to parse blob trust policy configuration: {e}"))?;
     doc.validate()
         .map_err(|e| anyhow!("failed to validate blob trust policy configuration: {e}"))?;

@@ -88,7 +88,7 @@ fn import(args: ImportArgs, ctx: &Context) -> anyhow::Result<()> {
             "the trust policy file {file} starts with a UTF-8 byte order mark; it was ignored"
         ));
     }
-    let doc = OciDocument::parse(content.unwrap_or(&bytes))
+    let doc = OciDocument::parse_exact(content.unwrap_or(&bytes))
         .map_err(|e| anyhow::anyhow!("failed to parse trust policy configuration: {e}"))?;
     doc.validate()
         .map_err(|e| anyhow::anyhow!("failed to validate trust policy: {e}"))?;

@@ -46,6 +46,13 @@ impl BlobDocument {
         })
     }
 
+    /// Decode `bytes` as Go's `json.Unmarshal` does for `policy import`: the file must hold
+    /// exactly one JSON value, then [`BlobDocument::parse`] applies.
+    pub fn parse_exact(bytes: &[u8]) -> Result<BlobDocument, DecodeError> {
+        godecode::single_value(bytes)?;
+        BlobDocument::parse(bytes)
+    }
+
     /// Decode and validate the policy in `file`.
     pub fn from_file(file: &PolicyFile) -> Result<BlobDocument, PolicyError> {
         let doc = BlobDocument::parse(file.content()).map_err(PolicyError::Malformed)?;

@@ -99,19 +99,24 @@ fn go_syntax_error(e: &serde_json::Error, bytes: &[u8]) -> DecodeError {
     let at = (line_start + e.column())
         .saturating_sub(1)
         .min(bytes.len().saturating_sub(1));
+    DecodeError(format!(
+        "invalid character {} looking for beginning of value",
+        quote_char_at(bytes, at)
+    ))
+}
+
+/// The character starting at byte `at`, quoted as Go's JSON scanner quotes it in errors.
+fn quote_char_at(bytes: &[u8], at: usize) -> String {
     let c = String::from_utf8_lossy(&bytes[at..])
         .chars()
         .next()
         .unwrap_or('?');
-    let quoted = match c {
+    match c {
         '\'' => r"'\''".to_string(),
         '\\' => r"'\\'".to_string(),
         c if c.is_control() => format!("'\\x{:02x}'", c as u32),
         c => format!("'{c}'"),
-    };
-    DecodeError(format!(
-        "invalid character {quoted} looking for beginning of value"
-    ))
+    }
 }
 
 /// Decode the first JSON value of `bytes`, ignoring whatever follows it.
@@ -123,6 +128,31 @@ pub fn first_value(bytes: &[u8]) -> Result<Json, DecodeError> {
         Some(Ok(v)) => Ok(v),
         Some(Err(e)) => Err(go_syntax_error(&e, bytes)),
         None => Err(DecodeError("unexpected end of JSON input".into())),
+    }
+}
+
+/// Check that `bytes` hold exactly one JSON value (whitespace around it allowed), as Go's
+/// `json.Unmarshal` requires before it decodes anything: `policy import` reads files that
+/// way, so trailing bytes are an error there (`invalid character 'x' after top-level value`)
+/// while the policy loader, a `json.Decoder`, ignores them.
+pub fn single_value(bytes: &[u8]) -> Result<(), DecodeError> {
+    let mut values =
+        serde_json::Deserializer::from_slice(bytes).into_iter::<serde::de::IgnoredAny>();
+    match values.next() {
+        Some(Ok(_)) => {}
+        Some(Err(e)) => return Err(go_syntax_error(&e, bytes)),
+        None => return Err(DecodeError("unexpected end of JSON input".into())),
+    }
+    let end = values.byte_offset();
+    match bytes[end..]
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        None => Ok(()),
+        Some(i) => Err(DecodeError(format!(
+            "invalid character {} after top-level value",
+            quote_char_at(bytes, end + i)
+        ))),
     }
 }
 
@@ -270,6 +300,27 @@ pub fn struct_slice<T: Default>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn single_value_rejects_trailing_bytes_as_unmarshal() {
+        assert_eq!(single_value(b" {\"a\": [1, 2]} \r\n\t"), Ok(()));
+        assert_eq!(
+            single_value(b"{}\ngarbage\n").unwrap_err().to_string(),
+            "invalid character 'g' after top-level value"
+        );
+        assert_eq!(
+            single_value(b"{} {}").unwrap_err().to_string(),
+            "invalid character '{' after top-level value"
+        );
+        assert_eq!(
+            single_value(b"{\"a\":").unwrap_err().to_string(),
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            single_value(b"").unwrap_err().to_string(),
+            "unexpected end of JSON input"
+        );
+    }
 
     #[test]
     fn first_value_ignores_trailing_bytes() {

@@ -56,6 +56,13 @@ impl OciDocument {
         })
     }
 
+    /// Decode `bytes` as Go's `json.Unmarshal` does for `policy import`: the file must hold
+    /// exactly one JSON value, then [`OciDocument::parse`] applies.
+    pub fn parse_exact(bytes: &[u8]) -> Result<OciDocument, DecodeError> {
+        godecode::single_value(bytes)?;
+        OciDocument::parse(bytes)
+    }
+
     /// Read, decode and validate the policy at `file`.
     pub fn from_file(file: &PolicyFile) -> Result<OciDocument, PolicyError> {
         let doc = OciDocument::parse(file.content()).map_err(PolicyError::Malformed)?;
