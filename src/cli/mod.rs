@@ -105,7 +105,7 @@ pub fn main() -> i32 {
     match runtime.block_on(run(cli.command, &ctx)) {
         Ok(()) => 0,
         Err(e) => {
-            output::eprintln(&format!("Error: {e:#}"));
+            output::eprintln(&format!("Error: {}", output::error_text(&e)));
             1
         }
     }

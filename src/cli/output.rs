@@ -34,6 +34,24 @@ pub fn warn(msg: &str) {
     eprintln(&format!("Warning: {msg}"));
 }
 
+/// The text of `Error: <text>` for a failed command: each error of the chain joined by
+/// `": "`, leaving out a cause whose text the message already carries. Library errors often
+/// both print their cause (as upstream's texts do) and expose it as `source()`; without
+/// this the reason would appear two or three times on the line.
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.is_empty() {
+            text = part;
+        } else if !part.is_empty() && !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+    }
+    text
+}
+
 fn exit_on_broken_pipe(e: io::Error) {
     if e.kind() == io::ErrorKind::BrokenPipe {
         std::process::exit(0);
@@ -168,6 +186,31 @@ pub fn confirm(prompt: &str, yes: bool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{path}: {source}")]
+    struct Wrapping {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn error_text_says_each_reason_once() {
+        let inner = std::io::Error::other("paths in archives must not have `..`");
+        let err = anyhow::Error::new(Wrapping {
+            path: "evil.tar".into(),
+            source: inner,
+        })
+        .context("failed to push signature");
+        assert_eq!(
+            error_text(&err),
+            "failed to push signature: evil.tar: paths in archives must not have `..`"
+        );
+        // A cause the message does not carry is still added.
+        let err = anyhow::anyhow!("disk full").context("failed to write index.json");
+        assert_eq!(error_text(&err), "failed to write index.json: disk full");
+    }
 
     #[test]
     fn table_pads_like_go_tabwriter() {
