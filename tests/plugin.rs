@@ -810,3 +810,89 @@ fn blob_sign_with_a_plugin() {
         .assert()
         .failure();
 }
+
+// ------------------------------------------------- responses decoded as Go's encoding/json
+
+#[test]
+fn verification_plugin_answers_as_a_go_plugin_encodes() {
+    // A Go plugin's encoder writes `null` for a nil slice: processedAttributes: null is "none".
+    let env = Env::new();
+    sign_naming_verifier(&env, "com.example.verifier", None, json!({}));
+    env.install(
+        "com.example.verifier",
+        json!({"capabilities": [IDENTITY],
+               "verifyResponse": {"verificationResults": {IDENTITY: {"success": true, "reason": null}},
+                                  "processedAttributes": null, "unknownMember": {"a": [1, null]}}}),
+    );
+    env.verify(&[]).success();
+
+    // Member names match case-insensitively; the last of duplicate members wins.
+    env.install(
+        "com.example.verifier",
+        json!({"capabilities": [IDENTITY], "capitalize": true,
+               "verifyResponse": {"verificationResults": {IDENTITY: {"Success": true}}}}),
+    );
+    env.verify(&[]).success();
+
+    // A `null` result (Go's nil pointer) is no result for that capability.
+    env.install(
+        "com.example.verifier",
+        json!({"capabilities": [IDENTITY],
+               "verifyResponse": {"verificationResults": {IDENTITY: null}, "processedAttributes": null}}),
+    );
+    let err = stderr(&env.verify(&[]).failure().code(1));
+    assert!(
+        err.contains("verification plugin \"com.example.verifier\" failed to verify \"SIGNATURE_VERIFIER.TRUSTED_IDENTITY\""),
+        "{err}"
+    );
+
+    // What Go's json.Unmarshal rejects is still "not compliant": a type mismatch, and bytes
+    // after the document.
+    for conf in [
+        json!({"capabilities": [IDENTITY],
+               "verifyResponse": {"verificationResults": {IDENTITY: {"success": "yes"}}}}),
+        json!({"capabilities": [IDENTITY], "trailing": {"verify-signature": " {}"},
+               "verifyResponse": {"verificationResults": {IDENTITY: {"success": true}}}}),
+    ] {
+        env.install("com.example.verifier", conf.clone());
+        let err = stderr(&env.verify(&[]).failure().code(1));
+        assert!(
+            err.contains("failed to decode json response: plugin not compliant"),
+            "{conf}: {err}"
+        );
+    }
+}
+
+#[test]
+fn signing_plugins_answer_as_a_go_plugin_encodes() {
+    let env = Env::new();
+    // RAW: capitalized member names, unknown members, nulls for optional members.
+    env.install(
+        "com.example.raw",
+        json!({"capabilities": [RAW], "capitalize": true,
+               "extra": {"get-plugin-metadata": {"unknown": null},
+                         "describe-key": {"extra": {"nested": null}}}}),
+    );
+    env.sign(&["--plugin", "com.example.raw", "--id", "k"])
+        .success();
+    // ENVELOPE: annotations null (a nil map).
+    env.install(
+        "com.example.env",
+        json!({"capabilities": [ENVELOPE],
+               "extra": {"generate-envelope": {"annotations": null}}}),
+    );
+    env.sign(&["--plugin", "com.example.env", "--id", "k"])
+        .success();
+    env.verify(&[]).success();
+    // An error object with Go-cased members is still the plugin's error.
+    env.install(
+        "com.example.raw",
+        json!({"capabilities": [RAW],
+               "fail": {"describe-key": {"stderr": "{\"ErrorCode\":\"ACCESS_DENIED\",\"ERRORMESSAGE\":\"no key\",\"errorMetadata\":null}"}}}),
+    );
+    let err = error_line(
+        env.sign(&["--plugin", "com.example.raw", "--id", "k"])
+            .failure(),
+    );
+    assert!(err.contains("ACCESS_DENIED: no key"), "{err}");
+}

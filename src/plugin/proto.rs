@@ -1,8 +1,9 @@
 //! The JSON messages of plugin contract 1.0 (plugins.md §3), with notation's member order.
 
+use crate::policy::godecode::{self, key_matches, DecodeError, Json};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// The contract version notation speaks.
@@ -28,10 +29,6 @@ mod b64 {
     pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&B64.encode(v))
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = Option::<String>::deserialize(d)?.unwrap_or_default();
-        B64.decode(s).map_err(serde::de::Error::custom)
-    }
 }
 
 /// `[][]byte` members.
@@ -40,12 +37,6 @@ mod b64_list {
     pub fn serialize<S: Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
         let list: Vec<String> = v.iter().map(|b| B64.encode(b)).collect();
         list.serialize(s)
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
-        let list = Option::<Vec<String>>::deserialize(d)?.unwrap_or_default();
-        list.iter()
-            .map(|s| B64.decode(s).map_err(serde::de::Error::custom))
-            .collect()
     }
 }
 
@@ -60,9 +51,21 @@ pub struct GetMetadataRequest {
     pub plugin_config: BTreeMap<String, String>,
 }
 
+/// A plugin response, decoded as notation-go decodes it with Go's `json.Unmarshal`: `null`
+/// is the zero value of any member, member names match case-insensitively, unknown members
+/// are ignored, the last of duplicate members wins, and nothing may follow the document.
+pub trait Response: Default {
+    /// Decode one JSON value into `dst` (a fresh default).
+    fn decode(v: &Json, dst: &mut Self) -> Result<(), DecodeError>;
+
+    /// Decode a whole response document.
+    fn unmarshal(bytes: &[u8]) -> Result<Self, DecodeError> {
+        godecode::unmarshal(bytes, Self::decode)
+    }
+}
+
 /// `get-plugin-metadata` response.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Metadata {
     pub name: String,
     pub description: String,
@@ -71,6 +74,28 @@ pub struct Metadata {
     #[serde(rename = "supportedContractVersions")]
     pub supported_contract_versions: Vec<String>,
     pub capabilities: Vec<String>,
+}
+
+impl Response for Metadata {
+    fn decode(v: &Json, dst: &mut Metadata) -> Result<(), DecodeError> {
+        godecode::object(v, "proto.GetMetadataResponse", |k, val| {
+            if key_matches(k, "name") {
+                godecode::string(val, &mut dst.name)
+            } else if key_matches(k, "description") {
+                godecode::string(val, &mut dst.description)
+            } else if key_matches(k, "version") {
+                godecode::string(val, &mut dst.version)
+            } else if key_matches(k, "url") {
+                godecode::string(val, &mut dst.url)
+            } else if key_matches(k, "supportedContractVersions") {
+                godecode::string_slice(val, &mut dst.supported_contract_versions)
+            } else if key_matches(k, "capabilities") {
+                godecode::string_slice(val, &mut dst.capabilities)
+            } else {
+                Ok(())
+            }
+        })
+    }
 }
 
 impl Metadata {
@@ -128,13 +153,24 @@ pub struct DescribeKeyRequest {
 }
 
 /// `describe-key` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct DescribeKeyResponse {
-    #[serde(rename = "keyId")]
     pub key_id: String,
-    #[serde(rename = "keySpec")]
     pub key_spec: String,
+}
+
+impl Response for DescribeKeyResponse {
+    fn decode(v: &Json, dst: &mut DescribeKeyResponse) -> Result<(), DecodeError> {
+        godecode::object(v, "proto.DescribeKeyResponse", |k, val| {
+            if key_matches(k, "keyId") {
+                godecode::string(val, &mut dst.key_id)
+            } else if key_matches(k, "keySpec") {
+                godecode::string(val, &mut dst.key_spec)
+            } else {
+                Ok(())
+            }
+        })
+    }
 }
 
 /// `generate-signature` request.
@@ -155,17 +191,30 @@ pub struct GenerateSignatureRequest {
 }
 
 /// `generate-signature` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct GenerateSignatureResponse {
-    #[serde(rename = "keyId")]
     pub key_id: String,
-    #[serde(with = "b64")]
     pub signature: Vec<u8>,
-    #[serde(rename = "signingAlgorithm")]
     pub signing_algorithm: String,
-    #[serde(rename = "certificateChain", with = "b64_list")]
     pub certificate_chain: Vec<Vec<u8>>,
+}
+
+impl Response for GenerateSignatureResponse {
+    fn decode(v: &Json, dst: &mut GenerateSignatureResponse) -> Result<(), DecodeError> {
+        godecode::object(v, "proto.GenerateSignatureResponse", |k, val| {
+            if key_matches(k, "keyId") {
+                godecode::string(val, &mut dst.key_id)
+            } else if key_matches(k, "signature") {
+                godecode::bytes(val, &mut dst.signature)
+            } else if key_matches(k, "signingAlgorithm") {
+                godecode::string(val, &mut dst.signing_algorithm)
+            } else if key_matches(k, "certificateChain") {
+                godecode::bytes_slice(val, &mut dst.certificate_chain)
+            } else {
+                Ok(())
+            }
+        })
+    }
 }
 
 /// `generate-envelope` request.
@@ -191,14 +240,30 @@ pub struct GenerateEnvelopeRequest {
 }
 
 /// `generate-envelope` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct GenerateEnvelopeResponse {
-    #[serde(rename = "signatureEnvelope", with = "b64")]
     pub signature_envelope: Vec<u8>,
-    #[serde(rename = "signatureEnvelopeType")]
     pub signature_envelope_type: String,
     pub annotations: BTreeMap<String, String>,
+}
+
+impl Response for GenerateEnvelopeResponse {
+    fn decode(v: &Json, dst: &mut GenerateEnvelopeResponse) -> Result<(), DecodeError> {
+        godecode::object(v, "proto.GenerateEnvelopeResponse", |k, val| {
+            if key_matches(k, "signatureEnvelope") {
+                godecode::bytes(val, &mut dst.signature_envelope)
+            } else if key_matches(k, "signatureEnvelopeType") {
+                godecode::string(val, &mut dst.signature_envelope_type)
+            } else if key_matches(k, "annotations") {
+                let mut pairs = std::mem::take(&mut dst.annotations).into_iter().collect();
+                godecode::string_map(val, &mut pairs)?;
+                dst.annotations = pairs.into_iter().collect();
+                Ok(())
+            } else {
+                Ok(())
+            }
+        })
+    }
 }
 
 /// The critical attributes sent to `verify-signature`.
@@ -256,33 +321,80 @@ pub struct VerifySignatureRequest {
 }
 
 /// One capability's verdict.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct VerificationResult {
     pub success: bool,
     pub reason: String,
 }
 
+impl Response for VerificationResult {
+    fn decode(v: &Json, dst: &mut VerificationResult) -> Result<(), DecodeError> {
+        godecode::object(v, "proto.VerificationResult", |k, val| {
+            if key_matches(k, "success") {
+                godecode::boolean(val, &mut dst.success)
+            } else if key_matches(k, "reason") {
+                godecode::string(val, &mut dst.reason)
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
 /// `verify-signature` response.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default)]
 pub struct VerifySignatureResponse {
-    #[serde(rename = "verificationResults")]
-    pub verification_results: BTreeMap<String, VerificationResult>,
-    #[serde(rename = "processedAttributes")]
-    pub processed_attributes: Vec<serde_json::Value>,
+    /// Go's `map[Capability]*VerificationResult`: a `null` result is `None`.
+    pub verification_results: BTreeMap<String, Option<VerificationResult>>,
+    pub processed_attributes: Vec<Json>,
+}
+
+impl Response for VerifySignatureResponse {
+    fn decode(v: &Json, dst: &mut VerifySignatureResponse) -> Result<(), DecodeError> {
+        godecode::object(v, "proto.VerifySignatureResponse", |k, val| {
+            if key_matches(k, "verificationResults") {
+                godecode::struct_ptr_map(
+                    val,
+                    "map[proto.Capability]*proto.VerificationResult",
+                    &mut dst.verification_results,
+                    VerificationResult::decode,
+                )
+            } else if key_matches(k, "processedAttributes") {
+                godecode::value_slice(val, &mut dst.processed_attributes)
+            } else {
+                Ok(())
+            }
+        })
+    }
 }
 
 /// The error object a failing plugin writes to stderr.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestError {
-    #[serde(rename = "errorCode")]
     pub code: String,
-    #[serde(rename = "errorMessage")]
     pub message: String,
-    #[serde(rename = "errorMetadata")]
-    pub metadata: Option<BTreeMap<String, String>>,
+    /// `None` when the plugin sent none (or `null`), as Go's nil map.
+    pub metadata: Option<Vec<(String, String)>>,
+}
+
+impl Response for RequestError {
+    fn decode(v: &Json, dst: &mut RequestError) -> Result<(), DecodeError> {
+        godecode::object(v, "proto.jsonErr", |k, val| {
+            if key_matches(k, "errorCode") {
+                godecode::string(val, &mut dst.code)
+            } else if key_matches(k, "errorMessage") {
+                godecode::string(val, &mut dst.message)
+            } else if key_matches(k, "errorMetadata") {
+                if let Json::Null = val {
+                    dst.metadata = None;
+                    return Ok(());
+                }
+                godecode::string_map(val, dst.metadata.get_or_insert_with(Vec::new))
+            } else {
+                Ok(())
+            }
+        })
+    }
 }
 
 impl std::fmt::Display for RequestError {
@@ -321,6 +433,50 @@ mod tests {
             serde_json::to_string(&meta).unwrap(),
             r#"{"pluginConfig":{"a":"b"}}"#
         );
+    }
+
+    #[test]
+    fn responses_decode_as_go_unmarshal() {
+        let r = VerifySignatureResponse::unmarshal(
+            br#"{"verificationResults":{"A":{"success":true},"B":null},
+                "VERIFICATIONRESULTS":{"C":{"SUCCESS":true,"reason":null}},
+                "processedAttributes":null,"other":[1]}"#,
+        )
+        .unwrap();
+        // Duplicate map members merge; a null result is a nil pointer.
+        assert_eq!(r.verification_results.len(), 3);
+        assert!(r.verification_results["A"].as_ref().unwrap().success);
+        assert!(r.verification_results["B"].is_none());
+        assert!(r.verification_results["C"].as_ref().unwrap().success);
+        assert!(r.processed_attributes.is_empty());
+
+        let s = GenerateSignatureResponse::unmarshal(
+            br#"{"keyId":null,"signature":"YW\nI=","certificateChain":[null,"YWI="],"keyid":"k"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.key_id, "k", "the last duplicate (any case) wins");
+        assert_eq!(s.signature, b"ab");
+        assert_eq!(s.certificate_chain, vec![Vec::new(), b"ab".to_vec()]);
+
+        for bad in [
+            &br#"{"signature":"not base64!"}"#[..],
+            br#"{"keyId":1}"#,
+            br#"{"keyId":"k"} x"#,
+            br#"[]"#,
+        ] {
+            assert!(
+                GenerateSignatureResponse::unmarshal(bad).is_err(),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            Metadata::unmarshal(b"null").unwrap(),
+            Metadata::default(),
+            "null into a struct leaves it as it is"
+        );
+        let e = RequestError::unmarshal(br#"{"errorcode":"E","errorMetadata":{}}"#).unwrap();
+        assert_eq!(e.code, "E");
+        assert_eq!(e.metadata, Some(Vec::new()));
     }
 
     #[test]

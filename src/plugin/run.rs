@@ -1,9 +1,8 @@
 //! Running a plugin executable: one command argument, the JSON request on stdin, the JSON
 //! response on stdout, the error object on stderr (plugins.md §2).
 
-use super::proto::RequestError;
+use super::proto::{RequestError, Response};
 use super::PluginError;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -13,7 +12,7 @@ use std::process::{Command, Stdio};
 pub const MAX_OUTPUT_BYTES: u64 = 64 << 20;
 
 /// Run `path command` with `request` and decode its response.
-pub fn run<Req: Serialize, Resp: DeserializeOwned>(
+pub fn run<Req: Serialize, Resp: Response>(
     path: &Path,
     command: &str,
     request: &Req,
@@ -33,7 +32,7 @@ pub fn run<Req: Serialize, Resp: DeserializeOwned>(
     if !status.success() {
         return Err(decode_failure(&exit_text(status), &stderr));
     }
-    serde_json::from_slice(&stdout).map_err(|_| PluginError::NotCompliant)
+    Resp::unmarshal(&stdout).map_err(|_| PluginError::NotCompliant)
 }
 
 /// Go's `exec.ExitError` text.
@@ -61,7 +60,7 @@ fn signal_name(sig: i32) -> String {
 
 /// notation-go `run`: stderr must be the error object; anything else is a generic error.
 fn decode_failure(status: &str, stderr: &[u8]) -> PluginError {
-    match serde_json::from_slice::<RequestError>(stderr) {
+    match RequestError::unmarshal(stderr) {
         Ok(e) if !(e.code.is_empty() && e.message.is_empty() && e.metadata.is_none()) => {
             PluginError::Request(e)
         }

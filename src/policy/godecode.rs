@@ -203,18 +203,29 @@ pub fn boolean(v: &Json, dst: &mut bool) -> Result<(), DecodeError> {
 
 /// Go `[]string` field: replaced as a whole; `null` clears it; `null` elements are "".
 pub fn string_slice(v: &Json, dst: &mut Vec<String>) -> Result<(), DecodeError> {
+    slice(v, "[]string", dst, string)
+}
+
+/// Go slice field `[]T` (`what` names it in errors): replaced as a whole, each element
+/// decoded into a fresh `T`; `null` clears it.
+pub fn slice<T: Default>(
+    v: &Json,
+    what: &str,
+    dst: &mut Vec<T>,
+    mut decode: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
     match v {
         Json::Null => dst.clear(),
         Json::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                let mut s = String::new();
-                string(item, &mut s)?;
-                out.push(s);
+                let mut t = T::default();
+                decode(item, &mut t)?;
+                out.push(t);
             }
             *dst = out;
         }
-        other => return Err(type_error("[]string", other)),
+        other => return Err(type_error(what, other)),
     }
     Ok(())
 }
@@ -225,18 +236,99 @@ pub fn string_map(v: &Json, dst: &mut Vec<(String, String)>) -> Result<(), Decod
     match v {
         Json::Null => dst.clear(),
         Json::Object(members) => {
+            // Position of each key, so that a map with many members decodes in linear time.
+            let mut at: std::collections::HashMap<String, usize> = dst
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
             for (k, val) in members {
                 let mut s = String::new();
                 string(val, &mut s)?;
-                match dst.iter_mut().find(|(existing, _)| existing == k) {
-                    Some(entry) => entry.1 = s,
-                    None => dst.push((k.clone(), s)),
+                match at.get(k) {
+                    Some(&i) => dst[i].1 = s,
+                    None => {
+                        at.insert(k.clone(), dst.len());
+                        dst.push((k.clone(), s));
+                    }
                 }
             }
         }
         other => return Err(type_error("map[string]string", other)),
     }
     Ok(())
+}
+
+/// Go `[]byte` field: a standard base64 string (Go's decoder skips `\r` and `\n` in it);
+/// `null` clears it.
+pub fn bytes(v: &Json, dst: &mut Vec<u8>) -> Result<(), DecodeError> {
+    use base64::Engine as _;
+    match v {
+        Json::Null => dst.clear(),
+        Json::String(s) => {
+            let text: String = s.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
+            *dst = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|e| DecodeError(format!("illegal base64 data: {e}")))?;
+        }
+        other => return Err(type_error("[]uint8", other)),
+    }
+    Ok(())
+}
+
+/// Go `[][]byte` field: replaced as a whole; `null` clears it, `null` elements are empty.
+pub fn bytes_slice(v: &Json, dst: &mut Vec<Vec<u8>>) -> Result<(), DecodeError> {
+    slice(v, "[][]uint8", dst, bytes)
+}
+
+/// Go `[]interface{}` field: the elements as they are; `null` clears it.
+pub fn value_slice(v: &Json, dst: &mut Vec<Json>) -> Result<(), DecodeError> {
+    match v {
+        Json::Null => dst.clear(),
+        Json::Array(items) => *dst = items.clone(),
+        other => return Err(type_error("[]interface {}", other)),
+    }
+    Ok(())
+}
+
+/// Go `map[string]*T` field: members merge into an existing map, each value decoded into a
+/// fresh `T` (a `null` value stores a nil pointer, `None`); `null` clears the map.
+pub fn struct_ptr_map<T: Default>(
+    v: &Json,
+    what: &str,
+    dst: &mut std::collections::BTreeMap<String, Option<T>>,
+    mut decode: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,
+) -> Result<(), DecodeError> {
+    match v {
+        Json::Null => dst.clear(),
+        Json::Object(members) => {
+            for (k, val) in members {
+                let value = match val {
+                    Json::Null => None,
+                    _ => {
+                        let mut t = T::default();
+                        decode(val, &mut t)?;
+                        Some(t)
+                    }
+                };
+                dst.insert(k.clone(), value);
+            }
+        }
+        other => return Err(type_error(what, other)),
+    }
+    Ok(())
+}
+
+/// Decode `bytes` as Go's `json.Unmarshal`: exactly one JSON value, then `decode` walks it.
+pub fn unmarshal<T: Default>(
+    bytes: &[u8],
+    decode: impl FnOnce(&Json, &mut T) -> Result<(), DecodeError>,
+) -> Result<T, DecodeError> {
+    single_value(bytes)?;
+    let v = first_value(bytes)?;
+    let mut t = T::default();
+    decode(&v, &mut t)?;
+    Ok(t)
 }
 
 /// Go struct field: walk the members with `field` (which ignores unknown keys); `null`
@@ -279,22 +371,9 @@ pub fn policy_document<T: Default>(
 pub fn struct_slice<T: Default>(
     v: &Json,
     dst: &mut Vec<T>,
-    mut decode: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,
+    decode: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,
 ) -> Result<(), DecodeError> {
-    match v {
-        Json::Null => dst.clear(),
-        Json::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items {
-                let mut t = T::default();
-                decode(item, &mut t)?;
-                out.push(t);
-            }
-            *dst = out;
-        }
-        other => return Err(type_error("[]struct", other)),
-    }
-    Ok(())
+    slice(v, "[]struct", dst, decode)
 }
 
 #[cfg(test)]

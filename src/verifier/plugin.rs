@@ -7,6 +7,7 @@ use crate::envelope::header::{VERIFICATION_PLUGIN, VERIFICATION_PLUGIN_MIN_VERSI
 use crate::envelope::ExtendedAttribute;
 use crate::plugin::proto::{self, capability, CONTRACT_VERSION};
 use crate::plugin::{semver, Plugin};
+use crate::policy::godecode::Json;
 use crate::policy::OciStatement;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -198,14 +199,15 @@ pub fn verify(
         if !response
             .processed_attributes
             .iter()
-            .any(|p| p.as_str() == Some(attr.as_str()))
+            .any(|p| matches!(p, Json::String(s) if s == attr))
         {
             return Err(CheckError::Plugin(format!("extended critical attribute {attr:?} was not processed by the verification plugin {name:?} (all extended critical attributes must be processed by the verification plugin)")));
         }
     }
     let mut verdict = PluginVerdict::default();
     for cap in &capabilities {
-        let Some(result) = response.verification_results.get(cap) else {
+        // Absent and `null` (Go's nil pointer) are both "no result".
+        let Some(Some(result)) = response.verification_results.get(cap) else {
             return Err(CheckError::Plugin(format!(
                 "verification plugin {name:?} failed to verify {cap:?}"
             )));

@@ -20,7 +20,13 @@ if cmd in CONF.get("garbage", []):
 
 
 def out(obj):
-    sys.stdout.write(json.dumps(obj))
+    # What a Go plugin may send too: members merged in per command ("extra", e.g. nulls and
+    # unknown members), member names in another case ("capitalize"), bytes after the document
+    # ("trailing").
+    obj.update(CONF.get("extra", {}).get(cmd, {}))
+    if CONF.get("capitalize"):
+        obj = {k[:1].upper() + k[1:]: v for k, v in obj.items()}
+    sys.stdout.write(json.dumps(obj) + CONF.get("trailing", {}).get(cmd, ""))
     sys.exit(0)
 
 
