@@ -422,8 +422,31 @@ struct HelperCredential {
     secret: String,
 }
 
-/// Run `docker-credential-<helper> <action>` with `input` on stdin.
+/// Run `docker-credential-<helper> <action>` with `input` on stdin, logged as notation's
+/// executable trace logs it.
 fn run_helper(
+    helper: &str,
+    action: &'static str,
+    input: &[u8],
+) -> Result<(bool, String), CredentialError> {
+    let program = format!("docker-credential-{helper}");
+    log::debug!("started executing credential helper program {program} with action {action}");
+    let result = exec_helper(helper, action, input);
+    match &result {
+        Ok((true, _)) => log::debug!(
+            "successfully finished executing credential helper program {program} with action {action}"
+        ),
+        Ok((false, message)) => log::error!(
+            "finished executing credential helper program {program} with action {action} and got error {message}"
+        ),
+        Err(e) => log::error!(
+            "finished executing credential helper program {program} with action {action} and got error {e}"
+        ),
+    }
+    result
+}
+
+fn exec_helper(
     helper: &str,
     action: &'static str,
     input: &[u8],

@@ -21,6 +21,17 @@ pub fn map_v<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String 
     format!("map[{}]", inner.join(" "))
 }
 
+/// A `time.Time` as Go's `%v` prints it, in UTC: `2006-01-02 15:04:05 +0000 UTC` (the zero
+/// time too: `0001-01-01 00:00:00 +0000 UTC`). Sub-second digits are not printed.
+pub fn time_v(t: time::OffsetDateTime) -> String {
+    let f = time::macros::format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second] +0000 UTC"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_default()
+}
+
 /// Go's `strconv.Quote` / `%q`: double-quoted with Go escapes.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);

@@ -38,6 +38,9 @@ pub enum SignError {
     Envelope(#[from] envelope::EnvelopeError),
     #[error("failed to push signature to registry with error: {0}")]
     Push(#[source] TargetError),
+    /// The artifact could not be resolved again before signing.
+    #[error("{0}")]
+    Resolve(#[source] TargetError),
     /// A signing plugin failed or answered something notation rejects.
     #[error(transparent)]
     Plugin(#[from] crate::plugin::PluginError),
@@ -234,6 +237,13 @@ pub fn raw_envelope(
         .expiry
         .filter(|d| !d.is_zero())
         .map(|d| signing_time + d);
+    log_sign_request(
+        payload_target,
+        opts.format,
+        signing_time,
+        expiry,
+        signing_agent,
+    );
     let request = envelope::RawSignRequest {
         target: payload_target,
         signing_time,
@@ -245,6 +255,10 @@ pub fn raw_envelope(
     Ok(match &opts.tsa {
         None => envelope::sign_raw(opts.format, &request, None)?,
         Some(tsa) => {
+            log::debug!("Enabled timestamping");
+            if tsa.revocation.is_some() {
+                log::debug!("Enabled timestamping certificate chain revocation check");
+            }
             let hash = timestamp::Hash::for_signature(key_spec.signature_algorithm());
             let stamper = |signature: &[u8]| {
                 timestamp_blocking(tsa, signature, hash)
@@ -256,6 +270,36 @@ pub fn raw_envelope(
     })
 }
 
+/// notation-go's generic signer logs what it signs.
+fn log_sign_request(
+    target: &Descriptor,
+    format: Format,
+    signing_time: OffsetDateTime,
+    expiry: Option<OffsetDateTime>,
+    signing_agent: &str,
+) {
+    if !log::log_enabled!(log::Level::Debug) {
+        return;
+    }
+    let time_v = crate::gofmt::time_v;
+    log::debug!(
+        "Generic signing for {} in signature media type {}",
+        target.digest,
+        format.media_type()
+    );
+    log::debug!("Sign request:");
+    log::debug!("  ContentType:   {}", envelope::payload::CONTENT_TYPE);
+    log::debug!(
+        "  Content:       {}",
+        String::from_utf8_lossy(&envelope::payload::build(target))
+    );
+    log::debug!("  SigningTime:   {}", time_v(signing_time));
+    let zero = time::macros::datetime!(0001-01-01 0:00 UTC);
+    log::debug!("  Expiry:        {}", time_v(expiry.unwrap_or(zero)));
+    log::debug!("  SigningScheme: notary.x509");
+    log::debug!("  SigningAgent:  {signing_agent}");
+}
+
 /// Sign `subject` and store the signature in `target`.
 pub async fn sign(
     target: &dyn Target,
@@ -264,6 +308,11 @@ pub async fn sign(
     opts: &SignOptions,
 ) -> Result<SignedSignature, SignError> {
     check_expiry(opts.expiry)?;
+    // notation-go's Sign resolves the reference (by digest) once more before signing.
+    target
+        .resolve(&subject.digest)
+        .await
+        .map_err(SignError::Resolve)?;
     let payload_target = payload_target(subject, &opts.user_metadata)?;
     let now = OffsetDateTime::now_utc();
     let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
@@ -275,10 +324,26 @@ pub async fn sign(
         &signed.chain,
         signed.signing_time,
     );
+    log::debug!("Generating annotation");
     if !signed.annotations.is_empty() {
         (manifest_desc, manifest_bytes) =
             with_extra_annotations(&manifest_bytes, &signed.annotations);
     }
+    log::debug!(
+        "Generated annotations: {}",
+        crate::gofmt::map_v(
+            manifest_desc
+                .annotations
+                .iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+        )
+    );
+    log::debug!(
+        "Pushing signature of artifact descriptor: {}, signature media type: {}",
+        subject.go_debug(),
+        opts.format.media_type()
+    );
     push_signature(
         target,
         &envelope_desc,

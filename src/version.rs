@@ -10,7 +10,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Same as Go notation's, so that tools keying on it treat our signatures alike.
 pub const SIGNING_AGENT: &str = "notation-go/1.3.2";
 
-/// HTTP `User-Agent` for registry, TSA, OCSP and CRL requests.
+/// HTTP `User-Agent` for registry, TSA, OCSP and CRL requests: Go notation's
+/// (`notation/v1.3.2`), so servers and `-d` traces see a drop-in.
 pub fn user_agent() -> String {
-    format!("notation/{NOTATION_COMPAT_VERSION} notation-rs/{VERSION}")
+    format!("notation/v{NOTATION_COMPAT_VERSION}")
 }

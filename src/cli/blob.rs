@@ -14,8 +14,7 @@ use notation::policy::BlobDocument;
 use notation::revocation::Validator;
 use notation::signer::SignOptions;
 use notation::timestamp::Tsa;
-use notation::verifier::blob::{BlobVerified, BlobVerifyError};
-use notation::verifier::{SignatureRecord, Verifier};
+use notation::verifier::Verifier;
 use serde::Serialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -331,14 +330,6 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         .await;
     let log = args.logging.log();
     verify::report_revocation(&log, &revocation);
-    match &outcome {
-        Ok(BlobVerified {
-            signature: Some((record, _)),
-            ..
-        }) => log_record(&log, record),
-        Err(BlobVerifyError::Failed(record)) => log_record(&log, record),
-        _ => {}
-    }
     let outcome = outcome.map_err(|e| match e.trust_store_failure() {
         Some(f) => anyhow!("{}", f.cli_message),
         None => failed(&e),
@@ -364,23 +355,6 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     output::print(&text);
     Ok(())
-}
-
-/// notation-go's `-v` lines for the checks that failed (`logVerificationResult`).
-fn log_record(log: &output::Log, record: &SignatureRecord) {
-    for r in &record.results {
-        let Some(err) = &r.error else { continue };
-        match r.action {
-            Action::Enforce => log.error(&format!(
-                "{} validation failed. Failure reason: {err}",
-                r.check
-            )),
-            _ => log.warning(&format!(
-                "{} validation failed with validation action set to \"logged\". Failure reason: {err}",
-                r.check
-            )),
-        }
-    }
 }
 
 fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {

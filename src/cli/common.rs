@@ -20,11 +20,14 @@ pub struct LoggingArgs {
 
 impl LoggingArgs {
     /// The logger these flags ask for.
+    /// Also routes the library's log records (the `log` facade) to stderr at this level.
     pub fn log(&self) -> Log {
-        Log {
+        let log = Log {
             verbose: self.verbose,
             debug: self.debug,
-        }
+        };
+        log.install();
+        log
     }
 }
 
@@ -97,13 +100,15 @@ pub async fn open_target(
     ctx: &super::Context,
     log: super::output::Log,
 ) -> anyhow::Result<Box<dyn Target>> {
+    // The library logs its HTTP trace through `log`: route it before the first request.
+    log.install();
     match reference {
         ArtifactRef::Layout(r) => {
             let layout = notation::target::layout::Layout::open(std::path::Path::new(&r.path))
                 .context("failed to create OCI store")?;
             Ok(Box::new(layout))
         }
-        ArtifactRef::Registry(r) => super::login::open_registry(r, registry, ctx, log).await,
+        ArtifactRef::Registry(r) => super::login::open_registry(r, registry, ctx).await,
     }
 }
 

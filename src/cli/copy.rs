@@ -107,6 +107,7 @@ impl End {
         create: bool,
         log: super::output::Log,
     ) -> anyhow::Result<Box<dyn Target>> {
+        log.install();
         match self {
             End::Layout { path, .. } => {
                 let p = Path::new(path);
@@ -119,10 +120,7 @@ impl End {
                 Ok(Box::new(layout))
             }
             End::Registry(r) => {
-                let opts = super::login::traced(
-                    super::login::registry_options(&r.registry, args, ctx)?,
-                    log,
-                );
+                let opts = super::login::registry_options(&r.registry, args, ctx)?;
                 Ok(Box::new(notation::target::registry::Registry::new(
                     r, opts,
                 )?))

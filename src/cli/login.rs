@@ -7,7 +7,7 @@ use anyhow::{bail, Context as _};
 use clap::Args;
 use notation::credentials::{Credential, CredentialError, CredentialStore};
 use notation::reference::RegistryReference;
-use notation::target::registry::{self, CredentialSource, Registry, RegistryOptions, Trace};
+use notation::target::registry::{self, CredentialSource, Registry, RegistryOptions};
 use notation::target::Target;
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
 use std::sync::Arc;
@@ -53,7 +53,8 @@ fn parse_server(server: Option<&str>) -> anyhow::Result<String> {
 
 pub async fn run_login(args: LoginArgs, ctx: &Context) -> anyhow::Result<()> {
     let server = parse_server(args.server.as_deref())?;
-    let log = args.logging.log();
+    // Routes the library's log (HTTP trace, credential helper calls) to stderr.
+    args.logging.log();
     let mut username = args.registry.username.clone().unwrap_or_default();
     let mut password = args.registry.password.clone().unwrap_or_default();
     if args.password_stdin {
@@ -82,9 +83,8 @@ pub async fn run_login(args: LoginArgs, ctx: &Context) -> anyhow::Result<()> {
         }
     }
     let cred = Credential::from_user_password(&username, &password);
-    let mut opts = traced(registry_options(&server, &args.registry, ctx)?, log);
+    let mut opts = registry_options(&server, &args.registry, ctx)?;
     opts.credentials = CredentialSource::Static(cred.clone());
-    log.info(&format!("validating the credentials for {server}"));
     registry::ping(&server, &opts).await.map_err(|e| {
         anyhow::anyhow!(
             "failed to log in to {server}: failed to validate the credentials for {server}: {e}"
@@ -92,7 +92,6 @@ pub async fn run_login(args: LoginArgs, ctx: &Context) -> anyhow::Result<()> {
     })?;
     let store =
         CredentialStore::detect(&ctx.dirs.config).context("failed to get credentials store")?;
-    log.info(&format!("storing the credentials in {}", store.describe()));
     match store.put(&server, &cred) {
         Ok(()) => {}
         Err(CredentialError::PlaintextPutDisabled) => {
@@ -237,24 +236,13 @@ fn docker_certs_d_ca(registry: &str) -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// `opts` with its HTTP/auth/referrers trace sent to `-d` debug logging.
-pub fn traced(opts: RegistryOptions, log: super::output::Log) -> RegistryOptions {
-    if !log.debug {
-        return opts;
-    }
-    RegistryOptions {
-        trace: Some(Trace(Arc::new(move |line: &str| log.debug(line)))),
-        ..opts
-    }
-}
-
 /// Open a registry repository as a signing/verification target.
 pub async fn open_registry(
     reference: &RegistryReference,
     registry: &RegistryArgs,
     ctx: &Context,
-    log: super::output::Log,
 ) -> anyhow::Result<Box<dyn Target>> {
-    let opts = traced(registry_options(&reference.registry, registry, ctx)?, log);
+    let opts = registry_options(&reference.registry, registry, ctx)?;
+    log::info!("Allowed to access the referrers API, fallback if not supported");
     Ok(Box::new(Registry::new(reference, opts)?))
 }

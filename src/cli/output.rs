@@ -128,6 +128,56 @@ impl Log {
             eprintln(&format!("level={level} msg={}", logfmt_value(msg)));
         }
     }
+
+    /// Send the library's log records (notation-go's logger calls) through this logger:
+    /// debug and up with -d, info and up with -v, nothing otherwise.
+    pub fn install(&self) {
+        let max = match (self.debug, self.verbose) {
+            (true, _) => log::LevelFilter::Debug,
+            (false, true) => log::LevelFilter::Info,
+            _ => log::LevelFilter::Off,
+        };
+        LIBRARY_DEBUG.store(self.debug, std::sync::atomic::Ordering::Relaxed);
+        // Only the first call installs; later calls (same flags) just set the level.
+        let _ = log::set_logger(&LIBRARY_LOG);
+        log::set_max_level(max);
+    }
+}
+
+/// Whether the library's records are printed in -d form (with `time=`).
+static LIBRARY_DEBUG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The sink of the library's `log` records.
+static LIBRARY_LOG: LibraryLog = LibraryLog;
+
+struct LibraryLog;
+
+impl log::Log for LibraryLog {
+    fn enabled(&self, meta: &log::Metadata) -> bool {
+        // Only our own records: dependencies (rustls, hyper) log through the facade too.
+        meta.level() <= log::max_level() && meta.target().starts_with("notation")
+    }
+
+    fn log(&self, record: &log::Record) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let level = match record.level() {
+            log::Level::Error => "error",
+            log::Level::Warn => "warning",
+            log::Level::Info => "info",
+            log::Level::Debug | log::Level::Trace => "debug",
+        };
+        let log = Log {
+            verbose: true,
+            debug: LIBRARY_DEBUG.load(std::sync::atomic::Ordering::Relaxed),
+        };
+        // logrus drops one trailing newline (plugin responses end with one).
+        let msg = record.args().to_string();
+        log.line(level, msg.strip_suffix('\n').unwrap_or(&msg));
+    }
+
+    fn flush(&self) {}
 }
 
 /// Now, in the local offset when it is known, as Go's `time.RFC3339`.

@@ -132,18 +132,10 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
         super::verify::report_revocation(&args.logging.log(), revocation);
     }
-    let signed = signed?;
+    signed?;
     for warning in target.take_warnings() {
         output::warn(&warning.to_string());
     }
-    args.logging.log().info(&format!(
-        "Signature manifest {} stored next to {}, as a referrer through {}",
-        signed.manifest.digest,
-        reference.with_digest(&subject.digest),
-        target
-            .referrers_method()
-            .unwrap_or_else(|| "an unknown method".into())
-    ));
     output::println(&format!(
         "Successfully signed {}",
         reference.with_digest(&subject.digest)
@@ -315,12 +307,17 @@ async fn open_sign_target(
 ) -> anyhow::Result<Box<dyn notation::target::Target>> {
     match reference {
         ArtifactRef::Registry(r) => {
-            let mut opts = super::login::traced(
-                super::login::registry_options(&r.registry, &args.registry, ctx)?,
-                args.logging.log(),
-            );
+            let mut opts = super::login::registry_options(&r.registry, &args.registry, ctx)?;
             opts.force_referrers_tag =
                 args.force_referrers_tag && args.allow_referrers_api != Some(true);
+            log::info!(
+                "{}",
+                if opts.force_referrers_tag {
+                    "The referrers tag schema is always attempted"
+                } else {
+                    "Allowed to access the referrers API, fallback if not supported"
+                }
+            );
             Ok(Box::new(notation::target::registry::Registry::new(
                 r, opts,
             )?))

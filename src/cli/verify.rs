@@ -5,11 +5,10 @@ use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
 use super::output::{self, Log};
 use super::Context;
 use clap::{Args, ValueEnum};
-use notation::policy::{Action, OciDocument};
+use notation::policy::OciDocument;
 use notation::revocation::{LogLevel, LogLine, Validator};
 use notation::verifier::{
-    CheckError, SignatureRecord, Step, VerificationOutcome, Verified, Verifier, VerifyError,
-    VerifyOptions,
+    SignatureRecord, VerificationOutcome, Verified, Verifier, VerifyError, VerifyOptions,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -104,10 +103,14 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         (None, ArtifactRef::Layout(_)) => printed.clone(),
     };
     log.info("Checking whether signature verification should be skipped or not");
+    log.debug(&format!(
+        "Check verification level against artifact {policy_ref}"
+    ));
     let statement = policy.applicable(&policy_ref).ok();
     if let Some(st) = statement {
         log.info(&format!("Trust policy configuration: {}", st.go_debug()));
         if st.level().is_skip() {
+            log.debug("Skipping signature verification");
             log.info(&format!("Signature verification skipped for {policy_ref}"));
         } else {
             log.info(
@@ -115,11 +118,6 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
             );
         }
     }
-    let record_log = RecordLog {
-        log,
-        statement,
-        subject: &subject,
-    };
 
     let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
     let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
@@ -147,30 +145,14 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         .await;
     report_revocation(&log, &revocation);
     match result {
-        Ok(outcome) => {
-            if let Some(v) = &outcome.verified {
-                record_log.print(&v.records);
-            }
-            report_success(&outcome, &printed, args.output)
-        }
+        Ok(outcome) => report_success(&outcome, &printed, args.output),
         Err(e) => {
-            match &e {
-                VerifyError::Failed { records, .. } => record_log.print(records),
-                VerifyError::Fetch {
-                    records,
-                    digest,
-                    manifest_media_type,
-                    ..
-                } => {
-                    record_log.print(records);
-                    record_log.processing(manifest_media_type, digest);
-                }
-                _ => {}
-            }
             if args.output == Format::Json {
                 output::println(&serde_json::to_string_pretty(&failure_json(&printed, &e))?);
             }
-            Err(anyhow::anyhow!(failure_message(&e, &printed)))
+            // With -v/-d the log already gave each signature's reason.
+            let reasons = !(log.verbose || log.debug);
+            Err(anyhow::anyhow!(failure_message(&e, &printed, reasons)))
         }
     }
 }
@@ -214,8 +196,8 @@ fn parse_pairs(raw: &[String], flag: &str) -> anyhow::Result<Vec<(String, String
     Ok(out)
 }
 
-/// The `Error:` text upstream prints, then one line per signature tried.
-fn failure_message(e: &VerifyError, printed: &str) -> String {
+/// The `Error:` text upstream prints, then (with `reasons`) one line per signature tried.
+fn failure_message(e: &VerifyError, printed: &str, reasons: bool) -> String {
     match e {
         VerifyError::Failed { records, .. } => {
             let head = match e.trust_store_failure() {
@@ -228,7 +210,7 @@ fn failure_message(e: &VerifyError, printed: &str) -> String {
                     "  stopped after the --max-signatures limit of {n} signatures"
                 ));
             }
-            lines.extend(records.iter().filter_map(|r| {
+            lines.extend(records.iter().filter(|_| reasons).filter_map(|r| {
                 r.failure
                     .as_ref()
                     .map(|(step, err)| format!("  signature {}: {step} failed: {err}", r.digest))
@@ -236,70 +218,6 @@ fn failure_message(e: &VerifyError, printed: &str) -> String {
             lines.join("\n")
         }
         other => format!("signature verification failed: {other}"),
-    }
-}
-
-/// `-v` logs in upstream's wording and order for every signature evaluated.
-struct RecordLog<'a> {
-    log: Log,
-    statement: Option<&'a notation::policy::OciStatement>,
-    subject: &'a notation::oci::Descriptor,
-}
-
-impl RecordLog<'_> {
-    fn processing(&self, media_type: &str, digest: &str) {
-        self.log.info(&format!(
-            "Processing signature with manifest mediaType: {media_type} and digest: {digest}"
-        ));
-    }
-
-    fn print(&self, records: &[SignatureRecord]) {
-        let log = &self.log;
-        for r in records {
-            self.processing(&r.manifest_media_type, &r.digest);
-            if let Some(st) = self.statement {
-                log.info(&format!("Trust policy configuration: {}", st.go_debug()));
-            }
-            for res in &r.results {
-                print_log_lines(log, &res.log);
-                let Some(err) = &res.error else { continue };
-                match res.action {
-                    Action::Enforce => log.error(&format!(
-                        "{} validation failed. Failure reason: {err}",
-                        res.check
-                    )),
-                    _ => log.warning(&format!(
-                        "{} validation failed with validation action set to \"logged\". Failure reason: {err}",
-                        res.check
-                    )),
-                }
-            }
-            let Some((step, err)) = &r.failure else {
-                continue;
-            };
-            match (step, err) {
-                (Step::UserMetadata, CheckError::UserMetadata { key, value }) => {
-                    log.error(&format!(
-                        "User required metadata {key}={value} is not present in the signature"
-                    ));
-                }
-                (Step::TargetArtifact, CheckError::TargetMismatch { payload }) => {
-                    log.info(&format!(
-                        "Target artifact in signature payload: {}",
-                        payload.go_debug()
-                    ));
-                    log.info(&format!(
-                        "Target artifact that want to be verified: {}",
-                        self.subject.plain().go_debug()
-                    ));
-                }
-                _ => {}
-            }
-            log.warning(&format!(
-                "Signature {} failed verification with error: {err}",
-                r.digest
-            ));
-        }
     }
 }
 
@@ -497,7 +415,7 @@ fn failure_json<'a>(printed: &'a str, e: &VerifyError) -> JsonReport<'a> {
         signature: None,
         failures: failures(records),
         error: Some(
-            failure_message(e, printed)
+            failure_message(e, printed, false)
                 .lines()
                 .next()
                 .unwrap_or("")

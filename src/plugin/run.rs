@@ -18,21 +18,38 @@ pub fn run<Req: Serialize, Resp: Response>(
     request: &Req,
 ) -> Result<Resp, PluginError> {
     let data = serde_json::to_vec(request).expect("plugin requests always serialize");
+    log::debug!(
+        "Plugin {command} request: {}",
+        String::from_utf8_lossy(&data)
+    );
     let (status, stdout, stderr) = match execute(path, command, &data) {
         Ok(out) => out,
         // Go reports a plugin that cannot be started like one that failed silently.
         Err(PluginError::Exec { path, error }) => {
-            return Err(decode_failure(
-                &format!("fork/exec {}: {error}", path.display()),
-                b"",
-            ))
+            let status = format!("fork/exec {}: {error}", path.display());
+            log_failure(command, &status, b"");
+            return Err(decode_failure(&status, b""));
         }
         Err(e) => return Err(e),
     };
     if !status.success() {
+        log_failure(command, &exit_text(status), &stderr);
         return Err(decode_failure(&exit_text(status), &stderr));
     }
+    log::debug!(
+        "Plugin {command} response: {}",
+        String::from_utf8_lossy(&stdout)
+    );
     Resp::unmarshal(&stdout).map_err(|_| PluginError::NotCompliant)
+}
+
+/// notation-go's debug lines for a plugin that failed.
+fn log_failure(command: &str, status: &str, stderr: &[u8]) {
+    log::debug!("plugin {command} execution status: {status}");
+    log::debug!(
+        "Plugin {command} returned error: {}",
+        String::from_utf8_lossy(stderr)
+    );
 }
 
 /// Go's `exec.ExitError` text.

@@ -65,7 +65,7 @@ pub enum Lookup {
     /// A bundle whose CRLs are not expired.
     Hit(Box<Bundle>),
     /// Nothing usable; the reason is an info log line in upstream's wording.
-    Miss(String),
+    Miss,
 }
 
 /// The CRL cache directory.
@@ -100,13 +100,14 @@ impl FileCache {
     /// Read the entry for `url`. Errors (unreadable, undecodable, a CRL without
     /// nextUpdate) are upstream's texts; expiry is a miss.
     pub fn get(&self, url: &str, now: OffsetDateTime) -> Result<Lookup, String> {
+        let quoted = crate::gofmt::quote(url);
+        log::debug!("Retrieving crl bundle from file cache with key {quoted} ...");
         let path = self.root.join(Self::file_name(url));
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Lookup::Miss(format!(
-                    "CRL file cache miss. Key {url:?} does not exist"
-                )))
+                log::debug!("CRL file cache miss. Key {quoted} does not exist");
+                return Ok(Lookup::Miss);
             }
             Err(e) => {
                 return Err(format!(
@@ -135,10 +136,11 @@ impl FileCache {
                 ));
             };
             if now > next {
-                return Ok(Lookup::Miss(format!(
-                    "CRL bundle retrieved from file cache with key {url:?} has expired at {}",
+                log::debug!(
+                    "CRL bundle retrieved from file cache has expired at {}",
                     super::crl::go_time(next)
-                )));
+                );
+                return Ok(Lookup::Miss);
             }
         }
         Ok(Lookup::Hit(Box::new(Bundle { base, delta })))
@@ -146,6 +148,10 @@ impl FileCache {
 
     /// Store `bundle` for `url` atomically (temp file in the directory, then rename).
     pub fn set(&self, url: &str, bundle: &Bundle) -> Result<(), String> {
+        log::debug!(
+            "Storing crl bundle to file cache with key {} ...",
+            crate::gofmt::quote(url)
+        );
         let content = Content {
             base: bundle.base.der().to_vec(),
             delta: bundle.delta.as_ref().map(|d| d.der().to_vec()),
@@ -203,7 +209,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = FileCache::create(dir.path().join("crl")).unwrap();
         let now = OffsetDateTime::now_utc();
-        assert!(matches!(cache.get("http://x", now), Ok(Lookup::Miss(_))));
+        assert!(matches!(cache.get("http://x", now), Ok(Lookup::Miss)));
         std::fs::write(cache.root().join(FileCache::file_name("http://x")), b"{").unwrap();
         assert!(cache
             .get("http://x", now)

@@ -176,13 +176,13 @@ pub struct Outcome {
 
 #[derive(Default)]
 struct Log {
-    lines: Vec<LogLine>,
     cache_error: bool,
 }
 
 impl Log {
+    /// Log now (so lines interleave with the HTTP trace as notation's do).
     fn push(&mut self, level: LogLevel, message: String) {
-        self.lines.push(LogLine { level, message });
+        LogLine { level, message }.emit();
     }
 }
 
@@ -195,7 +195,7 @@ async fn download(client: &reqwest::Client, url: &str) -> Result<Crl, String> {
             parsed.scheme()
         ));
     }
-    let resp = client.get(url).send().await.map_err(|e| {
+    let resp = crate::httptrace::send(client.get(url)).await.map_err(|e| {
         if e.is_timeout() {
             format!("request failed: Get {url:?}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
         } else {
@@ -256,7 +256,7 @@ async fn fetch(ctx: &Context<'_>, url: &str, log: &mut Log) -> Result<Bundle, St
                 return Ok(*bundle)
             }
             Ok(super::cache::Lookup::Hit(_)) => {}
-            Ok(super::cache::Lookup::Miss(reason)) => log.push(LogLevel::Info, reason),
+            Ok(super::cache::Lookup::Miss) => {}
             Err(e) => {
                 log.push(LogLevel::Debug, e);
                 log.cache_error = true;
@@ -303,10 +303,7 @@ fn validate_crl(crl: &Crl, issuer: &Certificate, now: OffsetDateTime) -> Result<
 
 /// Go's default `time.Time` formatting (UTC).
 pub(super) fn go_time(t: OffsetDateTime) -> String {
-    let f = time::macros::format_description!(
-        "[year]-[month]-[day] [hour]:[minute]:[second] +0000 UTC"
-    );
-    t.format(&f).unwrap_or_default()
+    crate::gofmt::time_v(t)
 }
 
 fn check_crl_signature(crl: &Crl, issuer: &Certificate) -> Result<(), String> {
@@ -507,7 +504,7 @@ fn outcome(status: Status, servers: Vec<ServerResult>, log: Log) -> Outcome {
             method: Method::Crl,
             servers,
         },
-        log: log.lines,
+        log: vec![],
         cache_error: log.cache_error,
     }
 }

@@ -135,6 +135,16 @@ impl LogLine {
     fn new(level: LogLevel, message: String) -> LogLine {
         LogLine { level, message }
     }
+
+    /// Hand the line to the `log` facade, where the CLI prints it with -v / -d.
+    pub fn emit(&self) {
+        match self.level {
+            LogLevel::Debug => log::debug!("{}", self.message),
+            LogLevel::Info => log::info!("{}", self.message),
+            LogLevel::Warning => log::warn!("{}", self.message),
+            LogLevel::Error => log::error!("{}", self.message),
+        }
+    }
 }
 
 /// The chain could not be checked at all.

@@ -326,13 +326,15 @@ async fn exchange(
     let escaped = query_escape(&b64);
     let send = if b64.len() < 255 && escaped.len() < 255 {
         let url = format!("{}/{escaped}", server.trim_end_matches('/'));
-        client.get(&url).send().await.map_err(|e| (e, "Get", url))
+        crate::httptrace::send(client.get(&url))
+            .await
+            .map_err(|e| (e, "Get", url))
     } else {
-        client
+        let post = client
             .post(server)
             .header("Content-Type", "application/ocsp-request")
-            .body(request.to_vec())
-            .send()
+            .body(request.to_vec());
+        crate::httptrace::send(post)
             .await
             .map_err(|e| (e, "Post", server.to_string()))
     };

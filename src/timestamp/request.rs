@@ -80,11 +80,11 @@ impl Request {
                 parsed.scheme()
             )));
         }
-        let response = client
+        let post = client
             .post(parsed)
             .header(reqwest::header::CONTENT_TYPE, TIMESTAMP_QUERY)
-            .body(self.der.clone())
-            .send()
+            .body(self.der.clone());
+        let response = crate::httptrace::send(post)
             .await
             .map_err(|e| TimestampError::Http(format!("Post {url:?}: {}", transport_error(&e))))?;
         let status = response.status();

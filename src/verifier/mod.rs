@@ -19,6 +19,7 @@ pub use checks::CheckError;
 
 use crate::oci::{Descriptor, GraphNode};
 use crate::policy::{Action, CheckType, OciDocument, OciStatement, ScopeError, VerificationLevel};
+use crate::revocation::LogLine;
 use crate::target::{Target, TargetError, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BLOB_BYTES};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -192,8 +193,6 @@ pub struct CheckResult {
     pub action: Action,
     /// The failure, if the check ran and failed.
     pub error: Option<CheckError>,
-    /// Log lines the check produced (revocation: per-certificate details), shown with -v/-d.
-    pub log: Vec<crate::revocation::LogLine>,
 }
 
 /// One signature that was evaluated.
@@ -323,6 +322,12 @@ impl Verifier<'_> {
         if level.is_skip() {
             return Ok(outcome);
         }
+        // notation-go's Verify resolves the reference (by digest) once more first.
+        target
+            .resolve(&subject.digest)
+            .await
+            .map_err(VerifyError::List)?;
+        log::debug!("Fetching signature manifests");
         let candidates = target
             .signatures(subject)
             .await
@@ -338,6 +343,11 @@ impl Verifier<'_> {
                     limit: Some(opts.max_signatures),
                 });
             }
+            log::info!(
+                "Processing signature with manifest mediaType: {} and digest: {}",
+                manifest.media_type,
+                manifest.digest
+            );
             let (media_type, envelope) = match fetch_signature(target, manifest).await {
                 Ok(fetched) => fetched,
                 Err(source) => {
@@ -350,6 +360,11 @@ impl Verifier<'_> {
                     })
                 }
             };
+            log::debug!(
+                "Verify signature against artifact {} referenced as {policy_ref} in signature media type {media_type}",
+                subject.digest
+            );
+            log::info!("Trust policy configuration: {}", statement.go_debug());
             let (mut record, facts) = self
                 .evaluate(
                     statement,
@@ -362,8 +377,19 @@ impl Verifier<'_> {
                 )
                 .await;
             record.manifest_media_type = manifest.media_type.clone();
+            if let Some((_, err)) = &record.failure {
+                log::warn!(
+                    "Signature {} failed verification with error: {err}",
+                    manifest.digest
+                );
+            }
             records.push(record);
             if let Some(facts) = facts {
+                log::debug!(
+                    "Signature verification succeeded for artifact {} with signature digest {}",
+                    subject.digest,
+                    manifest.digest
+                );
                 outcome.verified = Some(Verified {
                     signature_digest: manifest.digest.clone(),
                     facts,
@@ -372,6 +398,10 @@ impl Verifier<'_> {
                 return Ok(outcome);
             }
         }
+        log::debug!(
+            "Signature verification failed for all the signatures associated with artifact {}",
+            subject.digest
+        );
         let limit = (candidates.len() >= opts.max_signatures).then_some(opts.max_signatures);
         Err(VerifyError::Failed { records, limit })
     }
@@ -398,22 +428,12 @@ impl Verifier<'_> {
             Ok(f) => f,
             Err(reason) => {
                 let e = CheckError::Integrity(reason);
-                record.results.push(CheckResult {
-                    check: CheckType::Integrity,
-                    action: Action::Enforce,
-                    error: Some(e.clone()),
-                    log: vec![],
-                });
+                record.push(CheckType::Integrity, Action::Enforce, Some(e.clone()));
                 record.failure = Some((Step::Check(CheckType::Integrity), e));
                 return (record, None);
             }
         };
-        record.results.push(CheckResult {
-            check: CheckType::Integrity,
-            action: Action::Enforce,
-            error: None,
-            log: vec![],
-        });
+        record.push(CheckType::Integrity, Action::Enforce, None);
         let found = match plugin::discover(self.plugins, &facts) {
             Ok(found) => found,
             Err(e) => {
@@ -423,54 +443,48 @@ impl Verifier<'_> {
         };
         let plugin_identity = found.as_ref().is_some_and(|f| f.trusted_identity());
         let plugin_revocation = found.as_ref().is_some_and(|f| f.revocation());
-        let leaf = facts.chain.first();
-        let checks: [(CheckType, &CheckFn); 4] = [
-            (CheckType::Authenticity, &|| {
-                let stores = checks::trust_store(self.stores, statement, &facts);
-                if stores.is_err() && level.action(CheckType::Authenticity) == Action::Enforce {
-                    return stores;
-                }
-                let identity = match leaf {
-                    _ if plugin_identity => Ok(()),
-                    Some(leaf) => checks::trusted_identity(statement, leaf),
-                    None => Err(CheckError::Untrusted),
-                };
-                // A logged trust-store failure is replaced by an identity failure.
-                identity.and(stores)
-            }),
-            (CheckType::Expiry, &|| checks::expiry(&facts, self.now)),
-            // These two run asynchronously below (network access).
-            (CheckType::AuthenticTimestamp, &|| Ok(())),
-            (CheckType::Revocation, &|| Ok(())),
-        ];
-        for (check, run) in checks {
+        if let Err(failure) =
+            self.authenticity(statement, level, &facts, plugin_identity, &mut record)
+        {
+            record.failure = Some(failure);
+            return (record, None);
+        }
+        for check in [
+            CheckType::Expiry,
+            CheckType::AuthenticTimestamp,
+            CheckType::Revocation,
+        ] {
             let action = level.action(check);
-            if action == Action::Skip {
-                continue;
-            }
-            let (error, log) = match check {
-                CheckType::Revocation if plugin_revocation => (None, vec![]),
+            let error = match check {
+                CheckType::Revocation if plugin_revocation || action == Action::Skip => continue,
                 CheckType::Revocation => {
+                    log::debug!("Validating revocation");
                     let (result, log) = revocation::check(self.revocation, &facts).await;
-                    (result.err(), log)
+                    log.iter().for_each(LogLine::emit);
+                    result.err()
                 }
                 CheckType::AuthenticTimestamp => {
+                    log::debug!("Validating authentic timestamp");
+                    if action == Action::Skip {
+                        continue;
+                    }
+                    log::debug!("Under signing scheme {}...", facts.signing_scheme.as_str());
                     let (result, log) =
                         timestamp::check(self.stores, self.revocation, statement, &facts, self.now)
                             .await;
-                    (result.err(), log)
+                    log.iter().for_each(LogLine::emit);
+                    result.err()
                 }
-                _ => (run().err(), vec![]),
+                _ => {
+                    log::debug!("Validating expiry");
+                    if action == Action::Skip {
+                        continue;
+                    }
+                    checks::expiry(&facts, self.now).err()
+                }
             };
-            let enforced = action == Action::Enforce && error.is_some();
-            record.results.push(CheckResult {
-                check,
-                action,
-                error: error.clone(),
-                log,
-            });
-            if enforced {
-                record.failure = error.map(|e| (Step::Check(check), e));
+            if let Some(failure) = record.push(check, action, error) {
+                record.failure = Some(failure);
                 return (record, None);
             }
         }
@@ -481,16 +495,134 @@ impl Verifier<'_> {
             }
         }
         let binding = checks::target_artifact(&facts, subject)
+            .inspect_err(|e| {
+                if let CheckError::TargetMismatch { payload } = e {
+                    log::info!(
+                        "Target artifact in signature payload: {}",
+                        payload.go_debug()
+                    );
+                    log::info!(
+                        "Target artifact that want to be verified: {}",
+                        subject.plain().go_debug()
+                    );
+                }
+            })
             .map_err(|e| (Step::TargetArtifact, e))
-            .and_then(|_| {
-                checks::user_metadata(&facts, &opts.user_metadata)
-                    .map_err(|e| (Step::UserMetadata, e))
-            });
+            .and_then(|_| user_metadata(&facts, &opts.user_metadata));
         if let Err(failure) = binding {
             record.failure = Some(failure);
             return (record, None);
         }
         (record, Some(facts))
+    }
+}
+
+/// The `-m` pairs, logged as notation-go's `verifyUserMetadata` logs them.
+fn user_metadata(
+    facts: &SignedFacts,
+    wanted: &[(String, String)],
+) -> Result<(), (Step, CheckError)> {
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    use crate::gofmt::map_v;
+    let pairs = |m: &[(String, String)]| -> String {
+        map_v(m.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    };
+    log::debug!(
+        "Verifying that metadata {} is present in signature",
+        pairs(wanted)
+    );
+    log::debug!(
+        "Signature metadata: {}",
+        map_v(
+            facts
+                .annotations
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+        )
+    );
+    checks::user_metadata(facts, wanted).map_err(|e| {
+        if let CheckError::UserMetadata { key, value } = &e {
+            log::error!("User required metadata {key}={value} is not present in the signature");
+        }
+        (Step::UserMetadata, e)
+    })
+}
+
+impl SignatureRecord {
+    /// Record a check's result and log its failure as notation-go's
+    /// `logVerificationResult`; returns the failure when it is enforced.
+    fn push(
+        &mut self,
+        check: CheckType,
+        action: Action,
+        error: Option<CheckError>,
+    ) -> Option<(Step, CheckError)> {
+        log_result(check, action, error.as_ref());
+        self.results.push(CheckResult {
+            check,
+            action,
+            error: error.clone(),
+        });
+        error
+            .filter(|_| action == Action::Enforce)
+            .map(|e| (Step::Check(check), e))
+    }
+}
+
+/// notation-go's `logVerificationResult`.
+fn log_result(check: CheckType, action: Action, error: Option<&CheckError>) {
+    let Some(err) = error else { return };
+    match action {
+        Action::Enforce => log::error!("{check} validation failed. Failure reason: {err}"),
+        Action::Log => log::warn!(
+            "{check} validation failed with validation action set to \"logged\". Failure reason: {err}"
+        ),
+        Action::Skip => {}
+    }
+}
+
+impl Verifier<'_> {
+    /// §5.2-5.3: the chain against the trust stores, then (unless a plugin does it) the
+    /// trusted identities, logged as notation-go's `processSignature` logs them.
+    fn authenticity(
+        &self,
+        statement: &OciStatement,
+        level: &VerificationLevel,
+        facts: &SignedFacts,
+        plugin_identity: bool,
+        record: &mut SignatureRecord,
+    ) -> Result<(), (Step, CheckError)> {
+        let check = CheckType::Authenticity;
+        let action = level.action(check);
+        if action == Action::Skip {
+            return Ok(());
+        }
+        log::debug!("Validating cert chain");
+        let mut error = checks::trust_store(self.stores, statement, facts).err();
+        log_result(check, action, error.as_ref());
+        if !(error.is_some() && action == Action::Enforce) && !plugin_identity {
+            log::debug!("Validating trust identity");
+            let identity = match facts.chain.first() {
+                Some(leaf) => checks::trusted_identity(statement, leaf),
+                None => Err(CheckError::Untrusted),
+            };
+            if let Err(e) = identity {
+                log_result(check, action, Some(&e));
+                // A logged trust-store failure is replaced by an identity failure.
+                error = Some(e);
+            }
+        }
+        record.results.push(CheckResult {
+            check,
+            action,
+            error: error.clone(),
+        });
+        match error {
+            Some(e) if action == Action::Enforce => Err((Step::Check(check), e)),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -508,8 +640,12 @@ impl Verifier<'_> {
             .capabilities
             .iter()
             .filter(|c| {
-                c.as_str() != crate::plugin::proto::capability::REVOCATION_CHECK
-                    || level.action(CheckType::Revocation) != Action::Skip
+                let keep = c.as_str() != crate::plugin::proto::capability::REVOCATION_CHECK
+                    || level.action(CheckType::Revocation) != Action::Skip;
+                if !keep {
+                    log::debug!("Skipping the {c} validation");
+                }
+                keep
             })
             .cloned()
             .collect();
@@ -528,7 +664,6 @@ impl Verifier<'_> {
                 check,
                 action,
                 error: Some(error.clone()),
-                log: vec![],
             });
             if action == Action::Enforce {
                 return Err((Step::Check(check), error));
@@ -537,9 +672,6 @@ impl Verifier<'_> {
         Ok(())
     }
 }
-
-/// A deferred check.
-type CheckFn<'a> = dyn Fn() -> Result<(), CheckError> + 'a;
 
 /// Fetch a signature manifest and its single envelope blob (signature-format.md §3.5).
 async fn fetch_signature(

@@ -83,6 +83,7 @@ pub fn discover(
         return Ok(None);
     };
     let name = critical_string(attr)?;
+    log::debug!("Finding verification plugin {}", crate::gofmt::quote(&name));
     let min_version = match attribute(facts, VERIFICATION_PLUGIN_MIN_VERSION) {
         None => None,
         Some(a) => {
@@ -165,7 +166,16 @@ pub fn verify(
             extended.insert(a.key.clone(), a.value.clone());
         }
     }
+    log::debug!(
+        "Executing verification plugin {} with capabilities {}",
+        crate::gofmt::quote(&name),
+        crate::gofmt::slice_v(&capabilities)
+    );
     let unprocessed: Vec<String> = extended.keys().cloned().collect();
+    log::debug!(
+        "Added plugin attributes to be processed {}",
+        crate::gofmt::slice_v(&unprocessed)
+    );
     let request = proto::VerifySignatureRequest {
         contract_version: CONTRACT_VERSION.into(),
         signature: proto::SignatureInfo {

@@ -86,7 +86,6 @@ pub(crate) struct Client {
     credentials: CredentialSource,
     resolved: OnceCell<Option<Credential>>,
     auth: Mutex<AuthCache>,
-    trace: Option<super::Trace>,
     /// For the `-d` request trace.
     user_agent: String,
 }
@@ -126,7 +125,6 @@ impl Client {
             credentials: opts.credentials.clone(),
             resolved: OnceCell::new(),
             auth: Mutex::new(AuthCache::default()),
-            trace: opts.trace.clone(),
             user_agent: opts.user_agent.clone(),
         })
     }
@@ -138,67 +136,14 @@ impl Client {
             .map_err(|e| TargetError::InvalidArgument(format!("invalid URL {raw:?}: {e}")))
     }
 
-    /// Send a debug line to the trace sink, if any.
-    pub fn trace(&self, line: impl FnOnce() -> String) {
-        if let Some(t) = &self.trace {
-            (t.0)(&line());
-        }
-    }
-
-    /// notation's `-d` HTTP trace of a request (internal/trace/transport.go), credentials
-    /// scrubbed.
-    fn trace_request(&self, req: &Request, authorized: bool) {
-        if self.trace.is_none() {
-            return;
-        }
-        use crate::gofmt::quote;
-        self.trace(|| {
-            format!(
-                "> Request: {} {}",
-                quote(req.method.as_str()),
-                quote(req.url.as_str())
-            )
-        });
-        self.trace(|| "> Request headers:".to_string());
-        let mut lines: Vec<String> = req
-            .headers
-            .iter()
-            .map(|(k, v)| header_line(k.as_str(), v.to_str().unwrap_or("")))
-            .collect();
-        lines.push(header_line("User-Agent", &self.user_agent));
+    /// notation's `-d` HTTP trace of a request, credentials scrubbed.
+    fn trace_request(&self, req: &Request, authorized: bool) -> u64 {
+        let mut headers = crate::httptrace::reqwest_headers(&req.headers);
+        headers.push(("User-Agent", &self.user_agent));
         if authorized {
-            lines.push(header_line("Authorization", "*****"));
+            headers.push(("Authorization", ""));
         }
-        for line in lines {
-            self.trace(|| line);
-        }
-    }
-
-    /// notation's `-d` HTTP trace of a response.
-    fn trace_response(&self, resp: &Response) {
-        if self.trace.is_none() {
-            return;
-        }
-        use crate::gofmt::quote;
-        let status = resp.status();
-        let text = format!(
-            "{} {}",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("")
-        );
-        self.trace(|| format!("< Response status: {}", quote(text.trim_end())));
-        self.trace(|| "< Response headers:".to_string());
-        if resp.headers().is_empty() {
-            self.trace(|| "   Empty header".to_string());
-        }
-        for (k, v) in resp.headers() {
-            let value = if k == AUTHORIZATION || k == reqwest::header::SET_COOKIE {
-                "*****"
-            } else {
-                v.to_str().unwrap_or("")
-            };
-            self.trace(|| header_line(k.as_str(), value));
-        }
+        crate::httptrace::request(req.method.as_str(), req.url.as_str(), headers)
     }
 
     pub fn is_plain_http(&self) -> bool {
@@ -236,12 +181,7 @@ impl Client {
                 .request(req.method.clone(), req.url.clone())
                 .headers(req.headers.clone());
             let auth_header = self.auth.lock().await.header_for(&req.scopes);
-            let auth_kind = match auth_header.as_deref() {
-                Some(h) if h.starts_with("Bearer ") => "bearer token",
-                Some(_) => "basic credentials",
-                None => "anonymous",
-            };
-            self.trace_request(&req, auth_header.is_some());
+            let traced = self.trace_request(&req, auth_header.is_some());
             if let Some(h) = auth_header {
                 builder = builder.header(AUTHORIZATION, h);
             }
@@ -254,14 +194,6 @@ impl Client {
                 Ok(r) => r,
                 Err(e) => {
                     if req.idempotent && replayable && attempt < MAX_RETRIES && is_transient(&e) {
-                        self.trace(|| {
-                            format!(
-                                "{} {} ({auth_kind}): {}; retrying",
-                                req.method,
-                                req.url,
-                                chain(&e)
-                            )
-                        });
                         tokio::time::sleep(backoff(attempt)).await;
                         attempt += 1;
                         continue;
@@ -274,16 +206,12 @@ impl Client {
                     )));
                 }
             };
-            self.trace_response(&resp);
             let status = resp.status();
-            self.trace(|| {
-                format!(
-                    "{} {} ({auth_kind}) -> {}",
-                    req.method,
-                    req.url,
-                    status.as_u16()
-                )
-            });
+            crate::httptrace::response(
+                traced,
+                status.as_u16(),
+                crate::httptrace::reqwest_headers(resp.headers()),
+            );
             if status == StatusCode::UNAUTHORIZED && !authenticated && replayable {
                 let challenge = resp
                     .headers()
@@ -300,7 +228,6 @@ impl Client {
             let transient = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
             if transient && req.idempotent && replayable && attempt < MAX_RETRIES {
                 let wait = retry_after(&resp).unwrap_or_else(|| backoff(attempt));
-                self.trace(|| format!("retrying in {} ms", wait.as_millis()));
                 tokio::time::sleep(wait).await;
                 attempt += 1;
                 continue;
@@ -315,12 +242,6 @@ impl Client {
             TargetError::Auth(format!("{} {:?}: {msg}", req.method, req.url.as_str()))
         };
         let cred = self.credential().await?;
-        self.trace(|| {
-            format!(
-                "auth challenge {challenge:?}; credentials: {}",
-                describe(cred.as_ref())
-            )
-        });
         match challenge {
             Challenge::Basic => {
                 let header = auth::basic_header(cred.as_ref()).map_err(fail)?;
@@ -349,38 +270,6 @@ impl Client {
         }
         Ok(())
     }
-}
-
-/// What kind of credential this is, without its secrets.
-fn describe(cred: Option<&Credential>) -> &'static str {
-    match cred {
-        None => "none",
-        Some(c) if !c.access_token.is_empty() => "registry token",
-        Some(c) if !c.refresh_token.is_empty() => "identity token",
-        Some(_) => "username and password",
-    }
-}
-
-/// `   "Name": "value"` with Go's canonical header-name spelling (`content-type` →
-/// `Content-Type`).
-fn header_line(name: &str, value: &str) -> String {
-    let canonical: Vec<String> = name
-        .split('-')
-        .map(|part| {
-            let mut chars = part.chars();
-            match chars.next() {
-                Some(first) => {
-                    first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
-                }
-                None => String::new(),
-            }
-        })
-        .collect();
-    format!(
-        "   {}: {}",
-        crate::gofmt::quote(&canonical.join("-")),
-        crate::gofmt::quote(value)
-    )
 }
 
 /// Go's `url.Error` spelling of the method: `Get`, `Head`, `Put`.

@@ -54,22 +54,9 @@ pub struct RegistryOptions {
     /// (notation v1.3.2's default), instead of only when the registry lacks the referrers API.
     pub force_referrers_tag: bool,
     pub user_agent: String,
-    /// Receives one line per HTTP exchange and per decision (auth, retries, referrers
-    /// method), for `-d`. Lines never contain credentials or tokens.
-    pub trace: Option<Trace>,
     /// Blobs larger than this are uploaded in `PATCH` chunks of this size; it bounds the
     /// memory an upload holds.
     pub upload_chunk_size: usize,
-}
-
-/// A sink for debug lines (see [`RegistryOptions::trace`]).
-#[derive(Clone)]
-pub struct Trace(pub Arc<dyn Fn(&str) + Send + Sync>);
-
-impl std::fmt::Debug for Trace {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Trace")
-    }
 }
 
 impl Default for RegistryOptions {
@@ -80,7 +67,6 @@ impl Default for RegistryOptions {
             credentials: CredentialSource::Anonymous,
             force_referrers_tag: true,
             user_agent: crate::version::user_agent(),
-            trace: None,
             upload_chunk_size: DEFAULT_CHUNK_SIZE,
         }
     }
@@ -116,7 +102,7 @@ pub struct Registry {
 }
 
 /// The `Accept` header of manifest requests (notation's order).
-fn manifest_accept() -> String {
+pub(super) fn manifest_accept() -> String {
     oci::MANIFEST_MEDIA_TYPES.join(", ")
 }
 
@@ -258,10 +244,12 @@ impl Registry {
         }
     }
 
-    async fn head_exists(&self, url: url::Url, actions: &str) -> Result<bool> {
-        let req = Request::new(Method::HEAD, url.clone())
-            .scope(self.scope(actions))
-            .header(ACCEPT, &manifest_accept());
+    /// HEAD a manifest (`accept`: the manifest media types) or a blob (no Accept header).
+    async fn head_exists(&self, url: url::Url, actions: &str, accept: bool) -> Result<bool> {
+        let mut req = Request::new(Method::HEAD, url.clone()).scope(self.scope(actions));
+        if accept {
+            req = req.header(ACCEPT, &manifest_accept());
+        }
         let resp = self.client.send(req).await?;
         match resp.status() {
             s if s.is_success() => Ok(true),
@@ -429,17 +417,15 @@ impl Target for Registry {
 
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {
         Self::validate_digest(desc)?;
-        self.head_exists(self.content_url(desc)?, "pull").await
+        let manifest = oci::is_manifest_media_type(&desc.media_type);
+        self.head_exists(self.content_url(desc)?, "pull", manifest)
+            .await
     }
 
+    /// Uploads unconditionally, as oras-go's blob push does (re-uploading existing content
+    /// leaves it as it is); callers that want to skip existing blobs ask [`Target::exists`].
     async fn push_blob(&self, desc: &Descriptor, data: &[u8]) -> Result<()> {
         target::check_content(desc, data)?;
-        if self
-            .head_exists(self.blob_url(&desc.digest)?, "pull,push")
-            .await?
-        {
-            return Ok(());
-        }
         self.upload_monolithic(desc, Bytes::copy_from_slice(data))
             .await
     }
@@ -469,17 +455,6 @@ impl Target for Registry {
         } else {
             format!("the referrers tag schema (tag {tag}; the registry did not answer OCI-Subject)")
         });
-        self.client.trace(|| {
-            let why = if answered_subject {
-                "forced"
-            } else {
-                "no OCI-Subject in the response"
-            };
-            format!(
-                "updating the referrers tag schema index of {} ({why})",
-                subject.digest
-            )
-        });
         let entry = referrers::referrer_entry(desc, &node);
         if let Some(w) =
             referrers::update_tag_index(self, &subject, referrers::Change::Add(&entry)).await?
@@ -506,15 +481,7 @@ impl Target for Registry {
                     self.set_referrers_api(ReferrersApi::Supported);
                     return Ok(list);
                 }
-                None => {
-                    self.client.trace(|| {
-                        format!(
-                            "{}: no referrers API, using the referrers tag schema",
-                            self.registry
-                        )
-                    });
-                    self.set_referrers_api(ReferrersApi::Unsupported)
-                }
+                None => self.set_referrers_api(ReferrersApi::Unsupported),
             }
         }
         referrers::list_tag_index(self, subject, artifact_type).await
@@ -532,7 +499,7 @@ impl Target for Registry {
     async fn push_blob_stream(&self, desc: &Descriptor, stream: ByteStream) -> Result<()> {
         Self::validate_digest(desc)?;
         if self
-            .head_exists(self.blob_url(&desc.digest)?, "pull,push")
+            .head_exists(self.blob_url(&desc.digest)?, "pull,push", false)
             .await?
         {
             return Ok(());
@@ -569,11 +536,7 @@ impl Target for Registry {
         match self.mount_from(desc, repository).await {
             Ok(mounted) => Ok(mounted),
             // Declined or denied (no pull right on the source): copy the bytes instead.
-            Err(e) => {
-                self.client
-                    .trace(|| format!("mount of {} from {repository} failed: {e}", desc.digest));
-                Ok(false)
-            }
+            Err(_) => Ok(false),
         }
     }
 

@@ -47,9 +47,8 @@ pub(crate) async fn list_api(
     let mut first = true;
     let mut next = Some(url);
     while let Some(url) = next.take() {
-        let req = Request::new(Method::GET, url.clone())
-            .scope(reg.scope("pull"))
-            .header(ACCEPT, oci::MEDIA_TYPE_IMAGE_INDEX);
+        // No Accept header, as oras-go (the response is an index by definition).
+        let req = Request::new(Method::GET, url.clone()).scope(reg.scope("pull"));
         let resp = reg.client.send(req).await?;
         let status = resp.status();
         if status == StatusCode::NOT_FOUND {
@@ -159,7 +158,7 @@ async fn fetch_tag_index(
     let url = reg.manifest_url(&tag)?;
     let req = Request::new(Method::GET, url.clone())
         .scope(reg.scope("pull"))
-        .header(ACCEPT, oci::MEDIA_TYPE_IMAGE_INDEX);
+        .header(ACCEPT, &super::manifest_accept());
     let resp = reg.client.send(req).await?;
     match resp.status() {
         StatusCode::NOT_FOUND => return Ok(None),

@@ -104,8 +104,6 @@ impl Registry {
             if attempt >= MONOLITHIC_ATTEMPTS {
                 return Err(failure);
             }
-            self.client
-                .trace(|| format!("upload of {} failed: {failure}; starting over", desc.digest));
             attempt += 1;
         }
     }
@@ -147,7 +145,7 @@ impl Registry {
                 // The answer was lost: the blob may have been committed anyway.
                 Err(e @ TargetError::Registry(_)) => {
                     if self
-                        .head_exists(self.blob_url(&desc.digest)?, "pull,push")
+                        .head_exists(self.blob_url(&desc.digest)?, "pull,push", false)
                         .await?
                     {
                         return Ok(());
@@ -155,8 +153,6 @@ impl Registry {
                     if retried {
                         return Err(e);
                     }
-                    self.client
-                        .trace(|| format!("closing PUT failed: {e}; retrying"));
                     retried = true;
                 }
                 Err(e) => return Err(e),
@@ -184,9 +180,6 @@ impl Registry {
         if held < offset || held > end {
             return Err(failure);
         }
-        self.client.trace(|| {
-            format!("PATCH failed ({failure}); the registry holds {held} bytes, resuming")
-        });
         if held == end {
             return Ok(status_url);
         }
@@ -232,9 +225,8 @@ impl Registry {
     /// Best-effort `DELETE` of an upload session that will not be completed.
     pub(super) async fn cancel_upload(&self, location: &Url) {
         let req = Request::new(Method::DELETE, location.clone()).scope(self.scope("pull,push"));
-        let status = self.client.send(req).await.map(|r| r.status());
-        self.client
-            .trace(|| format!("cancelled upload session: {status:?}"));
+        // Best effort: the session expires on its own anyway.
+        let _ = self.client.send(req).await;
     }
 
     /// Mount `desc` from `from_repository` of the same registry. `Ok(true)` when the
