@@ -302,28 +302,23 @@ fn login_over_tls_with_ca_file_or_docker_certs_d() {
     let (ok, stdout, stderr) = output(env.cmd().args(login).arg("-d"), reg.port, env.dir.path());
     assert!(ok, "{stderr}");
     assert_eq!(stdout, "Login Succeeded\n");
-    // -d traces the exchange without leaking the password.
-    assert!(
-        stderr.contains("level=debug msg=GET https://127.0.0.1:PORT/v2/ (anonymous) -> 401"),
-        "{stderr}"
-    );
-    assert!(
-        stderr
-            .contains("level=debug msg=GET https://127.0.0.1:PORT/v2/ (basic credentials) -> 200"),
-        "{stderr}"
-    );
+    // -d traces the exchange as notation does (one record per request and per response),
+    // without leaking the password: the Authorization value is scrubbed.
     assert!(!stderr.contains(PASSWORD), "{stderr}");
-    // notation's request/response trace, the Authorization value scrubbed.
     assert!(
-        stderr.contains(r#"msg=> Request: "GET" "https://127.0.0.1:PORT/v2/""#),
+        stderr.contains("level=debug msg=Request #0\n> Request: \"GET\" \"https://127.0.0.1:PORT/v2/\"\n> Request headers:\n"),
         "{stderr}"
     );
     assert!(
-        stderr.contains(r#"msg=   "Authorization": "*****""#),
+        stderr.contains("level=debug msg=Response #0\n< Response status: \"401 Unauthorized\"\n"),
         "{stderr}"
     );
     assert!(
-        stderr.contains(r#"msg=< Response status: "401 Unauthorized""#),
+        stderr.contains("\n   \"Authorization\": \"*****\"\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("level=debug msg=Response #1\n< Response status: \"200 OK\"\n"),
         "{stderr}"
     );
     use base64::Engine as _;

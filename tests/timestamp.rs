@@ -340,15 +340,16 @@ fn timestamped_signatures_verify_after_the_signing_certificate_expired() {
         );
         assert!(ts.get("error").is_none());
         // Valid now: verifies (the timestamp is checked too: a tsa store is configured),
-        // and -v says so in notation-go's words.
-        let o = env.verify(format, &["-v"]);
+        // and -d says so in notation-go v1.3.2's words (debug level).
+        let o = env.verify(format, &["-d"]);
         assert_ok(&o);
         let log = stderr(&o);
         assert!(
-            log.contains("level=info msg=Performing timestamp verification...\n")
+            log.contains("level=debug msg=Performing timestamp verification...\n")
                 && log.contains(
-                    "level=info msg=TSA identity is: CN=Test TSA,O=Notary Test,ST=WA,C=US\n"
-                ),
+                    "level=debug msg=The subject of TSA signing certificate is: CN=Test TSA,O=Notary Test,ST=WA,C=US\n"
+                )
+                && log.contains("level=debug msg=Timestamp verification: Success\n"),
             "{log}"
         );
     }
@@ -371,10 +372,10 @@ fn timestamped_signatures_verify_after_the_signing_certificate_expired() {
             json!({"level": "strict", "verifyTimestamp": "afterCertExpiry"}),
             &["ca:test", "tsa:test"],
         );
-        let o = env.verify(format, &["-v"]);
+        let o = env.verify(format, &["-d"]);
         assert_ok(&o);
         assert!(
-            stderr(&o).contains("level=info msg=Performing timestamp verification..."),
+            stderr(&o).contains("level=debug msg=Performing timestamp verification..."),
             "{}",
             stderr(&o)
         );

@@ -239,7 +239,7 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         &opts,
     );
     if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
-        verify::report_revocation(&log, revocation);
+        verify::report_revocation(revocation);
     }
     let envelope = signed?;
     let sig_path = blob::signature_path(
@@ -269,6 +269,8 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
+    // Routes the verifier's log records to stderr with -v / -d.
+    args.logging.log();
     let Some(blob_path) = args.blob_path.as_deref() else {
         bail!("missing path to the blob artifact: use `notation blob verify --help` to see what parameters are required");
     };
@@ -328,8 +330,7 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
             &user_metadata,
         )
         .await;
-    let log = args.logging.log();
-    verify::report_revocation(&log, &revocation);
+    verify::report_revocation(&revocation);
     let outcome = outcome.map_err(|e| match e.trust_store_failure() {
         Some(f) => anyhow!("{}", f.cli_message),
         None => failed(&e),

@@ -65,6 +65,8 @@ pub struct SignArgs {
 }
 
 pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
+    // Routes the library's log records (plugin calls, HTTP trace) to stderr with -v / -d.
+    args.logging.log();
     // Flag values are parsed before anything else, as cobra does.
     let expiry = args
         .expiry
@@ -130,7 +132,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     let signed = signer::sign(target.as_ref(), &subject, signer.as_ref(), &opts).await;
     if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
-        super::verify::report_revocation(&args.logging.log(), revocation);
+        super::verify::report_revocation(revocation);
     }
     signed?;
     for warning in target.take_warnings() {

@@ -2,11 +2,11 @@
 //! per-signature reason on failure and `-o json`.
 
 use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
-use super::output::{self, Log};
+use super::output;
 use super::Context;
 use clap::{Args, ValueEnum};
 use notation::policy::OciDocument;
-use notation::revocation::{LogLevel, LogLine, Validator};
+use notation::revocation::Validator;
 use notation::verifier::{
     SignatureRecord, VerificationOutcome, Verified, Verifier, VerifyError, VerifyOptions,
 };
@@ -143,7 +143,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     let result = verifier
         .verify(target.as_ref(), &subject, &policy_ref, &opts)
         .await;
-    report_revocation(&log, &revocation);
+    report_revocation(&revocation);
     match result {
         Ok(outcome) => report_success(&outcome, &printed, args.output),
         Err(e) => {
@@ -157,22 +157,8 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
-/// Log lines at their level.
-fn print_log_lines(log: &Log, lines: &[LogLine]) {
-    for line in lines {
-        match line.level {
-            LogLevel::Debug => log.debug(&line.message),
-            LogLevel::Info => log.info(&line.message),
-            LogLevel::Warning => log.warning(&line.message),
-            LogLevel::Error => log.error(&line.message),
-        }
-    }
-}
-
-/// Revocation log lines not tied to a signature, and upstream's once-per-run CRL cache
-/// warning.
-pub(super) fn report_revocation(log: &Log, revocation: &Validator) {
-    print_log_lines(log, &revocation.take_log());
+/// Upstream's once-per-run CRL cache warning.
+pub(super) fn report_revocation(revocation: &Validator) {
     if revocation.cache_error_seen() {
         output::warn("CRL cache error discarded. Enable debug log through '-d' for error details.");
     }

@@ -165,11 +165,10 @@ pub struct Context<'a> {
     pub now: OffsetDateTime,
 }
 
-/// The result of [`check`] with its log lines.
+/// The result of [`check`].
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub result: CertResult,
-    pub log: Vec<LogLine>,
     /// A cache error was discarded.
     pub cache_error: bool,
 }
@@ -504,7 +503,6 @@ fn outcome(status: Status, servers: Vec<ServerResult>, log: Log) -> Outcome {
             method: Method::Crl,
             servers,
         },
-        log: vec![],
         cache_error: log.cache_error,
     }
 }

@@ -16,7 +16,6 @@ use crate::x509::Certificate;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -165,7 +164,6 @@ pub struct Validator {
     crl_timeout: Duration,
     cache: Option<cache::FileCache>,
     cache_warning: Option<String>,
-    log: Mutex<Vec<LogLine>>,
     cache_error: AtomicBool,
 }
 
@@ -194,24 +192,8 @@ impl Validator {
             crl_timeout,
             cache,
             cache_warning,
-            log: Mutex::new(vec![]),
             cache_error: AtomicBool::new(false),
         }
-    }
-
-    /// Append log lines (e.g. [`FinalResult::log`]) to what [`Validator::take_log`] returns.
-    pub fn record(&self, lines: impl IntoIterator<Item = LogLine>) {
-        if let Ok(mut log) = self.log.lock() {
-            log.extend(lines);
-        }
-    }
-
-    /// The log lines gathered so far (cache hits and misses, server errors, …), emptied.
-    pub fn take_log(&self) -> Vec<LogLine> {
-        self.log
-            .lock()
-            .map(|mut l| std::mem::take(&mut *l))
-            .unwrap_or_default()
     }
 
     /// Whether a CRL cache error was discarded so far (the CLI warns once per run).
@@ -243,13 +225,12 @@ impl Validator {
         let checks = chain.iter().enumerate().map(|(i, cert)| async move {
             match chain.get(i + 1) {
                 Some(issuer) => self.check_cert(cert, issuer, signing_time, now).await,
-                None => (CertResult::non_revokable(), vec![], false),
+                None => (CertResult::non_revokable(), false),
             }
         });
         let mut results = Vec::with_capacity(chain.len());
-        for (result, log, cache_error) in futures_util::future::join_all(checks).await {
+        for (result, cache_error) in futures_util::future::join_all(checks).await {
             results.push(result);
-            self.record(log);
             if cache_error {
                 self.cache_error.store(true, Ordering::Relaxed);
             }
@@ -264,7 +245,7 @@ impl Validator {
         issuer: &Certificate,
         signing_time: Option<OffsetDateTime>,
         now: OffsetDateTime,
-    ) -> (CertResult, Vec<LogLine>, bool) {
+    ) -> (CertResult, bool) {
         let ocsp_urls = ocsp::responder_urls(cert);
         let crl_urls = crl::distribution_points(cert);
         let ctx = crl::Context {
@@ -276,10 +257,10 @@ impl Validator {
         };
         if ocsp_urls.is_empty() {
             if crl_urls.is_empty() {
-                return (CertResult::non_revokable(), vec![], false);
+                return (CertResult::non_revokable(), false);
             }
             let c = crl::check(&ctx, cert, issuer, &crl_urls, signing_time).await;
-            return (c.result, c.log, c.cache_error);
+            return (c.result, c.cache_error);
         }
         let r = ocsp::check(
             self.ocsp_client
@@ -292,7 +273,7 @@ impl Validator {
         )
         .await;
         if r.status != Status::Unknown || crl_urls.is_empty() {
-            return (r, vec![], false);
+            return (r, false);
         }
         let c = crl::check(&ctx, cert, issuer, &crl_urls, signing_time).await;
         let mut servers = r.servers;
@@ -302,7 +283,7 @@ impl Validator {
             method: Method::OcspFallbackCrl,
             servers,
         };
-        (result, c.log, c.cache_error)
+        (result, c.cache_error)
     }
 }
 
@@ -485,6 +466,5 @@ mod tests {
         assert!(e
             .to_string()
             .starts_with("invalid chain: expected chain to be correct and complete: "));
-        assert!(v.take_log().is_empty());
     }
 }

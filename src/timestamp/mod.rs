@@ -161,8 +161,10 @@ impl Tsa {
         let after = |e: String| TimestampError::Revocation(format!("after timestamping: {e}"));
         match &self.revocation {
             Some(validator) => {
+                // notation's signer does not log the TSA chain's revocation details.
                 crate::verifier::revocation::check_timestamping_chain(validator, chain)
                     .await
+                    .0
                     .map_err(after)
             }
             None => {

@@ -32,7 +32,7 @@ pub async fn check(
     let validated = validator
         .validate(&chain, Purpose::CodeSigning, signing_time)
         .await;
-    let mut log = validator.take_log();
+    let mut log = Vec::new();
     let results = match validated {
         Ok(r) => r,
         Err(e) => {
@@ -61,19 +61,24 @@ pub async fn check(
 
 /// Revocation of a TSA chain `[tsa, intermediates…, root]` (verification.md §8.3 step 9),
 /// for the timestamp check: the error is upstream's authentic-timestamp failure text.
+/// Returns the verdict's log lines too (verification logs them, signing does not).
 pub async fn check_timestamping_chain(
     validator: &Validator,
     chain: &[Certificate],
-) -> Result<(), String> {
-    let results = validator
-        .validate(chain, Purpose::Timestamping, None)
-        .await
-        .map_err(|e| {
-            format!("failed to check timestamping certificate chain revocation with error: {e}")
-        })?;
+) -> (Result<(), String>, Vec<LogLine>) {
+    let results = match validator.validate(chain, Purpose::Timestamping, None).await {
+        Ok(r) => r,
+        Err(e) => {
+            return (
+                Err(format!(
+                    "failed to check timestamping certificate chain revocation with error: {e}"
+                )),
+                vec![],
+            )
+        }
+    };
     let verdict = final_result(&results, chain);
-    validator.record(verdict.log);
-    match verdict.status {
+    let result = match verdict.status {
         Status::Revoked => Err(format!(
             "timestamping certificate with subject {:?} is revoked",
             verdict.subject
@@ -83,5 +88,6 @@ pub async fn check_timestamping_chain(
             verdict.subject
         )),
         Status::Ok | Status::NonRevokable => Ok(()),
-    }
+    };
+    (result, verdict.log)
 }

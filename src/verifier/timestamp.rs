@@ -39,8 +39,8 @@ pub async fn check(
     };
     log.push(debug("Validating timestamping certificate chain..."));
     if let Some(tsa) = verified.tsa_chain.first() {
-        log.push(info(format!(
-            "TSA identity is: {}",
+        log.push(debug(format!(
+            "The subject of TSA signing certificate is: {}",
             ChainCert::from_certificate(tsa).subject
         )));
     }
@@ -57,9 +57,10 @@ pub async fn check(
     ));
     let result = match revocation {
         Some(validator) => {
-            super::revocation::check_timestamping_chain(validator, &verified.tsa_chain)
-                .await
-                .map_err(CheckError::Timestamp)
+            let (result, lines) =
+                super::revocation::check_timestamping_chain(validator, &verified.tsa_chain).await;
+            log.extend(lines);
+            result.map_err(CheckError::Timestamp)
         }
         None => {
             let non_root = verified.tsa_chain.len().saturating_sub(1);
@@ -75,6 +76,10 @@ pub async fn check(
             }
         }
     };
+    if result.is_ok() {
+        log.push(debug("No verification impacting errors encountered while checking timestamping certificate chain revocation, status is OK"));
+        log.push(debug("Timestamp verification: Success"));
+    }
     (result, log)
 }
 
@@ -107,7 +112,7 @@ fn decision_log(
         )];
     }
     let mut log = vec![
-        info("Performing timestamp verification..."),
+        debug("Performing timestamp verification..."),
         debug("Checking timestamp countersignature existence..."),
     ];
     if facts.has_timestamp {
