@@ -145,13 +145,27 @@ async fn registry_to_registry_mounts_blobs() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    let mounts = stderr
-        .lines()
-        .filter(|l| l.contains("/v2/other/app/blobs/uploads/?mount=") && l.ends_with("-> 201"))
+    // The -d trace: `Request #n` / `Response #n` records, the line after says what.
+    let mut requests = std::collections::BTreeMap::new();
+    let mut statuses = std::collections::BTreeMap::new();
+    let lines: Vec<&str> = stderr.lines().collect();
+    for pair in lines.windows(2) {
+        if let Some((_, n)) = pair[0].split_once("msg=Request #") {
+            requests.insert(n.to_string(), pair[1]);
+        } else if let Some((_, n)) = pair[0].split_once("msg=Response #") {
+            statuses.insert(n.to_string(), pair[1]);
+        }
+    }
+    let mounts = requests
+        .iter()
+        .filter(|(n, r)| {
+            r.contains("/v2/other/app/blobs/uploads/?mount=")
+                && statuses.get(*n) == Some(&"< Response status: \"201 Created\"")
+        })
         .count();
     // The image's config and layer, and each signature's envelope and empty config.
     assert!(mounts >= 3, "{stderr}");
-    assert!(!stderr.contains("PATCH "), "{stderr}");
+    assert!(!stderr.contains("> Request: \"PATCH\""), "{stderr}");
     let a = registry(&reg, "team/app");
     let b = registry(&reg, "other/app");
     let image = b.resolve("v1").await.unwrap();

@@ -175,35 +175,32 @@ fn blob_stream(n: usize) -> (Descriptor, Vec<u8>, notation::target::ByteStream) 
     (desc, data, Box::pin(futures_util::stream::iter(pieces)))
 }
 
-/// Options with a small upload chunk size and `-d` lines collected.
-fn chunked(chunk: usize) -> (RegistryOptions, Arc<std::sync::Mutex<Vec<String>>>) {
-    let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let sink = lines.clone();
-    let opts = plain(RegistryOptions {
+/// Options with a small upload chunk size.
+fn chunked(chunk: usize) -> RegistryOptions {
+    plain(RegistryOptions {
         upload_chunk_size: chunk,
-        trace: Some(notation::target::registry::Trace(Arc::new(
-            move |l: &str| sink.lock().unwrap().push(l.to_string()),
-        ))),
         ..RegistryOptions::default()
-    });
-    (opts, lines)
+    })
 }
 
 #[tokio::test]
 async fn large_blobs_go_in_patch_chunks() {
     let reg = TestRegistry::start(Config::default());
-    let (opts, lines) = chunked(1 << 20);
-    let target = Registry::new(&reference(&reg.host(), "chunked"), opts).unwrap();
+    // A proxy that drops nothing, to count the requests.
+    let proxy = FlakyProxy::start(reg.port, Box::new(|_, _, _| false));
+    let opts = chunked(1 << 20);
+    let target = Registry::new(&reference(&proxy.host(), "chunked"), opts).unwrap();
     let (desc, data, stream) = blob_stream(3 * (1 << 20) + 4321);
     target.push_blob_stream(&desc, stream).await.unwrap();
     assert_eq!(target.fetch(&desc, 1 << 23).await.unwrap(), data);
-    let patches = lines
+    let patches = proxy
+        .log
         .lock()
         .unwrap()
         .iter()
-        .filter(|l| l.starts_with("PATCH ") && l.ends_with("-> 202"))
+        .filter(|(request, _)| request.starts_with("PATCH "))
         .count();
-    assert_eq!(patches, 4, "{:?}", lines.lock().unwrap());
+    assert_eq!(patches, 4, "{:?}", proxy.log.lock().unwrap());
 
     // A wrong digest is caught before the closing PUT and the session is cancelled.
     let (mut wrong, _, stream) = blob_stream(2 * (1 << 20) + 1);
@@ -224,7 +221,7 @@ async fn a_connection_dropped_mid_upload_is_retried() {
             (method == "PATCH" && nth == 0) || (method == "PUT" && (nth == 0 || nth == 2))
         }),
     );
-    let (opts, _) = chunked(1 << 20);
+    let opts = chunked(1 << 20);
     let target = Registry::new(&reference(&proxy.host(), "flaky"), opts.clone()).unwrap();
     let (desc, data, stream) = blob_stream(2 * (1 << 20) + 99);
     target.push_blob_stream(&desc, stream).await.unwrap();
@@ -245,7 +242,7 @@ async fn a_registry_that_keeps_dropping_uploads_gets_a_clear_error_and_nothing_l
         reg.port,
         Box::new(|method, _, _| method == "PATCH" || method == "PUT"),
     );
-    let (opts, _) = chunked(1 << 20);
+    let opts = chunked(1 << 20);
     let target = Registry::new(&reference(&proxy.host(), "broken"), opts.clone()).unwrap();
     let (desc, _, stream) = blob_stream(2 * (1 << 20));
     let err = target.push_blob_stream(&desc, stream).await.unwrap_err();
@@ -270,7 +267,7 @@ async fn a_registry_that_keeps_dropping_uploads_gets_a_clear_error_and_nothing_l
 #[tokio::test]
 async fn blobs_are_mounted_across_repositories_of_one_registry() {
     let reg = TestRegistry::start(Config::default());
-    let (opts, _) = chunked(1 << 20);
+    let opts = chunked(1 << 20);
     let a = Registry::new(&reference(&reg.host(), "team/a"), opts.clone()).unwrap();
     let b = Registry::new(&reference(&reg.host(), "team/b"), opts).unwrap();
     let data = b"layer shared by two repositories".to_vec();

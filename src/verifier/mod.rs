@@ -602,7 +602,8 @@ impl Verifier<'_> {
         log::debug!("Validating cert chain");
         let mut error = checks::trust_store(self.stores, statement, facts).err();
         log_result(check, action, error.as_ref());
-        if !(error.is_some() && action == Action::Enforce) && !plugin_identity {
+        let enforced_failure = error.is_some() && action == Action::Enforce;
+        if !enforced_failure && !plugin_identity {
             log::debug!("Validating trust identity");
             let identity = match facts.chain.first() {
                 Some(leaf) => checks::trusted_identity(statement, leaf),
