@@ -33,6 +33,12 @@ pub fn request<'a>(
     n
 }
 
+/// Log an exchange that got no response, at error level as notation does. (Go formats the
+/// error with `%w` outside `Errorf`, which prints `%!w(...)`; we print the error itself.)
+pub fn failed(err: &impl std::fmt::Display) {
+    log::error!("Error in getting response: {err}");
+}
+
 /// Log `Response #n` with its status line (`"200 OK"`) and headers.
 pub fn response<'a>(n: u64, status: u16, headers: impl IntoIterator<Item = (&'a str, &'a str)>) {
     if !enabled() {
@@ -60,7 +66,7 @@ pub async fn send(builder: reqwest::RequestBuilder) -> reqwest::Result<reqwest::
     let mut headers = reqwest_headers(req.headers());
     headers.push(("User-Agent", &user_agent));
     let n = request(req.method().as_str(), req.url().as_str(), headers);
-    let resp = client.execute(req).await?;
+    let resp = client.execute(req).await.inspect_err(failed)?;
     response(n, resp.status().as_u16(), reqwest_headers(resp.headers()));
     Ok(resp)
 }

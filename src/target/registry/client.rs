@@ -193,6 +193,7 @@ impl Client {
             let resp = match builder.send().await {
                 Ok(r) => r,
                 Err(e) => {
+                    crate::httptrace::failed(&e);
                     if req.idempotent && replayable && attempt < MAX_RETRIES && is_transient(&e) {
                         tokio::time::sleep(backoff(attempt)).await;
                         attempt += 1;
