@@ -2,7 +2,10 @@
 //!
 //! Sign and verify OCI artifacts with Notary Project signatures (JWS and COSE), stored next
 //! to the artifact in an OCI image layout or a registry, byte-compatible with Go notation.
-//! Nothing in this library prints or exits; `src/cli/` does that.
+//! Nothing in this library prints or exits; `src/cli/` does that. What notation-go logs
+//! (verification steps, plugin calls, the HTTP trace, …) the library hands to the `log`
+//! facade with notation-go's texts and levels, as it happens; the CLI prints those records
+//! for `-v` / `-d`.
 
 pub mod atomic;
 pub mod blob;

@@ -123,7 +123,8 @@ pub enum LogLevel {
     Error,
 }
 
-/// A log line the CLI shows with `-v` / `-d` (the library never prints).
+/// A log line for `-v` / `-d`: kept where a caller decides whether and when it is logged
+/// ([`LogLine::emit`] hands it to the `log` facade; the library itself never prints).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
     pub level: LogLevel,
