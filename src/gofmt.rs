@@ -113,6 +113,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn times_like_go_time_string() {
+        use time::macros::datetime;
+        assert_eq!(
+            time_v(datetime!(2026-12-05 14:43:26.655 +01:00)),
+            "2026-12-05 13:43:26 +0000 UTC"
+        );
+        assert_eq!(
+            time_v(datetime!(0001-01-01 0:00 UTC)),
+            "0001-01-01 00:00:00 +0000 UTC"
+        );
+    }
+
+    #[test]
     fn quotes_like_strconv_quote() {
         assert_eq!(quote("abc"), r#""abc""#);
         assert_eq!(quote("a\"b\\c"), r#""a\"b\\c""#);

@@ -138,7 +138,7 @@ impl FileCache {
             if now > next {
                 log::debug!(
                     "CRL bundle retrieved from file cache has expired at {}",
-                    super::crl::go_time(next)
+                    crate::gofmt::time_v(next)
                 );
                 return Ok(Lookup::Miss);
             }

@@ -284,8 +284,8 @@ fn validate_crl(crl: &Crl, issuer: &Certificate, now: OffsetDateTime) -> Result<
     if now > next {
         return Err(format!(
             "expired CRL. Current time {} is after CRL NextUpdate {}",
-            go_time(now),
-            go_time(next)
+            crate::gofmt::time_v(now),
+            crate::gofmt::time_v(next)
         ));
     }
     for ext in crl.extensions() {
@@ -298,11 +298,6 @@ fn validate_crl(crl: &Crl, issuer: &Certificate, now: OffsetDateTime) -> Result<
         }
     }
     Ok(())
-}
-
-/// Go's default `time.Time` formatting (UTC).
-pub(super) fn go_time(t: OffsetDateTime) -> String {
-    crate::gofmt::time_v(t)
 }
 
 fn check_crl_signature(crl: &Crl, issuer: &Certificate) -> Result<(), String> {
