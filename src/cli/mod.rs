@@ -131,8 +131,12 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Completion { shell } => {
+            // Generated into memory: clap_complete panics on a write error, and a closed
+            // stdout (`notation completion bash | head -1`) must end quietly.
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "notation", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "notation", &mut script);
+            output::print(&String::from_utf8_lossy(&script));
             Ok(())
         }
     }
