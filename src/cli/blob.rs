@@ -109,8 +109,8 @@ struct VerifyArgs {
 
 #[derive(Args, Debug)]
 struct InspectArgs {
-    /// output format, options: 'json', 'text'
-    #[arg(short = 'o', long = "output", default_value = "text")]
+    /// output format, options: 'json', 'tree'
+    #[arg(short = 'o', long = "output", default_value = "tree")]
     output: String,
     /// the signature file
     signature_path: Option<String>,
@@ -385,7 +385,7 @@ fn log_record(log: &output::Log, record: &SignatureRecord) {
 
 fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {
     let json = match args.output.as_str() {
-        "text" => false,
+        "tree" => false,
         "json" => true,
         other => bail!("unrecognized output format {other}"),
     };
@@ -458,7 +458,7 @@ fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
 fn policy_show(ctx: &Context) -> anyhow::Result<()> {
     policy::show_file(
         &ctx.dirs.trust_policy_blob_json(),
-        "failed to show blob trust policy as the trust policy file does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`",
+        "failed to show blob trust policy as the configuration does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`",
         "Existing blob trust policy configuration is invalid, you may update or create a new one via `notation blob policy import <path-to-policy.json>`",
         |bytes| match BlobDocument::parse(bytes) {
             Err(e) => Some(e.to_string()),
