@@ -594,4 +594,6 @@ fn lock_dir(dir: &Path) -> Result<File> {
 }
 
 #[cfg(test)]
+mod integrity_tests;
+#[cfg(test)]
 mod tests;
