@@ -130,7 +130,7 @@ fn case_layout(work: &Path) -> PathBuf {
 fn a_tampered_image_manifest_fails_every_command_as_go_does_and_nothing_is_written() {
     let home = home();
     let work = tempfile::tempdir().unwrap();
-    let layout = case_layout(work.path());
+    case_layout(work.path());
     // Unaltered, the layout verifies: the failures below are the alteration's.
     let out = notation(work.path(), &home)
         .args(["verify", "--oci-layout", "--scope", "local/x", "L:v1"])
@@ -288,7 +288,7 @@ fn without_headers(answer: Vec<u8>, names: &[&str]) -> Vec<u8> {
     [head.into_bytes(), body].concat()
 }
 
-fn flip_last_byte(body: &mut Vec<u8>) {
+fn flip_last_byte(body: &mut [u8]) {
     if let Some(b) = body.last_mut() {
         *b ^= 1;
     }
@@ -345,7 +345,7 @@ async fn a_registry_serving_other_content_than_asked_for_is_refused() {
             reg.port,
             Box::new(move |method, path, answer| {
                 if method == "GET" && path.ends_with(&target) {
-                    with_body(answer, flip_last_byte)
+                    with_body(answer, |b| flip_last_byte(b))
                 } else {
                     answer
                 }
@@ -410,7 +410,7 @@ async fn a_manifest_resolved_by_get_is_checked_against_the_digests_claimed_for_i
         reg.port,
         Box::new(move |method, path, answer| match method {
             "HEAD" => strip_head(answer),
-            "GET" if path.ends_with("manifests/v1") => with_body(answer, flip_last_byte),
+            "GET" if path.ends_with("manifests/v1") => with_body(answer, |b| flip_last_byte(b)),
             _ => answer,
         }),
     );
@@ -422,10 +422,11 @@ async fn a_manifest_resolved_by_get_is_checked_against_the_digests_claimed_for_i
         reg.port,
         Box::new(move |method, path, answer| match method {
             "HEAD" => strip_head(answer),
-            "GET" if path.ends_with(IMAGE) => with_body(
-                without_headers(answer, &["docker-content-digest"]),
-                flip_last_byte,
-            ),
+            "GET" if path.ends_with(IMAGE) => {
+                with_body(without_headers(answer, &["docker-content-digest"]), |b| {
+                    flip_last_byte(b)
+                })
+            }
             _ => answer,
         }),
     );
@@ -460,7 +461,7 @@ fn verify_refuses_a_signature_envelope_a_registry_altered() {
         reg.port,
         Box::new(|method, path, answer| {
             if method == "GET" && path.ends_with(ENVELOPE) {
-                with_body(answer, flip_last_byte)
+                with_body(answer, |b| flip_last_byte(b))
             } else {
                 answer
             }

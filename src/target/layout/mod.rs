@@ -420,7 +420,7 @@ fn signatures(storage: &dyn Storage, subject: &Descriptor) -> Result<Vec<Descrip
     /// Visit a descriptor, or report a visited one once its children are done.
     enum Step {
         Visit(Descriptor),
-        Report(Descriptor, GraphNode),
+        Report(Descriptor, Box<GraphNode>),
     }
     let index = storage.index();
     let mut seen = HashSet::new();
@@ -446,7 +446,7 @@ fn signatures(storage: &dyn Storage, subject: &Descriptor) -> Result<Vec<Descrip
                     Err(e) => return Err(e),
                 };
                 let children: Vec<Descriptor> = node.manifests.clone();
-                steps.push(Step::Report(desc, node));
+                steps.push(Step::Report(desc, Box::new(node)));
                 steps.extend(children.into_iter().rev().map(Step::Visit));
             }
             Step::Report(desc, node) => {
