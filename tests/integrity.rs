@@ -258,34 +258,48 @@ fn split(answer: &[u8]) -> (String, Vec<u8>) {
     )
 }
 
-/// The answer with the body changed by `edit` and `Content-Length` set to match.
-fn with_body(answer: Vec<u8>, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+/// The answer with its body changed by `edit_body` (`Content-Length` follows when the length
+/// changes) and each other header line changed by `edit_line` (`None` drops it).
+fn rewrite(
+    answer: Vec<u8>,
+    edit_body: impl FnOnce(&mut Vec<u8>),
+    edit_line: impl Fn(&str) -> Option<String>,
+) -> Vec<u8> {
     let (head, mut body) = split(&answer);
-    edit(&mut body);
+    let before = body.len();
+    edit_body(&mut body);
     let head: String = head
         .split_inclusive("\r\n")
-        .map(|line| {
-            if line.to_ascii_lowercase().starts_with("content-length:") {
-                format!("Content-Length: {}\r\n", body.len())
+        .filter_map(|line| {
+            let lower = line.to_ascii_lowercase();
+            if lower.starts_with("content-length:") && body.len() != before {
+                Some(format!("Content-Length: {}\r\n", body.len()))
+            } else if line == "\r\n" || lower.starts_with("http/") {
+                Some(line.to_string())
             } else {
-                line.to_string()
+                edit_line(line)
             }
         })
         .collect();
     [head.into_bytes(), body].concat()
 }
 
+/// The answer with its body changed by `edit`.
+fn with_body(answer: Vec<u8>, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    rewrite(answer, edit, |line| Some(line.to_string()))
+}
+
 /// The answer without the headers named in `names` (lower case).
 fn without_headers(answer: Vec<u8>, names: &[&str]) -> Vec<u8> {
-    let (head, body) = split(&answer);
-    let head: String = head
-        .split_inclusive("\r\n")
-        .filter(|line| {
+    rewrite(
+        answer,
+        |_| {},
+        |line| {
             let lower = line.to_ascii_lowercase();
-            !names.iter().any(|n| lower.starts_with(&format!("{n}:")))
-        })
-        .collect();
-    [head.into_bytes(), body].concat()
+            let dropped = names.iter().any(|n| lower.starts_with(&format!("{n}:")));
+            (!dropped).then(|| line.to_string())
+        },
+    )
 }
 
 fn flip_last_byte(body: &mut [u8]) {
@@ -438,6 +452,34 @@ async fn a_manifest_resolved_by_get_is_checked_against_the_digests_claimed_for_i
         err.to_string(),
         format!(
             "GET \"http://{}/v2/signed/manifests/{IMAGE}\": invalid response; digest mismatch in Docker-Content-Digest: received \"{served}\" when expecting \"{IMAGE}\"",
+            proxy.host()
+        )
+    );
+
+    // A digest header that is not a digest never becomes what is signed, nor a URL.
+    let proxy = FlakyProxy::rewriting(
+        reg.port,
+        Box::new(move |method, _, answer| match method {
+            "HEAD" => rewrite(
+                answer,
+                |_| {},
+                |line| {
+                    let lower = line.to_ascii_lowercase();
+                    Some(if lower.starts_with("docker-content-digest:") {
+                        "Docker-Content-Digest: sha256:../../x\r\n".to_string()
+                    } else {
+                        line.to_string()
+                    })
+                },
+            ),
+            _ => answer,
+        }),
+    );
+    let err = client(&proxy.host()).resolve("v1").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "HEAD \"http://{}/v2/signed/manifests/v1\": invalid response header value: `Docker-Content-Digest: sha256:../../x`; invalid checksum digest format",
             proxy.host()
         )
     );

@@ -266,3 +266,26 @@ fn tampered_signature_manifests_and_envelopes_are_caught() {
 fn open(path: &Path) -> Layout {
     Layout::open(path).unwrap()
 }
+
+#[test]
+fn deleting_a_signature_whose_manifest_was_altered_deletes_nothing() {
+    const SIG: &str = "sha256:6530a26fab5956051433fd832f01019978950798374fe54e4a89e00aa5c4604d";
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (_tmp, layout) = case_copy("rsa2048-jws");
+    let l = open(&layout);
+    let subject = rt.block_on(l.resolve("v1")).unwrap().plain();
+    let sig = rt.block_on(l.signatures(&subject)).unwrap().remove(0);
+    // The altered manifest would have another blob (the image's config) deleted with it.
+    let manifest: GraphNode =
+        serde_json::from_slice(&std::fs::read(blob_file(&layout, SIG)).unwrap()).unwrap();
+    let config = "sha256:53e17991c7b5f8e7791cad7e5f2b74da495f909325dc105a2c787d21cb0aa2ed";
+    tamper(&layout, SIG, |m| {
+        replace(m, &manifest.layers[0].digest, config)
+    });
+    let before = std::fs::read(layout.join("index.json")).unwrap();
+    let err = rt.block_on(l.delete_referrer(&subject, &sig)).unwrap_err();
+    assert_eq!(err.to_string(), "mismatched digest");
+    assert_eq!(std::fs::read(layout.join("index.json")).unwrap(), before);
+    assert!(blob_file(&layout, config).is_file());
+    assert!(blob_file(&layout, SIG).is_file());
+}

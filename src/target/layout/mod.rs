@@ -170,7 +170,16 @@ impl Target for Layout {
     async fn delete_referrer(&self, _subject: &Descriptor, referrer: &Descriptor) -> Result<()> {
         let digest = digest_of(referrer)?;
         match &self.store {
-            Store::Dir(s) => s.delete_manifest(&digest),
+            Store::Dir(s) => {
+                // Which blobs go with it is read from the checked manifest, before anything
+                // is removed: altered content must not decide what gets deleted.
+                let layers = match read_node(self.storage(), referrer) {
+                    Ok(node) => node.layers,
+                    Err(e) if e.is_not_found() => Vec::new(),
+                    Err(e) => return Err(e),
+                };
+                s.delete_manifest(&digest, &layers)
+            }
             Store::Tar(_) => Err(TargetError::InvalidArgument(format!(
                 "{}: deleting from a tar layout is not supported; extract it, delete, and pack it again",
                 self.path.display()

@@ -362,9 +362,20 @@ impl Target for Registry {
         let media_type = header("content-type")
             .map(|v| media_type_of(&v))
             .unwrap_or_default();
-        let size: Option<i64> = header("content-length").and_then(|v| v.parse().ok());
+        let size: Option<i64> = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .filter(|s| *s >= 0);
         let given_digest = oci::Digest::parse(reference).ok().map(|d| d.to_string());
         let digest = header("docker-content-digest");
+        // What a tag resolves to is what gets signed and becomes part of URLs: only a valid
+        // digest will do (oras-go `generateDescriptor`'s text).
+        if let Some(Err(e)) = digest.as_deref().map(oci::Digest::parse) {
+            return Err(TargetError::Registry(format!(
+                "HEAD {:?}: invalid response header value: `Docker-Content-Digest: {}`; {e}",
+                url.as_str(),
+                digest.unwrap_or_default()
+            )));
+        }
         if let (Some(given), Some(got)) = (&given_digest, &digest) {
             if given != got {
                 return Err(TargetError::Registry(format!(
