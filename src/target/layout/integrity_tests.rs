@@ -184,7 +184,8 @@ fn oversized_manifests_are_refused_without_being_read_whole() {
     assert_refused_everywhere(
         &layout,
         &format!(
-            "invalid OCI Image Index: content too large: {} bytes",
+            "invalid OCI Image Index: invalid manifest {}: {} bytes, more than the 4194304 a manifest may have",
+            desc.digest,
             big.len()
         ),
     );

@@ -352,7 +352,13 @@ fn fetch(storage: &dyn Storage, desc: &Descriptor, max_size: u64) -> Result<Vec<
 
 /// Read and decode the manifest or index `desc` names, checked as [`fetch`] checks.
 fn read_node(storage: &dyn Storage, desc: &Descriptor) -> Result<GraphNode> {
-    let data = fetch(storage, desc, MAX_MANIFEST_BYTES)?;
+    let data = fetch(storage, desc, MAX_MANIFEST_BYTES).map_err(|e| match e {
+        TargetError::TooLarge { size, .. } => TargetError::InvalidManifest {
+            digest: desc.digest.clone(),
+            reason: format!("{size} bytes, more than the {MAX_MANIFEST_BYTES} a manifest may have"),
+        },
+        e => e,
+    })?;
     serde_json::from_slice(&data).map_err(|e| TargetError::InvalidManifest {
         digest: desc.digest.clone(),
         reason: e.to_string(),
