@@ -388,3 +388,79 @@ pub async fn fetch_signature_envelope(
     let envelope = target.fetch(&blob_desc, MAX_SIGNATURE_BLOB_BYTES).await?;
     Ok((blob_desc, envelope))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desc(digest: &str, size: i64) -> Descriptor {
+        Descriptor {
+            media_type: "application/octet-stream".into(),
+            digest: digest.into(),
+            size,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn content_is_checked_with_oras_texts() {
+        let data = b"hello";
+        let digest = Digest::sha256(data).to_string();
+        check_content(&desc(&digest, 5), data).unwrap();
+        let text = |d: &Descriptor| check_content(d, data).unwrap_err().to_string();
+        assert_eq!(text(&desc(&digest, 4)), "trailing data");
+        assert_eq!(
+            text(&desc(&digest, 6)),
+            format!("read failed: expected content size of 6, got 5, for digest {digest}: unexpected EOF")
+        );
+        assert_eq!(text(&desc(&digest, -1)), "invalid descriptor size");
+        assert_eq!(
+            text(&desc(&Digest::sha256(b"other").to_string(), 5)),
+            "mismatched digest"
+        );
+        for bad in ["sha256:../../etc/passwd", "sha256:ABC", "md5:00", ""] {
+            assert_eq!(
+                text(&desc(bad, 5)),
+                format!("{bad}: application/octet-stream: invalid digest")
+            );
+        }
+    }
+
+    async fn drain(d: &Descriptor, chunks: &[&'static [u8]]) -> (usize, Result<()>) {
+        let items: Vec<Result<Bytes>> = chunks.iter().map(|c| Ok(Bytes::from(*c))).collect();
+        let mut stream = match verified_stream(d, Box::pin(futures_util::stream::iter(items))) {
+            Ok(s) => s,
+            Err(e) => return (0, Err(e)),
+        };
+        let mut passed = 0;
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(_) => passed += 1,
+                Err(e) => return (passed, Err(e)),
+            }
+        }
+        (passed, Ok(()))
+    }
+
+    #[tokio::test]
+    async fn streams_stop_at_the_first_byte_too_many_and_check_the_rest_at_the_end() {
+        let digest = Digest::sha256(b"hello").to_string();
+        let (n, r) = drain(&desc(&digest, 5), &[b"he", b"llo"]).await;
+        assert_eq!((n, r.is_ok()), (2, true));
+        // More than the descriptor's size: the chunk that overflows is never passed on.
+        let (n, r) = drain(&desc(&digest, 3), &[b"he", b"llo", b"more"]).await;
+        assert_eq!((n, r.unwrap_err().to_string()), (1, "trailing data".into()));
+        let (_, r) = drain(&desc(&digest, 9), &[b"he", b"llo"]).await;
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            format!("read failed: expected content size of 9, got 5, for digest {digest}: unexpected EOF")
+        );
+        let (_, r) = drain(&desc(&digest, 5), &[b"jello"]).await;
+        assert_eq!(r.unwrap_err().to_string(), "mismatched digest");
+        // Nothing is read for a descriptor that cannot be right.
+        let (_, r) = drain(&desc(&digest, -1), &[b"hello"]).await;
+        assert_eq!(r.unwrap_err().to_string(), "invalid descriptor size");
+        let (_, r) = drain(&desc("sha256:..", 5), &[b"hello"]).await;
+        assert!(r.unwrap_err().to_string().ends_with("invalid digest"));
+    }
+}

@@ -368,20 +368,13 @@ impl Target for Registry {
         let given_digest = oci::Digest::parse(reference).ok().map(|d| d.to_string());
         let digest = header("docker-content-digest");
         // What a tag resolves to is what gets signed and becomes part of URLs: only a valid
-        // digest will do (oras-go `generateDescriptor`'s text).
-        if let Some(Err(e)) = digest.as_deref().map(oci::Digest::parse) {
-            return Err(TargetError::Registry(format!(
-                "HEAD {:?}: invalid response header value: `Docker-Content-Digest: {}`; {e}",
-                url.as_str(),
-                digest.unwrap_or_default()
-            )));
+        // digest will do.
+        if let Some(claimed) = &digest {
+            claimed_digest("HEAD", url.as_str(), claimed)?;
         }
         if let (Some(given), Some(got)) = (&given_digest, &digest) {
             if given != got {
-                return Err(TargetError::Registry(format!(
-                    "HEAD {:?}: invalid response; digest mismatch in Docker-Content-Digest: received {got:?} when expecting {given:?}",
-                    url.as_str()
-                )));
+                return Err(digest_mismatch("HEAD", url.as_str(), got, given));
             }
         }
         match (digest.or(given_digest), size) {
@@ -629,6 +622,7 @@ fn describe_body(
         ..Default::default()
     };
     if let Some(claimed) = header_digest {
+        claimed_digest("GET", url, claimed)?;
         target::check_content(&described(claimed), body)?;
     }
     let Ok(expected) = oci::Digest::parse(reference) else {
@@ -639,13 +633,27 @@ fn describe_body(
     };
     let actual = oci::Digest::compute(expected.algorithm(), body);
     if actual != expected {
-        return Err(TargetError::Registry(format!(
-            "GET {url:?}: invalid response; digest mismatch in Docker-Content-Digest: received {:?} when expecting {:?}",
-            actual.to_string(),
-            expected.to_string()
-        )));
+        let (actual, expected) = (actual.to_string(), expected.to_string());
+        return Err(digest_mismatch("GET", url, &actual, &expected));
     }
     Ok(described(reference))
+}
+
+/// A `Docker-Content-Digest` value, which must be a valid digest (oras-go
+/// `generateDescriptor`'s text otherwise).
+fn claimed_digest(method: &str, url: &str, value: &str) -> Result<oci::Digest> {
+    oci::Digest::parse(value).map_err(|e| {
+        TargetError::Registry(format!(
+            "{method} {url:?}: invalid response header value: `Docker-Content-Digest: {value}`; {e}"
+        ))
+    })
+}
+
+/// oras-go's text for a response that describes other content than the digest asked for.
+fn digest_mismatch(method: &str, url: &str, received: &str, expected: &str) -> TargetError {
+    TargetError::Registry(format!(
+        "{method} {url:?}: invalid response; digest mismatch in Docker-Content-Digest: received {received:?} when expecting {expected:?}"
+    ))
 }
 
 #[cfg(test)]
@@ -659,6 +667,37 @@ mod tests {
         assert!(!uses_plain_http("127.0.0.1:5000"));
         assert!(!uses_plain_http("localhost:"));
         assert!(!uses_plain_http("mylocalhost:5000"));
+    }
+
+    #[test]
+    fn bodies_fetched_by_reference_must_be_what_is_claimed_for_them() {
+        let body = br#"{"schemaVersion":2}"#;
+        let good = oci::Digest::sha256(body).to_string();
+        let other = oci::Digest::sha256(b"other").to_string();
+        let mt = oci::MEDIA_TYPE_IMAGE_MANIFEST;
+        let url = "http://r/v2/a/manifests/x";
+        let describe = |header: Option<&str>, reference: &str| {
+            describe_body(url, header, reference, mt, body).map(|d| (d.digest, d.size))
+        };
+        let size = body.len() as i64;
+        assert_eq!(describe(None, "v1").unwrap(), (good.clone(), size));
+        assert_eq!(describe(Some(&good), "v1").unwrap(), (good.clone(), size));
+        assert_eq!(describe(Some(&good), &good).unwrap(), (good.clone(), size));
+        assert_eq!(
+            describe(Some(&other), "v1").unwrap_err().to_string(),
+            "mismatched digest"
+        );
+        assert_eq!(
+            describe(Some("sha256:../x"), "v1").unwrap_err().to_string(),
+            "GET \"http://r/v2/a/manifests/x\": invalid response header value: `Docker-Content-Digest: sha256:../x`; invalid checksum digest format"
+        );
+        assert_eq!(
+            describe(None, &other).unwrap_err().to_string(),
+            format!("GET \"{url}\": invalid response; digest mismatch in Docker-Content-Digest: received \"{good}\" when expecting \"{other}\"")
+        );
+        // A sha512 reference is checked with sha512.
+        let sha512 = oci::Digest::compute(oci::DigestAlgorithm::Sha512, body).to_string();
+        assert_eq!(describe(None, &sha512).unwrap(), (sha512.clone(), size));
     }
 
     #[test]
