@@ -21,6 +21,8 @@ const BLOB_MODE: u32 = 0o444;
 const FILE_MODE: u32 = 0o644;
 /// Mode of directories created under `blobs/`.
 const DIR_MODE: u32 = 0o755;
+/// Largest `index.json` / `oci-layout` read (as for tar layouts).
+const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
 
 pub(super) struct DirStore {
     root: PathBuf,
@@ -32,7 +34,7 @@ impl DirStore {
     /// Open an existing layout directory without writing anything.
     pub(super) fn open(root: &Path) -> Result<DirStore> {
         let layout_file = root.join("oci-layout");
-        match std::fs::read(&layout_file) {
+        match read_metadata(&layout_file) {
             Ok(data) => check_oci_layout(&data)?,
             // Tolerated as upstream does (it would create the file); writes add it.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -127,10 +129,11 @@ impl DirStore {
     }
 
     /// Drop every `index.json` entry for the manifest `digest` (under the layout lock),
-    /// then its blob and its layers' blobs, unless another entry still names them. Shared
-    /// blobs such as the `{}` config are kept. A manifest that is not listed in
-    /// `index.json` itself (e.g. only inside a referrers index) is refused.
-    pub(super) fn delete_manifest(&self, digest: &Digest) -> Result<()> {
+    /// then its blob and its `layers`' blobs (as read from the checked manifest), unless
+    /// another entry still names them. Shared blobs such as the `{}` config are kept. A
+    /// manifest that is not listed in `index.json` itself (e.g. only inside a referrers
+    /// index) is refused.
+    pub(super) fn delete_manifest(&self, digest: &Digest, layers: &[Descriptor]) -> Result<()> {
         let _lock = lock_dir(&self.root)?;
         let mut index = read_index(&self.root)?;
         let wanted = digest.to_string();
@@ -142,18 +145,13 @@ impl DirStore {
                 self.root.join("index.json").display()
             )));
         }
-        let manifest_path = self.blob_path(digest);
-        let layers: Vec<String> = std::fs::read(&manifest_path)
-            .ok()
-            .and_then(|data| serde_json::from_slice::<crate::oci::GraphNode>(&data).ok())
-            .map(|node| node.layers.iter().map(|l| l.digest.clone()).collect())
-            .unwrap_or_default();
         let path = self.root.join("index.json");
         let bytes = encode_index(&index)?;
         crate::atomic::write(&path, &bytes, FILE_MODE, DIR_MODE)
             .map_err(|e| TargetError::io(&path, e))?;
         *self.index.lock().unwrap_or_else(|p| p.into_inner()) = index.clone();
         let still_listed = |d: &str| index.manifests.iter().any(|m| m.digest == d);
+        let layers = layers.iter().map(|l| l.digest.clone());
         for blob in std::iter::once(wanted.clone()).chain(layers) {
             if still_listed(&blob) {
                 continue;
@@ -199,9 +197,25 @@ pub(super) fn create_empty(root: &Path) -> Result<()> {
     .map_err(|e| io_err(&index_file, e))
 }
 
+/// Read a layout metadata file (`index.json`, `oci-layout`), at most
+/// [`MAX_METADATA_BYTES`]: they are not content-addressed, so only a limit bounds them.
+fn read_metadata(path: &Path) -> io::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    File::open(path)?
+        .take(MAX_METADATA_BYTES + 1)
+        .read_to_end(&mut data)?;
+    if data.len() as u64 > MAX_METADATA_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {MAX_METADATA_BYTES} bytes"),
+        ));
+    }
+    Ok(data)
+}
+
 fn read_index(root: &Path) -> Result<Index> {
     let path = root.join("index.json");
-    match std::fs::read(&path) {
+    match read_metadata(&path) {
         Ok(data) => parse_index(&data, &path.display().to_string()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             Err(missing_index(&path.display().to_string()))
