@@ -354,4 +354,70 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
         assert_eq!(fs::read(&p).unwrap(), b"x");
     }
+
+    fn age(path: &Path) {
+        let then = SystemTime::now() - Duration::from_secs(600);
+        File::open(path).unwrap().set_modified(then).unwrap();
+    }
+
+    fn registered(path: &Path) -> bool {
+        live().iter().any(|p| p == path)
+    }
+
+    #[test]
+    fn only_old_unlocked_leftovers_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // Held by this process (through its own handle, as another process would see it).
+        let live_file = temp_in(d, 0o700).unwrap();
+        let live_dir = temp_dir_in(d).unwrap();
+        age(live_file.path());
+        age(live_dir.path());
+        let dead_file = d.join(".notation-tmp-dead");
+        fs::write(&dead_file, b"partial").unwrap();
+        age(&dead_file);
+        let dead_dir = d.join(".notation-staging-dead");
+        fs::create_dir(&dead_dir).unwrap();
+        fs::write(dead_dir.join("sha256-00"), b"staged").unwrap();
+        age(&dead_dir);
+        let young = d.join(".notation-tmp-young");
+        fs::write(&young, b"just made").unwrap();
+        let other = d.join("index.json");
+        fs::write(&other, b"{}").unwrap();
+        age(&other);
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&other, d.join(".notation-tmp-link")).unwrap();
+        }
+
+        let mut removed = remove_abandoned(d);
+        removed.sort();
+        assert_eq!(removed, vec![dead_dir.clone(), dead_file.clone()]);
+        assert!(!dead_dir.exists() && !dead_file.exists());
+        for kept in [live_file.path(), live_dir.path(), &young, &other] {
+            assert!(kept.exists(), "{}", kept.display());
+        }
+
+        // Once its writer is gone, the leftover goes too.
+        let live_path = live_dir.path().to_path_buf();
+        let file_path = live_file.path().to_path_buf();
+        drop(live_dir);
+        drop(live_file);
+        assert!(!live_path.exists() && !file_path.exists());
+        assert!(!registered(&live_path) && !registered(&file_path));
+    }
+
+    #[test]
+    fn temp_files_are_registered_until_published_or_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut tmp = temp_in(dir.path(), 0o700).unwrap();
+        let path = tmp.path().to_path_buf();
+        assert!(registered(&path));
+        tmp.write_all(b"data").unwrap();
+        let target = dir.path().join("published");
+        persist_new(tmp, &target, 0o600).unwrap();
+        assert!(!registered(&path));
+        assert_eq!(fs::read(&target).unwrap(), b"data");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

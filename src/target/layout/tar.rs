@@ -753,3 +753,89 @@ impl Storage for TarStore {
             .map_err(|e| TargetError::io(self.path.join(&name), e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn archive(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut header = new_header(data.len() as u64);
+            b.append_data(&mut header, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn index(bytes: &[u8]) -> io::Result<HashMap<String, Span>> {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(bytes).unwrap();
+        index_entries(&f).map(|(entries, _)| entries)
+    }
+
+    fn message(e: io::Error) -> String {
+        e.get_ref()
+            .and_then(|r| r.downcast_ref::<Damaged>())
+            .map(|d| d.0.clone())
+            .unwrap_or_else(|| panic!("not a damaged-entry error: {e}"))
+    }
+
+    #[test]
+    fn indexing_refuses_every_kind_of_cut() {
+        let whole = archive(&[("index.json", b"{}"), ("blobs/sha256/ab", &[7u8; 700])]);
+        assert_eq!(index(&whole).unwrap().len(), 2);
+        // Inside the last entry's data.
+        let err = index(&whole[..512 * 3 + 100]).unwrap_err();
+        assert_eq!(
+            message(err),
+            "entry blobs/sha256/ab: truncated: 700 bytes declared, 100 in the archive"
+        );
+        // At an entry boundary: the entries left are whole, but the end block is missing.
+        let err = index(&whole[..512 * 2]).unwrap_err();
+        assert_eq!(
+            message(err),
+            "truncated after entry index.json: no end-of-archive block"
+        );
+        // One end block is enough.
+        let end = 512 * 5;
+        assert!(index(&whole[..end + 512]).is_ok());
+        assert!(index(&whole[..end]).is_err());
+    }
+
+    #[test]
+    fn checked_entries_refuse_short_reads_and_other_content() {
+        let data = b"hello";
+        let digest = Digest::sha256(data);
+        let copy = |input: &[u8], len: u64| {
+            let mut out = Vec::new();
+            let mut r = CheckedEntry::new(input, "blobs/x", len, Some(digest.clone()));
+            io::copy(&mut r, &mut out).map(|_| out).map_err(message)
+        };
+        assert_eq!(copy(data, 5).unwrap(), data);
+        assert_eq!(
+            copy(b"hel", 5).unwrap_err(),
+            "entry blobs/x: truncated: 5 bytes declared, 3 in the archive"
+        );
+        assert_eq!(
+            copy(b"jello", 5).unwrap_err(),
+            "entry blobs/x: content does not match its digest"
+        );
+        // Never more than declared.
+        assert_eq!(
+            copy(b"hello world", 5).unwrap(),
+            data,
+            "reads stop at the declared length"
+        );
+    }
+
+    #[test]
+    fn blob_entry_names_map_to_digests() {
+        let hex = "a".repeat(64);
+        assert_eq!(
+            blob_digest(&format!("blobs/sha256/{hex}")).map(|d| d.to_string()),
+            Some(format!("sha256:{hex}"))
+        );
+        assert!(blob_digest("blobs/sha256/xyz").is_none());
+        assert!(blob_digest("index.json").is_none());
+    }
+}
