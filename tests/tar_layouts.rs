@@ -443,3 +443,53 @@ fn a_live_writers_temp_file_is_not_removed() {
     assert!(sign(dir.path(), &home, "image.tar:v1").status.success());
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
 }
+
+#[test]
+fn a_write_to_a_layout_directory_removes_abandoned_temp_files() {
+    let home = ConfigHome::signing();
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    common::copy_tree(&testdata_layout("single-platform"), &layout);
+    let blobs = layout.join("blobs/sha256");
+    let dead_blob = blobs.join(".notation-tmp-dead");
+    let dead_index = layout.join(".notation-tmp-index");
+    let young = blobs.join(".notation-tmp-young");
+    for p in [&dead_blob, &dead_index, &young] {
+        fs::write(p, b"partial").unwrap();
+    }
+    age(&dead_blob);
+    age(&dead_index);
+
+    assert!(sign(dir.path(), &home, "layout:v1").status.success());
+
+    assert_eq!(leftovers(&layout), Vec::<String>::new());
+    // A temp file this fresh may belong to a writer that has not locked it yet.
+    assert_eq!(leftovers(&blobs), vec![".notation-tmp-young".to_string()]);
+}
+
+#[test]
+fn an_archive_with_an_entry_outside_it_is_not_rewritten() {
+    let home = ConfigHome::signing();
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = fs::read(testdata_layout("single-platform.tar")).unwrap();
+    // Replace the end blocks by an entry named `../evil` (tar's builder refuses to write one).
+    let (_, end) = entries(&bytes);
+    bytes.truncate(end as usize);
+    let mut header = tar::Header::new_old();
+    header.as_old_mut().name[..7].copy_from_slice(b"../evil");
+    header.set_mode(0o644);
+    header.set_size(1);
+    header.set_cksum();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend_from_slice(b"x");
+    bytes.resize(bytes.len() + 511 + 1024, 0);
+    fs::write(dir.path().join("t.tar"), &bytes).unwrap();
+
+    let line = assert_refused(&sign(dir.path(), &home, "t.tar:v1"), "../evil");
+    assert!(
+        line.ends_with("t.tar: invalid tar archive: entry ../evil: path is absolute or has `..`"),
+        "{line}"
+    );
+    assert!(fs::read(dir.path().join("t.tar")).unwrap() == bytes);
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}

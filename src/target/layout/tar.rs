@@ -26,7 +26,7 @@ use crate::target::{ByteStream, Result, TargetError};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -582,10 +582,15 @@ impl TarStore {
             .sync_all()
             .map_err(|e| TargetError::io(tmp.path(), e))?;
         self.read_back(tmp.path(), index_bytes, &blobs)?;
-        let perms = std::fs::metadata(&self.real)
-            .map_err(|e| TargetError::io(&self.path, e))?
-            .permissions();
-        std::fs::set_permissions(tmp.path(), perms).map_err(|e| TargetError::io(tmp.path(), e))?;
+        let meta = std::fs::metadata(&self.real).map_err(|e| TargetError::io(&self.path, e))?;
+        // Keep the owner too (root signing someone's archive): best effort, as only root
+        // may; before the mode, since a chown clears set-id bits.
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
+        }
+        std::fs::set_permissions(tmp.path(), meta.permissions())
+            .map_err(|e| TargetError::io(tmp.path(), e))?;
         tmp.persist(&self.real)
             .map_err(|e| TargetError::io(&self.path, e))?;
         // Make the rename itself durable.
@@ -649,6 +654,16 @@ fn write_archive<W: Write>(
         let mut entry = entry?;
         let path = entry.path()?.into_owned();
         let name = normalize(&path.to_string_lossy()).to_string();
+        // tar (rightly) writes no such name; say which entry rather than fail on the temp file.
+        if path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            return Err(damaged(
+                io::ErrorKind::InvalidData,
+                format!("entry {}: path is absolute or has `..`", path.display()),
+            ));
+        }
         let mut header = entry.header().clone();
         let kind = header.entry_type();
         if kind.is_file() && name == "index.json" {
