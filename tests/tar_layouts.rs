@@ -326,21 +326,25 @@ fn file_digest(path: &Path) -> String {
     }
 }
 
-/// Start `sign` on `big.tar` in `dir`, wait until it is rewriting the archive (its temp file
-/// is there), send it `signal`, and return how it ended.
-fn interrupt_sign(dir: &Path, home: &ConfigHome, signal: &str) -> ExitStatus {
+/// Run notation with `args` in `dir`, wait until it has made a temp file or staging
+/// directory whose name starts with `started` there, send it `signal`, and return how it
+/// ended.
+fn interrupt(
+    dir: &Path,
+    home: &ConfigHome,
+    args: &[&str],
+    started: &str,
+    signal: &str,
+) -> ExitStatus {
     let mut child = notation_process(dir, home)
-        .args(["sign", "--oci-layout", "big.tar:v1"])
+        .args(args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    while !leftovers(dir)
-        .iter()
-        .any(|n| n.starts_with(".notation-tmp-"))
-    {
+    while !leftovers(dir).iter().any(|n| n.starts_with(started)) {
         if let Some(status) = child.try_wait().unwrap() {
-            panic!("sign ended ({status}) before it could be interrupted");
+            panic!("{args:?} ended ({status}) before it could be interrupted");
         }
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -350,6 +354,12 @@ fn interrupt_sign(dir: &Path, home: &ConfigHome, signal: &str) -> ExitStatus {
         .unwrap();
     assert!(sent.success());
     child.wait().unwrap()
+}
+
+/// Interrupt `sign` on `big.tar` while it rewrites the archive (its temp file is there).
+fn interrupt_sign(dir: &Path, home: &ConfigHome, signal: &str) -> ExitStatus {
+    let args = ["sign", "--oci-layout", "big.tar:v1"];
+    interrupt(dir, home, &args, ".notation-tmp-", signal)
 }
 
 /// Turn a leftover's clock back ten minutes, as if it had been left that long ago.
@@ -492,4 +502,67 @@ fn an_archive_with_an_entry_outside_it_is_not_rewritten() {
     );
     assert!(fs::read(dir.path().join("t.tar")).unwrap() == bytes);
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}
+
+/// A layout directory at `dir` whose `v1` is an image with a 128 MiB layer, so that copying
+/// it takes long enough to be interrupted for real.
+fn big_layout_dir(dir: &Path) {
+    const SIZE: usize = 128 << 20;
+    let blobs = dir.join("blobs/sha256");
+    fs::create_dir_all(&blobs).unwrap();
+    let put = |data: &[u8]| {
+        let hex = hex::encode(Sha256::digest(data));
+        fs::write(blobs.join(&hex), data).unwrap();
+        format!("sha256:{hex}")
+    };
+    let layer = put(&vec![0u8; SIZE]);
+    let config = put(b"{}");
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": 2},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": SIZE}],
+    })
+    .to_string();
+    let digest = put(manifest.as_bytes());
+    let index = serde_json::json!({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": digest,
+        "size": manifest.len(), "annotations": {"org.opencontainers.image.ref.name": "v1"}}]});
+    fs::write(dir.join("index.json"), index.to_string()).unwrap();
+    fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+}
+
+#[test]
+fn an_interrupted_copy_to_a_tar_leaves_nothing_or_is_cleaned_up_by_the_next_copy() {
+    let home = ConfigHome::signing();
+    let dir = tempfile::tempdir().unwrap();
+    big_layout_dir(&dir.path().join("src"));
+    let args = [
+        "copy",
+        "--from-oci-layout",
+        "src:v1",
+        "--to-oci-layout",
+        "out.tar:v1",
+    ];
+
+    let status = interrupt(dir.path(), &home, &args, ".notation-staging-", "TERM");
+    assert_eq!(status.signal(), Some(15), "{status}");
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+
+    let status = interrupt(dir.path(), &home, &args, ".notation-staging-", "KILL");
+    assert_eq!(status.signal(), Some(9), "{status}");
+    let left = leftovers(dir.path());
+    assert!(!left.is_empty());
+    for name in &left {
+        age(&dir.path().join(name));
+    }
+    let out = notation(dir.path(), &home).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    let (copied, _) = entries(&fs::read(dir.path().join("out.tar")).unwrap());
+    assert!(copied.iter().any(|e| e.data.len() == 128 << 20));
 }
