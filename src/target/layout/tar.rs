@@ -138,7 +138,7 @@ impl Indexed {
                 &mut flate2::read::MultiGzDecoder::new(io::BufReader::new(file)),
                 &mut plain,
             )
-            .map_err(|e| invalid_tar(path, e))?;
+            .map_err(|e| invalid_tar(path, io::Error::new(e.kind(), format!("gzip: {e}"))))?;
             file = plain;
         }
         let (entries, prefix) = index_entries(&file).map_err(|e| invalid_tar(path, e))?;
@@ -208,17 +208,7 @@ fn invalid_tar(path: &Path, e: io::Error) -> TargetError {
             d.0
         ));
     }
-    // The tar parser quotes the bytes it choked on; garbage is not worth printing.
-    let reason = e.to_string();
-    let printable = reason.len() <= 200
-        && reason
-            .chars()
-            .all(|c| !c.is_control() && c != char::REPLACEMENT_CHARACTER);
-    let reason = if printable {
-        reason
-    } else {
-        "not a tar archive".into()
-    };
+    let reason = parser_reason(&e, "not a tar archive");
     TargetError::InvalidLayout(format!("{}: invalid tar archive: {reason}", path.display()))
 }
 
@@ -231,6 +221,34 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// The tar parser's reason, or `fallback` when it quotes the bytes it choked on: garbage is
+/// not worth printing.
+fn parser_reason(e: &io::Error, fallback: &str) -> String {
+    let reason = e.to_string();
+    let printable = reason.len() <= 200
+        && reason
+            .chars()
+            .all(|c| !c.is_control() && c != char::REPLACEMENT_CHARACTER);
+    if printable {
+        reason
+    } else {
+        fallback.into()
+    }
+}
+
+/// An entry name fit for a one-line message: control characters escaped.
+fn shown(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A damaged entry: the message names it and says what is wrong, once.
@@ -266,10 +284,17 @@ fn index_entries(file: &File) -> io::Result<(HashMap<String, Span>, &'static str
     let mut last: Option<(String, u64)> = None;
     for entry in archive.entries_with_seek()? {
         let entry = entry.map_err(|e| match &last {
-            Some((name, _)) => damaged(e.kind(), format!("the header after entry {name}: {e}")),
+            Some((name, _)) => damaged(
+                e.kind(),
+                format!(
+                    "the header after entry {name}: {}",
+                    parser_reason(&e, "not a tar header")
+                ),
+            ),
             None => e,
         })?;
         let raw = entry.path()?.to_string_lossy().into_owned();
+        let label = shown(&raw);
         let span = Span {
             offset: entry.raw_file_position(),
             len: entry.size(),
@@ -279,7 +304,7 @@ fn index_entries(file: &File) -> io::Result<(HashMap<String, Span>, &'static str
             return Err(damaged(
                 io::ErrorKind::UnexpectedEof,
                 format!(
-                    "entry {raw}: truncated: {} bytes declared, {} in the archive",
+                    "entry {label}: truncated: {} bytes declared, {} in the archive",
                     span.len,
                     file_len.saturating_sub(span.offset)
                 ),
@@ -289,10 +314,10 @@ fn index_entries(file: &File) -> io::Result<(HashMap<String, Span>, &'static str
         if kind.is_gnu_sparse() {
             return Err(damaged(
                 io::ErrorKind::InvalidData,
-                format!("entry {raw}: sparse files are not supported"),
+                format!("entry {label}: sparse files are not supported"),
             ));
         }
-        last = Some((raw.clone(), end.div_ceil(BLOCK) * BLOCK));
+        last = Some((label, end.div_ceil(BLOCK) * BLOCK));
         if !kind.is_file() {
             continue;
         }
@@ -349,7 +374,7 @@ impl<R: Read> CheckedEntry<R> {
     fn new(inner: R, name: &str, len: u64, digest: Option<Digest>) -> CheckedEntry<R> {
         CheckedEntry {
             inner,
-            name: name.to_string(),
+            name: shown(name),
             len,
             remaining: len,
             digest: digest.map(|d| {
@@ -661,7 +686,10 @@ fn write_archive<W: Write>(
         {
             return Err(damaged(
                 io::ErrorKind::InvalidData,
-                format!("entry {}: path is absolute or has `..`", path.display()),
+                format!(
+                    "entry {}: path is absolute or has `..`",
+                    shown(&path.to_string_lossy())
+                ),
             ));
         }
         let mut header = entry.header().clone();
@@ -810,6 +838,13 @@ mod tests {
         assert_eq!(
             message(err),
             "truncated after entry index.json: no end-of-archive block"
+        );
+        // A hostile name cannot break the message into lines.
+        let named = archive(&[("x\n\u{1b}[31my", &[1u8; 10])]);
+        let err = index(&named[..512 + 5]).unwrap_err();
+        assert_eq!(
+            message(err),
+            "entry x\\n\\u{1b}[31my: truncated: 10 bytes declared, 5 in the archive"
         );
         // One end block is enough.
         let end = 512 * 5;
