@@ -250,12 +250,19 @@ pub fn remove_abandoned(dir: &Path) -> Vec<PathBuf> {
             continue;
         }
         let path = entry.path();
-        if is_abandoned(&path) {
+        if !is_ours(&entry.file_name()) && is_abandoned(&path) {
             remove_leftover(&path);
             removed.push(path);
         }
     }
     removed
+}
+
+/// Whether this process made it. Our own are never inspected: where `flock` is emulated
+/// with per-process locks (NFS), our try-lock would succeed, and closing it would drop the
+/// lock our writer holds.
+fn is_ours(name: &std::ffi::OsStr) -> bool {
+    live().iter().any(|p| p.file_name() == Some(name))
 }
 
 /// Whether a leftover's writer is gone: nobody holds its lock (we take it to find out) and
@@ -368,11 +375,16 @@ mod tests {
     fn only_old_unlocked_leftovers_are_removed() {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
-        // Held by this process (through its own handle, as another process would see it).
+        // This process's own.
         let live_file = temp_in(d, 0o700).unwrap();
         let live_dir = temp_dir_in(d).unwrap();
         age(live_file.path());
         age(live_dir.path());
+        // Locked by a writer we know nothing about.
+        let locked = d.join(".notation-tmp-locked");
+        let holder = File::create(&locked).unwrap();
+        holder.lock().unwrap();
+        age(&locked);
         let dead_file = d.join(".notation-tmp-dead");
         fs::write(&dead_file, b"partial").unwrap();
         age(&dead_file);
@@ -394,9 +406,12 @@ mod tests {
         removed.sort();
         assert_eq!(removed, vec![dead_dir.clone(), dead_file.clone()]);
         assert!(!dead_dir.exists() && !dead_file.exists());
-        for kept in [live_file.path(), live_dir.path(), &young, &other] {
+        for kept in [live_file.path(), live_dir.path(), &locked, &young, &other] {
             assert!(kept.exists(), "{}", kept.display());
         }
+
+        drop(holder);
+        assert_eq!(remove_abandoned(d), vec![locked]);
 
         // Once its writer is gone, the leftover goes too.
         let live_path = live_dir.path().to_path_buf();
