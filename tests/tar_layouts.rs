@@ -334,7 +334,7 @@ fn interrupt(
     home: &ConfigHome,
     args: &[&str],
     started: &str,
-    signal: &str,
+    signal: i32,
 ) -> ExitStatus {
     let mut child = notation_process(dir, home)
         .args(args)
@@ -348,16 +348,14 @@ fn interrupt(
         }
         std::thread::sleep(Duration::from_millis(1));
     }
-    let sent = std::process::Command::new("kill")
-        .args([format!("-{signal}"), child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    // SAFETY: kill(2) on our own child, which has not been waited for, so its pid is live.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    assert_eq!(sent, 0, "kill: {}", io::Error::last_os_error());
     child.wait().unwrap()
 }
 
 /// Interrupt `sign` on `big.tar` while it rewrites the archive (its temp file is there).
-fn interrupt_sign(dir: &Path, home: &ConfigHome, signal: &str) -> ExitStatus {
+fn interrupt_sign(dir: &Path, home: &ConfigHome, signal: i32) -> ExitStatus {
     let args = ["sign", "--oci-layout", "big.tar:v1"];
     interrupt(dir, home, &args, ".notation-tmp-", signal)
 }
@@ -375,7 +373,7 @@ fn a_killed_sign_leaves_temp_files_that_the_next_sign_removes() {
     let tar = big_tar(dir.path());
     let before = file_digest(&tar);
 
-    let status = interrupt_sign(dir.path(), &home, "KILL");
+    let status = interrupt_sign(dir.path(), &home, libc::SIGKILL);
     assert_eq!(status.signal(), Some(9), "{status}");
     let left = leftovers(dir.path());
     assert!(
@@ -407,9 +405,9 @@ fn sigterm_or_sigint_during_sign_leaves_nothing_and_dies_by_the_signal() {
     let dir = tempfile::tempdir().unwrap();
     let tar = big_tar(dir.path());
     let before = file_digest(&tar);
-    for (signal, number) in [("TERM", 15), ("INT", 2)] {
+    for signal in [libc::SIGTERM, libc::SIGINT] {
         let status = interrupt_sign(dir.path(), &home, signal);
-        assert_eq!(status.signal(), Some(number), "{signal}: {status}");
+        assert_eq!(status.signal(), Some(signal), "{signal}: {status}");
         assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "{signal}");
         assert_eq!(file_digest(&tar), before, "{signal}");
     }
@@ -545,11 +543,23 @@ fn an_interrupted_copy_to_a_tar_leaves_nothing_or_is_cleaned_up_by_the_next_copy
         "out.tar:v1",
     ];
 
-    let status = interrupt(dir.path(), &home, &args, ".notation-staging-", "TERM");
+    let status = interrupt(
+        dir.path(),
+        &home,
+        &args,
+        ".notation-staging-",
+        libc::SIGTERM,
+    );
     assert_eq!(status.signal(), Some(15), "{status}");
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
 
-    let status = interrupt(dir.path(), &home, &args, ".notation-staging-", "KILL");
+    let status = interrupt(
+        dir.path(),
+        &home,
+        &args,
+        ".notation-staging-",
+        libc::SIGKILL,
+    );
     assert_eq!(status.signal(), Some(9), "{status}");
     let left = leftovers(dir.path());
     assert!(!left.is_empty());
