@@ -646,15 +646,15 @@ impl TarStore {
             let Some(span) = written.entries.get(&name) else {
                 return Err(fail(format!("entry {name} is missing")));
             };
-            let file = written.file.try_clone().map_err(|e| fail(e.to_string()))?;
-            let reader = super::stream::SpanReader::new(file, span.offset, span.len);
-            let mut checked = CheckedEntry::new(reader, &name, *len, Some(digest.clone()));
             if span.len != *len {
                 return Err(fail(format!(
                     "entry {name}: {} bytes, {len} written",
                     span.len
                 )));
             }
+            let file = written.file.try_clone().map_err(|e| fail(e.to_string()))?;
+            let reader = super::stream::SpanReader::new(file, span.offset, span.len);
+            let mut checked = CheckedEntry::new(reader, &name, *len, Some(digest.clone()));
             io::copy(&mut checked, &mut io::sink()).map_err(|e| fail(e.to_string()))?;
         }
         Ok(())
@@ -876,6 +876,52 @@ mod tests {
             data,
             "reads stop at the declared length"
         );
+    }
+
+    #[test]
+    fn read_back_refuses_an_archive_that_is_not_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = br#"{"schemaVersion":2,"manifests":[]}"#;
+        let blob = b"blob content";
+        let digest = Digest::sha256(blob);
+        let name = blob_name(&digest);
+        let write = |file: &str, entries: &[(&str, &[u8])]| {
+            let path = dir.path().join(file);
+            std::fs::write(&path, archive(entries)).unwrap();
+            path
+        };
+        let good = write("good.tar", &[("index.json", index), (&name, blob)]);
+        let store = TarStore::open(&good).unwrap();
+        let written = [(digest.clone(), blob.len() as u64)];
+        store.read_back(&good, index, &written).unwrap();
+
+        let cases: [(&str, &[(&str, &[u8])], &str); 4] = [
+            (
+                "other-index.tar",
+                &[("index.json", br#"{"schemaVersion":2}"#), (&name, blob)],
+                "index.json differs",
+            ),
+            ("no-blob.tar", &[("index.json", index)], "is missing"),
+            (
+                "short.tar",
+                &[("index.json", index), (&name, b"blob")],
+                "4 bytes, 12 written",
+            ),
+            (
+                "other.tar",
+                &[("index.json", index), (&name, b"blob_content")],
+                "content does not match its digest",
+            ),
+        ];
+        for (file, entries, want) in cases {
+            let bad = write(file, entries);
+            let err = store
+                .read_back(&bad, index, &written)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("did not read back intact"), "{file}: {err}");
+            assert!(err.contains(want), "{file}: {err}");
+        }
     }
 
     #[test]
