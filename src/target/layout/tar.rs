@@ -895,7 +895,8 @@ mod tests {
         let written = [(digest.clone(), blob.len() as u64)];
         store.read_back(&good, index, &written).unwrap();
 
-        let cases: [(&str, &[(&str, &[u8])], &str); 4] = [
+        type Entries<'a> = &'a [(&'a str, &'a [u8])];
+        let cases: [(&str, Entries, &str); 4] = [
             (
                 "other-index.tar",
                 &[("index.json", br#"{"schemaVersion":2}"#), (&name, blob)],
