@@ -336,12 +336,20 @@ fn interrupt(
     started: &str,
     signal: i32,
 ) -> ExitStatus {
-    let mut child = notation_process(dir, home)
-        .args(args)
+    let mut cmd = notation_process(dir, home);
+    cmd.args(args)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(std::process::Stdio::null());
+    // A run started with SIGINT ignored keeps it ignored (as Go does); the test runner may
+    // have been started that way (a background job of a script), so give the child the default.
+    // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
     while !leftovers(dir).iter().any(|n| n.starts_with(started)) {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("{args:?} ended ({status}) before it could be interrupted");
