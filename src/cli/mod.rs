@@ -15,6 +15,7 @@ mod output;
 mod plugin;
 mod policy;
 mod sign;
+mod signals;
 mod timefmt;
 mod tree;
 mod verify;
@@ -89,6 +90,7 @@ pub fn main() -> i32 {
     // As upstream: once clap has read them, plugins and credential helpers never see them.
     std::env::remove_var("NOTATION_USERNAME");
     std::env::remove_var("NOTATION_PASSWORD");
+    signals::install();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -2,7 +2,9 @@
 //!
 //! Blobs are written with a temp file + rename in their own directory and never replaced;
 //! `index.json` is re-read and replaced (temp + rename) under an exclusive lock on the
-//! layout directory, so concurrent writers each add their entry.
+//! layout directory, so concurrent writers each add their entry. The first write of a
+//! store also removes the temp files a killed writer left (see
+//! [`crate::atomic::remove_abandoned`]).
 
 use super::{
     add_entry, check_oci_layout, encode_index, lock_dir, missing_index, parse_index, Storage,
@@ -13,6 +15,7 @@ use crate::target::{ByteStream, Result, TargetError};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// Mode of blob files (upstream makes them read-only too).
@@ -28,6 +31,8 @@ pub(super) struct DirStore {
     root: PathBuf,
     /// `index.json` as last read or written by us.
     index: Mutex<Index>,
+    /// Whether this store has looked for a killed writer's leftovers yet.
+    swept: AtomicBool,
 }
 
 impl DirStore {
@@ -44,6 +49,7 @@ impl DirStore {
         Ok(DirStore {
             root: root.to_path_buf(),
             index: Mutex::new(index),
+            swept: AtomicBool::new(false),
         })
     }
 
@@ -116,6 +122,7 @@ impl DirStore {
     ) -> Result<()> {
         self.push_blob(desc, data)?;
         let _lock = lock_dir(&self.root)?;
+        self.remove_abandoned();
         self.ensure_oci_layout()?;
         let mut index = read_index(&self.root)?;
         if add_entry(&mut index, entry, tag) {
@@ -166,6 +173,22 @@ impl DirStore {
             }
         }
         Ok(())
+    }
+
+    /// Once per store: remove temp files that killed writers left in the layout root and
+    /// the blob directories.
+    fn remove_abandoned(&self) {
+        if self.swept.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        crate::atomic::remove_abandoned(&self.root);
+        if let Ok(algs) = std::fs::read_dir(self.root.join("blobs")) {
+            for alg in algs.flatten() {
+                if alg.file_type().is_ok_and(|t| t.is_dir()) {
+                    crate::atomic::remove_abandoned(&alg.path());
+                }
+            }
+        }
     }
 
     fn ensure_oci_layout(&self) -> Result<()> {
