@@ -3,6 +3,7 @@
 pub mod chain;
 pub mod name;
 mod pem;
+pub mod server;
 mod signature;
 
 use std::fmt;

@@ -10,6 +10,7 @@
 mod auth;
 mod client;
 mod referrers;
+mod tls;
 mod upload;
 
 pub use auth::MAX_TOKEN_RESPONSE_BYTES;
