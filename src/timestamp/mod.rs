@@ -6,7 +6,6 @@
 
 pub mod asn1;
 mod ber;
-mod chain;
 pub mod request;
 pub mod token;
 

@@ -5,6 +5,7 @@ pub mod name;
 mod pem;
 pub mod server;
 mod signature;
+pub mod verify;
 
 use std::fmt;
 

@@ -15,7 +15,8 @@ use time::OffsetDateTime;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::SubjectAltName;
 
-use super::{check_signature, eku, Certificate, SignatureCheck};
+use super::verify::{chain_to_root, check_validity};
+use super::{eku, Certificate};
 
 /// Why Go would refuse a server certificate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,27 +33,9 @@ fn refused(text: impl Into<String>) -> ServerCertError {
     ServerCertError::Refused(text.into())
 }
 
-/// Go's `maxChainSignatureChecks`: the work one verification may do.
-const MAX_SIGNATURE_CHECKS: usize = 100;
-
 const OID_SUBJECT_ALT_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
 const OID_NAME_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.30");
 const OID_COMMON_NAME: &str = "2.5.4.3";
-
-/// Extensions Go's parser understands, so they may be critical (others are
-/// `UnhandledCriticalExtensions`).
-const HANDLED_CRITICAL: [&str; 10] = [
-    "2.5.29.14",         // subjectKeyIdentifier
-    "2.5.29.15",         // keyUsage
-    "2.5.29.17",         // subjectAltName
-    "2.5.29.19",         // basicConstraints
-    "2.5.29.30",         // nameConstraints
-    "2.5.29.31",         // cRLDistributionPoints
-    "2.5.29.32",         // certificatePolicies
-    "2.5.29.35",         // authorityKeyIdentifier
-    "2.5.29.37",         // extKeyUsage
-    "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
-];
 
 /// Go's checks of the leaf before any chain is built, in Go's order: unhandled critical
 /// extensions, validity period at `now`, then `VerifyHostname(host)`.
@@ -61,8 +44,7 @@ pub fn check_leaf(
     host: &str,
     now: OffsetDateTime,
 ) -> Result<(), ServerCertError> {
-    check_critical_extensions(leaf)?;
-    check_validity(leaf, now)?;
+    check_validity(leaf, now).map_err(ServerCertError::Refused)?;
     verify_hostname(leaf, host)
 }
 
@@ -75,78 +57,18 @@ pub fn check_chain(
     roots: &[Certificate],
     now: OffsetDateTime,
 ) -> Result<(), ServerCertError> {
-    let chains = if roots.iter().any(|r| r.der() == leaf.der()) {
-        vec![vec![leaf]]
-    } else {
-        let mut builder = ChainBuilder {
-            intermediates,
-            roots,
-            now,
-            signature_checks: 0,
-        };
-        builder.build(&mut vec![leaf])?
-    };
-    if chains
-        .iter()
-        .any(|chain| chain.iter().all(|c| allows_server_auth(c)))
-    {
-        Ok(())
-    } else {
-        Err(refused(
-            "x509: certificate specifies an incompatible key usage",
-        ))
-    }
-}
-
-/// Go `checkChainForKeyUsage` for serverAuth, one certificate: no EKU, any, or serverAuth.
-fn allows_server_auth(cert: &Certificate) -> bool {
-    cert.ext_key_usage().is_none_or(|e| {
-        e.usages.is_empty()
-            || e.usages
-                .iter()
-                .any(|u| *u == eku::ANY || *u == eku::SERVER_AUTH)
-    })
-}
-
-fn check_critical_extensions(cert: &Certificate) -> Result<(), ServerCertError> {
-    let exts = cert.inner().tbs_certificate().extensions();
-    let unhandled = exts
-        .into_iter()
-        .flatten()
-        .any(|e| e.critical && !HANDLED_CRITICAL.contains(&e.extn_id.to_string().as_str()));
-    if unhandled {
-        return Err(refused("x509: unhandled critical extension"));
+    let chain = chain_to_root(leaf, intermediates, roots, now, eku::SERVER_AUTH)
+        .map_err(ServerCertError::Refused)?;
+    let constrained = chain.iter().skip(1).any(|c| {
+        let exts = c.inner().tbs_certificate().extensions();
+        exts.into_iter()
+            .flatten()
+            .any(|e| e.extn_id == OID_NAME_CONSTRAINTS)
+    });
+    if constrained {
+        return Err(ServerCertError::Unsupported);
     }
     Ok(())
-}
-
-/// Go `isValid`'s time check, with its text.
-fn check_validity(cert: &Certificate, now: OffsetDateTime) -> Result<(), ServerCertError> {
-    let detail = if now < cert.not_before() {
-        format!(
-            "current time {} is before {}",
-            rfc3339(now),
-            rfc3339(cert.not_before())
-        )
-    } else if now > cert.not_after() {
-        format!(
-            "current time {} is after {}",
-            rfc3339(now),
-            rfc3339(cert.not_after())
-        )
-    } else {
-        return Ok(());
-    };
-    Err(refused(format!(
-        "x509: certificate has expired or is not yet valid: {detail}"
-    )))
-}
-
-/// Go's `time.RFC3339` layout: whole seconds, `Z` or `±hh:mm`.
-fn rfc3339(t: OffsetDateTime) -> String {
-    let t = t.replace_nanosecond(0).unwrap_or(t);
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// The names a certificate claims, as Go's parser exposes them.
@@ -308,161 +230,247 @@ fn match_hostnames(pattern: &str, host: &str) -> bool {
             .all(|(i, (pp, hp))| (i == 0 && *pp == "*") || pp == hp)
 }
 
-/// Go `buildChains`: depth-first from the leaf to a root, every candidate parent found by
-/// subject, its signature checked, then its own validity.
-struct ChainBuilder<'a> {
-    intermediates: &'a [Certificate],
-    roots: &'a [Certificate],
-    now: OffsetDateTime,
-    signature_checks: usize,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Intermediate,
-    Root,
-}
-
-impl<'a> ChainBuilder<'a> {
-    /// All chains completing `chain` (whose last element needs a parent), or Go's error.
-    fn build(
-        &mut self,
-        chain: &mut Vec<&'a Certificate>,
-    ) -> Result<Vec<Vec<&'a Certificate>>, ServerCertError> {
-        let child = *chain.last().expect("the chain starts with the leaf");
-        let candidates = (self.roots.iter().map(|c| (Role::Root, c)))
-            .chain(self.intermediates.iter().map(|c| (Role::Intermediate, c)))
-            .filter(|(_, c)| c.raw_subject() == child.raw_issuer());
-        let mut chains = Vec::new();
-        // Go keeps the last candidate's error and the first signature failure as a hint.
-        let mut err = None;
-        let mut hint = None;
-        for (role, candidate) in candidates {
-            if already_in_chain(candidate, chain) {
-                continue;
-            }
-            self.signature_checks += 1;
-            if self.signature_checks > MAX_SIGNATURE_CHECKS {
-                return Err(refused(
-                    "x509: signature check attempts limit reached while verifying certificate chain",
-                ));
-            }
-            if let Err(e) = check_signature(child, candidate, SignatureCheck::IssuedBy) {
-                hint.get_or_insert((e.0, candidate));
-                continue;
-            }
-            if let Err(e) = self.check_parent(candidate, role, chain) {
-                if e == ServerCertError::Unsupported {
-                    return Err(e);
-                }
-                err = Some(e);
-                continue;
-            }
-            chain.push(candidate);
-            match role {
-                Role::Root => chains.push(chain.clone()),
-                Role::Intermediate => match self.build(chain) {
-                    Ok(found) => chains.extend(found),
-                    Err(ServerCertError::Unsupported) => return Err(ServerCertError::Unsupported),
-                    Err(e) => err = Some(e),
-                },
-            }
-            chain.pop();
-        }
-        if !chains.is_empty() {
-            return Ok(chains);
-        }
-        Err(err.unwrap_or_else(|| unknown_authority(hint)))
-    }
-
-    /// Go `isValid` for an intermediate or root about to be appended to `chain`.
-    fn check_parent(
-        &self,
-        cert: &Certificate,
-        role: Role,
-        chain: &[&Certificate],
-    ) -> Result<(), ServerCertError> {
-        check_critical_extensions(cert)?;
-        check_validity(cert, self.now)?;
-        let exts = cert.inner().tbs_certificate().extensions();
-        if exts
-            .into_iter()
-            .flatten()
-            .any(|e| e.extn_id == OID_NAME_CONSTRAINTS)
-        {
-            return Err(ServerCertError::Unsupported);
-        }
-        let bc = cert.basic_constraints();
-        if role == Role::Intermediate && !bc.is_some_and(|b| b.ca) {
-            return Err(refused(
-                "x509: certificate is not authorized to sign other certificates",
-            ));
-        }
-        let intermediates_below = chain.len() as u64 - 1;
-        if bc
-            .and_then(|b| b.path_len)
-            .is_some_and(|max| intermediates_below > max)
-        {
-            return Err(refused(
-                "x509: too many intermediates for path length constraint",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// Go `alreadyInChain`, simplified to subject and key (stops cross-signature loops).
-fn already_in_chain(candidate: &Certificate, chain: &[&Certificate]) -> bool {
-    chain
-        .iter()
-        .any(|c| c.raw_subject() == candidate.raw_subject() && c.spki_der() == candidate.spki_der())
-}
-
-/// Go `UnknownAuthorityError.Error()`, with its hint about a rejected candidate parent.
-fn unknown_authority(hint: Option<(String, &Certificate)>) -> ServerCertError {
-    let base = "x509: certificate signed by unknown authority";
-    let Some((why, cert)) = hint else {
-        return refused(base);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, GeneralSubtree, IsCa,
+        Issuer, KeyPair, NameConstraints,
     };
-    let attrs = cert.subject_attributes();
-    let first = |oid: &str| attrs.iter().find(|a| a.oid == oid).map(|a| a.value.clone());
-    let name = attrs
-        .iter()
-        .rev()
-        .find(|a| a.oid == OID_COMMON_NAME)
-        .map(|a| a.value.clone())
-        .filter(|cn| !cn.is_empty())
-        .or_else(|| first("2.5.4.10"))
-        .unwrap_or_else(|| {
-            format!(
-                "serial:{}",
-                decimal(cert.inner().tbs_certificate().serial_number().as_bytes())
-            )
-        });
-    refused(format!(
-        "{base} (possibly because of {} while trying to verify candidate authority certificate {})",
-        crate::gofmt::quote(&why),
-        crate::gofmt::quote(&name)
-    ))
-}
 
-/// A big-endian unsigned integer in decimal (Go `big.Int.String()` of a serial).
-fn decimal(bytes: &[u8]) -> String {
-    let mut digits = vec![0u8]; // little-endian base-10
-    for &b in bytes {
-        let mut carry = b as u32;
-        for d in digits.iter_mut() {
-            let v = *d as u32 * 256 + carry;
-            *d = (v % 10) as u8;
-            carry = v / 10;
-        }
-        while carry > 0 {
-            digits.push((carry % 10) as u8);
-            carry /= 10;
+    /// A certificate made for a test, with what it takes to issue others.
+    struct Made {
+        cert: Certificate,
+        params: CertificateParams,
+        key: KeyPair,
+    }
+
+    /// A certificate named `cn` for `sans`, signed by `issuer` (self-signed without one),
+    /// after `edit` adjusted its parameters.
+    fn make(
+        cn: &str,
+        sans: &[&str],
+        ca: IsCa,
+        issuer: Option<&Made>,
+        edit: impl FnOnce(&mut CertificateParams),
+    ) -> Made {
+        let key = KeyPair::generate().unwrap();
+        let sans: Vec<String> = sans.iter().map(|s| s.to_string()).collect();
+        let mut params = CertificateParams::new(sans).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params.distinguished_name.push(DnType::CommonName, cn);
+        params.is_ca = ca;
+        edit(&mut params);
+        let der = match issuer {
+            Some(i) => params
+                .signed_by(&key, &Issuer::from_params(&i.params, &i.key))
+                .unwrap(),
+            None => params.self_signed(&key).unwrap(),
+        };
+        Made {
+            cert: Certificate::from_der(der.der()).unwrap(),
+            params,
+            key,
         }
     }
-    while digits.len() > 1 && digits.last() == Some(&0) {
-        digits.pop();
+
+    fn ca() -> IsCa {
+        IsCa::Ca(BasicConstraints::Unconstrained)
     }
-    digits.iter().rev().map(|d| char::from(b'0' + d)).collect()
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    fn host_check(sans: &[&str], cn: &str, host: &str) -> Result<(), ServerCertError> {
+        verify_hostname(&make(cn, sans, IsCa::NoCa, None, |_| {}).cert, host)
+    }
+
+    #[test]
+    fn host_names_match_as_go_matches_them() {
+        assert!(host_check(&["registry.example"], "x", "registry.example").is_ok());
+        assert!(host_check(&["Registry.Example"], "x", "registry.EXAMPLE").is_ok());
+        assert!(host_check(&["registry.example"], "x", "registry.example.").is_ok());
+        assert!(host_check(&["*.example"], "x", "a.example").is_ok());
+        assert!(host_check(&["under_score.example"], "x", "under_score.example").is_ok());
+        assert!(host_check(&["127.0.0.1"], "x", "127.0.0.1").is_ok());
+        assert!(host_check(&["::1"], "x", "[::1]").is_ok());
+        assert_eq!(
+            host_check(&["*.example"], "x", "a.b.example"),
+            Err(refused(
+                "x509: certificate is valid for *.example, not a.b.example"
+            ))
+        );
+        assert_eq!(
+            host_check(&["*.example"], "x", "example"),
+            Err(refused(
+                "x509: certificate is valid for *.example, not example"
+            ))
+        );
+    }
+
+    #[test]
+    fn host_name_refusals_use_go_s_words() {
+        assert_eq!(
+            host_check(&["10.1.2.3", "::1", "a.example"], "x", "127.0.0.1"),
+            Err(refused(
+                "x509: certificate is valid for 10.1.2.3, ::1, not 127.0.0.1"
+            ))
+        );
+        assert_eq!(
+            host_check(&["a.example", "b.example"], "x", "c.example"),
+            Err(refused(
+                "x509: certificate is valid for a.example, b.example, not c.example"
+            ))
+        );
+        assert_eq!(
+            host_check(&["a.example"], "x", "127.0.0.1"),
+            Err(refused("x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs"))
+        );
+        assert_eq!(
+            host_check(&["10.1.2.3"], "x", "c.example"),
+            Err(refused(
+                "x509: certificate is not valid for any names, but wanted to match c.example"
+            ))
+        );
+        // Go ignores the Common Name, and says so when it would have matched.
+        assert_eq!(
+            host_check(&[], "c.example", "c.example"),
+            Err(refused(
+                "x509: certificate relies on legacy Common Name field, use SANs instead"
+            ))
+        );
+    }
+
+    #[test]
+    fn validity_is_checked_on_the_leaf_first() {
+        let expired = make("x", &["127.0.0.1"], ca(), None, |p| {
+            p.not_before = time::macros::datetime!(2020-01-01 00:00 UTC);
+            p.not_after = time::macros::datetime!(2020-12-31 00:00 UTC);
+        });
+        let at = time::macros::datetime!(2021-06-01 12:00:00.5 +02:00);
+        // Expiry is reported before the name mismatch, as Go does.
+        assert_eq!(
+            check_leaf(&expired.cert, "other.example", at),
+            Err(refused("x509: certificate has expired or is not yet valid: current time 2021-06-01T12:00:00+02:00 is after 2020-12-31T00:00:00Z"))
+        );
+        let early = time::macros::datetime!(2019-06-01 00:00 UTC);
+        assert_eq!(
+            check_leaf(&expired.cert, "127.0.0.1", early),
+            Err(refused("x509: certificate has expired or is not yet valid: current time 2019-06-01T00:00:00Z is before 2020-01-01T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_ca_true_leaf_is_trusted_as_a_root_or_when_issued_by_one() {
+        let self_signed = make("x", &["127.0.0.1"], ca(), None, |_| {});
+        let roots = [self_signed.cert.clone()];
+        assert_eq!(check_chain(&self_signed.cert, &[], &roots, now()), Ok(()));
+
+        let root = make("root", &[], ca(), None, |_| {});
+        let leaf = make("leaf", &["127.0.0.1"], ca(), Some(&root), |_| {});
+        let roots = [root.cert.clone()];
+        assert_eq!(check_chain(&leaf.cert, &[], &roots, now()), Ok(()));
+        // Through an intermediate the server sends.
+        let mid = make("mid", &[], ca(), Some(&root), |_| {});
+        let leaf = make("leaf", &["127.0.0.1"], ca(), Some(&mid), |_| {});
+        let sent = [mid.cert.clone()];
+        assert_eq!(check_chain(&leaf.cert, &sent, &roots, now()), Ok(()));
+        // A leaf that is itself trusted needs no issuer at all.
+        let trusted_leaf = [leaf.cert.clone()];
+        assert_eq!(check_chain(&leaf.cert, &[], &trusted_leaf, now()), Ok(()));
+    }
+
+    #[test]
+    fn what_go_refuses_stays_refused() {
+        let unknown = "x509: certificate signed by unknown authority";
+        let self_signed = make("x", &["127.0.0.1"], ca(), None, |_| {});
+        assert_eq!(
+            check_chain(&self_signed.cert, &[], &[], now()),
+            Err(refused(unknown))
+        );
+        // A different certificate with the same name: Go names the candidate it tried.
+        let other = make("x", &["127.0.0.1"], ca(), None, |_| {});
+        assert_eq!(
+            check_chain(&self_signed.cert, &[], &[other.cert], now()),
+            Err(refused(format!("{unknown} (possibly because of \"x509: ECDSA verification failure\" while trying to verify candidate authority certificate \"x\")")))
+        );
+
+        // An issuer that is not a CA cannot sign.
+        let root = make("root", &[], ca(), None, |_| {});
+        let not_ca = make("mid", &[], IsCa::ExplicitNoCa, Some(&root), |_| {});
+        let leaf = make("leaf", &["127.0.0.1"], IsCa::NoCa, Some(&not_ca), |_| {});
+        let roots = [root.cert.clone()];
+        assert_eq!(
+            check_chain(&leaf.cert, std::slice::from_ref(&not_ca.cert), &roots, now()),
+            Err(refused(format!("{unknown} (possibly because of \"x509: invalid signature: parent certificate cannot sign this kind of certificate\" while trying to verify candidate authority certificate \"mid\")")))
+        );
+
+        // pathLenConstraint 0 on the root forbids an intermediate.
+        let root = make(
+            "root",
+            &[],
+            IsCa::Ca(BasicConstraints::Constrained(0)),
+            None,
+            |_| {},
+        );
+        let mid = make("mid", &[], ca(), Some(&root), |_| {});
+        let leaf = make("leaf", &["127.0.0.1"], IsCa::NoCa, Some(&mid), |_| {});
+        assert_eq!(
+            check_chain(
+                &leaf.cert,
+                std::slice::from_ref(&mid.cert),
+                std::slice::from_ref(&root.cert),
+                now()
+            ),
+            Err(refused(
+                "x509: too many intermediates for path length constraint"
+            ))
+        );
+
+        // An expired root is reported as such, not as unknown.
+        let root = make("root", &[], ca(), None, |p| {
+            p.not_after = time::macros::datetime!(2020-12-31 00:00 UTC);
+        });
+        let leaf = make("leaf", &["127.0.0.1"], IsCa::NoCa, Some(&root), |_| {});
+        let at = time::macros::datetime!(2021-01-01 00:00 UTC);
+        assert_eq!(
+            check_chain(&leaf.cert, &[], std::slice::from_ref(&root.cert), at),
+            Err(refused("x509: certificate has expired or is not yet valid: current time 2021-01-01T00:00:00Z is after 2020-12-31T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn extended_key_usage_server_auth_any_or_none() {
+        let with = |ekus: Vec<ExtendedKeyUsagePurpose>| {
+            let leaf = make("x", &["127.0.0.1"], ca(), None, |p| {
+                p.extended_key_usages = ekus;
+            });
+            check_chain(&leaf.cert, &[], std::slice::from_ref(&leaf.cert), now())
+        };
+        assert_eq!(with(vec![]), Ok(()));
+        assert_eq!(with(vec![ExtendedKeyUsagePurpose::ServerAuth]), Ok(()));
+        assert_eq!(with(vec![ExtendedKeyUsagePurpose::Any]), Ok(()));
+        assert_eq!(
+            with(vec![ExtendedKeyUsagePurpose::ClientAuth]),
+            Err(refused(
+                "x509: certificate specifies an incompatible key usage"
+            ))
+        );
+    }
+
+    #[test]
+    fn name_constrained_chains_are_left_to_webpki() {
+        let root = make("root", &[], ca(), None, |p| {
+            p.name_constraints = Some(NameConstraints {
+                permitted_subtrees: vec![GeneralSubtree::DnsName("example".into())],
+                excluded_subtrees: vec![],
+            });
+        });
+        let leaf = make("leaf", &["a.example"], ca(), Some(&root), |_| {});
+        assert_eq!(
+            check_chain(&leaf.cert, &[], std::slice::from_ref(&root.cert), now()),
+            Err(ServerCertError::Unsupported)
+        );
+    }
 }

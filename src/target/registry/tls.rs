@@ -303,3 +303,98 @@ fn find_rustls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a
         .and_then(find_rustls_error)
         .or_else(|| e.source().and_then(find_rustls_error))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+
+    /// What `openssl req -x509 -addext subjectAltName=IP:127.0.0.1` makes: self-signed,
+    /// CA:TRUE.
+    fn openssl_like_self_signed() -> CertificateDer<'static> {
+        let key = KeyPair::generate().unwrap();
+        let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.self_signed(&key).unwrap().der().clone()
+    }
+
+    fn verify(
+        roots: Vec<CertificateDer<'static>>,
+        leaf: &CertificateDer<'_>,
+        name: &str,
+    ) -> std::result::Result<(), String> {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let verifier = GoVerifier::new(roots, provider);
+        let name = ServerName::try_from(name.to_string()).unwrap();
+        verifier
+            .verify_server_cert(leaf, &[], &name, &[], UnixTime::now())
+            .map(|_| ())
+            .map_err(|e| go_text(&e).unwrap_or_else(|| e.to_string()))
+    }
+
+    #[test]
+    fn a_trusted_ca_true_self_signed_leaf_is_accepted() {
+        let leaf = openssl_like_self_signed();
+        // webpki alone refuses it.
+        let mut store = rustls::RootCertStore::empty();
+        store.add(leaf.clone()).unwrap();
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
+            .build()
+            .unwrap();
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        let refusal = webpki
+            .verify_server_cert(&leaf, &[], &name, &[], UnixTime::now())
+            .unwrap_err();
+        assert!(go_may_accept(&refusal), "{refusal:?}");
+
+        assert_eq!(verify(vec![leaf.clone()], &leaf, "127.0.0.1"), Ok(()));
+    }
+
+    #[test]
+    fn refusals_are_in_go_s_words() {
+        let leaf = openssl_like_self_signed();
+        assert_eq!(
+            verify(vec![], &leaf, "127.0.0.1"),
+            Err(
+                "tls: failed to verify certificate: x509: certificate signed by unknown authority"
+                    .into()
+            )
+        );
+        // Another certificate with the same subject is the candidate Go names.
+        assert_eq!(
+            verify(vec![openssl_like_self_signed()], &leaf, "127.0.0.1"),
+            Err("tls: failed to verify certificate: x509: certificate signed by unknown authority (possibly because of \"x509: ECDSA verification failure\" while trying to verify candidate authority certificate \"rcgen self signed cert\")".into())
+        );
+        assert_eq!(
+            verify(vec![leaf.clone()], &leaf, "10.0.0.1"),
+            Err("tls: failed to verify certificate: x509: certificate is valid for 127.0.0.1, not 10.0.0.1".into())
+        );
+    }
+
+    #[test]
+    fn errors_nested_in_io_errors_are_found() {
+        let nested = |e: rustls::Error| {
+            let inner = std::io::Error::new(std::io::ErrorKind::InvalidData, e);
+            std::io::Error::other(inner)
+        };
+        let plain_http = nested(rustls::Error::InvalidMessage(
+            rustls::InvalidMessage::InvalidContentType,
+        ));
+        assert_eq!(go_text(&plain_http).as_deref(), Some(SCHEME_MISMATCH));
+        let expired = nested(rustls::Error::InvalidCertificate(
+            CertificateError::ExpiredContext {
+                time: UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_700_000_000)),
+                not_after: UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                    1_600_000_000,
+                )),
+            },
+        ));
+        assert_eq!(
+            go_text(&expired).as_deref(),
+            Some("tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2023-11-14T22:13:20Z is after 2020-09-13T12:26:40Z")
+        );
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert_eq!(go_text(&refused), None);
+    }
+}
