@@ -10,7 +10,6 @@
 mod auth;
 mod client;
 mod referrers;
-mod tls;
 mod upload;
 
 pub use auth::MAX_TOKEN_RESPONSE_BYTES;

@@ -1,5 +1,5 @@
-//! TLS to registries with Go `crypto/tls`'s notion of a trusted server certificate and its
-//! words for a refusal.
+//! TLS connections (registries, timestamp authorities, OCSP/CRL servers) with Go
+//! `crypto/tls`'s notion of a trusted server certificate and its words for a refusal.
 //!
 //! webpki (through rustls) verifies first. When it refuses for a reason Go does not share
 //! (a `CA:TRUE` leaf as `openssl req -x509` makes by default, a leaf that is itself a
@@ -8,7 +8,6 @@
 //! either, so a refusal names the same problem Go names. Handshake signatures are always
 //! checked by rustls.
 
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -18,27 +17,25 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureScheme};
 use time::OffsetDateTime;
 
-use crate::target::{Result, TargetError};
 use crate::x509::server::{self, ServerCertError};
 use crate::x509::Certificate;
 
 /// Go's `http.ErrSchemeMismatch`.
 const SCHEME_MISMATCH: &str = "http: server gave HTTP response to HTTPS client";
 
-/// The rustls configuration for registry connections: the system roots (honouring
-/// `SSL_CERT_FILE`/`SSL_CERT_DIR`) plus the certificates of `ca_file`.
-pub(crate) fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig> {
-    let mut roots: Vec<CertificateDer<'static>> = Vec::new();
-    if let Some(path) = ca_file {
-        roots.extend(read_ca_file(path)?);
-    }
+/// A rustls configuration trusting the system roots (honouring `SSL_CERT_FILE` and
+/// `SSL_CERT_DIR`, as Go does) plus `extra_roots`, for `reqwest`'s
+/// `tls_backend_preconfigured`.
+pub fn client_config(
+    extra_roots: Vec<CertificateDer<'static>>,
+) -> Result<rustls::ClientConfig, rustls::Error> {
+    let mut roots = extra_roots;
     // Unreadable system certificates are skipped, as Go skips them.
     roots.extend(rustls_native_certs::load_native_certs().certs);
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = GoVerifier::new(roots, provider.clone());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| TargetError::Registry(format!("failed to create HTTP client: {e}")))?
+        .with_safe_default_protocol_versions()?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
@@ -47,26 +44,19 @@ pub(crate) fn client_config(ca_file: Option<&Path>) -> Result<rustls::ClientConf
     Ok(config)
 }
 
-fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>> {
-    let pem = std::fs::read(path).map_err(|e| TargetError::io(path, e))?;
-    let certs: Vec<CertificateDer<'static>> = crate::x509::pem_blocks(&pem)
+/// The `CERTIFICATE` blocks of a PEM file, each usable as a trust anchor.
+pub fn pem_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs: Vec<CertificateDer<'static>> = crate::x509::pem_blocks(pem)
         .into_iter()
         .filter(|b| b.label == "CERTIFICATE")
         .map(|b| CertificateDer::from(b.contents))
         .collect();
     if certs.is_empty() {
-        return Err(TargetError::InvalidArgument(format!(
-            "{}: no PEM certificates found",
-            path.display()
-        )));
+        return Err("no PEM certificates found".into());
     }
     for cert in &certs {
-        if let Err(e) = webpki::anchor_from_trusted_cert(cert) {
-            return Err(TargetError::InvalidArgument(format!(
-                "{}: invalid CA certificate file: {e}",
-                path.display()
-            )));
-        }
+        webpki::anchor_from_trusted_cert(cert)
+            .map_err(|e| format!("invalid CA certificate file: {e}"))?;
     }
     Ok(certs)
 }
@@ -248,7 +238,7 @@ fn go_error(text: String) -> rustls::Error {
 /// What Go prints for the TLS failure in `e`'s source chain, if there is one:
 /// `tls: failed to verify certificate: x509: ...`, or `http: server gave HTTP response to
 /// HTTPS client` when the server answered the handshake with something that is not TLS.
-pub(crate) fn go_text(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub fn go_text(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     let tls = find_rustls_error(e)?;
     let text = match tls {
         rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
