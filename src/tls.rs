@@ -1,12 +1,13 @@
 //! TLS connections (registries, timestamp authorities, OCSP/CRL servers) with Go
 //! `crypto/tls`'s notion of a trusted server certificate and its words for a refusal.
 //!
-//! webpki (through rustls) verifies first. When it refuses for a reason Go does not share
-//! (a `CA:TRUE` leaf as `openssl req -x509` makes by default, a leaf that is itself a
-//! trusted root, `anyExtendedKeyUsage`) or could not find an issuer, Go's rules
-//! ([`crate::x509::server`]) decide. Go's own leaf checks (expiry, host name) run before
-//! either, so a refusal names the same problem Go names. Handshake signatures are always
-//! checked by rustls.
+//! Go's own leaf checks (expiry, then host name) run first, so a refusal names the problem
+//! Go names. webpki (through rustls) then verifies the chain. When it refuses, Go's rules
+//! ([`crate::x509::server`]) are asked: if they refuse too, the refusal is in Go's words;
+//! if they accept, the certificate is accepted only when webpki's reason is one Go does not
+//! share (a `CA:TRUE` leaf as `openssl req -x509` makes by default, a leaf that is itself a
+//! trusted root, no issuer found, `anyExtendedKeyUsage`, a name webpki's syntax rejects).
+//! Handshake signatures are always checked by rustls.
 
 use std::sync::{Arc, OnceLock};
 
@@ -96,7 +97,8 @@ impl GoVerifier {
         })
     }
 
-    /// Go's verdict on a chain webpki refused with `refusal`.
+    /// Go's verdict on a chain webpki refused with `refusal`: Go's refusal in Go's words;
+    /// acceptance only where webpki's reason is one Go does not share.
     fn second_opinion(
         &self,
         leaf: &Certificate,
@@ -109,9 +111,9 @@ impl GoVerifier {
             .filter_map(|der| Certificate::from_der(der).ok())
             .collect();
         match server::check_chain(leaf, &intermediates, self.parsed_roots(), now) {
-            Ok(()) => Ok(ServerCertVerified::assertion()),
+            Ok(()) if go_may_accept(&refusal) => Ok(ServerCertVerified::assertion()),
             Err(ServerCertError::Refused(text)) => Err(go_error(text)),
-            Err(ServerCertError::Unsupported) => Err(refusal),
+            Ok(()) | Err(ServerCertError::Unsupported) => Err(refusal),
         }
     }
 }
@@ -142,10 +144,8 @@ impl ServerCertVerifier for GoVerifier {
         };
         match (verdict, leaf) {
             (Ok(v), _) => Ok(v),
-            (Err(e), Some(leaf)) if go_may_accept(&e) => {
-                self.second_opinion(&leaf, intermediates, now_go, e)
-            }
-            (Err(e), _) => Err(e),
+            (Err(e), Some(leaf)) => self.second_opinion(&leaf, intermediates, now_go, e),
+            (Err(e), None) => Err(e),
         }
     }
 
