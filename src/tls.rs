@@ -105,7 +105,7 @@ impl GoVerifier {
         intermediates: &[CertificateDer<'_>],
         now: OffsetDateTime,
         refusal: rustls::Error,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+    ) -> Result<ServerCertVerified, rustls::Error> {
         let intermediates: Vec<Certificate> = intermediates
             .iter()
             .filter_map(|der| Certificate::from_der(der).ok())
@@ -126,7 +126,7 @@ impl ServerCertVerifier for GoVerifier {
         server_name: &ServerName<'_>,
         ocsp_response: &[u8],
         now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
+    ) -> Result<ServerCertVerified, rustls::Error> {
         let now_go = go_now(now);
         // A leaf our parser cannot read is left to webpki alone.
         let leaf = Certificate::from_der(end_entity).ok();
@@ -154,7 +154,7 @@ impl ServerCertVerifier for GoVerifier {
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(
             message,
             cert,
@@ -168,7 +168,7 @@ impl ServerCertVerifier for GoVerifier {
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls13_signature(
             message,
             cert,
@@ -312,7 +312,7 @@ mod tests {
         roots: Vec<CertificateDer<'static>>,
         leaf: &CertificateDer<'_>,
         name: &str,
-    ) -> std::result::Result<(), String> {
+    ) -> Result<(), String> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let verifier = GoVerifier::new(roots, provider);
         let name = ServerName::try_from(name.to_string()).unwrap();
