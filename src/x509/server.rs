@@ -1,11 +1,11 @@
 //! Go's `crypto/x509` `Certificate.Verify` for a TLS server certificate, as `crypto/tls`
 //! calls it: which server certificates a Go client trusts and how it words a refusal.
 //!
-//! The registry client asks webpki first. webpki refuses some certificates Go accepts (a
-//! leaf with `CA:TRUE`, which is what `openssl req -x509` makes; a leaf that is itself a
-//! trusted root; `anyExtendedKeyUsage`), so when it refuses, these rules decide. They never
-//! accept what Go refuses: name constraints are not modelled here, so a chain through a
-//! constrained CA is [`ServerCertError::Unsupported`] and the caller keeps webpki's refusal.
+//! [`crate::tls`] runs [`check_leaf`] before webpki and [`check_chain`] when webpki refuses
+//! (webpki refuses some certificates Go accepts: a leaf with `CA:TRUE`, which is what
+//! `openssl req -x509` makes; a leaf that is itself a trusted root; `anyExtendedKeyUsage`).
+//! Name constraints are not modelled here, so a chain through a constrained CA is
+//! [`ServerCertError::Unsupported`] and the caller keeps webpki's verdict.
 
 use std::net::IpAddr;
 
