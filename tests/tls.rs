@@ -59,32 +59,34 @@ fn assert_list_refused(reg: &TestRegistry, env: &[(&str, &Path)], cause: &str) {
     );
 }
 
-#[test]
-fn openssl_self_signed_ca_true_certificate_is_trusted_like_go() {
-    let reg = openssl_self_signed("IP:127.0.0.1");
-    let ca = reg.ca_file();
-    let work = tempfile::tempdir().unwrap();
-    copy_tree(
-        &testdata_layout("single-platform"),
-        &work.path().join("src"),
-    );
+/// Copy the test image into `reg` and list it, trusting the registry's CA through
+/// `SSL_CERT_FILE`; returns the reference.
+fn copy_in_and_list(reg: &TestRegistry, work: &Path) -> String {
+    copy_tree(&testdata_layout("single-platform"), &work.join("src"));
     let dest = format!("{}/app:v1", reg.host());
+    let ca = reg.ca_file();
     let trust = [("SSL_CERT_FILE", ca.as_path())];
-
     let (code, stdout, stderr) = run(
-        work.path(),
+        work,
         &trust,
         &["copy", "--from-oci-layout", "src:v1", &dest],
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("Copied src@sha256:"), "{stdout}");
-
-    let (code, stdout, stderr) = run(work.path(), &trust, &["list", &dest]);
+    let (code, stdout, stderr) = run(work, &trust, &["list", &dest]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("has no associated signature"), "{stdout}");
+    dest
+}
+
+#[test]
+fn openssl_self_signed_ca_true_certificate_is_trusted_like_go() {
+    let reg = openssl_self_signed("IP:127.0.0.1");
+    let work = tempfile::tempdir().unwrap();
+    let dest = copy_in_and_list(&reg, work.path());
 
     // --ca-file trusts it the same way, without SSL_CERT_FILE.
-    let ca_arg = ca.display().to_string();
+    let ca_arg = reg.ca_file().display().to_string();
     let (code, stdout, stderr) = run(
         work.path(),
         &[],
@@ -100,6 +102,13 @@ fn openssl_self_signed_ca_true_certificate_is_trusted_like_go() {
     assert_eq!(code, 0, "{stderr}");
     let copied = format!("Copied {}/app@sha256:", reg.host());
     assert!(stdout.starts_with(&copied), "{stdout}");
+}
+
+#[test]
+fn ca_true_server_certificate_issued_by_a_trusted_ca_is_trusted_like_go() {
+    let reg = tls_registry(ServerCert::CaSignedCaTrue);
+    let work = tempfile::tempdir().unwrap();
+    copy_in_and_list(&reg, work.path());
 }
 
 #[test]

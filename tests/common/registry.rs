@@ -42,6 +42,8 @@ impl Default for Config {
 pub enum ServerCert {
     /// For localhost and 127.0.0.1, signed by a CA made for the test.
     CaSigned,
+    /// The same with `CA:TRUE` on the server certificate (Go accepts it; webpki does not).
+    CaSignedCaTrue,
     /// What `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=x -addext
     /// subjectAltName=<san>` makes: self-signed, with openssl's default `CA:TRUE`.
     SelfSigned { san: String },
@@ -100,7 +102,8 @@ impl TestRegistry {
         let mut tls = String::new();
         if config.tls {
             match &config.server_cert {
-                ServerCert::CaSigned => make_certificate(dir.path()),
+                ServerCert::CaSigned => make_certificate(dir.path(), false),
+                ServerCert::CaSignedCaTrue => make_certificate(dir.path(), true),
                 ServerCert::SelfSigned { san } => make_self_signed(dir.path(), san),
                 ServerCert::Expired => make_expired(dir.path()),
             }
@@ -178,7 +181,7 @@ fn wait_ready(child: &mut Child, port: u16, tls: bool) -> bool {
 }
 
 /// A CA and a server certificate for localhost / 127.0.0.1 signed by it.
-fn make_certificate(dir: &Path) {
+fn make_certificate(dir: &Path, leaf_is_ca: bool) {
     let p = |f: &str| dir.join(f).display().to_string();
     run(Command::new("openssl").args([
         "req",
@@ -213,7 +216,10 @@ fn make_certificate(dir: &Path) {
     ]));
     std::fs::write(
         dir.join("ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+        format!(
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:{}\n",
+            if leaf_is_ca { "TRUE" } else { "FALSE" }
+        ),
     )
     .unwrap();
     run(Command::new("openssl").args([
