@@ -22,6 +22,7 @@ pub mod signer;
 pub mod target;
 pub mod testcert;
 pub mod timestamp;
+pub mod tls;
 pub mod truststore;
 pub mod verifier;
 pub mod version;

@@ -533,6 +533,12 @@ fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}/tsa", l.local_addr().unwrap())
     };
+    // An HTTPS server whose certificate nothing here trusts.
+    let https_server = common::registry::TestRegistry::start(common::registry::Config {
+        tls: true,
+        ..Default::default()
+    });
+    let untrusted_tls = format!("https://{}/tsa", https_server.host());
     let leaf_chain = env.pki.path("leaf-chain.crt");
     let signing_root = env.pki.path("root.crt");
     let tsa_cert = env.pki.path("tsa.crt");
@@ -544,6 +550,11 @@ fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
             &closed,
             &tsa_root,
             format!("Error: timestamp: Post \"{closed}\": dial tcp {}: connect: connection refused", &closed[7..closed.len() - 4]),
+        ),
+        (
+            &untrusted_tls,
+            &tsa_root,
+            format!("Error: timestamp: Post \"{untrusted_tls}\": tls: failed to verify certificate: x509: certificate signed by unknown authority"),
         ),
         (
             &rejecting.url,

@@ -276,6 +276,9 @@ fn go_status(status: reqwest::StatusCode) -> String {
 /// A failed exchange described as Go's `net/http` would (`dial tcp …: connect: …`,
 /// client timeout), else the error with its sources.
 fn transport_error(e: &reqwest::Error) -> String {
+    if let Some(text) = crate::tls::go_text(e) {
+        return text;
+    }
     if e.is_timeout() {
         return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)".into();
     }
