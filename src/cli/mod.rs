@@ -7,6 +7,7 @@ mod common;
 mod copy;
 mod delete;
 mod duration;
+mod help;
 mod inspect;
 mod key;
 mod list;
@@ -154,13 +155,18 @@ fn version() {
 /// Turn clap's parse errors into cobra's messages, which users and scripts know.
 fn report_parse_error(e: clap::Error) -> i32 {
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            let _ = e.print();
+        // cobra's help text, for `-h`, `--help`, `help <command>`, and a group command
+        // without a subcommand (which prints its help and succeeds, as cobra).
+        ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let args: Vec<String> = std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect();
+            help::print_for_args(&Cli::command(), &args);
             return 0;
         }
-        // A group command without a subcommand prints its help and succeeds, as cobra.
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            output::print(&e.render().to_string());
+        ErrorKind::DisplayVersion => {
+            let _ = e.print();
             return 0;
         }
         _ => {}

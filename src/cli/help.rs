@@ -1,0 +1,414 @@
+//! `--help`, `-h`, `notation help <command>` and bare group commands, printed as Go
+//! notation prints them: cobra's default help and usage templates with pflag's flag list.
+//!
+//! The texts (cobra `Use`, `Short`, `Long`, aliases, flag usages, types and defaults) live
+//! in [`table`], apart from the clap definitions; the flags listed are those of the clap
+//! command, so a flag added later still shows (and the table test says it lacks a text).
+
+mod table;
+
+use clap::Command;
+use table::{Entry, Flag, ENTRIES};
+
+/// cobra's `minNamePadding`: the narrowest command-name column of "Available Commands".
+const MIN_NAME_PADDING: usize = 11;
+
+/// A flag's value type as pflag names it in the flag list (`Value.Type()`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Bool,
+    String,
+    StringArray,
+    Int,
+    Duration,
+}
+
+impl Kind {
+    /// pflag `UnquoteUsage`: the type name shown after the flag (none for a bool).
+    fn type_name(self) -> &'static str {
+        match self {
+            Kind::Bool => "",
+            Kind::String => "string",
+            Kind::StringArray => "stringArray",
+            Kind::Int => "int",
+            Kind::Duration => "duration",
+        }
+    }
+}
+
+/// Print the help of the command `args` (the process arguments after the program name)
+/// ask for, to stdout.
+pub fn print_for_args(root: &Command, args: &[String]) {
+    let path = command_path(root, args);
+    super::output::print(&render(root, &path));
+}
+
+/// Print the help of the command at `path` (canonical names below the root).
+pub fn print(path: &[&str]) {
+    use clap::CommandFactory;
+    let root = super::Cli::command();
+    let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+    super::output::print(&render(&root, &path));
+}
+
+/// The command the arguments name: subcommand names (or aliases) in order, skipping flags
+/// (and the values of flags that take one) and the `help` keyword, up to the first
+/// positional argument that is not a subcommand.
+fn command_path(root: &Command, args: &[String]) -> Vec<String> {
+    let mut cmd = root;
+    let mut path = Vec::new();
+    let mut rest = args.iter();
+    let mut help_keyword = false;
+    while let Some(arg) = rest.next() {
+        if arg == "--" {
+            break;
+        }
+        if let Some(flag) = arg.strip_prefix('-').filter(|f| !f.is_empty()) {
+            if takes_separate_value(cmd, flag) {
+                rest.next();
+            }
+            continue;
+        }
+        if arg == "help" {
+            // `notation help help` asks for cobra's help command itself.
+            if help_keyword && path.is_empty() {
+                path.push(arg.clone());
+                break;
+            }
+            help_keyword = true;
+            continue;
+        }
+        match cmd.find_subcommand(arg) {
+            Some(sub) => {
+                path.push(sub.get_name().to_string());
+                cmd = sub;
+            }
+            None => break,
+        }
+    }
+    path
+}
+
+/// Whether `flag` (the argument without its first `-`) is a flag of `cmd` whose value is
+/// the next argument.
+fn takes_separate_value(cmd: &Command, flag: &str) -> bool {
+    let arg = match flag.strip_prefix('-') {
+        Some(long) if !long.contains('=') => {
+            cmd.get_arguments().find(|a| a.get_long() == Some(long))
+        }
+        Some(_) => None,
+        None if flag.chars().count() == 1 => {
+            let short = flag.chars().next();
+            cmd.get_arguments().find(|a| a.get_short() == short)
+        }
+        None => None,
+    };
+    arg.is_some_and(|a| a.get_action().takes_values() && !a.is_require_equals_set())
+}
+
+/// The help text of the command at `path`, as cobra's help template renders it.
+pub(crate) fn render(root: &Command, path: &[String]) -> String {
+    // cobra's `help` command is no clap subcommand: it has no subcommands or flags.
+    let help_command = Command::new("help");
+    let mut cmd = root;
+    for name in path {
+        match cmd.find_subcommand(name) {
+            Some(sub) => cmd = sub,
+            None if name == "help" => cmd = &help_command,
+            None => break,
+        }
+    }
+    let key = path.join(" ");
+    let fallback = Entry::fallback();
+    let entry = entry(&key).unwrap_or(&fallback);
+    let command_path = if key.is_empty() {
+        "notation".to_string()
+    } else {
+        format!("notation {key}")
+    };
+
+    let mut out = String::new();
+    let description = if entry.long.is_empty() {
+        entry.short
+    } else {
+        entry.long
+    };
+    let description = description.trim_end();
+    if !description.is_empty() {
+        out.push_str(description);
+        out.push_str("\n\n");
+    }
+    out.push_str(&usage(cmd, entry, &key, &command_path));
+    out
+}
+
+/// cobra's usage template.
+fn usage(cmd: &Command, entry: &Entry, key: &str, command_path: &str) -> String {
+    let subcommands = available_commands(cmd, entry, key);
+    let mut out = String::from("Usage:");
+    if !entry.use_line.is_empty() {
+        let parent = command_path
+            .rsplit_once(' ')
+            .map_or("", |(parent, _)| parent);
+        let mut line = format!("{parent} {}", entry.use_line);
+        // cobra's UseLine: every command has flags (at least --help).
+        if !line.contains("[flags]") {
+            line.push_str(" [flags]");
+        }
+        out.push_str(&format!("\n  {line}"));
+    }
+    if !subcommands.is_empty() {
+        out.push_str(&format!("\n  {command_path} [command]"));
+    }
+    if !entry.aliases.is_empty() {
+        let name = command_path.rsplit(' ').next().unwrap_or(command_path);
+        out.push_str(&format!(
+            "\n\nAliases:\n  {name}, {}",
+            entry.aliases.join(", ")
+        ));
+    }
+    if !entry.example.is_empty() {
+        out.push_str(&format!("\n\nExamples:\n{}", entry.example));
+    }
+    if !subcommands.is_empty() {
+        let padding = subcommands
+            .iter()
+            .map(|(name, _)| name.len())
+            .max()
+            .unwrap_or(0)
+            .max(MIN_NAME_PADDING);
+        out.push_str("\n\nAvailable Commands:");
+        for (name, short) in &subcommands {
+            out.push_str(&format!("\n  {name:<padding$} {short}"));
+        }
+    }
+    let name = command_path.rsplit(' ').next().unwrap_or(command_path);
+    out.push_str("\n\nFlags:\n");
+    out.push_str(flag_usages(cmd, entry, name).trim_end());
+    if !subcommands.is_empty() {
+        out.push_str(&format!(
+            "\n\nUse \"{command_path} [command] --help\" for more information about a command."
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// "Available Commands": the visible subcommands (and, at the root, cobra's `help`),
+/// sorted by name as cobra sorts them, each with its `Short`.
+fn available_commands(cmd: &Command, entry: &Entry, key: &str) -> Vec<(String, String)> {
+    let mut list: Vec<(String, String)> = cmd
+        .get_subcommands()
+        .filter(|sub| !sub.is_hide_set() && sub.get_name() != "help")
+        .map(|sub| {
+            let child = child_key(key, sub.get_name());
+            let short = self::entry(&child).map_or("", |e| e.short);
+            (sub.get_name().to_string(), short.to_string())
+        })
+        .collect();
+    list.extend(
+        entry
+            .subcommands
+            .iter()
+            .map(|(name, short)| (name.to_string(), short.to_string())),
+    );
+    if key.is_empty() {
+        let short = self::entry("help").map_or("", |e| e.short);
+        list.push(("help".to_string(), short.to_string()));
+    }
+    list.sort();
+    list
+}
+
+fn child_key(key: &str, name: &str) -> String {
+    if key.is_empty() {
+        name.to_string()
+    } else {
+        format!("{key} {name}")
+    }
+}
+
+fn entry(key: &str) -> Option<&'static Entry> {
+    ENTRIES.iter().find(|e| e.path == key)
+}
+
+/// One line of pflag's flag list, before alignment: the names and type, and the usage.
+struct FlagLine {
+    names: String,
+    usage: String,
+}
+
+/// pflag's `FlagUsages`: flags sorted by name, `-s, --name type`, the usage aligned one
+/// column after the longest name part, then the default when it is not the zero value.
+fn flag_usages(cmd: &Command, entry: &Entry, name: &str) -> String {
+    let mut flags: Vec<(String, FlagLine)> = cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && a.get_long().is_some())
+        .map(|a| {
+            let long = a.get_long().unwrap_or_default();
+            let flag = entry.flag(long).unwrap_or(&Flag::FALLBACK);
+            (long.to_string(), flag_line(a.get_short(), long, flag))
+        })
+        .collect();
+    let help = Flag {
+        name: "help",
+        kind: Kind::Bool,
+        usage: "",
+        default: "",
+    };
+    let mut help_line = flag_line(Some('h'), "help", &help);
+    help_line.usage = format!("help for {name}");
+    flags.push(("help".to_string(), help_line));
+    flags.sort_by(|a, b| a.0.cmp(&b.0));
+
+    let width = flags
+        .iter()
+        .map(|(_, l)| l.names.len() + 1)
+        .max()
+        .unwrap_or(0);
+    flags
+        .iter()
+        .map(|(_, l)| {
+            let spacing = " ".repeat(width - l.names.len());
+            format!("{} {spacing} {}\n", l.names, l.usage)
+        })
+        .collect()
+}
+
+fn flag_line(short: Option<char>, long: &str, flag: &Flag) -> FlagLine {
+    let mut names = match short {
+        Some(s) => format!("  -{s}, --{long}"),
+        None => format!("      --{long}"),
+    };
+    let (var, usage) = unquote_usage(flag);
+    if !var.is_empty() {
+        names.push(' ');
+        names.push_str(&var);
+    }
+    let mut usage = usage;
+    if !flag.default.is_empty() {
+        match flag.kind {
+            Kind::String => usage.push_str(&format!(" (default {:?})", flag.default)),
+            _ => usage.push_str(&format!(" (default {})", flag.default)),
+        }
+    }
+    FlagLine { names, usage }
+}
+
+/// pflag `UnquoteUsage`: a back-quoted name in the usage is the value's name (and loses
+/// its quotes); otherwise the type name is.
+fn unquote_usage(flag: &Flag) -> (String, String) {
+    let usage = flag.usage;
+    if let Some(start) = usage.find('`') {
+        if let Some(len) = usage[start + 1..].find('`') {
+            let name = &usage[start + 1..start + 1 + len];
+            let unquoted = format!("{}{}{}", &usage[..start], name, &usage[start + 2 + len..]);
+            return (name.to_string(), unquoted);
+        }
+    }
+    (flag.kind.type_name().to_string(), usage.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    /// Every command of the clap tree, as its table key.
+    fn all_keys(cmd: &Command, key: &str, out: &mut Vec<String>) {
+        out.push(key.to_string());
+        for sub in cmd.get_subcommands() {
+            all_keys(sub, &child_key(key, sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_command_and_flag_has_a_text() {
+        let root = crate::cli::Cli::command();
+        let mut keys = Vec::new();
+        all_keys(&root, "", &mut keys);
+        let mut missing = Vec::new();
+        for key in &keys {
+            let Some(entry) = entry(key) else {
+                missing.push(format!("command {key:?}"));
+                continue;
+            };
+            let mut cmd = &root;
+            for name in key.split_whitespace() {
+                cmd = cmd.find_subcommand(name).unwrap();
+            }
+            for arg in cmd.get_arguments() {
+                if let Some(long) = arg.get_long() {
+                    if !arg.is_hide_set() && entry.flag(long).is_none() {
+                        missing.push(format!("flag --{long} of {key:?}"));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no help text for: {missing:#?}");
+    }
+
+    #[test]
+    fn table_has_no_entry_without_a_command() {
+        let root = crate::cli::Cli::command();
+        let mut keys = Vec::new();
+        all_keys(&root, "", &mut keys);
+        keys.push("help".to_string());
+        for e in ENTRIES {
+            assert!(keys.iter().any(|k| k == e.path), "stale entry {:?}", e.path);
+        }
+    }
+
+    #[test]
+    fn command_path_skips_flags_and_their_values() {
+        let root = crate::cli::Cli::command();
+        assert_eq!(
+            command_path(&root, &args("cert add --help")),
+            ["certificate", "add"]
+        );
+        assert_eq!(
+            command_path(&root, &args("help cert ls")),
+            ["certificate", "list"]
+        );
+        assert_eq!(
+            command_path(&root, &args("key add --plugin list -h")),
+            ["key", "add"]
+        );
+        assert_eq!(
+            command_path(&root, &args("verify -o json x -h")),
+            ["verify"]
+        );
+        assert!(command_path(&root, &args("--help")).is_empty());
+        assert_eq!(command_path(&root, &args("help help")), ["help"]);
+    }
+
+    #[test]
+    fn flag_list_is_pflags_layout() {
+        let flag = Flag {
+            name: "output",
+            kind: Kind::String,
+            usage: "output format, options: 'json', 'text'",
+            default: "text",
+        };
+        let line = flag_line(Some('o'), "output", &flag);
+        assert_eq!(line.names, "  -o, --output string");
+        assert_eq!(
+            line.usage,
+            "output format, options: 'json', 'text' (default \"text\")"
+        );
+        let quoted = Flag {
+            name: "file",
+            kind: Kind::String,
+            usage: "read from `path` now",
+            default: "",
+        };
+        assert_eq!(
+            unquote_usage(&quoted),
+            ("path".to_string(), "read from path now".to_string())
+        );
+    }
+}
