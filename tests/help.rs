@@ -190,3 +190,15 @@ fn bare_group_commands_print_their_help() {
     assert_eq!(help_of(&["cert", "nope"]), help_of(&["cert", "--help"]));
     assert_eq!(help_of(&["key", "nope"]), help_of(&["key", "--help"]));
 }
+
+#[test]
+fn help_for_an_unknown_topic_is_cobras() {
+    let (stdout, stderr, ok) = run(&["help", "nope"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "");
+    let root = help_of(&["--help"]);
+    let root_usage = &root[root.find("Usage:").unwrap()..];
+    assert_eq!(stderr, format!("Unknown help topic [`nope`]\n{root_usage}"));
+    // A known command with an unknown word after it is that command's help.
+    assert_eq!(help_of(&["help", "cert", "nope"]), help_of(&["cert", "--help"]));
+}

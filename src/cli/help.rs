@@ -10,6 +10,9 @@ mod table;
 use clap::Command;
 use table::{Entry, Flag, ENTRIES};
 
+/// What a command without an entry shows (the table test keeps this from happening).
+static FALLBACK_ENTRY: Entry = Entry::fallback();
+
 /// cobra's `minNamePadding`: the narrowest command-name column of "Available Commands".
 const MIN_NAME_PADDING: usize = 11;
 
@@ -49,6 +52,55 @@ pub fn print(path: &[&str]) {
     let root = super::Cli::command();
     let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
     super::output::print(&render(&root, &path));
+}
+
+/// cobra's help command when clap rejected its topic: `help cert nope` is the help of
+/// `certificate` (on stdout), `help nope` is cobra's "Unknown help topic" line and the
+/// root's usage (on stderr); both succeed. Returns false when the arguments are not
+/// `help <topic>...`.
+pub fn answer_help_command(root: &Command, args: &[String]) -> bool {
+    match unknown_topic(root, args) {
+        None => false,
+        Some(Ok(help)) => {
+            super::output::print(&help);
+            true
+        }
+        Some(Err(unknown)) => {
+            super::output::eprintln(unknown.trim_end_matches('\n'));
+            true
+        }
+    }
+}
+
+/// The help cobra's help command prints for `args`, or (as `Err`) its unknown-topic text.
+fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, String>> {
+    let mut words = args.iter().skip_while(|a| a.starts_with('-'));
+    if words.next().map(String::as_str) != Some("help") {
+        return None;
+    }
+    let topic: Vec<String> = words.map(|w| go_backquoted(w)).collect();
+    if topic.is_empty() {
+        return None;
+    }
+    let path = command_path(root, args);
+    if !path.is_empty() {
+        return Some(Ok(render(root, &path)));
+    }
+    let root_entry = entry("").unwrap_or(&FALLBACK_ENTRY);
+    Some(Err(format!(
+        "Unknown help topic [{}]\n{}",
+        topic.join(" "),
+        usage(root, root_entry, "", "notation")
+    )))
+}
+
+/// Go's `%#q` of a string: back-quoted when it can be, else double-quoted.
+fn go_backquoted(s: &str) -> String {
+    if s.chars().any(|c| c == '`' || (c.is_control() && c != '\t')) {
+        format!("{s:?}")
+    } else {
+        format!("`{s}`")
+    }
 }
 
 /// The command the arguments name: subcommand names (or aliases) in order, skipping flags
@@ -119,8 +171,7 @@ pub(crate) fn render(root: &Command, path: &[String]) -> String {
         }
     }
     let key = path.join(" ");
-    let fallback = Entry::fallback();
-    let entry = entry(&key).unwrap_or(&fallback);
+    let entry = entry(&key).unwrap_or(&FALLBACK_ENTRY);
     let command_path = if key.is_empty() {
         "notation".to_string()
     } else {
@@ -384,6 +435,24 @@ mod tests {
         );
         assert!(command_path(&root, &args("--help")).is_empty());
         assert_eq!(command_path(&root, &args("help help")), ["help"]);
+    }
+
+    #[test]
+    fn unknown_help_topic_is_cobras() {
+        let root = crate::cli::Cli::command();
+        let text = unknown_topic(&root, &args("help nope x`y"))
+            .unwrap()
+            .unwrap_err();
+        assert!(
+            text.starts_with("Unknown help topic [`nope` \"x`y\"]\nUsage:\n  notation [command]\n"),
+            "{text}"
+        );
+        assert!(unknown_topic(&root, &args("help")).is_none());
+        assert!(unknown_topic(&root, &args("sign help")).is_none());
+        let cert = unknown_topic(&root, &args("help cert nope"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(cert, render(&root, &["certificate".to_string()]));
     }
 
     #[test]

@@ -158,10 +158,7 @@ fn report_parse_error(e: clap::Error) -> i32 {
         // cobra's help text, for `-h`, `--help`, `help <command>`, and a group command
         // without a subcommand (which prints its help and succeeds, as cobra).
         ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let args: Vec<String> = std::env::args_os()
-                .skip(1)
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect();
+            let args = process_args();
             help::print_for_args(&Cli::command(), &args);
             return 0;
         }
@@ -190,6 +187,10 @@ fn report_parse_error(e: clap::Error) -> i32 {
             }
         }
         ErrorKind::InvalidSubcommand => {
+            let args = process_args();
+            if help::answer_help_command(&Cli::command(), &args) {
+                return 0;
+            }
             let sub = ctx(ContextKind::InvalidSubcommand).unwrap_or_default();
             format!("unknown command {sub:?} for \"notation\"\nRun 'notation --help' for usage.")
         }
@@ -226,6 +227,14 @@ fn report_parse_error(e: clap::Error) -> i32 {
 }
 
 use std::error::Error as _;
+
+/// The arguments after the program name, as text (help only needs to match names).
+fn process_args() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
 
 fn first_line(e: &clap::Error) -> String {
     let rendered = e.render().to_string();
