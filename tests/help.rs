@@ -46,9 +46,16 @@ const COMMANDS: &[&str] = &[
 ];
 
 fn run(args: &[&str]) -> (String, String, bool) {
+    let config = tempfile::tempdir().unwrap();
+    run_with_config(args, config.path())
+}
+
+/// Run with `config` as NOTATION_CONFIG (config.json there sets a default).
+fn run_with_config(args: &[&str], config: &std::path::Path) -> (String, String, bool) {
     let out = assert_cmd::Command::cargo_bin("notation")
         .unwrap()
         .args(args)
+        .env("NOTATION_CONFIG", config)
         .env_remove("NOTATION_EXPERIMENTAL")
         .output()
         .unwrap();
@@ -200,5 +207,28 @@ fn help_for_an_unknown_topic_is_cobras() {
     let root_usage = &root[root.find("Usage:").unwrap()..];
     assert_eq!(stderr, format!("Unknown help topic [`nope`]\n{root_usage}"));
     // A known command with an unknown word after it is that command's help.
-    assert_eq!(help_of(&["help", "cert", "nope"]), help_of(&["cert", "--help"]));
+    assert_eq!(
+        help_of(&["help", "cert", "nope"]),
+        help_of(&["cert", "--help"])
+    );
+}
+
+#[test]
+fn signature_format_default_comes_from_config_json() {
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config.path().join("config.json"),
+        r#"{"signatureFormat": "cose"}"#,
+    )
+    .unwrap();
+    for command in [&["sign", "--help"][..], &["blob", "sign", "--help"]] {
+        let (stdout, stderr, ok) = run_with_config(command, config.path());
+        assert!(ok, "{stderr}");
+        assert!(
+            stdout.contains(
+                "      --signature-format string      signature envelope format, options: \"jws\", \"cose\" (default \"cose\")\n"
+            ),
+            "{stdout}"
+        );
+    }
 }

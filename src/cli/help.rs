@@ -27,6 +27,21 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// The default pflag shows. `--signature-format`'s is config.json's `signatureFormat` as
+    /// written, when set: upstream makes it the flag's default (internal/cmd/flags.go
+    /// `SetPflagSignatureFormat`).
+    fn shown_default(flag: &Flag) -> String {
+        if flag.name == "signature-format" {
+            let dirs = notation::config::Dirs::from_env();
+            if let Ok(config) = notation::config::config_json::ConfigJson::load(&dirs) {
+                if let Some(format) = config.signature_format.filter(|f| !f.is_empty()) {
+                    return format;
+                }
+            }
+        }
+        flag.default.to_string()
+    }
+
     /// pflag `UnquoteUsage`: the type name shown after the flag (none for a bool).
     fn type_name(self) -> &'static str {
         match self {
@@ -337,13 +352,29 @@ fn flag_line(short: Option<char>, long: &str, flag: &Flag) -> FlagLine {
         names.push_str(&var);
     }
     let mut usage = usage;
-    if !flag.default.is_empty() {
+    let default = shown_default(flag);
+    if !default.is_empty() {
         match flag.kind {
-            Kind::String => usage.push_str(&format!(" (default {:?})", flag.default)),
-            _ => usage.push_str(&format!(" (default {})", flag.default)),
+            Kind::String => usage.push_str(&format!(" (default {default:?})")),
+            _ => usage.push_str(&format!(" (default {default})")),
         }
     }
     FlagLine { names, usage }
+}
+
+/// The default pflag shows. `--signature-format`'s is config.json's `signatureFormat` as
+/// written, when set: upstream makes it the flag's default (internal/cmd/flags.go
+/// `SetPflagSignatureFormat`).
+fn shown_default(flag: &Flag) -> String {
+    if flag.name == "signature-format" {
+        let dirs = notation::config::Dirs::from_env();
+        if let Ok(config) = notation::config::config_json::ConfigJson::load(&dirs) {
+            if let Some(format) = config.signature_format.filter(|f| !f.is_empty()) {
+                return format;
+            }
+        }
+    }
+    flag.default.to_string()
 }
 
 /// pflag `UnquoteUsage`: a back-quoted name in the usage is the value's name (and loses
