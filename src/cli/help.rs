@@ -27,21 +27,6 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    /// The default pflag shows. `--signature-format`'s is config.json's `signatureFormat` as
-    /// written, when set: upstream makes it the flag's default (internal/cmd/flags.go
-    /// `SetPflagSignatureFormat`).
-    fn shown_default(flag: &Flag) -> String {
-        if flag.name == "signature-format" {
-            let dirs = notation::config::Dirs::from_env();
-            if let Ok(config) = notation::config::config_json::ConfigJson::load(&dirs) {
-                if let Some(format) = config.signature_format.filter(|f| !f.is_empty()) {
-                    return format;
-                }
-            }
-        }
-        flag.default.to_string()
-    }
-
     /// pflag `UnquoteUsage`: the type name shown after the flag (none for a bool).
     fn type_name(self) -> &'static str {
         match self {
@@ -105,7 +90,7 @@ fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, Strin
     Some(Err(format!(
         "Unknown help topic [{}]\n{}",
         topic.join(" "),
-        usage(root, root_entry, "", "notation")
+        usage(root, root_entry, "", "notation", &[])
     )))
 }
 
@@ -178,12 +163,27 @@ pub(crate) fn render(root: &Command, path: &[String]) -> String {
     // cobra's `help` command is no clap subcommand: it has no subcommands or flags.
     let help_command = Command::new("help");
     let mut cmd = root;
+    // Global (persistent) flags of the commands above: cobra's "Global Flags".
+    let mut inherited: Vec<(&clap::Arg, &'static Flag)> = Vec::new();
+    let mut ancestor_key = String::new();
     for name in path {
+        // The text is the command's own entry's, else that of the command defining it.
+        let own_entry = entry(&path.join(" "));
+        let ancestor_entry = entry(&ancestor_key);
+        inherited.extend(cmd.get_arguments().filter(|a| a.is_global_set()).map(|a| {
+            let flag = a.get_long().and_then(|l| {
+                own_entry
+                    .and_then(|e| e.flag(l))
+                    .or_else(|| ancestor_entry.and_then(|e| e.flag(l)))
+            });
+            (a, flag.unwrap_or(&Flag::FALLBACK))
+        }));
         match cmd.find_subcommand(name) {
             Some(sub) => cmd = sub,
             None if name == "help" => cmd = &help_command,
             None => break,
         }
+        ancestor_key = child_key(&ancestor_key, name);
     }
     let key = path.join(" ");
     let entry = entry(&key).unwrap_or(&FALLBACK_ENTRY);
@@ -204,12 +204,18 @@ pub(crate) fn render(root: &Command, path: &[String]) -> String {
         out.push_str(description);
         out.push_str("\n\n");
     }
-    out.push_str(&usage(cmd, entry, &key, &command_path));
+    out.push_str(&usage(cmd, entry, &key, &command_path, &inherited));
     out
 }
 
 /// cobra's usage template.
-fn usage(cmd: &Command, entry: &Entry, key: &str, command_path: &str) -> String {
+fn usage(
+    cmd: &Command,
+    entry: &Entry,
+    key: &str,
+    command_path: &str,
+    inherited: &[(&clap::Arg, &Flag)],
+) -> String {
     let subcommands = available_commands(cmd, entry, key);
     let mut out = String::from("Usage:");
     if !entry.use_line.is_empty() {
@@ -250,7 +256,15 @@ fn usage(cmd: &Command, entry: &Entry, key: &str, command_path: &str) -> String 
     }
     let name = command_path.rsplit(' ').next().unwrap_or(command_path);
     out.push_str("\n\nFlags:\n");
-    out.push_str(flag_usages(cmd, entry, name).trim_end());
+    let local = cmd.get_arguments().map(|a| {
+        let flag = a.get_long().and_then(|l| entry.flag(l));
+        (a, flag.unwrap_or(&Flag::FALLBACK))
+    });
+    out.push_str(flag_usages(local, Some(name)).trim_end());
+    if inherited.iter().any(|(a, _)| !a.is_hide_set()) {
+        out.push_str("\n\nGlobal Flags:\n");
+        out.push_str(flag_usages(inherited.iter().copied(), None).trim_end());
+    }
     if !subcommands.is_empty() {
         out.push_str(&format!(
             "\n\nUse \"{command_path} [command] --help\" for more information about a command."
@@ -306,25 +320,29 @@ struct FlagLine {
 
 /// pflag's `FlagUsages`: flags sorted by name, `-s, --name type`, the usage aligned one
 /// column after the longest name part, then the default when it is not the zero value.
-fn flag_usages(cmd: &Command, entry: &Entry, name: &str) -> String {
-    let mut flags: Vec<(String, FlagLine)> = cmd
-        .get_arguments()
-        .filter(|a| !a.is_hide_set() && a.get_long().is_some())
-        .map(|a| {
-            let long = a.get_long().unwrap_or_default();
-            let flag = entry.flag(long).unwrap_or(&Flag::FALLBACK);
-            (long.to_string(), flag_line(a.get_short(), long, flag))
+/// `help_for` adds cobra's `-h, --help` flag of that command.
+fn flag_usages<'a>(
+    args: impl Iterator<Item = (&'a clap::Arg, &'a Flag)>,
+    help_for: Option<&str>,
+) -> String {
+    let mut flags: Vec<(String, FlagLine)> = args
+        .filter(|(a, _)| !a.is_hide_set())
+        .filter_map(|(a, flag)| {
+            let long = a.get_long()?;
+            Some((long.to_string(), flag_line(a.get_short(), long, flag)))
         })
         .collect();
-    let help = Flag {
-        name: "help",
-        kind: Kind::Bool,
-        usage: "",
-        default: "",
-    };
-    let mut help_line = flag_line(Some('h'), "help", &help);
-    help_line.usage = format!("help for {name}");
-    flags.push(("help".to_string(), help_line));
+    if let Some(name) = help_for {
+        let help = Flag {
+            name: "help",
+            kind: Kind::Bool,
+            usage: "",
+            default: "",
+        };
+        let mut help_line = flag_line(Some('h'), "help", &help);
+        help_line.usage = format!("help for {name}");
+        flags.push(("help".to_string(), help_line));
+    }
     flags.sort_by(|a, b| a.0.cmp(&b.0));
 
     let width = flags
@@ -435,6 +453,25 @@ mod tests {
     }
 
     #[test]
+    fn table_has_no_flag_text_without_a_flag() {
+        let root = crate::cli::Cli::command();
+        for e in ENTRIES.iter().filter(|e| e.path != "help") {
+            let mut cmd = &root;
+            for name in e.path.split_whitespace() {
+                cmd = cmd.find_subcommand(name).unwrap();
+            }
+            for flag in e.flags.iter().flat_map(|group| group.iter()) {
+                assert!(
+                    cmd.get_arguments().any(|a| a.get_long() == Some(flag.name)),
+                    "--{} of {:?} is no flag",
+                    flag.name,
+                    e.path
+                );
+            }
+        }
+    }
+
+    #[test]
     fn table_has_no_entry_without_a_command() {
         let root = crate::cli::Cli::command();
         let mut keys = Vec::new();
@@ -484,6 +521,26 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(cert, render(&root, &["certificate".to_string()]));
+    }
+
+    #[test]
+    fn global_flags_of_a_parent_are_listed_as_cobra_does() {
+        let root = Command::new("notation").subcommand(
+            Command::new("key")
+                .arg(
+                    clap::Arg::new("debug")
+                        .long("debug")
+                        .short('d')
+                        .global(true)
+                        .action(clap::ArgAction::SetTrue),
+                )
+                .subcommand(Command::new("delete")),
+        );
+        let text = render(&root, &["key".to_string(), "delete".to_string()]);
+        assert!(
+            text.ends_with("Flags:\n  -h, --help   help for delete\n\nGlobal Flags:\n  -d, --debug   debug mode\n"),
+            "{text}"
+        );
     }
 
     #[test]
