@@ -593,14 +593,11 @@ Example - Delete the key from signing key list:
 
 Example - Import trust policy configuration from a file:
   notation policy import my_policy.json
-
-Example - Import trust policy and override existing configuration without prompt:
-  notation policy import --force my_policy.json
 "#,
         flags: &[&[flag(
             "force",
             Bool,
-            "override the existing trust policy configuration without prompt",
+            "override the existing trust policy configuration, never prompt",
         )]],
         ..Entry::fallback()
     },
@@ -845,8 +842,7 @@ Example - Uninstall plugin:
     },
     Entry {
         path: "blob",
-        short: "Sign, inspect, and verify signatures and configure trust policies",
-        long: "Sign, inspect, and verify signatures and configure trust policies.",
+        short: "Sign, verify, inspect signatures of blob. Configure blob trust policy.",
         ..Entry::fallback()
     },
     Entry {
@@ -975,8 +971,8 @@ Example - Inspect a signature and output as JSON:
     },
     Entry {
         path: "blob policy",
-        short: "Manage trust policy configuration for arbitrary blob signature verification",
-        long: "Manage trust policy configuration for arbitrary blob signature verification.",
+        short: "Manage trust policy configuration for signed blobs",
+        long: "Manage blob trust policy configuration for arbitrary blob signature verification.",
         ..Entry::fallback()
     },
     Entry {
@@ -985,7 +981,7 @@ Example - Inspect a signature and output as JSON:
         short: "Import blob trust policy configuration from a JSON file",
         long: r#"Import blob trust policy configuration from a JSON file.
 
-Example - Import blob trust policy configuration from a file:
+Example - Import blob trust policy configuration from a JSON file and store as "trustpolicy.blob.json":
   notation blob policy import my_policy.json
 
 Example - Import blob trust policy and override existing configuration without prompt:
@@ -1014,7 +1010,7 @@ Example - Save current blob trust policy configuration to a file:
     },
     Entry {
         path: "blob policy init",
-        use_line: "init [flags] --name <policy_name> --trust-store <store_type:store_name> --trusted-identity <trusted_identity>",
+        use_line: r#"init [flags] --name <policy_name> --trust-store "<store_type>:<store_name>" --trusted-identity "<trusted_identity>""#,
         short: "Initialize blob trust policy configuration",
         long: r#"Initialize blob trust policy configuration.
 
@@ -1026,7 +1022,7 @@ Example - init a blob trust policy configuration with a trust store and a truste
             flag(
                 "trust-store",
                 StringArray,
-                "trust store in format \"<store_type>:<store_name>\"",
+                "trust store in the format \"<store_type>:<store_name>\"",
             ),
             flag(
                 "trusted-identity",
@@ -1036,9 +1032,13 @@ Example - init a blob trust policy configuration with a trust store and a truste
             flag(
                 "force",
                 Bool,
-                "override the existing blob trust policy configuration, never prompt",
+                "override the existing blob trust policy configuration, never prompt (default --force=false)",
             ),
-            flag("global", Bool, "set the policy as the global policy"),
+            flag(
+                "global",
+                Bool,
+                "set the policy as the global policy (default --global=false)",
+            ),
         ]],
         ..Entry::fallback()
     },
