@@ -232,3 +232,20 @@ fn signature_format_default_comes_from_config_json() {
         );
     }
 }
+
+#[test]
+fn a_bad_flag_beside_help_is_reported_as_pflag_does() {
+    for args in [
+        &["sign", "-h", "--bogus"][..],
+        &["sign", "--bogus", "--help"],
+    ] {
+        let (stdout, stderr, ok) = run(args);
+        assert!(!ok, "{args:?}");
+        assert_eq!(
+            (stdout.as_str(), stderr.as_str()),
+            ("", "Error: unknown flag: --bogus\n")
+        );
+    }
+    // A missing argument is no flag error: cobra prints the help before checking arguments.
+    assert_eq!(help_of(&["sign", "-h"]), help_of(&["sign", "--help"]));
+}

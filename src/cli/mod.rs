@@ -159,6 +159,11 @@ fn report_parse_error(e: clap::Error) -> i32 {
         // without a subcommand (which prints its help and succeeds, as cobra).
         ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let args = process_args();
+            // pflag parses every flag before cobra looks at --help: a bad flag elsewhere
+            // on the line is reported instead.
+            if let Some(flag_error) = flag_error_besides_help(&args) {
+                return report_parse_error(flag_error);
+            }
             help::print_for_args(&Cli::command(), &args);
             return 0;
         }
@@ -227,6 +232,30 @@ fn report_parse_error(e: clap::Error) -> i32 {
 }
 
 use std::error::Error as _;
+
+/// The flag error the arguments have once `-h`/`--help` are taken out, if any: an unknown
+/// flag or a bad flag value (not a missing or extra argument, which cobra checks after
+/// printing help).
+fn flag_error_besides_help(args: &[String]) -> Option<clap::Error> {
+    let rest = args.iter().filter(|a| *a != "-h" && *a != "--help");
+    let e =
+        Cli::try_parse_from(std::iter::once("notation".to_string()).chain(rest.cloned())).err()?;
+    let flag_arg = matches!(
+        e.get(ContextKind::InvalidArg),
+        Some(ContextValue::String(a)) if a.starts_with('-')
+    );
+    match e.kind() {
+        ErrorKind::UnknownArgument
+        | ErrorKind::InvalidValue
+        | ErrorKind::ValueValidation
+        | ErrorKind::NoEquals
+            if flag_arg =>
+        {
+            Some(e)
+        }
+        _ => None,
+    }
+}
 
 /// The arguments after the program name, as text (help only needs to match names).
 fn process_args() -> Vec<String> {
