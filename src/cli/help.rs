@@ -121,7 +121,9 @@ fn command_path(root: &Command, args: &[String]) -> Vec<String> {
             }
             continue;
         }
-        if arg == "help" {
+        // cobra has a help command at the root only: `notation cert help add` is the
+        // certificate group with words it does not know, i.e. its help.
+        if arg == "help" && path.is_empty() {
             // `notation help help` asks for cobra's help command itself.
             if help_keyword && path.is_empty() {
                 path.push(arg.clone());
@@ -503,6 +505,7 @@ mod tests {
         );
         assert!(command_path(&root, &args("--help")).is_empty());
         assert_eq!(command_path(&root, &args("help help")), ["help"]);
+        assert_eq!(command_path(&root, &args("cert help add")), ["certificate"]);
     }
 
     #[test]
