@@ -834,7 +834,7 @@ Example - Uninstall plugin:
                 flag(
                     "oci-layout",
                     Bool,
-                    ours!("the artifact is in an OCI image layout (a directory, or a tar file)"),
+                    ours!("the artifact is in an OCI image layout directory"),
                 ),
             ],
         ],
