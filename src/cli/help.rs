@@ -39,8 +39,8 @@ impl Kind {
     }
 }
 
-/// Print the help of the command `args` (the process arguments after the program name)
-/// ask for, to stdout.
+/// Print, to stdout, the help of the command that `args` (the process arguments after the
+/// program name) ask about.
 pub fn print_for_args(root: &Command, args: &[String]) {
     let path = command_path(root, args);
     super::output::print(&render(root, &path));
@@ -125,7 +125,7 @@ fn command_path(root: &Command, args: &[String]) -> Vec<String> {
         // certificate group with words it does not know, i.e. its help.
         if arg == "help" && path.is_empty() {
             // `notation help help` asks for cobra's help command itself.
-            if help_keyword && path.is_empty() {
+            if help_keyword {
                 path.push(arg.clone());
                 break;
             }
