@@ -246,6 +246,15 @@ fn a_bad_flag_beside_help_is_reported_as_pflag_does() {
             ("", "Error: unknown flag: --bogus\n")
         );
     }
-    // A missing argument is no flag error: cobra prints the help before checking arguments.
+    // Missing or extra arguments are no flag errors: cobra prints the help before it
+    // checks arguments.
     assert_eq!(help_of(&["sign", "-h"]), help_of(&["sign", "--help"]));
+    assert_eq!(
+        help_of(&["version", "extra", "-h"]),
+        help_of(&["version", "--help"])
+    );
+    assert_eq!(
+        help_of(&["policy", "show", "x", "y", "--help"]),
+        help_of(&["policy", "show", "--help"])
+    );
 }

@@ -173,6 +173,23 @@ fn report_parse_error(e: clap::Error) -> i32 {
         }
         _ => {}
     }
+    // cobra prints the help before it checks positional arguments: an unexpected argument
+    // beside -h/--help is no error.
+    if e.kind() == ErrorKind::UnknownArgument {
+        let args = process_args();
+        let positional = matches!(
+            e.get(ContextKind::InvalidArg),
+            Some(ContextValue::String(a)) if !a.starts_with('-')
+        );
+        let asks_help = args
+            .iter()
+            .take_while(|a| *a != "--")
+            .any(|a| a == "-h" || a == "--help");
+        if positional && asks_help {
+            help::print_for_args(&Cli::command(), &args);
+            return 0;
+        }
+    }
     let ctx = |k: ContextKind| match e.get(k) {
         Some(ContextValue::String(s)) => Some(s.clone()),
         Some(ContextValue::Strings(v)) => v.first().cloned(),
