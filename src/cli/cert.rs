@@ -146,18 +146,9 @@ pub fn run(args: CertArgs, ctx: &Context) -> anyhow::Result<()> {
         Some(CertCommand::GenerateTest(a)) => generate_test(a, ctx),
         Some(CertCommand::CleanupTest(a)) => cleanup_test(a, ctx),
         Some(CertCommand::Unknown(_)) | None => {
-            print_group_help();
+            super::help::print(&["certificate"]);
             Ok(())
         }
-    }
-}
-
-fn print_group_help() {
-    use clap::CommandFactory;
-    let mut root = super::Cli::command();
-    root.build();
-    if let Some(cmd) = root.find_subcommand_mut("certificate") {
-        output::print(&cmd.render_help().to_string());
     }
 }
 

@@ -94,12 +94,7 @@ pub fn run(args: KeyArgs, ctx: &Context) -> anyhow::Result<()> {
         Some(KeyCommand::Update(a)) => update(a, ctx),
         Some(KeyCommand::Delete(a)) => delete(a, ctx),
         Some(KeyCommand::Unknown(_)) | None => {
-            use clap::CommandFactory;
-            let mut root = super::Cli::command();
-            root.build();
-            if let Some(cmd) = root.find_subcommand_mut("key") {
-                output::print(&cmd.render_help().to_string());
-            }
+            super::help::print(&["key"]);
             Ok(())
         }
     }

@@ -7,6 +7,7 @@ mod common;
 mod copy;
 mod delete;
 mod duration;
+mod help;
 mod inspect;
 mod key;
 mod list;
@@ -156,16 +157,40 @@ fn version() {
 /// Turn clap's parse errors into cobra's messages, which users and scripts know.
 fn report_parse_error(e: clap::Error) -> i32 {
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+        // cobra's help text, for `-h`, `--help`, `help <command>`, and a group command
+        // without a subcommand (which prints its help and succeeds, as cobra).
+        ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let args = process_args();
+            // pflag parses every flag before cobra looks at --help: a bad flag elsewhere
+            // on the line is reported instead.
+            if let Some(flag_error) = flag_error_besides_help(&args) {
+                return report_parse_error(flag_error);
+            }
+            help::print_for_args(&Cli::command(), &args);
+            return 0;
+        }
+        ErrorKind::DisplayVersion => {
             let _ = e.print();
             return 0;
         }
-        // A group command without a subcommand prints its help and succeeds, as cobra.
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            output::print(&e.render().to_string());
+        _ => {}
+    }
+    // cobra prints the help before it checks positional arguments: an unexpected argument
+    // beside -h/--help is no error.
+    if e.kind() == ErrorKind::UnknownArgument {
+        let args = process_args();
+        let positional = matches!(
+            e.get(ContextKind::InvalidArg),
+            Some(ContextValue::String(a)) if !a.starts_with('-')
+        );
+        let asks_help = args
+            .iter()
+            .take_while(|a| *a != "--")
+            .any(|a| a == "-h" || a == "--help");
+        if positional && asks_help {
+            help::print_for_args(&Cli::command(), &args);
             return 0;
         }
-        _ => {}
     }
     let ctx = |k: ContextKind| match e.get(k) {
         Some(ContextValue::String(s)) => Some(s.clone()),
@@ -186,6 +211,10 @@ fn report_parse_error(e: clap::Error) -> i32 {
             }
         }
         ErrorKind::InvalidSubcommand => {
+            let args = process_args();
+            if help::answer_help_command(&Cli::command(), &args) {
+                return 0;
+            }
             let sub = ctx(ContextKind::InvalidSubcommand).unwrap_or_default();
             format!("unknown command {sub:?} for \"notation\"\nRun 'notation --help' for usage.")
         }
@@ -222,6 +251,38 @@ fn report_parse_error(e: clap::Error) -> i32 {
 }
 
 use std::error::Error as _;
+
+/// The flag error the arguments have once `-h`/`--help` are taken out, if any: an unknown
+/// flag or a bad flag value (not a missing or extra argument, which cobra checks after
+/// printing help).
+fn flag_error_besides_help(args: &[String]) -> Option<clap::Error> {
+    let rest = args.iter().filter(|a| *a != "-h" && *a != "--help");
+    let e =
+        Cli::try_parse_from(std::iter::once("notation".to_string()).chain(rest.cloned())).err()?;
+    let flag_arg = matches!(
+        e.get(ContextKind::InvalidArg),
+        Some(ContextValue::String(a)) if a.starts_with('-')
+    );
+    match e.kind() {
+        ErrorKind::UnknownArgument
+        | ErrorKind::InvalidValue
+        | ErrorKind::ValueValidation
+        | ErrorKind::NoEquals
+            if flag_arg =>
+        {
+            Some(e)
+        }
+        _ => None,
+    }
+}
+
+/// The arguments after the program name, as text (help only needs to match names).
+fn process_args() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
 
 fn first_line(e: &clap::Error) -> String {
     let rendered = e.render().to_string();
