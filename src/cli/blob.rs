@@ -2,6 +2,7 @@
 //! `cmd/notation/blob`): detached signatures over plain files.
 
 use super::common::LoggingArgs;
+use super::flag_rules::Rules;
 use super::{duration, inspect, output, policy, sign, verify, Context};
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
@@ -81,13 +82,14 @@ struct SignArgs {
     #[command(flatten)]
     logging: LoggingArgs,
     /// the blob to sign
-    blob_path: Option<String>,
+    #[arg(value_name = "BLOB_PATH")]
+    blob_path: Vec<String>,
 }
 
 #[derive(Args, Debug)]
 struct VerifyArgs {
     /// filepath of the signature to be verified
-    #[arg(short = 's', long = "signature", required = true)]
+    #[arg(short = 's', long = "signature", default_value = "")]
     signature: String,
     /// {key}={value} pairs that are passed as it is to a plugin, if the verification is associated with a verification plugin, refer plugin documentation to set appropriate values
     #[arg(long = "plugin-config")]
@@ -104,7 +106,8 @@ struct VerifyArgs {
     #[command(flatten)]
     logging: LoggingArgs,
     /// the blob the signature is for
-    blob_path: Option<String>,
+    #[arg(value_name = "BLOB_PATH")]
+    blob_path: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -113,7 +116,8 @@ struct InspectArgs {
     #[arg(short = 'o', long = "output", default_value = "text")]
     output: String,
     /// the signature file
-    signature_path: Option<String>,
+    #[arg(value_name = "SIGNATURE_PATH")]
+    signature_path: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -146,13 +150,13 @@ struct PolicyImportArgs {
 #[derive(Args, Debug)]
 struct PolicyInitArgs {
     /// name of the blob trust policy
-    #[arg(short = 'n', long, required = true)]
+    #[arg(short = 'n', long, default_value = "")]
     name: String,
     /// trust store in the format "<store_type>:<store_name>"
-    #[arg(long = "trust-store", required = true)]
+    #[arg(long = "trust-store")]
     trust_stores: Vec<String>,
     /// trusted identity, use the format "x509.subject:<subject_of_signing_certificate>" for x509 CA scheme and "<signing_authority_identity>" for x509 signingAuthority scheme
-    #[arg(long = "trusted-identity", required = true)]
+    #[arg(long = "trusted-identity")]
     trusted_identities: Vec<String>,
     /// override the existing blob trust policy configuration, never prompt
     #[arg(long)]
@@ -175,6 +179,18 @@ pub async fn run(args: BlobArgs, ctx: &Context) -> anyhow::Result<()> {
     }
 }
 
+/// Cobra's flag rules of `notation blob verify` (notation v2 cmd/notation/blob/verify.go).
+const BLOB_VERIFY_FLAGS: Rules = Rules {
+    required: &["signature"],
+    ..Rules::NONE
+};
+
+/// Cobra's flag rules of `notation blob policy init` (notation v2 cmd/notation/blob/policy/init.go).
+const BLOB_POLICY_INIT_FLAGS: Rules = Rules {
+    required: &["name", "trust-store", "trusted-identity"],
+    ..Rules::NONE
+};
+
 fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let expiry = args
         .expiry
@@ -184,16 +200,14 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
                 .map_err(|err| anyhow!("invalid argument {e:?} for \"-e, --expiry\" flag: {err}"))
         })
         .transpose()?;
-    let Some(blob_path) = args.blob_path.as_deref() else {
+    let Some(blob_path) = args.blob_path.first() else {
         bail!("missing file path to the blob artifact: use `notation blob sign --help` to see what parameters are required");
     };
-    sign::check_signer_flags(sign::SignerFlags {
-        key: args.key.as_deref(),
-        id: args.id.as_deref(),
-        plugin: args.plugin.as_deref(),
-        timestamp_url: args.timestamp_url.as_deref(),
-        timestamp_root_cert: args.timestamp_root_cert.as_deref(),
-    })?;
+    sign::BLOB_SIGN_FLAGS.check(&ctx.flags)?;
+    sign::check_timestamp_flags(
+        args.timestamp_url.as_deref(),
+        args.timestamp_root_cert.as_deref(),
+    )?;
     let log = args.logging.log();
     let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
     let signer = sign::select_signer(
@@ -270,9 +284,10 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
-    let Some(blob_path) = args.blob_path.as_deref() else {
+    let Some(blob_path) = args.blob_path.first() else {
         bail!("missing path to the blob artifact: use `notation blob verify --help` to see what parameters are required");
     };
+    BLOB_VERIFY_FLAGS.check(&ctx.flags)?;
     if args.signature.is_empty() {
         bail!("filepath of the signature cannot be empty");
     }
@@ -384,13 +399,13 @@ fn log_record(log: &output::Log, record: &SignatureRecord) {
 }
 
 fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {
+    let Some(path) = args.signature_path.first() else {
+        bail!("missing signature path: use `notation blob inspect --help` to see what parameters are required");
+    };
     let json = match args.output.as_str() {
         "text" => false,
         "json" => true,
         other => bail!("unrecognized output format {other}"),
-    };
-    let Some(path) = args.signature_path.as_deref() else {
-        bail!("missing signature path: use `notation blob inspect --help` to see what parameters are required");
     };
     let format = blob::format_for_inspect(Path::new(path))?;
     let bytes = std::fs::read(path).map_err(|e| {
@@ -492,6 +507,7 @@ struct InitLevel {
 }
 
 fn policy_init(args: PolicyInitArgs, ctx: &Context) -> anyhow::Result<()> {
+    BLOB_POLICY_INIT_FLAGS.check(&ctx.flags)?;
     let doc = InitDocument {
         version: "1.0",
         trust_policies: [InitStatement {

@@ -28,6 +28,21 @@ impl LoggingArgs {
     }
 }
 
+/// The arguments of a command upstream gives no `Args` check: cobra accepts and ignores
+/// them, so clap must not reject them.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AnyArgs {
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+impl AnyArgs {
+    /// The first argument, for commands that reject any (cobra.NoArgs).
+    pub fn first(&self) -> Option<&str> {
+        self.args.first().map(String::as_str)
+    }
+}
+
 /// `-u`, `-p`, `--insecure-registry`, and our `--ca-file`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct RegistryArgs {

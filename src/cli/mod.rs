@@ -7,6 +7,7 @@ mod common;
 mod copy;
 mod delete;
 mod duration;
+mod flag_rules;
 mod inspect;
 mod key;
 mod list;
@@ -20,7 +21,7 @@ mod tree;
 mod verify;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use notation::config::Dirs;
 
 /// Notation - a tool to sign and verify artifacts
@@ -67,7 +68,7 @@ enum Command {
     /// Delete signatures of an artifact (ours)
     Delete(delete::DeleteArgs),
     /// Show the notation version information
-    Version,
+    Version(common::AnyArgs),
     /// Generate the autocompletion script for the specified shell
     Completion {
         /// bash, zsh, fish, powershell or elvish
@@ -78,12 +79,18 @@ enum Command {
 /// Shared state every command needs.
 pub struct Context {
     pub dirs: Dirs,
+    /// The flags given on the command line, for cobra's flag checks.
+    pub flags: flag_rules::SetFlags,
 }
 
 /// Parse the process arguments, run, report. Returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let mut command = Cli::command();
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|m| Ok((Cli::from_arg_matches(&m)?, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => return report_parse_error(e),
     };
     // As upstream: once clap has read them, plugins and credential helpers never see them.
@@ -101,6 +108,7 @@ pub fn main() -> i32 {
     };
     let ctx = Context {
         dirs: Dirs::from_env(),
+        flags: flag_rules::SetFlags::from_matches(&command, &matches),
     };
     match runtime.block_on(run(cli.command, &ctx)) {
         Ok(()) => 0,
@@ -126,7 +134,11 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Copy(args) => copy::run(args, ctx).await,
         Command::Blob(args) => blob::run(args, ctx).await,
         Command::Delete(args) => delete::run(args, ctx).await,
-        Command::Version => {
+        Command::Version(args) => {
+            // cobra.NoArgs
+            if let Some(first) = args.first() {
+                anyhow::bail!("unknown command {first:?} for \"notation version\"");
+            }
             version();
             Ok(())
         }
@@ -183,6 +195,10 @@ fn report_parse_error(e: clap::Error) -> i32 {
             let sub = ctx(ContextKind::InvalidSubcommand).unwrap_or_default();
             format!("unknown command {sub:?} for \"notation\"\nRun 'notation --help' for usage.")
         }
+        // clap reports a flag given last without its value as an empty invalid value.
+        ErrorKind::InvalidValue if ctx(ContextKind::InvalidValue).is_some_and(|v| v.is_empty()) => {
+            missing_value(&ctx(ContextKind::InvalidArg).unwrap_or_default())
+        }
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
             let value = ctx(ContextKind::InvalidValue).unwrap_or_default();
@@ -197,7 +213,7 @@ fn report_parse_error(e: clap::Error) -> i32 {
         }
         ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
             let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
-            format!("flag needs an argument: {}", flag_name(&arg))
+            missing_value(&arg)
         }
         ErrorKind::MissingRequiredArgument => {
             let names: Vec<String> = match e.get(ContextKind::InvalidArg) {
@@ -223,11 +239,28 @@ fn first_line(e: &clap::Error) -> String {
     line.strip_prefix("error: ").unwrap_or(line).to_string()
 }
 
-/// `--expiry <EXPIRY>` -> `--expiry`; `-e, --expiry <EXPIRY>` stays as cobra shows it.
+/// `--expiry <EXPIRY>` -> `--expiry`; `-e, --expiry <EXPIRY>` stays as cobra shows it;
+/// `--force-referrers-tag[=<X>]` -> `--force-referrers-tag`.
 fn flag_name(arg: &str) -> String {
-    arg.split_whitespace()
-        .next()
-        .unwrap_or(arg)
-        .trim_end_matches(',')
-        .to_string()
+    let arg = arg.split("[=").next().unwrap_or(arg);
+    match arg.split_once(", ") {
+        Some((short, long)) => format!("{short}, {}", first_word(long)),
+        None => first_word(arg).to_string(),
+    }
+}
+
+fn first_word(s: &str) -> &str {
+    s.split_whitespace().next().unwrap_or(s)
+}
+
+/// pflag's text for a flag that ends the line without its value: `--output` when typed
+/// long, `'o' in -o` when typed short (the flag is then the last word of the line).
+fn missing_value(arg: &str) -> String {
+    let name = flag_name(arg);
+    let long = name.rsplit(", ").next().unwrap_or(&name).to_string();
+    let last = std::env::args().next_back().unwrap_or_default();
+    match last.strip_prefix('-').and_then(|s| s.chars().last()) {
+        Some(c) if !last.starts_with("--") => format!("flag needs an argument: '{c}' in -{c}"),
+        _ => format!("flag needs an argument: {long}"),
+    }
 }

@@ -4,6 +4,7 @@
 //! (`trustpolicy.oci.json` when it exists, else `trustpolicy.json`); `init` is ours
 //! (notation PR #1364's flags) and writes `trustpolicy.oci.json`.
 
+use super::flag_rules::Rules;
 use super::output;
 use super::Context;
 use anyhow::Context as _;
@@ -27,7 +28,7 @@ enum PolicyCommand {
     /// Import trust policy configuration from a JSON file
     Import(ImportArgs),
     /// Show trust policy configuration
-    Show,
+    Show(ShowArgs),
     /// Initialize an OCI trust policy with one strict statement
     Init(InitArgs),
 }
@@ -42,16 +43,23 @@ struct ImportArgs {
     force: bool,
 }
 
+/// `policy show` takes no arguments (cobra.ExactArgs(0)); they are collected to say so.
+#[derive(Args, Debug)]
+struct ShowArgs {
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
 #[derive(Args, Debug)]
 struct InitArgs {
     /// name of the trust policy statement
-    #[arg(long, required = true)]
+    #[arg(long, default_value = "")]
     name: String,
     /// trust store in the format "<type>:<name>" (repeatable)
-    #[arg(long = "trust-store", required = true)]
+    #[arg(long = "trust-store")]
     trust_stores: Vec<String>,
     /// trusted identity, e.g. "x509.subject: C=US, ST=WA, O=acme" or "*" (repeatable)
-    #[arg(long = "trusted-identity", required = true)]
+    #[arg(long = "trusted-identity")]
     trusted_identities: Vec<String>,
     /// registry scope (repeatable)
     #[arg(long = "registry-scope", default_value = "*")]
@@ -61,11 +69,25 @@ struct InitArgs {
     force: bool,
 }
 
+/// `policy init` (ours) requires its flags as `blob policy init` does, with cobra's text.
+const INIT_FLAGS: Rules = Rules {
+    required: &["name", "trust-store", "trusted-identity"],
+    ..Rules::NONE
+};
+
 pub fn run(args: PolicyArgs, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         PolicyCommand::Import(a) => import(a, ctx),
-        PolicyCommand::Show => show(ctx),
-        PolicyCommand::Init(a) => init(a, ctx),
+        PolicyCommand::Show(a) => {
+            if !a.args.is_empty() {
+                anyhow::bail!("accepts 0 arg(s), received {}", a.args.len());
+            }
+            show(ctx)
+        }
+        PolicyCommand::Init(a) => {
+            INIT_FLAGS.check(&ctx.flags)?;
+            init(a, ctx)
+        }
     }
 }
 
