@@ -10,9 +10,10 @@ use super::Context;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
-use notation::policy::{self, OciDocument, PolicyError};
+use notation::gofmt::path_error;
+use notation::policy::{self, OciDocument, PolicyFile};
 use serde::Serialize;
-use std::io::BufRead;
+use std::io::{BufRead, Read as _};
 use std::path::Path;
 
 /// Arguments of `notation policy`.
@@ -137,6 +138,7 @@ fn existing_is_decodable(path: &Path) -> bool {
 fn show(ctx: &Context) -> anyhow::Result<()> {
     show_file(
         &policy::oci_policy_path(&ctx.dirs),
+        true,
         "failed to show trust policy as the trust policy file does not exist.\nYou can import one using `notation policy import <path-to-policy.json>`",
         "Existing trust policy configuration is invalid, you may update or create a new one via `notation policy import <path-to-policy.json>`",
         |bytes| match OciDocument::parse(bytes) {
@@ -151,15 +153,12 @@ fn show(ctx: &Context) -> anyhow::Result<()> {
 /// upstream does. `problem` decodes and validates the content.
 pub(super) fn show_file(
     path: &Path,
+    read_names_full_path: bool,
     missing: &str,
     invalid: &str,
     problem: impl Fn(&[u8]) -> Option<String>,
 ) -> anyhow::Result<()> {
-    let file = match policy::read_policy_file(path) {
-        Ok(f) => f,
-        Err(PolicyError::NotPresent) => anyhow::bail!("{missing}"),
-        Err(e) => anyhow::bail!("failed to show trust policy: {e}"),
-    };
+    let file = read_shown(path, missing, read_names_full_path)?;
     if let Some(w) = file.warning() {
         output::warn(&w);
     }
@@ -169,6 +168,40 @@ pub(super) fn show_file(
     }
     output::print(&String::from_utf8_lossy(&file.bytes));
     Ok(())
+}
+
+/// Read the file as upstream's `policy show` does, through the config directory's
+/// `os.DirFS` and without an lstat (a symlink is followed, a directory opens): an open error
+/// names the file relative to that directory (`open trustpolicy.json: permission denied`),
+/// a read error the full path for the OCI policy (read from the opened file) and the
+/// relative one for the blob policy (`fs.ReadFile`).
+fn read_shown(
+    path: &Path,
+    missing: &str,
+    read_names_full_path: bool,
+) -> anyhow::Result<PolicyFile> {
+    let name = Path::new(path.file_name().unwrap_or(path.as_os_str()));
+    let mut f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!("{missing}"),
+        Err(e) => anyhow::bail!(
+            "failed to show trust policy: {}",
+            path_error("open", name, &e)
+        ),
+    };
+    let mut bytes = Vec::new();
+    if let Err(e) = f.read_to_end(&mut bytes) {
+        let shown = if read_names_full_path { path } else { name };
+        anyhow::bail!(
+            "failed to show trust policy: {}",
+            path_error("read", shown, &e)
+        );
+    }
+    Ok(PolicyFile {
+        path: path.into(),
+        bom_stripped: bytes.starts_with(b"\xEF\xBB\xBF"),
+        bytes,
+    })
 }
 
 #[derive(Serialize)]
