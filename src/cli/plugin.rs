@@ -91,6 +91,13 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
                         "plugin executable file `{}` not found. Use `notation plugin install` command to install the plugin",
                         plugin::binary_name(&p.name)
                     ),
+                    // notation's userFriendlyError for ENOEXEC.
+                    PluginError::NotExecutable { .. } => format!(
+                        "plugin executable file `{}` is not executable. Use `notation plugin install` command to install the plugin. Please ensure that the plugin executable file is compatible with {}/{}",
+                        plugin::binary_name(&p.name),
+                        std::env::consts::OS,
+                        go_arch()
+                    ),
                     other => other.to_string(),
                 };
                 rows.push(vec![
