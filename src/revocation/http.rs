@@ -14,6 +14,13 @@ pub fn client(timeout: Duration) -> reqwest::Client {
 /// The cause of a transport error as Go's `net/http` words it after the URL
 /// (`dial tcp 127.0.0.1:1: connect: connection refused`), else the innermost error.
 pub fn transport_reason(e: &reqwest::Error) -> String {
+    if let Some(text) = e
+        .url()
+        .and_then(|u| u.host_str())
+        .and_then(|host| crate::gonet::dial_lookup_failure(e, host))
+    {
+        return text;
+    }
     let mut reason = e.to_string();
     let mut io_error = None;
     let mut source = std::error::Error::source(e);

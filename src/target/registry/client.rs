@@ -266,11 +266,15 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
+                    let reason = req
+                        .url
+                        .host_str()
+                        .and_then(|host| crate::gonet::dial_lookup_failure(&e, host))
+                        .unwrap_or_else(|| chain(&e));
                     return Err(TargetError::Registry(format!(
-                        "{} {:?}: {}",
+                        "{} {:?}: {reason}",
                         go_method(&req.method),
                         req.url.as_str(),
-                        chain(&e)
                     )));
                 }
             };
@@ -391,8 +395,9 @@ fn go_method(m: &Method) -> String {
     out
 }
 
+/// A name that does not exist will not appear on a retry.
 fn is_transient(e: &reqwest::Error) -> bool {
-    e.is_connect() || e.is_timeout() || e.is_request()
+    (e.is_connect() || e.is_timeout() || e.is_request()) && !crate::gonet::is_missing_name(e)
 }
 
 fn backoff(attempt: u32) -> Duration {
