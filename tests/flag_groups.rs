@@ -164,3 +164,40 @@ fn missing_flag_values_read_as_pflag() {
             .stderr(expected);
     }
 }
+
+/// pflag's bool flags take `=<bool>` (Go's strconv.ParseBool), and bad values fail with
+/// Go's strconv texts, naming the flag as pflag does (`-b, --bits` when it has a shorthand).
+#[test]
+fn flag_values_parse_as_pflag() {
+    let home = ConfigHome::empty();
+    for (line, expected) in [
+        ("sign --oci-layout=maybe r", "Error: invalid argument \"maybe\" for \"--oci-layout\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax\n"),
+        ("sign --force-referrers-tag=no r", "Error: invalid argument \"no\" for \"--force-referrers-tag\" flag: strconv.ParseBool: parsing \"no\": invalid syntax\n"),
+        ("verify --max-signatures x r", "Error: invalid argument \"x\" for \"--max-signatures\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\n"),
+        ("list --max-signatures 99999999999999999999 r", "Error: invalid argument \"99999999999999999999\" for \"--max-signatures\" flag: strconv.ParseInt: parsing \"99999999999999999999\": value out of range\n"),
+        ("cert generate-test --bits x n", "Error: invalid argument \"x\" for \"-b, --bits\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\n"),
+        // a bool given as false is still "set" for cobra's groups
+        ("plugin install --file=false --url=0 x", "Error: if any flags in the group [file url] are set none of the others can be; [file url] were all set\n"),
+        ("plugin install --file=false x", "Error: plugin installation failed: unknown plugin source type\n"),
+        // `=true`/`=1`/`=T` mean the flag is on
+        ("verify --oci-layout=T dir:tag", "Error: if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]\n"),
+    ] {
+        let expected = if line.contains("--oci-layout=T") {
+            format!("{EXPERIMENTAL}{expected}")
+        } else {
+            expected.to_string()
+        };
+        notation(home.path(), &home)
+            .args(line.split(' '))
+            .assert()
+            .code(1)
+            .stderr(expected);
+    }
+    // `=false` turns a bool flag off: no layout, so the reference is a registry one; the
+    // flag was still given, so the experimental notice is printed (CheckFlagsAndWarn).
+    notation(home.path(), &home)
+        .args(["list", "--oci-layout=false", "dir:tag"])
+        .assert()
+        .code(1)
+        .stderr(format!("{EXPERIMENTAL}Error: \"dir:tag\": invalid reference: missing registry or repository. Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest>\n"));
+}

@@ -46,7 +46,7 @@ pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
     let Some(raw) = args.reference.first() else {
         anyhow::bail!("missing reference to the artifact: use `notation delete --help` to see what parameters are required");
     };
-    output::experimental_warning(args.oci_layout);
+    output::experimental_warning(ctx.flags.any(&["oci-layout"]));
     DELETE_FLAGS.check(&ctx.flags)?;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;

@@ -31,6 +31,11 @@ impl SetFlags {
         self.0.contains(name)
     }
 
+    /// Whether any of `names` was given (what experimental.CheckFlagsAndWarn looks at).
+    pub fn any(&self, names: &[&str]) -> bool {
+        names.iter().any(|n| self.contains(n))
+    }
+
     /// A set built from flag names, for tests.
     #[cfg(test)]
     pub fn of(names: &[&str]) -> SetFlags {

@@ -41,7 +41,7 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
     let Some(raw) = args.reference.first() else {
         bail!("missing reference to the artifact: use `notation inspect --help` to see what parameters are required");
     };
-    output::experimental_warning(args.allow_referrers_api.is_some());
+    output::experimental_warning(ctx.flags.any(&["allow-referrers-api"]));
     let json = match args.output.as_str() {
         "text" => false,
         "json" => true,

@@ -47,7 +47,7 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
     let Some(raw) = args.reference.first() else {
         anyhow::bail!("missing reference to the artifact: use `notation list --help` to see what parameters are required");
     };
-    output::experimental_warning(args.oci_layout || args.allow_referrers_api.is_some());
+    output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     if args.allow_referrers_api.is_some() {
         output::warn(
             "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",

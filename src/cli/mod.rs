@@ -13,6 +13,7 @@ mod key;
 mod list;
 mod login;
 mod output;
+mod pflag;
 mod plugin;
 mod policy;
 mod sign;
@@ -85,13 +86,13 @@ pub struct Context {
 
 /// Parse the process arguments, run, report. Returns the exit code.
 pub fn main() -> i32 {
-    let mut command = Cli::command();
+    let mut command = pflag::go_bools(Cli::command());
     let parsed = command
         .try_get_matches_from_mut(std::env::args_os())
         .and_then(|m| Ok((Cli::from_arg_matches(&m)?, m)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
-        Err(e) => return report_parse_error(e),
+        Err(e) => return report_parse_error(e, &command),
     };
     // As upstream: once clap has read them, plugins and credential helpers never see them.
     std::env::remove_var("NOTATION_USERNAME");
@@ -160,7 +161,20 @@ fn version() {
 }
 
 /// Turn clap's parse errors into cobra's messages, which users and scripts know.
-fn report_parse_error(e: clap::Error) -> i32 {
+/// `command` is what parsed the line.
+fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
+    let e = match e.kind() {
+        // Help is rendered from the definitions as written, not as pflag::go_bools
+        // adapted them for parsing.
+        ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            Cli::command()
+                .try_get_matches_from(std::env::args_os())
+                .err()
+                .filter(|help| help.kind() == e.kind())
+                .unwrap_or(e)
+        }
+        _ => e,
+    };
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
@@ -204,11 +218,18 @@ fn report_parse_error(e: clap::Error) -> i32 {
             let value = ctx(ContextKind::InvalidValue).unwrap_or_default();
             let reason = e
                 .source()
-                .map(|s| s.to_string())
+                .map(|s| pflag::value_error(&value, s))
                 .unwrap_or_else(|| first_line(&e));
+            let name = flag_name(&arg);
+            let long = name.rsplit(", ").next().unwrap_or(&name);
+            let shown = match long.strip_prefix("--") {
+                Some(long) => pflag::display_name(command, long),
+                None => name.clone(),
+            };
             format!(
-                "invalid argument {value:?} for {:?} flag: {reason}",
-                flag_name(&arg)
+                "invalid argument {} for {} flag: {reason}",
+                notation::gofmt::quote(&value),
+                notation::gofmt::quote(&shown)
             )
         }
         ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {

@@ -133,6 +133,10 @@ async fn install(args: InstallArgs, ctx: &Context) -> anyhow::Result<()> {
         ),
     };
     INSTALL_RULES.check(&ctx.flags)?;
+    // `--file=false` passes cobra's group check but selects no source.
+    if !args.file && !args.url {
+        bail!("plugin installation failed: unknown plugin source type");
+    }
     let checksum = args.sha256sum.as_deref();
     let dir = ctx.dirs.plugins();
     let result = if args.url {

@@ -61,7 +61,7 @@ pub struct SignArgs {
     #[command(flatten)]
     logging: LoggingArgs,
     /// the reference of the artifact: <registry>/<repository>@<digest>, or <path>:<tag> / <path>@<digest> with --oci-layout
-    /// (cobra ignores any further arguments)
+    // Only the first is used; cobra ignores any further arguments.
     #[arg(value_name = "REFERENCE")]
     reference: Vec<String>,
 }
@@ -80,7 +80,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         bail!("missing reference to the artifact: use `notation sign --help` to see what parameters are required");
     };
     // PreRunE (the experimental notice), then cobra's flag checks, as cobra orders them.
-    output::experimental_warning(args.oci_layout || args.allow_referrers_api.is_some());
+    output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     SIGN_FLAGS.check(&ctx.flags)?;
     check_timestamp_flags(
         args.timestamp_url.as_deref(),

@@ -73,7 +73,8 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         anyhow::bail!("missing reference to the artifact: use `notation verify --help` to see what parameters are required");
     };
     output::experimental_warning(
-        args.oci_layout || args.scope.is_some() || args.allow_referrers_api.is_some(),
+        ctx.flags
+            .any(&["oci-layout", "scope", "allow-referrers-api"]),
     );
     VERIFY_FLAGS.check(&ctx.flags)?;
     if args.max_signatures <= 0 {

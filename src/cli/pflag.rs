@@ -1,0 +1,113 @@
+//! pflag's conventions that clap lacks: a bool flag also takes `=<bool>`
+//! (`--oci-layout=false`, `-d=1`), values are parsed with Go's `strconv` and fail with its
+//! texts, and a flag with a shorthand is named `-s, --long` in errors
+//! (spf13/pflag flag.go, bool.go).
+
+use clap::builder::ValueParser;
+use clap::{ArgAction, Command};
+
+/// Let every bool flag of `cmd` and its subcommands take an optional `=<bool>` parsed as
+/// Go's `strconv.ParseBool`, as pflag's bool flags do.
+pub fn go_bools(cmd: Command) -> Command {
+    cmd.mut_args(|a| {
+        // Ours already written pflag-style (`--force-referrers-tag[=<bool>]`).
+        let optional_bool = a.is_require_equals_set()
+            && a.get_value_parser().type_id() == ValueParser::bool().type_id();
+        if matches!(a.get_action(), ArgAction::SetTrue) {
+            a.action(ArgAction::Set)
+                .num_args(0..=1)
+                .require_equals(true)
+                .default_missing_value("true")
+                .default_value("false")
+                .value_parser(ValueParser::new(parse_bool))
+        } else if optional_bool {
+            a.value_parser(ValueParser::new(parse_bool))
+        } else {
+            a
+        }
+    })
+    .mut_subcommands(go_bools)
+}
+
+/// Go's `strconv.ParseBool`, with its error text.
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!(
+            "strconv.ParseBool: parsing {}: invalid syntax",
+            notation::gofmt::quote(s)
+        )),
+    }
+}
+
+/// The reason pflag gives for `value` that clap's parser rejected with `source`: Go's
+/// `strconv.ParseInt` texts for integers, else `source` as it is.
+pub fn value_error(value: &str, source: &(dyn std::error::Error + 'static)) -> String {
+    use std::num::IntErrorKind;
+    match source.downcast_ref::<std::num::ParseIntError>() {
+        Some(e) => {
+            let why = match e.kind() {
+                IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => "value out of range",
+                _ => "invalid syntax",
+            };
+            format!(
+                "strconv.ParseInt: parsing {}: {why}",
+                notation::gofmt::quote(value)
+            )
+        }
+        None => source.to_string(),
+    }
+}
+
+/// How pflag names flag `--long` of the command the line runs: `-s, --long` when it has a
+/// shorthand.
+pub fn display_name(root: &Command, long: &str) -> String {
+    let mut cmd = root;
+    for word in std::env::args().skip(1) {
+        if let Some(sub) = cmd.find_subcommand(&word) {
+            cmd = sub;
+        }
+    }
+    let short = cmd
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))
+        .and_then(|a| a.get_short());
+    match short {
+        Some(s) => format!("-{s}, --{long}"),
+        None => format!("--{long}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bools_parse_as_strconv() {
+        for t in ["1", "t", "T", "TRUE", "true", "True"] {
+            assert_eq!(parse_bool(t), Ok(true));
+        }
+        for f in ["0", "f", "F", "FALSE", "false", "False"] {
+            assert_eq!(parse_bool(f), Ok(false));
+        }
+        assert_eq!(
+            parse_bool("yes"),
+            Err("strconv.ParseBool: parsing \"yes\": invalid syntax".into())
+        );
+    }
+
+    #[test]
+    fn integers_fail_with_strconv_texts() {
+        let invalid = "x".parse::<i64>().unwrap_err();
+        assert_eq!(
+            value_error("x", &invalid),
+            "strconv.ParseInt: parsing \"x\": invalid syntax"
+        );
+        let big = "99999999999999999999".parse::<i64>().unwrap_err();
+        assert_eq!(
+            value_error("99999999999999999999", &big),
+            "strconv.ParseInt: parsing \"99999999999999999999\": value out of range"
+        );
+    }
+}
