@@ -14,11 +14,16 @@ pub fn go_bools(cmd: Command) -> Command {
         let optional_bool = a.is_require_equals_set()
             && a.get_value_parser().type_id() == ValueParser::bool().type_id();
         if matches!(a.get_action(), ArgAction::SetTrue) {
+            // A flag declared with its own default (`--force-referrers-tag`, true) keeps it.
+            let default = match a.get_default_values() {
+                [d] if d == "true" => "true",
+                _ => "false",
+            };
             a.action(ArgAction::Set)
                 .num_args(0..=1)
                 .require_equals(true)
                 .default_missing_value("true")
-                .default_value("false")
+                .default_value(default)
                 .value_parser(ValueParser::new(parse_bool))
         } else if optional_bool {
             a.value_parser(ValueParser::new(parse_bool))
@@ -95,6 +100,32 @@ mod tests {
             parse_bool("yes"),
             Err("strconv.ParseBool: parsing \"yes\": invalid syntax".into())
         );
+    }
+
+    #[test]
+    fn bool_flags_take_values_and_keep_their_defaults() {
+        use clap::Arg;
+        let cmd = || {
+            go_bools(
+                Command::new("t")
+                    .arg(Arg::new("plain").long("plain").action(ArgAction::SetTrue))
+                    .arg(
+                        Arg::new("on")
+                            .long("on")
+                            .action(ArgAction::SetTrue)
+                            .default_value("true"),
+                    ),
+            )
+        };
+        let m = cmd().try_get_matches_from(["t"]).unwrap();
+        assert_eq!(m.get_one::<bool>("plain"), Some(&false));
+        assert_eq!(m.get_one::<bool>("on"), Some(&true));
+        let m = cmd()
+            .try_get_matches_from(["t", "--plain", "--on=F"])
+            .unwrap();
+        assert_eq!(m.get_one::<bool>("plain"), Some(&true));
+        assert_eq!(m.get_one::<bool>("on"), Some(&false));
+        assert!(cmd().try_get_matches_from(["t", "--plain=nah"]).is_err());
     }
 
     #[test]
