@@ -77,6 +77,10 @@ const CASES: &[(&str, &str)] = &[
     ("key delete", "Error: missing key names\n"),
     // argument checks of the other commands
     ("list", "Error: missing reference to the artifact: use `notation list --help` to see what parameters are required\n"),
+    // PreRunE's notice, then RunE's count check before its deprecation notice
+    ("list --allow-referrers-api --max-signatures 0 r", "!Error: max-signatures value 0 must be a positive number\n"),
+    ("inspect --allow-referrers-api --max-signatures 0 r", "!Error: max-signatures value 0 must be a positive number\n"),
+    ("verify --allow-referrers-api --max-signatures 0 r", "!Error: max-signatures value 0 must be a positive number\n"),
     ("inspect --allow-referrers-api", "Error: missing reference to the artifact: use `notation inspect --help` to see what parameters are required\n"),
     ("login", "Error: no hostname specified\n"),
     ("logout", "Error: no hostname specified\n"),

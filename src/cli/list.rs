@@ -48,15 +48,16 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
         anyhow::bail!("missing reference to the artifact: use `notation list --help` to see what parameters are required");
     };
     output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
-    if args.allow_referrers_api.is_some() {
-        output::warn(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
-        );
-    }
+    // RunE: the count first, then the deprecation notice, as verify and inspect.
     if args.max_signatures <= 0 {
         anyhow::bail!(
             "max-signatures value {} must be a positive number",
             args.max_signatures
+        );
+    }
+    if args.allow_referrers_api.is_some() {
+        output::warn(
+            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
         );
     }
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
