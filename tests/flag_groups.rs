@@ -179,6 +179,8 @@ fn flag_values_parse_as_pflag() {
         ("sign --force-referrers-tag=no r", "Error: invalid argument \"no\" for \"--force-referrers-tag\" flag: strconv.ParseBool: parsing \"no\": invalid syntax\n"),
         ("verify --max-signatures x r", "Error: invalid argument \"x\" for \"--max-signatures\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\n"),
         ("list --max-signatures 99999999999999999999 r", "Error: invalid argument \"99999999999999999999\" for \"--max-signatures\" flag: strconv.ParseInt: parsing \"99999999999999999999\": value out of range\n"),
+        ("verify -o xml r", "Error: unrecognized output format xml\n"),
+        ("list --output xml r", "Error: unrecognized output format xml\n"),
         ("cert generate-test --bits x n", "Error: invalid argument \"x\" for \"-b, --bits\" flag: strconv.ParseInt: parsing \"x\": invalid syntax\n"),
         // a bool given as false is still "set" for cobra's groups
         ("plugin install --file=false --url=0 x", "Error: if any flags in the group [file url] are set none of the others can be; [file url] were all set\n"),

@@ -213,6 +213,16 @@ fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
         ErrorKind::InvalidValue if ctx(ContextKind::InvalidValue).is_some_and(|v| v.is_empty()) => {
             missing_value(&ctx(ContextKind::InvalidArg).unwrap_or_default())
         }
+        // Our `-o` lists fail as notation's format checks do.
+        ErrorKind::InvalidValue
+            if e.source().is_none()
+                && ctx(ContextKind::InvalidArg).is_some_and(|a| a.contains("--output")) =>
+        {
+            format!(
+                "unrecognized output format {}",
+                ctx(ContextKind::InvalidValue).unwrap_or_default()
+            )
+        }
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
             let value = ctx(ContextKind::InvalidValue).unwrap_or_default();
