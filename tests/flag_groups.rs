@@ -207,3 +207,23 @@ fn flag_values_parse_as_pflag() {
         .code(1)
         .stderr(format!("{EXPERIMENTAL}Error: \"dir:tag\": invalid reference: missing registry or repository. Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest>\n"));
 }
+
+/// cobra's `completion` is a group of per-shell commands: without a shell it prints its
+/// help and succeeds rather than failing on a missing argument.
+#[test]
+fn completion_without_a_shell_prints_its_help() {
+    let home = ConfigHome::empty();
+    for line in ["completion", "completion nosuchshell"] {
+        let out = notation(home.path(), &home)
+            .args(line.split(' '))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{line}");
+        assert!(out.stderr.is_empty(), "{line}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .starts_with("Generate the autocompletion script for the specified shell"),
+            "{line}"
+        );
+    }
+}

@@ -73,7 +73,8 @@ enum Command {
     /// Generate the autocompletion script for the specified shell
     Completion {
         /// bash, zsh, fish, powershell or elvish
-        shell: clap_complete::Shell,
+        #[arg(value_name = "SHELL")]
+        shell: Vec<String>,
     },
 }
 
@@ -144,8 +145,24 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Completion { shell } => {
+            use clap::ValueEnum;
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "notation", &mut std::io::stdout());
+            // cobra's completion is a group of per-shell commands: without a known shell it
+            // prints its help and succeeds.
+            match shell
+                .first()
+                .and_then(|s| clap_complete::Shell::from_str(s, false).ok())
+            {
+                Some(shell) => {
+                    clap_complete::generate(shell, &mut cmd, "notation", &mut std::io::stdout())
+                }
+                None => {
+                    cmd.build();
+                    if let Some(sub) = cmd.find_subcommand_mut("completion") {
+                        output::print(&sub.render_help().to_string());
+                    }
+                }
+            }
             Ok(())
         }
     }
