@@ -85,6 +85,10 @@ const CASES: &[(&str, &str)] = &[
     ("login", "Error: no hostname specified\n"),
     ("logout", "Error: no hostname specified\n"),
     ("policy show extra", "Error: accepts 0 arg(s), received 1\n"),
+    ("blob policy show extra", "Error: accepts 0 arg(s), received 1\n"),
+    // the argument check comes before the required flags
+    ("blob policy init a b", "Error: accepts 0 arg(s), received 2\n"),
+    ("policy init a", "Error: accepts 0 arg(s), received 1\n"),
     ("version extra", "Error: unknown command \"extra\" for \"notation version\"\n"),
     ("blob inspect -o bogus", "Error: missing signature path: use `notation blob inspect --help` to see what parameters are required\n"),
     // ours: delete and copy, with cobra's wording

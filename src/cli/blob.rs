@@ -1,7 +1,7 @@
 //! `notation blob sign | verify | inspect | policy` (cli.md §14; notation main's
 //! `cmd/notation/blob`): detached signatures over plain files.
 
-use super::common::LoggingArgs;
+use super::common::{AnyArgs, LoggingArgs};
 use super::flag_rules::Rules;
 use super::{duration, inspect, output, policy, sign, verify, Context};
 use anyhow::{anyhow, bail, Context as _};
@@ -132,7 +132,7 @@ enum PolicyCommand {
     /// Import blob trust policy configuration from a JSON file
     Import(PolicyImportArgs),
     /// Show blob trust policy configuration
-    Show,
+    Show(AnyArgs),
     /// Initialize blob trust policy configuration
     Init(PolicyInitArgs),
 }
@@ -164,6 +164,8 @@ struct PolicyInitArgs {
     /// set the policy as the global policy
     #[arg(long)]
     global: bool,
+    #[command(flatten)]
+    args: AnyArgs,
 }
 
 pub async fn run(args: BlobArgs, ctx: &Context) -> anyhow::Result<()> {
@@ -173,7 +175,10 @@ pub async fn run(args: BlobArgs, ctx: &Context) -> anyhow::Result<()> {
         BlobCommand::Inspect(a) => run_inspect(a),
         BlobCommand::Policy(a) => match a.command {
             PolicyCommand::Import(a) => policy_import(a, ctx),
-            PolicyCommand::Show => policy_show(ctx),
+            PolicyCommand::Show(a) => {
+                a.exactly_none()?;
+                policy_show(ctx)
+            }
             PolicyCommand::Init(a) => policy_init(a, ctx),
         },
     }
@@ -508,6 +513,7 @@ struct InitLevel {
 }
 
 fn policy_init(args: PolicyInitArgs, ctx: &Context) -> anyhow::Result<()> {
+    args.args.exactly_none()?;
     BLOB_POLICY_INIT_FLAGS.check(&ctx.flags)?;
     let doc = InitDocument {
         version: "1.0",

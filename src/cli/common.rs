@@ -37,9 +37,24 @@ pub struct AnyArgs {
 }
 
 impl AnyArgs {
-    /// The first argument, for commands that reject any (cobra.NoArgs).
-    pub fn first(&self) -> Option<&str> {
-        self.args.first().map(String::as_str)
+    /// cobra.NoArgs: `unknown command "<arg>" for "<command path>"`.
+    pub fn no_args(&self, command_path: &str) -> anyhow::Result<()> {
+        match self.args.first() {
+            Some(first) => anyhow::bail!(
+                "unknown command {} for {}",
+                notation::gofmt::quote(first),
+                notation::gofmt::quote(command_path)
+            ),
+            None => Ok(()),
+        }
+    }
+
+    /// cobra.ExactArgs(0): `accepts 0 arg(s), received <n>`.
+    pub fn exactly_none(&self) -> anyhow::Result<()> {
+        if !self.args.is_empty() {
+            anyhow::bail!("accepts 0 arg(s), received {}", self.args.len());
+        }
+        Ok(())
     }
 }
 

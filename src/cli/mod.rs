@@ -137,10 +137,7 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Blob(args) => blob::run(args, ctx).await,
         Command::Delete(args) => delete::run(args, ctx).await,
         Command::Version(args) => {
-            // cobra.NoArgs
-            if let Some(first) = args.first() {
-                anyhow::bail!("unknown command {first:?} for \"notation version\"");
-            }
+            args.no_args("notation version")?;
             version();
             Ok(())
         }

@@ -4,6 +4,7 @@
 //! (`trustpolicy.oci.json` when it exists, else `trustpolicy.json`); `init` is ours
 //! (notation PR #1364's flags) and writes `trustpolicy.oci.json`.
 
+use super::common::AnyArgs;
 use super::flag_rules::Rules;
 use super::output;
 use super::Context;
@@ -29,7 +30,7 @@ enum PolicyCommand {
     /// Import trust policy configuration from a JSON file
     Import(ImportArgs),
     /// Show trust policy configuration
-    Show(ShowArgs),
+    Show(AnyArgs),
     /// Initialize an OCI trust policy with one strict statement
     Init(InitArgs),
 }
@@ -42,13 +43,6 @@ struct ImportArgs {
     /// override the existing trust policy configuration, never prompt
     #[arg(long)]
     force: bool,
-}
-
-/// `policy show` takes no arguments (cobra.ExactArgs(0)); they are collected to say so.
-#[derive(Args, Debug)]
-struct ShowArgs {
-    #[arg(hide = true)]
-    args: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -68,6 +62,8 @@ struct InitArgs {
     /// override the existing OCI trust policy configuration, never prompt
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    args: AnyArgs,
 }
 
 /// `policy init` (ours) requires its flags as `blob policy init` does, with cobra's text.
@@ -79,13 +75,13 @@ const INIT_FLAGS: Rules = Rules {
 pub fn run(args: PolicyArgs, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         PolicyCommand::Import(a) => import(a, ctx),
+        // cobra.ExactArgs(0), as upstream's policy show and blob policy show / init.
         PolicyCommand::Show(a) => {
-            if !a.args.is_empty() {
-                anyhow::bail!("accepts 0 arg(s), received {}", a.args.len());
-            }
+            a.exactly_none()?;
             show(ctx)
         }
         PolicyCommand::Init(a) => {
+            a.args.exactly_none()?;
             INIT_FLAGS.check(&ctx.flags)?;
             init(a, ctx)
         }
