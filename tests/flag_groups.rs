@@ -43,7 +43,9 @@ const CASES: &[(&str, &str)] = &[
     ("verify --oci-layout dir:tag", "!Error: if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]\n"),
     // blob verify, blob policy init (v2), policy init (ours, the same flags)
     ("blob verify", "Error: missing path to the blob artifact: use `notation blob verify --help` to see what parameters are required\n"),
-    ("blob verify f", "Error: required flag(s) \"signature\" not set\n"),
+    // its PreRunE rejects the empty path before cobra's required-flag check can
+    ("blob verify f", "Error: filepath of the signature cannot be empty\n"),
+    ("blob verify --media-type= -s x.jws.sig f", "Error: --media-type is set but with empty value\n"),
     ("blob policy init", "Error: required flag(s) \"name\", \"trust-store\", \"trusted-identity\" not set\n"),
     ("blob policy init --name n --trusted-identity x", "Error: required flag(s) \"trust-store\" not set\n"),
     ("policy init --trust-store ca:s", "Error: required flag(s) \"name\", \"trusted-identity\" not set\n"),

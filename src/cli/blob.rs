@@ -292,13 +292,15 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     let Some(blob_path) = args.blob_path.first() else {
         bail!("missing path to the blob artifact: use `notation blob verify --help` to see what parameters are required");
     };
-    BLOB_VERIFY_FLAGS.check(&ctx.flags)?;
+    // Upstream's PreRunE checks the path before cobra's required-flag check, so a missing
+    // --signature reads as an empty one.
     if args.signature.is_empty() {
         bail!("filepath of the signature cannot be empty");
     }
     if args.media_type.as_deref() == Some("") {
         bail!("--media-type is set but with empty value");
     }
+    BLOB_VERIFY_FLAGS.check(&ctx.flags)?;
     let file = std::fs::File::open(blob_path)
         .map_err(|e| anyhow!("{}", policy::go_io_error("open", blob_path, &e)))?;
     let signature = std::fs::read(&args.signature)
