@@ -233,3 +233,14 @@ fn completion_without_a_shell_prints_its_help() {
         );
     }
 }
+
+/// pflag takes the word after a flag as its value even when it starts with '-'.
+#[test]
+fn flag_values_may_start_with_a_dash() {
+    let home = ConfigHome::empty();
+    notation(home.path(), &home)
+        .args(["inspect", "-o", "--max-signatures", "r"])
+        .assert()
+        .code(1)
+        .stderr("Error: unrecognized output format --max-signatures\n");
+}

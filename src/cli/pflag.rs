@@ -6,8 +6,9 @@
 use clap::builder::ValueParser;
 use clap::{ArgAction, Command};
 
-/// Let every bool flag of `cmd` and its subcommands take an optional `=<bool>` parsed as
-/// Go's `strconv.ParseBool`, as pflag's bool flags do.
+/// Make the flags of `cmd` and its subcommands parse as pflag's: every bool flag takes an
+/// optional `=<bool>` parsed as Go's `strconv.ParseBool`, and a flag's value may start
+/// with `-`.
 pub fn go_bools(cmd: Command) -> Command {
     cmd.mut_args(|a| {
         // Ours already written pflag-style (`--force-referrers-tag[=<bool>]`).
@@ -27,11 +28,20 @@ pub fn go_bools(cmd: Command) -> Command {
                 .value_parser(ValueParser::new(parse_bool))
         } else if optional_bool {
             a.value_parser(ValueParser::new(parse_bool))
+        } else if is_option(&a) {
+            // pflag takes the next word as the value, even one that starts with '-'.
+            a.allow_hyphen_values(true)
         } else {
             a
         }
     })
     .mut_subcommands(go_bools)
+}
+
+/// A flag that takes a value (`--key <name>`), not a positional argument.
+fn is_option(a: &clap::Arg) -> bool {
+    (a.get_long().is_some() || a.get_short().is_some())
+        && matches!(a.get_action(), ArgAction::Set | ArgAction::Append)
 }
 
 /// Go's `strconv.ParseBool`, with its error text.
