@@ -152,7 +152,8 @@ fn extra_references_are_ignored() {
         );
 }
 
-/// pflag's texts for a flag that ends the line without its value.
+/// pflag's texts for a flag that ends the line without its value, and for unknown
+/// shorthands.
 #[test]
 fn missing_flag_values_read_as_pflag() {
     let home = ConfigHome::empty();
@@ -166,6 +167,9 @@ fn missing_flag_values_read_as_pflag() {
             "sign r --timestamp-url",
             "Error: flag needs an argument: --timestamp-url\n",
         ),
+        // pflag names what it still had to read of a shorthand cluster
+        ("list -dz r", "Error: unknown shorthand flag: 'z' in -z\n"),
+        ("list -zd r", "Error: unknown shorthand flag: 'z' in -zd\n"),
     ] {
         notation(home.path(), &home)
             .args(line.split(' '))

@@ -212,7 +212,10 @@ fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
             if arg.starts_with("--") {
                 format!("unknown flag: {}", arg.split('=').next().unwrap_or(&arg))
             } else if let Some(c) = arg.strip_prefix('-').and_then(|s| s.chars().next()) {
-                format!("unknown shorthand flag: '{c}' in {arg}")
+                format!(
+                    "unknown shorthand flag: '{c}' in -{}",
+                    pflag::shorthands_from(c)
+                )
             } else {
                 format!(
                     "unknown command {arg:?} for \"notation\"\nRun 'notation --help' for usage."

@@ -94,6 +94,16 @@ pub fn display_name(root: &Command, long: &str) -> String {
     }
 }
 
+/// What pflag still had to read of the shorthand cluster when it met `c`: `z` in `-dz`,
+/// `zd` in `-zd`.
+pub fn shorthands_from(c: char) -> String {
+    std::env::args()
+        .skip(1)
+        .filter(|w| w.starts_with('-') && !w.starts_with("--"))
+        .find_map(|w| w.find(c).map(|i| w[i..].to_string()))
+        .unwrap_or_else(|| c.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
