@@ -437,3 +437,19 @@ fn show_wraps_os_errors_as_go() {
             );
     }
 }
+
+/// Upstream falls back to trustpolicy.json only when trustpolicy.oci.json does not open
+/// for not existing; a dangling symlink counts as missing.
+#[test]
+fn show_falls_back_past_a_dangling_oci_policy_link() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("notation");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("trustpolicy.json"), VALID).unwrap();
+    std::os::unix::fs::symlink(dir.join("gone.json"), dir.join("trustpolicy.oci.json")).unwrap();
+    notation(home.path())
+        .args(["policy", "show"])
+        .assert()
+        .success()
+        .stdout(VALID);
+}

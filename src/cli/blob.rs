@@ -479,7 +479,7 @@ fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
 
 fn policy_show(ctx: &Context) -> anyhow::Result<()> {
     policy::show_file(
-        &ctx.dirs.trust_policy_blob_json(),
+        &[ctx.dirs.trust_policy_blob_json()],
         false,
         "failed to show blob trust policy as the trust policy file does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`",
         "Existing blob trust policy configuration is invalid, you may update or create a new one via `notation blob policy import <path-to-policy.json>`",

@@ -132,8 +132,10 @@ fn existing_is_decodable(path: &Path) -> bool {
 }
 
 fn show(ctx: &Context) -> anyhow::Result<()> {
+    // Upstream opens trustpolicy.oci.json and falls back to trustpolicy.json only when the
+    // first does not exist (a dangling symlink included).
     show_file(
-        &policy::oci_policy_path(&ctx.dirs),
+        &[ctx.dirs.trust_policy_oci_json(), ctx.dirs.trust_policy_json()],
         true,
         "failed to show trust policy as the trust policy file does not exist.\nYou can import one using `notation policy import <path-to-policy.json>`",
         "Existing trust policy configuration is invalid, you may update or create a new one via `notation policy import <path-to-policy.json>`",
@@ -148,13 +150,13 @@ fn show(ctx: &Context) -> anyhow::Result<()> {
 /// reported (`Error:` line, then `invalid`) but still shown, and the command succeeds, as
 /// upstream does. `problem` decodes and validates the content.
 pub(super) fn show_file(
-    path: &Path,
+    paths: &[std::path::PathBuf],
     read_names_full_path: bool,
     missing: &str,
     invalid: &str,
     problem: impl Fn(&[u8]) -> Option<String>,
 ) -> anyhow::Result<()> {
-    let file = read_shown(path, missing, read_names_full_path)?;
+    let file = read_shown(paths, missing, read_names_full_path)?;
     if let Some(w) = file.warning() {
         output::warn(&w);
     }
@@ -170,21 +172,29 @@ pub(super) fn show_file(
 /// `os.DirFS` and without an lstat (a symlink is followed, a directory opens): an open error
 /// names the file relative to that directory (`open trustpolicy.json: permission denied`),
 /// a read error the full path for the OCI policy (read from the opened file) and the
-/// relative one for the blob policy (`fs.ReadFile`).
+/// relative one for the blob policy (`fs.ReadFile`). The first of `paths` that exists is
+/// read.
 fn read_shown(
-    path: &Path,
+    paths: &[std::path::PathBuf],
     missing: &str,
     read_names_full_path: bool,
 ) -> anyhow::Result<PolicyFile> {
+    let opened = paths
+        .iter()
+        .find_map(|path| match std::fs::File::open(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            result => Some((path, result)),
+        });
+    let Some((path, opened)) = opened else {
+        anyhow::bail!("{missing}");
+    };
     let name = Path::new(path.file_name().unwrap_or(path.as_os_str()));
-    let mut f = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!("{missing}"),
-        Err(e) => anyhow::bail!(
+    let mut f = opened.map_err(|e| {
+        anyhow::anyhow!(
             "failed to show trust policy: {}",
             path_error("open", name, &e)
-        ),
-    };
+        )
+    })?;
     let mut bytes = Vec::new();
     if let Err(e) = f.read_to_end(&mut bytes) {
         let shown = if read_names_full_path { path } else { name };
