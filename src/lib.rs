@@ -13,6 +13,7 @@ pub mod crypto;
 pub mod envelope;
 pub mod gofmt;
 pub mod gojson;
+pub mod gonet;
 pub mod oci;
 pub mod plugin;
 pub mod policy;

@@ -33,14 +33,15 @@ pub struct InspectArgs {
     #[command(flatten)]
     logging: LoggingArgs,
     /// the reference of the artifact
-    reference: Option<String>,
+    #[arg(value_name = "REFERENCE")]
+    reference: Vec<String>,
 }
 
 pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
-    output::experimental_warning(args.allow_referrers_api.is_some());
-    let Some(raw) = args.reference.as_deref() else {
+    let Some(raw) = args.reference.first() else {
         bail!("missing reference to the artifact: use `notation inspect --help` to see what parameters are required");
     };
+    output::experimental_warning(ctx.flags.any(&["allow-referrers-api"]));
     let json = match args.output.as_str() {
         "text" => false,
         "json" => true,

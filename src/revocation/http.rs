@@ -22,6 +22,13 @@ pub fn transport_reason(e: &reqwest::Error) -> String {
     if let Some(text) = crate::tls::go_text(e) {
         return text;
     }
+    if let Some(text) = e
+        .url()
+        .and_then(|u| u.host_str())
+        .and_then(|host| crate::gonet::dial_lookup_failure(e, host))
+    {
+        return text;
+    }
     let mut reason = e.to_string();
     let mut io_error = None;
     let mut source = std::error::Error::source(e);

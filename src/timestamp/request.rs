@@ -282,6 +282,13 @@ fn transport_error(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)".into();
     }
+    if let Some(text) = e
+        .url()
+        .and_then(|u| u.host_str())
+        .and_then(|host| crate::gonet::dial_lookup_failure(e, host))
+    {
+        return text;
+    }
     if e.is_connect() {
         let mut source: Option<&dyn std::error::Error> = Some(e);
         while let Some(s) = source {

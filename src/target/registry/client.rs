@@ -259,11 +259,15 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
+                    let reason = req
+                        .url
+                        .host_str()
+                        .and_then(|host| crate::gonet::dial_lookup_failure(&e, host))
+                        .unwrap_or_else(|| chain(&e));
                     return Err(TargetError::Registry(format!(
-                        "{} {:?}: {}",
+                        "{} {:?}: {reason}",
                         go_method(&req.method),
                         req.url.as_str(),
-                        chain(&e)
                     )));
                 }
             };
@@ -384,9 +388,12 @@ fn go_method(m: &Method) -> String {
     out
 }
 
-/// A dropped or refused connection is worth another try; a refused certificate is not.
+/// A dropped or refused connection is worth another try; a refused certificate or a name
+/// that does not exist will not change on a retry.
 fn is_transient(e: &reqwest::Error) -> bool {
-    (e.is_connect() || e.is_timeout() || e.is_request()) && crate::tls::go_text(e).is_none()
+    (e.is_connect() || e.is_timeout() || e.is_request())
+        && crate::tls::go_text(e).is_none()
+        && !crate::gonet::is_missing_name(e)
 }
 
 fn backoff(attempt: u32) -> Duration {
