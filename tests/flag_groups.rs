@@ -232,7 +232,7 @@ fn completion_without_a_shell_prints_its_help() {
         assert!(out.stderr.is_empty(), "{line}");
         assert!(
             String::from_utf8_lossy(&out.stdout)
-                .starts_with("Generate the autocompletion script for the specified shell"),
+                .starts_with("Generate the autocompletion script for notation for the specified shell.\n"),
             "{line}"
         );
     }
