@@ -36,8 +36,9 @@ pub enum SignError {
     DuplicateMetadataKey(String),
     #[error(transparent)]
     Envelope(#[from] envelope::EnvelopeError),
+    // Not a #[source]: the message already says it, and the CLI prints the chain.
     #[error("failed to push signature to registry with error: {0}")]
-    Push(#[source] TargetError),
+    Push(TargetError),
     /// The artifact could not be resolved again before signing.
     #[error("{0}")]
     Resolve(#[source] TargetError),

@@ -263,7 +263,9 @@ fn rejections_are_one_error_line() {
     env.verify("data.bin.jws.sig", &["--media-type="])
         .assert_error("--media-type is set but with empty value");
     env.verify("data.bin.jws.sig", &["--policy-name", "nope"])
-        .assert_error("signature verification failed: no applicable blob trust policy. Applicability for a given blob is determined by policy name");
+        .assert_error(
+            "signature verification failed: no applicable blob trust policy with name \"nope\"",
+        );
     env.verify("data.bin.jws.sig", &["--policy-name", "other-root"])
         .assert_error("signature verification failed: the signature's certificate chain does not contain any trusted certificate");
 
@@ -294,8 +296,9 @@ fn rejections_are_one_error_line() {
         .assert_error("open absent.bin: no such file or directory");
     env.run(&["blob", "sign", "absent.bin"])
         .assert_error("open absent.bin: no such file or directory");
+    // notation's PreRunE sees the empty path before cobra's required-flag check.
     env.run(&["blob", "verify", "data.bin"])
-        .assert_error("required flag(s) \"signature\" not set");
+        .assert_error("filepath of the signature cannot be empty");
 
     // Tampered signature: one byte of the base64 signature changed.
     let mut env_json: Value = serde_json::from_slice(&good).unwrap();
@@ -456,7 +459,7 @@ fn blob_policy_init_show_import() {
     let env = Env::new();
     fs::remove_file(env.policy_path()).unwrap();
     env.run(&["blob", "policy", "show"]).assert_error(
-        "failed to show blob trust policy as the trust policy file does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`",
+        "failed to show blob trust policy as the configuration does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`",
     );
     let out = env.run(&[
         "blob",
@@ -494,7 +497,21 @@ fn blob_policy_init_show_import() {
     let file = env.path().join("import.json");
     fs::write(&file, r#"{"version":"1.0","trustPolicies":[]}"#).unwrap();
     env.run(&["blob", "policy", "import", "import.json"]).assert_error(
-        "failed to validate blob trust policy configuration: trust policy document can not have zero trust policy statements",
+        "failed to validate blob trust policy configuration: blob trust policy document can not have zero trust policy statements",
+    );
+    let two_globals = json!({"version": "1.0", "trustPolicies": [
+        {"name": "a", "globalPolicy": true, "signatureVerification": {"level": "skip"}},
+        {"name": "b", "globalPolicy": true, "signatureVerification": {"level": "skip"}}]});
+    fs::write(&file, two_globals.to_string()).unwrap();
+    env.run(&["blob", "policy", "import", "import.json"]).assert_error(
+        "failed to validate blob trust policy configuration: multiple blob trust policy statements have globalPolicy set to true. Only one trust policy statement can be marked as global policy",
+    );
+    let bad_store = json!({"version": "1.0", "trustPolicies": [
+        {"name": "a", "signatureVerification": {"level": "strict"},
+         "trustStores": ["tls:x"], "trustedIdentities": ["*"]}]});
+    fs::write(&file, bad_store.to_string()).unwrap();
+    env.run(&["blob", "policy", "import", "import.json"]).assert_error(
+        "failed to validate blob trust policy configuration: blob trust policy: trust policy statement \"a\" uses an unsupported trust store type \"tls\" in trust store value \"tls:x\"",
     );
     fs::write(&file, "{").unwrap();
     env.run(&["blob", "policy", "import", "import.json"])
@@ -543,7 +560,7 @@ fn blob_policy_init_show_import() {
     assert_eq!(show.stdout, r#"{"version":"2.0","trustPolicies":[]}"#);
     assert_eq!(
         show.stderr,
-        "Error: trust policy document uses unsupported version \"2.0\"\nExisting blob trust policy configuration is invalid, you may update or create a new one via `notation blob policy import <path-to-policy.json>`\n"
+        "Error: blob trust policy document uses unsupported version \"2.0\"\nExisting blob trust policy configuration is invalid, you may update or create a new one via `notation blob policy import <path-to-policy.json>`\n"
     );
     // init validates what it would write.
     env.run(&[
@@ -574,8 +591,24 @@ fn inspect_tree_and_json() {
     });
     let json = inspect_json(&env, "data.bin.jws.sig");
     assert!(json.get("digest").is_none());
-    assert_eq!(json["mediaType"], "application/jose+json");
+    assert!(json.get("mediaType").is_none());
+    assert_eq!(json["signatureEnvelopeType"], "application/jose+json");
     assert_eq!(json["signatureAlgorithm"], "ECDSA-SHA-384");
+    assert_eq!(
+        json["signedAttributes"]["contentType"],
+        "application/vnd.cncf.notary.payload.v1+json"
+    );
+    // Two-space indentation, as the v2 line prints it.
+    let raw = env.run(&["blob", "inspect", "-o", "json", "data.bin.jws.sig"]);
+    assert!(
+        raw.stdout.starts_with("{\n  \"signatureAlgorithm\": "),
+        "{}",
+        raw.stdout
+    );
+    env.run(&["blob", "inspect", "-o", "tree", "data.bin.jws.sig"])
+        .assert_ok();
+    env.run(&["blob", "inspect", "-o", "text", "data.bin.jws.sig"])
+        .assert_error("unrecognized output format text");
     assert_eq!(json["userDefinedAttributes"]["team"], "blue");
     assert!(json["signedArtifact"].get("annotations").is_none());
 

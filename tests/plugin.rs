@@ -168,12 +168,25 @@ fn list_shows_metadata_and_errors() {
         .stdout("NAME   DESCRIPTION   VERSION   CAPABILITIES   ERROR   \n");
     env.install("com.example.raw", json!({"capabilities": [RAW]}));
     fs::create_dir_all(env.plugins().join("com.example.empty")).unwrap();
+    // An executable file the system cannot run (ENOEXEC): no ELF header, no `#!`.
+    let garbage = env
+        .plugins()
+        .join("com.example.garbage/notation-com.example.garbage");
+    fs::create_dir_all(garbage.parent().unwrap()).unwrap();
+    fs::write(&garbage, b"\x00\x01garbage").unwrap();
+    set_mode(&garbage, 0o755);
     let a = env.notation().args(["plugin", "ls"]).assert().success();
     let out = stdout(&a);
     let lines: Vec<&str> = out.lines().map(str::trim_end).collect();
-    assert_eq!(lines[0], "NAME                DESCRIPTION                   VERSION   CAPABILITIES                ERROR");
-    assert_eq!(lines[1], "com.example.empty                                           []                          plugin executable file `notation-com.example.empty` not found. Use `notation plugin install` command to install the plugin");
-    assert_eq!(lines[2], "com.example.raw     test plugin com.example.raw   1.0.0     [SIGNATURE_GENERATOR.RAW]   <nil>");
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    assert_eq!(lines[0], "NAME                  DESCRIPTION                   VERSION   CAPABILITIES                ERROR");
+    assert_eq!(lines[1], "com.example.empty                                             []                          plugin executable file `notation-com.example.empty` not found. Use `notation plugin install` command to install the plugin");
+    assert_eq!(lines[2], format!("com.example.garbage                                           []                          plugin executable file `notation-com.example.garbage` is not executable. Use `notation plugin install` command to install the plugin. Please ensure that the plugin executable file is compatible with {}/{arch}", std::env::consts::OS));
+    assert_eq!(lines[3], "com.example.raw       test plugin com.example.raw   1.0.0     [SIGNATURE_GENERATOR.RAW]   <nil>");
 }
 
 #[test]
@@ -452,7 +465,8 @@ fn plugin_failures_are_one_error_line_and_write_nothing() {
         (json!({"keyIdEcho": "other"}), "Error: keyID in describeKey response \"other\" does not match request \"k\""),
         (json!({"keySpec": "RSA-1024"}), "Error: signature key spec \"RSA-1024\" not supported"),
         (json!({"keySpec": "EC-256"}), "Error: mismatch between signature algorithm derived from signing certificate (RSASSA-PSS-SHA-256) and signing algorithm specified (ECDSA-SHA-256)"),
-        (json!({"signOther": true}), "Error: signature is invalid."),
+        // notation-go verifies what it signed: "generated signature failed verification: ".
+        (json!({"signOther": true}), "Error: generated signature failed verification: signature is invalid. Error: crypto/rsa: verification error"),
         (json!({"name": "com.example.other"}), "Error: executable name must be \"notation-com.example.other\" instead of \"notation-com.example.bad\""),
     ];
     for (conf, want) in cases {

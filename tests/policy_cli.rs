@@ -396,3 +396,60 @@ fn policy_without_subcommand_prints_help() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Manage trust policy configuration"));
 }
+
+/// `policy show` reads as upstream does (os.DirFS open, then read) and wraps the OS error:
+/// a directory where the file should be opens but fails to read (named by its full path
+/// for the OCI policy, relatively for the blob policy, as Go's `fs.ReadFile` does); an
+/// unreadable file fails to open, named relative to the config directory.
+#[test]
+fn show_wraps_os_errors_as_go() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("notation");
+    fs::create_dir_all(dir.join("trustpolicy.json")).unwrap();
+    fs::create_dir_all(dir.join("trustpolicy.blob.json")).unwrap();
+    notation(home.path())
+        .args(["policy", "show"])
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(format!(
+            "Error: failed to show trust policy: read {}: is a directory\n",
+            dir.join("trustpolicy.json").display()
+        ));
+    notation(home.path())
+        .args(["blob", "policy", "show"])
+        .assert()
+        .code(1)
+        .stderr("Error: failed to show trust policy: read trustpolicy.blob.json: is a directory\n");
+
+    // Mode 000 stops everyone but root; the case is checked wherever it applies.
+    fs::remove_dir(dir.join("trustpolicy.json")).unwrap();
+    let file = dir.join("trustpolicy.json");
+    fs::write(&file, VALID).unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read(&file).is_err() {
+        notation(home.path())
+            .args(["policy", "show"])
+            .assert()
+            .code(1)
+            .stderr(
+                "Error: failed to show trust policy: open trustpolicy.json: permission denied\n",
+            );
+    }
+}
+
+/// Upstream falls back to trustpolicy.json only when trustpolicy.oci.json does not open
+/// for not existing; a dangling symlink counts as missing.
+#[test]
+fn show_falls_back_past_a_dangling_oci_policy_link() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("notation");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(dir.join("trustpolicy.json"), VALID).unwrap();
+    std::os::unix::fs::symlink(dir.join("gone.json"), dir.join("trustpolicy.oci.json")).unwrap();
+    notation(home.path())
+        .args(["policy", "show"])
+        .assert()
+        .success()
+        .stdout(VALID);
+}

@@ -55,3 +55,55 @@ fn sign_on_a_tar_with_parent_dir_entry_says_why_once() {
         "the archive is untouched"
     );
 }
+
+/// Run `notation args` with a stdout whose reading end is already closed.
+fn run_into_closed_pipe(home: &ConfigHome, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    std::process::Command::new(env!("CARGO_BIN_EXE_notation"))
+        .current_dir(home.path())
+        .env_clear()
+        .env("XDG_CONFIG_HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("HOME", home.path())
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let home = ConfigHome::empty();
+    let layout = home.path().join("l");
+    common::copy_tree(&testdata_layout("single-platform"), &layout);
+    for args in [
+        &["completion", "bash"][..],
+        &["completion", "zsh"],
+        &["completion", "fish"],
+        &["version"],
+        &["--help"],
+        &["sign", "--help"],
+        &["list", "--oci-layout", "l:v1"],
+        &["inspect", "--oci-layout", "l:v1", "-o", "json"],
+        &[
+            "policy",
+            "init",
+            "--name",
+            "p",
+            "--trust-store",
+            "ca:x",
+            "--trusted-identity",
+            "*",
+            "--registry-scope",
+            "*",
+        ],
+        &["policy", "show"],
+    ] {
+        let out = run_into_closed_pipe(&home, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}

@@ -534,9 +534,24 @@ fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}/tsa", l.local_addr().unwrap())
     };
+    // An HTTPS server whose certificate nothing here trusts.
+    let https_server = common::registry::TestRegistry::start(common::registry::Config {
+        tls: true,
+        ..Default::default()
+    });
+    let untrusted_tls = format!("https://{}/tsa", https_server.host());
     let leaf_chain = env.pki.path("leaf-chain.crt");
     let signing_root = env.pki.path("root.crt");
     let tsa_cert = env.pki.path("tsa.crt");
+    // A CA certificate issued by another CA: its self-signature check fails first.
+    env.pki.issue(
+        "tsaint",
+        "tsaroot",
+        "v3_int_tsa",
+        "/C=US/ST=WA/O=Notary Test/CN=TSA Intermediate",
+        None,
+    );
+    let intermediate = env.pki.path("tsaint.crt");
     let missing = env.dir().join("missing.crt");
     let empty = env.dir().join("empty.crt");
     fs::write(&empty, b"").unwrap();
@@ -545,6 +560,11 @@ fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
             &closed,
             &tsa_root,
             format!("Error: timestamp: Post \"{closed}\": dial tcp {}: connect: connection refused", &closed[7..closed.len() - 4]),
+        ),
+        (
+            &untrusted_tls,
+            &tsa_root,
+            format!("Error: timestamp: Post \"{untrusted_tls}\": tls: failed to verify certificate: x509: certificate signed by unknown authority"),
         ),
         (
             &rejecting.url,
@@ -574,10 +594,17 @@ fn sign_side_tsa_failures_are_one_line_errors_and_write_nothing() {
             &signing_root,
             "Error: timestamp: failed to verify signed token: cms verification failure: x509: certificate signed by unknown authority".into(),
         ),
+        // notation's IsRootCertificate checks the self-signature before the names: a leaf
+        // cannot sign at all, an intermediate's signature is its issuer's.
         (
             &granted.url,
             &tsa_cert,
-            format!("Error: certificate from {:?} is not a root certificate. Expecting single x509 root certificate in PEM or DER format from the file", tsa_cert.display().to_string()),
+            "Error: failed to check root certificate with error: x509: invalid signature: parent certificate cannot sign this kind of certificate".into(),
+        ),
+        (
+            &granted.url,
+            &intermediate,
+            "Error: failed to check root certificate with error: crypto/rsa: verification error".into(),
         ),
         (
             &granted.url,

@@ -1,7 +1,8 @@
 //! `notation blob sign | verify | inspect | policy` (cli.md §14; notation main's
 //! `cmd/notation/blob`): detached signatures over plain files.
 
-use super::common::LoggingArgs;
+use super::common::{AnyArgs, LoggingArgs};
+use super::flag_rules::Rules;
 use super::{duration, inspect, output, policy, sign, verify, Context};
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
@@ -80,13 +81,14 @@ struct SignArgs {
     #[command(flatten)]
     logging: LoggingArgs,
     /// the blob to sign
-    blob_path: Option<String>,
+    #[arg(value_name = "BLOB_PATH")]
+    blob_path: Vec<String>,
 }
 
 #[derive(Args, Debug)]
 struct VerifyArgs {
     /// filepath of the signature to be verified
-    #[arg(short = 's', long = "signature", required = true)]
+    #[arg(short = 's', long = "signature", default_value = "")]
     signature: String,
     /// {key}={value} pairs that are passed as it is to a plugin, if the verification is associated with a verification plugin, refer plugin documentation to set appropriate values
     #[arg(long = "plugin-config")]
@@ -103,16 +105,18 @@ struct VerifyArgs {
     #[command(flatten)]
     logging: LoggingArgs,
     /// the blob the signature is for
-    blob_path: Option<String>,
+    #[arg(value_name = "BLOB_PATH")]
+    blob_path: Vec<String>,
 }
 
 #[derive(Args, Debug)]
 struct InspectArgs {
-    /// output format, options: 'json', 'text'
-    #[arg(short = 'o', long = "output", default_value = "text")]
+    /// output format, options: 'json', 'tree'
+    #[arg(short = 'o', long = "output", default_value = "tree")]
     output: String,
     /// the signature file
-    signature_path: Option<String>,
+    #[arg(value_name = "SIGNATURE_PATH")]
+    signature_path: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -127,7 +131,7 @@ enum PolicyCommand {
     /// Import blob trust policy configuration from a JSON file
     Import(PolicyImportArgs),
     /// Show blob trust policy configuration
-    Show,
+    Show(AnyArgs),
     /// Initialize blob trust policy configuration
     Init(PolicyInitArgs),
 }
@@ -145,13 +149,13 @@ struct PolicyImportArgs {
 #[derive(Args, Debug)]
 struct PolicyInitArgs {
     /// name of the blob trust policy
-    #[arg(short = 'n', long, required = true)]
+    #[arg(short = 'n', long, default_value = "")]
     name: String,
     /// trust store in the format "<store_type>:<store_name>"
-    #[arg(long = "trust-store", required = true)]
+    #[arg(long = "trust-store")]
     trust_stores: Vec<String>,
     /// trusted identity, use the format "x509.subject:<subject_of_signing_certificate>" for x509 CA scheme and "<signing_authority_identity>" for x509 signingAuthority scheme
-    #[arg(long = "trusted-identity", required = true)]
+    #[arg(long = "trusted-identity")]
     trusted_identities: Vec<String>,
     /// override the existing blob trust policy configuration, never prompt
     #[arg(long)]
@@ -159,6 +163,8 @@ struct PolicyInitArgs {
     /// set the policy as the global policy
     #[arg(long)]
     global: bool,
+    #[command(flatten)]
+    args: AnyArgs,
 }
 
 pub async fn run(args: BlobArgs, ctx: &Context) -> anyhow::Result<()> {
@@ -168,11 +174,26 @@ pub async fn run(args: BlobArgs, ctx: &Context) -> anyhow::Result<()> {
         BlobCommand::Inspect(a) => run_inspect(a),
         BlobCommand::Policy(a) => match a.command {
             PolicyCommand::Import(a) => policy_import(a, ctx),
-            PolicyCommand::Show => policy_show(ctx),
+            PolicyCommand::Show(a) => {
+                a.exactly_none()?;
+                policy_show(ctx)
+            }
             PolicyCommand::Init(a) => policy_init(a, ctx),
         },
     }
 }
+
+/// Cobra's flag rules of `notation blob verify` (notation v2 cmd/notation/blob/verify.go).
+const BLOB_VERIFY_FLAGS: Rules = Rules {
+    required: &["signature"],
+    ..Rules::NONE
+};
+
+/// Cobra's flag rules of `notation blob policy init` (notation v2 cmd/notation/blob/policy/init.go).
+const BLOB_POLICY_INIT_FLAGS: Rules = Rules {
+    required: &["name", "trust-store", "trusted-identity"],
+    ..Rules::NONE
+};
 
 fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let expiry = args
@@ -183,16 +204,14 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
                 .map_err(|err| anyhow!("invalid argument {e:?} for \"-e, --expiry\" flag: {err}"))
         })
         .transpose()?;
-    let Some(blob_path) = args.blob_path.as_deref() else {
+    let Some(blob_path) = args.blob_path.first() else {
         bail!("missing file path to the blob artifact: use `notation blob sign --help` to see what parameters are required");
     };
-    sign::check_signer_flags(sign::SignerFlags {
-        key: args.key.as_deref(),
-        id: args.id.as_deref(),
-        plugin: args.plugin.as_deref(),
-        timestamp_url: args.timestamp_url.as_deref(),
-        timestamp_root_cert: args.timestamp_root_cert.as_deref(),
-    })?;
+    sign::BLOB_SIGN_FLAGS.check(&ctx.flags)?;
+    sign::check_timestamp_flags(
+        args.timestamp_url.as_deref(),
+        args.timestamp_root_cert.as_deref(),
+    )?;
     let log = args.logging.log();
     let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
     let signer = sign::select_signer(
@@ -271,15 +290,18 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
 async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     // Routes the verifier's log records to stderr with -v / -d.
     args.logging.log();
-    let Some(blob_path) = args.blob_path.as_deref() else {
+    let Some(blob_path) = args.blob_path.first() else {
         bail!("missing path to the blob artifact: use `notation blob verify --help` to see what parameters are required");
     };
+    // Upstream's PreRunE checks the path before cobra's required-flag check, so a missing
+    // --signature reads as an empty one.
     if args.signature.is_empty() {
         bail!("filepath of the signature cannot be empty");
     }
     if args.media_type.as_deref() == Some("") {
         bail!("--media-type is set but with empty value");
     }
+    BLOB_VERIFY_FLAGS.check(&ctx.flags)?;
     let file = std::fs::File::open(blob_path)
         .map_err(|e| anyhow!("{}", policy::go_io_error("open", blob_path, &e)))?;
     let signature = std::fs::read(&args.signature)
@@ -359,13 +381,13 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {
+    let Some(path) = args.signature_path.first() else {
+        bail!("missing signature path: use `notation blob inspect --help` to see what parameters are required");
+    };
     let json = match args.output.as_str() {
-        "text" => false,
+        "tree" => false,
         "json" => true,
         other => bail!("unrecognized output format {other}"),
-    };
-    let Some(path) = args.signature_path.as_deref() else {
-        bail!("missing signature path: use `notation blob inspect --help` to see what parameters are required");
     };
     let format = blob::format_for_inspect(Path::new(path))?;
     let bytes = std::fs::read(path).map_err(|e| {
@@ -432,8 +454,9 @@ fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
 
 fn policy_show(ctx: &Context) -> anyhow::Result<()> {
     policy::show_file(
-        &ctx.dirs.trust_policy_blob_json(),
-        "failed to show blob trust policy as the trust policy file does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`",
+        &[ctx.dirs.trust_policy_blob_json()],
+        false,
+        "failed to show blob trust policy as the configuration does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`",
         "Existing blob trust policy configuration is invalid, you may update or create a new one via `notation blob policy import <path-to-policy.json>`",
         |bytes| match BlobDocument::parse(bytes) {
             Err(e) => Some(e.to_string()),
@@ -467,6 +490,8 @@ struct InitLevel {
 }
 
 fn policy_init(args: PolicyInitArgs, ctx: &Context) -> anyhow::Result<()> {
+    args.args.exactly_none()?;
+    BLOB_POLICY_INIT_FLAGS.check(&ctx.flags)?;
     let doc = InitDocument {
         version: "1.0",
         trust_policies: [InitStatement {

@@ -1,7 +1,8 @@
 //! `notation cert` (alias of `notation certificate`): manage the x509 trust store, and create or
 //! remove test keys (cli.md §5, §14).
 
-use super::common::LoggingArgs;
+use super::common::{AnyArgs, LoggingArgs};
+use super::flag_rules::{Rules, SetFlags};
 use super::output;
 use super::Context;
 use anyhow::{anyhow, bail, Context as _};
@@ -56,14 +57,19 @@ struct StoreFlags {
 }
 
 impl StoreFlags {
+    /// `cert add|show|delete` mark both flags required (notation cmd/notation/cert/*.go).
+    const RULES: Rules = Rules {
+        required: &["store", "type"],
+        ..Rules::NONE
+    };
+
     /// cobra's required-flag check for `--store` and `--type`.
-    fn require(&self) -> anyhow::Result<(&str, &str)> {
-        match (&self.store, &self.store_type) {
-            (Some(s), Some(t)) => Ok((s, t)),
-            (None, None) => bail!("required flag(s) \"store\", \"type\" not set"),
-            (None, _) => bail!("required flag(s) \"store\" not set"),
-            (_, None) => bail!("required flag(s) \"type\" not set"),
-        }
+    fn require(&self, set: &SetFlags) -> anyhow::Result<(&str, &str)> {
+        Self::RULES.check(set)?;
+        Ok((
+            self.store.as_deref().unwrap_or_default(),
+            self.store_type.as_deref().unwrap_or_default(),
+        ))
     }
 }
 
@@ -82,6 +88,8 @@ struct ListArgs {
     flags: StoreFlags,
     #[command(flatten)]
     logging: LoggingArgs,
+    #[command(flatten)]
+    _args: AnyArgs,
 }
 
 #[derive(Args, Debug)]
@@ -146,18 +154,9 @@ pub fn run(args: CertArgs, ctx: &Context) -> anyhow::Result<()> {
         Some(CertCommand::GenerateTest(a)) => generate_test(a, ctx),
         Some(CertCommand::CleanupTest(a)) => cleanup_test(a, ctx),
         Some(CertCommand::Unknown(_)) | None => {
-            print_group_help();
+            super::help::print(&["certificate"]);
             Ok(())
         }
-    }
-}
-
-fn print_group_help() {
-    use clap::CommandFactory;
-    let mut root = super::Cli::command();
-    root.build();
-    if let Some(cmd) = root.find_subcommand_mut("certificate") {
-        output::print(&cmd.render_help().to_string());
     }
 }
 
@@ -177,7 +176,7 @@ fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
     if args.paths.is_empty() {
         bail!("missing certificate path");
     }
-    let (store, store_type) = args.flags.require()?;
+    let (store, store_type) = args.flags.require(&ctx.flags)?;
     let t = checked_store(store_type, store)?;
     let mut added = Vec::new();
     let mut failed = Vec::new();
@@ -237,7 +236,7 @@ fn show(args: ShowArgs, ctx: &Context) -> anyhow::Result<()> {
         [f] => f.as_str(),
         _ => bail!("show only supports single certificate file"),
     };
-    let (store, store_type) = args.flags.require()?;
+    let (store, store_type) = args.flags.require(&ctx.flags)?;
     let t = checked_store(store_type, store)?;
     if file.is_empty() {
         bail!("certificate fileName cannot be empty");
@@ -301,7 +300,7 @@ fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
     if !args.all && args.files.is_empty() {
         bail!("delete requires either the certificate file name that needs to be deleted or --all flag to delete all certificates in the given named trust store");
     }
-    let (store, store_type) = args.flags.require()?;
+    let (store, store_type) = args.flags.require(&ctx.flags)?;
     if !truststore::is_valid_name(store) {
         bail!("named store name needs to follow [a-zA-Z0-9_.-]+ format");
     }

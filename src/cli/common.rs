@@ -31,6 +31,36 @@ impl LoggingArgs {
     }
 }
 
+/// The arguments of a command upstream gives no `Args` check: cobra accepts and ignores
+/// them, so clap must not reject them.
+#[derive(Args, Debug, Clone, Default)]
+pub struct AnyArgs {
+    #[arg(hide = true)]
+    args: Vec<String>,
+}
+
+impl AnyArgs {
+    /// cobra.NoArgs: `unknown command "<arg>" for "<command path>"`.
+    pub fn no_args(&self, command_path: &str) -> anyhow::Result<()> {
+        match self.args.first() {
+            Some(first) => anyhow::bail!(
+                "unknown command {} for {}",
+                notation::gofmt::quote(first),
+                notation::gofmt::quote(command_path)
+            ),
+            None => Ok(()),
+        }
+    }
+
+    /// cobra.ExactArgs(0): `accepts 0 arg(s), received <n>`.
+    pub fn exactly_none(&self) -> anyhow::Result<()> {
+        if !self.args.is_empty() {
+            anyhow::bail!("accepts 0 arg(s), received {}", self.args.len());
+        }
+        Ok(())
+    }
+}
+
 /// `-u`, `-p`, `--insecure-registry`, and our `--ca-file`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct RegistryArgs {

@@ -36,12 +36,9 @@ pub struct CopyArgs {
     /// number of blobs transferred at once
     #[arg(long = "concurrency", default_value_t = 4)]
     concurrency: usize,
-    /// source reference
-    #[arg(value_name = "source")]
-    source: String,
-    /// destination reference
-    #[arg(value_name = "destination")]
-    destination: String,
+    /// source and destination references
+    #[arg(value_names = ["source", "destination"])]
+    ends: Vec<String>,
 }
 
 /// One end of the copy.
@@ -196,11 +193,15 @@ impl CopyProgress for Progress {
 }
 
 pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
+    // cobra.ExactArgs(2)'s check and text.
+    let [source, destination] = args.ends.as_slice() else {
+        bail!("accepts 2 arg(s), received {}", args.ends.len());
+    };
     let log = args.logging.log();
-    let src = End::parse_source(&args.source, args.from_oci_layout)?;
+    let src = End::parse_source(source, args.from_oci_layout)?;
     // `dst:t1,t2,t3` tags the copy three times, as `oras cp` does.
-    let (destination, extra_tags) = split_tags(&args.destination)?;
-    let dst = End::parse_destination(destination, args.to_oci_layout)?;
+    let (destination_ref, extra_tags) = split_tags(destination)?;
+    let dst = End::parse_destination(destination_ref, args.to_oci_layout)?;
     let src_target = src.open(&args.registry, ctx, false, log).await?;
     let mut created = CreatedLayout(match &dst {
         End::Layout { path, .. } if !Path::new(path).exists() => Some(path.into()),
@@ -212,7 +213,7 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     let root = src_target
         .resolve(src_selector.as_str())
         .await
-        .with_context(|| format!("failed to resolve {}", args.source))?;
+        .with_context(|| format!("failed to resolve {source}"))?;
     if let Selector::Digest(d) = src_selector {
         if *d != root.digest {
             bail!(
@@ -244,10 +245,7 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
         concurrency: args.concurrency,
     };
     if tag.is_none() && !extra_tags.is_empty() {
-        bail!(
-            "extra destination tags need a first tag: {}",
-            args.destination
-        );
+        bail!("extra destination tags need a first tag: {destination}");
     }
     let tags: Vec<String> = tag
         .iter()
@@ -264,8 +262,7 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     )
     .await;
     progress.finish();
-    let report = result
-        .with_context(|| format!("failed to copy {} to {}", args.source, args.destination))?;
+    let report = result.with_context(|| format!("failed to copy {source} to {destination}"))?;
     created.keep();
     for w in &report.warnings {
         output::warn(&w.to_string());

@@ -3,6 +3,7 @@
 //! artifact from a registry or an OCI layout directory, keeping the referrers index right.
 
 use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::flag_rules::Rules;
 use super::output;
 use super::Context;
 use anyhow::Context as _;
@@ -14,16 +15,13 @@ use notation::oci::Descriptor;
 #[command(override_usage = "notation delete [flags] (--signature <digest>... | --all) <reference>")]
 pub struct DeleteArgs {
     /// the signed artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
-    reference: String,
+    #[arg(value_name = "REFERENCE")]
+    reference: Vec<String>,
     /// digest of a signature manifest to delete (repeatable)
-    #[arg(
-        long = "signature",
-        value_name = "digest",
-        required_unless_present = "all"
-    )]
+    #[arg(long = "signature", value_name = "digest")]
     signatures: Vec<String>,
     /// delete every signature of the artifact
-    #[arg(long, conflicts_with = "signatures")]
+    #[arg(long)]
     all: bool,
     /// [Experimental] the artifact is in an OCI image layout directory
     #[arg(long = "oci-layout")]
@@ -37,9 +35,20 @@ pub struct DeleteArgs {
     logging: LoggingArgs,
 }
 
+/// Either `--signature` or `--all`, checked as cobra checks upstream's flag groups.
+const DELETE_FLAGS: Rules = Rules {
+    one_required: &[&["signature", "all"]],
+    exclusive: &[&["signature", "all"]],
+    ..Rules::NONE
+};
+
 pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
-    output::experimental_warning(args.oci_layout);
-    let reference = ArtifactRef::parse(&args.reference, args.oci_layout)?;
+    let Some(raw) = args.reference.first() else {
+        anyhow::bail!("missing reference to the artifact: use `notation delete --help` to see what parameters are required");
+    };
+    output::experimental_warning(ctx.flags.any(&["oci-layout"]));
+    DELETE_FLAGS.check(&ctx.flags)?;
+    let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
     let subject =
         common::resolve(target.as_ref(), &reference, "delete", args.logging.log()).await?;

@@ -33,14 +33,15 @@ pub struct InspectArgs {
     #[command(flatten)]
     logging: LoggingArgs,
     /// the reference of the artifact
-    reference: Option<String>,
+    #[arg(value_name = "REFERENCE")]
+    reference: Vec<String>,
 }
 
 pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
-    output::experimental_warning(args.allow_referrers_api.is_some());
-    let Some(raw) = args.reference.as_deref() else {
+    let Some(raw) = args.reference.first() else {
         bail!("missing reference to the artifact: use `notation inspect --help` to see what parameters are required");
     };
+    output::experimental_warning(ctx.flags.any(&["allow-referrers-api"]));
     let json = match args.output.as_str() {
         "text" => false,
         "json" => true,
@@ -147,33 +148,117 @@ async fn inspect_one(target: &dyn Target, sig: &Descriptor) -> Result<Inspected,
     })
 }
 
-/// `blob inspect`: the one signature of a signature file, as a tree rooted at its path or
-/// as the JSON object `inspect -o json` prints per signature (without a digest).
+/// `blob inspect`: the one signature of a signature file, as notation's v2 line prints it
+/// (its labels differ from v1.3.2's `inspect`): a tree rooted at the file's path, or a
+/// JSON object with the envelope type and without a digest, indented by two spaces.
 pub(super) fn render_blob_signature(
     path: &str,
     media_type: &str,
     content: EnvelopeContent,
     json: bool,
 ) -> anyhow::Result<String> {
-    let s = Inspected {
-        manifest_digest: if json {
-            String::new()
-        } else {
-            path.to_string()
-        },
-        media_type: media_type.to_string(),
-        content,
-    };
     if json {
-        let bytes = notation::gojson::to_vec_indent(&json_signature(&s), "    ")?;
-        Ok(String::from_utf8(bytes)? + "\n")
-    } else {
-        // notation main names the envelope media type after the algorithm.
-        let mut node = text_signature(&s);
-        node.children[0].value = format!("signature envelope type: {media_type}");
-        node.children.swap(0, 1);
-        Ok(node.render())
+        let bytes =
+            notation::gojson::to_vec_indent(&json_blob_signature(media_type, &content), "  ")?;
+        return Ok(String::from_utf8(bytes)? + "\n");
     }
+    let c = &content;
+    let mut node = Node::new(path);
+    node.add_kv("signature algorithm", c.signature_algorithm.name());
+    node.add_kv("signature envelope type", media_type);
+    let signed = node.add("signed attributes");
+    signed.add_kv("content type", &c.content_type);
+    signed.add_kv("signing scheme", &c.signing_scheme);
+    if let Some(t) = c.signing_time.or(c.authentic_signing_time) {
+        signed.add_kv("signing time", timefmt::ansic(t));
+    }
+    if let Some(t) = c.expiry {
+        signed.add_kv("expiry", timefmt::ansic(t));
+    }
+    for (k, v) in extended_attributes(c) {
+        signed.add_kv(&k, v);
+    }
+    add_user_defined_attributes(&mut node, c);
+    let unsigned = node.add("unsigned attributes");
+    if let Some(agent) = &c.signing_agent {
+        unsigned.add_kv("signing agent", agent);
+    }
+    add_timestamp(unsigned, c);
+    add_certificates(&mut node, &c.cert_chain);
+    add_signed_artifact(&mut node, c);
+    Ok(node.render())
+}
+
+/// The v2 line's blob signature object (Go map members sorted, as Go's encoder sorts them).
+#[derive(Serialize)]
+struct JsonBlobSignature {
+    #[serde(rename = "signatureAlgorithm")]
+    signature_algorithm: String,
+    #[serde(rename = "signatureEnvelopeType")]
+    signature_envelope_type: String,
+    #[serde(flatten)]
+    details: JsonSignatureDetails,
+}
+
+/// The members both signature objects end with.
+#[derive(Serialize)]
+struct JsonSignatureDetails {
+    #[serde(rename = "signedAttributes")]
+    signed_attributes: BTreeMap<String, String>,
+    #[serde(rename = "userDefinedAttributes")]
+    user_defined_attributes: Option<BTreeMap<String, String>>,
+    #[serde(rename = "unsignedAttributes")]
+    unsigned_attributes: BTreeMap<String, UnsignedValue>,
+    certificates: Vec<JsonCertificate>,
+    #[serde(rename = "signedArtifact")]
+    signed_artifact: Descriptor,
+}
+
+impl JsonSignatureDetails {
+    fn new(c: &EnvelopeContent, signed_attributes: BTreeMap<String, String>) -> Self {
+        let mut artifact = c.target_artifact.clone();
+        // Shown as the user defined attributes.
+        artifact.annotations = None;
+        JsonSignatureDetails {
+            signed_attributes,
+            user_defined_attributes: c.target_artifact.annotations.clone(),
+            unsigned_attributes: json_unsigned_attributes(c),
+            certificates: json_certificates(&c.cert_chain),
+            signed_artifact: artifact,
+        }
+    }
+}
+
+fn json_blob_signature(media_type: &str, c: &EnvelopeContent) -> JsonBlobSignature {
+    let mut signed: BTreeMap<String, String> = extended_attributes(c).into_iter().collect();
+    signed.insert("contentType".into(), c.content_type.clone());
+    signed.insert("signingScheme".into(), c.signing_scheme.clone());
+    if let Some(t) = c.signing_time.or(c.authentic_signing_time) {
+        signed.insert("signingTime".into(), timefmt::rfc3339(t));
+    }
+    if let Some(t) = c.expiry {
+        signed.insert("expiry".into(), timefmt::rfc3339(t));
+    }
+    JsonBlobSignature {
+        signature_algorithm: c.signature_algorithm.name().to_string(),
+        signature_envelope_type: media_type.to_string(),
+        details: JsonSignatureDetails::new(c, signed),
+    }
+}
+
+/// Extended signed attributes as key and printed value (Go's `fmt.Sprint` of a string is
+/// the string itself).
+fn extended_attributes(c: &EnvelopeContent) -> Vec<(String, String)> {
+    c.extended_attributes
+        .iter()
+        .map(|a| {
+            let value = match &a.value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (a.key.clone(), value)
+        })
+        .collect()
 }
 
 /// Signed attributes in a fixed order (upstream's order is Go map order, i.e. random).
@@ -191,13 +276,7 @@ fn signed_attributes(
     if let Some(t) = c.expiry {
         attrs.push(("expiry".into(), time_fmt(t)));
     }
-    for a in &c.extended_attributes {
-        let value = match &a.value {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        attrs.push((a.key.clone(), value));
-    }
+    attrs.extend(extended_attributes(c));
     attrs
 }
 
@@ -210,6 +289,18 @@ fn text_signature(s: &Inspected) -> Node {
     for (k, v) in signed_attributes(c, timefmt::ansic) {
         signed.add_kv(&k, v);
     }
+    add_user_defined_attributes(&mut node, c);
+    let unsigned = node.add("unsigned attributes");
+    if let Some(agent) = &c.signing_agent {
+        unsigned.add_kv("signingAgent", agent);
+    }
+    add_timestamp(unsigned, c);
+    add_certificates(&mut node, &c.cert_chain);
+    add_signed_artifact(&mut node, c);
+    node
+}
+
+fn add_user_defined_attributes(node: &mut Node, c: &EnvelopeContent) {
     let user = node.add("user defined attributes");
     match &c.target_artifact.annotations {
         Some(a) if !a.is_empty() => {
@@ -221,28 +312,29 @@ fn text_signature(s: &Inspected) -> Node {
             user.add("(empty)");
         }
     }
-    let unsigned = node.add("unsigned attributes");
-    if let Some(agent) = &c.signing_agent {
-        unsigned.add_kv("signingAgent", agent);
-    }
-    if let Some(token) = &c.timestamp_token {
-        let ts_node = unsigned.add("timestamp signature");
-        match decode_timestamp(token, &c.signature) {
-            Ok((ts, certs)) => {
-                ts_node.add_kv("timestamp", timestamp_range(&ts, timefmt::ansic));
-                add_certificates(ts_node, &certs);
-            }
-            Err(e) => {
-                ts_node.add_kv("error", e);
-            }
+}
+
+fn add_timestamp(unsigned: &mut Node, c: &EnvelopeContent) {
+    let Some(token) = &c.timestamp_token else {
+        return;
+    };
+    let ts_node = unsigned.add("timestamp signature");
+    match decode_timestamp(token, &c.signature) {
+        Ok((ts, certs)) => {
+            ts_node.add_kv("timestamp", timestamp_range(&ts, timefmt::ansic));
+            add_certificates(ts_node, &certs);
+        }
+        Err(e) => {
+            ts_node.add_kv("error", e);
         }
     }
-    add_certificates(&mut node, &c.cert_chain);
+}
+
+fn add_signed_artifact(node: &mut Node, c: &EnvelopeContent) {
     let artifact = node.add("signed artifact");
     artifact.add_kv("media type", &c.target_artifact.media_type);
     artifact.add_kv("digest", &c.target_artifact.digest);
     artifact.add_kv("size", c.target_artifact.size);
-    node
 }
 
 fn add_certificates(node: &mut Node, chain: &[Certificate]) {
@@ -300,20 +392,11 @@ struct JsonDocument {
 struct JsonSignature {
     #[serde(rename = "mediaType")]
     media_type: String,
-    /// Empty (and omitted) for a blob signature, which has no manifest.
-    #[serde(skip_serializing_if = "String::is_empty")]
     digest: String,
     #[serde(rename = "signatureAlgorithm")]
     signature_algorithm: String,
-    #[serde(rename = "signedAttributes")]
-    signed_attributes: BTreeMap<String, String>,
-    #[serde(rename = "userDefinedAttributes")]
-    user_defined_attributes: Option<BTreeMap<String, String>>,
-    #[serde(rename = "unsignedAttributes")]
-    unsigned_attributes: BTreeMap<String, UnsignedValue>,
-    certificates: Vec<JsonCertificate>,
-    #[serde(rename = "signedArtifact")]
-    signed_artifact: Descriptor,
+    #[serde(flatten)]
+    details: JsonSignatureDetails,
 }
 
 /// An unsigned attribute: the signing agent, or the decoded timestamp.
@@ -348,6 +431,19 @@ struct JsonCertificate {
 
 fn json_signature(s: &Inspected) -> JsonSignature {
     let c = &s.content;
+    JsonSignature {
+        media_type: s.media_type.clone(),
+        digest: s.manifest_digest.clone(),
+        signature_algorithm: c.signature_algorithm.name().to_string(),
+        details: JsonSignatureDetails::new(
+            c,
+            signed_attributes(c, timefmt::rfc3339).into_iter().collect(),
+        ),
+    }
+}
+
+/// The signing agent and the decoded timestamp, as both JSON outputs show them.
+fn json_unsigned_attributes(c: &EnvelopeContent) -> BTreeMap<String, UnsignedValue> {
     let mut unsigned = BTreeMap::new();
     if let Some(agent) = &c.signing_agent {
         unsigned.insert(
@@ -373,16 +469,5 @@ fn json_signature(s: &Inspected) -> JsonSignature {
             UnsignedValue::Timestamp(value),
         );
     }
-    let mut artifact = c.target_artifact.clone();
-    artifact.annotations = None;
-    JsonSignature {
-        media_type: s.media_type.clone(),
-        digest: s.manifest_digest.clone(),
-        signature_algorithm: c.signature_algorithm.name().to_string(),
-        signed_attributes: signed_attributes(c, timefmt::rfc3339).into_iter().collect(),
-        user_defined_attributes: c.target_artifact.annotations.clone(),
-        unsigned_attributes: unsigned,
-        certificates: json_certificates(&c.cert_chain),
-        signed_artifact: artifact,
-    }
+    unsigned
 }

@@ -1,7 +1,8 @@
 //! `notation key`: manage signingkeys.json (cli.md §6). Besides upstream's plugin keys,
 //! `key add --key-file F --cert-file F` registers a local key and certificate chain.
 
-use super::common::LoggingArgs;
+use super::common::{AnyArgs, LoggingArgs};
+use super::flag_rules::{Group, Rules};
 use super::output;
 use super::Context;
 use anyhow::{anyhow, bail, Context as _};
@@ -26,7 +27,7 @@ enum KeyCommand {
     Add(AddArgs),
     /// List keys used for signing
     #[command(visible_alias = "ls")]
-    List,
+    List(AnyArgs),
     /// Update key in Notation signing key list
     #[command(visible_alias = "set")]
     Update(UpdateArgs),
@@ -53,7 +54,7 @@ struct AddArgs {
     #[arg(long = "default")]
     default: bool,
     /// PEM private key file of a local key (instead of --plugin)
-    #[arg(long = "key-file", conflicts_with_all = ["plugin", "id", "plugin_config"])]
+    #[arg(long = "key-file")]
     key_file: Option<String>,
     /// PEM certificate chain file (leaf first, ending with the root) of the local key
     #[arg(long = "cert-file")]
@@ -90,34 +91,51 @@ struct DeleteArgs {
 pub fn run(args: KeyArgs, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         Some(KeyCommand::Add(a)) => add(a, ctx),
-        Some(KeyCommand::List) => list(ctx),
+        Some(KeyCommand::List(_)) => list(ctx),
         Some(KeyCommand::Update(a)) => update(a, ctx),
         Some(KeyCommand::Delete(a)) => delete(a, ctx),
         Some(KeyCommand::Unknown(_)) | None => {
-            use clap::CommandFactory;
-            let mut root = super::Cli::command();
-            root.build();
-            if let Some(cmd) = root.find_subcommand_mut("key") {
-                output::print(&cmd.render_help().to_string());
-            }
+            super::help::print(&["key"]);
             Ok(())
         }
     }
 }
 
+/// Our local-key flags, checked with cobra's rules and texts.
+const LOCAL_GROUPS: &[Group] = &[
+    &["key-file", "plugin"],
+    &["key-file", "id"],
+    &["key-file", "plugin-config"],
+];
+
+/// `key add` marks `--plugin` required (notation cmd/notation/key.go).
+const PLUGIN_KEY_RULES: Rules = Rules {
+    required: &["plugin"],
+    together: &[&["key-file", "cert-file"]],
+    exclusive: LOCAL_GROUPS,
+    ..Rules::NONE
+};
+
+/// `key add --key-file` (ours) requires `--cert-file` instead.
+const LOCAL_KEY_RULES: Rules = Rules {
+    required: &["cert-file"],
+    ..PLUGIN_KEY_RULES
+};
+
 fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
     let [name] = args.names.as_slice() else {
         bail!("either missing key name or unnecessary parameters passed");
     };
-    if let Some(key_file) = &args.key_file {
-        return add_local(name, key_file, args.cert_file.as_deref(), args.default, ctx);
+    // Upstream requires --plugin; our --key-file stands in for it and needs --cert-file.
+    if ctx.flags.contains("key-file") {
+        LOCAL_KEY_RULES.check(&ctx.flags)?;
+    } else {
+        PLUGIN_KEY_RULES.check(&ctx.flags)?;
     }
-    if args.cert_file.is_some() {
-        bail!("--cert-file requires --key-file");
+    if let (Some(key_file), Some(cert_file)) = (&args.key_file, &args.cert_file) {
+        return add_local(name, key_file, cert_file, args.default, ctx);
     }
-    let Some(plugin) = &args.plugin else {
-        bail!("required flag(s) \"plugin\" not set");
-    };
+    let plugin = args.plugin.as_deref().unwrap_or_default();
     let plugin_config = parse_flag_map(&args.plugin_config, "plugin-config")?;
     let log = args.logging.log();
     log.debug(&format!(
@@ -167,13 +185,10 @@ fn parse_flag_map(pairs: &[String], flag: &str) -> anyhow::Result<BTreeMap<Strin
 fn add_local(
     name: &str,
     key_file: &str,
-    cert_file: Option<&str>,
+    cert_file: &str,
     default: bool,
     ctx: &Context,
 ) -> anyhow::Result<()> {
-    let Some(cert_file) = cert_file else {
-        bail!("required flag(s) \"cert-file\" not set");
-    };
     let key_path = std::path::absolute(key_file).unwrap_or_else(|_| key_file.into());
     let cert_path = std::path::absolute(cert_file).unwrap_or_else(|_| cert_file.into());
     let cert_pem = read(&cert_path)?;

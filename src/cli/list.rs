@@ -13,7 +13,8 @@ use notation::oci::{Descriptor, ARTIFACT_TYPE_NOTATION};
 #[command(override_usage = "notation list [flags] <reference>")]
 pub struct ListArgs {
     /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
-    reference: Option<String>,
+    #[arg(value_name = "REFERENCE")]
+    reference: Vec<String>,
     /// maximum number of signatures to evaluate or examine
     #[arg(
         long = "max-signatures",
@@ -43,19 +44,20 @@ pub struct ListArgs {
 }
 
 pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
-    let Some(raw) = args.reference.as_deref() else {
+    let Some(raw) = args.reference.first() else {
         anyhow::bail!("missing reference to the artifact: use `notation list --help` to see what parameters are required");
     };
-    output::experimental_warning(args.oci_layout || args.allow_referrers_api.is_some());
-    if args.allow_referrers_api.is_some() {
-        output::warn(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
-        );
-    }
+    output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
+    // RunE: the count first, then the deprecation notice, as verify and inspect.
     if args.max_signatures <= 0 {
         anyhow::bail!(
             "max-signatures value {} must be a positive number",
             args.max_signatures
+        );
+    }
+    if args.allow_referrers_api.is_some() {
+        output::warn(
+            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
         );
     }
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;

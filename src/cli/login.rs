@@ -27,7 +27,7 @@ pub struct LoginArgs {
     password_stdin: bool,
     /// the registry to log in to, as host[:port]
     #[arg(value_name = "server")]
-    server: Option<String>,
+    server: Vec<String>,
 }
 
 /// Arguments of `notation logout`.
@@ -37,7 +37,7 @@ pub struct LogoutArgs {
     logging: LoggingArgs,
     /// the registry to log out of, as host[:port]
     #[arg(value_name = "server")]
-    server: Option<String>,
+    server: Vec<String>,
 }
 
 /// Check `server` is a bare `host[:port]`.
@@ -52,7 +52,7 @@ fn parse_server(server: Option<&str>) -> anyhow::Result<String> {
 }
 
 pub async fn run_login(args: LoginArgs, ctx: &Context) -> anyhow::Result<()> {
-    let server = parse_server(args.server.as_deref())?;
+    let server = parse_server(args.server.first().map(String::as_str))?;
     // Routes the library's log (HTTP trace, credential helper calls) to stderr.
     args.logging.log();
     let mut username = args.registry.username.clone().unwrap_or_default();
@@ -127,7 +127,7 @@ fn store_setup_hint(store: &CredentialStore, ctx: &Context) -> String {
 }
 
 pub async fn run_logout(args: LogoutArgs, ctx: &Context) -> anyhow::Result<()> {
-    let server = parse_server(args.server.as_deref())?;
+    let server = parse_server(args.server.first().map(String::as_str))?;
     let store =
         CredentialStore::detect(&ctx.dirs.config).context("failed to get credentials store")?;
     args.logging.log().info(&format!(

@@ -7,20 +7,24 @@ mod common;
 mod copy;
 mod delete;
 mod duration;
+mod flag_rules;
+mod help;
 mod inspect;
 mod key;
 mod list;
 mod login;
 mod output;
+mod pflag;
 mod plugin;
 mod policy;
 mod sign;
+mod signals;
 mod timefmt;
 mod tree;
 mod verify;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use notation::config::Dirs;
 
 /// Notation - a tool to sign and verify artifacts
@@ -67,28 +71,36 @@ enum Command {
     /// Delete signatures of an artifact (ours)
     Delete(delete::DeleteArgs),
     /// Show the notation version information
-    Version,
+    Version(common::AnyArgs),
     /// Generate the autocompletion script for the specified shell
     Completion {
         /// bash, zsh, fish, powershell or elvish
-        shell: clap_complete::Shell,
+        #[arg(value_name = "SHELL")]
+        shell: Vec<String>,
     },
 }
 
 /// Shared state every command needs.
 pub struct Context {
     pub dirs: Dirs,
+    /// The flags given on the command line, for cobra's flag checks.
+    pub flags: flag_rules::SetFlags,
 }
 
 /// Parse the process arguments, run, report. Returns the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => return report_parse_error(e),
+    let mut command = pflag::go_bools(Cli::command());
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|m| Ok((Cli::from_arg_matches(&m)?, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return report_parse_error(e, &command),
     };
     // As upstream: once clap has read them, plugins and credential helpers never see them.
     std::env::remove_var("NOTATION_USERNAME");
     std::env::remove_var("NOTATION_PASSWORD");
+    signals::install();
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -101,6 +113,7 @@ pub fn main() -> i32 {
     };
     let ctx = Context {
         dirs: Dirs::from_env(),
+        flags: flag_rules::SetFlags::from_matches(&command, &matches),
     };
     match runtime.block_on(run(cli.command, &ctx)) {
         Ok(()) => 0,
@@ -126,13 +139,29 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Copy(args) => copy::run(args, ctx).await,
         Command::Blob(args) => blob::run(args, ctx).await,
         Command::Delete(args) => delete::run(args, ctx).await,
-        Command::Version => {
+        Command::Version(args) => {
+            args.no_args("notation version")?;
             version();
             Ok(())
         }
         Command::Completion { shell } => {
+            use clap::ValueEnum;
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "notation", &mut std::io::stdout());
+            // cobra's completion is a group of per-shell commands: without a known shell it
+            // prints its help and succeeds.
+            match shell
+                .first()
+                .and_then(|s| clap_complete::Shell::from_str(s, false).ok())
+            {
+                Some(shell) => {
+                    // Generated into memory: clap_complete panics on a write error, and a
+                    // closed stdout (`notation completion bash | head -1`) must end quietly.
+                    let mut script = Vec::new();
+                    clap_complete::generate(shell, &mut cmd, "notation", &mut script);
+                    output::print(&String::from_utf8_lossy(&script));
+                }
+                None => help::print_for_args(&cmd, &["completion".to_string()]),
+            }
             Ok(())
         }
     }
@@ -148,18 +177,43 @@ fn version() {
 }
 
 /// Turn clap's parse errors into cobra's messages, which users and scripts know.
-fn report_parse_error(e: clap::Error) -> i32 {
+/// `command` is what parsed the line.
+fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+        // cobra's help text, for `-h`, `--help`, `help <command>`, and a group command
+        // without a subcommand (which prints its help and succeeds, as cobra).
+        ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let args = process_args();
+            // pflag parses every flag before cobra looks at --help: a bad flag elsewhere
+            // on the line is reported instead.
+            if let Some(flag_error) = flag_error_besides_help(command, &args) {
+                return report_parse_error(flag_error, command);
+            }
+            help::print_for_args(&Cli::command(), &args);
+            return 0;
+        }
+        ErrorKind::DisplayVersion => {
             let _ = e.print();
             return 0;
         }
-        // A group command without a subcommand prints its help and succeeds, as cobra.
-        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            output::print(&e.render().to_string());
+        _ => {}
+    }
+    // cobra prints the help before it checks positional arguments: an unexpected argument
+    // beside -h/--help is no error.
+    if e.kind() == ErrorKind::UnknownArgument {
+        let args = process_args();
+        let positional = matches!(
+            e.get(ContextKind::InvalidArg),
+            Some(ContextValue::String(a)) if !a.starts_with('-')
+        );
+        let asks_help = args
+            .iter()
+            .take_while(|a| *a != "--")
+            .any(|a| a == "-h" || a == "--help");
+        if positional && asks_help {
+            help::print_for_args(&Cli::command(), &args);
             return 0;
         }
-        _ => {}
     }
     let ctx = |k: ContextKind| match e.get(k) {
         Some(ContextValue::String(s)) => Some(s.clone()),
@@ -172,7 +226,10 @@ fn report_parse_error(e: clap::Error) -> i32 {
             if arg.starts_with("--") {
                 format!("unknown flag: {}", arg.split('=').next().unwrap_or(&arg))
             } else if let Some(c) = arg.strip_prefix('-').and_then(|s| s.chars().next()) {
-                format!("unknown shorthand flag: '{c}' in {arg}")
+                format!(
+                    "unknown shorthand flag: '{c}' in -{}",
+                    pflag::shorthands_from(c)
+                )
             } else {
                 format!(
                     "unknown command {arg:?} for \"notation\"\nRun 'notation --help' for usage."
@@ -180,24 +237,49 @@ fn report_parse_error(e: clap::Error) -> i32 {
             }
         }
         ErrorKind::InvalidSubcommand => {
+            let args = process_args();
+            if help::answer_help_command(&Cli::command(), &args) {
+                return 0;
+            }
             let sub = ctx(ContextKind::InvalidSubcommand).unwrap_or_default();
             format!("unknown command {sub:?} for \"notation\"\nRun 'notation --help' for usage.")
+        }
+        // clap reports a flag given last without its value as an empty invalid value.
+        ErrorKind::InvalidValue if ctx(ContextKind::InvalidValue).is_some_and(|v| v.is_empty()) => {
+            missing_value(&ctx(ContextKind::InvalidArg).unwrap_or_default())
+        }
+        // Our `-o` lists fail as notation's format checks do.
+        ErrorKind::InvalidValue
+            if e.source().is_none()
+                && ctx(ContextKind::InvalidArg).is_some_and(|a| a.contains("--output")) =>
+        {
+            format!(
+                "unrecognized output format {}",
+                ctx(ContextKind::InvalidValue).unwrap_or_default()
+            )
         }
         ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
             let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
             let value = ctx(ContextKind::InvalidValue).unwrap_or_default();
             let reason = e
                 .source()
-                .map(|s| s.to_string())
+                .map(|s| pflag::value_error(&value, s))
                 .unwrap_or_else(|| first_line(&e));
+            let name = flag_name(&arg);
+            let long = name.rsplit(", ").next().unwrap_or(&name);
+            let shown = match long.strip_prefix("--") {
+                Some(long) => pflag::display_name(command, long),
+                None => name.clone(),
+            };
             format!(
-                "invalid argument {value:?} for {:?} flag: {reason}",
-                flag_name(&arg)
+                "invalid argument {} for {} flag: {reason}",
+                notation::gofmt::quote(&value),
+                notation::gofmt::quote(&shown)
             )
         }
         ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
             let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
-            format!("flag needs an argument: {}", flag_name(&arg))
+            missing_value(&arg)
         }
         ErrorKind::MissingRequiredArgument => {
             let names: Vec<String> = match e.get(ContextKind::InvalidArg) {
@@ -217,17 +299,68 @@ fn report_parse_error(e: clap::Error) -> i32 {
 
 use std::error::Error as _;
 
+/// The flag error the arguments have once `-h`/`--help` are taken out, if any: an unknown
+/// flag or a bad flag value (not a missing or extra argument, which cobra checks after
+/// printing help).
+fn flag_error_besides_help(command: &clap::Command, args: &[String]) -> Option<clap::Error> {
+    let rest = args.iter().filter(|a| *a != "-h" && *a != "--help");
+    let e = command
+        .clone()
+        .try_get_matches_from(std::iter::once("notation".to_string()).chain(rest.cloned()))
+        .err()?;
+    let flag_arg = matches!(
+        e.get(ContextKind::InvalidArg),
+        Some(ContextValue::String(a)) if a.starts_with('-')
+    );
+    match e.kind() {
+        ErrorKind::UnknownArgument
+        | ErrorKind::InvalidValue
+        | ErrorKind::ValueValidation
+        | ErrorKind::NoEquals
+            if flag_arg =>
+        {
+            Some(e)
+        }
+        _ => None,
+    }
+}
+
+/// The arguments after the program name, as text (help only needs to match names).
+fn process_args() -> Vec<String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
 fn first_line(e: &clap::Error) -> String {
     let rendered = e.render().to_string();
     let line = rendered.lines().next().unwrap_or("").trim();
     line.strip_prefix("error: ").unwrap_or(line).to_string()
 }
 
-/// `--expiry <EXPIRY>` -> `--expiry`; `-e, --expiry <EXPIRY>` stays as cobra shows it.
+/// `--expiry <EXPIRY>` -> `--expiry`; `-e, --expiry <EXPIRY>` stays as cobra shows it;
+/// `--force-referrers-tag[=<X>]` -> `--force-referrers-tag`.
 fn flag_name(arg: &str) -> String {
-    arg.split_whitespace()
-        .next()
-        .unwrap_or(arg)
-        .trim_end_matches(',')
-        .to_string()
+    let arg = arg.split("[=").next().unwrap_or(arg);
+    match arg.split_once(", ") {
+        Some((short, long)) => format!("{short}, {}", first_word(long)),
+        None => first_word(arg).to_string(),
+    }
+}
+
+fn first_word(s: &str) -> &str {
+    s.split_whitespace().next().unwrap_or(s)
+}
+
+/// pflag's text for a flag that ends the line without its value: `--output` when typed
+/// long, `'o' in -o` when typed short (the flag is then the last word of the line).
+fn missing_value(arg: &str) -> String {
+    let name = flag_name(arg);
+    let long = name.rsplit(", ").next().unwrap_or(&name).to_string();
+    let last = std::env::args().next_back().unwrap_or_default();
+    match last.strip_prefix('-').and_then(|s| s.chars().last()) {
+        Some(c) if !last.starts_with("--") => format!("flag needs an argument: '{c}' in -{c}"),
+        _ => format!("flag needs an argument: {long}"),
+    }
 }

@@ -1,6 +1,7 @@
 //! `notation plugin list|install|uninstall` (cli.md §9).
 
-use super::common::LoggingArgs;
+use super::common::{AnyArgs, LoggingArgs};
+use super::flag_rules::Rules;
 use super::{output, Context};
 use anyhow::bail;
 use clap::{Args, Subcommand};
@@ -19,7 +20,7 @@ pub struct PluginArgs {
 enum PluginCommand {
     /// List installed plugins
     #[command(visible_alias = "ls")]
-    List,
+    List(AnyArgs),
     /// Install a plugin
     #[command(visible_alias = "add")]
     Install(InstallArgs),
@@ -29,7 +30,6 @@ enum PluginCommand {
 }
 
 #[derive(Args, Debug)]
-#[command(group = clap::ArgGroup::new("plugin_source").required(true).multiple(false).args(["file", "url"]))]
 struct InstallArgs {
     /// install plugin from a file on file system
     #[arg(long = "file")]
@@ -62,7 +62,7 @@ struct UninstallArgs {
 
 pub async fn run(args: PluginArgs, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
-        PluginCommand::List => list(ctx),
+        PluginCommand::List(_) => list(ctx),
         PluginCommand::Install(a) => install(a, ctx).await,
         PluginCommand::Uninstall(a) => uninstall(a, ctx),
     }
@@ -91,6 +91,13 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
                         "plugin executable file `{}` not found. Use `notation plugin install` command to install the plugin",
                         plugin::binary_name(&p.name)
                     ),
+                    // notation's userFriendlyError for ENOEXEC.
+                    PluginError::NotExecutable { .. } => format!(
+                        "plugin executable file `{}` is not executable. Use `notation plugin install` command to install the plugin. Please ensure that the plugin executable file is compatible with {}/{}",
+                        plugin::binary_name(&p.name),
+                        std::env::consts::OS,
+                        go_arch()
+                    ),
                     other => other.to_string(),
                 };
                 rows.push(vec![
@@ -107,6 +114,13 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `plugin install` takes exactly one of `--file`, `--url` (notation cmd/notation/plugin/install.go).
+const INSTALL_RULES: Rules = Rules {
+    one_required: &[&["file", "url"]],
+    exclusive: &[&["file", "url"]],
+    ..Rules::NONE
+};
+
 async fn install(args: InstallArgs, ctx: &Context) -> anyhow::Result<()> {
     let source = match args.source.as_slice() {
         [] if args.file => bail!("missing plugin file path"),
@@ -118,6 +132,11 @@ async fn install(args: InstallArgs, ctx: &Context) -> anyhow::Result<()> {
             go_slice(many)
         ),
     };
+    INSTALL_RULES.check(&ctx.flags)?;
+    // `--file=false` passes cobra's group check but selects no source.
+    if !args.file && !args.url {
+        bail!("plugin installation failed: unknown plugin source type");
+    }
     let checksum = args.sha256sum.as_deref();
     let dir = ctx.dirs.plugins();
     let result = if args.url {

@@ -4,14 +4,17 @@
 //! (`trustpolicy.oci.json` when it exists, else `trustpolicy.json`); `init` is ours
 //! (notation PR #1364's flags) and writes `trustpolicy.oci.json`.
 
+use super::common::AnyArgs;
+use super::flag_rules::Rules;
 use super::output;
 use super::Context;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
-use notation::policy::{self, OciDocument, PolicyError};
+use notation::gofmt::path_error;
+use notation::policy::{self, OciDocument, PolicyFile};
 use serde::Serialize;
-use std::io::BufRead;
+use std::io::{BufRead, Read as _};
 use std::path::Path;
 
 /// Arguments of `notation policy`.
@@ -27,7 +30,7 @@ enum PolicyCommand {
     /// Import trust policy configuration from a JSON file
     Import(ImportArgs),
     /// Show trust policy configuration
-    Show,
+    Show(AnyArgs),
     /// Initialize an OCI trust policy with one strict statement
     Init(InitArgs),
 }
@@ -45,13 +48,13 @@ struct ImportArgs {
 #[derive(Args, Debug)]
 struct InitArgs {
     /// name of the trust policy statement
-    #[arg(long, required = true)]
+    #[arg(long, default_value = "")]
     name: String,
     /// trust store in the format "<type>:<name>" (repeatable)
-    #[arg(long = "trust-store", required = true)]
+    #[arg(long = "trust-store")]
     trust_stores: Vec<String>,
     /// trusted identity, e.g. "x509.subject: C=US, ST=WA, O=acme" or "*" (repeatable)
-    #[arg(long = "trusted-identity", required = true)]
+    #[arg(long = "trusted-identity")]
     trusted_identities: Vec<String>,
     /// registry scope (repeatable)
     #[arg(long = "registry-scope", default_value = "*")]
@@ -59,13 +62,29 @@ struct InitArgs {
     /// override the existing OCI trust policy configuration, never prompt
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    args: AnyArgs,
 }
+
+/// `policy init` (ours) requires its flags as `blob policy init` does, with cobra's text.
+const INIT_FLAGS: Rules = Rules {
+    required: &["name", "trust-store", "trusted-identity"],
+    ..Rules::NONE
+};
 
 pub fn run(args: PolicyArgs, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         PolicyCommand::Import(a) => import(a, ctx),
-        PolicyCommand::Show => show(ctx),
-        PolicyCommand::Init(a) => init(a, ctx),
+        // cobra.ExactArgs(0), as upstream's policy show and blob policy show / init.
+        PolicyCommand::Show(a) => {
+            a.exactly_none()?;
+            show(ctx)
+        }
+        PolicyCommand::Init(a) => {
+            a.args.exactly_none()?;
+            INIT_FLAGS.check(&ctx.flags)?;
+            init(a, ctx)
+        }
     }
 }
 
@@ -113,8 +132,11 @@ fn existing_is_decodable(path: &Path) -> bool {
 }
 
 fn show(ctx: &Context) -> anyhow::Result<()> {
+    // Upstream opens trustpolicy.oci.json and falls back to trustpolicy.json only when the
+    // first does not exist (a dangling symlink included).
     show_file(
-        &policy::oci_policy_path(&ctx.dirs),
+        &[ctx.dirs.trust_policy_oci_json(), ctx.dirs.trust_policy_json()],
+        true,
         "failed to show trust policy as the trust policy file does not exist.\nYou can import one using `notation policy import <path-to-policy.json>`",
         "Existing trust policy configuration is invalid, you may update or create a new one via `notation policy import <path-to-policy.json>`",
         |bytes| match OciDocument::parse(bytes) {
@@ -128,16 +150,13 @@ fn show(ctx: &Context) -> anyhow::Result<()> {
 /// reported (`Error:` line, then `invalid`) but still shown, and the command succeeds, as
 /// upstream does. `problem` decodes and validates the content.
 pub(super) fn show_file(
-    path: &Path,
+    paths: &[std::path::PathBuf],
+    read_names_full_path: bool,
     missing: &str,
     invalid: &str,
     problem: impl Fn(&[u8]) -> Option<String>,
 ) -> anyhow::Result<()> {
-    let file = match policy::read_policy_file(path) {
-        Ok(f) => f,
-        Err(PolicyError::NotPresent) => anyhow::bail!("{missing}"),
-        Err(e) => anyhow::bail!("failed to show trust policy: {e}"),
-    };
+    let file = read_shown(paths, missing, read_names_full_path)?;
     if let Some(w) = file.warning() {
         output::warn(&w);
     }
@@ -147,6 +166,48 @@ pub(super) fn show_file(
     }
     output::print(&String::from_utf8_lossy(&file.bytes));
     Ok(())
+}
+
+/// Read the file as upstream's `policy show` does, through the config directory's
+/// `os.DirFS` and without an lstat (a symlink is followed, a directory opens): an open error
+/// names the file relative to that directory (`open trustpolicy.json: permission denied`),
+/// a read error the full path for the OCI policy (read from the opened file) and the
+/// relative one for the blob policy (`fs.ReadFile`). The first of `paths` that exists is
+/// read.
+fn read_shown(
+    paths: &[std::path::PathBuf],
+    missing: &str,
+    read_names_full_path: bool,
+) -> anyhow::Result<PolicyFile> {
+    let opened = paths
+        .iter()
+        .find_map(|path| match std::fs::File::open(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            result => Some((path, result)),
+        });
+    let Some((path, opened)) = opened else {
+        anyhow::bail!("{missing}");
+    };
+    let name = Path::new(path.file_name().unwrap_or(path.as_os_str()));
+    let mut f = opened.map_err(|e| {
+        anyhow::anyhow!(
+            "failed to show trust policy: {}",
+            path_error("open", name, &e)
+        )
+    })?;
+    let mut bytes = Vec::new();
+    if let Err(e) = f.read_to_end(&mut bytes) {
+        let shown = if read_names_full_path { path } else { name };
+        anyhow::bail!(
+            "failed to show trust policy: {}",
+            path_error("read", shown, &e)
+        );
+    }
+    Ok(PolicyFile {
+        path: path.into(),
+        bom_stripped: bytes.starts_with(b"\xEF\xBB\xBF"),
+        bytes,
+    })
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,7 @@
 //! `notation sign`.
 
 use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::flag_rules::Rules;
 use super::{duration, output, Context};
 use anyhow::{anyhow, bail};
 use clap::Args;
@@ -18,7 +19,6 @@ use std::sync::Arc;
 
 /// Arguments of `notation sign`.
 #[derive(Args, Debug)]
-#[command(group = clap::ArgGroup::new("referrers").multiple(false).args(["oci_layout", "allow_referrers_api"]))]
 pub struct SignArgs {
     /// signing key name, for a key previously added to notation's key list. This flag cannot be used with --id or --plugin
     #[arg(short = 'k', long = "key")]
@@ -61,7 +61,9 @@ pub struct SignArgs {
     #[command(flatten)]
     logging: LoggingArgs,
     /// the reference of the artifact: <registry>/<repository>@<digest>, or <path>:<tag> / <path>@<digest> with --oci-layout
-    reference: Option<String>,
+    // Only the first is used; cobra ignores any further arguments.
+    #[arg(value_name = "REFERENCE")]
+    reference: Vec<String>,
 }
 
 pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
@@ -76,11 +78,16 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
                 .map_err(|err| anyhow!("invalid argument {e:?} for \"-e, --expiry\" flag: {err}"))
         })
         .transpose()?;
-    output::experimental_warning(args.oci_layout || args.allow_referrers_api.is_some());
-    let Some(raw_reference) = args.reference.as_deref() else {
+    let Some(raw_reference) = args.reference.first() else {
         bail!("missing reference to the artifact: use `notation sign --help` to see what parameters are required");
     };
-    check_signer_flags(args.signer_flags())?;
+    // PreRunE (the experimental notice), then cobra's flag checks, as cobra orders them.
+    output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
+    SIGN_FLAGS.check(&ctx.flags)?;
+    check_timestamp_flags(
+        args.timestamp_url.as_deref(),
+        args.timestamp_root_cert.as_deref(),
+    )?;
     if let Some(v) = args.allow_referrers_api {
         let tail = if v {
             ", use '--force-referrers-tag=false' instead."
@@ -145,58 +152,41 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The signer and timestamp flags of `sign` and `blob sign`.
-pub(super) struct SignerFlags<'a> {
-    pub key: Option<&'a str>,
-    pub id: Option<&'a str>,
-    pub plugin: Option<&'a str>,
-    pub timestamp_url: Option<&'a str>,
-    pub timestamp_root_cert: Option<&'a str>,
-}
+/// Cobra's flag rules of `notation sign` (notation@v1.3.2 cmd/notation/sign.go; the signer
+/// groups come from internal/cmd/options.go `ApplyFlagsToCommand`).
+const SIGN_FLAGS: Rules = Rules {
+    together: &[&["id", "plugin"], &["timestamp-url", "timestamp-root-cert"]],
+    exclusive: &[
+        &["key", "id"],
+        &["key", "plugin"],
+        &["oci-layout", "force-referrers-tag", "allow-referrers-api"],
+    ],
+    ..Rules::NONE
+};
 
-impl SignArgs {
-    fn signer_flags(&self) -> SignerFlags<'_> {
-        SignerFlags {
-            key: self.key.as_deref(),
-            id: self.id.as_deref(),
-            plugin: self.plugin.as_deref(),
-            timestamp_url: self.timestamp_url.as_deref(),
-            timestamp_root_cert: self.timestamp_root_cert.as_deref(),
-        }
-    }
-}
+/// Cobra's flag rules of `notation blob sign` (notation v2 cmd/notation/blob/sign.go).
+pub(super) const BLOB_SIGN_FLAGS: Rules = Rules {
+    together: &[&["id", "plugin"], &["timestamp-url", "timestamp-root-cert"]],
+    exclusive: &[&["key", "id"], &["key", "plugin"]],
+    ..Rules::NONE
+};
 
-/// Cobra's flag-group rules of `sign` and `blob sign`, with its messages.
-pub(super) fn check_signer_flags(args: SignerFlags) -> anyhow::Result<()> {
-    match (args.timestamp_url, args.timestamp_root_cert) {
-        (Some(_), None) => bail!("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-root-cert]"),
-        (None, Some(_)) => bail!("if any flags in the group [timestamp-url timestamp-root-cert] are set they must all be set; missing [timestamp-url]"),
-        (Some(""), Some(_)) => bail!("timestamping: tsa url cannot be empty"),
-        (Some(_), Some("")) => {
-            bail!("timestamping: tsa root certificate path cannot be empty")
+/// The timestamping checks `sign` and `blob sign` run first in `RunE`: a given
+/// `--timestamp-url` and its root certificate path must not be empty.
+pub(super) fn check_timestamp_flags(url: Option<&str>, root: Option<&str>) -> anyhow::Result<()> {
+    if url.is_some() {
+        if url == Some("") {
+            bail!("timestamping: tsa url cannot be empty");
         }
-        _ => {}
-    }
-    match (args.id, args.plugin) {
-        (Some(_), None) => bail!(
-            "if any flags in the group [id plugin] are set they must all be set; missing [plugin]"
-        ),
-        (None, Some(_)) => bail!(
-            "if any flags in the group [id plugin] are set they must all be set; missing [id]"
-        ),
-        _ => {}
-    }
-    if args.key.is_some() && args.id.is_some() {
-        bail!("if any flags in the group [key id] are set none of the others can be; [id key] were all set");
-    }
-    if args.key.is_some() && args.plugin.is_some() {
-        bail!("if any flags in the group [key plugin] are set none of the others can be; [key plugin] were all set");
+        if root.is_none_or(str::is_empty) {
+            bail!("timestamping: tsa root certificate path cannot be empty");
+        }
     }
     Ok(())
 }
 
 /// The `--timestamp-root-cert` file: exactly one self-issued certificate that verifies as
-/// its own issuer (notation `sign.go`, notation-core-go `IsRootCertificate`).
+/// its own issuer (notation `sign.go`, internal/x509 `NewRootCertPool`, `IsRootCertificate`).
 pub(super) fn read_tsa_root(path: &str) -> anyhow::Result<Certificate> {
     let expecting = "Expecting single x509 root certificate in PEM or DER format from the file";
     let mut certs = notation::truststore::read_certificate_file(path.as_ref())?;
@@ -207,11 +197,12 @@ pub(super) fn read_tsa_root(path: &str) -> anyhow::Result<Certificate> {
         bail!("found more than one certificates from {path:?}. {expecting}");
     }
     let root = certs.remove(0);
+    // notation's IsRootCertificate checks the self-signature before comparing the names.
+    check_signature(&root, &root, SignatureCheck::IssuedBy)
+        .map_err(|e| anyhow!("failed to check root certificate with error: {e}"))?;
     if root.raw_subject() != root.raw_issuer() {
         bail!("certificate from {path:?} is not a root certificate. {expecting}");
     }
-    check_signature(&root, &root, SignatureCheck::IssuedBy)
-        .map_err(|e| anyhow!("failed to check root certificate with error: {e}"))?;
     Ok(root)
 }
 

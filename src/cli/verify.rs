@@ -2,6 +2,7 @@
 //! per-signature reason on failure and `-o json`.
 
 use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::flag_rules::Rules;
 use super::output;
 use super::Context;
 use clap::{Args, ValueEnum};
@@ -21,7 +22,8 @@ use std::collections::BTreeMap;
 )]
 pub struct VerifyArgs {
     /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
-    reference: Option<String>,
+    #[arg(value_name = "REFERENCE")]
+    reference: Vec<String>,
     /// maximum number of signatures to evaluate or examine
     #[arg(
         long = "max-signatures",
@@ -59,27 +61,30 @@ enum Format {
     Json,
 }
 
+/// Cobra's flag rules of `notation verify` (notation@v1.3.2 cmd/notation/verify.go).
+const VERIFY_FLAGS: Rules = Rules {
+    together: &[&["oci-layout", "scope"]],
+    ..Rules::NONE
+};
+
 pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
-    let Some(raw) = args.reference.as_deref() else {
+    let Some(raw) = args.reference.first() else {
         anyhow::bail!("missing reference to the artifact: use `notation verify --help` to see what parameters are required");
     };
     output::experimental_warning(
-        args.oci_layout || args.scope.is_some() || args.allow_referrers_api.is_some(),
+        ctx.flags
+            .any(&["oci-layout", "scope", "allow-referrers-api"]),
     );
-    if args.allow_referrers_api.is_some() {
-        output::warn(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
-        );
-    }
-    match (args.oci_layout, &args.scope) {
-        (true, None) => anyhow::bail!("if any flags in the group [oci-layout scope] are set they must all be set; missing [scope]"),
-        (false, Some(_)) => anyhow::bail!("if any flags in the group [oci-layout scope] are set they must all be set; missing [oci-layout]"),
-        _ => {}
-    }
+    VERIFY_FLAGS.check(&ctx.flags)?;
     if args.max_signatures <= 0 {
         anyhow::bail!(
             "max-signatures value {} must be a positive number",
             args.max_signatures
+        );
+    }
+    if args.allow_referrers_api.is_some() {
+        output::warn(
+            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
         );
     }
     let user_metadata = parse_pairs(&args.user_metadata, "user-metadata")?;

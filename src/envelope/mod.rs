@@ -110,6 +110,10 @@ pub enum EnvelopeError {
     /// A crypto failure while signing.
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+    /// The envelope just built does not verify (notation-go `genericSigner.Sign`, which
+    /// checks every signature it makes, a RAW plugin's included).
+    #[error("generated signature failed verification: {0}")]
+    SelfCheck(Box<EnvelopeError>),
 }
 
 /// What to sign.
@@ -287,7 +291,7 @@ pub fn sign_raw(
         Format::Cose => cose::sign(&params)?,
     };
     validate_chain_and_algorithm(&chain, Some(signing_time), params.algorithm)?;
-    let content = verify(format, &bytes)?;
+    let content = verify(format, &bytes).map_err(|e| EnvelopeError::SelfCheck(Box::new(e)))?;
     check_content_type(&content)?;
     Ok(bytes)
 }

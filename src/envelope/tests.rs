@@ -266,9 +266,22 @@ fn sign_rejections_match_upstream() {
 fn key_not_matching_leaf_fails_verification_back() {
     let (key, _) = key_pair("rsa2048-alt");
     let (_, chain) = key_pair("rsa2048");
-    for format in [Format::Jws, Format::Cose] {
+    // go-cose's ErrVerification has no package prefix.
+    for (format, reason) in [
+        (Format::Jws, "crypto/rsa: verification error"),
+        (Format::Cose, "verification error"),
+    ] {
         let err = sign_with(format, &key, &chain, OffsetDateTime::now_utc(), None).unwrap_err();
-        assert!(matches!(err, EnvelopeError::Integrity(_)), "{err}");
+        assert!(
+            matches!(&err, EnvelopeError::SelfCheck(inner) if matches!(**inner, EnvelopeError::Integrity(_))),
+            "{err}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "generated signature failed verification: signature is invalid. Error: {reason}"
+            )
+        );
     }
 }
 

@@ -29,7 +29,20 @@ pub enum PluginError {
     NotRegular { path: PathBuf },
     /// The executable could not be started.
     #[error("fork/exec {}: {error}", .path.display())]
-    Exec { path: PathBuf, error: String },
+    Exec {
+        path: PathBuf,
+        error: String,
+        /// The system cannot run this file format (ENOEXEC).
+        bad_format: bool,
+    },
+    /// The executable is in a format the system cannot run (ENOEXEC). Reported as the
+    /// generic failure `generic`, except by `plugin list`, which words it as notation does.
+    #[error("{generic}")]
+    NotExecutable {
+        path: PathBuf,
+        error: String,
+        generic: Box<PluginError>,
+    },
     /// The plugin failed (its error object, or a generic error when it had none).
     #[error("{0}")]
     Request(RequestError),

@@ -25,10 +25,23 @@ pub fn run<Req: Serialize, Resp: Response>(
     let (status, stdout, stderr) = match execute(path, command, &data) {
         Ok(out) => out,
         // Go reports a plugin that cannot be started like one that failed silently.
-        Err(PluginError::Exec { path, error }) => {
+        Err(PluginError::Exec {
+            path,
+            error,
+            bad_format,
+        }) => {
             let status = format!("fork/exec {}: {error}", path.display());
             log_failure(command, &status, b"");
-            return Err(decode_failure(&status, b""));
+            let generic = decode_failure(&status, b"");
+            return Err(if bad_format {
+                PluginError::NotExecutable {
+                    path,
+                    error,
+                    generic: Box::new(generic),
+                }
+            } else {
+                generic
+            });
         }
         Err(e) => return Err(e),
     };
@@ -92,12 +105,16 @@ fn decode_failure(status: &str, stderr: &[u8]) -> PluginError {
     }
 }
 
+/// Linux's and the BSDs' `ENOEXEC`.
+const ENOEXEC: i32 = 8;
+
 type Output = (std::process::ExitStatus, Vec<u8>, Vec<u8>);
 
 fn execute(path: &Path, command: &str, stdin_data: &[u8]) -> Result<Output, PluginError> {
     let exec_err = |e: std::io::Error| PluginError::Exec {
         path: path.to_path_buf(),
         error: crate::gofmt::errno_text(&e),
+        bad_format: e.raw_os_error() == Some(ENOEXEC),
     };
     let mut child = Command::new(path)
         .arg(command)

@@ -26,8 +26,7 @@ pub struct BlobStatement {
 /// No blob statement applies.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlobSelectError {
-    /// notation-go's text; it does not name the statement.
-    #[error("no applicable blob trust policy. Applicability for a given blob is determined by policy name")]
+    #[error("no applicable blob trust policy with name {0:?}")]
     NotFound(String),
     #[error("policy name cannot be empty")]
     EmptyName,
@@ -71,28 +70,30 @@ impl BlobDocument {
     /// notation-go's check for it never fires).
     pub fn validate(&self) -> Result<(), ValidationError> {
         if self.version.is_empty() {
-            return Err(ValidationError::EmptyVersion);
+            return Err(ValidationError::BlobEmptyVersion);
         }
         if self.version != "1.0" {
-            return Err(ValidationError::UnsupportedVersion(self.version.clone()));
+            return Err(ValidationError::BlobUnsupportedVersion(
+                self.version.clone(),
+            ));
         }
         if self.trust_policies.is_empty() {
-            return Err(ValidationError::NoStatements);
+            return Err(ValidationError::BlobNoStatements);
         }
-        let mut names: Vec<&str> = Vec::new();
+        let mut names = std::collections::HashSet::new();
         let mut global = false;
         for s in &self.trust_policies {
-            if names.contains(&s.name.as_str()) {
-                return Err(ValidationError::DuplicateName(s.name.clone()));
+            if names.contains(s.name.as_str()) {
+                return Err(ValidationError::BlobDuplicateName(s.name.clone()));
             }
-            validate_core(s.core()).map_err(ValidationError::Statement)?;
+            validate_core(s.core()).map_err(ValidationError::BlobStatement)?;
             if s.global_policy {
                 if global {
                     return Err(ValidationError::MultipleGlobal);
                 }
                 global = true;
             }
-            names.push(&s.name);
+            names.insert(s.name.as_str());
         }
         Ok(())
     }
@@ -171,7 +172,7 @@ mod tests {
         // notation-go's texts.
         assert_eq!(
             BlobSelectError::NotFound("zz".into()).to_string(),
-            "no applicable blob trust policy. Applicability for a given blob is determined by policy name"
+            "no applicable blob trust policy with name \"zz\""
         );
         assert_eq!(
             BlobSelectError::NoGlobal.to_string(),
@@ -188,7 +189,7 @@ mod tests {
         d.trust_policies[1].name = "a".into();
         assert_eq!(
             d.validate(),
-            Err(ValidationError::DuplicateName("a".into()))
+            Err(ValidationError::BlobDuplicateName("a".into()))
         );
         let mut d = doc();
         d.trust_policies[1].global_policy = false;

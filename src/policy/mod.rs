@@ -312,7 +312,18 @@ pub enum ValidationError {
     Scope(#[from] ScopeError),
     #[error("registry scope {0:?} is present in multiple trust policy statements, one registry scope value can only be associated with one statement")]
     DuplicateScope(String),
-    #[error("multiple trust policy statements have globalPolicy set to true, only one trust policy statement can be marked as global policy")]
+    /// The blob document rules, worded as notation's v2 line words them.
+    #[error("blob trust policy has empty version, version must be specified")]
+    BlobEmptyVersion,
+    #[error("blob trust policy document uses unsupported version {0:?}")]
+    BlobUnsupportedVersion(String),
+    #[error("blob trust policy document can not have zero trust policy statements")]
+    BlobNoStatements,
+    #[error("multiple blob trust policy statements use the same name {0:?}, statement names must be unique")]
+    BlobDuplicateName(String),
+    #[error("blob trust policy: {0}")]
+    BlobStatement(StatementError),
+    #[error("multiple blob trust policy statements have globalPolicy set to true. Only one trust policy statement can be marked as global policy")]
     MultipleGlobal,
 }
 

@@ -4,16 +4,31 @@ use std::time::Duration;
 
 /// A client with `timeout` for the whole exchange and notation's User-Agent.
 pub fn client(timeout: Duration) -> reqwest::Client {
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .timeout(timeout)
-        .user_agent(crate::version::user_agent())
-        .build()
-        .unwrap_or_default()
+        .user_agent(crate::version::user_agent());
+    match crate::tls::client_config(Vec::new()) {
+        Ok(tls) => builder.tls_backend_preconfigured(tls),
+        Err(_) => builder,
+    }
+    .build()
+    .unwrap_or_default()
 }
 
 /// The cause of a transport error as Go's `net/http` words it after the URL
-/// (`dial tcp 127.0.0.1:1: connect: connection refused`), else the innermost error.
+/// (`dial tcp 127.0.0.1:1: connect: connection refused`, `tls: failed to verify
+/// certificate: …`), else the innermost error.
 pub fn transport_reason(e: &reqwest::Error) -> String {
+    if let Some(text) = crate::tls::go_text(e) {
+        return text;
+    }
+    if let Some(text) = e
+        .url()
+        .and_then(|u| u.host_str())
+        .and_then(|host| crate::gonet::dial_lookup_failure(e, host))
+    {
+        return text;
+    }
     let mut reason = e.to_string();
     let mut io_error = None;
     let mut source = std::error::Error::source(e);

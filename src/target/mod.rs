@@ -60,9 +60,26 @@ pub enum TargetError {
     /// Content is larger than allowed or than its descriptor says.
     #[error("{what} too large: {size} bytes")]
     TooLarge { what: &'static str, size: u64 },
-    /// Content size differs from its descriptor.
-    #[error("mismatched size: descriptor says {expected} bytes, content has {actual}")]
-    SizeMismatch { expected: i64, actual: u64 },
+    /// Content size differs from its descriptor. Shown as oras-go's `content.ReadAll` shows
+    /// it: `trailing data` when there is more, `read failed: expected content size of …`
+    /// when there is less.
+    #[error("{}", size_mismatch_text(*.expected, *.actual, .digest))]
+    SizeMismatch {
+        expected: i64,
+        actual: u64,
+        digest: String,
+    },
+    /// A descriptor with a negative size (oras-go `content.ErrInvalidDescriptorSize`).
+    #[error("invalid descriptor size")]
+    InvalidSize { digest: String },
+    /// A descriptor whose digest is malformed or of an unknown algorithm. Such a digest is
+    /// never turned into a path or URL. Text of oras-go's OCI storage.
+    #[error("{digest}: {media_type}: invalid digest")]
+    InvalidDigest { digest: String, media_type: String },
+    /// An OCI layout whose `index.json`, or a manifest or index reachable from it, fails a
+    /// check when the layout is opened (oras-go `oci.Store`'s wrapping text).
+    #[error("invalid OCI Image Index: {0}")]
+    InvalidIndex(Box<TargetError>),
     /// The layout on disk is not a valid OCI image layout.
     #[error("{0}")]
     InvalidLayout(String),
@@ -85,6 +102,37 @@ pub enum TargetError {
     /// Authentication failed or credentials are missing.
     #[error("{0}")]
     Auth(String),
+}
+
+/// oras-go's words for content whose length differs from its descriptor's size.
+fn size_mismatch_text(expected: i64, actual: u64, digest: &str) -> String {
+    if expected >= 0 && actual > expected as u64 {
+        "trailing data".to_string()
+    } else {
+        format!(
+            "read failed: expected content size of {expected}, got {actual}, for digest {digest}: unexpected EOF"
+        )
+    }
+}
+
+/// The validated digest of `desc`; the one way a descriptor's digest becomes a [`Digest`].
+pub fn digest_of(desc: &Descriptor) -> Result<Digest> {
+    Digest::parse(&desc.digest).map_err(|_| TargetError::InvalidDigest {
+        digest: desc.digest.clone(),
+        media_type: desc.media_type.clone(),
+    })
+}
+
+/// The validated digest and size of `desc`, as oras-go checks a descriptor before reading
+/// the content it names.
+pub fn checked_descriptor(desc: &Descriptor) -> Result<(Digest, u64)> {
+    let digest = digest_of(desc)?;
+    if desc.size < 0 {
+        return Err(TargetError::InvalidSize {
+            digest: desc.digest.clone(),
+        });
+    }
+    Ok((digest, desc.size as u64))
 }
 
 impl TargetError {
@@ -150,7 +198,8 @@ pub trait Target: Send + Sync {
     /// Store a blob from a stream (existing content is left alone). The default collects
     /// the stream and calls [`Target::push_blob`].
     async fn push_blob_stream(&self, desc: &Descriptor, mut stream: ByteStream) -> Result<()> {
-        let mut data = Vec::with_capacity(desc.size.max(0) as usize);
+        // The size is the sender's claim: reserve no more than a manifest's worth up front.
+        let mut data = Vec::with_capacity(desc.size.clamp(0, MAX_MANIFEST_BYTES as i64) as usize);
         while let Some(chunk) = stream.next().await {
             data.extend_from_slice(&chunk?);
         }
@@ -204,37 +253,38 @@ pub trait Target: Send + Sync {
     }
 }
 
-/// Wrap `inner` so that it yields the same chunks but fails if the content exceeds the
-/// descriptor's size, or at the end if size or digest differ.
+/// Wrap `inner` so that it yields the same chunks but fails as soon as the content exceeds
+/// the descriptor's size, or at the end if size or digest differ. A descriptor with an
+/// invalid digest or a negative size is refused before anything is read.
 pub fn verified_stream(desc: &Descriptor, inner: ByteStream) -> Result<ByteStream> {
-    let digest = Digest::parse(&desc.digest).map_err(|e| {
-        TargetError::InvalidArgument(format!("invalid digest {:?}: {e}", desc.digest))
-    })?;
+    let (digest, expected_size) = checked_descriptor(desc)?;
     struct State {
         inner: ByteStream,
         hasher: Option<crate::oci::Hasher>,
         read: u64,
-        expected_size: i64,
+        expected_size: u64,
         digest: Digest,
     }
     let state = State {
         inner,
         hasher: Some(digest.algorithm().hasher()),
         read: 0,
-        expected_size: desc.size,
+        expected_size,
         digest,
     };
     let stream = futures_util::stream::unfold(state, |mut st| async move {
         let hasher = st.hasher.as_mut()?;
+        let mismatch = |st: &State| TargetError::SizeMismatch {
+            expected: st.expected_size as i64,
+            actual: st.read,
+            digest: st.digest.to_string(),
+        };
         match st.inner.next().await {
             Some(Ok(chunk)) => {
                 st.read += chunk.len() as u64;
-                if st.expected_size >= 0 && st.read > st.expected_size as u64 {
+                if st.read > st.expected_size {
                     st.hasher = None;
-                    let err = TargetError::SizeMismatch {
-                        expected: st.expected_size,
-                        actual: st.read,
-                    };
+                    let err = mismatch(&st);
                     return Some((Err(err), st));
                 }
                 hasher.update(&chunk);
@@ -246,11 +296,8 @@ pub fn verified_stream(desc: &Descriptor, inner: ByteStream) -> Result<ByteStrea
             }
             None => {
                 let actual = st.hasher.take()?.finish();
-                if st.expected_size >= 0 && st.read != st.expected_size as u64 {
-                    let err = TargetError::SizeMismatch {
-                        expected: st.expected_size,
-                        actual: st.read,
-                    };
+                if st.read != st.expected_size {
+                    let err = mismatch(&st);
                     return Some((Err(err), st));
                 }
                 if actual != st.digest {
@@ -267,23 +314,30 @@ pub fn verified_stream(desc: &Descriptor, inner: ByteStream) -> Result<ByteStrea
     Ok(Box::pin(stream))
 }
 
-/// Fetch `desc` from `target` and check that it is what it claims to be. Shared helper for
-/// implementations: verifies size and digest of bytes already read.
+/// Check bytes already read against the descriptor they were read for: a valid digest, a
+/// non-negative size equal to their length, and a matching hash — in that order, with
+/// oras-go's `content.ReadAll` texts (`invalid descriptor size`, `trailing data`,
+/// `read failed: …`, `mismatched digest`).
 pub fn check_content(desc: &Descriptor, data: &[u8]) -> Result<()> {
-    if desc.size >= 0 && data.len() as u64 != desc.size as u64 {
-        return Err(TargetError::SizeMismatch {
-            expected: desc.size,
-            actual: data.len() as u64,
-        });
-    }
-    let digest = Digest::parse(&desc.digest).map_err(|e| {
-        TargetError::InvalidArgument(format!("invalid digest {:?}: {e}", desc.digest))
-    })?;
+    let (digest, size) = checked_descriptor(desc)?;
+    check_length(desc, size, data.len() as u64)?;
     if !digest.matches(data) {
         let actual = Digest::compute(digest.algorithm(), data).to_string();
         return Err(TargetError::DigestMismatch {
             expected: desc.digest.clone(),
             actual,
+        });
+    }
+    Ok(())
+}
+
+/// Fail unless content of `actual` bytes fits the descriptor's `expected` size.
+pub fn check_length(desc: &Descriptor, expected: u64, actual: u64) -> Result<()> {
+    if actual != expected {
+        return Err(TargetError::SizeMismatch {
+            expected: expected as i64,
+            actual,
+            digest: desc.digest.clone(),
         });
     }
     Ok(())
@@ -333,4 +387,80 @@ pub async fn fetch_signature_envelope(
     }
     let envelope = target.fetch(&blob_desc, MAX_SIGNATURE_BLOB_BYTES).await?;
     Ok((blob_desc, envelope))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desc(digest: &str, size: i64) -> Descriptor {
+        Descriptor {
+            media_type: "application/octet-stream".into(),
+            digest: digest.into(),
+            size,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn content_is_checked_with_oras_texts() {
+        let data = b"hello";
+        let digest = Digest::sha256(data).to_string();
+        check_content(&desc(&digest, 5), data).unwrap();
+        let text = |d: &Descriptor| check_content(d, data).unwrap_err().to_string();
+        assert_eq!(text(&desc(&digest, 4)), "trailing data");
+        assert_eq!(
+            text(&desc(&digest, 6)),
+            format!("read failed: expected content size of 6, got 5, for digest {digest}: unexpected EOF")
+        );
+        assert_eq!(text(&desc(&digest, -1)), "invalid descriptor size");
+        assert_eq!(
+            text(&desc(&Digest::sha256(b"other").to_string(), 5)),
+            "mismatched digest"
+        );
+        for bad in ["sha256:../../etc/passwd", "sha256:ABC", "md5:00", ""] {
+            assert_eq!(
+                text(&desc(bad, 5)),
+                format!("{bad}: application/octet-stream: invalid digest")
+            );
+        }
+    }
+
+    async fn drain(d: &Descriptor, chunks: &[&'static [u8]]) -> (usize, Result<()>) {
+        let items: Vec<Result<Bytes>> = chunks.iter().map(|c| Ok(Bytes::from(*c))).collect();
+        let mut stream = match verified_stream(d, Box::pin(futures_util::stream::iter(items))) {
+            Ok(s) => s,
+            Err(e) => return (0, Err(e)),
+        };
+        let mut passed = 0;
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(_) => passed += 1,
+                Err(e) => return (passed, Err(e)),
+            }
+        }
+        (passed, Ok(()))
+    }
+
+    #[tokio::test]
+    async fn streams_stop_at_the_first_byte_too_many_and_check_the_rest_at_the_end() {
+        let digest = Digest::sha256(b"hello").to_string();
+        let (n, r) = drain(&desc(&digest, 5), &[b"he", b"llo"]).await;
+        assert_eq!((n, r.is_ok()), (2, true));
+        // More than the descriptor's size: the chunk that overflows is never passed on.
+        let (n, r) = drain(&desc(&digest, 3), &[b"he", b"llo", b"more"]).await;
+        assert_eq!((n, r.unwrap_err().to_string()), (1, "trailing data".into()));
+        let (_, r) = drain(&desc(&digest, 9), &[b"he", b"llo"]).await;
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            format!("read failed: expected content size of 9, got 5, for digest {digest}: unexpected EOF")
+        );
+        let (_, r) = drain(&desc(&digest, 5), &[b"jello"]).await;
+        assert_eq!(r.unwrap_err().to_string(), "mismatched digest");
+        // Nothing is read for a descriptor that cannot be right.
+        let (_, r) = drain(&desc(&digest, -1), &[b"hello"]).await;
+        assert_eq!(r.unwrap_err().to_string(), "invalid descriptor size");
+        let (_, r) = drain(&desc("sha256:..", 5), &[b"hello"]).await;
+        assert!(r.unwrap_err().to_string().ends_with("invalid digest"));
+    }
 }

@@ -6,7 +6,6 @@
 
 pub mod asn1;
 mod ber;
-mod chain;
 pub mod request;
 pub mod token;
 
@@ -140,9 +139,12 @@ impl Tsa {
     /// validate the response, verify the token against the root now, validate the TSA
     /// chain and check its revocation.
     pub async fn timestamp(&self, signature: &[u8], hash: Hash) -> Result<Stamped, TimestampError> {
+        let tls = crate::tls::client_config(Vec::new())
+            .map_err(|e| TimestampError::Http(e.to_string()))?;
         let client = reqwest::Client::builder()
             .timeout(TSA_TIMEOUT)
             .user_agent(crate::version::user_agent())
+            .tls_backend_preconfigured(tls)
             .build()
             .map_err(|e| TimestampError::Http(e.to_string()))?;
         let request = Request::new(signature, hash)?;

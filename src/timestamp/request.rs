@@ -276,8 +276,18 @@ fn go_status(status: reqwest::StatusCode) -> String {
 /// A failed exchange described as Go's `net/http` would (`dial tcp …: connect: …`,
 /// client timeout), else the error with its sources.
 fn transport_error(e: &reqwest::Error) -> String {
+    if let Some(text) = crate::tls::go_text(e) {
+        return text;
+    }
     if e.is_timeout() {
         return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)".into();
+    }
+    if let Some(text) = e
+        .url()
+        .and_then(|u| u.host_str())
+        .and_then(|host| crate::gonet::dial_lookup_failure(e, host))
+    {
+        return text;
     }
     if e.is_connect() {
         let mut source: Option<&dyn std::error::Error> = Some(e);

@@ -8,7 +8,7 @@ use der::{Decode, Encode, Reader, SliceReader, Tagged};
 use time::OffsetDateTime;
 
 use super::asn1::{SigningCertificateV2, TstInfo};
-use super::{chain, Hash, TimestampError};
+use super::{Hash, TimestampError};
 use crate::x509::{check_cms_signature, eku, Certificate, CmsSignatureScheme};
 
 const OID_SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
@@ -310,7 +310,20 @@ impl SignedToken {
                 si.version as u8
             )));
         }
-        let chain = chain::build(cert, &self.certificates, roots, at).map_err(cms)?;
+        // Go is given the token's time in UTC and prints it so.
+        let at = at.to_offset(time::UtcOffset::UTC);
+        crate::x509::verify::check_validity(cert, at).map_err(cms)?;
+        let chain: Vec<Certificate> = crate::x509::verify::chain_to_root(
+            cert,
+            &self.certificates,
+            roots,
+            at,
+            eku::TIME_STAMPING,
+        )
+        .map_err(cms)?
+        .into_iter()
+        .cloned()
+        .collect();
         let scheme = CmsSignatureScheme::from_oids(
             &si.digest_alg.oid.to_string(),
             &si.signature_algorithm.oid.to_string(),

@@ -699,10 +699,11 @@ async fn fetch_signature(
             ),
         });
     };
-    if blob.size < 0 || blob.size as u64 > MAX_SIGNATURE_BLOB_BYTES {
+    // A negative size is refused by the fetch (`invalid descriptor size`, as oras-go says).
+    if blob.size > MAX_SIGNATURE_BLOB_BYTES as i64 {
         return Err(TargetError::TooLarge {
             what: "signature envelope",
-            size: blob.size.max(0) as u64,
+            size: blob.size as u64,
         });
     }
     let envelope = target.fetch(blob, MAX_SIGNATURE_BLOB_BYTES).await?;

@@ -3,7 +3,9 @@
 pub mod chain;
 pub mod name;
 mod pem;
+pub mod server;
 mod signature;
+pub mod verify;
 
 use std::fmt;
 

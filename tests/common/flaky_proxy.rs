@@ -6,6 +6,10 @@
 //! `Connection: close` and relays the answer, or, when the rule says so, reads only half the
 //! body and closes the connection without forwarding anything (the registry never sees the
 //! request, as when a connection breaks before the body arrives).
+//!
+//! Started with [`FlakyProxy::rewriting`], it drops nothing and instead passes every answer
+//! through a function that may alter it: a registry that serves content other than what was
+//! asked for.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -17,6 +21,10 @@ use std::sync::{Arc, Mutex};
 /// method), whether to drop it.
 pub type Rule = Box<dyn Fn(&str, &str, usize) -> bool + Send + Sync>;
 
+/// Turns the registry's raw answer (status line, headers, body) to a request (`method`,
+/// `path`) into the one the client gets.
+pub type Rewrite = Box<dyn Fn(&str, &str, Vec<u8>) -> Vec<u8> + Send + Sync>;
+
 pub struct FlakyProxy {
     pub port: u16,
     stop: Arc<AtomicBool>,
@@ -27,12 +35,23 @@ pub struct FlakyProxy {
 impl FlakyProxy {
     /// Listen on 127.0.0.1 and forward to `127.0.0.1:upstream_port`.
     pub fn start(upstream_port: u16, rule: Rule) -> FlakyProxy {
+        FlakyProxy::with(upstream_port, rule, Box::new(|_, _, answer| answer))
+    }
+
+    /// Forward every request to `127.0.0.1:upstream_port` and answer with `rewrite` of
+    /// the registry's answer.
+    pub fn rewriting(upstream_port: u16, rewrite: Rewrite) -> FlakyProxy {
+        FlakyProxy::with(upstream_port, Box::new(|_, _, _| false), rewrite)
+    }
+
+    fn with(upstream_port: u16, rule: Rule, rewrite: Rewrite) -> FlakyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
         let log = Arc::new(Mutex::new(Vec::new()));
         let counts = Arc::new(Mutex::new(std::collections::HashMap::<String, usize>::new()));
         let rule = Arc::new(rule);
+        let rewrite = Arc::new(rewrite);
         let (stop2, log2) = (stop.clone(), log.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -41,8 +60,9 @@ impl FlakyProxy {
                 }
                 let Ok(conn) = conn else { continue };
                 let (rule, log, counts) = (rule.clone(), log2.clone(), counts.clone());
+                let rewrite = rewrite.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(conn, upstream_port, &rule, &log, &counts);
+                    let _ = serve(conn, upstream_port, &rule, &rewrite, &log, &counts);
                 });
             }
         });
@@ -71,6 +91,7 @@ fn serve(
     conn: TcpStream,
     upstream_port: u16,
     rule: &Rule,
+    rewrite: &Rewrite,
     log: &Mutex<Vec<(String, bool)>>,
     counts: &Mutex<std::collections::HashMap<String, usize>>,
 ) -> std::io::Result<()> {
@@ -123,6 +144,7 @@ fn serve(
     upstream.write_all(&body)?;
     let mut answer = Vec::new();
     upstream.read_to_end(&mut answer)?;
+    let answer = rewrite(&method, &path, answer);
     let mut conn = conn;
     conn.write_all(&answer)?;
     conn.shutdown(Shutdown::Both)

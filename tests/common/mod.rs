@@ -68,6 +68,24 @@ impl ConfigHome {
         home
     }
 
+    /// A home with the interop config and no trust policy, its `signingkeys.json` rewritten
+    /// with absolute key paths so that `sign` works from any directory.
+    pub fn signing() -> ConfigHome {
+        let home = ConfigHome::interop(None);
+        let config = home.notation_dir();
+        let keys_path = config.join("signingkeys.json");
+        let mut keys: Value = serde_json::from_slice(&std::fs::read(&keys_path).unwrap()).unwrap();
+        for k in keys["keys"].as_array_mut().unwrap() {
+            for field in ["keyPath", "certPath"] {
+                if let Some(p) = k[field].as_str() {
+                    k[field] = Value::String(config.join(p).display().to_string());
+                }
+            }
+        }
+        std::fs::write(&keys_path, serde_json::to_vec_pretty(&keys).unwrap()).unwrap();
+        home
+    }
+
     /// `$XDG_CONFIG_HOME`.
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -82,7 +100,12 @@ impl ConfigHome {
 /// The `notation` binary run in `cwd` with `home` as its config home, `NOTATION_EXPERIMENTAL=1`,
 /// and none of the caller's notation variables.
 pub fn notation(cwd: &Path, home: &ConfigHome) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_notation"));
+    Command::from_std(notation_process(cwd, home))
+}
+
+/// [`notation`] as a plain process, for tests that start it and act while it runs.
+pub fn notation_process(cwd: &Path, home: &ConfigHome) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_notation"));
     cmd.current_dir(cwd)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())

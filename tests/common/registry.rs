@@ -15,8 +15,10 @@ pub const PASSWORD: &str = "testpassword";
 pub struct Config {
     /// Require htpasswd basic auth for USERNAME/PASSWORD.
     pub basic_auth: bool,
-    /// Serve HTTPS with a certificate from a CA made for the test ([`TestRegistry::ca_file`]).
+    /// Serve HTTPS with [`Config::server_cert`] ([`TestRegistry::ca_file`] trusts it).
     pub tls: bool,
+    /// The certificate served when `tls` is set.
+    pub server_cert: ServerCert,
     /// Allow manifest DELETE (the referrers index GC).
     pub delete_enabled: bool,
     /// Distribution token auth: (realm URL, PEM certificate whose key signs the tokens).
@@ -28,10 +30,26 @@ impl Default for Config {
         Config {
             basic_auth: false,
             tls: false,
+            server_cert: ServerCert::CaSigned,
             delete_enabled: true,
             token_auth: None,
         }
     }
+}
+
+/// The TLS certificate a test registry serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerCert {
+    /// For localhost and 127.0.0.1, signed by a CA made for the test.
+    CaSigned,
+    /// The same with `CA:TRUE` on the server certificate (Go accepts it; webpki does not).
+    CaSignedCaTrue,
+    /// What `openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=x -addext
+    /// subjectAltName=<san>` makes: self-signed, with openssl's default `CA:TRUE`.
+    SelfSigned { san: String },
+    /// Self-signed for 127.0.0.1, valid only in 2020 (made with rcgen: openssl 3.0 cannot
+    /// back-date a certificate).
+    Expired,
 }
 
 /// A running `docker-registry serve`, killed on drop.
@@ -83,7 +101,12 @@ impl TestRegistry {
         }
         let mut tls = String::new();
         if config.tls {
-            make_certificate(dir.path());
+            match &config.server_cert {
+                ServerCert::CaSigned => make_certificate(dir.path(), false),
+                ServerCert::CaSignedCaTrue => make_certificate(dir.path(), true),
+                ServerCert::SelfSigned { san } => make_self_signed(dir.path(), san),
+                ServerCert::Expired => make_expired(dir.path()),
+            }
             tls = format!(
                 ", tls: {{certificate: {}, key: {}}}",
                 dir.path().join("tls.crt").display(),
@@ -121,7 +144,7 @@ impl TestRegistry {
         format!("127.0.0.1:{}", self.port)
     }
 
-    /// The CA certificate that signed the TLS certificate.
+    /// The CA certificate that signed the TLS certificate (a self-signed one trusts itself).
     pub fn ca_file(&self) -> PathBuf {
         self.dir.path().join("ca.crt")
     }
@@ -158,7 +181,7 @@ fn wait_ready(child: &mut Child, port: u16, tls: bool) -> bool {
 }
 
 /// A CA and a server certificate for localhost / 127.0.0.1 signed by it.
-fn make_certificate(dir: &Path) {
+fn make_certificate(dir: &Path, leaf_is_ca: bool) {
     let p = |f: &str| dir.join(f).display().to_string();
     run(Command::new("openssl").args([
         "req",
@@ -193,7 +216,10 @@ fn make_certificate(dir: &Path) {
     ]));
     std::fs::write(
         dir.join("ext.cnf"),
-        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+        format!(
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:{}\n",
+            if leaf_is_ca { "TRUE" } else { "FALSE" }
+        ),
     )
     .unwrap();
     run(Command::new("openssl").args([
@@ -213,4 +239,39 @@ fn make_certificate(dir: &Path) {
         "-out",
         &p("tls.crt"),
     ]));
+}
+
+/// `openssl req -x509` with its defaults (CA:TRUE), trusted as its own CA.
+fn make_self_signed(dir: &Path, san: &str) {
+    let p = |f: &str| dir.join(f).display().to_string();
+    run(Command::new("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=x",
+        "-addext",
+        &format!("subjectAltName={san}"),
+        "-keyout",
+        &p("tls.key"),
+        "-out",
+        &p("tls.crt"),
+    ]));
+    std::fs::copy(p("tls.crt"), p("ca.crt")).unwrap();
+}
+
+/// A self-signed certificate for 127.0.0.1 that expired at the end of 2020.
+fn make_expired(dir: &Path) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.not_before = time::macros::datetime!(2020-01-01 00:00 UTC);
+    params.not_after = time::macros::datetime!(2020-12-31 00:00 UTC);
+    let cert = params.self_signed(&key).unwrap();
+    std::fs::write(dir.join("tls.crt"), cert.pem()).unwrap();
+    std::fs::write(dir.join("ca.crt"), cert.pem()).unwrap();
+    std::fs::write(dir.join("tls.key"), key.serialize_pem()).unwrap();
 }

@@ -2,7 +2,9 @@
 //!
 //! Blobs are written with a temp file + rename in their own directory and never replaced;
 //! `index.json` is re-read and replaced (temp + rename) under an exclusive lock on the
-//! layout directory, so concurrent writers each add their entry.
+//! layout directory, so concurrent writers each add their entry. The first write of a
+//! store also removes the temp files a killed writer left (see
+//! [`crate::atomic::remove_abandoned`]).
 
 use super::{
     add_entry, check_oci_layout, encode_index, lock_dir, missing_index, parse_index, Storage,
@@ -13,6 +15,7 @@ use crate::target::{ByteStream, Result, TargetError};
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 /// Mode of blob files (upstream makes them read-only too).
@@ -21,18 +24,22 @@ const BLOB_MODE: u32 = 0o444;
 const FILE_MODE: u32 = 0o644;
 /// Mode of directories created under `blobs/`.
 const DIR_MODE: u32 = 0o755;
+/// Largest `index.json` / `oci-layout` read (as for tar layouts).
+const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
 
 pub(super) struct DirStore {
     root: PathBuf,
     /// `index.json` as last read or written by us.
     index: Mutex<Index>,
+    /// Whether this store has looked for a killed writer's leftovers yet.
+    swept: AtomicBool,
 }
 
 impl DirStore {
     /// Open an existing layout directory without writing anything.
     pub(super) fn open(root: &Path) -> Result<DirStore> {
         let layout_file = root.join("oci-layout");
-        match std::fs::read(&layout_file) {
+        match read_metadata(&layout_file) {
             Ok(data) => check_oci_layout(&data)?,
             // Tolerated as upstream does (it would create the file); writes add it.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -42,6 +49,7 @@ impl DirStore {
         Ok(DirStore {
             root: root.to_path_buf(),
             index: Mutex::new(index),
+            swept: AtomicBool::new(false),
         })
     }
 
@@ -114,6 +122,7 @@ impl DirStore {
     ) -> Result<()> {
         self.push_blob(desc, data)?;
         let _lock = lock_dir(&self.root)?;
+        self.remove_abandoned();
         self.ensure_oci_layout()?;
         let mut index = read_index(&self.root)?;
         if add_entry(&mut index, entry, tag) {
@@ -127,10 +136,11 @@ impl DirStore {
     }
 
     /// Drop every `index.json` entry for the manifest `digest` (under the layout lock),
-    /// then its blob and its layers' blobs, unless another entry still names them. Shared
-    /// blobs such as the `{}` config are kept. A manifest that is not listed in
-    /// `index.json` itself (e.g. only inside a referrers index) is refused.
-    pub(super) fn delete_manifest(&self, digest: &Digest) -> Result<()> {
+    /// then its blob and its `layers`' blobs (as read from the checked manifest), unless
+    /// another entry still names them. Shared blobs such as the `{}` config are kept. A
+    /// manifest that is not listed in `index.json` itself (e.g. only inside a referrers
+    /// index) is refused.
+    pub(super) fn delete_manifest(&self, digest: &Digest, layers: &[Descriptor]) -> Result<()> {
         let _lock = lock_dir(&self.root)?;
         let mut index = read_index(&self.root)?;
         let wanted = digest.to_string();
@@ -142,18 +152,13 @@ impl DirStore {
                 self.root.join("index.json").display()
             )));
         }
-        let manifest_path = self.blob_path(digest);
-        let layers: Vec<String> = std::fs::read(&manifest_path)
-            .ok()
-            .and_then(|data| serde_json::from_slice::<crate::oci::GraphNode>(&data).ok())
-            .map(|node| node.layers.iter().map(|l| l.digest.clone()).collect())
-            .unwrap_or_default();
         let path = self.root.join("index.json");
         let bytes = encode_index(&index)?;
         crate::atomic::write(&path, &bytes, FILE_MODE, DIR_MODE)
             .map_err(|e| TargetError::io(&path, e))?;
         *self.index.lock().unwrap_or_else(|p| p.into_inner()) = index.clone();
         let still_listed = |d: &str| index.manifests.iter().any(|m| m.digest == d);
+        let layers = layers.iter().map(|l| l.digest.clone());
         for blob in std::iter::once(wanted.clone()).chain(layers) {
             if still_listed(&blob) {
                 continue;
@@ -168,6 +173,22 @@ impl DirStore {
             }
         }
         Ok(())
+    }
+
+    /// Once per store: remove temp files that killed writers left in the layout root and
+    /// the blob directories.
+    fn remove_abandoned(&self) {
+        if self.swept.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        crate::atomic::remove_abandoned(&self.root);
+        if let Ok(algs) = std::fs::read_dir(self.root.join("blobs")) {
+            for alg in algs.flatten() {
+                if alg.file_type().is_ok_and(|t| t.is_dir()) {
+                    crate::atomic::remove_abandoned(&alg.path());
+                }
+            }
+        }
     }
 
     fn ensure_oci_layout(&self) -> Result<()> {
@@ -199,9 +220,25 @@ pub(super) fn create_empty(root: &Path) -> Result<()> {
     .map_err(|e| io_err(&index_file, e))
 }
 
+/// Read a layout metadata file (`index.json`, `oci-layout`), at most
+/// [`MAX_METADATA_BYTES`]: they are not content-addressed, so only a limit bounds them.
+fn read_metadata(path: &Path) -> io::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    File::open(path)?
+        .take(MAX_METADATA_BYTES + 1)
+        .read_to_end(&mut data)?;
+    if data.len() as u64 > MAX_METADATA_BYTES {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than {MAX_METADATA_BYTES} bytes"),
+        ));
+    }
+    Ok(data)
+}
+
 fn read_index(root: &Path) -> Result<Index> {
     let path = root.join("index.json");
-    match std::fs::read(&path) {
+    match read_metadata(&path) {
         Ok(data) => parse_index(&data, &path.display().to_string()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             Err(missing_index(&path.display().to_string()))

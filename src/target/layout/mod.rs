@@ -18,10 +18,14 @@ mod dir;
 mod stream;
 mod tar;
 
-use super::{check_content, ByteStream, Result, Target, TargetError, MAX_MANIFEST_BYTES};
+use super::{
+    check_content, check_length, checked_descriptor, digest_of, ByteStream, Result, Target,
+    TargetError, MAX_MANIFEST_BYTES,
+};
 use crate::oci::{
     self, Descriptor, Digest, GraphNode, Index, ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTATION,
-    MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_IMAGE_MANIFEST,
+    MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST,
+    MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST,
 };
 use std::collections::HashSet;
 use std::fs::File;
@@ -54,6 +58,10 @@ trait Storage {
 impl Layout {
     /// Open the layout at `path`: a directory, or a regular file holding a (gzip) tar of one.
     /// Nothing is written. A missing path fails with `stat <path>: no such file or directory`.
+    ///
+    /// Like oras-go's OCI store, opening checks every `index.json` entry and every manifest
+    /// and index reachable from it against its digest and size (layers and configs are not
+    /// read), so that nothing later trusts a descriptor whose content was altered.
     pub fn open(path: &Path) -> Result<Layout> {
         let meta = std::fs::metadata(path).map_err(|e| stat_error(path, e))?;
         let store = if meta.is_dir() {
@@ -66,10 +74,12 @@ impl Layout {
                 path.display()
             )));
         };
-        Ok(Layout {
+        let layout = Layout {
             path: path.to_path_buf(),
             store,
-        })
+        };
+        check_index(layout.storage())?;
+        Ok(layout)
     }
 
     /// Create a new, empty layout at `path` and open it: a tar archive when the name ends
@@ -132,7 +142,7 @@ impl Target for Layout {
     }
 
     async fn exists(&self, desc: &Descriptor) -> Result<bool> {
-        let digest = parse_digest(&desc.digest)?;
+        let digest = digest_of(desc)?;
         Ok(self.storage().blob_len(&digest)?.is_some())
     }
 
@@ -154,13 +164,22 @@ impl Target for Layout {
     }
 
     async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>> {
-        Ok(signatures(self.storage(), subject))
+        signatures(self.storage(), subject)
     }
 
     async fn delete_referrer(&self, _subject: &Descriptor, referrer: &Descriptor) -> Result<()> {
-        let digest = parse_digest(&referrer.digest)?;
+        let digest = digest_of(referrer)?;
         match &self.store {
-            Store::Dir(s) => s.delete_manifest(&digest),
+            Store::Dir(s) => {
+                // Which blobs go with it is read from the checked manifest, before anything
+                // is removed: altered content must not decide what gets deleted.
+                let layers = match read_node(self.storage(), referrer) {
+                    Ok(node) => node.layers,
+                    Err(e) if e.is_not_found() => Vec::new(),
+                    Err(e) => return Err(e),
+                };
+                s.delete_manifest(&digest, &layers)
+            }
             Store::Tar(_) => Err(TargetError::InvalidArgument(format!(
                 "{}: deleting from a tar layout is not supported; extract it, delete, and pack it again",
                 self.path.display()
@@ -174,7 +193,7 @@ impl Target for Layout {
 
     /// Streams from the file (or the tar entry) in place, checked against `desc` as it goes.
     async fn fetch_stream(&self, desc: &Descriptor) -> Result<ByteStream> {
-        let digest = parse_digest(&desc.digest)?;
+        let (digest, _) = checked_descriptor(desc)?;
         let opened = match &self.store {
             Store::Dir(s) => s.open_blob(&digest)?,
             Store::Tar(s) => s.open_blob(&digest)?,
@@ -192,7 +211,7 @@ impl Target for Layout {
 
     /// Writes the stream to a temp file as it arrives; it lands only if it matches `desc`.
     async fn push_blob_stream(&self, desc: &Descriptor, stream: ByteStream) -> Result<()> {
-        let digest = parse_digest(&desc.digest)?;
+        let digest = digest_of(desc)?;
         let checked = crate::target::verified_stream(desc, stream)?;
         match &self.store {
             Store::Dir(s) => s.push_blob_stream(&digest, checked).await,
@@ -311,86 +330,159 @@ fn resolve_blob(storage: &dyn Storage, digest: &Digest) -> Result<Descriptor> {
     }
 }
 
+/// Read the content `desc` names, at most `max_size` bytes, checked against its digest and
+/// size. Nothing is read unless the digest is valid (it becomes a path only then) and the
+/// stored length is the descriptor's size.
 fn fetch(storage: &dyn Storage, desc: &Descriptor, max_size: u64) -> Result<Vec<u8>> {
-    let digest = parse_digest(&desc.digest)?;
-    if desc.size > 0 && desc.size as u64 > max_size {
+    let (digest, size) = checked_descriptor(desc)?;
+    let not_found =
+        || TargetError::NotFound(format!("{}: {}: not found", desc.digest, desc.media_type));
+    let len = storage.blob_len(&digest)?.ok_or_else(not_found)?;
+    check_length(desc, size, len)?;
+    if size > max_size {
         return Err(TargetError::TooLarge {
             what: "content",
-            size: desc.size as u64,
+            size,
         });
     }
-    let Some(len) = storage.blob_len(&digest)? else {
-        return Err(TargetError::NotFound(format!(
-            "{}: {}: not found",
-            desc.digest, desc.media_type
-        )));
-    };
-    if len > max_size {
-        return Err(if desc.size >= 0 {
-            TargetError::SizeMismatch {
-                expected: desc.size,
-                actual: len,
-            }
-        } else {
-            TargetError::TooLarge {
-                what: "content",
-                size: len,
-            }
-        });
-    }
-    let data = storage.read_blob(&digest, max_size)?.ok_or_else(|| {
-        TargetError::NotFound(format!("{}: {}: not found", desc.digest, desc.media_type))
-    })?;
+    let data = storage.read_blob(&digest, size)?.ok_or_else(not_found)?;
     check_content(desc, &data)?;
     Ok(data)
 }
 
+/// Read and decode the manifest or index `desc` names, checked as [`fetch`] checks.
+fn read_node(storage: &dyn Storage, desc: &Descriptor) -> Result<GraphNode> {
+    let data = fetch(storage, desc, MAX_MANIFEST_BYTES).map_err(|e| match e {
+        TargetError::TooLarge { size, .. } => TargetError::InvalidManifest {
+            digest: desc.digest.clone(),
+            reason: format!("{size} bytes, more than the {MAX_MANIFEST_BYTES} a manifest may have"),
+        },
+        e => e,
+    })?;
+    serde_json::from_slice(&data).map_err(|e| TargetError::InvalidManifest {
+        digest: desc.digest.clone(),
+        reason: e.to_string(),
+    })
+}
+
+/// What oras-go's OCI store checks when it opens a layout (`loadIndex` → `graph.IndexAll`):
+/// each `index.json` entry, then every manifest and index reachable from one. Failures read
+/// `invalid OCI Image Index: <reason>`.
+fn check_index(storage: &dyn Storage) -> Result<()> {
+    let index = storage.index();
+    let checked = index
+        .manifests
+        .iter()
+        .try_for_each(|entry| checked_descriptor(entry).map(drop))
+        .and_then(|()| check_graph(storage, &index.manifests));
+    checked.map_err(|e| TargetError::InvalidIndex(Box::new(e)))
+}
+
+/// Read and check every manifest and index reachable from `roots` through the edges oras-go
+/// follows (`content.Successors`). Only manifest media types are read, so layers and configs
+/// never are; missing content is tolerated, as upstream does. Iterative, so that a deep chain
+/// of nested indexes cannot exhaust the stack.
+fn check_graph(storage: &dyn Storage, roots: &[Descriptor]) -> Result<()> {
+    let mut seen = HashSet::new();
+    let mut pending: Vec<Descriptor> = roots.iter().rev().map(Descriptor::plain).collect();
+    while let Some(desc) = pending.pop() {
+        let key = (desc.media_type.clone(), desc.digest.clone(), desc.size);
+        if !oci::is_manifest_media_type(&desc.media_type) || !seen.insert(key) {
+            continue;
+        }
+        let node = match read_node(storage, &desc) {
+            Ok(node) => node,
+            Err(e) if e.is_not_found() => continue,
+            Err(e) => return Err(e),
+        };
+        let children = successors(&desc.media_type, node);
+        pending.extend(
+            children
+                .into_iter()
+                .rev()
+                .filter(|c| oci::is_manifest_media_type(&c.media_type)),
+        );
+    }
+    Ok(())
+}
+
+/// The descriptors a manifest or index points to, by its media type, as oras-go's
+/// `content.Successors` reads them (a Docker manifest has no subject).
+fn successors(media_type: &str, node: GraphNode) -> Vec<Descriptor> {
+    let GraphNode {
+        config,
+        layers,
+        manifests,
+        blobs,
+        subject,
+        ..
+    } = node;
+    match media_type {
+        MEDIA_TYPE_DOCKER_MANIFEST => config.into_iter().chain(layers).collect(),
+        MEDIA_TYPE_IMAGE_MANIFEST => subject.into_iter().chain(config).chain(layers).collect(),
+        MEDIA_TYPE_DOCKER_MANIFEST_LIST => manifests,
+        MEDIA_TYPE_IMAGE_INDEX => subject.into_iter().chain(manifests).collect(),
+        MEDIA_TYPE_ARTIFACT_MANIFEST => subject.into_iter().chain(blobs).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Every Notary Project signature manifest reachable from `index.json` whose subject is
-/// `subject`, in the order they are reached (depth first, `index.json` order). Missing,
-/// oversized or corrupt manifests are skipped, as upstream tolerates missing ones.
-fn signatures(storage: &dyn Storage, subject: &Descriptor) -> Vec<Descriptor> {
+/// `subject`, in the order they are reached (depth first, `index.json` order, children
+/// before their index). Missing manifests are skipped, as upstream tolerates them; content
+/// that fails its digest or size check is an error.
+fn signatures(storage: &dyn Storage, subject: &Descriptor) -> Result<Vec<Descriptor>> {
+    /// Visit a descriptor, or report a visited one once its children are done.
+    enum Step {
+        Visit(Descriptor),
+        Report(Descriptor, Box<GraphNode>),
+    }
     let index = storage.index();
     let mut seen = HashSet::new();
     let mut found = Vec::new();
-    walk(storage, &index.manifests, subject, &mut seen, &mut found);
-    found
-}
-
-fn walk(
-    storage: &dyn Storage,
-    descs: &[Descriptor],
-    subject: &Descriptor,
-    seen: &mut HashSet<String>,
-    found: &mut Vec<Descriptor>,
-) {
-    for desc in descs {
-        if !oci::is_manifest_media_type(&desc.media_type) || !seen.insert(desc.digest.clone()) {
-            continue;
-        }
-        let Ok(data) = fetch(storage, desc, MAX_MANIFEST_BYTES) else {
-            continue;
-        };
-        let Ok(node) = serde_json::from_slice::<GraphNode>(&data) else {
-            continue;
-        };
-        if !node.manifests.is_empty() {
-            walk(storage, &node.manifests, subject, seen, found);
-        }
-        let refers = node
-            .subject
-            .as_ref()
-            .is_some_and(|s| s.same_content(subject));
-        if refers && is_signature_manifest(&desc.media_type, &node) {
-            found.push(Descriptor {
-                media_type: desc.media_type.clone(),
-                digest: desc.digest.clone(),
-                size: desc.size,
-                annotations: node.annotations.clone(),
-                artifact_type: Some(ARTIFACT_TYPE_NOTATION.to_string()),
-                ..Default::default()
-            });
+    let mut steps: Vec<Step> = index
+        .manifests
+        .iter()
+        .rev()
+        .cloned()
+        .map(Step::Visit)
+        .collect();
+    while let Some(step) = steps.pop() {
+        match step {
+            Step::Visit(desc) => {
+                if !oci::is_manifest_media_type(&desc.media_type)
+                    || !seen.insert(desc.digest.clone())
+                {
+                    continue;
+                }
+                let node = match read_node(storage, &desc) {
+                    Ok(node) => node,
+                    Err(e) if e.is_not_found() => continue,
+                    Err(e) => return Err(e),
+                };
+                let children: Vec<Descriptor> = node.manifests.clone();
+                steps.push(Step::Report(desc, Box::new(node)));
+                steps.extend(children.into_iter().rev().map(Step::Visit));
+            }
+            Step::Report(desc, node) => {
+                let refers = node
+                    .subject
+                    .as_ref()
+                    .is_some_and(|s| s.same_content(subject));
+                if refers && is_signature_manifest(&desc.media_type, &node) {
+                    found.push(Descriptor {
+                        media_type: desc.media_type.clone(),
+                        digest: desc.digest.clone(),
+                        size: desc.size,
+                        annotations: node.annotations.clone(),
+                        artifact_type: Some(ARTIFACT_TYPE_NOTATION.to_string()),
+                        ..Default::default()
+                    });
+                }
+            }
         }
     }
+    Ok(found)
 }
 
 /// Whether a manifest is a Notary Project signature: an image manifest with the notary
@@ -516,5 +608,7 @@ fn lock_dir(dir: &Path) -> Result<File> {
     Ok(file)
 }
 
+#[cfg(test)]
+mod integrity_tests;
 #[cfg(test)]
 mod tests;

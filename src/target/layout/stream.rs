@@ -100,8 +100,8 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 /// which removes it.
 pub(super) async fn write_stream(
     mut stream: ByteStream,
-    tmp: tempfile::NamedTempFile,
-) -> Result<(tempfile::NamedTempFile, u64)> {
+    tmp: crate::atomic::TempFile,
+) -> Result<(crate::atomic::TempFile, u64)> {
     let path = tmp.path().to_path_buf();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(IN_FLIGHT);
     let writer = tokio::task::spawn_blocking(move || -> io::Result<_> {
@@ -167,7 +167,7 @@ mod tests {
     #[tokio::test]
     async fn write_stream_stops_at_the_first_error_and_removes_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let tmp = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+        let tmp = crate::atomic::temp_in(dir.path(), 0o700).unwrap();
         let items: Vec<Result<Bytes>> = vec![
             Ok(Bytes::from_static(b"abc")),
             Err(TargetError::InvalidArgument("boom".into())),
@@ -178,7 +178,7 @@ mod tests {
         assert_eq!(err.to_string(), "boom");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 
-        let tmp = tempfile::NamedTempFile::new_in(dir.path()).unwrap();
+        let tmp = crate::atomic::temp_in(dir.path(), 0o700).unwrap();
         let items: Vec<Result<Bytes>> = vec![
             Ok(Bytes::from_static(b"abc")),
             Ok(Bytes::from_static(b"de")),

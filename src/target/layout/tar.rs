@@ -8,6 +8,14 @@
 //! memory) and [`TarStore::commit`] streams a new archive — every original entry with
 //! `index.json` replaced, then the new blobs — to a temp file beside the original and
 //! renames it over, under an exclusive lock. Until then the archive is untouched.
+//!
+//! A damaged archive is never made worse: indexing checks that every entry's data lies
+//! inside the file and that the archive ends with its end-of-archive block (so a cut at an
+//! entry boundary is seen too); the rewrite copies each entry's declared length exactly,
+//! checking every `blobs/<alg>/<hex>` entry against its digest as it streams; and the new
+//! archive is synced and read back (lengths, `index.json`, every blob's digest) before it
+//! replaces the original. On any failure the original is untouched and the temp file gone.
+//! A symlink to an archive is followed: the archive it points to is rewritten.
 
 use super::{
     add_entry, check_oci_layout, encode_index, lock_dir, missing_index, parse_digest, parse_index,
@@ -18,7 +26,7 @@ use crate::target::{ByteStream, Result, TargetError};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -28,7 +36,10 @@ const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
 const ENTRY_MODE: u32 = 0o644;
 
 pub(super) struct TarStore {
+    /// The path as given, named in messages.
     path: PathBuf,
+    /// The archive itself (symlinks resolved): what is rewritten, and where temp files go.
+    real: PathBuf,
     state: Mutex<State>,
 }
 
@@ -63,7 +74,7 @@ struct Indexed {
 
 /// Writes waiting for [`TarStore::commit`].
 struct Staged {
-    dir: Option<tempfile::TempDir>,
+    dir: Option<crate::atomic::TempDir>,
     /// Digest string → (file in `dir`, length), in push order.
     blobs: Vec<(Digest, PathBuf, u64)>,
     /// `index.json` additions, replayed on the archive's current index at commit time.
@@ -113,9 +124,10 @@ fn parent_dir(path: &Path) -> &Path {
 }
 
 impl Indexed {
-    fn open(path: &Path) -> Result<Indexed> {
+    /// Index the archive at `file`; messages name it `path`.
+    fn open(file: &Path, path: &Path) -> Result<Indexed> {
         let io_err = |e| TargetError::io(path, e);
-        let mut file = File::open(path).map_err(io_err)?;
+        let mut file = File::open(file).map_err(io_err)?;
         let mut magic = [0u8; 2];
         let n = read_up_to(&mut file, &mut magic).map_err(io_err)?;
         file.seek(SeekFrom::Start(0)).map_err(io_err)?;
@@ -126,7 +138,7 @@ impl Indexed {
                 &mut flate2::read::MultiGzDecoder::new(io::BufReader::new(file)),
                 &mut plain,
             )
-            .map_err(|e| invalid_tar(path, e))?;
+            .map_err(|e| invalid_tar(path, io::Error::new(e.kind(), format!("gzip: {e}"))))?;
             file = plain;
         }
         let (entries, prefix) = index_entries(&file).map_err(|e| invalid_tar(path, e))?;
@@ -189,17 +201,14 @@ fn empty_index() -> Index {
 }
 
 fn invalid_tar(path: &Path, e: io::Error) -> TargetError {
-    // The tar parser quotes the bytes it choked on; garbage is not worth printing.
-    let reason = e.to_string();
-    let printable = reason.len() <= 200
-        && reason
-            .chars()
-            .all(|c| !c.is_control() && c != char::REPLACEMENT_CHARACTER);
-    let reason = if printable {
-        reason
-    } else {
-        "not a tar archive".into()
-    };
+    if let Some(d) = e.get_ref().and_then(|r| r.downcast_ref::<Damaged>()) {
+        return TargetError::InvalidLayout(format!(
+            "{}: invalid tar archive: {}",
+            path.display(),
+            d.0
+        ));
+    }
+    let reason = parser_reason(&e, "not a tar archive");
     TargetError::InvalidLayout(format!("{}: invalid tar archive: {reason}", path.display()))
 }
 
@@ -214,32 +223,202 @@ fn read_up_to(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-/// Map each regular file entry to its data span (a later duplicate wins, as on extraction).
+/// The tar parser's reason, or `fallback` when it quotes the bytes it choked on: garbage is
+/// not worth printing.
+fn parser_reason(e: &io::Error, fallback: &str) -> String {
+    let reason = e.to_string();
+    let printable = reason.len() <= 200
+        && reason
+            .chars()
+            .all(|c| !c.is_control() && c != char::REPLACEMENT_CHARACTER);
+    if printable {
+        reason
+    } else {
+        fallback.into()
+    }
+}
+
+/// An entry name fit for a one-line message: control characters escaped.
+fn shown(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// A damaged entry: the message names it and says what is wrong, once.
+#[derive(Debug)]
+struct Damaged(String);
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Damaged {}
+
+fn damaged(kind: io::ErrorKind, message: String) -> io::Error {
+    io::Error::new(kind, Damaged(message))
+}
+
+/// Tar's block size: headers are one block, entry data is padded to whole blocks.
+const BLOCK: u64 = 512;
+
+/// Map each regular file entry to its data span (a later duplicate wins, as on extraction),
+/// checking that every entry's data lies inside the file and that the archive ends with an
+/// end-of-archive block, so that a truncated archive is refused whatever the cut.
 fn index_entries(file: &File) -> io::Result<(HashMap<String, Span>, &'static str)> {
+    let file_len = file.metadata()?.len();
     let mut reader = file;
     reader.seek(SeekFrom::Start(0))?;
     let mut archive = tar::Archive::new(reader);
     let mut entries = HashMap::new();
     let mut prefix = "";
+    // The last entry's name and where its padded data ends.
+    let mut last: Option<(String, u64)> = None;
     for entry in archive.entries_with_seek()? {
-        let entry = entry?;
-        if !entry.header().entry_type().is_file() {
+        let entry = entry.map_err(|e| match &last {
+            Some((name, _)) => damaged(
+                e.kind(),
+                format!(
+                    "the header after entry {name}: {}",
+                    parser_reason(&e, "not a tar header")
+                ),
+            ),
+            None => e,
+        })?;
+        let raw = entry.path()?.to_string_lossy().into_owned();
+        let label = shown(&raw);
+        let span = Span {
+            offset: entry.raw_file_position(),
+            len: entry.size(),
+        };
+        let end = span.offset.checked_add(span.len).filter(|&e| e <= file_len);
+        let Some(end) = end else {
+            return Err(damaged(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "entry {label}: truncated: {} bytes declared, {} in the archive",
+                    span.len,
+                    file_len.saturating_sub(span.offset)
+                ),
+            ));
+        };
+        let kind = entry.header().entry_type();
+        if kind.is_gnu_sparse() {
+            return Err(damaged(
+                io::ErrorKind::InvalidData,
+                format!("entry {label}: sparse files are not supported"),
+            ));
+        }
+        last = Some((label, end.div_ceil(BLOCK) * BLOCK));
+        if !kind.is_file() {
             continue;
         }
-        let raw = entry.path()?.to_string_lossy().into_owned();
         let name = normalize(&raw);
         if name == "index.json" && raw.starts_with("./") {
             prefix = "./";
         }
-        entries.insert(
-            name.to_string(),
-            Span {
-                offset: entry.raw_file_position(),
-                len: entry.size(),
-            },
-        );
+        entries.insert(name.to_string(), span);
+    }
+    if let Some((name, end)) = last {
+        check_end_block(file, file_len, end, &name)?;
     }
     Ok((entries, prefix))
+}
+
+/// The archive must go on with a zero block after its last entry (tar writes two; one is
+/// enough to tell the end from a cut after a complete entry).
+fn check_end_block(file: &File, file_len: u64, end: u64, last: &str) -> io::Result<()> {
+    use std::os::unix::fs::FileExt as _;
+    let truncated = || {
+        damaged(
+            io::ErrorKind::UnexpectedEof,
+            format!("truncated after entry {last}: no end-of-archive block"),
+        )
+    };
+    if file_len < end.saturating_add(BLOCK) {
+        return Err(truncated());
+    }
+    let mut block = [0u8; BLOCK as usize];
+    file.read_exact_at(&mut block, end)?;
+    if block.iter().any(|&b| b != 0) {
+        return Err(truncated());
+    }
+    Ok(())
+}
+
+/// The digest a `blobs/<alg>/<hex>` entry name stands for, if it is one.
+fn blob_digest(name: &str) -> Option<Digest> {
+    let (alg, hex) = name.strip_prefix("blobs/")?.split_once('/')?;
+    Digest::parse(&format!("{alg}:{hex}")).ok()
+}
+
+/// Reads exactly `len` bytes of an entry (a short read is an error, never padding) and, for
+/// a blob, checks them against its digest before reporting the end.
+struct CheckedEntry<R> {
+    inner: R,
+    name: String,
+    len: u64,
+    remaining: u64,
+    digest: Option<(Digest, crate::oci::Hasher)>,
+}
+
+impl<R: Read> CheckedEntry<R> {
+    fn new(inner: R, name: &str, len: u64, digest: Option<Digest>) -> CheckedEntry<R> {
+        CheckedEntry {
+            inner,
+            name: shown(name),
+            len,
+            remaining: len,
+            digest: digest.map(|d| {
+                let hasher = d.algorithm().hasher();
+                (d, hasher)
+            }),
+        }
+    }
+}
+
+impl<R: Read> Read for CheckedEntry<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.remaining == 0 {
+            if let Some((digest, hasher)) = self.digest.take() {
+                if hasher.finish() != digest {
+                    return Err(damaged(
+                        io::ErrorKind::InvalidData,
+                        format!("entry {}: content does not match its digest", self.name),
+                    ));
+                }
+            }
+            return Ok(0);
+        }
+        let want = buf
+            .len()
+            .min(self.remaining.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(damaged(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "entry {}: truncated: {} bytes declared, {} in the archive",
+                    self.name,
+                    self.len,
+                    self.len - self.remaining
+                ),
+            ));
+        }
+        if let Some((_, hasher)) = &mut self.digest {
+            hasher.update(&buf[..n]);
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
 }
 
 /// Write a new, empty layout archive at `path` (`oci-layout` and an empty `index.json`),
@@ -273,10 +452,12 @@ pub(super) fn create_empty(path: &Path, gzip: bool) -> Result<()> {
 
 impl TarStore {
     pub(super) fn open(path: &Path) -> Result<TarStore> {
-        let archive = Indexed::open(path)?;
+        let real = std::fs::canonicalize(path).map_err(|e| TargetError::io(path, e))?;
+        let archive = Indexed::open(&real, path)?;
         let staged = Staged::new(archive.index.clone());
         Ok(TarStore {
             path: path.to_path_buf(),
+            real,
             state: Mutex::new(State { archive, staged }),
         })
     }
@@ -315,8 +496,7 @@ impl TarStore {
             return Ok(()); // staged meanwhile by another push of the same content
         }
         let file = dir.join(staged_name(digest));
-        tmp.persist(&file)
-            .map_err(|e| TargetError::io(&file, e.error))?;
+        tmp.persist(&file).map_err(|e| TargetError::io(&file, e))?;
         state.staged.blobs.push((digest.clone(), file, len));
         Ok(())
     }
@@ -326,11 +506,8 @@ impl TarStore {
         if let Some(dir) = &state.staged.dir {
             return Ok(dir.path().to_path_buf());
         }
-        let parent = parent_dir(&self.path);
-        let dir = tempfile::Builder::new()
-            .prefix(".notation-staging-")
-            .tempdir_in(parent)
-            .map_err(|e| TargetError::io(parent, e))?;
+        let parent = parent_dir(&self.real);
+        let dir = crate::atomic::temp_dir_in(parent).map_err(|e| TargetError::io(parent, e))?;
         let path = dir.path().to_path_buf();
         state.staged.dir = Some(dir);
         Ok(path)
@@ -376,10 +553,11 @@ impl TarStore {
         if state.staged.blobs.is_empty() && state.staged.entries.is_empty() {
             return Ok(());
         }
-        let parent = parent_dir(&self.path);
+        let parent = parent_dir(&self.real);
         let _lock = lock_dir(parent)?;
+        crate::atomic::remove_abandoned(parent);
         // Another process may have committed since we opened: build on the archive as it is now.
-        let current = Indexed::open(&self.path)?;
+        let current = Indexed::open(&self.real, &self.path)?;
         let mut index = current.index.clone();
         for (entry, tag) in &state.staged.entries {
             add_entry(&mut index, entry.clone(), tag.as_deref());
@@ -394,58 +572,129 @@ impl TarStore {
             let index_bytes = encode_index(&index)?;
             self.rewrite(&current, &index_bytes, &new_blobs)?;
         }
-        let archive = Indexed::open(&self.path)?;
+        let archive = Indexed::open(&self.real, &self.path)?;
         state.staged = Staged::new(archive.index.clone());
         state.archive = archive;
         Ok(())
     }
 
+    /// Write the new archive to a temp file beside the original, sync it, read it back, and
+    /// only then rename it over the original.
     fn rewrite(
         &self,
         current: &Indexed,
         index_bytes: &[u8],
         new_blobs: &[&(Digest, PathBuf, u64)],
     ) -> Result<()> {
-        let parent = parent_dir(&self.path);
-        let io_err = |e| TargetError::io(&self.path, e);
-        let tmp = tempfile::Builder::new()
-            .prefix(".notation-tmp-")
-            .tempfile_in(parent)
-            .map_err(|e| TargetError::io(parent, e))?;
+        let parent = parent_dir(&self.real);
+        let tmp = crate::atomic::temp_in(parent, 0o755).map_err(|e| TargetError::io(parent, e))?;
+        let write_err = |e: io::Error| match e.get_ref().and_then(|r| r.downcast_ref::<Damaged>()) {
+            Some(_) => invalid_tar(&self.path, e),
+            None => TargetError::io(tmp.path(), e),
+        };
         let out = BufWriter::new(tmp.as_file());
-        let out = if current.gzip {
+        let written = if current.gzip {
             let gz = flate2::write::GzEncoder::new(out, flate2::Compression::default());
-            write_archive(gz, current, index_bytes, new_blobs).and_then(|gz| gz.finish())
+            write_archive(gz, current, index_bytes, new_blobs)
+                .and_then(|(gz, blobs)| Ok((gz.finish()?, blobs)))
         } else {
             write_archive(out, current, index_bytes, new_blobs)
         };
-        out.and_then(|mut w| w.flush()).map_err(io_err)?;
-        tmp.as_file().sync_all().map_err(io_err)?;
-        let perms = std::fs::metadata(&self.path).map_err(io_err)?.permissions();
-        std::fs::set_permissions(tmp.path(), perms).map_err(io_err)?;
-        tmp.persist(&self.path).map_err(|e| io_err(e.error))?;
+        let blobs = written
+            .and_then(|(mut w, blobs)| w.flush().map(|()| blobs))
+            .map_err(write_err)?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| TargetError::io(tmp.path(), e))?;
+        self.read_back(tmp.path(), index_bytes, &blobs)?;
+        let meta = std::fs::metadata(&self.real).map_err(|e| TargetError::io(&self.path, e))?;
+        // Keep the owner too (root signing someone's archive): best effort, as only root
+        // may; before the mode, since a chown clears set-id bits.
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
+        }
+        std::fs::set_permissions(tmp.path(), meta.permissions())
+            .map_err(|e| TargetError::io(tmp.path(), e))?;
+        tmp.persist(&self.real)
+            .map_err(|e| TargetError::io(&self.path, e))?;
+        // Make the rename itself durable.
+        if let Ok(dir) = File::open(parent) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+
+    /// Check the freshly written archive at `tmp`: it indexes cleanly, holds `index_bytes`
+    /// as `index.json`, and every blob written is there with its length and digest.
+    fn read_back(&self, tmp: &Path, index_bytes: &[u8], blobs: &[(Digest, u64)]) -> Result<()> {
+        let fail = |reason: String| {
+            TargetError::InvalidLayout(format!(
+                "{}: the rewritten archive did not read back intact, the original is unchanged: {reason}",
+                self.path.display()
+            ))
+        };
+        let written = Indexed::open(tmp, tmp).map_err(|e| fail(e.to_string()))?;
+        let index = written
+            .read_entry("index.json", MAX_METADATA_BYTES)
+            .map_err(|e| fail(e.to_string()))?;
+        if index.as_deref() != Some(index_bytes) {
+            return Err(fail("index.json differs from what was written".into()));
+        }
+        for (digest, len) in blobs {
+            let name = blob_name(digest);
+            let Some(span) = written.entries.get(&name) else {
+                return Err(fail(format!("entry {name} is missing")));
+            };
+            if span.len != *len {
+                return Err(fail(format!(
+                    "entry {name}: {} bytes, {len} written",
+                    span.len
+                )));
+            }
+            let file = written.file.try_clone().map_err(|e| fail(e.to_string()))?;
+            let reader = super::stream::SpanReader::new(file, span.offset, span.len);
+            let mut checked = CheckedEntry::new(reader, &name, *len, Some(digest.clone()));
+            io::copy(&mut checked, &mut io::sink()).map_err(|e| fail(e.to_string()))?;
+        }
         Ok(())
     }
 }
 
 /// Stream every entry of `current` (with `index.json` replaced), then the new blobs.
+/// Returns the writer and every blob entry written (digest, length).
 fn write_archive<W: Write>(
     out: W,
     current: &Indexed,
     index_bytes: &[u8],
     new_blobs: &[&(Digest, PathBuf, u64)],
-) -> io::Result<W> {
+) -> io::Result<(W, Vec<(Digest, u64)>)> {
     let mut builder = tar::Builder::new(out);
     let mut reader = &current.file;
     reader.seek(SeekFrom::Start(0))?;
     let mut archive = tar::Archive::new(reader);
     let mut wrote_index = false;
+    let mut blobs = Vec::new();
     for entry in archive.entries_with_seek()? {
         let mut entry = entry?;
         let path = entry.path()?.into_owned();
+        let name = normalize(&path.to_string_lossy()).to_string();
+        // tar (rightly) writes no such name; say which entry rather than fail on the temp file.
+        if path
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
+            return Err(damaged(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "entry {}: path is absolute or has `..`",
+                    shown(&path.to_string_lossy())
+                ),
+            ));
+        }
         let mut header = entry.header().clone();
         let kind = header.entry_type();
-        if kind.is_file() && normalize(&path.to_string_lossy()) == "index.json" {
+        if kind.is_file() && name == "index.json" {
             if !wrote_index {
                 header.set_size(index_bytes.len() as u64);
                 builder.append_data(&mut header, &path, index_bytes)?;
@@ -459,9 +708,21 @@ fn write_archive<W: Write>(
                 .map(|t| t.into_owned())
                 .unwrap_or_default();
             builder.append_link(&mut header, &path, target)?;
-        } else {
-            builder.append_data(&mut header, &path, &mut entry)?;
+            continue;
         }
+        // The size the reader saw (a PAX size overrides the header's).
+        let size = entry.size();
+        header.set_size(size);
+        let digest = if kind.is_file() {
+            blob_digest(&name)
+        } else {
+            None
+        };
+        if let Some(d) = &digest {
+            blobs.push((d.clone(), size));
+        }
+        let data = CheckedEntry::new(&mut entry, &name, size, digest);
+        builder.append_data(&mut header, &path, data)?;
     }
     if !wrote_index {
         let mut header = new_header(index_bytes.len() as u64);
@@ -473,10 +734,12 @@ fn write_archive<W: Write>(
     }
     for (digest, file, len) in new_blobs {
         let mut header = new_header(*len);
-        let name = format!("{}{}", current.prefix, blob_name(digest));
-        builder.append_data(&mut header, name, File::open(file)?)?;
+        let name = blob_name(digest);
+        let data = CheckedEntry::new(File::open(file)?, &name, *len, Some(digest.clone()));
+        builder.append_data(&mut header, format!("{}{name}", current.prefix), data)?;
+        blobs.push((digest.clone(), *len));
     }
-    builder.into_inner()
+    Ok((builder.into_inner()?, blobs))
 }
 
 fn new_header(size: u64) -> tar::Header {
@@ -531,5 +794,145 @@ impl Storage for TarStore {
             .archive
             .read_entry(&name, limit)
             .map_err(|e| TargetError::io(self.path.join(&name), e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn archive(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in entries {
+            let mut header = new_header(data.len() as u64);
+            b.append_data(&mut header, name, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn index(bytes: &[u8]) -> io::Result<HashMap<String, Span>> {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(bytes).unwrap();
+        index_entries(&f).map(|(entries, _)| entries)
+    }
+
+    fn message(e: io::Error) -> String {
+        e.get_ref()
+            .and_then(|r| r.downcast_ref::<Damaged>())
+            .map(|d| d.0.clone())
+            .unwrap_or_else(|| panic!("not a damaged-entry error: {e}"))
+    }
+
+    #[test]
+    fn indexing_refuses_every_kind_of_cut() {
+        let whole = archive(&[("index.json", b"{}"), ("blobs/sha256/ab", &[7u8; 700])]);
+        assert_eq!(index(&whole).unwrap().len(), 2);
+        // Inside the last entry's data.
+        let err = index(&whole[..512 * 3 + 100]).unwrap_err();
+        assert_eq!(
+            message(err),
+            "entry blobs/sha256/ab: truncated: 700 bytes declared, 100 in the archive"
+        );
+        // At an entry boundary: the entries left are whole, but the end block is missing.
+        let err = index(&whole[..512 * 2]).unwrap_err();
+        assert_eq!(
+            message(err),
+            "truncated after entry index.json: no end-of-archive block"
+        );
+        // A hostile name cannot break the message into lines.
+        let named = archive(&[("x\n\u{1b}[31my", &[1u8; 10])]);
+        let err = index(&named[..512 + 5]).unwrap_err();
+        assert_eq!(
+            message(err),
+            "entry x\\n\\u{1b}[31my: truncated: 10 bytes declared, 5 in the archive"
+        );
+        // One end block is enough.
+        let end = 512 * 5;
+        assert!(index(&whole[..end + 512]).is_ok());
+        assert!(index(&whole[..end]).is_err());
+    }
+
+    #[test]
+    fn checked_entries_refuse_short_reads_and_other_content() {
+        let data = b"hello";
+        let digest = Digest::sha256(data);
+        let copy = |input: &[u8], len: u64| {
+            let mut out = Vec::new();
+            let mut r = CheckedEntry::new(input, "blobs/x", len, Some(digest.clone()));
+            io::copy(&mut r, &mut out).map(|_| out).map_err(message)
+        };
+        assert_eq!(copy(data, 5).unwrap(), data);
+        assert_eq!(
+            copy(b"hel", 5).unwrap_err(),
+            "entry blobs/x: truncated: 5 bytes declared, 3 in the archive"
+        );
+        assert_eq!(
+            copy(b"jello", 5).unwrap_err(),
+            "entry blobs/x: content does not match its digest"
+        );
+        // Never more than declared.
+        assert_eq!(
+            copy(b"hello world", 5).unwrap(),
+            data,
+            "reads stop at the declared length"
+        );
+    }
+
+    #[test]
+    fn read_back_refuses_an_archive_that_is_not_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = br#"{"schemaVersion":2,"manifests":[]}"#;
+        let blob = b"blob content";
+        let digest = Digest::sha256(blob);
+        let name = blob_name(&digest);
+        let write = |file: &str, entries: &[(&str, &[u8])]| {
+            let path = dir.path().join(file);
+            std::fs::write(&path, archive(entries)).unwrap();
+            path
+        };
+        let good = write("good.tar", &[("index.json", index), (&name, blob)]);
+        let store = TarStore::open(&good).unwrap();
+        let written = [(digest.clone(), blob.len() as u64)];
+        store.read_back(&good, index, &written).unwrap();
+
+        type Entries<'a> = &'a [(&'a str, &'a [u8])];
+        let cases: [(&str, Entries, &str); 4] = [
+            (
+                "other-index.tar",
+                &[("index.json", br#"{"schemaVersion":2}"#), (&name, blob)],
+                "index.json differs",
+            ),
+            ("no-blob.tar", &[("index.json", index)], "is missing"),
+            (
+                "short.tar",
+                &[("index.json", index), (&name, b"blob")],
+                "4 bytes, 12 written",
+            ),
+            (
+                "other.tar",
+                &[("index.json", index), (&name, b"blob_content")],
+                "content does not match its digest",
+            ),
+        ];
+        for (file, entries, want) in cases {
+            let bad = write(file, entries);
+            let err = store
+                .read_back(&bad, index, &written)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("did not read back intact"), "{file}: {err}");
+            assert!(err.contains(want), "{file}: {err}");
+        }
+    }
+
+    #[test]
+    fn blob_entry_names_map_to_digests() {
+        let hex = "a".repeat(64);
+        assert_eq!(
+            blob_digest(&format!("blobs/sha256/{hex}")).map(|d| d.to_string()),
+            Some(format!("sha256:{hex}"))
+        );
+        assert!(blob_digest("blobs/sha256/xyz").is_none());
+        assert!(blob_digest("index.json").is_none());
     }
 }

@@ -18,14 +18,14 @@ fn interop_dir() -> PathBuf {
     dir
 }
 
-fn testdata(name: &str) -> PathBuf {
+pub(super) fn testdata(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("testdata/layouts")
         .join(name)
 }
 
 /// Copy a file or directory tree into `dst`, writable (fixtures are read-only).
-fn copy_tree(src: &Path, dst: &Path) {
+pub(super) fn copy_tree(src: &Path, dst: &Path) {
     if src.is_file() {
         std::fs::copy(src, dst).unwrap();
         make_writable(dst);
@@ -51,7 +51,7 @@ fn make_writable(path: &Path) {
 }
 
 /// A writable copy of interop case `case`'s layout directory.
-fn case_copy(case: &str) -> (tempfile::TempDir, PathBuf) {
+pub(super) fn case_copy(case: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dst = tmp.path().join("layout");
     copy_tree(&interop_dir().join("cases").join(case).join("layout"), &dst);
@@ -59,7 +59,7 @@ fn case_copy(case: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 /// Pack a layout directory into a tar, naming entries with `prefix` (`""` or `"./"`).
-fn pack(dir: &Path, tar_path: &Path, prefix: &str, gzip: bool) {
+pub(super) fn pack(dir: &Path, tar_path: &Path, prefix: &str, gzip: bool) {
     let file = File::create(tar_path).unwrap();
     let writer: Box<dyn std::io::Write> = if gzip {
         Box::new(flate2::write::GzEncoder::new(

@@ -98,22 +98,15 @@ impl Client {
             .read_timeout(Duration::from_secs(300))
             // reqwest drops Authorization when a redirect leaves the host (blob storage).
             .redirect(reqwest::redirect::Policy::limited(10));
+        let mut extra_roots = Vec::new();
         if let Some(ca) = &opts.ca_file {
             let pem = std::fs::read(ca).map_err(|e| TargetError::io(ca, e))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                TargetError::InvalidArgument(format!(
-                    "{}: invalid CA certificate file: {e}",
-                    ca.display()
-                ))
-            })?;
-            if certs.is_empty() {
-                return Err(TargetError::InvalidArgument(format!(
-                    "{}: no PEM certificates found",
-                    ca.display()
-                )));
-            }
-            builder = builder.tls_certs_merge(certs);
+            extra_roots = crate::tls::pem_roots(&pem)
+                .map_err(|e| TargetError::InvalidArgument(format!("{}: {e}", ca.display())))?;
         }
+        let tls = crate::tls::client_config(extra_roots)
+            .map_err(|e| TargetError::Registry(format!("failed to create HTTP client: {e}")))?;
+        builder = builder.tls_backend_preconfigured(tls);
         let http = builder.build().map_err(|e| {
             TargetError::Registry(format!("failed to create HTTP client: {}", chain(&e)))
         })?;
@@ -199,11 +192,15 @@ impl Client {
                         attempt += 1;
                         continue;
                     }
+                    let reason = req
+                        .url
+                        .host_str()
+                        .and_then(|host| crate::gonet::dial_lookup_failure(&e, host))
+                        .unwrap_or_else(|| chain(&e));
                     return Err(TargetError::Registry(format!(
-                        "{} {:?}: {}",
+                        "{} {:?}: {reason}",
                         go_method(&req.method),
                         req.url.as_str(),
-                        chain(&e)
                     )));
                 }
             };
@@ -281,8 +278,12 @@ fn go_method(m: &Method) -> String {
     out
 }
 
+/// A dropped or refused connection is worth another try; a refused certificate or a name
+/// that does not exist will not change on a retry.
 fn is_transient(e: &reqwest::Error) -> bool {
-    e.is_connect() || e.is_timeout() || e.is_request()
+    (e.is_connect() || e.is_timeout() || e.is_request())
+        && crate::tls::go_text(e).is_none()
+        && !crate::gonet::is_missing_name(e)
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -302,8 +303,11 @@ fn retry_after(resp: &Response) -> Option<Duration> {
 }
 
 /// The innermost cause of a transport error: the part a user can act on
-/// (`Connection refused (os error 111)`, `dns error: …`, `invalid peer certificate: …`).
+/// (`Connection refused (os error 111)`, `dns error: …`), TLS failures in Go's words.
 pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(text) = crate::tls::go_text(e) {
+        return text;
+    }
     let mut msgs = vec![e.to_string()];
     let mut cur = e.source();
     while let Some(s) = cur {

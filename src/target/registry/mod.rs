@@ -221,14 +221,14 @@ impl Registry {
     }
 
     fn validate_digest(desc: &Descriptor) -> Result<()> {
-        desc.parsed_digest().map(|_| ()).map_err(|e| {
-            TargetError::InvalidArgument(format!("invalid digest {:?}: {e}", desc.digest))
-        })
+        target::digest_of(desc).map(drop)
     }
 
-    /// GET a manifest or blob; the response is successful or an error was returned.
+    /// GET a manifest or blob; the response is successful and announces the descriptor's
+    /// size (if it announces one), or an error was returned. The body is the caller's to
+    /// check against the digest.
     async fn get_content(&self, desc: &Descriptor) -> Result<reqwest::Response> {
-        Self::validate_digest(desc)?;
+        let (_, size) = target::checked_descriptor(desc)?;
         let url = self.content_url(desc)?;
         let mut req = Request::new(Method::GET, url).scope(self.scope("pull"));
         if oci::is_manifest_media_type(&desc.media_type) {
@@ -236,11 +236,18 @@ impl Registry {
         }
         let resp = self.client.send(req).await?;
         match resp.status() {
-            s if s.is_success() => Ok(resp),
+            s if s.is_success() => {}
             StatusCode::NOT_FOUND => {
-                Err(TargetError::NotFound(format!("{}: not found", desc.digest)))
+                return Err(TargetError::NotFound(format!("{}: not found", desc.digest)))
             }
-            _ => Err(http_error(&Method::GET, resp).await),
+            _ => return Err(http_error(&Method::GET, resp).await),
+        }
+        match resp.content_length() {
+            Some(len) if len != size => Err(TargetError::Registry(format!(
+                "GET {:?}: mismatch Content-Length",
+                resp.url().as_str()
+            ))),
+            _ => Ok(resp),
         }
     }
 
@@ -343,15 +350,19 @@ impl Target for Registry {
         let media_type = header("content-type")
             .map(|v| media_type_of(&v))
             .unwrap_or_default();
-        let size: Option<i64> = header("content-length").and_then(|v| v.parse().ok());
+        let size: Option<i64> = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .filter(|s| *s >= 0);
         let given_digest = oci::Digest::parse(reference).ok().map(|d| d.to_string());
         let digest = header("docker-content-digest");
+        // What a tag resolves to is what gets signed and becomes part of URLs: only a valid
+        // digest will do.
+        if let Some(claimed) = &digest {
+            claimed_digest("HEAD", url.as_str(), claimed)?;
+        }
         if let (Some(given), Some(got)) = (&given_digest, &digest) {
             if given != got {
-                return Err(TargetError::Registry(format!(
-                    "HEAD {:?}: invalid response; digest mismatch in Docker-Content-Digest: received {got:?} when expecting {given:?}",
-                    url.as_str()
-                )));
+                return Err(digest_mismatch("HEAD", url.as_str(), got, given));
             }
         }
         match (digest.or(given_digest), size) {
@@ -375,38 +386,34 @@ impl Target for Registry {
                     .get(CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .map(media_type_of);
+                let url = resp.url().to_string();
+                let claimed = docker_content_digest(&resp);
                 let body = read_limited(resp, MAX_MANIFEST_BYTES, "manifest").await?;
                 let media_type = ct.filter(|m| !m.is_empty()).unwrap_or(media_type);
-                Ok(Descriptor::for_content(&media_type, &body))
+                describe_body(&url, claimed.as_deref(), reference, &media_type, &body)
             }
         }
     }
 
+    /// GET by digest; the body is read no further than the descriptor's size and must hash
+    /// to its digest.
     async fn fetch(&self, desc: &Descriptor, max_size: u64) -> Result<Vec<u8>> {
+        let (_, size) = target::checked_descriptor(desc)?;
         let what = if oci::is_manifest_media_type(&desc.media_type) {
             "manifest"
         } else {
             "blob"
         };
-        if desc.size > 0 && desc.size as u64 > max_size {
-            return Err(TargetError::TooLarge {
-                what,
-                size: desc.size as u64,
-            });
+        if size > max_size {
+            return Err(TargetError::TooLarge { what, size });
         }
         let resp = self.get_content(desc).await?;
-        let limit = if desc.size >= 0 {
-            max_size.min(desc.size as u64)
-        } else {
-            max_size
-        };
-        let data = match read_limited(resp, limit, what).await {
-            Err(TargetError::TooLarge { size, .. })
-                if desc.size >= 0 && size > desc.size as u64 =>
-            {
+        let data = match read_limited(resp, size, what).await {
+            Err(TargetError::TooLarge { size: actual, .. }) => {
                 return Err(TargetError::SizeMismatch {
                     expected: desc.size,
-                    actual: size,
+                    actual,
+                    digest: desc.digest.clone(),
                 })
             }
             other => other?,
@@ -552,6 +559,66 @@ impl Target for Registry {
     }
 }
 
+/// The `Docker-Content-Digest` header of a response, if any.
+fn docker_content_digest(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get("docker-content-digest")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The descriptor of a manifest body fetched by `reference` (a tag or a digest), checked
+/// against every claim about it: the `Docker-Content-Digest` header, if the registry sent
+/// one, must be the body's digest (`mismatched digest`, as oras-go's `content.ReadAll` says),
+/// and so must a digest reference (oras-go `generateDescriptor`'s text).
+fn describe_body(
+    url: &str,
+    header_digest: Option<&str>,
+    reference: &str,
+    media_type: &str,
+    body: &[u8],
+) -> Result<Descriptor> {
+    let described = |digest: &str| Descriptor {
+        media_type: media_type.to_string(),
+        digest: digest.to_string(),
+        size: body.len() as i64,
+        ..Default::default()
+    };
+    if let Some(claimed) = header_digest {
+        claimed_digest("GET", url, claimed)?;
+        target::check_content(&described(claimed), body)?;
+    }
+    let Ok(expected) = oci::Digest::parse(reference) else {
+        return Ok(match header_digest {
+            Some(claimed) => described(claimed),
+            None => Descriptor::for_content(media_type, body),
+        });
+    };
+    let actual = oci::Digest::compute(expected.algorithm(), body);
+    if actual != expected {
+        let (actual, expected) = (actual.to_string(), expected.to_string());
+        return Err(digest_mismatch("GET", url, &actual, &expected));
+    }
+    Ok(described(reference))
+}
+
+/// A `Docker-Content-Digest` value, which must be a valid digest (oras-go
+/// `generateDescriptor`'s text otherwise).
+fn claimed_digest(method: &str, url: &str, value: &str) -> Result<oci::Digest> {
+    oci::Digest::parse(value).map_err(|e| {
+        TargetError::Registry(format!(
+            "{method} {url:?}: invalid response header value: `Docker-Content-Digest: {value}`; {e}"
+        ))
+    })
+}
+
+/// oras-go's text for a response that describes other content than the digest asked for.
+fn digest_mismatch(method: &str, url: &str, received: &str, expected: &str) -> TargetError {
+    TargetError::Registry(format!(
+        "{method} {url:?}: invalid response; digest mismatch in Docker-Content-Digest: received {received:?} when expecting {expected:?}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,6 +630,37 @@ mod tests {
         assert!(!uses_plain_http("127.0.0.1:5000"));
         assert!(!uses_plain_http("localhost:"));
         assert!(!uses_plain_http("mylocalhost:5000"));
+    }
+
+    #[test]
+    fn bodies_fetched_by_reference_must_be_what_is_claimed_for_them() {
+        let body = br#"{"schemaVersion":2}"#;
+        let good = oci::Digest::sha256(body).to_string();
+        let other = oci::Digest::sha256(b"other").to_string();
+        let mt = oci::MEDIA_TYPE_IMAGE_MANIFEST;
+        let url = "http://r/v2/a/manifests/x";
+        let describe = |header: Option<&str>, reference: &str| {
+            describe_body(url, header, reference, mt, body).map(|d| (d.digest, d.size))
+        };
+        let size = body.len() as i64;
+        assert_eq!(describe(None, "v1").unwrap(), (good.clone(), size));
+        assert_eq!(describe(Some(&good), "v1").unwrap(), (good.clone(), size));
+        assert_eq!(describe(Some(&good), &good).unwrap(), (good.clone(), size));
+        assert_eq!(
+            describe(Some(&other), "v1").unwrap_err().to_string(),
+            "mismatched digest"
+        );
+        assert_eq!(
+            describe(Some("sha256:../x"), "v1").unwrap_err().to_string(),
+            "GET \"http://r/v2/a/manifests/x\": invalid response header value: `Docker-Content-Digest: sha256:../x`; invalid checksum digest format"
+        );
+        assert_eq!(
+            describe(None, &other).unwrap_err().to_string(),
+            format!("GET \"{url}\": invalid response; digest mismatch in Docker-Content-Digest: received \"{good}\" when expecting \"{other}\"")
+        );
+        // A sha512 reference is checked with sha512.
+        let sha512 = oci::Digest::compute(oci::DigestAlgorithm::Sha512, body).to_string();
+        assert_eq!(describe(None, &sha512).unwrap(), (sha512.clone(), size));
     }
 
     #[test]

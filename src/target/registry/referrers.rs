@@ -177,8 +177,16 @@ async fn fetch_tag_index(
             content_type.unwrap_or_default()
         )));
     }
+    let claimed = super::docker_content_digest(&resp);
     let body = read_limited(resp, MAX_MANIFEST_BYTES, "referrers index").await?;
-    let desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_INDEX, &body);
+    // A body that is not what the registry says it is must not decide what is signed.
+    let desc = super::describe_body(
+        url.as_str(),
+        claimed.as_deref(),
+        &tag,
+        oci::MEDIA_TYPE_IMAGE_INDEX,
+        &body,
+    )?;
     let index: Index = serde_json::from_slice(&body).map_err(|e| TargetError::InvalidManifest {
         digest: desc.digest.clone(),
         reason: e.to_string(),
