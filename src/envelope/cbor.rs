@@ -2,6 +2,7 @@
 //! definite lengths only, duplicate map keys rejected, optional tag ban, valid UTF-8,
 //! bounded nesting; and RFC 8949 core deterministic encoding for signing.
 
+use std::collections::HashSet;
 use std::fmt;
 
 /// A decoded CBOR data item.
@@ -79,6 +80,10 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Text(s) => write!(f, "{s}"),
+            // Go's `%v` of the decoded float64, bool and nil.
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Null => write!(f, "<nil>"),
             other => match other.as_i64() {
                 Some(i) => write!(f, "{i}"),
                 None => write!(f, "{other:?}"),
@@ -103,7 +108,9 @@ pub struct DecodeOptions {
     pub allow_tags: bool,
 }
 
+/// fxamacker/cbor v2 `DecOptions` defaults, which go-cose keeps.
 const MAX_DEPTH: usize = 32;
+/// `MaxArrayElements` and `MaxMapPairs` defaults.
 const MAX_ITEMS: u64 = 131_072;
 
 struct Decoder<'a> {
@@ -208,6 +215,7 @@ impl Decoder<'_> {
                         "cbor: exceeded max number of elements {MAX_ITEMS} for CBOR array"
                     ));
                 }
+                // Grown as items arrive: the declared count is attacker-chosen.
                 let mut items = Vec::new();
                 for _ in 0..arg {
                     items.push(self.item(depth + 1)?);
@@ -221,16 +229,16 @@ impl Decoder<'_> {
                     ));
                 }
                 let mut pairs: Vec<(Value, Value)> = Vec::new();
-                let mut seen: Vec<Vec<u8>> = Vec::new();
+                let mut seen: HashSet<Vec<u8>> = HashSet::new();
                 for index in 0..arg {
                     let k = self.item(depth + 1)?;
-                    let encoded = encode(&k);
-                    if seen.contains(&encoded) {
-                        return e(format!(
-                            "cbor: found duplicate map key \"{k}\" at map element index {index}"
-                        ));
+                    if let Some(id) = key_identity(&k) {
+                        if !seen.insert(id) {
+                            return e(format!(
+                                "cbor: found duplicate map key \"{k}\" at map element index {index}"
+                            ));
+                        }
                     }
-                    seen.push(encoded);
                     let v = self.item(depth + 1)?;
                     pairs.push((k, v));
                 }
@@ -276,6 +284,21 @@ impl Decoder<'_> {
             31 => return e("cbor: unexpected \"break\" code"),
             _ => return e(format!("cbor: invalid additional information {info}")),
         })
+    }
+}
+
+/// What makes two map keys the same key for Go's `map[interface{}]interface{}`, which
+/// fxamacker/cbor fills and checks for duplicates (`DupMapKeyEnforcedAPF`): the value,
+/// not its encoding, so the canonical encoding of the decoded key. `None` for keys that
+/// equal nothing (NaN, as Go's `==` has it). Hashing these makes the duplicate check
+/// linear in the map size instead of comparing each key with every earlier one.
+pub fn key_identity(key: &Value) -> Option<Vec<u8>> {
+    match key {
+        Value::Float(f) if f.is_nan() => None,
+        // Go: -0.0 == 0.0.
+        Value::Float(f) if *f == 0.0 => Some(encode(&Value::Float(0.0))),
+        Value::Tag(_, inner) if matches!(**inner, Value::Float(f) if f.is_nan()) => None,
+        _ => Some(encode(key)),
     }
 }
 
@@ -421,6 +444,53 @@ mod tests {
             TAGS
         )
         .is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_are_equal_values_as_go_compares_them() {
+        // 1.0 as half and as double precision: one Go float64.
+        let half_double = [
+            0xa2, 0xf9, 0x3c, 0x00, 0x01, 0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x02,
+        ];
+        assert_eq!(
+            decode(&half_double, TAGS).unwrap_err().0,
+            "cbor: found duplicate map key \"1\" at map element index 1"
+        );
+        // -0.0 == 0.0 in Go; NaN equals nothing, not even itself.
+        assert!(decode(
+            &[0xa2, 0xf9, 0x80, 0x00, 0x01, 0xf9, 0x00, 0x00, 0x02],
+            TAGS
+        )
+        .is_err());
+        assert!(decode(
+            &[0xa2, 0xf9, 0x7e, 0x00, 0x01, 0xf9, 0x7e, 0x00, 0x02],
+            TAGS
+        )
+        .is_ok());
+        // Same text as text and as bytes: different Go types.
+        assert!(decode(&[0xa2, 0x61, 0x61, 0x01, 0x41, 0x61, 0x02], TAGS).is_ok());
+    }
+
+    /// Issue 9 §3: the duplicate check compared each key with every earlier one; a map
+    /// at the 131,072-pair limit must decode (and a duplicate at its end be found) in
+    /// one pass. No timing here: `benches/engine.rs` measures it.
+    #[test]
+    fn quadratic_duplicate_check_on_a_full_map() {
+        let mut map = vec![0xba, 0x00, 0x02, 0x00, 0x00];
+        for k in 0..MAX_ITEMS as u32 {
+            map.push(0x1a);
+            map.extend_from_slice(&k.min(MAX_ITEMS as u32 - 2).to_be_bytes());
+            map.push(0x00);
+        }
+        assert_eq!(
+            decode(&map, NO_TAGS).unwrap_err().0,
+            "cbor: found duplicate map key \"131070\" at map element index 131071"
+        );
+        map[1..5].copy_from_slice(&(MAX_ITEMS as u32 + 1).to_be_bytes());
+        assert_eq!(
+            decode(&map, NO_TAGS).unwrap_err().0,
+            "cbor: exceeded max number of key-value pairs 131072 for CBOR map"
+        );
     }
 
     #[test]
