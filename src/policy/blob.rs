@@ -5,6 +5,7 @@ use super::{
     read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification,
     ValidationError,
 };
+use std::collections::HashSet;
 
 /// A blob trust policy document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -72,10 +73,10 @@ impl BlobDocument {
         if self.trust_policies.is_empty() {
             return Err(ValidationError::NoStatements);
         }
-        let mut names: Vec<&str> = Vec::new();
+        let mut names: HashSet<&str> = HashSet::new();
         let mut global = false;
         for s in &self.trust_policies {
-            if names.contains(&s.name.as_str()) {
+            if names.contains(s.name.as_str()) {
                 return Err(ValidationError::DuplicateName(s.name.clone()));
             }
             validate_core(s.core()).map_err(ValidationError::Statement)?;
@@ -85,7 +86,7 @@ impl BlobDocument {
                 }
                 global = true;
             }
-            names.push(&s.name);
+            names.insert(&s.name);
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 //! are first read into an order-preserving [`Json`] tree and then walked by hand.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::collections::HashMap;
 use std::fmt;
 
 /// A JSON value that keeps object members in document order, duplicates included.
@@ -195,12 +196,21 @@ pub fn string_map(v: &Json, dst: &mut Vec<(String, String)>) -> Result<(), Decod
     match v {
         Json::Null => dst.clear(),
         Json::Object(members) => {
+            // Positions by key, so merging n members costs O(n), not O(n²).
+            let mut at: HashMap<String, usize> = dst
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
             for (k, val) in members {
                 let mut s = String::new();
                 string(val, &mut s)?;
-                match dst.iter_mut().find(|(existing, _)| existing == k) {
-                    Some(entry) => entry.1 = s,
-                    None => dst.push((k.clone(), s)),
+                match at.get(k) {
+                    Some(&i) => dst[i].1 = s,
+                    None => {
+                        at.insert(k.clone(), dst.len());
+                        dst.push((k.clone(), s));
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@ use super::{
     SignatureVerification, ValidationError,
 };
 use regex::Regex;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 /// An OCI trust policy document, as written (see [`OciDocument::validate`]).
@@ -82,19 +83,20 @@ impl OciDocument {
         if self.trust_policies.is_empty() {
             return Err(ValidationError::NoStatements);
         }
-        let mut names: Vec<&str> = Vec::new();
+        // Sets, not lists: a document may hold many statements and scopes.
+        let mut names: HashSet<&str> = HashSet::new();
         for s in &self.trust_policies {
-            if names.contains(&s.name.as_str()) {
+            if names.contains(s.name.as_str()) {
                 return Err(ValidationError::DuplicateName(s.name.clone()));
             }
             validate_core(s.core()).map_err(ValidationError::Statement)?;
-            names.push(&s.name);
+            names.insert(&s.name);
         }
         self.validate_registry_scopes()
     }
 
     fn validate_registry_scopes(&self) -> Result<(), ValidationError> {
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut duplicate: Option<&str> = None;
         for s in &self.trust_policies {
             if s.registry_scopes.is_empty() {
@@ -107,10 +109,8 @@ impl OciDocument {
                 if scope != WILDCARD {
                     validate_scope_format(scope)?;
                 }
-                if seen.contains(&scope.as_str()) {
+                if !seen.insert(scope) {
                     duplicate.get_or_insert(scope);
-                } else {
-                    seen.push(scope);
                 }
             }
         }
