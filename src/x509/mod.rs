@@ -5,6 +5,7 @@ pub mod name;
 mod pem;
 mod signature;
 
+use std::collections::HashSet;
 use std::fmt;
 
 use der::asn1::{BitStringRef, ObjectIdentifier};
@@ -248,17 +249,17 @@ impl Certificate {
         let Some(exts) = self.inner.tbs_certificate().extensions() else {
             return Ok(());
         };
-        let mut seen: Vec<&ObjectIdentifier> = Vec::new();
+        // A set (Go: a map): a hostile certificate may carry very many extensions.
+        let mut seen: HashSet<&ObjectIdentifier> = HashSet::new();
         let mut key_usage = None;
         let mut ext_key_usage = None;
         let mut basic_constraints = None;
         for ext in exts.iter() {
-            if seen.contains(&&ext.extn_id) {
+            if !seen.insert(&ext.extn_id) {
                 return Err(X509Error::Parse(
                     "x509: certificate contains duplicate extensions".into(),
                 ));
             }
-            seen.push(&ext.extn_id);
             let value = ext.extn_value.as_bytes();
             if ext.extn_id == OID_KEY_USAGE {
                 let bits = BitStringRef::from_der(value)
