@@ -23,7 +23,8 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   echo "==> installing cargo-fuzz"
   cargo install cargo-fuzz --locked
 fi
-export RUSTC_BOOTSTRAP=1
+# Only for cargo-fuzz: set for the seed test, it would make cargo rebuild the debug tree.
+fuzz() { RUSTC_BOOTSTRAP=1 cargo fuzz "$@"; }
 
 echo "==> seed corpora (tests/fuzz_corpus.rs, which also replays them)"
 rm -rf fuzz/seeds
@@ -31,17 +32,17 @@ NOTATION_FUZZ_SEEDS="$PWD/fuzz/seeds" cargo test --quiet --test fuzz_corpus
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  mapfile -t targets < <(cargo fuzz list)
+  mapfile -t targets < <(fuzz list)
 fi
 
 echo "==> building ${#targets[@]} fuzz targets"
-cargo fuzz build -O
+fuzz build -O
 
 failed=()
 for target in "${targets[@]}"; do
   echo "==> fuzzing $target for ${seconds}s"
   mkdir -p "fuzz/corpus/$target"
-  if ! cargo fuzz run -O "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
+  if ! fuzz run -O "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1; then
     failed+=("$target")
   fi
