@@ -119,10 +119,13 @@ struct Decoder<'a> {
     opts: DecodeOptions,
 }
 
-/// Decodes exactly one item occupying all of `data`.
+/// Decodes exactly one item occupying all of `data`: first fxamacker's well-formedness
+/// pass over the whole input (so its errors win over decoding errors, as in Go, and
+/// nothing is allocated for malformed input), then the decoding.
 pub fn decode(data: &[u8], opts: DecodeOptions) -> Result<Value, CborError> {
+    well_formed(data, opts)?;
     let mut d = Decoder { data, pos: 0, opts };
-    let v = d.item(0)?;
+    let v = d.item()?;
     if d.pos != data.len() {
         return e(format!(
             "cbor: {} bytes of extraneous data starting at index {}",
@@ -133,7 +136,144 @@ pub fn decode(data: &[u8], opts: DecodeOptions) -> Result<Value, CborError> {
     Ok(v)
 }
 
+/// fxamacker/cbor's name of a major type, as its errors print it.
+fn type_name(major: u8) -> &'static str {
+    match major {
+        0 => "positive integer",
+        1 => "negative integer",
+        2 => "byte string",
+        3 => "UTF-8 text string",
+        4 => "array",
+        5 => "map",
+        6 => "tag",
+        _ => "primitives",
+    }
+}
+
+/// fxamacker/cbor `decoder.wellformed(allowExtraData=false)` with go-cose's options: one
+/// linear pass, no allocation. Depth counts containers and nested tags, as Go counts it.
+fn well_formed(data: &[u8], opts: DecodeOptions) -> Result<(), CborError> {
+    if data.is_empty() {
+        return e("EOF");
+    }
+    let mut c = Decoder { data, pos: 0, opts };
+    c.check(0)?;
+    if c.pos != data.len() {
+        return e(format!(
+            "cbor: {} bytes of extraneous data starting at index {}",
+            data.len() - c.pos,
+            c.pos
+        ));
+    }
+    Ok(())
+}
+
 impl Decoder<'_> {
+    /// `wellformedHead`: (major type, additional information, argument).
+    fn checked_head(&mut self) -> Result<(u8, u8, u64), CborError> {
+        let initial = self.byte()?;
+        let (major, info) = (initial >> 5, initial & 0x1f);
+        let arg = match info {
+            0..=23 => info as u64,
+            24 => {
+                let v = self.byte()?;
+                if major == 7 && v < 32 {
+                    return e(format!(
+                        "cbor: invalid simple value {v} for type primitives"
+                    ));
+                }
+                v as u64
+            }
+            25 => u16::from_be_bytes(self.take(2)?.try_into().unwrap_or_default()) as u64,
+            26 => u32::from_be_bytes(self.take(4)?.try_into().unwrap_or_default()) as u64,
+            27 => u64::from_be_bytes(self.take(8)?.try_into().unwrap_or_default()),
+            31 if major == 7 => return e("cbor: unexpected \"break\" code"),
+            31 if !matches!(major, 0 | 1 | 6) => 0,
+            _ => {
+                return e(format!(
+                    "cbor: invalid additional information {info} for type {}",
+                    type_name(major)
+                ))
+            }
+        };
+        Ok((major, info, arg))
+    }
+
+    /// `wellformedInternal`.
+    fn check(&mut self, mut depth: usize) -> Result<(), CborError> {
+        let (major, info, arg) = self.checked_head()?;
+        let indefinite = || {
+            e(format!(
+                "cbor: indefinite-length {} isn't allowed",
+                type_name(major)
+            ))
+        };
+        match major {
+            2 | 3 => {
+                if info == 31 {
+                    return indefinite();
+                }
+                if arg > i64::MAX as u64 {
+                    return e(format!(
+                        "cbor: {} length {arg} is too large, causing integer overflow",
+                        type_name(major)
+                    ));
+                }
+                self.take(arg)?;
+            }
+            4 | 5 => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return e(format!("cbor: exceeded max nested level {MAX_DEPTH}"));
+                }
+                if info == 31 {
+                    return indefinite();
+                }
+                if arg > i64::MAX as u64 {
+                    return e(format!(
+                        "cbor: {} length {arg} is too large, it would cause integer overflow",
+                        type_name(major)
+                    ));
+                }
+                if arg > MAX_ITEMS {
+                    return e(if major == 4 {
+                        format!("cbor: exceeded max number of elements {MAX_ITEMS} for CBOR array")
+                    } else {
+                        format!(
+                            "cbor: exceeded max number of key-value pairs {MAX_ITEMS} for CBOR map"
+                        )
+                    });
+                }
+                let items = if major == 5 { arg * 2 } else { arg };
+                for _ in 0..items {
+                    self.check(depth)?;
+                }
+            }
+            6 => {
+                if !self.opts.allow_tags {
+                    return e("cbor: CBOR tag isn't allowed");
+                }
+                // Nested tag numbers are scanned here, not recursed into.
+                loop {
+                    let Some(&next) = self.data.get(self.pos) else {
+                        return e("unexpected EOF");
+                    };
+                    if next >> 5 != 6 {
+                        break;
+                    }
+                    self.checked_head()?;
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return e(format!("cbor: exceeded max nested level {MAX_DEPTH}"));
+                    }
+                }
+                return self.check(depth);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn byte(&mut self) -> Result<u8, CborError> {
         let b = *self
             .data
@@ -153,39 +293,29 @@ impl Decoder<'_> {
         Ok(&self.data[start..self.pos])
     }
 
-    /// Reads the argument of an initial byte; `None` means indefinite length.
-    fn argument(&mut self, info: u8) -> Result<Option<u64>, CborError> {
-        Ok(Some(match info {
+    /// Reads the argument of an initial byte (the input is well-formed: no indefinite
+    /// lengths, no reserved values).
+    fn argument(&mut self, info: u8) -> Result<u64, CborError> {
+        Ok(match info {
             0..=23 => info as u64,
             24 => self.byte()? as u64,
             25 => u16::from_be_bytes(self.take(2)?.try_into().unwrap_or_default()) as u64,
             26 => u32::from_be_bytes(self.take(4)?.try_into().unwrap_or_default()) as u64,
             27 => u64::from_be_bytes(self.take(8)?.try_into().unwrap_or_default()),
-            31 => return Ok(None),
             _ => return e(format!("cbor: invalid additional information {info}")),
-        }))
+        })
     }
 
-    fn item(&mut self, depth: usize) -> Result<Value, CborError> {
-        if depth > MAX_DEPTH {
-            return e(format!("cbor: exceeded max nested level {MAX_DEPTH}"));
-        }
+    /// Decodes one item of input [`well_formed`] accepted: depth, counts and lengths are
+    /// already bounded and true, so containers are allocated at their declared size.
+    fn item(&mut self) -> Result<Value, CborError> {
         let initial = self.byte()?;
         let major = initial >> 5;
         let info = initial & 0x1f;
         if major == 7 {
             return self.simple(info);
         }
-        let Some(arg) = self.argument(info)? else {
-            let kind = match major {
-                2 => "byte string",
-                3 => "UTF-8 text string",
-                4 => "array",
-                5 => "map",
-                _ => return e(format!("cbor: invalid additional information {info}")),
-            };
-            return e(format!("cbor: indefinite-length {kind} isn't allowed"));
-        };
+        let arg = self.argument(info)?;
         match major {
             0 => {
                 if arg > i64::MAX as u64 {
@@ -210,28 +340,17 @@ impl Decoder<'_> {
                 }
             }
             4 => {
-                if arg > MAX_ITEMS {
-                    return e(format!(
-                        "cbor: exceeded max number of elements {MAX_ITEMS} for CBOR array"
-                    ));
-                }
-                // Grown as items arrive: the declared count is attacker-chosen.
-                let mut items = Vec::new();
+                let mut items = Vec::with_capacity(arg as usize);
                 for _ in 0..arg {
-                    items.push(self.item(depth + 1)?);
+                    items.push(self.item()?);
                 }
                 Ok(Value::Array(items))
             }
             5 => {
-                if arg > MAX_ITEMS {
-                    return e(format!(
-                        "cbor: exceeded max number of key-value pairs {MAX_ITEMS} for CBOR map"
-                    ));
-                }
-                let mut pairs: Vec<(Value, Value)> = Vec::new();
-                let mut seen: HashSet<Vec<u8>> = HashSet::new();
+                let mut pairs: Vec<(Value, Value)> = Vec::with_capacity(arg as usize);
+                let mut seen: HashSet<Vec<u8>> = HashSet::with_capacity(arg as usize);
                 for index in 0..arg {
-                    let k = self.item(depth + 1)?;
+                    let k = self.item()?;
                     if let Some(id) = key_identity(&k) {
                         if !seen.insert(id) {
                             return e(format!(
@@ -239,7 +358,7 @@ impl Decoder<'_> {
                             ));
                         }
                     }
-                    let v = self.item(depth + 1)?;
+                    let v = self.item()?;
                     pairs.push((k, v));
                 }
                 Ok(Value::Map(pairs))
@@ -248,7 +367,7 @@ impl Decoder<'_> {
                 if !self.opts.allow_tags {
                     return e("cbor: CBOR tag isn't allowed");
                 }
-                let content = self.item(depth + 1)?;
+                let content = self.item()?;
                 Ok(Value::Tag(arg, Box::new(content)))
             }
             _ => e("cbor: invalid major type"),
@@ -491,6 +610,88 @@ mod tests {
             decode(&map, NO_TAGS).unwrap_err().0,
             "cbor: exceeded max number of key-value pairs 131072 for CBOR map"
         );
+    }
+
+    fn error(data: &[u8]) -> String {
+        decode(data, NO_TAGS).unwrap_err().0
+    }
+
+    /// fxamacker checks well-formedness of the whole input before decoding, so its
+    /// errors win over decoding errors met earlier in the input.
+    #[test]
+    fn well_formedness_errors_come_first_with_go_texts() {
+        // A duplicate key, then the input ends.
+        assert_eq!(error(&[0xa2, 0x01, 0x01, 0x01]), "unexpected EOF");
+        // An int64 overflow, then extra bytes.
+        let mut overflow = vec![0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        overflow.push(0x00);
+        assert_eq!(
+            error(&overflow),
+            "cbor: 1 bytes of extraneous data starting at index 9"
+        );
+        assert_eq!(
+            error(&overflow[..9]),
+            "cbor: cannot unmarshal positive integer into Go value of type int64 (18446744073709551615 overflows Go's int64)"
+        );
+        assert_eq!(
+            error(&[0x1c]),
+            "cbor: invalid additional information 28 for type positive integer"
+        );
+        assert_eq!(
+            error(&[0x3f]),
+            "cbor: invalid additional information 31 for type negative integer"
+        );
+        assert_eq!(
+            error(&[0x5f, 0xff]),
+            "cbor: indefinite-length byte string isn't allowed"
+        );
+        assert_eq!(
+            error(&[0xbf, 0xff]),
+            "cbor: indefinite-length map isn't allowed"
+        );
+        assert_eq!(
+            error(&[0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            "cbor: byte string length 18446744073709551615 is too large, causing integer overflow"
+        );
+        assert_eq!(
+            error(&[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            "cbor: array length 18446744073709551615 is too large, it would cause integer overflow"
+        );
+        assert_eq!(
+            error(&[0xf8, 0x10]),
+            "cbor: invalid simple value 16 for type primitives"
+        );
+        assert_eq!(error(&[0x81, 0xff]), "cbor: unexpected \"break\" code");
+        assert_eq!(error(&[0xc1, 0x01]), "cbor: CBOR tag isn't allowed");
+        assert_eq!(error(&[]), "EOF");
+    }
+
+    /// Go counts containers (and nested tags): 32 nested arrays decode, 33 do not, even
+    /// when the innermost one is empty.
+    #[test]
+    fn nesting_depth_as_go_counts_it() {
+        assert!(decode(
+            &[0x81; 31]
+                .iter()
+                .chain(&[0x80])
+                .copied()
+                .collect::<Vec<_>>(),
+            TAGS
+        )
+        .is_ok());
+        let too_deep: Vec<u8> = [0x81; 32].iter().chain(&[0x80]).copied().collect();
+        assert_eq!(
+            decode(&too_deep, TAGS).unwrap_err().0,
+            "cbor: exceeded max nested level 32"
+        );
+        // The outermost tag is not counted, each tag inside it is.
+        let mut tags = vec![0xc1; 34];
+        tags.push(0x01);
+        assert_eq!(
+            decode(&tags, TAGS).unwrap_err().0,
+            "cbor: exceeded max nested level 32"
+        );
+        assert!(decode(&tags[1..], TAGS).is_ok());
     }
 
     #[test]
