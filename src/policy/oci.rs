@@ -235,6 +235,32 @@ mod tests {
         assert_eq!(d.trust_policies[0].trust_stores, vec!["ca:acme"]);
     }
 
+    /// Issue 9 §3 review: names and scopes were checked against lists of every earlier
+    /// one; a document of many statements is now checked in one pass, same results.
+    #[test]
+    fn quadratic_statement_name_and_scope_checks() {
+        let statement = |i: usize, name: usize| {
+            format!(
+                r#"{{"name":"p{name}","registryScopes":["r.io/x{i}"],"signatureVerification":{{"level":"skip"}}}}"#
+            )
+        };
+        let many = |last: String| {
+            let mut all: Vec<String> = (0..50_000).map(|i| statement(i, i)).collect();
+            all.push(last);
+            let doc = format!(r#"{{"version":"1.0","trustPolicies":[{}]}}"#, all.join(","));
+            OciDocument::parse(doc.as_bytes()).unwrap()
+        };
+        assert!(matches!(
+            many(statement(50_000, 7)).validate(),
+            Err(ValidationError::DuplicateName(n)) if n == "p7"
+        ));
+        assert!(matches!(
+            many(statement(7, 50_000)).validate(),
+            Err(ValidationError::DuplicateScope(s)) if s == "r.io/x7"
+        ));
+        many(statement(50_000, 50_000)).validate().unwrap();
+    }
+
     #[test]
     fn go_decoder_semantics() {
         let d = OciDocument::parse(

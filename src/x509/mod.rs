@@ -503,6 +503,32 @@ pub(crate) mod tests {
         std::fs::read(interop_dir().join("pki").join(name)).unwrap()
     }
 
+    /// Issue 9 §3 review: each extension was compared with every earlier one; a
+    /// certificate with very many extensions is now checked in one pass.
+    #[test]
+    fn quadratic_duplicate_extension_check() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![]).unwrap();
+        params.custom_extensions = (0..20_000u64)
+            .map(|i| rcgen::CustomExtension::from_oid_content(&[1, 3, 9999, i], vec![5, 0]))
+            .collect();
+        let distinct = params.self_signed(&key).unwrap();
+        Certificate::from_der(distinct.der()).unwrap();
+        params
+            .custom_extensions
+            .push(rcgen::CustomExtension::from_oid_content(
+                &[1, 3, 9999, 7],
+                vec![5, 0],
+            ));
+        let duplicated = params.self_signed(&key).unwrap();
+        assert_eq!(
+            Certificate::from_der(duplicated.der())
+                .unwrap_err()
+                .to_string(),
+            "x509: certificate contains duplicate extensions"
+        );
+    }
+
     #[test]
     fn parses_chain_file_and_renders_names() {
         let certs = parse_certificates(&pki("leaf-rsa2048.chain.pem")).unwrap();
