@@ -3,6 +3,8 @@
 //! `Error:` line, file modes and overwrite prompts, the blob trust policy commands.
 
 mod common;
+#[path = "hostile/cose.rs"]
+mod hostile_cose;
 
 use assert_cmd::Command;
 use common::tsa::{Mode, Pki, Tsa};
@@ -697,4 +699,52 @@ fn expired_signature_and_logged_failures() {
         "{}",
         out.stderr
     );
+}
+
+/// Issue 9 §3: a COSE signature whose unprotected header (outside the signature) holds
+/// 131,072 labels, or 20 maps of 131,072 keys each, verifies as Go verifies it; the same
+/// with one duplicate key is rejected with fxamacker/cbor's message. The time this takes
+/// (it was quadratic) is measured in `benches/engine.rs` (`hostile-cose`).
+#[test]
+fn quadratic_cbor_unprotected_maps_verify_or_fail_as_go() {
+    let env = Env::new();
+    env.sign(&["--signature-format", "cose"]).assert_ok();
+    let good = fs::read(env.path().join("data.bin.cose.sig")).unwrap();
+    let cases = [
+        (
+            "wide.cose.sig",
+            hostile_cose::wide_header(&good, false),
+            None,
+        ),
+        (
+            "wide-dup.cose.sig",
+            hostile_cose::wide_header(&good, true),
+            Some("cbor: found duplicate map key \"1000\" at map element index 131069"),
+        ),
+        (
+            "maps.cose.sig",
+            hostile_cose::many_maps(&good, 20, false),
+            None,
+        ),
+        (
+            "maps-dup.cose.sig",
+            hostile_cose::many_maps(&good, 20, true),
+            Some("cbor: found duplicate map key \"131070\" at map element index 131071"),
+        ),
+    ];
+    for (name, envelope, error) in cases {
+        fs::write(env.path().join(name), envelope).unwrap();
+        let out = env.verify(name, &[]);
+        match error {
+            None => {
+                out.assert_ok();
+                assert_eq!(out.stdout, "Successfully verified signature for data.bin\n");
+            }
+            Some(reason) => {
+                assert!(!out.ok, "{name} verified");
+                assert!(out.stderr.contains(reason), "{name}: {}", out.stderr);
+                assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+            }
+        }
+    }
 }

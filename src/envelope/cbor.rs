@@ -2,6 +2,7 @@
 //! definite lengths only, duplicate map keys rejected, optional tag ban, valid UTF-8,
 //! bounded nesting; and RFC 8949 core deterministic encoding for signing.
 
+use std::collections::HashSet;
 use std::fmt;
 
 /// A decoded CBOR data item.
@@ -79,6 +80,10 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Text(s) => write!(f, "{s}"),
+            // Go's `%v` of the decoded float64, bool and nil.
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Null => write!(f, "<nil>"),
             other => match other.as_i64() {
                 Some(i) => write!(f, "{i}"),
                 None => write!(f, "{other:?}"),
@@ -103,7 +108,9 @@ pub struct DecodeOptions {
     pub allow_tags: bool,
 }
 
+/// fxamacker/cbor v2 `DecOptions` defaults, which go-cose keeps.
 const MAX_DEPTH: usize = 32;
+/// `MaxArrayElements` and `MaxMapPairs` defaults.
 const MAX_ITEMS: u64 = 131_072;
 
 struct Decoder<'a> {
@@ -112,10 +119,13 @@ struct Decoder<'a> {
     opts: DecodeOptions,
 }
 
-/// Decodes exactly one item occupying all of `data`.
+/// Decodes exactly one item occupying all of `data`: first fxamacker's well-formedness
+/// pass over the whole input (so its errors win over decoding errors, as in Go, and
+/// nothing is allocated for malformed input), then the decoding.
 pub fn decode(data: &[u8], opts: DecodeOptions) -> Result<Value, CborError> {
+    well_formed(data, opts)?;
     let mut d = Decoder { data, pos: 0, opts };
-    let v = d.item(0)?;
+    let v = d.item()?;
     if d.pos != data.len() {
         return e(format!(
             "cbor: {} bytes of extraneous data starting at index {}",
@@ -126,7 +136,144 @@ pub fn decode(data: &[u8], opts: DecodeOptions) -> Result<Value, CborError> {
     Ok(v)
 }
 
+/// fxamacker/cbor's name of a major type, as its errors print it.
+fn type_name(major: u8) -> &'static str {
+    match major {
+        0 => "positive integer",
+        1 => "negative integer",
+        2 => "byte string",
+        3 => "UTF-8 text string",
+        4 => "array",
+        5 => "map",
+        6 => "tag",
+        _ => "primitives",
+    }
+}
+
+/// fxamacker/cbor `decoder.wellformed(allowExtraData=false)` with go-cose's options: one
+/// linear pass, no allocation. Depth counts containers and nested tags, as Go counts it.
+fn well_formed(data: &[u8], opts: DecodeOptions) -> Result<(), CborError> {
+    if data.is_empty() {
+        return e("EOF");
+    }
+    let mut c = Decoder { data, pos: 0, opts };
+    c.check(0)?;
+    if c.pos != data.len() {
+        return e(format!(
+            "cbor: {} bytes of extraneous data starting at index {}",
+            data.len() - c.pos,
+            c.pos
+        ));
+    }
+    Ok(())
+}
+
 impl Decoder<'_> {
+    /// `wellformedHead`: (major type, additional information, argument).
+    fn checked_head(&mut self) -> Result<(u8, u8, u64), CborError> {
+        let initial = self.byte()?;
+        let (major, info) = (initial >> 5, initial & 0x1f);
+        let arg = match info {
+            0..=23 => info as u64,
+            24 => {
+                let v = self.byte()?;
+                if major == 7 && v < 32 {
+                    return e(format!(
+                        "cbor: invalid simple value {v} for type primitives"
+                    ));
+                }
+                v as u64
+            }
+            25 => u16::from_be_bytes(self.take(2)?.try_into().unwrap_or_default()) as u64,
+            26 => u32::from_be_bytes(self.take(4)?.try_into().unwrap_or_default()) as u64,
+            27 => u64::from_be_bytes(self.take(8)?.try_into().unwrap_or_default()),
+            31 if major == 7 => return e("cbor: unexpected \"break\" code"),
+            31 if !matches!(major, 0 | 1 | 6) => 0,
+            _ => {
+                return e(format!(
+                    "cbor: invalid additional information {info} for type {}",
+                    type_name(major)
+                ))
+            }
+        };
+        Ok((major, info, arg))
+    }
+
+    /// `wellformedInternal`.
+    fn check(&mut self, mut depth: usize) -> Result<(), CborError> {
+        let (major, info, arg) = self.checked_head()?;
+        let indefinite = || {
+            e(format!(
+                "cbor: indefinite-length {} isn't allowed",
+                type_name(major)
+            ))
+        };
+        match major {
+            2 | 3 => {
+                if info == 31 {
+                    return indefinite();
+                }
+                if arg > i64::MAX as u64 {
+                    return e(format!(
+                        "cbor: {} length {arg} is too large, causing integer overflow",
+                        type_name(major)
+                    ));
+                }
+                self.take(arg)?;
+            }
+            4 | 5 => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return e(format!("cbor: exceeded max nested level {MAX_DEPTH}"));
+                }
+                if info == 31 {
+                    return indefinite();
+                }
+                if arg > i64::MAX as u64 {
+                    return e(format!(
+                        "cbor: {} length {arg} is too large, it would cause integer overflow",
+                        type_name(major)
+                    ));
+                }
+                if arg > MAX_ITEMS {
+                    return e(if major == 4 {
+                        format!("cbor: exceeded max number of elements {MAX_ITEMS} for CBOR array")
+                    } else {
+                        format!(
+                            "cbor: exceeded max number of key-value pairs {MAX_ITEMS} for CBOR map"
+                        )
+                    });
+                }
+                let items = if major == 5 { arg * 2 } else { arg };
+                for _ in 0..items {
+                    self.check(depth)?;
+                }
+            }
+            6 => {
+                if !self.opts.allow_tags {
+                    return e("cbor: CBOR tag isn't allowed");
+                }
+                // Nested tag numbers are scanned here, not recursed into.
+                loop {
+                    let Some(&next) = self.data.get(self.pos) else {
+                        return e("unexpected EOF");
+                    };
+                    if next >> 5 != 6 {
+                        break;
+                    }
+                    self.checked_head()?;
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return e(format!("cbor: exceeded max nested level {MAX_DEPTH}"));
+                    }
+                }
+                return self.check(depth);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
     fn byte(&mut self) -> Result<u8, CborError> {
         let b = *self
             .data
@@ -146,39 +293,29 @@ impl Decoder<'_> {
         Ok(&self.data[start..self.pos])
     }
 
-    /// Reads the argument of an initial byte; `None` means indefinite length.
-    fn argument(&mut self, info: u8) -> Result<Option<u64>, CborError> {
-        Ok(Some(match info {
+    /// Reads the argument of an initial byte (the input is well-formed: no indefinite
+    /// lengths, no reserved values).
+    fn argument(&mut self, info: u8) -> Result<u64, CborError> {
+        Ok(match info {
             0..=23 => info as u64,
             24 => self.byte()? as u64,
             25 => u16::from_be_bytes(self.take(2)?.try_into().unwrap_or_default()) as u64,
             26 => u32::from_be_bytes(self.take(4)?.try_into().unwrap_or_default()) as u64,
             27 => u64::from_be_bytes(self.take(8)?.try_into().unwrap_or_default()),
-            31 => return Ok(None),
             _ => return e(format!("cbor: invalid additional information {info}")),
-        }))
+        })
     }
 
-    fn item(&mut self, depth: usize) -> Result<Value, CborError> {
-        if depth > MAX_DEPTH {
-            return e(format!("cbor: exceeded max nested level {MAX_DEPTH}"));
-        }
+    /// Decodes one item of input [`well_formed`] accepted: depth, counts and lengths are
+    /// already bounded and true, so containers are allocated at their declared size.
+    fn item(&mut self) -> Result<Value, CborError> {
         let initial = self.byte()?;
         let major = initial >> 5;
         let info = initial & 0x1f;
         if major == 7 {
             return self.simple(info);
         }
-        let Some(arg) = self.argument(info)? else {
-            let kind = match major {
-                2 => "byte string",
-                3 => "UTF-8 text string",
-                4 => "array",
-                5 => "map",
-                _ => return e(format!("cbor: invalid additional information {info}")),
-            };
-            return e(format!("cbor: indefinite-length {kind} isn't allowed"));
-        };
+        let arg = self.argument(info)?;
         match major {
             0 => {
                 if arg > i64::MAX as u64 {
@@ -203,35 +340,25 @@ impl Decoder<'_> {
                 }
             }
             4 => {
-                if arg > MAX_ITEMS {
-                    return e(format!(
-                        "cbor: exceeded max number of elements {MAX_ITEMS} for CBOR array"
-                    ));
-                }
-                let mut items = Vec::new();
+                let mut items = Vec::with_capacity(arg as usize);
                 for _ in 0..arg {
-                    items.push(self.item(depth + 1)?);
+                    items.push(self.item()?);
                 }
                 Ok(Value::Array(items))
             }
             5 => {
-                if arg > MAX_ITEMS {
-                    return e(format!(
-                        "cbor: exceeded max number of key-value pairs {MAX_ITEMS} for CBOR map"
-                    ));
-                }
-                let mut pairs: Vec<(Value, Value)> = Vec::new();
-                let mut seen: Vec<Vec<u8>> = Vec::new();
+                let mut pairs: Vec<(Value, Value)> = Vec::with_capacity(arg as usize);
+                let mut seen: HashSet<Vec<u8>> = HashSet::with_capacity(arg as usize);
                 for index in 0..arg {
-                    let k = self.item(depth + 1)?;
-                    let encoded = encode(&k);
-                    if seen.contains(&encoded) {
-                        return e(format!(
-                            "cbor: found duplicate map key \"{k}\" at map element index {index}"
-                        ));
+                    let k = self.item()?;
+                    if let Some(id) = key_identity(&k) {
+                        if !seen.insert(id) {
+                            return e(format!(
+                                "cbor: found duplicate map key \"{k}\" at map element index {index}"
+                            ));
+                        }
                     }
-                    seen.push(encoded);
-                    let v = self.item(depth + 1)?;
+                    let v = self.item()?;
                     pairs.push((k, v));
                 }
                 Ok(Value::Map(pairs))
@@ -240,7 +367,7 @@ impl Decoder<'_> {
                 if !self.opts.allow_tags {
                     return e("cbor: CBOR tag isn't allowed");
                 }
-                let content = self.item(depth + 1)?;
+                let content = self.item()?;
                 Ok(Value::Tag(arg, Box::new(content)))
             }
             _ => e("cbor: invalid major type"),
@@ -276,6 +403,21 @@ impl Decoder<'_> {
             31 => return e("cbor: unexpected \"break\" code"),
             _ => return e(format!("cbor: invalid additional information {info}")),
         })
+    }
+}
+
+/// What makes two map keys the same key for Go's `map[interface{}]interface{}`, which
+/// fxamacker/cbor fills and checks for duplicates (`DupMapKeyEnforcedAPF`): the value,
+/// not its encoding, so the canonical encoding of the decoded key. `None` for keys that
+/// equal nothing (NaN, as Go's `==` has it). Hashing these makes the duplicate check
+/// linear in the map size instead of comparing each key with every earlier one.
+pub fn key_identity(key: &Value) -> Option<Vec<u8>> {
+    match key {
+        Value::Float(f) if f.is_nan() => None,
+        // Go: -0.0 == 0.0.
+        Value::Float(f) if *f == 0.0 => Some(encode(&Value::Float(0.0))),
+        Value::Tag(_, inner) if matches!(**inner, Value::Float(f) if f.is_nan()) => None,
+        _ => Some(encode(key)),
     }
 }
 
@@ -421,6 +563,135 @@ mod tests {
             TAGS
         )
         .is_err());
+    }
+
+    #[test]
+    fn duplicate_keys_are_equal_values_as_go_compares_them() {
+        // 1.0 as half and as double precision: one Go float64.
+        let half_double = [
+            0xa2, 0xf9, 0x3c, 0x00, 0x01, 0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x02,
+        ];
+        assert_eq!(
+            decode(&half_double, TAGS).unwrap_err().0,
+            "cbor: found duplicate map key \"1\" at map element index 1"
+        );
+        // -0.0 == 0.0 in Go; NaN equals nothing, not even itself.
+        assert!(decode(
+            &[0xa2, 0xf9, 0x80, 0x00, 0x01, 0xf9, 0x00, 0x00, 0x02],
+            TAGS
+        )
+        .is_err());
+        assert!(decode(
+            &[0xa2, 0xf9, 0x7e, 0x00, 0x01, 0xf9, 0x7e, 0x00, 0x02],
+            TAGS
+        )
+        .is_ok());
+        // Same text as text and as bytes: different Go types.
+        assert!(decode(&[0xa2, 0x61, 0x61, 0x01, 0x41, 0x61, 0x02], TAGS).is_ok());
+    }
+
+    /// Issue 9 §3: the duplicate check compared each key with every earlier one; a map
+    /// at the 131,072-pair limit must decode (and a duplicate at its end be found) in
+    /// one pass. No timing here: `benches/engine.rs` measures it.
+    #[test]
+    fn quadratic_duplicate_check_on_a_full_map() {
+        let mut map = vec![0xba, 0x00, 0x02, 0x00, 0x00];
+        for k in 0..MAX_ITEMS as u32 {
+            map.push(0x1a);
+            map.extend_from_slice(&k.min(MAX_ITEMS as u32 - 2).to_be_bytes());
+            map.push(0x00);
+        }
+        assert_eq!(
+            decode(&map, NO_TAGS).unwrap_err().0,
+            "cbor: found duplicate map key \"131070\" at map element index 131071"
+        );
+        map[1..5].copy_from_slice(&(MAX_ITEMS as u32 + 1).to_be_bytes());
+        assert_eq!(
+            decode(&map, NO_TAGS).unwrap_err().0,
+            "cbor: exceeded max number of key-value pairs 131072 for CBOR map"
+        );
+    }
+
+    fn error(data: &[u8]) -> String {
+        decode(data, NO_TAGS).unwrap_err().0
+    }
+
+    /// fxamacker checks well-formedness of the whole input before decoding, so its
+    /// errors win over decoding errors met earlier in the input.
+    #[test]
+    fn well_formedness_errors_come_first_with_go_texts() {
+        // A duplicate key, then the input ends.
+        assert_eq!(error(&[0xa2, 0x01, 0x01, 0x01]), "unexpected EOF");
+        // An int64 overflow, then extra bytes.
+        let mut overflow = vec![0x1b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
+        overflow.push(0x00);
+        assert_eq!(
+            error(&overflow),
+            "cbor: 1 bytes of extraneous data starting at index 9"
+        );
+        assert_eq!(
+            error(&overflow[..9]),
+            "cbor: cannot unmarshal positive integer into Go value of type int64 (18446744073709551615 overflows Go's int64)"
+        );
+        assert_eq!(
+            error(&[0x1c]),
+            "cbor: invalid additional information 28 for type positive integer"
+        );
+        assert_eq!(
+            error(&[0x3f]),
+            "cbor: invalid additional information 31 for type negative integer"
+        );
+        assert_eq!(
+            error(&[0x5f, 0xff]),
+            "cbor: indefinite-length byte string isn't allowed"
+        );
+        assert_eq!(
+            error(&[0xbf, 0xff]),
+            "cbor: indefinite-length map isn't allowed"
+        );
+        assert_eq!(
+            error(&[0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            "cbor: byte string length 18446744073709551615 is too large, causing integer overflow"
+        );
+        assert_eq!(
+            error(&[0x9b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            "cbor: array length 18446744073709551615 is too large, it would cause integer overflow"
+        );
+        assert_eq!(
+            error(&[0xf8, 0x10]),
+            "cbor: invalid simple value 16 for type primitives"
+        );
+        assert_eq!(error(&[0x81, 0xff]), "cbor: unexpected \"break\" code");
+        assert_eq!(error(&[0xc1, 0x01]), "cbor: CBOR tag isn't allowed");
+        assert_eq!(error(&[]), "EOF");
+    }
+
+    /// Go counts containers (and nested tags): 32 nested arrays decode, 33 do not, even
+    /// when the innermost one is empty.
+    #[test]
+    fn nesting_depth_as_go_counts_it() {
+        assert!(decode(
+            &[0x81; 31]
+                .iter()
+                .chain(&[0x80])
+                .copied()
+                .collect::<Vec<_>>(),
+            TAGS
+        )
+        .is_ok());
+        let too_deep: Vec<u8> = [0x81; 32].iter().chain(&[0x80]).copied().collect();
+        assert_eq!(
+            decode(&too_deep, TAGS).unwrap_err().0,
+            "cbor: exceeded max nested level 32"
+        );
+        // The outermost tag is not counted, each tag inside it is.
+        let mut tags = vec![0xc1; 34];
+        tags.push(0x01);
+        assert_eq!(
+            decode(&tags, TAGS).unwrap_err().0,
+            "cbor: exceeded max nested level 32"
+        );
+        assert!(decode(&tags[1..], TAGS).is_ok());
     }
 
     #[test]

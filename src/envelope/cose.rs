@@ -1,6 +1,8 @@
 //! COSE_Sign1 envelope (signature-format.md §8), as notation-core-go's `cose` package
 //! and veraison/go-cose build and check it.
 
+use std::collections::HashSet;
+
 use base64::Engine as _;
 use time::OffsetDateTime;
 
@@ -97,6 +99,16 @@ fn decode_message(bytes: &[u8]) -> Result<Message, EnvelopeError> {
     })
 }
 
+/// Labels as a hash set, so matching one list of labels against another stays linear
+/// (`crit` and the header map both may hold 131,072 entries).
+fn label_set<'a>(labels: impl Iterator<Item = &'a Value>) -> HashSet<Vec<u8>> {
+    labels.filter_map(cbor::key_identity).collect()
+}
+
+fn contains_label(set: &HashSet<Vec<u8>>, label: &Value) -> bool {
+    cbor::key_identity(label).is_some_and(|id| set.contains(&id))
+}
+
 fn is_label(v: &Value) -> bool {
     v.as_i64().is_some() || v.as_text().is_some()
 }
@@ -121,13 +133,14 @@ fn validate_header(map: &[(Value, Value)], protected: bool) -> Result<(), String
                 if labels.is_empty() {
                     return Err("header parameter: crit: empty crit header".into());
                 }
+                let present = label_set(map.iter().map(|(k, _)| k));
                 for l in labels {
                     if !is_label(l) {
                         return Err(format!(
                             "header parameter: crit: require int / tstr type, got {l:?}"
                         ));
                     }
-                    if lookup(map, l).is_none() {
+                    if !contains_label(&present, l) {
                         return Err(format!(
                             "header parameter: crit: missing critical header: {l}"
                         ));
@@ -307,9 +320,9 @@ fn content(msg: &Message) -> Result<EnvelopeContent, EnvelopeError> {
         Some(_) => return Err(invalid("content type should be of 'tstr' type")),
     };
     // validateCritHeaders
-    let crit: Vec<Value> = match lookup(&msg.protected, &int_label(LABEL_CRIT)) {
-        Some(Value::Array(labels)) => labels.clone(),
-        _ => Vec::new(),
+    let crit = match lookup(&msg.protected, &int_label(LABEL_CRIT)) {
+        Some(Value::Array(labels)) => label_set(labels.iter()),
+        _ => HashSet::new(),
     };
     let signing_scheme = lookup(&msg.protected, &text_label(header::SIGNING_SCHEME))
         .and_then(Value::as_text)
@@ -322,7 +335,7 @@ fn content(msg: &Message) -> Result<EnvelopeContent, EnvelopeError> {
     if lookup(&msg.protected, &text_label(header::EXPIRY)).is_some() {
         must.push(header::EXPIRY);
     }
-    must.retain(|m| !crit.contains(&text_label(m)));
+    must.retain(|m| !contains_label(&crit, &text_label(m)));
     if !must.is_empty() {
         return Err(invalid(format!(
             "these required headers are not marked as critical: [{}]",
@@ -355,7 +368,7 @@ fn content(msg: &Message) -> Result<EnvelopeContent, EnvelopeError> {
         .map(|(k, v)| ExtendedAttribute {
             key: k.to_string(),
             value: to_json(v),
-            critical: crit.contains(k),
+            critical: contains_label(&crit, k),
         })
         .collect();
     extended_attributes.sort_by(|a, b| a.key.cmp(&b.key));

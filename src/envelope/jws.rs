@@ -1,7 +1,7 @@
 //! JWS JSON serialization envelope (signature-format.md §7), as notation-core-go's
 //! `jws` package and golang-jwt v4 build and check it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -464,13 +464,15 @@ fn content(raw: &RawEnvelope) -> Result<EnvelopeContent, EnvelopeError> {
         .map(|der| Certificate::from_der(der))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| EnvelopeError::Invalid(e.to_string()))?;
+    // A set: both lists come from the envelope and may be long.
+    let crit: HashSet<&str> = protected.crit.iter().map(String::as_str).collect();
     let extended_attributes = protected
         .extended
         .iter()
         .map(|(k, v)| ExtendedAttribute {
             key: k.clone(),
             value: v.clone(),
-            critical: protected.crit.contains(k),
+            critical: crit.contains(k.as_str()),
         })
         .collect();
     let target_artifact = payload::parse(&payload_bytes).unwrap_or_default();

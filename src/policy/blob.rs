@@ -5,6 +5,7 @@ use super::{
     read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification,
     ValidationError,
 };
+use std::collections::HashSet;
 
 /// A blob trust policy document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -80,7 +81,7 @@ impl BlobDocument {
         if self.trust_policies.is_empty() {
             return Err(ValidationError::BlobNoStatements);
         }
-        let mut names = std::collections::HashSet::new();
+        let mut names: HashSet<&str> = HashSet::new();
         let mut global = false;
         for s in &self.trust_policies {
             if names.contains(s.name.as_str()) {
@@ -93,7 +94,7 @@ impl BlobDocument {
                 }
                 global = true;
             }
-            names.insert(s.name.as_str());
+            names.insert(&s.name);
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 //! are first read into an order-preserving [`Json`] tree and then walked by hand.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::collections::HashMap;
 use std::fmt;
 
 /// A JSON value that keeps object members in document order, duplicates included.
@@ -236,8 +237,8 @@ pub fn string_map(v: &Json, dst: &mut Vec<(String, String)>) -> Result<(), Decod
     match v {
         Json::Null => dst.clear(),
         Json::Object(members) => {
-            // Position of each key, so that a map with many members decodes in linear time.
-            let mut at: std::collections::HashMap<String, usize> = dst
+            // Positions by key, so merging n members costs O(n), not O(n²).
+            let mut at: HashMap<String, usize> = dst
                 .iter()
                 .enumerate()
                 .map(|(i, (k, _))| (k.clone(), i))

@@ -7,6 +7,7 @@ use super::{
     SignatureVerification, ValidationError,
 };
 use regex::Regex;
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 /// An OCI trust policy document, as written (see [`OciDocument::validate`]).
@@ -89,19 +90,20 @@ impl OciDocument {
         if self.trust_policies.is_empty() {
             return Err(ValidationError::NoStatements);
         }
-        let mut names: Vec<&str> = Vec::new();
+        // Sets, not lists: a document may hold many statements and scopes.
+        let mut names: HashSet<&str> = HashSet::new();
         for s in &self.trust_policies {
-            if names.contains(&s.name.as_str()) {
+            if names.contains(s.name.as_str()) {
                 return Err(ValidationError::DuplicateName(s.name.clone()));
             }
             validate_core(s.core()).map_err(ValidationError::Statement)?;
-            names.push(&s.name);
+            names.insert(&s.name);
         }
         self.validate_registry_scopes()
     }
 
     fn validate_registry_scopes(&self) -> Result<(), ValidationError> {
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         let mut duplicate: Option<&str> = None;
         for s in &self.trust_policies {
             if s.registry_scopes.is_empty() {
@@ -114,10 +116,8 @@ impl OciDocument {
                 if scope != WILDCARD {
                     validate_scope_format(scope)?;
                 }
-                if seen.contains(&scope.as_str()) {
+                if !seen.insert(scope) {
                     duplicate.get_or_insert(scope);
-                } else {
-                    seen.push(scope);
                 }
             }
         }
@@ -240,6 +240,32 @@ mod tests {
         let d = doc();
         d.validate().unwrap();
         assert_eq!(d.trust_policies[0].trust_stores, vec!["ca:acme"]);
+    }
+
+    /// Issue 9 §3 review: names and scopes were checked against lists of every earlier
+    /// one; a document of many statements is now checked in one pass, same results.
+    #[test]
+    fn quadratic_statement_name_and_scope_checks() {
+        let statement = |i: usize, name: usize| {
+            format!(
+                r#"{{"name":"p{name}","registryScopes":["r.io/x{i}"],"signatureVerification":{{"level":"skip"}}}}"#
+            )
+        };
+        let many = |last: String| {
+            let mut all: Vec<String> = (0..50_000).map(|i| statement(i, i)).collect();
+            all.push(last);
+            let doc = format!(r#"{{"version":"1.0","trustPolicies":[{}]}}"#, all.join(","));
+            OciDocument::parse(doc.as_bytes()).unwrap()
+        };
+        assert!(matches!(
+            many(statement(50_000, 7)).validate(),
+            Err(ValidationError::DuplicateName(n)) if n == "p7"
+        ));
+        assert!(matches!(
+            many(statement(7, 50_000)).validate(),
+            Err(ValidationError::DuplicateScope(s)) if s == "r.io/x7"
+        ));
+        many(statement(50_000, 50_000)).validate().unwrap();
     }
 
     #[test]

@@ -390,6 +390,20 @@ fn entry_info(exts: Option<&[Extension]>) -> Result<EntryInfo, String> {
     Ok(info)
 }
 
+/// What [`check`] does with a fetched bundle, without the network: validate the base
+/// (and delta) CRL against `issuer` at `now`, then look `cert` up in them. For callers
+/// that hold the CRLs already (and the fuzz targets).
+pub fn check_bundle(
+    cert: &Certificate,
+    issuer: &Certificate,
+    bundle: &Bundle,
+    signing_time: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Result<Status, String> {
+    validate(bundle, issuer, now)?;
+    check_revocation(cert, bundle, signing_time)
+}
+
 /// Look the serial up in the base, then the delta CRL (verification.md §9.3 step 4).
 fn check_revocation(
     cert: &Certificate,

@@ -5,6 +5,7 @@ use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{Int, ObjectIdentifier, OctetString};
 use der::{Decode, Encode, Reader, SliceReader, Tagged};
+use std::collections::HashMap;
 use time::OffsetDateTime;
 
 use super::asn1::{SigningCertificateV2, TstInfo};
@@ -25,6 +26,9 @@ const OID_BASELINE_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.
 #[derive(Debug, Clone)]
 pub struct SignedToken {
     certificates: Vec<Certificate>,
+    /// Position of the first certificate with each (raw issuer, serial magnitude): every
+    /// signer looks its certificate up, and a token may carry many of both.
+    by_issuer_serial: HashMap<(Vec<u8>, Vec<u8>), usize>,
     /// DER `TSTInfo` (the encapsulated content).
     content: Vec<u8>,
     signer_infos: Vec<SignerInfo>,
@@ -140,8 +144,16 @@ impl SignedToken {
                 .into_vec(),
             None => Vec::new(),
         };
+        let mut by_issuer_serial = HashMap::new();
+        for (i, c) in certificates.iter().enumerate() {
+            let serial = int_magnitude(c.inner().tbs_certificate().serial_number().as_bytes());
+            by_issuer_serial
+                .entry((c.raw_issuer().to_vec(), serial.to_vec()))
+                .or_insert(i);
+        }
         Ok(SignedToken {
             certificates,
+            by_issuer_serial,
             content,
             signer_infos: signed.signer_infos.0.into_vec(),
         })
@@ -288,11 +300,13 @@ impl SignedToken {
     }
 
     fn find_certificate(&self, issuer_der: &[u8], serial: &Int) -> Option<&Certificate> {
-        let serial = int_magnitude(serial.as_bytes());
-        self.certificates.iter().find(|c| {
-            c.raw_issuer() == issuer_der
-                && int_magnitude(c.inner().tbs_certificate().serial_number().as_bytes()) == serial
-        })
+        let key = (
+            issuer_der.to_vec(),
+            int_magnitude(serial.as_bytes()).to_vec(),
+        );
+        self.by_issuer_serial
+            .get(&key)
+            .map(|&i| &self.certificates[i])
     }
 
     /// internal/cms `VerifySigner`: chain, signature, then signed attributes.

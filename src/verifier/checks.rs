@@ -8,6 +8,7 @@ use super::{ChainCert, SignedFacts, SigningScheme, TrustStoreFailure, TrustStore
 use crate::oci::Descriptor;
 use crate::policy::identity::{self, DnMap};
 use crate::policy::OciStatement;
+use std::collections::HashSet;
 use time::OffsetDateTime;
 
 /// Why a check failed. `Display` texts are notation-go's where it has one.
@@ -114,7 +115,12 @@ pub fn trust_store(
     if anchors.is_empty() {
         return Err(CheckError::NoTrustedCertificates);
     }
-    let trusted = facts.chain.iter().any(|c| anchors.contains(&c.der));
+    // A set: the chain comes from the envelope and may be long.
+    let anchors: HashSet<&[u8]> = anchors.iter().map(Vec::as_slice).collect();
+    let trusted = facts
+        .chain
+        .iter()
+        .any(|c| anchors.contains(c.der.as_slice()));
     if trusted {
         Ok(())
     } else {

@@ -7,6 +7,7 @@ pub mod server;
 mod signature;
 pub mod verify;
 
+use std::collections::HashSet;
 use std::fmt;
 
 use der::asn1::{BitStringRef, ObjectIdentifier};
@@ -250,17 +251,17 @@ impl Certificate {
         let Some(exts) = self.inner.tbs_certificate().extensions() else {
             return Ok(());
         };
-        let mut seen: Vec<&ObjectIdentifier> = Vec::new();
+        // A set (Go: a map): a hostile certificate may carry very many extensions.
+        let mut seen: HashSet<&ObjectIdentifier> = HashSet::new();
         let mut key_usage = None;
         let mut ext_key_usage = None;
         let mut basic_constraints = None;
         for ext in exts.iter() {
-            if seen.contains(&&ext.extn_id) {
+            if !seen.insert(&ext.extn_id) {
                 return Err(X509Error::Parse(
                     "x509: certificate contains duplicate extensions".into(),
                 ));
             }
-            seen.push(&ext.extn_id);
             let value = ext.extn_value.as_bytes();
             if ext.extn_id == OID_KEY_USAGE {
                 let bits = BitStringRef::from_der(value)
@@ -502,6 +503,32 @@ pub(crate) mod tests {
 
     pub(crate) fn pki(name: &str) -> Vec<u8> {
         std::fs::read(interop_dir().join("pki").join(name)).unwrap()
+    }
+
+    /// Issue 9 §3 review: each extension was compared with every earlier one; a
+    /// certificate with very many extensions is now checked in one pass.
+    #[test]
+    fn quadratic_duplicate_extension_check() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![]).unwrap();
+        params.custom_extensions = (0..20_000u64)
+            .map(|i| rcgen::CustomExtension::from_oid_content(&[1, 3, 9999, i], vec![5, 0]))
+            .collect();
+        let distinct = params.self_signed(&key).unwrap();
+        Certificate::from_der(distinct.der()).unwrap();
+        params
+            .custom_extensions
+            .push(rcgen::CustomExtension::from_oid_content(
+                &[1, 3, 9999, 7],
+                vec![5, 0],
+            ));
+        let duplicated = params.self_signed(&key).unwrap();
+        assert_eq!(
+            Certificate::from_der(duplicated.der())
+                .unwrap_err()
+                .to_string(),
+            "x509: certificate contains duplicate extensions"
+        );
     }
 
     #[test]

@@ -14,121 +14,139 @@ pub struct PemBlock {
     pub contents: Vec<u8>,
 }
 
-const BEGIN: &[u8] = b"-----BEGIN ";
-const END: &[u8] = b"-----END ";
-const DASHES: &[u8] = b"-----";
+const PEM_START: &[u8] = b"\n-----BEGIN ";
+const PEM_END: &[u8] = b"\n-----END ";
+const PEM_END_OF_LINE: &[u8] = b"-----";
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-fn trim_trailing_ws(s: &[u8]) -> &[u8] {
-    let end = s
-        .iter()
-        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        .map_or(0, |p| p + 1);
-    &s[..end]
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
 }
 
-/// Returns every well-formed PEM block in `data`, in order.
+/// Go `getLine`: the first line without its line ending and trailing spaces/tabs, the
+/// rest after the newline, and how many bytes that consumed.
+fn get_line(data: &[u8]) -> (&[u8], &[u8], usize) {
+    let (mut i, j) = match data.iter().position(|&b| b == b'\n') {
+        None => (data.len(), data.len()),
+        Some(i) => (i, i + 1),
+    };
+    if j > i && i > 0 && data[i - 1] == b'\r' {
+        i -= 1;
+    }
+    let line = &data[..i];
+    let kept = line
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t'))
+        .map_or(0, |p| p + 1);
+    (&line[..kept], &data[j..], j)
+}
+
+/// Returns every well-formed PEM block in `data`, in order (Go: `pem.Decode` until it
+/// finds nothing).
 pub fn pem_blocks(data: &[u8]) -> Vec<PemBlock> {
     let mut out = Vec::new();
     let mut rest = data;
-    while let Some(block_start) = find_begin(rest) {
-        let after_begin = &rest[block_start + BEGIN.len()..];
-        match decode_block(after_begin) {
-            Some((block, consumed)) => {
-                out.push(block);
-                rest = &after_begin[consumed..];
-            }
-            None => rest = after_begin,
-        }
+    while let Some((block, next)) = decode(rest) {
+        out.push(block);
+        rest = next;
     }
     out
 }
 
-/// A BEGIN marker at the start of the data or of a line.
-fn find_begin(data: &[u8]) -> Option<usize> {
-    let mut offset = 0;
-    while let Some(p) = find(&data[offset..], BEGIN) {
-        let abs = offset + p;
-        if abs == 0 || data[abs - 1] == b'\n' {
-            return Some(abs);
+/// Go `pem.Decode` as fixed for CVE-2025-61723 (Go 1.24.8 / 1.25.2): take the first END
+/// line and the last BEGIN line before it, so that every byte is looked at a bounded
+/// number of times. The older "each BEGIN searches the rest for its END" was quadratic
+/// on many BEGIN lines without an END.
+fn decode(data: &[u8]) -> Option<(PemBlock, &[u8])> {
+    let mut rest = data;
+    let mut end_trailer_index = 0;
+    loop {
+        // Past the END line the previous attempt saw (Go would panic when out of range).
+        rest = rest.get(end_trailer_index..)?;
+        let mut end_index = find(rest, PEM_END)?;
+        end_trailer_index = end_index + PEM_END.len();
+        let begin_index = match rfind(&rest[..end_index], &PEM_START[1..]) {
+            Some(b) if b == 0 || rest[b - 1] == b'\n' => b,
+            _ => continue,
+        };
+        let skip = begin_index + PEM_START.len() - 1;
+        rest = &rest[skip..];
+        end_index -= skip;
+        end_trailer_index -= skip;
+
+        let (type_line, next, consumed) = get_line(rest);
+        rest = next;
+        let Some(label) = type_line.strip_suffix(PEM_END_OF_LINE) else {
+            continue;
+        };
+        // The END line's newline may be the type line's own (an empty block).
+        let mut end_index = end_index as isize - consumed as isize;
+        end_trailer_index = end_trailer_index.checked_sub(consumed)?;
+
+        let mut headers = Vec::new();
+        loop {
+            if rest.is_empty() {
+                return None;
+            }
+            let (line, next, consumed) = get_line(rest);
+            let Some(colon) = line.iter().position(|&b| b == b':') else {
+                break;
+            };
+            let key = String::from_utf8_lossy(line[..colon].trim_ascii()).into_owned();
+            let value = String::from_utf8_lossy(line[colon + 1..].trim_ascii()).into_owned();
+            headers.push((key, value));
+            rest = next;
+            end_index -= consumed as isize;
+            end_trailer_index = end_trailer_index.checked_sub(consumed)?;
         }
-        offset = abs + 1;
-    }
-    None
-}
+        if !headers.is_empty() && end_index < 0 {
+            continue;
+        }
 
-/// Decodes a block whose `-----BEGIN ` has been consumed; returns the block and how many
-/// bytes of `data` it used.
-fn decode_block(data: &[u8]) -> Option<(PemBlock, usize)> {
-    let line_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
-    let type_line = trim_trailing_ws(&data[..line_end]);
-    if !type_line.ends_with(DASHES) {
-        return None;
-    }
-    let label = std::str::from_utf8(&type_line[..type_line.len() - DASHES.len()]).ok()?;
-    let body_start = (line_end + 1).min(data.len());
-    let body_and_rest = &data[body_start..];
+        // After `-----END ` comes the same type and five dashes, then only whitespace.
+        let Some(end_trailer) = rest.get(end_trailer_index..) else {
+            continue;
+        };
+        let trailer_len = label.len() + PEM_END_OF_LINE.len();
+        if end_trailer.len() < trailer_len
+            || !end_trailer[..trailer_len].starts_with(label)
+            || !end_trailer[..trailer_len].ends_with(PEM_END_OF_LINE)
+        {
+            continue;
+        }
+        if !get_line(&end_trailer[trailer_len..]).0.is_empty() {
+            continue;
+        }
 
-    // The END line must match the label.
-    let mut end_marker = b"\n".to_vec();
-    end_marker.extend_from_slice(END);
-    end_marker.extend_from_slice(label.as_bytes());
-    end_marker.extend_from_slice(DASHES);
-    let (body, end_pos) = if body_and_rest.starts_with(&end_marker[1..]) {
-        (&body_and_rest[..0], 0)
-    } else {
-        let p = find(body_and_rest, &end_marker)?;
-        (&body_and_rest[..p], p + 1)
-    };
-    let after_end = &body_and_rest[end_pos + end_marker.len() - 1..];
-    let end_line_len = after_end
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(after_end.len(), |p| p + 1);
-    if !trim_trailing_ws(&after_end[..end_line_len]).is_empty() {
-        return None;
-    }
-
-    let (headers, b64) = split_headers(body);
-    let cleaned: Vec<u8> = b64
-        .iter()
-        .copied()
-        .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        .collect();
-    let contents = base64::engine::general_purpose::STANDARD
-        .decode(&cleaned)
-        .ok()?;
-    let consumed = body_start + end_pos + end_marker.len() - 1 + end_line_len;
-    Some((
-        PemBlock {
+        let contents = if end_index > 0 {
+            let b64: Vec<u8> = rest[..end_index as usize]
+                .iter()
+                .copied()
+                .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                .collect();
+            match base64::engine::general_purpose::STANDARD.decode(&b64) {
+                Ok(c) => c,
+                Err(_) => continue,
+            }
+        } else {
+            Vec::new()
+        };
+        let Ok(label) = std::str::from_utf8(label) else {
+            continue;
+        };
+        // `- 1`: an empty block's END line may have matched without its newline.
+        let end_line = (end_index + PEM_END.len() as isize - 1) as usize;
+        let (_, after, _) = get_line(&rest[end_line..]);
+        let block = PemBlock {
             label: label.to_string(),
             headers,
             contents,
-        },
-        consumed,
-    ))
-}
-
-fn split_headers(body: &[u8]) -> (Vec<(String, String)>, &[u8]) {
-    let mut headers = Vec::new();
-    let mut rest = body;
-    loop {
-        let line_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
-        let line = &rest[..line_end];
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
-            break;
         };
-        let key = String::from_utf8_lossy(&line[..colon]).trim().to_string();
-        let value = String::from_utf8_lossy(&line[colon + 1..])
-            .trim()
-            .to_string();
-        headers.push((key, value));
-        rest = &rest[(line_end + 1).min(rest.len())..];
+        return Some((block, after));
     }
-    (headers, rest)
 }
 
 /// Encodes `der` as a PEM block with 64-character lines (Go `pem.Encode`).
@@ -167,6 +185,26 @@ mod tests {
         assert!(pem_blocks(b"-----BEGIN X-----\nAAAA\n-----END Y-----\n").is_empty());
         assert!(pem_blocks(b"no pem here").is_empty());
         assert!(pem_blocks(b"-----BEGIN ").is_empty());
+    }
+
+    /// Issue 9 §3 review (Go CVE-2025-61723): many BEGIN lines without an END made each
+    /// one search the rest of the input. Now one pass; the result is still "no block".
+    #[test]
+    fn quadratic_begin_lines_without_end() {
+        let text = "-----BEGIN X-----\n".repeat(200_000);
+        assert!(pem_blocks(text.as_bytes()).is_empty());
+        let good = encode("X", b"ok");
+        let blocks = pem_blocks(format!("{text}{good}").as_bytes());
+        assert_eq!(blocks.len(), 1);
+        assert_eq!(blocks[0].contents, b"ok");
+    }
+
+    #[test]
+    fn empty_block_and_crlf() {
+        let b = &pem_blocks(b"-----BEGIN X-----\n-----END X-----\n")[0];
+        assert!(b.contents.is_empty());
+        let b = &pem_blocks(b"-----BEGIN X-----\r\nAAEC\r\n-----END X-----\r\n")[0];
+        assert_eq!(b.contents, vec![0, 1, 2]);
     }
 
     #[test]
