@@ -538,13 +538,10 @@ async fn referrers_api_pagination_and_client_side_filtering() {
             by_subject: [(subject.digest.clone(), entries.clone())].into(),
             page_size: 1,
             apply_filters,
+            ..Default::default()
         })
         .await;
-        let target = Registry::new(
-            &reference(&format!("127.0.0.1:{}", server.port), "app"),
-            plain(Default::default()),
-        )
-        .unwrap();
+        let target = stand_in_target(&server, "app");
         let sigs = target.signatures(&subject).await.unwrap();
         assert_eq!(
             sigs,
@@ -561,17 +558,42 @@ async fn referrers_api_pagination_and_client_side_filtering() {
 }
 
 #[tokio::test]
+async fn referrers_api_pages_that_never_end_are_an_error() {
+    let subject = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, b"subject");
+    let server = ReferrersServer::start(Referrers {
+        repository: "app".into(),
+        by_subject: [(
+            subject.digest.clone(),
+            vec![sig_entry(1, oci::ARTIFACT_TYPE_NOTATION)],
+        )]
+        .into(),
+        page_size: 1,
+        loop_pages: true,
+        ..Default::default()
+    })
+    .await;
+    let target = stand_in_target(&server, "app");
+    let err = target.signatures(&subject).await.unwrap_err().to_string();
+    assert!(err.contains("the referrers list does not end"), "{err}");
+}
+
+/// A plain-HTTP client for repository `repo` of the referrers stand-in.
+fn stand_in_target(server: &ReferrersServer, repo: &str) -> Registry {
+    Registry::new(
+        &reference(&format!("127.0.0.1:{}", server.port), repo),
+        plain(Default::default()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
 async fn referrers_api_unknown_repository_is_an_error() {
     let server = ReferrersServer::start(Referrers {
         repository: "app".into(),
         ..Default::default()
     })
     .await;
-    let target = Registry::new(
-        &reference(&format!("127.0.0.1:{}", server.port), "other"),
-        plain(Default::default()),
-    )
-    .unwrap();
+    let target = stand_in_target(&server, "other");
     let subject = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, b"subject");
     let err = target.signatures(&subject).await.unwrap_err().to_string();
     assert!(

@@ -21,6 +21,8 @@ pub struct Referrers {
     pub page_size: usize,
     /// Whether the server applies the `artifactType` filter (the spec allows either).
     pub apply_filters: bool,
+    /// A broken server: the last page links back to the first, so the list never ends.
+    pub loop_pages: bool,
 }
 
 /// A running stand-in; stops when dropped.
@@ -142,8 +144,15 @@ fn answer(data: &Referrers, method: &str, target: &str) -> Vec<u8> {
     if data.apply_filters && artifact_type.is_some() {
         headers.push(("OCI-Filters-Applied", "artifactType".into()));
     }
-    if start + size < filtered.len() {
-        let mut next = format!("/v2/{repo}/referrers/{digest}?last={}", start + size);
+    let next_start = if start + size < filtered.len() {
+        Some(start + size)
+    } else if data.loop_pages {
+        Some(0)
+    } else {
+        None
+    };
+    if let Some(next_start) = next_start {
+        let mut next = format!("/v2/{repo}/referrers/{digest}?last={next_start}");
         if let Some(t) = artifact_type {
             next.push_str(&format!(
                 "&artifactType={}",

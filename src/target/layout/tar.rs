@@ -32,6 +32,40 @@ use std::sync::Mutex;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// Largest `index.json` / `oci-layout` entry we read from an archive.
 const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
+/// How far a gzip-compressed layout may expand: image layers inside are compressed
+/// already, so real archives grow little; this bounds what a decompression bomb can write
+/// to the temp directory.
+const MAX_GZIP_RATIO: u64 = 100;
+/// Archives smaller than this may expand to it whatever their ratio.
+const MIN_GZIP_EXPANSION: u64 = 1 << 30;
+
+/// The most bytes a gzip layout of `compressed` bytes may decompress to.
+fn max_decompressed(compressed: u64) -> u64 {
+    compressed
+        .saturating_mul(MAX_GZIP_RATIO)
+        .max(MIN_GZIP_EXPANSION)
+}
+
+/// Decompress a gzip layout into an anonymous temp file, refusing to write more than
+/// `limit` bytes.
+fn gunzip_to_temp(file: File, path: &Path, limit: u64) -> Result<File> {
+    let mut plain = tempfile::tempfile().map_err(|e| TargetError::io(path, e))?;
+    let written = io::copy(
+        &mut flate2::read::MultiGzDecoder::new(io::BufReader::new(file)).take(limit + 1),
+        &mut plain,
+    )
+    .map_err(|e| invalid_tar(path, io::Error::new(e.kind(), format!("gzip: {e}"))))?;
+    if written > limit {
+        return Err(invalid_tar(
+            path,
+            io::Error::other(format!(
+                "gzip: decompresses to more than {limit} bytes, refused as a likely decompression bomb"
+            )),
+        ));
+    }
+    Ok(plain)
+}
+
 /// Mode of blob entries we add.
 const ENTRY_MODE: u32 = 0o644;
 
@@ -133,13 +167,8 @@ impl Indexed {
         file.seek(SeekFrom::Start(0)).map_err(io_err)?;
         let gzip = n == 2 && magic == GZIP_MAGIC;
         if gzip {
-            let mut plain = tempfile::tempfile().map_err(io_err)?;
-            io::copy(
-                &mut flate2::read::MultiGzDecoder::new(io::BufReader::new(file)),
-                &mut plain,
-            )
-            .map_err(|e| invalid_tar(path, io::Error::new(e.kind(), format!("gzip: {e}"))))?;
-            file = plain;
+            let compressed = file.metadata().map_err(io_err)?.len();
+            file = gunzip_to_temp(file, path, max_decompressed(compressed))?;
         }
         let (entries, prefix) = index_entries(&file).map_err(|e| invalid_tar(path, e))?;
         let mut indexed = Indexed {
@@ -799,6 +828,28 @@ impl Storage for TarStore {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn gzip_expansion_is_bounded() {
+        use std::io::Write as _;
+        assert_eq!(super::max_decompressed(1000), super::MIN_GZIP_EXPANSION);
+        assert_eq!(super::max_decompressed(1 << 30), 100 << 30);
+        let dir = tempfile::tempdir().unwrap();
+        let bomb = dir.path().join("bomb.tar.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&bomb).unwrap(),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(&vec![0u8; 1 << 20]).unwrap();
+        gz.finish().unwrap();
+        let open = |limit| super::gunzip_to_temp(std::fs::File::open(&bomb).unwrap(), &bomb, limit);
+        let err = open(1 << 19).unwrap_err().to_string();
+        assert!(
+            err.contains("refused as a likely decompression bomb"),
+            "{err}"
+        );
+        assert_eq!(open(1 << 20).unwrap().metadata().unwrap().len(), 1 << 20);
+    }
+
     use super::*;
 
     fn archive(entries: &[(&str, &[u8])]) -> Vec<u8> {

@@ -33,6 +33,9 @@ pub(crate) fn referrer_entry(desc: &Descriptor, node: &GraphNode) -> Descriptor 
     }
 }
 
+/// Most pages of one referrers listing we follow (each is at most [`MAX_MANIFEST_BYTES`]).
+const MAX_REFERRERS_PAGES: usize = 1000;
+
 /// The referrers API. `Ok(None)` means the registry does not implement it (fall back).
 pub(crate) async fn list_api(
     reg: &Registry,
@@ -46,7 +49,18 @@ pub(crate) async fn list_api(
     let mut out = Vec::new();
     let mut first = true;
     let mut next = Some(url);
+    let mut pages = 0usize;
+    let mut visited = std::collections::HashSet::new();
     while let Some(url) = next.take() {
+        // A registry whose `Link` headers go round in circles, or never end, must not keep
+        // us (and our memory) busy forever.
+        pages += 1;
+        if pages > MAX_REFERRERS_PAGES || !visited.insert(url.to_string()) {
+            return Err(TargetError::Registry(format!(
+                "GET {:?}: the referrers list does not end (more than {MAX_REFERRERS_PAGES} pages, or a page linked twice)",
+                url.as_str()
+            )));
+        }
         // No Accept header, as oras-go (the response is an index by definition).
         let req = Request::new(Method::GET, url.clone()).scope(reg.scope("pull"));
         let resp = reg.client.send(req).await?;
