@@ -35,3 +35,11 @@ cargo clippy --all-targets --quiet -- -D warnings
 echo "==> cargo test"
 cargo test --all-targets 2>&1 | tee /tmp/notation-rs-test.log
 grep -E "^test result: ok\. [1-9]" /tmp/notation-rs-test.log >/dev/null || { echo "error: no tests ran" >&2; exit 1; }
+
+# A short fuzzing pass over every parser of untrusted input (each target for a few seconds,
+# on top of the seed replay in tests/fuzz_corpus.rs). NOTATION_FUZZ_SECONDS=0 skips it.
+fuzz_seconds="${NOTATION_FUZZ_SECONDS:-10}"
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "==> fuzz smoke pass (${fuzz_seconds}s per target)"
+  bash scripts/fuzz.sh "$fuzz_seconds"
+fi
