@@ -6,9 +6,7 @@ use super::{
     read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, ScopeError,
     SignatureVerification, ValidationError,
 };
-use regex::Regex;
 use std::collections::HashSet;
-use std::sync::LazyLock;
 
 /// An OCI trust policy document, as written (see [`OciDocument::validate`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -185,12 +183,56 @@ impl OciStatement {
     }
 }
 
-static DOMAIN_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?$").expect("valid regex")
-});
-static REPOSITORY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$").expect("valid regex")
-});
+/// notation-go's domain pattern, matched by hand (compiling the regex cost more than the
+/// rest of policy validation): dot-separated labels of ASCII letters and digits with inner
+/// hyphens, then an optional `:port` of digits.
+/// `^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:…))+)?(?::[0-9]+)?$`
+fn is_domain(s: &str) -> bool {
+    let (host, port) = match s.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (s, None),
+    };
+    let label_ok = |l: &str| {
+        let b = l.as_bytes();
+        !b.is_empty()
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric()
+            && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    };
+    host.split('.').all(label_ok)
+        && port.is_none_or(|p| !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()))
+}
+
+/// notation-go's repository pattern, matched by hand: `/`-separated components of lower-case
+/// letters and digits, joined inside a component by one `.`, one `_`, `__`, or any number of
+/// `-`. `^[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?(?:(?:/[a-z0-9]+(?:…)?)+)?$`
+fn is_repository(s: &str) -> bool {
+    s.split('/').all(|component| {
+        let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+        let b = component.as_bytes();
+        if b.is_empty() || !alnum(&b[0]) || !alnum(&b[b.len() - 1]) {
+            return false;
+        }
+        // Runs of separators between alphanumerics: ".", "_", "__" or "-"+.
+        let mut i = 0;
+        while i < b.len() {
+            if alnum(&b[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && !alnum(&b[i]) {
+                i += 1;
+            }
+            match &b[start..i] {
+                b"." | b"_" | b"__" => {}
+                run if run.iter().all(|c| *c == b'-') => {}
+                _ => return false,
+            }
+        }
+        true
+    })
+}
 
 /// notation-go `validateRegistryScopeFormat`: rule 11 of verification.md §3.4.
 pub fn validate_scope_format(scope: &str) -> Result<(), ScopeError> {
@@ -202,8 +244,8 @@ pub fn validate_scope_format(scope: &str) -> Result<(), ScopeError> {
     };
     if domain.is_empty()
         || repository.is_empty()
-        || !DOMAIN_RE.is_match(domain)
-        || !REPOSITORY_RE.is_match(repository)
+        || !is_domain(domain)
+        || !is_repository(repository)
     {
         return Err(ScopeError::Invalid(scope.to_string()));
     }
@@ -213,6 +255,34 @@ pub fn validate_scope_format(scope: &str) -> Result<(), ScopeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// The hand matchers accept exactly what notation-go's regexes accept.
+        #[test]
+        fn scope_matchers_agree_with_notation_go_regexes(s in "[a-zA-Z0-9._:/-]{0,12}") {
+            let domain = regex::Regex::new(r"^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))+)?(?::[0-9]+)?$").unwrap();
+            let repository = regex::Regex::new(r"^[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?(?:(?:/[a-z0-9]+(?:(?:(?:[._]|__|[-]*)[a-z0-9]+)+)?)+)?$").unwrap();
+            proptest::prop_assert_eq!(is_domain(&s), domain.is_match(&s), "domain {:?}", s);
+            proptest::prop_assert_eq!(is_repository(&s), repository.is_match(&s), "repository {:?}", s);
+        }
+    }
+
+    #[test]
+    fn scope_matchers_on_chosen_cases() {
+        for ok in ["a", "a.b", "reg-1.example.com:5000", "1:1", "A-b.C"] {
+            assert!(is_domain(ok), "{ok}");
+        }
+        for bad in ["", "-a", "a-", "a..b", "a:", "a:b", "a:1:2", ".a", "a_b"] {
+            assert!(!is_domain(bad), "{bad}");
+        }
+        for ok in ["a", "a/b", "a.b_c__d---e", "net-monitor", "x/y/z0"] {
+            assert!(is_repository(ok), "{ok}");
+        }
+        for bad in ["", "A", "a//b", "a___b", "a._b", "-a", "a-", "a/", "a..b"] {
+            assert!(!is_repository(bad), "{bad}");
+        }
+    }
 
     const VALID: &str = r#"{
         "version": "1.0",
