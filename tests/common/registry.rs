@@ -180,28 +180,32 @@ fn wait_ready(child: &mut Child, port: u16, tls: bool) -> bool {
     false
 }
 
+/// `openssl req -x509`: a new RSA-2048 key at `key` and a self-signed certificate for
+/// `subject`, valid for two days, with `extensions` (`-addext` values) at `cert`.
+pub fn self_signed_rsa(subject: &str, extensions: &[&str], key: &Path, cert: &Path) {
+    let mut cmd = Command::new("openssl");
+    cmd.args([
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", subject,
+    ]);
+    for ext in extensions {
+        cmd.args(["-addext", ext]);
+    }
+    cmd.arg("-keyout").arg(key).arg("-out").arg(cert);
+    run(&mut cmd);
+}
+
 /// A CA and a server certificate for localhost / 127.0.0.1 signed by it.
 fn make_certificate(dir: &Path, leaf_is_ca: bool) {
     let p = |f: &str| dir.join(f).display().to_string();
-    run(Command::new("openssl").args([
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
+    self_signed_rsa(
         "/CN=notation-rs test CA",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-        "-keyout",
-        &p("ca.key"),
-        "-out",
-        &p("ca.crt"),
-    ]));
+        &[
+            "basicConstraints=critical,CA:TRUE",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+        &dir.join("ca.key"),
+        &dir.join("ca.crt"),
+    );
     run(Command::new("openssl").args([
         "req",
         "-newkey",
@@ -243,25 +247,13 @@ fn make_certificate(dir: &Path, leaf_is_ca: bool) {
 
 /// `openssl req -x509` with its defaults (CA:TRUE), trusted as its own CA.
 fn make_self_signed(dir: &Path, san: &str) {
-    let p = |f: &str| dir.join(f).display().to_string();
-    run(Command::new("openssl").args([
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
+    self_signed_rsa(
         "/CN=x",
-        "-addext",
-        &format!("subjectAltName={san}"),
-        "-keyout",
-        &p("tls.key"),
-        "-out",
-        &p("tls.crt"),
-    ]));
-    std::fs::copy(p("tls.crt"), p("ca.crt")).unwrap();
+        &[&format!("subjectAltName={san}")],
+        &dir.join("tls.key"),
+        &dir.join("tls.crt"),
+    );
+    std::fs::copy(dir.join("tls.crt"), dir.join("ca.crt")).unwrap();
 }
 
 /// A self-signed certificate for 127.0.0.1 that expired at the end of 2020.

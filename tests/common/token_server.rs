@@ -41,28 +41,11 @@ fn b64url(data: &[u8]) -> String {
 }
 
 fn make_signing_cert(dir: &Path) {
-    let out = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=token-signer",
-        ])
-        .arg("-keyout")
-        .arg(dir.join("token.key"))
-        .arg("-out")
-        .arg(dir.join("token.crt"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    super::registry::self_signed_rsa(
+        "/CN=token-signer",
+        &[],
+        &dir.join("token.key"),
+        &dir.join("token.crt"),
     );
 }
 
