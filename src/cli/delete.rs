@@ -12,7 +12,6 @@ use notation::oci::Descriptor;
 
 /// Arguments of `notation delete`.
 #[derive(Args, Debug)]
-#[command(override_usage = "notation delete [flags] (--signature <digest>... | --all) <reference>")]
 pub struct DeleteArgs {
     /// the signed artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
     #[arg(value_name = "REFERENCE")]

@@ -10,7 +10,6 @@ use notation::oci::{Descriptor, ARTIFACT_TYPE_NOTATION};
 
 /// Arguments of `notation list`.
 #[derive(Args, Debug)]
-#[command(override_usage = "notation list [flags] <reference>")]
 pub struct ListArgs {
     /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
     #[arg(value_name = "REFERENCE")]

@@ -16,10 +16,7 @@ use std::collections::BTreeMap;
 
 /// Arguments of `notation verify`.
 #[derive(Args, Debug)]
-#[command(
-    override_usage = "notation verify [flags] <reference>",
-    long_about = "Verify OCI artifacts"
-)]
+#[command(long_about = "Verify OCI artifacts")]
 pub struct VerifyArgs {
     /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
     #[arg(value_name = "REFERENCE")]

@@ -8,7 +8,7 @@
 
 use super::{
     add_entry, check_oci_layout, encode_index, lock_dir, missing_index, parse_index, Storage,
-    IMAGE_LAYOUT_VERSION,
+    IMAGE_LAYOUT_VERSION, MAX_METADATA_BYTES,
 };
 use crate::oci::{Descriptor, Digest, Index};
 use crate::target::{ByteStream, Result, TargetError};
@@ -24,8 +24,6 @@ const BLOB_MODE: u32 = 0o444;
 const FILE_MODE: u32 = 0o644;
 /// Mode of directories created under `blobs/`.
 const DIR_MODE: u32 = 0o755;
-/// Largest `index.json` / `oci-layout` read (as for tar layouts).
-const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
 
 pub(super) struct DirStore {
     root: PathBuf,

@@ -33,6 +33,9 @@ use std::path::{Path, PathBuf};
 
 /// The only image layout version there is.
 const IMAGE_LAYOUT_VERSION: &str = "1.0.0";
+/// Largest `index.json` / `oci-layout` read, from a directory or an archive: they are not
+/// content-addressed, so only a limit bounds them.
+const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
 
 /// An OCI image layout, as a directory or a tar archive (optionally gzip-compressed).
 pub struct Layout {

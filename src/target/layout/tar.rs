@@ -19,7 +19,7 @@
 
 use super::{
     add_entry, check_oci_layout, encode_index, lock_dir, missing_index, parse_digest, parse_index,
-    Storage,
+    Storage, MAX_METADATA_BYTES,
 };
 use crate::oci::{Descriptor, Digest, Index};
 use crate::target::{ByteStream, Result, TargetError};
@@ -30,8 +30,6 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-/// Largest `index.json` / `oci-layout` entry we read from an archive.
-const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
 /// How far a gzip-compressed layout may expand: image layers inside are compressed
 /// already, so real archives grow little; this bounds what a decompression bomb can write
 /// to the temp directory.
