@@ -25,6 +25,17 @@ pub struct Request {
     der: Vec<u8>,
 }
 
+/// The positive INTEGER with big-endian magnitude `raw`, in minimal DER. `der`'s `Int::new`
+/// keeps leading zero bytes as given, and a request whose nonce starts with a needless
+/// 0x00 (1 in 256 random nonces) is not DER: openssl's TSA rejects it as badDataFormat.
+fn nonce_int(raw: &[u8]) -> Result<Int, TimestampError> {
+    let mut start = 0;
+    while start + 1 < raw.len() && raw[start] == 0 && raw[start + 1] < 0x80 {
+        start += 1;
+    }
+    Int::new(&raw[start..]).map_err(|e| malformed(e.to_string()))
+}
+
 impl Request {
     /// A request over `hash(message)` with a random nonce in `[0, 2^159)` and `certReq`.
     pub fn new(message: &[u8], hash: Hash) -> Result<Request, TimestampError> {
@@ -32,7 +43,7 @@ impl Request {
         aws_lc_rs::rand::fill(&mut nonce)
             .map_err(|_| malformed("failed to generate nonce".into()))?;
         nonce[0] &= 0x7f;
-        let nonce = Int::new(&nonce).map_err(|e| malformed(e.to_string()))?;
+        let nonce = nonce_int(&nonce)?;
         let hashed_message = hash.digest(message);
         let req = TimeStampReq {
             version: 1,
@@ -329,6 +340,27 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: nonces with leading zero bytes were encoded with them (not DER), and
+    /// openssl's TSA answered "the data submitted has the wrong format" about once in 256.
+    #[test]
+    fn nonces_are_minimal_der_integers() {
+        use der::Encode as _;
+        let der = |raw: &[u8]| nonce_int(raw).unwrap().to_der().unwrap();
+        assert_eq!(der(&[0, 0, 1, 2]), [0x02, 0x02, 0x01, 0x02]);
+        assert_eq!(der(&[0, 0x81, 2]), [0x02, 0x03, 0x00, 0x81, 0x02]);
+        assert_eq!(der(&[0, 0, 0x81]), [0x02, 0x02, 0x00, 0x81]);
+        assert_eq!(der(&[0, 0]), [0x02, 0x01, 0x00]);
+        assert_eq!(der(&[0x7f, 0]), [0x02, 0x02, 0x7f, 0x00]);
+        // Every request's nonce decodes back as a strict DER INTEGER.
+        for _ in 0..2000 {
+            let req = Request::new(b"m", Hash::Sha256).unwrap();
+            let decoded = super::super::asn1::TimeStampReq::from_der(&req.der).unwrap();
+            let n = decoded.nonce.unwrap();
+            let b = n.as_bytes();
+            assert!(b.len() == 1 || b[0] != 0 || b[1] >= 0x80, "{b:02x?}");
+        }
+    }
 
     #[test]
     fn request_encoding() {
