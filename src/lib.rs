@@ -21,6 +21,7 @@ pub mod httptrace;
 pub mod oci;
 pub mod plugin;
 pub mod policy;
+pub mod recursive;
 pub mod reference;
 pub mod revocation;
 pub mod signer;

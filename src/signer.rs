@@ -308,6 +308,34 @@ pub async fn sign(
     signer: &dyn EnvelopeSigner,
     opts: &SignOptions,
 ) -> Result<SignedSignature, SignError> {
+    let prepared = prepare(target, subject, signer, opts).await?;
+    store(target, &prepared).await
+}
+
+/// A signature made for a subject but not stored yet: what [`store`] pushes.
+#[derive(Clone, Debug)]
+pub struct PreparedSignature {
+    /// The signed artifact.
+    pub subject: Descriptor,
+    /// The envelope format.
+    pub format: Format,
+    /// The signature manifest (with its annotations) and its bytes.
+    pub manifest: Descriptor,
+    pub manifest_bytes: Vec<u8>,
+    /// The envelope blob and its bytes.
+    pub envelope: Descriptor,
+    pub envelope_bytes: Vec<u8>,
+}
+
+/// The first half of [`sign`]: check, sign and build the signature manifest, writing
+/// nothing. Signing several artifacts prepares them all before storing any, so that a key,
+/// plugin or TSA failure leaves the target untouched.
+pub async fn prepare(
+    target: &dyn Target,
+    subject: &Descriptor,
+    signer: &dyn EnvelopeSigner,
+    opts: &SignOptions,
+) -> Result<PreparedSignature, SignError> {
     check_expiry(opts.expiry)?;
     // notation-go's Sign resolves the reference (by digest) once more before signing.
     target
@@ -340,23 +368,38 @@ pub async fn sign(
                 .map(|(k, v)| (k.as_str(), v.as_str()))
         )
     );
+    Ok(PreparedSignature {
+        subject: subject.clone(),
+        format: opts.format,
+        manifest: manifest_desc,
+        manifest_bytes,
+        envelope: envelope_desc,
+        envelope_bytes: signed.bytes,
+    })
+}
+
+/// The second half of [`sign`]: push the envelope, config and manifest, then commit.
+pub async fn store(
+    target: &dyn Target,
+    prepared: &PreparedSignature,
+) -> Result<SignedSignature, SignError> {
     log::debug!(
         "Pushing signature of artifact descriptor: {}, signature media type: {}",
-        subject.go_debug(),
-        opts.format.media_type()
+        prepared.subject.go_debug(),
+        prepared.format.media_type()
     );
     push_signature(
         target,
-        &envelope_desc,
-        &signed.bytes,
-        &manifest_desc,
-        &manifest_bytes,
+        &prepared.envelope,
+        &prepared.envelope_bytes,
+        &prepared.manifest,
+        &prepared.manifest_bytes,
     )
     .await
     .map_err(SignError::Push)?;
     Ok(SignedSignature {
-        manifest: manifest_desc,
-        envelope: envelope_desc,
+        manifest: prepared.manifest.clone(),
+        envelope: prepared.envelope.clone(),
     })
 }
 

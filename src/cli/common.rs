@@ -173,3 +173,85 @@ pub async fn resolve(
     }
     Ok(desc.plain())
 }
+
+/// `--recursive` and `--platform` (ours): act on every manifest an image index reaches.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TreeArgs {
+    /// also act on every manifest the image index reaches (nested indexes too), each on its own
+    #[arg(long = "recursive")]
+    pub recursive: bool,
+    /// with --recursive, only the manifests of this platform (os/arch[/variant]) and the index; repeatable
+    #[arg(long = "platform", value_name = "platform")]
+    pub platform: Vec<String>,
+}
+
+impl TreeArgs {
+    /// The `--platform` values, checked; `--platform` needs `--recursive`.
+    pub fn platforms(&self) -> anyhow::Result<Vec<notation::recursive::PlatformSpec>> {
+        if !self.platform.is_empty() && !self.recursive {
+            anyhow::bail!("flag --platform can only be used together with --recursive");
+        }
+        self.platform
+            .iter()
+            .map(|p| Ok(notation::recursive::PlatformSpec::parse(p)?))
+            .collect()
+    }
+
+    /// The manifests to act on: the root alone, or what `--recursive` reaches from it.
+    pub async fn nodes(
+        &self,
+        target: &dyn Target,
+        root: &Descriptor,
+        platforms: &[notation::recursive::PlatformSpec],
+    ) -> anyhow::Result<Vec<notation::recursive::Node>> {
+        if !self.recursive {
+            return Ok(vec![notation::recursive::Node {
+                descriptor: root.plain(),
+                platform: None,
+                depth: 0,
+                parent: None,
+            }]);
+        }
+        Ok(notation::recursive::walk(target, root, platforms).await?)
+    }
+}
+
+/// The label of a node in a `--recursive` tree: its digest, and its platform if the index
+/// gives one.
+pub fn node_label(node: &notation::recursive::Node) -> String {
+    match &node.platform {
+        Some(p) => format!(
+            "{} ({})",
+            node.descriptor.digest,
+            notation::recursive::platform_text(p)
+        ),
+        None => node.descriptor.digest.clone(),
+    }
+}
+
+/// Build a `--recursive` tree: each node's own children (from `own`), then the manifests
+/// below it, in walk order.
+pub fn tree_of(
+    nodes: &[notation::recursive::Node],
+    root_label: String,
+    mut own: impl FnMut(usize, &mut super::tree::Node),
+) -> super::tree::Node {
+    fn build(
+        i: usize,
+        label: String,
+        nodes: &[notation::recursive::Node],
+        own: &mut dyn FnMut(usize, &mut super::tree::Node),
+    ) -> super::tree::Node {
+        let mut node = super::tree::Node::new(label);
+        own(i, &mut node);
+        for (j, child) in nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.parent == Some(i))
+        {
+            node.children.push(build(j, node_label(child), nodes, own));
+        }
+        node
+    }
+    build(0, root_label, nodes, &mut own)
+}

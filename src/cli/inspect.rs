@@ -1,6 +1,6 @@
 //! `notation inspect`: every signature of an artifact, decoded (no trust decisions).
 
-use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs, TreeArgs};
 use super::tree::Node;
 use super::{output, timefmt, Context};
 use anyhow::bail;
@@ -29,6 +29,8 @@ pub struct InspectArgs {
     #[arg(long = "allow-referrers-api", num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
     allow_referrers_api: Option<bool>,
     #[command(flatten)]
+    tree: TreeArgs,
+    #[command(flatten)]
     registry: RegistryArgs,
     #[command(flatten)]
     logging: LoggingArgs,
@@ -42,6 +44,7 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
         bail!("missing reference to the artifact: use `notation inspect --help` to see what parameters are required");
     };
     output::experimental_warning(ctx.flags.any(&["allow-referrers-api"]));
+    let platforms = args.tree.platforms()?;
     let json = match args.output.as_str() {
         "text" => false,
         "json" => true,
@@ -63,31 +66,17 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
     let subject =
         common::resolve(target.as_ref(), &reference, "inspect", args.logging.log()).await?;
     let resolved = reference.with_digest(&subject.digest);
-    let all = target.signatures(&subject).await?;
     let limit = args.max_signatures as usize;
-    let over_limit = all.len() > limit;
-
-    let mut inspected = Vec::new();
-    let mut skipped = false;
-    for sig in all.iter().take(limit) {
-        match inspect_one(target.as_ref(), sig).await {
-            Ok(s) => inspected.push(s),
-            Err(Skip::Fetch(e)) => {
-                output::warn(&format!(
-                    "unable to fetch signature {} due to error: {e}",
-                    sig.digest
-                ));
-                skipped = true;
-            }
-            Err(Skip::Parse(e)) => {
-                output::warn(&format!(
-                    "Skipping signature {} because of error: {e}",
-                    sig.digest
-                ));
-                skipped = true;
-            }
-        }
+    if args.tree.recursive {
+        let nodes = args
+            .tree
+            .nodes(target.as_ref(), &subject, &platforms)
+            .await?;
+        return inspect_tree(target.as_ref(), &reference, &nodes, limit, json).await;
     }
+    let all = target.signatures(&subject).await?;
+    let over_limit = all.len() > limit;
+    let (inspected, skipped) = inspect_all(target.as_ref(), &all, limit).await;
 
     if json {
         let doc = JsonDocument {
@@ -107,6 +96,11 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
         }
         output::print(&root.render());
     }
+    finish(over_limit, limit, skipped)
+}
+
+/// Upstream's closing lines: the over-limit warning, and failure if a signature was skipped.
+fn finish(over_limit: bool, limit: usize, skipped: bool) -> anyhow::Result<()> {
     if over_limit {
         output::println(&format!(
             "Warning: exceeded configured limit of max signatures {limit} to examine"
@@ -116,6 +110,97 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
         bail!("at least one signature was skipped and not displayed");
     }
     Ok(())
+}
+
+/// The first `limit` signatures of `all`, decoded; a warning for each one that could not be
+/// (and `true` if there was one).
+async fn inspect_all(
+    target: &dyn Target,
+    all: &[Descriptor],
+    limit: usize,
+) -> (Vec<Inspected>, bool) {
+    let mut inspected = Vec::new();
+    let mut skipped = false;
+    for sig in all.iter().take(limit) {
+        match inspect_one(target, sig).await {
+            Ok(s) => inspected.push(s),
+            Err(Skip::Fetch(e)) => {
+                output::warn(&format!(
+                    "unable to fetch signature {} due to error: {e}",
+                    sig.digest
+                ));
+                skipped = true;
+            }
+            Err(Skip::Parse(e)) => {
+                output::warn(&format!(
+                    "Skipping signature {} because of error: {e}",
+                    sig.digest
+                ));
+                skipped = true;
+            }
+        }
+    }
+    (inspected, skipped)
+}
+
+/// `inspect --recursive`: every manifest the index reaches with its decoded signatures, as
+/// one tree, or a JSON array of `-o json` documents (each with its reference).
+async fn inspect_tree(
+    target: &dyn Target,
+    reference: &ArtifactRef,
+    nodes: &[notation::recursive::Node],
+    limit: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut per_node = Vec::with_capacity(nodes.len());
+    let (mut over_limit, mut skipped) = (false, false);
+    for node in nodes {
+        let all = target.signatures(&node.descriptor).await?;
+        over_limit |= all.len() > limit;
+        let (inspected, skipped_here) = inspect_all(target, &all, limit).await;
+        skipped |= skipped_here;
+        per_node.push(inspected);
+    }
+    if json {
+        let documents: Vec<JsonTreeDocument> = nodes
+            .iter()
+            .zip(&per_node)
+            .map(|(node, inspected)| JsonTreeDocument {
+                reference: reference.with_digest(&node.descriptor.digest),
+                platform: node
+                    .platform
+                    .as_ref()
+                    .map(notation::recursive::platform_text),
+                document: JsonDocument {
+                    media_type: node.descriptor.media_type.clone(),
+                    signatures: inspected.iter().map(json_signature).collect(),
+                },
+            })
+            .collect();
+        let bytes = notation::gojson::to_vec_indent(&documents, "    ")?;
+        output::println(&String::from_utf8(bytes)?);
+    } else {
+        output::println("Inspecting all signatures for signed artifact");
+        let root = reference.with_digest(&nodes[0].descriptor.digest);
+        let tree = common::tree_of(nodes, root, |i, node| {
+            if !per_node[i].is_empty() {
+                let sigs = node.add(notation::oci::ARTIFACT_TYPE_NOTATION);
+                sigs.children.extend(per_node[i].iter().map(text_signature));
+            }
+        });
+        output::print(&tree.render());
+    }
+    finish(over_limit, limit, skipped)
+}
+
+/// One manifest of `inspect --recursive -o json`.
+#[derive(Serialize)]
+struct JsonTreeDocument {
+    reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<String>,
+    #[serde(flatten)]
+    document: JsonDocument,
 }
 
 /// A signature that could be read and decoded.

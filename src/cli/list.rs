@@ -1,6 +1,6 @@
 //! `notation list`: the signature manifests of an artifact, as a tree.
 
-use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs, TreeArgs};
 use super::output;
 use super::tree::Node;
 use super::Context;
@@ -37,6 +37,8 @@ pub struct ListArgs {
     #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json"])]
     output: String,
     #[command(flatten)]
+    tree: TreeArgs,
+    #[command(flatten)]
     registry: RegistryArgs,
     #[command(flatten)]
     logging: LoggingArgs,
@@ -47,6 +49,7 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
         anyhow::bail!("missing reference to the artifact: use `notation list --help` to see what parameters are required");
     };
     output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
+    let platforms = args.tree.platforms()?;
     // RunE: the count first, then the deprecation notice, as verify and inspect.
     if args.max_signatures <= 0 {
         anyhow::bail!(
@@ -62,6 +65,19 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
     let desc = common::resolve(target.as_ref(), &reference, "list", args.logging.log()).await?;
+    if args.tree.recursive {
+        let nodes = args.tree.nodes(target.as_ref(), &desc, &platforms).await?;
+        let mut all = Vec::with_capacity(nodes.len());
+        for node in &nodes {
+            let printed = reference.with_digest(&node.descriptor.digest);
+            let signatures = target
+                .signatures(&node.descriptor)
+                .await
+                .with_context(|| format!("failed to list signatures of {printed}"))?;
+            all.push(signatures);
+        }
+        return print_tree(&reference, &nodes, &all, &args);
+    }
     let signatures = target.signatures(&desc).await.with_context(|| {
         format!(
             "failed to list signatures of {}",
@@ -85,6 +101,50 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
         return Ok(());
     }
     output::print(&render(&root, &signatures, max));
+    Ok(())
+}
+
+/// `list --recursive`: the index, its manifests and each one's signatures, as one tree, or
+/// a JSON array with one `-o json` document per manifest.
+fn print_tree(
+    reference: &ArtifactRef,
+    nodes: &[notation::recursive::Node],
+    signatures: &[Vec<Descriptor>],
+    args: &ListArgs,
+) -> anyhow::Result<()> {
+    let max = args.max_signatures as usize;
+    let over = signatures.iter().any(|s| s.len() > max);
+    if args.output == "json" {
+        let documents: Vec<serde_json::Value> = nodes
+            .iter()
+            .zip(signatures)
+            .map(|(node, sigs)| {
+                let printed = reference.with_digest(&node.descriptor.digest);
+                let mut doc = json(&printed, &node.descriptor, sigs, max);
+                if let Some(p) = &node.platform {
+                    doc["platform"] = notation::recursive::platform_text(p).into();
+                }
+                doc
+            })
+            .collect();
+        output::println(&serde_json::to_string_pretty(&documents)?);
+    } else {
+        let root = reference.with_digest(&nodes[0].descriptor.digest);
+        let tree = common::tree_of(nodes, root, |i, node| {
+            if !signatures[i].is_empty() {
+                let kind = node.add(ARTIFACT_TYPE_NOTATION);
+                for sig in signatures[i].iter().take(max) {
+                    kind.add(sig.digest.clone());
+                }
+            }
+        });
+        output::print(&tree.render());
+    }
+    if over {
+        output::warn(&format!(
+            "exceeded configured limit of max signatures {max} to examine"
+        ));
+    }
     Ok(())
 }
 

@@ -117,6 +117,8 @@ pub fn main() -> i32 {
     };
     match runtime.block_on(run(cli.command, &ctx)) {
         Ok(()) => 0,
+        // Its lines are already out (several artifacts, each with its result).
+        Err(e) if e.is::<output::Reported>() => 1,
         Err(e) => {
             output::eprintln(&format!("Error: {}", output::error_text(&e)));
             1

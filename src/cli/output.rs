@@ -287,3 +287,34 @@ mod tests {
         assert_eq!(table(&rows), "A      C   \n           \n");
     }
 }
+
+/// An error whose lines were already printed: the command exits 1 with no `Error:` line.
+#[derive(Debug)]
+pub struct Reported;
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("at least one artifact failed")
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// The closing line when several artifacts were processed, on stderr:
+/// `<done> <n> of <total> artifacts[; failed: <ref>, …]` (none for a single artifact).
+/// Fails (exit 1, nothing more printed) when any failed.
+pub fn summary(done: &str, total: usize, failed: &[String]) -> anyhow::Result<()> {
+    let ok = total - failed.len();
+    if total > 1 {
+        let mut line = format!("{done} {ok} of {total} artifacts");
+        if !failed.is_empty() {
+            line.push_str(&format!("; failed: {}", failed.join(", ")));
+        }
+        eprintln(&line);
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Reported.into())
+    }
+}

@@ -1,6 +1,6 @@
 //! `notation sign`.
 
-use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
 use super::{duration, output, Context};
 use anyhow::{anyhow, bail};
@@ -57,6 +57,8 @@ pub struct SignArgs {
     #[arg(long = "oci-layout")]
     oci_layout: bool,
     #[command(flatten)]
+    tree: TreeArgs,
+    #[command(flatten)]
     registry: RegistryArgs,
     #[command(flatten)]
     logging: LoggingArgs,
@@ -84,6 +86,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     // PreRunE (the experimental notice), then cobra's flag checks, as cobra orders them.
     output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     SIGN_FLAGS.check(&ctx.flags)?;
+    let platforms = args.tree.platforms()?;
     check_timestamp_flags(
         args.timestamp_url.as_deref(),
         args.timestamp_root_cert.as_deref(),
@@ -137,6 +140,42 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         signing_agent: notation::version::SIGNING_AGENT.to_string(),
         tsa,
     };
+    if args.tree.recursive {
+        let nodes = args
+            .tree
+            .nodes(target.as_ref(), &subject, &platforms)
+            .await?;
+        let tree_opts = notation::recursive::TreeSignOptions {
+            index_children: matches!(reference, ArtifactRef::Layout(_)),
+        };
+        let signed =
+            notation::recursive::sign(target.as_ref(), &nodes, signer.as_ref(), &opts, &tree_opts)
+                .await;
+        if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
+            super::verify::report_revocation(revocation);
+        }
+        for warning in target.take_warnings() {
+            output::warn(&warning.to_string());
+        }
+        let (done, failure) = match signed {
+            Ok(done) => (done, None),
+            Err(mut e) => (std::mem::take(&mut e.signed), Some(e)),
+        };
+        for s in &done {
+            output::println(&format!(
+                "Successfully signed {}",
+                reference.with_digest(&s.node.descriptor.digest)
+            ));
+        }
+        if let Some(e) = failure {
+            bail!(
+                "failed to sign {}: {}",
+                reference.with_digest(&e.failed),
+                e.source
+            );
+        }
+        return Ok(());
+    }
     let signed = signer::sign(target.as_ref(), &subject, signer.as_ref(), &opts).await;
     if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
         super::verify::report_revocation(revocation);

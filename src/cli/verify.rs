@@ -1,7 +1,7 @@
 //! `notation verify` (cli.md §2): upstream's flags, outputs and errors, plus a short
 //! per-signature reason on failure and `-o json`.
 
-use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
+use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
 use super::output;
 use super::Context;
@@ -47,6 +47,8 @@ pub struct VerifyArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: Format,
     #[command(flatten)]
+    tree: TreeArgs,
+    #[command(flatten)]
     registry: RegistryArgs,
     #[command(flatten)]
     logging: LoggingArgs,
@@ -73,6 +75,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
             .any(&["oci-layout", "scope", "allow-referrers-api"]),
     );
     VERIFY_FLAGS.check(&ctx.flags)?;
+    let platforms = args.tree.platforms()?;
     if args.max_signatures <= 0 {
         anyhow::bail!(
             "max-signatures value {} must be a positive number",
@@ -142,6 +145,22 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         max_signatures: args.max_signatures as usize,
         user_metadata,
     };
+    if args.tree.recursive {
+        let nodes = args
+            .tree
+            .nodes(target.as_ref(), &subject, &platforms)
+            .await?;
+        let policy_for = |digest: &str| match (&args.scope, &reference) {
+            (Some(scope), _) => format!("{scope}@{digest}"),
+            (None, _) => reference.with_digest(digest),
+        };
+        let results =
+            notation::recursive::verify(&verifier, target.as_ref(), &nodes, policy_for, &opts)
+                .await;
+        report_revocation(&revocation);
+        let reasons = !(log.verbose || log.debug);
+        return report_tree(&reference, &results, args.output, reasons);
+    }
     let result = verifier
         .verify(target.as_ref(), &subject, &policy_ref, &opts)
         .await;
@@ -209,22 +228,53 @@ fn failure_message(e: &VerifyError, printed: &str, reasons: bool) -> String {
     }
 }
 
-fn report_success(
-    outcome: &VerificationOutcome,
-    printed: &str,
+/// The verification of every manifest `--recursive` reached, each reported as a single
+/// verification is (text), or one JSON array; exit 1 if any failed.
+fn report_tree(
+    reference: &ArtifactRef,
+    results: &[notation::recursive::NodeVerification],
     format: Format,
+    reasons: bool,
 ) -> anyhow::Result<()> {
-    let Some(v) = &outcome.verified else {
-        if format == Format::Json {
-            output::println(&serde_json::to_string_pretty(&skip_json(printed, outcome))?);
-        } else {
-            output::println(&format!(
-                "Trust policy is configured to skip signature verification for {printed}"
-            ));
-        }
-        return Ok(());
-    };
-    for r in v.logged_failures() {
+    let mut documents = Vec::new();
+    let mut failed = Vec::new();
+    for r in results {
+        let printed = reference.with_digest(&r.node.descriptor.digest);
+        let platform = r
+            .node
+            .platform
+            .as_ref()
+            .map(notation::recursive::platform_text);
+        let mut report = match &r.result {
+            Ok(outcome) if format == Format::Text => {
+                report_success(outcome, &printed, format)?;
+                continue;
+            }
+            Ok(outcome) => {
+                warn_logged_failures(outcome);
+                outcome_json(&printed, outcome)
+            }
+            Err(e) => {
+                failed.push(printed.clone());
+                if format == Format::Text {
+                    output::eprintln(&format!("Error: {}", failure_message(e, &printed, reasons)));
+                    continue;
+                }
+                failure_json(&printed, e)
+            }
+        };
+        report.platform = platform;
+        documents.push(serde_json::to_value(&report)?);
+    }
+    if format == Format::Json {
+        output::println(&serde_json::to_string_pretty(&documents)?);
+    }
+    output::summary("verified", results.len(), &failed)
+}
+
+/// Upstream's warning for each check the policy only logs, that failed.
+fn warn_logged_failures(outcome: &VerificationOutcome) {
+    for r in outcome.verified.iter().flat_map(|v| v.logged_failures()) {
         if let Some(err) = &r.error {
             output::warn(&format!(
                 "{} was set to \"log\" and failed with error: {err}",
@@ -232,12 +282,35 @@ fn report_success(
             ));
         }
     }
+}
+
+/// `-o json` of a verification that passed or was skipped.
+fn outcome_json<'a>(printed: &'a str, outcome: &'a VerificationOutcome) -> JsonReport<'a> {
+    match &outcome.verified {
+        Some(v) => success_json(printed, outcome, v),
+        None => skip_json(printed, outcome),
+    }
+}
+
+fn report_success(
+    outcome: &VerificationOutcome,
+    printed: &str,
+    format: Format,
+) -> anyhow::Result<()> {
     if format == Format::Json {
-        output::println(&serde_json::to_string_pretty(&success_json(
-            printed, outcome, v,
+        warn_logged_failures(outcome);
+        output::println(&serde_json::to_string_pretty(&outcome_json(
+            printed, outcome,
         ))?);
         return Ok(());
     }
+    let Some(v) = &outcome.verified else {
+        output::println(&format!(
+            "Trust policy is configured to skip signature verification for {printed}"
+        ));
+        return Ok(());
+    };
+    warn_logged_failures(outcome);
     let mut text = format!("Successfully verified signature for {printed}\n");
     if !v.facts.annotations.is_empty() {
         text.push_str("\nThe artifact was signed with the following user metadata.\n\n");
@@ -276,6 +349,9 @@ pub(super) fn metadata_table(rows: &BTreeMap<String, String>) -> String {
 #[serde(rename_all = "camelCase")]
 struct JsonReport<'a> {
     reference: &'a str,
+    /// The platform the index gives a manifest (`--recursive` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<String>,
     verified: bool,
     skipped: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -320,6 +396,7 @@ struct JsonFailure {
 fn skip_json<'a>(printed: &'a str, outcome: &'a VerificationOutcome) -> JsonReport<'a> {
     JsonReport {
         reference: printed,
+        platform: None,
         verified: false,
         skipped: true,
         policy: Some(&outcome.policy),
@@ -359,6 +436,7 @@ fn success_json<'a>(
         .collect();
     JsonReport {
         reference: printed,
+        platform: None,
         verified: true,
         skipped: false,
         policy: Some(&outcome.policy),
@@ -396,6 +474,7 @@ fn failure_json<'a>(printed: &'a str, e: &VerifyError) -> JsonReport<'a> {
     };
     JsonReport {
         reference: printed,
+        platform: None,
         verified: false,
         skipped: false,
         policy: None,

@@ -204,6 +204,20 @@ const OUTPUT_OURS: &[Flag] = &[with_default(
     "text",
 )];
 
+/// `--recursive`, `--platform` of sign, verify, list and inspect.
+const TREE: &[Flag] = &[
+    flag(
+        "recursive",
+        Bool,
+        ours!("also act on every manifest the image index reaches (nested indexes too), each on its own"),
+    ),
+    flag(
+        "platform",
+        StringArray,
+        ours!("with --recursive, only the manifests of this platform (os/arch[/variant]) and the index; repeatable"),
+    ),
+];
+
 /// `--type`, `--store` of the certificate commands.
 const STORE: &[Flag] = &[
     flag(
@@ -272,6 +286,7 @@ Example - Sign an OCI artifact identified by a tag and referenced in an OCI layo
             LOGGING,
             REGISTRY,
             SIGNER,
+            TREE,
             &[
                 with_default(
                     "force-referrers-tag",
@@ -314,6 +329,7 @@ Example - Verify a signature on an OCI artifact identified by a tag and referenc
             VERIFIER,
             MAX_SIGNATURES,
             OUTPUT_OURS,
+            TREE,
             &[
                 flag(
                     "oci-layout",
@@ -353,6 +369,7 @@ Example - List signatures of an OCI artifact identified by a tag and referenced 
             REGISTRY,
             MAX_SIGNATURES,
             OUTPUT_OURS,
+            TREE,
             &[flag(
                 "oci-layout",
                 Bool,
@@ -386,6 +403,7 @@ Example - Inspect signatures on an OCI artifact identified by a digest and outpu
             LOGGING,
             REGISTRY,
             MAX_SIGNATURES,
+            TREE,
             &[
                 with_default("output", STRING, "output format, options: 'json', 'text'", "text"),
                 flag(
