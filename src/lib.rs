@@ -8,6 +8,7 @@
 //! for `-v` / `-d`.
 
 pub mod atomic;
+pub mod batch;
 pub mod blob;
 pub mod config;
 pub mod copy;

@@ -138,18 +138,20 @@ fn commands_without_an_argument_check_ignore_arguments() {
     }
 }
 
-/// Extra references after the first are ignored, as the `Args` checks of sign, verify,
-/// list and inspect only look at the first.
+/// Upstream ignores references after the first (the `Args` checks of sign, verify, list
+/// and inspect only look at it); notation-rs processes each one (issue 12), each with its
+/// own error, and closes with a summary line.
 #[test]
-fn extra_references_are_ignored() {
+fn extra_references_are_each_processed() {
     let home = ConfigHome::empty();
+    let invalid = "invalid reference: missing registry or repository. Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest>";
     notation(home.path(), &home)
         .args(["list", "bad-ref", "another"])
         .assert()
         .failure()
-        .stderr(
-            "Error: \"bad-ref\": invalid reference: missing registry or repository. Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest>\n",
-        );
+        .stderr(format!(
+            "Error: \"bad-ref\": {invalid}\nError: \"another\": {invalid}\nlisted 0 of 2 artifacts; failed: bad-ref, another\n"
+        ));
 }
 
 /// pflag's texts for a flag that ends the line without its value, and for unknown

@@ -5,7 +5,7 @@
 mod common;
 
 use common::registry::{Config, TestRegistry};
-use common::{copy_tree, interop_dir, notation, testdata_layout, ConfigHome};
+use common::{copy_tree, testdata_layout, ConfigHome, Outcome};
 use serde_json::Value;
 use std::path::Path;
 
@@ -14,36 +14,18 @@ const AMD64: &str = "sha256:ac16c65ed5b9537a7dfa5826e79905b6a4ec8d15e5fa41f7cf9b
 const ARM64: &str = "sha256:4e4ccde30e5344af8b90dc403234bfc4153a25d6d5863600b78e7fc2ffc8f94e";
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
-/// The interop signing keys and the strict trust policy (scope `*`, interop root).
 fn home() -> ConfigHome {
-    let home = ConfigHome::signing();
-    std::fs::copy(
-        interop_dir().join("config/policies/strict-root.json"),
-        home.notation_dir().join("trustpolicy.json"),
-    )
-    .unwrap();
-    home
+    ConfigHome::signing_trusted()
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cwd: &Path, home: &ConfigHome, args: &[&str]) -> Run {
-    let out = notation(cwd, home).args(args).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+fn run(cwd: &Path, home: &ConfigHome, args: &[&str]) -> Outcome {
+    common::run_with_input(cwd, home, args, "")
 }
 
 fn ok(cwd: &Path, home: &ConfigHome, args: &[&str]) -> String {
     let r = run(cwd, home, args);
     assert_eq!(
-        r.code, 0,
+        r.exit, 0,
         "{args:?}\nstdout: {}\nstderr: {}",
         r.stdout, r.stderr
     );
@@ -142,7 +124,7 @@ fn directory_layout_sign_verify_list_inspect() {
     let mut args = vec!["verify", "--recursive", "multiarch:v1"];
     args.extend_from_slice(&layout);
     let r = run(cwd, &home, &args);
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.exit, 0, "{}", r.stderr);
     assert_eq!(
         r.stdout,
         lines(
@@ -248,7 +230,7 @@ fn tar_layout_with_platforms_and_failures() {
         let mut all = vec!["sign", "--oci-layout", "m.tar:v1"];
         all.extend(args);
         let r = run(cwd, &home, &all);
-        assert_eq!(r.code, 1);
+        assert_eq!(r.exit, 1);
         assert_eq!(r.stdout, "");
         assert!(r.stderr.ends_with(&error), "{}", r.stderr);
     }
@@ -261,7 +243,7 @@ fn tar_layout_with_platforms_and_failures() {
     let mut args = vec!["verify", "--recursive", "m.tar:v1"];
     args.extend_from_slice(&scope);
     let r = run(cwd, &home, &args);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.exit, 1);
     assert_eq!(
         r.stdout,
         lines(
@@ -319,7 +301,7 @@ fn a_missing_platform_manifest_fails_before_anything_is_written() {
         .unwrap()
         .count();
     let r = run(cwd, &home, &["sign", "--oci-layout", "--recursive", "m:v1"]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.exit, 1);
     assert_eq!(r.stdout, "");
     assert!(
         r.stderr
@@ -392,7 +374,7 @@ fn nested_indexes_and_the_depth_limit() {
             args.extend(["--scope", "local/nine"]);
         }
         let r = run(cwd, &home, &args);
-        assert_eq!(r.code, 1, "{command}");
+        assert_eq!(r.exit, 1, "{command}");
         let last = r.stderr.lines().last().unwrap();
         assert!(
             last.starts_with("Error: index sha256:")

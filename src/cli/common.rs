@@ -255,3 +255,147 @@ pub fn tree_of(
     }
     build(0, root_label, nodes, &mut own)
 }
+
+/// `--from-file` and `--concurrency` (ours): many references in one invocation.
+#[derive(Args, Debug, Clone)]
+pub struct BatchArgs {
+    /// also process the references in this file, one per line ('-' for stdin; blank lines and # comments are skipped)
+    #[arg(long = "from-file", value_name = "file")]
+    pub from_file: Option<String>,
+    /// how many references to process at once when several are given
+    #[arg(long = "concurrency", default_value_t = notation::batch::DEFAULT_CONCURRENCY as i64, allow_negative_numbers = true)]
+    pub concurrency: i64,
+}
+
+/// One reference to process: as given, or why its line of `--from-file` could not be read.
+pub type Input = Result<String, String>;
+
+impl BatchArgs {
+    /// The positional references, then those of `--from-file`, in order.
+    pub fn references(&self, positional: &[String]) -> anyhow::Result<Vec<Input>> {
+        if self.concurrency < 1 {
+            anyhow::bail!(
+                "concurrency value {} must be a positive number",
+                self.concurrency
+            );
+        }
+        let mut all: Vec<Input> = positional.iter().cloned().map(Ok).collect();
+        if let Some(path) = &self.from_file {
+            let lines = notation::batch::read_reference_file(path)?;
+            all.extend(lines.into_iter().map(|l| l.map_err(|e| e.to_string())));
+        }
+        Ok(all)
+    }
+
+    /// Run `one` for every reference, at most `--concurrency` at a time. Each reference's
+    /// output (its result line, warnings, `Error:` line) is printed in input order; with
+    /// `json`, each one's JSON document goes into one array printed at the end. A summary
+    /// line follows on stderr (`<done> <n> of <total> artifacts; failed: …`); exit 1 if any
+    /// failed.
+    pub async fn run<F, Fut>(
+        &self,
+        inputs: Vec<Input>,
+        json: bool,
+        done: &str,
+        one: F,
+    ) -> anyhow::Result<()>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<()>>,
+    {
+        use futures_util::StreamExt as _;
+        let total = inputs.len();
+        let one = &one;
+        let jobs = inputs.into_iter().map(|input| async move {
+            match input {
+                Ok(raw) => {
+                    let (result, captured) = output::capture(one(raw.clone())).await;
+                    (raw, result, captured)
+                }
+                Err(line) => (line.clone(), Err(anyhow::anyhow!(line)), Vec::new()),
+            }
+        });
+        let mut results = notation::batch::in_order(jobs, self.concurrency as usize);
+        let mut failed = Vec::new();
+        let mut documents = Vec::new();
+        while let Some((label, result, captured)) = results.next().await {
+            let before = documents.len();
+            for (stream, text) in captured {
+                if json && stream == output::Stream::Out {
+                    documents.extend(json_documents(&text));
+                } else {
+                    output::replay(stream, &text);
+                }
+            }
+            if let Err(e) = &result {
+                if !e.is::<output::Reported>() {
+                    // Go's line, with the reference it concerns unless it names it.
+                    let text = output::error_text(e);
+                    if text.contains(&label) {
+                        output::eprintln(&format!("Error: {text}"));
+                    } else {
+                        output::eprintln(&format!("Error: {label}: {text}"));
+                    }
+                    if json && documents.len() == before {
+                        documents.push(serde_json::json!({"reference": label, "error": text}));
+                    }
+                }
+                failed.push(label);
+            }
+        }
+        if json {
+            output::println(&serde_json::to_string_pretty(&documents)?);
+        }
+        output::summary(done, total, &failed)
+    }
+}
+
+/// The JSON document(s) a reference printed: an array (from `--recursive`) is flattened.
+fn json_documents(text: &str) -> Vec<serde_json::Value> {
+    match serde_json::from_str(text) {
+        Ok(serde_json::Value::Array(items)) => items,
+        Ok(doc) => vec![doc],
+        // Not JSON (nothing else is printed on stdout with -o json): kept as text.
+        Err(_) => vec![serde_json::Value::String(text.to_string())],
+    }
+}
+
+/// Open the store of `reference` once per invocation: a layout as [`open_target`] does; a
+/// registry repository from `pool`, sharing one client per registry. `options` adjusts the
+/// options of the first client of a registry.
+pub async fn open_pooled(
+    reference: &ArtifactRef,
+    registry: &RegistryArgs,
+    ctx: &super::Context,
+    log: Log,
+    pool: &notation::batch::RegistryPool,
+    options: impl FnOnce(&mut notation::target::registry::RegistryOptions),
+) -> anyhow::Result<std::sync::Arc<dyn Target>> {
+    match reference {
+        ArtifactRef::Layout(_) => Ok(open_target(reference, registry, ctx, log).await?.into()),
+        ArtifactRef::Registry(r) => {
+            log.install();
+            let repository = pool.get(r, || {
+                let mut opts = super::login::registry_options(&r.registry, registry, ctx)?;
+                options(&mut opts);
+                anyhow::Ok(opts)
+            })?;
+            Ok(repository)
+        }
+    }
+}
+
+/// [`open_pooled`] for the commands that only read (verify, list, inspect), which log
+/// upstream's referrers line when they open a registry.
+pub async fn open_for_reading(
+    reference: &ArtifactRef,
+    registry: &RegistryArgs,
+    logging: &LoggingArgs,
+    ctx: &super::Context,
+    pool: &notation::batch::RegistryPool,
+) -> anyhow::Result<std::sync::Arc<dyn Target>> {
+    open_pooled(reference, registry, ctx, logging.log(), pool, |_| {
+        log::info!("Allowed to access the referrers API, fallback if not supported");
+    })
+    .await
+}

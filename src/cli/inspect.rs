@@ -1,6 +1,6 @@
 //! `notation inspect`: every signature of an artifact, decoded (no trust decisions).
 
-use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::tree::Node;
 use super::{output, timefmt, Context};
 use anyhow::bail;
@@ -31,6 +31,8 @@ pub struct InspectArgs {
     #[command(flatten)]
     tree: TreeArgs,
     #[command(flatten)]
+    batch: BatchArgs,
+    #[command(flatten)]
     registry: RegistryArgs,
     #[command(flatten)]
     logging: LoggingArgs,
@@ -40,9 +42,10 @@ pub struct InspectArgs {
 }
 
 pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
-    let Some(raw) = args.reference.first() else {
-        bail!("missing reference to the artifact: use `notation inspect --help` to see what parameters are required");
-    };
+    let inputs = args.batch.references(&args.reference)?;
+    if inputs.is_empty() {
+        anyhow::bail!("missing reference to the artifact: use `notation inspect --help` to see what parameters are required");
+    }
     output::experimental_warning(ctx.flags.any(&["allow-referrers-api"]));
     let platforms = args.tree.platforms()?;
     let json = match args.output.as_str() {
@@ -61,8 +64,31 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
             "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
         );
     }
+    let pool = notation::batch::RegistryPool::default();
+    match inputs.as_slice() {
+        [Ok(raw)] => inspect_one_reference(raw, &args, ctx, &platforms, json, &pool).await,
+        _ => args
+            .batch
+            .run(inputs, json, "inspected", |raw| {
+                let (args, pool, platforms) = (&args, &pool, &platforms);
+                async move { inspect_one_reference(&raw, args, ctx, platforms, json, pool).await }
+            })
+            .await,
+    }
+}
+
+/// Inspect one reference, printing what a single `inspect` prints.
+async fn inspect_one_reference(
+    raw: &str,
+    args: &InspectArgs,
+    ctx: &Context,
+    platforms: &[notation::recursive::PlatformSpec],
+    json: bool,
+    pool: &notation::batch::RegistryPool,
+) -> anyhow::Result<()> {
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
+    let target =
+        common::open_for_reading(&reference, &args.registry, &args.logging, ctx, pool).await?;
     let subject =
         common::resolve(target.as_ref(), &reference, "inspect", args.logging.log()).await?;
     let resolved = reference.with_digest(&subject.digest);
@@ -70,7 +96,7 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
     if args.tree.recursive {
         let nodes = args
             .tree
-            .nodes(target.as_ref(), &subject, &platforms)
+            .nodes(target.as_ref(), &subject, platforms)
             .await?;
         return inspect_tree(target.as_ref(), &reference, &nodes, limit, json).await;
     }

@@ -1,6 +1,6 @@
 //! `notation list`: the signature manifests of an artifact, as a tree.
 
-use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::output;
 use super::tree::Node;
 use super::Context;
@@ -39,15 +39,18 @@ pub struct ListArgs {
     #[command(flatten)]
     tree: TreeArgs,
     #[command(flatten)]
+    batch: BatchArgs,
+    #[command(flatten)]
     registry: RegistryArgs,
     #[command(flatten)]
     logging: LoggingArgs,
 }
 
 pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
-    let Some(raw) = args.reference.first() else {
+    let inputs = args.batch.references(&args.reference)?;
+    if inputs.is_empty() {
         anyhow::bail!("missing reference to the artifact: use `notation list --help` to see what parameters are required");
-    };
+    }
     output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     let platforms = args.tree.platforms()?;
     // RunE: the count first, then the deprecation notice, as verify and inspect.
@@ -62,11 +65,35 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
             "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
         );
     }
+    let pool = notation::batch::RegistryPool::default();
+    match inputs.as_slice() {
+        [Ok(raw)] => list_one(raw, &args, ctx, &platforms, &pool).await,
+        _ => {
+            let json = args.output == "json";
+            args.batch
+                .run(inputs, json, "listed", |raw| {
+                    let (args, pool, platforms) = (&args, &pool, &platforms);
+                    async move { list_one(&raw, args, ctx, platforms, pool).await }
+                })
+                .await
+        }
+    }
+}
+
+/// List one reference, printing what a single `list` prints.
+async fn list_one(
+    raw: &str,
+    args: &ListArgs,
+    ctx: &Context,
+    platforms: &[notation::recursive::PlatformSpec],
+    pool: &notation::batch::RegistryPool,
+) -> anyhow::Result<()> {
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
+    let target =
+        common::open_for_reading(&reference, &args.registry, &args.logging, ctx, pool).await?;
     let desc = common::resolve(target.as_ref(), &reference, "list", args.logging.log()).await?;
     if args.tree.recursive {
-        let nodes = args.tree.nodes(target.as_ref(), &desc, &platforms).await?;
+        let nodes = args.tree.nodes(target.as_ref(), &desc, platforms).await?;
         let mut all = Vec::with_capacity(nodes.len());
         for node in &nodes {
             let printed = reference.with_digest(&node.descriptor.digest);
@@ -76,7 +103,7 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
                 .with_context(|| format!("failed to list signatures of {printed}"))?;
             all.push(signatures);
         }
-        return print_tree(&reference, &nodes, &all, &args);
+        return print_tree(&reference, &nodes, &all, args);
     }
     let signatures = target.signatures(&desc).await.with_context(|| {
         format!(

@@ -8,8 +8,52 @@
 
 use std::io::{self, Write};
 
+/// Which of the two a captured piece of output was written to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Out,
+    Err,
+}
+
+tokio::task_local! {
+    /// Output held back while one of several references is processed (see [`capture`]).
+    static CAPTURED: std::cell::RefCell<Vec<(Stream, String)>>;
+}
+
+/// Run `job` with everything it prints held back, so that the output of references run
+/// concurrently can be printed in input order. (The `-v`/`-d` log is not held back.)
+pub async fn capture<F: std::future::Future>(job: F) -> (F::Output, Vec<(Stream, String)>) {
+    let cell = std::cell::RefCell::new(Vec::new());
+    CAPTURED
+        .scope(cell, async move {
+            let out = job.await;
+            (out, CAPTURED.with(|c| c.take()))
+        })
+        .await
+}
+
+/// Hold `text` back if a [`capture`] is running; whether it was.
+fn held(stream: Stream, text: &str) -> bool {
+    CAPTURED
+        .try_with(|c| c.borrow_mut().push((stream, text.to_string())))
+        .is_ok()
+}
+
+/// Print captured output.
+pub fn replay(stream: Stream, text: &str) {
+    match stream {
+        Stream::Out => print(text),
+        Stream::Err => {
+            let _ = io::stderr().lock().write_all(text.as_bytes());
+        }
+    }
+}
+
 /// Write `text` to stdout as is (no newline added).
 pub fn print(text: &str) {
+    if held(Stream::Out, text) {
+        return;
+    }
     let mut out = io::stdout().lock();
     if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         exit_on_broken_pipe(e);
@@ -18,6 +62,9 @@ pub fn print(text: &str) {
 
 /// Write one line to stdout.
 pub fn println(line: &str) {
+    if held(Stream::Out, &format!("{line}\n")) {
+        return;
+    }
     let mut out = io::stdout().lock();
     if let Err(e) = writeln!(out, "{line}").and_then(|_| out.flush()) {
         exit_on_broken_pipe(e);
@@ -26,6 +73,9 @@ pub fn println(line: &str) {
 
 /// Write one line to stderr.
 pub fn eprintln(line: &str) {
+    if held(Stream::Err, &format!("{line}\n")) {
+        return;
+    }
     let _ = writeln!(io::stderr().lock(), "{line}");
 }
 

@@ -1,6 +1,6 @@
 //! `notation sign`.
 
-use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
 use super::{duration, output, Context};
 use anyhow::{anyhow, bail};
@@ -59,6 +59,8 @@ pub struct SignArgs {
     #[command(flatten)]
     tree: TreeArgs,
     #[command(flatten)]
+    batch: BatchArgs,
+    #[command(flatten)]
     registry: RegistryArgs,
     #[command(flatten)]
     logging: LoggingArgs,
@@ -80,9 +82,10 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
                 .map_err(|err| anyhow!("invalid argument {e:?} for \"-e, --expiry\" flag: {err}"))
         })
         .transpose()?;
-    let Some(raw_reference) = args.reference.first() else {
+    let inputs = args.batch.references(&args.reference)?;
+    if inputs.is_empty() {
         bail!("missing reference to the artifact: use `notation sign --help` to see what parameters are required");
-    };
+    }
     // PreRunE (the experimental notice), then cobra's flag checks, as cobra orders them.
     output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     SIGN_FLAGS.check(&ctx.flags)?;
@@ -130,9 +133,6 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         }
         _ => None,
     };
-    let reference = ArtifactRef::parse(raw_reference, args.oci_layout)?;
-    let target = open_sign_target(&reference, &args, ctx).await?;
-    let subject = common::resolve(target.as_ref(), &reference, "sign", args.logging.log()).await?;
     let opts = SignOptions {
         format,
         expiry,
@@ -140,19 +140,71 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         signing_agent: notation::version::SIGNING_AGENT.to_string(),
         tsa,
     };
+    let shared = Shared {
+        args: &args,
+        ctx,
+        signer,
+        opts,
+        platforms,
+        pool: Default::default(),
+        many: inputs.len() > 1,
+    };
+    let result = match inputs.as_slice() {
+        [Ok(raw)] => sign_one(raw, &shared).await,
+        _ => {
+            args.batch
+                .run(inputs, false, "signed", |raw| {
+                    let shared = &shared;
+                    async move { sign_one(&raw, shared).await }
+                })
+                .await
+        }
+    };
+    if shared.many {
+        shared.report_revocation();
+    }
+    result
+}
+
+/// What the references of one `sign` share, loaded once.
+struct Shared<'a> {
+    args: &'a SignArgs,
+    ctx: &'a Context,
+    signer: Box<dyn EnvelopeSigner>,
+    opts: SignOptions,
+    platforms: Vec<notation::recursive::PlatformSpec>,
+    pool: notation::batch::RegistryPool,
+    /// Several references: the CRL cache warning is given once, at the end.
+    many: bool,
+}
+
+impl Shared<'_> {
+    /// Upstream's CRL cache warning, when timestamping used the cache.
+    fn report_revocation(&self) {
+        if let Some(revocation) = self.opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
+            super::verify::report_revocation(revocation);
+        }
+    }
+}
+
+/// Sign one reference, printing what a single `sign` prints.
+async fn sign_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
+    let (args, opts, signer) = (shared.args, &shared.opts, shared.signer.as_ref());
+    let reference = ArtifactRef::parse(raw, args.oci_layout)?;
+    let target = open_sign_target(&reference, shared).await?;
+    let subject = common::resolve(target.as_ref(), &reference, "sign", args.logging.log()).await?;
     if args.tree.recursive {
         let nodes = args
             .tree
-            .nodes(target.as_ref(), &subject, &platforms)
+            .nodes(target.as_ref(), &subject, &shared.platforms)
             .await?;
         let tree_opts = notation::recursive::TreeSignOptions {
             index_children: matches!(reference, ArtifactRef::Layout(_)),
         };
         let signed =
-            notation::recursive::sign(target.as_ref(), &nodes, signer.as_ref(), &opts, &tree_opts)
-                .await;
-        if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
-            super::verify::report_revocation(revocation);
+            notation::recursive::sign(target.as_ref(), &nodes, signer, opts, &tree_opts).await;
+        if !shared.many {
+            shared.report_revocation();
         }
         for warning in target.take_warnings() {
             output::warn(&warning.to_string());
@@ -176,9 +228,9 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let signed = signer::sign(target.as_ref(), &subject, signer.as_ref(), &opts).await;
-    if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
-        super::verify::report_revocation(revocation);
+    let signed = signer::sign(target.as_ref(), &subject, signer, opts).await;
+    if !shared.many {
+        shared.report_revocation();
     }
     signed?;
     for warning in target.take_warnings() {
@@ -334,12 +386,17 @@ pub(super) fn select_signer(
 /// v1.3.2) and the deprecated `--allow-referrers-api`, which means `=false`.
 async fn open_sign_target(
     reference: &ArtifactRef,
-    args: &SignArgs,
-    ctx: &Context,
-) -> anyhow::Result<Box<dyn notation::target::Target>> {
-    match reference {
-        ArtifactRef::Registry(r) => {
-            let mut opts = super::login::registry_options(&r.registry, &args.registry, ctx)?;
+    shared: &Shared<'_>,
+) -> anyhow::Result<std::sync::Arc<dyn notation::target::Target>> {
+    let args = shared.args;
+    let log = args.logging.log();
+    common::open_pooled(
+        reference,
+        &args.registry,
+        shared.ctx,
+        log,
+        &shared.pool,
+        |opts| {
             opts.force_referrers_tag =
                 args.force_referrers_tag && args.allow_referrers_api != Some(true);
             log::info!(
@@ -350,12 +407,7 @@ async fn open_sign_target(
                     "Allowed to access the referrers API, fallback if not supported"
                 }
             );
-            Ok(Box::new(notation::target::registry::Registry::new(
-                r, opts,
-            )?))
-        }
-        ArtifactRef::Layout(_) => {
-            common::open_target(reference, &args.registry, ctx, args.logging.log()).await
-        }
-    }
+        },
+    )
+    .await
 }

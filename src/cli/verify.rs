@@ -1,7 +1,7 @@
 //! `notation verify` (cli.md §2): upstream's flags, outputs and errors, plus a short
 //! per-signature reason on failure and `-o json`.
 
-use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
 use super::output;
 use super::Context;
@@ -49,6 +49,8 @@ pub struct VerifyArgs {
     #[command(flatten)]
     tree: TreeArgs,
     #[command(flatten)]
+    batch: BatchArgs,
+    #[command(flatten)]
     registry: RegistryArgs,
     #[command(flatten)]
     logging: LoggingArgs,
@@ -67,9 +69,10 @@ const VERIFY_FLAGS: Rules = Rules {
 };
 
 pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
-    let Some(raw) = args.reference.first() else {
+    let inputs = args.batch.references(&args.reference)?;
+    if inputs.is_empty() {
         anyhow::bail!("missing reference to the artifact: use `notation verify --help` to see what parameters are required");
-    };
+    }
     output::experimental_warning(
         ctx.flags
             .any(&["oci-layout", "scope", "allow-referrers-api"]),
@@ -89,18 +92,75 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     let user_metadata = parse_pairs(&args.user_metadata, "user-metadata")?;
     let plugin_config = parse_pairs(&args.plugin_config, "plugin-config")?;
-    let log = args.logging.log();
+    args.logging.log();
 
     // Upstream loads the policy before looking at the reference.
     let (policy, file) = OciDocument::load(&ctx.dirs)?;
     if let Some(w) = file.warning() {
         output::warn(&w);
     }
+    let shared = Shared {
+        args: &args,
+        ctx,
+        policy,
+        platforms,
+        opts: VerifyOptions {
+            max_signatures: args.max_signatures as usize,
+            user_metadata,
+        },
+        plugin_config,
+        verification: tokio::sync::OnceCell::new(),
+        pool: Default::default(),
+        many: inputs.len() > 1,
+    };
+    match inputs.as_slice() {
+        [Ok(raw)] => verify_one(raw, &shared).await,
+        _ => {
+            let json = args.output == Format::Json;
+            let result = args
+                .batch
+                .run(inputs, json, "verified", |raw| {
+                    let shared = &shared;
+                    async move { verify_one(&raw, shared).await }
+                })
+                .await;
+            if let Some((_, revocation, _)) = shared.verification.get() {
+                report_revocation(revocation);
+            }
+            result
+        }
+    }
+}
 
+/// What the references of one `verify` share, loaded once.
+struct Shared<'a> {
+    args: &'a VerifyArgs,
+    ctx: &'a Context,
+    policy: OciDocument,
+    platforms: Vec<notation::recursive::PlatformSpec>,
+    opts: VerifyOptions,
+    plugin_config: Vec<(String, String)>,
+    /// Trust stores, CRL cache and plugins: set up once the first reference is resolved,
+    /// where a single `verify` sets them up (and warns about the CRL cache).
+    verification: tokio::sync::OnceCell<(
+        notation::verifier::stores::FileTrustStores,
+        Validator,
+        notation::verifier::plugin::VerificationPlugins,
+    )>,
+    pool: notation::batch::RegistryPool,
+    /// Several references: the CRL cache warning is given once, at the end.
+    many: bool,
+}
+
+/// Verify one reference, printing what a single `verify` prints.
+async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
+    let (args, ctx) = (shared.args, shared.ctx);
+    let log = args.logging.log();
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
-    let subject =
-        common::resolve(target.as_ref(), &reference, "verify", args.logging.log()).await?;
+    let target =
+        common::open_for_reading(&reference, &args.registry, &args.logging, ctx, &shared.pool)
+            .await?;
+    let subject = common::resolve(target.as_ref(), &reference, "verify", log).await?;
     let printed = reference.with_digest(&subject.digest);
     let policy_ref = match (&args.scope, &reference) {
         (Some(scope), _) => format!("{scope}@{}", subject.digest),
@@ -111,7 +171,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     log.debug(&format!(
         "Check verification level against artifact {policy_ref}"
     ));
-    let statement = policy.applicable(&policy_ref).ok();
+    let statement = shared.policy.applicable(&policy_ref).ok();
     if let Some(st) = statement {
         log.info(&format!("Trust policy configuration: {}", st.go_debug()));
         if st.level().is_skip() {
@@ -124,55 +184,61 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         }
     }
 
-    let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
-    let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
-    if let Some(w) = revocation.cache_warning() {
-        output::warn(w);
-    }
-    let plugins = notation::verifier::plugin::VerificationPlugins {
-        dir: ctx.dirs.plugins(),
-        config: plugin_config.into_iter().collect(),
-    };
+    let (stores, revocation, plugins) = shared
+        .verification
+        .get_or_init(|| async {
+            let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
+            let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
+            if let Some(w) = revocation.cache_warning() {
+                output::warn(w);
+            }
+            let plugins = notation::verifier::plugin::VerificationPlugins {
+                dir: ctx.dirs.plugins(),
+                config: shared.plugin_config.iter().cloned().collect(),
+            };
+            (stores, revocation, plugins)
+        })
+        .await;
     let verifier = Verifier {
-        policy: &policy,
-        stores: &stores,
+        policy: &shared.policy,
+        stores,
         integrity: &notation::verifier::envelope_integrity::EnvelopeIntegrity,
-        revocation: Some(&revocation),
+        revocation: Some(revocation),
         now: time::OffsetDateTime::now_utc(),
-        plugins: Some(&plugins),
+        plugins: Some(plugins),
     };
-    let opts = VerifyOptions {
-        max_signatures: args.max_signatures as usize,
-        user_metadata,
+    let report_revocation = || {
+        if !shared.many {
+            report_revocation(revocation);
+        }
     };
+    let opts = &shared.opts;
+    // With -v/-d the log already gave each signature's reason.
+    let reasons = !(log.verbose || log.debug);
     if args.tree.recursive {
         let nodes = args
             .tree
-            .nodes(target.as_ref(), &subject, &platforms)
+            .nodes(target.as_ref(), &subject, &shared.platforms)
             .await?;
         let policy_for = |digest: &str| match (&args.scope, &reference) {
             (Some(scope), _) => format!("{scope}@{digest}"),
             (None, _) => reference.with_digest(digest),
         };
         let results =
-            notation::recursive::verify(&verifier, target.as_ref(), &nodes, policy_for, &opts)
-                .await;
-        report_revocation(&revocation);
-        let reasons = !(log.verbose || log.debug);
+            notation::recursive::verify(&verifier, target.as_ref(), &nodes, policy_for, opts).await;
+        report_revocation();
         return report_tree(&reference, &results, args.output, reasons);
     }
     let result = verifier
-        .verify(target.as_ref(), &subject, &policy_ref, &opts)
+        .verify(target.as_ref(), &subject, &policy_ref, opts)
         .await;
-    report_revocation(&revocation);
+    report_revocation();
     match result {
         Ok(outcome) => report_success(&outcome, &printed, args.output),
         Err(e) => {
             if args.output == Format::Json {
                 output::println(&serde_json::to_string_pretty(&failure_json(&printed, &e))?);
             }
-            // With -v/-d the log already gave each signature's reason.
-            let reasons = !(log.verbose || log.debug);
             Err(anyhow::anyhow!(failure_message(&e, &printed, reasons)))
         }
     }

@@ -86,6 +86,18 @@ impl ConfigHome {
         home
     }
 
+    /// [`ConfigHome::signing`] with the interop `strict-root` trust policy installed (scope
+    /// `*`, trusting the interop root).
+    pub fn signing_trusted() -> ConfigHome {
+        let home = ConfigHome::signing();
+        std::fs::copy(
+            interop_dir().join("config/policies/strict-root.json"),
+            home.notation_dir().join("trustpolicy.json"),
+        )
+        .unwrap();
+        home
+    }
+
     /// `$XDG_CONFIG_HOME`.
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -230,6 +242,28 @@ pub fn run(cwd: &Path, home: &ConfigHome, args: &[String]) -> Outcome {
         .args(args)
         .output()
         .expect("run notation");
+    Outcome {
+        exit: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run `notation <args>` in `cwd` with `stdin` as its standard input.
+pub fn run_with_input(cwd: &Path, home: &ConfigHome, args: &[&str], stdin: &str) -> Outcome {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let mut child = notation_process(cwd, home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run notation");
+    let mut input = child.stdin.take().expect("piped stdin");
+    input.write_all(stdin.as_bytes()).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
     Outcome {
         exit: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -218,6 +218,21 @@ const TREE: &[Flag] = &[
     ),
 ];
 
+/// `--from-file`, `--concurrency` of sign, verify, list and inspect.
+const BATCH: &[Flag] = &[
+    flag(
+        "from-file",
+        STRING,
+        ours!("also process the references in this file, one per line ('-' for stdin; blank lines and # comments are skipped)"),
+    ),
+    with_default(
+        "concurrency",
+        Int,
+        ours!("how many references to process at once when several are given"),
+        "4",
+    ),
+];
+
 /// `--type`, `--store` of the certificate commands.
 const STORE: &[Flag] = &[
     flag(
@@ -287,6 +302,7 @@ Example - Sign an OCI artifact identified by a tag and referenced in an OCI layo
             REGISTRY,
             SIGNER,
             TREE,
+            BATCH,
             &[
                 with_default(
                     "force-referrers-tag",
@@ -330,6 +346,7 @@ Example - Verify a signature on an OCI artifact identified by a tag and referenc
             MAX_SIGNATURES,
             OUTPUT_OURS,
             TREE,
+            BATCH,
             &[
                 flag(
                     "oci-layout",
@@ -370,6 +387,7 @@ Example - List signatures of an OCI artifact identified by a tag and referenced 
             MAX_SIGNATURES,
             OUTPUT_OURS,
             TREE,
+            BATCH,
             &[flag(
                 "oci-layout",
                 Bool,
@@ -404,6 +422,7 @@ Example - Inspect signatures on an OCI artifact identified by a digest and outpu
             REGISTRY,
             MAX_SIGNATURES,
             TREE,
+            BATCH,
             &[
                 with_default("output", STRING, "output format, options: 'json', 'text'", "text"),
                 flag(

@@ -90,7 +90,8 @@ enum ReferrersApi {
 
 /// One repository of a registry.
 pub struct Registry {
-    client: Client,
+    /// Shared by the repositories [`Registry::for_repository`] opens on the same registry.
+    client: Arc<Client>,
     registry: String,
     repository: String,
     force_referrers_tag: bool,
@@ -160,7 +161,7 @@ impl Registry {
             },
         )?;
         Ok(Registry {
-            client,
+            client: Arc::new(client),
             registry: reference.registry.clone(),
             repository: reference.repository.clone(),
             force_referrers_tag: opts.force_referrers_tag,
@@ -169,6 +170,22 @@ impl Registry {
             upload_chunk_size: opts.upload_chunk_size,
             referrers_method: Mutex::new(None),
         })
+    }
+
+    /// Another repository of the same registry, with the same options, sharing this one's
+    /// HTTP connections, credentials and tokens (a token is kept per scope, so each
+    /// repository still gets its own).
+    pub fn for_repository(&self, repository: &str) -> Registry {
+        Registry {
+            client: self.client.clone(),
+            registry: self.registry.clone(),
+            repository: repository.to_string(),
+            force_referrers_tag: self.force_referrers_tag,
+            referrers_api: Mutex::new(ReferrersApi::Unknown),
+            warnings: Mutex::new(Vec::new()),
+            upload_chunk_size: self.upload_chunk_size,
+            referrers_method: Mutex::new(None),
+        }
     }
 
     /// Whether requests go over plain HTTP.
