@@ -294,6 +294,8 @@ fn select_platforms(
 pub struct SignedNode {
     pub node: Node,
     pub signature: SignedSignature,
+    /// How the signature was made findable ([`Target::referrers_method`]).
+    pub indexed_by: Option<String>,
 }
 
 /// Signing a tree stopped at `failed`; `signed` were stored before (none for a tar layout,
@@ -351,6 +353,7 @@ pub async fn sign(
             Ok(signature) => signed.push(SignedNode {
                 node: node.clone(),
                 signature,
+                indexed_by: deferred.referrers_method(),
             }),
             Err(e) => return Err(fail(signed, node, e)),
         }

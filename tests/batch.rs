@@ -129,6 +129,34 @@ fn layouts_signed_and_verified_in_one_invocation() {
     assert_eq!(doc[1]["reference"], format!("single@{ARM64}"));
     assert_eq!(doc[1]["verified"], true);
     assert_eq!(doc.as_array().unwrap().len(), 2);
+
+    // inspect: v1.3.2's document per artifact, with the reference it is for.
+    let r = run(
+        cwd,
+        &home,
+        &[
+            "inspect",
+            "--oci-layout",
+            "-o",
+            "json",
+            "single:v1",
+            "unsigned:v1",
+        ],
+        None,
+    );
+    assert_eq!(r.exit, 0, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let names: Vec<&str> = doc
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["reference"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [format!("single@{AMD64}"), format!("unsigned@{UNSIGNED}")]
+    );
+    assert_eq!(doc[1]["Signatures"].as_array().unwrap().len(), 1);
 }
 
 #[test]

@@ -441,3 +441,55 @@ async fn registry_sign_verify_list() {
         "{root}\n└── application/vnd.cncf.notary.signature\n"
     )));
 }
+
+/// The JSON shapes of `-o json` with `--recursive` and with several references (README
+/// "Machine-readable output"), pinned. Signature digests and times vary: filtered.
+#[test]
+fn json_documents_are_stable() {
+    let home = home();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    copy_tree(&testdata_layout("multiarch"), &cwd.join("multiarch"));
+    let scope = ["--scope", "local/multiarch"];
+    let json = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--oci-layout", "-o", "json"]);
+        run(cwd, &home, &all).stdout
+    };
+    let sign_one = json(&["sign", &format!("multiarch@{AMD64}")]);
+    let sign_tree = json(&[
+        "sign",
+        "--recursive",
+        "--platform",
+        "linux/arm64",
+        "multiarch:v1",
+    ]);
+    let mut verify = vec!["verify", "--recursive", "multiarch:v1"];
+    verify.extend(scope);
+    let verify_tree = json(&verify);
+    let list_tree = json(&["list", "--recursive", "multiarch:v1"]);
+    let inspect_tree = json(&[
+        "inspect",
+        "--recursive",
+        "--platform",
+        "linux/amd64",
+        "multiarch:v1",
+    ]);
+    let mut many = vec!["verify", "multiarch:nope", "multiarch:v1"];
+    many.extend(scope);
+    let verify_many = json(&many);
+    insta::with_settings!({filters => vec![
+        (INDEX, "[INDEX]"),
+        (AMD64, "[AMD64]"),
+        (ARM64, "[ARM64]"),
+        (r"sha256:[0-9a-f]{64}", "[SIGNATURE]"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]"),
+    ]}, {
+        insta::assert_snapshot!("json_sign_one", sign_one);
+        insta::assert_snapshot!("json_sign_recursive", sign_tree);
+        insta::assert_snapshot!("json_verify_recursive", verify_tree);
+        insta::assert_snapshot!("json_list_recursive", list_tree);
+        insta::assert_snapshot!("json_inspect_recursive", inspect_tree);
+        insta::assert_snapshot!("json_verify_many", verify_many);
+    });
+}

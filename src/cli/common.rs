@@ -344,7 +344,7 @@ impl BatchArgs {
             }
         }
         if json {
-            output::println(&serde_json::to_string_pretty(&documents)?);
+            output::println(&output::json_array(&documents)?);
         }
         output::summary(done, total, &failed)
     }

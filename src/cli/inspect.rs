@@ -66,14 +66,17 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     let pool = notation::batch::RegistryPool::default();
     match inputs.as_slice() {
-        [Ok(raw)] => inspect_one_reference(raw, &args, ctx, &platforms, json, &pool).await,
-        _ => args
-            .batch
-            .run(inputs, json, "inspected", |raw| {
-                let (args, pool, platforms) = (&args, &pool, &platforms);
-                async move { inspect_one_reference(&raw, args, ctx, platforms, json, pool).await }
-            })
-            .await,
+        [Ok(raw)] => inspect_one_reference(raw, &args, ctx, &platforms, json, false, &pool).await,
+        _ => {
+            args.batch
+                .run(inputs, json, "inspected", |raw| {
+                    let (args, pool, platforms) = (&args, &pool, &platforms);
+                    async move {
+                        inspect_one_reference(&raw, args, ctx, platforms, json, true, pool).await
+                    }
+                })
+                .await
+        }
     }
 }
 
@@ -84,6 +87,7 @@ async fn inspect_one_reference(
     ctx: &Context,
     platforms: &[notation::recursive::PlatformSpec],
     json: bool,
+    many: bool,
     pool: &notation::batch::RegistryPool,
 ) -> anyhow::Result<()> {
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
@@ -93,7 +97,8 @@ async fn inspect_one_reference(
         common::resolve(target.as_ref(), &reference, "inspect", args.logging.log()).await?;
     let resolved = reference.with_digest(&subject.digest);
     let limit = args.max_signatures as usize;
-    if args.tree.recursive {
+    // Among several references, a JSON document names its artifact: the `--recursive` form.
+    if args.tree.recursive || (many && json) {
         let nodes = args
             .tree
             .nodes(target.as_ref(), &subject, platforms)
@@ -203,8 +208,7 @@ async fn inspect_tree(
                 },
             })
             .collect();
-        let bytes = notation::gojson::to_vec_indent(&documents, "    ")?;
-        output::println(&String::from_utf8(bytes)?);
+        output::println(&output::json_array(&documents)?);
     } else {
         output::println("Inspecting all signatures for signed artifact");
         let root = reference.with_digest(&nodes[0].descriptor.digest);

@@ -154,7 +154,7 @@ fn print_tree(
                 doc
             })
             .collect();
-        output::println(&serde_json::to_string_pretty(&documents)?);
+        output::println(&output::json_array(&documents)?);
     } else {
         let root = reference.with_digest(&nodes[0].descriptor.digest);
         let tree = common::tree_of(nodes, root, |i, node| {

@@ -368,3 +368,11 @@ pub fn summary(done: &str, total: usize, failed: &[String]) -> anyhow::Result<()
         Err(Reported.into())
     }
 }
+
+/// The one JSON document of `--recursive` and of several references: an array of the
+/// per-artifact documents, two-space indented, object members in sorted order (so that
+/// documents gathered from several references read alike).
+pub fn json_array<T: serde::Serialize>(documents: &[T]) -> anyhow::Result<String> {
+    let value = serde_json::to_value(documents)?;
+    Ok(serde_json::to_string_pretty(&value)?)
+}

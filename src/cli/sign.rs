@@ -56,6 +56,9 @@ pub struct SignArgs {
     /// [Experimental] sign the artifact stored as OCI image layout (a directory, or a tar file)
     #[arg(long = "oci-layout")]
     oci_layout: bool,
+    /// output format, options: 'text', 'json' (ours)
+    #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json"])]
+    output: String,
     #[command(flatten)]
     tree: TreeArgs,
     #[command(flatten)]
@@ -153,7 +156,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         [Ok(raw)] => sign_one(raw, &shared).await,
         _ => {
             args.batch
-                .run(inputs, false, "signed", |raw| {
+                .run(inputs, args.output == "json", "signed", |raw| {
                     let shared = &shared;
                     async move { sign_one(&raw, shared).await }
                 })
@@ -213,11 +216,21 @@ async fn sign_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
             Ok(done) => (done, None),
             Err(mut e) => (std::mem::take(&mut e.signed), Some(e)),
         };
-        for s in &done {
-            output::println(&format!(
-                "Successfully signed {}",
-                reference.with_digest(&s.node.descriptor.digest)
-            ));
+        if args.output == "json" {
+            let documents: Vec<SignedJson> = done
+                .iter()
+                .map(|s| {
+                    SignedJson::new(&reference, &s.node, &s.signature, s.indexed_by.as_deref())
+                })
+                .collect();
+            output::println(&output::json_array(&documents)?);
+        } else {
+            for s in &done {
+                output::println(&format!(
+                    "Successfully signed {}",
+                    reference.with_digest(&s.node.descriptor.digest)
+                ));
+            }
         }
         if let Some(e) = failure {
             bail!(
@@ -232,15 +245,79 @@ async fn sign_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
     if !shared.many {
         shared.report_revocation();
     }
-    signed?;
+    let signature = signed?;
     for warning in target.take_warnings() {
         output::warn(&warning.to_string());
+    }
+    if args.output == "json" {
+        let node = notation::recursive::Node {
+            descriptor: subject.plain(),
+            platform: None,
+            depth: 0,
+            parent: None,
+        };
+        let method = target.referrers_method();
+        let document = SignedJson::new(&reference, &node, &signature, method.as_deref());
+        output::println(&serde_json::to_string_pretty(&document)?);
+        return Ok(());
     }
     output::println(&format!(
         "Successfully signed {}",
         reference.with_digest(&subject.digest)
     ));
     Ok(())
+}
+
+/// `sign -o json`: one signed artifact and its signature.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignedJson {
+    /// The artifact, by digest.
+    reference: String,
+    media_type: String,
+    digest: String,
+    size: i64,
+    /// The platform the index gives it (`--recursive` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<String>,
+    /// The signature manifest's digest.
+    signature: String,
+    /// `jws` or `cose`, and the envelope's media type.
+    envelope_format: &'static str,
+    envelope_media_type: String,
+    /// How the signature was made findable: `layoutIndex` (an index.json entry),
+    /// `referrersTagSchema` (the `sha256-<hex>` tag) or `referrersAPI`.
+    indexed_by: &'static str,
+}
+
+impl SignedJson {
+    fn new(
+        reference: &ArtifactRef,
+        node: &notation::recursive::Node,
+        signature: &signer::SignedSignature,
+        method: Option<&str>,
+    ) -> SignedJson {
+        let indexed_by = match (reference, method) {
+            (ArtifactRef::Layout(_), _) => "layoutIndex",
+            (_, Some(m)) if m.starts_with("the registry's referrers API") => "referrersAPI",
+            _ => "referrersTagSchema",
+        };
+        let format = Format::from_media_type(&signature.envelope.media_type);
+        SignedJson {
+            reference: reference.with_digest(&node.descriptor.digest),
+            media_type: node.descriptor.media_type.clone(),
+            digest: node.descriptor.digest.clone(),
+            size: node.descriptor.size,
+            platform: node
+                .platform
+                .as_ref()
+                .map(notation::recursive::platform_text),
+            signature: signature.manifest.digest.clone(),
+            envelope_format: format.map(Format::name).unwrap_or(""),
+            envelope_media_type: signature.envelope.media_type.clone(),
+            indexed_by,
+        }
+    }
 }
 
 /// Cobra's flag rules of `notation sign` (notation@v1.3.2 cmd/notation/sign.go; the signer

@@ -333,7 +333,7 @@ fn report_tree(
         documents.push(serde_json::to_value(&report)?);
     }
     if format == Format::Json {
-        output::println(&serde_json::to_string_pretty(&documents)?);
+        output::println(&output::json_array(&documents)?);
     }
     output::summary("verified", results.len(), &failed)
 }

@@ -301,6 +301,7 @@ Example - Sign an OCI artifact identified by a tag and referenced in an OCI layo
             LOGGING,
             REGISTRY,
             SIGNER,
+            OUTPUT_OURS,
             TREE,
             BATCH,
             &[
