@@ -272,3 +272,52 @@ async fn registry_references_share_one_client() {
         r.stderr
     );
 }
+
+/// Several references in one repository of a token-auth registry: one token exchange for
+/// the whole run, not one per reference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_token_per_repository_and_scope() {
+    use common::registry::{PASSWORD, USERNAME};
+    use common::token_server::TokenServer;
+    let tokens = TokenServer::start(USERNAME, PASSWORD).await;
+    let reg = TestRegistry::start(Config {
+        token_auth: Some((tokens.realm(), tokens.cert())),
+        ..Config::default()
+    });
+    let home = home();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path().to_path_buf();
+    copy_tree(&testdata_layout("single-platform"), &cwd.join("single"));
+    let repo = format!("{}/shared", reg.host());
+    let creds = ["-u", USERNAME, "-p", PASSWORD, "--insecure-registry"];
+    let refs = [format!("{repo}:v1"), format!("{repo}:arm64")];
+    for (src, dest) in [("single:v1", &refs[0]), ("single:arm64", &refs[1])] {
+        let mut args = vec!["copy", "--from-oci-layout", src, dest];
+        args.extend(creds);
+        let r = run(&cwd, &home, &args, None);
+        assert_eq!(r.exit, 0, "{}", r.stderr);
+    }
+    let mut sign = vec!["sign"];
+    sign.extend(refs.iter().map(String::as_str));
+    sign.extend(creds);
+    let r = run(&cwd, &home, &sign, None);
+    assert_eq!(r.exit, 0, "{}", r.stderr);
+
+    let before = tokens.requests.lock().unwrap().len();
+    let mut verify = vec!["verify", "--concurrency", "1"];
+    verify.extend(refs.iter().map(String::as_str));
+    verify.extend(refs.iter().map(String::as_str));
+    verify.extend(creds);
+    let r = run(&cwd, &home, &verify, None);
+    assert_eq!(r.exit, 0, "{}", r.stderr);
+    assert!(r.stderr.ends_with("verified 4 of 4 artifacts\n"));
+    let log = tokens.requests.lock().unwrap();
+    assert_eq!(
+        log[before..]
+            .iter()
+            .map(|t| t.scopes.clone())
+            .collect::<Vec<_>>(),
+        [vec!["repository:shared:pull".to_string()]],
+        "{log:?}"
+    );
+}
