@@ -304,7 +304,7 @@ async fn one_token_per_repository_and_scope() {
     assert_eq!(r.exit, 0, "{}", r.stderr);
 
     let before = tokens.requests.lock().unwrap().len();
-    let mut verify = vec!["verify", "--concurrency", "1"];
+    let mut verify = vec!["verify"];
     verify.extend(refs.iter().map(String::as_str));
     verify.extend(refs.iter().map(String::as_str));
     verify.extend(creds);

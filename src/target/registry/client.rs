@@ -86,6 +86,9 @@ pub(crate) struct Client {
     credentials: CredentialSource,
     resolved: OnceCell<Option<Credential>>,
     auth: Mutex<AuthCache>,
+    /// Held while a challenge is answered, so that requests sent together (several
+    /// references at once) exchange one token per scope instead of one each.
+    authorizing: Mutex<()>,
     /// For the `-d` request trace.
     user_agent: String,
 }
@@ -118,6 +121,7 @@ impl Client {
             credentials: opts.credentials.clone(),
             resolved: OnceCell::new(),
             auth: Mutex::new(AuthCache::default()),
+            authorizing: Mutex::new(()),
             user_agent: opts.user_agent.clone(),
         })
     }
@@ -175,7 +179,7 @@ impl Client {
                 .headers(req.headers.clone());
             let auth_header = self.auth.lock().await.header_for(&req.scopes);
             let traced = self.trace_request(&req, auth_header.is_some());
-            if let Some(h) = auth_header {
+            if let Some(h) = &auth_header {
                 builder = builder.header(AUTHORIZATION, h);
             }
             if let Some(b) = &req.body {
@@ -217,7 +221,8 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .map(Challenge::parse);
                 if let Some(challenge) = challenge.filter(|c| !matches!(c, Challenge::Unknown)) {
-                    self.authorize(&challenge, &req).await?;
+                    self.authorize(&challenge, &req, auth_header.as_deref())
+                        .await?;
                     authenticated = true;
                     continue;
                 }
@@ -234,11 +239,22 @@ impl Client {
         }
     }
 
-    /// Answer `challenge` for the scopes of `req`, caching the result.
-    async fn authorize(&self, challenge: &Challenge, req: &Request) -> Result<()> {
+    /// Answer `challenge` for the scopes of `req` (which was sent with `sent`), caching the
+    /// result. If another request answered it meanwhile, its answer is used.
+    async fn authorize(
+        &self,
+        challenge: &Challenge,
+        req: &Request,
+        sent: Option<&str>,
+    ) -> Result<()> {
         let fail = |msg: String| {
             TargetError::Auth(format!("{} {:?}: {msg}", req.method, req.url.as_str()))
         };
+        let _one_at_a_time = self.authorizing.lock().await;
+        let now = self.auth.lock().await.header_for(&req.scopes);
+        if now.is_some() && now.as_deref() != sent {
+            return Ok(());
+        }
         let cred = self.credential().await?;
         match challenge {
             Challenge::Basic => {
