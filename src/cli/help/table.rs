@@ -263,7 +263,8 @@ pub(crate) const ENTRIES: &[Entry] = &[
         path: "sign",
         use_line: "sign [flags] <reference>",
         short: "Sign artifacts",
-        long: r#"Sign artifacts
+        long: concat!(
+            r#"Sign artifacts
 
 Note: a signing key must be specified. This can be done temporarily by specifying a key ID, or a new key can be configured using the command "notation key add"
 
@@ -297,6 +298,11 @@ Example - Sign an OCI artifact referenced in an OCI layout
 Example - Sign an OCI artifact identified by a tag and referenced in an OCI layout
   notation sign --oci-layout "<oci_layout_path>:<tag>"
 "#,
+            ours!("\nExample - Sign a multi-platform image: the index and every manifest it lists, each with its own signature"),
+            "\n  notation sign --recursive <registry>/<repository>@<digest>\n",
+            ours!("\nExample - Sign several artifacts, listed one per line in a file"),
+            "\n  notation sign --from-file <file>\n",
+        ),
         flags: &[
             LOGGING,
             REGISTRY,
@@ -324,7 +330,8 @@ Example - Sign an OCI artifact identified by a tag and referenced in an OCI layo
         path: "verify",
         use_line: "verify [reference]",
         short: "Verify OCI artifacts",
-        long: r#"Verify OCI artifacts
+        long: concat!(
+            r#"Verify OCI artifacts
 
 Prerequisite: added a certificate into trust store and created a trust policy.
 
@@ -340,6 +347,11 @@ Example - Verify a signature on an OCI artifact referenced in an OCI layout usin
 Example - Verify a signature on an OCI artifact identified by a tag and referenced in an OCI layout using trust policy statement specified by scope.
   notation verify --oci-layout <registry>/<repository>:<tag> --scope <trust_policy_scope>
 "#,
+            ours!("\nExample - Verify a multi-platform image: the index and every manifest it lists must verify"),
+            "\n  notation verify --recursive <registry>/<repository>@<digest>\n",
+            ours!("\nExample - Verify several artifacts, listed one per line on standard input"),
+            "\n  notation verify --from-file - < <file>\n",
+        ),
         flags: &[
             LOGGING,
             REGISTRY,
