@@ -158,6 +158,29 @@ mod tests {
             .starts_with("failed to read references from /nonexistent/refs.txt: "));
     }
 
+    #[test]
+    fn one_client_per_repository_options_once_per_registry() {
+        let pool = RegistryPool::default();
+        let mut made = 0;
+        let mut get = |raw: &str| {
+            let r = RegistryReference::parse(raw).unwrap();
+            pool.get(&r, || {
+                made += 1;
+                Ok::<_, TargetError>(RegistryOptions::default())
+            })
+            .unwrap()
+        };
+        let a = get("reg.example/app:v1");
+        let again = get("reg.example/app@sha256:0000000000000000000000000000000000000000000000000000000000000000");
+        let other_repo = get("reg.example/tools:v1");
+        let other_registry = get("other.example/app:v1");
+        assert!(Arc::ptr_eq(&a, &again));
+        assert!(!Arc::ptr_eq(&a, &other_repo));
+        assert_eq!(other_repo.repository(), "tools");
+        assert_eq!(other_registry.registry(), "other.example");
+        assert_eq!(made, 2);
+    }
+
     #[tokio::test]
     async fn results_keep_input_order_within_the_bound() {
         use std::sync::atomic::{AtomicUsize, Ordering};

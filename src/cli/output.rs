@@ -312,6 +312,27 @@ mod tests {
         assert_eq!(error_text(&err), "failed to write index.json: disk full");
     }
 
+    #[tokio::test]
+    async fn captured_output_stays_with_its_job() {
+        let job = |n: u32| async move {
+            println(&format!("out {n}"));
+            tokio::task::yield_now().await;
+            warn(&format!("warn {n}"));
+            print(&format!("tail {n}"));
+            n
+        };
+        let (a, b) = futures_util::join!(capture(job(1)), capture(job(2)));
+        let expected = |n: u32| {
+            vec![
+                (Stream::Out, format!("out {n}\n")),
+                (Stream::Err, format!("Warning: warn {n}\n")),
+                (Stream::Out, format!("tail {n}")),
+            ]
+        };
+        assert_eq!(a, (1, expected(1)));
+        assert_eq!(b, (2, expected(2)));
+    }
+
     #[test]
     fn table_pads_like_go_tabwriter() {
         let rows = vec![
