@@ -107,10 +107,13 @@ impl RegistryPool {
         if let Some(existing) = repositories.get(&key) {
             return Ok(existing.clone());
         }
+        // A sibling that already knows the registry lacks the referrers API passes it on.
         let sibling = repositories
             .iter()
-            .find(|((registry, _), _)| *registry == reference.registry)
-            .map(|(_, r)| r.for_repository(&reference.repository));
+            .filter(|((registry, _), _)| *registry == reference.registry)
+            .map(|(_, r)| r)
+            .max_by_key(|r| r.lacks_referrers_api())
+            .map(|r| r.for_repository(&reference.repository));
         let registry = Arc::new(match sibling {
             Some(r) => r,
             None => Registry::new(reference, options()?)?,

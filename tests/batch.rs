@@ -271,6 +271,19 @@ async fn registry_references_share_one_client() {
         "{}",
         r.stderr
     );
+
+    // Once one repository found the registry without the referrers API, the others of
+    // the run do not ask it again.
+    let mut traced = vec!["verify", "-d", "--insecure-registry", "--concurrency", "1"];
+    traced.extend(refs.iter().map(String::as_str));
+    let r = run(cwd, &home, &traced, None);
+    assert_eq!(r.exit, 0, "{}", r.stderr);
+    let probes = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("> Request: \"GET\"") && l.contains("/referrers/"))
+        .count();
+    assert_eq!(probes, 1, "{}", r.stderr);
 }
 
 /// Several references in one repository of a token-auth registry: one token exchange for

@@ -174,18 +174,28 @@ impl Registry {
 
     /// Another repository of the same registry, with the same options, sharing this one's
     /// HTTP connections, credentials and tokens (a token is kept per scope, so each
-    /// repository still gets its own).
+    /// repository still gets its own). If this one found the registry without the
+    /// referrers API, the new one does not ask again: it is a property of the registry.
     pub fn for_repository(&self, repository: &str) -> Registry {
+        let referrers_api = match self.referrers_api_state() {
+            ReferrersApi::Unsupported => ReferrersApi::Unsupported,
+            _ => ReferrersApi::Unknown,
+        };
         Registry {
             client: self.client.clone(),
             registry: self.registry.clone(),
             repository: repository.to_string(),
             force_referrers_tag: self.force_referrers_tag,
-            referrers_api: Mutex::new(ReferrersApi::Unknown),
+            referrers_api: Mutex::new(referrers_api),
             warnings: Mutex::new(Vec::new()),
             upload_chunk_size: self.upload_chunk_size,
             referrers_method: Mutex::new(None),
         }
+    }
+
+    /// Whether this repository found the registry without the referrers API.
+    pub fn lacks_referrers_api(&self) -> bool {
+        self.referrers_api_state() == ReferrersApi::Unsupported
     }
 
     /// Whether requests go over plain HTTP.
