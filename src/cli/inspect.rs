@@ -69,8 +69,15 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
 
     let mut inspected = Vec::new();
     let mut skipped = false;
+    // Fetched ahead (a registry's round trips overlap), reported in Go's order.
+    let mut fetched = notation::target::prefetch::Prefetch::new(
+        all.iter()
+            .take(limit)
+            .map(|sig| inspect_one(target.as_ref(), sig)),
+        target.fetch_concurrency(),
+    );
     for sig in all.iter().take(limit) {
-        match inspect_one(target.as_ref(), sig).await {
+        match fetched.next().await.expect("one fetch per signature") {
             Ok(s) => inspected.push(s),
             Err(Skip::Fetch(e)) => {
                 output::warn(&format!(

@@ -5,6 +5,7 @@
 //! distribution registries.
 
 pub mod layout;
+pub mod prefetch;
 pub mod registry;
 
 use crate::oci::{Descriptor, Digest};
@@ -237,6 +238,12 @@ pub trait Target: Send + Sync {
     /// in words for logs (e.g. `the referrers tag schema (tag sha256-…)`).
     fn referrers_method(&self) -> Option<String> {
         None
+    }
+
+    /// How many signature fetches to keep in flight at once (see [`prefetch::Prefetch`]).
+    /// 1 for stores where a fetch is a local read that waiting in parallel cannot speed up.
+    fn fetch_concurrency(&self) -> usize {
+        1
     }
 
     /// Where this target's blobs live, for a copy destination on the same registry that can

@@ -336,6 +336,14 @@ impl Verifier<'_> {
             return Err(VerifyError::NoSignature(policy_ref.to_string()));
         }
         let mut records = Vec::new();
+        // Fetched ahead (a registry's round trips overlap), consumed in Go's order.
+        let mut fetched = crate::target::prefetch::Prefetch::new(
+            candidates
+                .iter()
+                .take(opts.max_signatures)
+                .map(|m| fetch_signature(target, m)),
+            target.fetch_concurrency(),
+        );
         for (processed, manifest) in candidates.iter().enumerate() {
             if processed >= opts.max_signatures {
                 return Err(VerifyError::Failed {
@@ -348,7 +356,8 @@ impl Verifier<'_> {
                 manifest.media_type,
                 manifest.digest
             );
-            let (media_type, envelope) = match fetch_signature(target, manifest).await {
+            let next = fetched.next().await.expect("one fetch per candidate");
+            let (media_type, envelope) = match next {
                 Ok(fetched) => fetched,
                 Err(source) => {
                     return Err(VerifyError::Fetch {

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use futures_util::StreamExt as _;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use reqwest::{Method, Response, StatusCode};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, OnceCell};
 use url::Url;
@@ -21,6 +22,21 @@ const BACKOFF_START: Duration = Duration::from_millis(250);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// How much of an error response body is read to describe the error.
 const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// HTTP exchanges with registries and their token servers in this process, retries and
+/// challenge replays included: what [`round_trips`] reports.
+static ROUND_TRIPS: AtomicU64 = AtomicU64::new(0);
+
+/// How many HTTP round trips this process has made to registries (and their token servers)
+/// so far. Benchmarks and tests compare it with Go notation's count for the same command.
+pub fn round_trips() -> u64 {
+    ROUND_TRIPS.load(Ordering::Relaxed)
+}
+
+/// Count one exchange in [`round_trips`].
+pub(crate) fn count_round_trip() {
+    ROUND_TRIPS.fetch_add(1, Ordering::Relaxed);
+}
 
 /// A request to send through [`Client::send`].
 pub(crate) struct Request {
@@ -183,6 +199,7 @@ impl Client {
             } else if let Some(s) = req.stream.take() {
                 builder = builder.body(s);
             }
+            count_round_trip();
             let resp = match builder.send().await {
                 Ok(r) => r,
                 Err(e) => {

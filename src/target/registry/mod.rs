@@ -13,6 +13,7 @@ mod referrers;
 mod upload;
 
 pub use auth::MAX_TOKEN_RESPONSE_BYTES;
+pub use client::round_trips;
 pub use upload::DEFAULT_CHUNK_SIZE;
 
 use crate::credentials::{Credential, CredentialStore};
@@ -528,6 +529,16 @@ impl Target for Registry {
             self.warn(w);
         }
         Ok(())
+    }
+
+    /// Signature manifests and envelopes are small: the time goes in round trips, so several
+    /// go out at once. Under `-d` one by one, so that the HTTP trace reads as Go notation's.
+    fn fetch_concurrency(&self) -> usize {
+        if crate::httptrace::enabled() {
+            1
+        } else {
+            crate::target::prefetch::SIGNATURE_FETCH_CONCURRENCY
+        }
     }
 
     fn mount_source(&self) -> Option<(String, String)> {
