@@ -18,7 +18,8 @@
 #
 # Usage: scripts/bench.sh                  (builds the release binary)
 #        NOTATION_BIN=path scripts/bench.sh (times an existing binary)
-#        BENCH_RUNS=50 BENCH_COPY_MIB=1024 (defaults); BENCH_CALLGRIND=0 skips valgrind
+#        BENCH_RUNS=50 BENCH_COPY_MIB=1024 (defaults); BENCH_HEAVY_RUNS=5 (runs of the rows
+#        with hundreds of round trips); BENCH_CALLGRIND=0 skips valgrind
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -26,6 +27,7 @@ runs=${BENCH_RUNS:-50}
 copy_mib=${BENCH_COPY_MIB:-1024}
 max_rss_mib=${BENCH_MAX_RSS_MIB:-100}
 callgrind=${BENCH_CALLGRIND:-1}
+heavy_runs=${BENCH_HEAVY_RUNS:-5}
 # Go notation v1.3.2 on the same machine (issue 11), CPU ms per run.
 GO_VERIFY_CPU_MS=5
 GO_SIGN_CPU_MS=8
@@ -43,7 +45,9 @@ command -v valgrind >/dev/null 2>&1 || callgrind=0
 work=$(mktemp -d)
 registry_pid=""
 bench_registry_pid=""
+proxy_pid=""
 cleanup() {
+  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
   [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null || true
   [ -n "$bench_registry_pid" ] && kill "$bench_registry_pid" 2>/dev/null || true
   rm -rf "$work"
@@ -125,7 +129,7 @@ layout_rows() {
     "$notation" sign --oci-layout layout:v1
   row '`sign --oci-layout --signature-format cose`' - "Go notation: ${GO_SIGN_CPU_MS} ms CPU" \
     "$notation" sign --oci-layout --signature-format cose layout:v1
-  row '`list --oci-layout`' - - "$notation" list --oci-layout layout:v1
+  row "\`list --oci-layout\` ($((2 * runs + 3)) signatures)" - - "$notation" list --oci-layout layout:v1
   # Verify stops at the first good signature: a fresh layout with one signature is the usual case.
   rm -rf layout1 && cp -r "$repo/testdata/layouts/single-platform" layout1
   "$notation" sign --oci-layout layout1:v1 >/dev/null 2>&1
@@ -225,12 +229,60 @@ registry_rows() {
   "$notation" sign --key untrusted.example "$host/hundred@$digest" >/dev/null 2>&1
   clone_signatures hundred "$digest" 98
   "$notation" sign "$host/hundred@$digest" >/dev/null 2>&1
-  local one_by_one
+  # Hundreds of round trips a run: fewer runs.
+  local runs=$heavy_runs
+  hundred_rows "$host" "$digest" ""
+  # The same registry 5 ms away, as real ones are: where fetching ahead pays.
+  start_delay_proxy 5
+  hundred_rows "localhost:$proxy_port" "$digest" ", 5 ms away"
+}
+
+# verify of hundred@$2 in registry $1: fetching ahead next to one by one (`-d` fetches in
+# Go notation's sequence).
+hundred_rows() {
+  local host=$1 digest=$2 where=$3 one_by_one
   one_by_one=$(per_run_ms "$notation" verify -d "$host/hundred@$digest")
-  row '`verify` (registry, 100 signatures, the last trusted)' \
+  row "\`verify\` (registry$where, 100 signatures, the last trusted)" \
     "$(round_trips "$notation" verify "$host/hundred@$digest")" \
     "fetched one by one as Go notation does (\`-d\`): $one_by_one ms wall" \
     "$notation" verify "$host/hundred@$digest"
+}
+
+# A TCP proxy on a free port ($proxy_port) to the bench registry that holds back every chunk
+# a client sends by $1 ms: a registry that far away.
+start_delay_proxy() {
+  proxy_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat > delay_proxy.py <<'PY'
+import asyncio, sys
+listen_port, upstream_port, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]) / 1000
+
+async def pipe(reader, writer, wait):
+    try:
+        while data := await reader.read(65536):
+            if wait:
+                await asyncio.sleep(wait)
+            writer.write(data)
+            await writer.drain()
+    finally:
+        writer.close()
+
+async def handle(client_r, client_w):
+    up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
+    await asyncio.gather(pipe(client_r, up_w, delay), pipe(up_r, client_w, 0), return_exceptions=True)
+
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", listen_port)
+    async with server:
+        await server.serve_forever()
+
+asyncio.run(main())
+PY
+  python3 delay_proxy.py "$proxy_port" "$bench_port" "$1" &
+  proxy_pid=$!
+  for _ in $(seq 100); do
+    curl -fsS "http://127.0.0.1:$proxy_port/v2/" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
 }
 
 echo "==> sign / verify / list ($runs runs each; instructions: one run under callgrind)"

@@ -124,3 +124,43 @@ async fn verify_tries_a_hundred_signatures_in_order_and_trusts_the_last() {
     // signature: what fetching them one by one costs, none wasted.
     assert_eq!(round_trips(&stderr), 4 + 2 * 100);
 }
+
+/// Requests refused together (as signatures fetched ahead are, on a fresh token scope) wait
+/// for one token instead of each fetching its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_refused_at_once_share_one_token() {
+    use common::registry::{PASSWORD, USERNAME};
+    use common::token_server::TokenServer;
+    use notation::credentials::Credential;
+    use notation::reference::RegistryReference;
+    use notation::target::registry::{CredentialSource, Registry, RegistryOptions};
+    use notation::target::Target as _;
+
+    let tokens = TokenServer::start(USERNAME, PASSWORD).await;
+    let reg = TestRegistry::start(Config {
+        token_auth: Some((tokens.realm(), tokens.cert())),
+        ..Config::default()
+    });
+    push_image(
+        &signing_home(),
+        &reg.host(),
+        "demo/app",
+        &["-u", USERNAME, "-p", PASSWORD],
+    );
+    let before = tokens.requests.lock().unwrap().len();
+    let target = Registry::new(
+        &RegistryReference::parse_repository(&format!("{}/demo/app", reg.host())).unwrap(),
+        RegistryOptions {
+            plain_http: true,
+            credentials: CredentialSource::Static(Credential::from_user_password(
+                USERNAME, PASSWORD,
+            )),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let resolved = futures_util::future::join_all((0..8).map(|_| target.resolve(SUBJECT))).await;
+    assert!(resolved.iter().all(|r| r.is_ok()), "{resolved:?}");
+    let log = tokens.requests.lock().unwrap();
+    assert_eq!(log.len() - before, 1, "{log:?}");
+}

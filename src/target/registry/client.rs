@@ -102,6 +102,8 @@ pub(crate) struct Client {
     credentials: CredentialSource,
     resolved: OnceCell<Option<Credential>>,
     auth: Mutex<AuthCache>,
+    /// Held while a challenge is answered (see [`Client::authorize_once`]).
+    authorizing: Mutex<()>,
     /// For the `-d` request trace.
     user_agent: String,
 }
@@ -134,6 +136,7 @@ impl Client {
             credentials: opts.credentials.clone(),
             resolved: OnceCell::new(),
             auth: Mutex::new(AuthCache::default()),
+            authorizing: Mutex::new(()),
             user_agent: opts.user_agent.clone(),
         })
     }
@@ -191,7 +194,7 @@ impl Client {
                 .headers(req.headers.clone());
             let auth_header = self.auth.lock().await.header_for(&req.scopes);
             let traced = self.trace_request(&req, auth_header.is_some());
-            if let Some(h) = auth_header {
+            if let Some(h) = &auth_header {
                 builder = builder.header(AUTHORIZATION, h);
             }
             if let Some(b) = &req.body {
@@ -234,7 +237,8 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .map(Challenge::parse);
                 if let Some(challenge) = challenge.filter(|c| !matches!(c, Challenge::Unknown)) {
-                    self.authorize(&challenge, &req).await?;
+                    self.authorize_once(&challenge, &req, auth_header.as_deref())
+                        .await?;
                     authenticated = true;
                     continue;
                 }
@@ -249,6 +253,23 @@ impl Client {
             }
             return Ok(resp);
         }
+    }
+
+    /// Answer `challenge` unless a request refused at the same time (signatures fetched
+    /// ahead, blobs sent side by side) already has while this one waited: `used` is the
+    /// `Authorization` value `req` was refused with. So such requests share one token.
+    async fn authorize_once(
+        &self,
+        challenge: &Challenge,
+        req: &Request,
+        used: Option<&str>,
+    ) -> Result<()> {
+        let _one_at_a_time = self.authorizing.lock().await;
+        let current = self.auth.lock().await.header_for(&req.scopes);
+        if current.is_some() && current.as_deref() != used {
+            return Ok(());
+        }
+        self.authorize(challenge, req).await
     }
 
     /// Answer `challenge` for the scopes of `req`, caching the result.
