@@ -182,6 +182,16 @@ pub trait Target: Send + Sync {
     /// in the order the store reports them.
     async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>>;
 
+    /// The signatures of `subject` ([`Target::signatures`]) as the store serves them, page
+    /// by page, for callers that may stop early. The default is one page.
+    fn signature_pages<'a>(&'a self, subject: &'a Descriptor) -> Box<dyn SignaturePages + 'a> {
+        Box::new(OnePage {
+            target: self,
+            subject,
+            done: false,
+        })
+    }
+
     /// Make pushed content durable and visible. A no-op for stores that write through.
     async fn commit(&self) -> Result<()> {
         Ok(())
@@ -257,6 +267,32 @@ pub trait Target: Send + Sync {
     /// caller then copies the blob.
     async fn mount_blob(&self, _desc: &Descriptor, _from: &(String, String)) -> Result<bool> {
         Ok(false)
+    }
+}
+
+/// Signature descriptors read page by page (Go notation's `ListSignatures` callback): a
+/// caller that has seen enough (`verify` after a good signature, `list` past its limit)
+/// stops before the remaining pages are fetched.
+#[async_trait]
+pub trait SignaturePages: Send {
+    /// The next page, in the store's order; `None` after the last.
+    async fn next_page(&mut self) -> Result<Option<Vec<Descriptor>>>;
+}
+
+/// All of [`Target::signatures`] as a single page.
+struct OnePage<'a, T: ?Sized> {
+    target: &'a T,
+    subject: &'a Descriptor,
+    done: bool,
+}
+
+#[async_trait]
+impl<T: Target + ?Sized> SignaturePages for OnePage<'_, T> {
+    async fn next_page(&mut self) -> Result<Option<Vec<Descriptor>>> {
+        if std::mem::replace(&mut self.done, true) {
+            return Ok(None);
+        }
+        self.target.signatures(self.subject).await.map(Some)
     }
 }
 

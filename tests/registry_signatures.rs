@@ -85,6 +85,15 @@ async fn list_follows_the_referrers_api_page_by_page() {
     assert_eq!(listed(&stdout), digests(&entries));
     // HEAD, then 5 pages of at most 64.
     assert_eq!(round_trips(&stderr), 6);
+
+    // As Go notation, no page past the one holding signature 101 (of the default 100).
+    let (stdout, stderr) = run_counted(&signing_home(), &["list", &artifact]);
+    assert_eq!(listed(&stdout), digests(&entries[..100]));
+    assert_eq!(round_trips(&stderr), 3);
+    // And verify reads no page past a good signature: HEAD twice, one page, its first
+    // signature's manifest and envelope.
+    let (_, stderr) = run_counted(&signing_home(), &["verify", &artifact]);
+    assert_eq!(round_trips(&stderr), 5);
 }
 
 #[tokio::test(flavor = "multi_thread")]
