@@ -94,6 +94,23 @@ async fn list_follows_the_referrers_api_page_by_page() {
     // signature's manifest and envelope.
     let (_, stderr) = run_counted(&signing_home(), &["verify", &artifact]);
     assert_eq!(round_trips(&stderr), 5);
+    // inspect: the same two pages, then each of the first 100 signatures, in order.
+    let (stdout, stderr) = run_counted(&signing_home(), &["inspect", "-o", "json", &artifact]);
+    let json: serde_json::Value = serde_json::Deserializer::from_str(&stdout)
+        .into_iter()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert!(stdout
+        .ends_with("}\nWarning: exceeded configured limit of max signatures 100 to examine\n"));
+    let inspected: Vec<&str> = json["Signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(inspected, digests(&entries[..100]));
+    assert_eq!(round_trips(&stderr), 3 + 2 * 100);
 }
 
 #[tokio::test(flavor = "multi_thread")]

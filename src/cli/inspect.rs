@@ -63,8 +63,8 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
     let subject =
         common::resolve(target.as_ref(), &reference, "inspect", args.logging.log()).await?;
     let resolved = reference.with_digest(&subject.digest);
-    let all = target.signatures(&subject).await?;
     let limit = args.max_signatures as usize;
+    let all = target.signature_pages(&subject).beyond(limit).await?;
     let over_limit = all.len() > limit;
 
     let mut inspected = Vec::new();

@@ -63,22 +63,16 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
     let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
     let desc = common::resolve(target.as_ref(), &reference, "list", args.logging.log()).await?;
     let max = args.max_signatures as usize;
-    // Page by page, and no page past the one that shows the limit is exceeded (as Go's
-    // listSignatures, which stops at signature max + 1).
-    let mut pages = target.signature_pages(&desc);
-    let mut signatures = Vec::new();
-    while signatures.len() <= max {
-        let page = pages.next_page().await.with_context(|| {
+    let signatures = target
+        .signature_pages(&desc)
+        .beyond(max)
+        .await
+        .with_context(|| {
             format!(
                 "failed to list signatures of {}",
                 reference.with_digest(&desc.digest)
             )
         })?;
-        match page {
-            Some(page) => signatures.extend(page),
-            None => break,
-        }
-    }
     let root = reference.with_digest(&desc.digest);
     if args.output == "json" {
         output::println(&serde_json::to_string_pretty(&json(

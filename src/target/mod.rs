@@ -277,6 +277,20 @@ pub trait Target: Send + Sync {
 pub trait SignaturePages: Send {
     /// The next page, in the store's order; `None` after the last.
     async fn next_page(&mut self) -> Result<Option<Vec<Descriptor>>>;
+
+    /// Pages until more than `max` signatures are known, or all are: what a caller that shows
+    /// at most `max` needs to tell whether there are more (Go's listSignatures stops at
+    /// signature `max` + 1).
+    async fn beyond(&mut self, max: usize) -> Result<Vec<Descriptor>> {
+        let mut signatures = Vec::new();
+        while signatures.len() <= max {
+            match self.next_page().await? {
+                Some(page) => signatures.extend(page),
+                None => break,
+            }
+        }
+        Ok(signatures)
+    }
 }
 
 /// All of [`Target::signatures`] as a single page.
