@@ -105,7 +105,7 @@ async fn inspect_one_reference(
             .await?;
         return inspect_tree(target.as_ref(), &reference, &nodes, limit, json).await;
     }
-    let all = target.signatures(&subject).await?;
+    let all = target.signature_pages(&subject).beyond(limit).await?;
     let over_limit = all.len() > limit;
     let (inspected, skipped) = inspect_all(target.as_ref(), &all, limit).await;
 
@@ -152,8 +152,13 @@ async fn inspect_all(
 ) -> (Vec<Inspected>, bool) {
     let mut inspected = Vec::new();
     let mut skipped = false;
+    // Fetched ahead (a registry's round trips overlap), reported in Go's order.
+    let mut fetched = notation::target::prefetch::Prefetch::new(
+        all.iter().take(limit).map(|sig| inspect_one(target, sig)),
+        target.fetch_concurrency(),
+    );
     for sig in all.iter().take(limit) {
-        match inspect_one(target, sig).await {
+        match fetched.next().await.expect("one fetch per signature") {
             Ok(s) => inspected.push(s),
             Err(Skip::Fetch(e)) => {
                 output::warn(&format!(

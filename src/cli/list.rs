@@ -105,14 +105,18 @@ async fn list_one(
         }
         return print_tree(&reference, &nodes, &all, args);
     }
-    let signatures = target.signatures(&desc).await.with_context(|| {
-        format!(
-            "failed to list signatures of {}",
-            reference.with_digest(&desc.digest)
-        )
-    })?;
-    let root = reference.with_digest(&desc.digest);
     let max = args.max_signatures as usize;
+    let signatures = target
+        .signature_pages(&desc)
+        .beyond(max)
+        .await
+        .with_context(|| {
+            format!(
+                "failed to list signatures of {}",
+                reference.with_digest(&desc.digest)
+            )
+        })?;
+    let root = reference.with_digest(&desc.digest);
     if args.output == "json" {
         output::println(&serde_json::to_string_pretty(&json(
             &root,

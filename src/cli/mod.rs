@@ -115,7 +115,7 @@ pub fn main() -> i32 {
         dirs: Dirs::from_env(),
         flags: flag_rules::SetFlags::from_matches(&command, &matches),
     };
-    match runtime.block_on(run(cli.command, &ctx)) {
+    let code = match runtime.block_on(run(cli.command, &ctx)) {
         Ok(()) => 0,
         // Its lines are already out (several artifacts, each with its result).
         Err(e) if e.is::<output::Reported>() => 1,
@@ -123,6 +123,20 @@ pub fn main() -> i32 {
             output::eprintln(&format!("Error: {}", output::error_text(&e)));
             1
         }
+    };
+    report_round_trips();
+    code
+}
+
+/// With `NOTATION_RS_ROUND_TRIPS=1`, the number of registry round trips the command made, as
+/// the last line on stderr: what `scripts/bench.sh` and `tests/round_trips.rs` compare with
+/// Go notation's count.
+fn report_round_trips() {
+    if std::env::var_os("NOTATION_RS_ROUND_TRIPS").is_some_and(|v| v == "1") {
+        output::eprintln(&format!(
+            "registry round trips: {}",
+            notation::target::registry::round_trips()
+        ));
     }
 }
 

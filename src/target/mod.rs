@@ -5,6 +5,7 @@
 //! distribution registries.
 
 pub mod layout;
+pub mod prefetch;
 pub mod registry;
 
 use crate::oci::{Descriptor, Digest};
@@ -181,6 +182,16 @@ pub trait Target: Send + Sync {
     /// in the order the store reports them.
     async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>>;
 
+    /// The signatures of `subject` ([`Target::signatures`]) as the store serves them, page
+    /// by page, for callers that may stop early. The default is one page.
+    fn signature_pages<'a>(&'a self, subject: &'a Descriptor) -> Box<dyn SignaturePages + 'a> {
+        Box::new(OnePage {
+            target: self,
+            subject,
+            done: false,
+        })
+    }
+
     /// Make pushed content durable and visible. A no-op for stores that write through.
     async fn commit(&self) -> Result<()> {
         Ok(())
@@ -239,6 +250,12 @@ pub trait Target: Send + Sync {
         None
     }
 
+    /// How many signature fetches to keep in flight at once (see [`prefetch::Prefetch`]).
+    /// 1 for stores where a fetch is a local read that waiting in parallel cannot speed up.
+    fn fetch_concurrency(&self) -> usize {
+        1
+    }
+
     /// Where this target's blobs live, for a copy destination on the same registry that can
     /// mount them instead of receiving them: `(registry, repository)`. `None` for layouts.
     fn mount_source(&self) -> Option<(String, String)> {
@@ -250,6 +267,46 @@ pub trait Target: Send + Sync {
     /// caller then copies the blob.
     async fn mount_blob(&self, _desc: &Descriptor, _from: &(String, String)) -> Result<bool> {
         Ok(false)
+    }
+}
+
+/// Signature descriptors read page by page (Go notation's `ListSignatures` callback): a
+/// caller that has seen enough (`verify` after a good signature, `list` past its limit)
+/// stops before the remaining pages are fetched.
+#[async_trait]
+pub trait SignaturePages: Send {
+    /// The next page, in the store's order; `None` after the last.
+    async fn next_page(&mut self) -> Result<Option<Vec<Descriptor>>>;
+
+    /// Pages until more than `max` signatures are known, or all are: what a caller that shows
+    /// at most `max` needs to tell whether there are more (Go's listSignatures stops at
+    /// signature `max` + 1).
+    async fn beyond(&mut self, max: usize) -> Result<Vec<Descriptor>> {
+        let mut signatures = Vec::new();
+        while signatures.len() <= max {
+            match self.next_page().await? {
+                Some(page) => signatures.extend(page),
+                None => break,
+            }
+        }
+        Ok(signatures)
+    }
+}
+
+/// All of [`Target::signatures`] as a single page.
+struct OnePage<'a, T: ?Sized> {
+    target: &'a T,
+    subject: &'a Descriptor,
+    done: bool,
+}
+
+#[async_trait]
+impl<T: Target + ?Sized> SignaturePages for OnePage<'_, T> {
+    async fn next_page(&mut self) -> Result<Option<Vec<Descriptor>>> {
+        if std::mem::replace(&mut self.done, true) {
+            return Ok(None);
+        }
+        self.target.signatures(self.subject).await.map(Some)
     }
 }
 

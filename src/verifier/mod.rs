@@ -328,27 +328,36 @@ impl Verifier<'_> {
             .await
             .map_err(VerifyError::List)?;
         log::debug!("Fetching signature manifests");
-        let candidates = target
-            .signatures(subject)
-            .await
-            .map_err(VerifyError::List)?;
-        if candidates.is_empty() {
-            return Err(VerifyError::NoSignature(policy_ref.to_string()));
-        }
         let mut records = Vec::new();
-        for (processed, manifest) in candidates.iter().enumerate() {
+        // Page by page, fetched ahead (a registry's round trips overlap), consumed in Go's
+        // order; no page is read past a good signature, as Go's ListSignatures callback.
+        let mut candidates = crate::target::prefetch::PagedPrefetch::new(
+            target.signature_pages(subject),
+            move |m| Box::pin(async move { fetch_signature(target, &m).await }),
+            target.fetch_concurrency(),
+            opts.max_signatures,
+        );
+        let mut processed = 0;
+        loop {
+            // Before the next page is read, as Go: at the limit, no more requests.
             if processed >= opts.max_signatures {
                 return Err(VerifyError::Failed {
                     records,
                     limit: Some(opts.max_signatures),
                 });
             }
+            let Some(manifest) = candidates.next().await.map_err(VerifyError::List)? else {
+                break;
+            };
+            let manifest = &manifest;
+            processed += 1;
             log::info!(
                 "Processing signature with manifest mediaType: {} and digest: {}",
                 manifest.media_type,
                 manifest.digest
             );
-            let (media_type, envelope) = match fetch_signature(target, manifest).await {
+            let next = candidates.content().await.expect("one fetch per candidate");
+            let (media_type, envelope) = match next {
                 Ok(fetched) => fetched,
                 Err(source) => {
                     return Err(VerifyError::Fetch {
@@ -398,12 +407,17 @@ impl Verifier<'_> {
                 return Ok(outcome);
             }
         }
+        if processed == 0 {
+            return Err(VerifyError::NoSignature(policy_ref.to_string()));
+        }
         log::debug!(
             "Signature verification failed for all the signatures associated with artifact {}",
             subject.digest
         );
-        let limit = (candidates.len() >= opts.max_signatures).then_some(opts.max_signatures);
-        Err(VerifyError::Failed { records, limit })
+        Err(VerifyError::Failed {
+            records,
+            limit: None,
+        })
     }
 
     /// Run §5 for one envelope. Returns its record and, if it passed, its facts.

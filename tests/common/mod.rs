@@ -6,6 +6,7 @@ pub mod flaky_proxy;
 pub mod referrers_server;
 pub mod registry;
 pub mod revocation;
+pub mod seed;
 pub mod token_server;
 pub mod tsa;
 

@@ -3,7 +3,9 @@
 //! implements it is installable here (test-services.md). It answers as the spec says: an
 //! OCI image index with the referrers' descriptors, `OCI-Filters-Applied: artifactType` when
 //! it filtered, `Link: <…>; rel="next"` pagination, `NAME_UNKNOWN` for another repository.
-//! Every other request gets distribution's plain `404 page not found`.
+//! Every other request gets distribution's plain `404 page not found`, or, with
+//! [`Referrers::upstream`], is passed on to a real registry, so that the CLI sees one registry
+//! that implements the API.
 
 use notation::oci::{Descriptor, Index, MEDIA_TYPE_IMAGE_INDEX};
 use std::collections::HashMap;
@@ -23,6 +25,9 @@ pub struct Referrers {
     pub apply_filters: bool,
     /// A broken server: the last page links back to the first, so the list never ends.
     pub loop_pages: bool,
+    /// Port of a registry on 127.0.0.1 that answers every other request (bodiless ones only:
+    /// `HEAD` and `GET`).
+    pub upstream: Option<u16>,
 }
 
 /// A running stand-in; stops when dropped.
@@ -61,7 +66,10 @@ impl ReferrersServer {
                     let line = head.lines().next().unwrap_or("");
                     let mut parts = line.split_whitespace();
                     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-                    let response = answer(&data, method, target);
+                    let response = match data.upstream {
+                        Some(port) if !target.contains("/referrers/") => forward(port, &head).await,
+                        _ => answer(&data, method, target),
+                    };
                     let _ = sock.write_all(&response).await;
                     let _ = sock.shutdown().await;
                 });
@@ -69,6 +77,24 @@ impl ReferrersServer {
         });
         ReferrersServer { port, task }
     }
+}
+
+/// The upstream registry's answer to the request `head`, asked on a connection of its own.
+async fn forward(port: u16, head: &str) -> Vec<u8> {
+    let mut request: String = head
+        .trim_end()
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    request.push_str("Connection: close\r\n\r\n");
+    let mut upstream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    upstream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    upstream.read_to_end(&mut answer).await.unwrap();
+    answer
 }
 
 fn response(status: &str, headers: &[(&str, String)], body: &[u8]) -> Vec<u8> {

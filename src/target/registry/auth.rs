@@ -237,6 +237,7 @@ pub(crate) async fn fetch_token(
         }
         (reqwest::Method::GET, req)
     };
+    super::client::count_round_trip();
     let resp = request.send().await.map_err(|e| {
         TargetError::Auth(format!("{method} {:?}: {}", realm_url.as_str(), chain(&e)))
     })?;

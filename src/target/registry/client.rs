@@ -9,6 +9,7 @@ use bytes::Bytes;
 use futures_util::StreamExt as _;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use reqwest::{Method, Response, StatusCode};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, OnceCell};
 use url::Url;
@@ -21,6 +22,21 @@ const BACKOFF_START: Duration = Duration::from_millis(250);
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// How much of an error response body is read to describe the error.
 const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// HTTP exchanges with registries and their token servers in this process, retries and
+/// challenge replays included: what [`round_trips`] reports.
+static ROUND_TRIPS: AtomicU64 = AtomicU64::new(0);
+
+/// How many HTTP round trips this process has made to registries (and their token servers)
+/// so far. Benchmarks and tests compare it with Go notation's count for the same command.
+pub fn round_trips() -> u64 {
+    ROUND_TRIPS.load(Ordering::Relaxed)
+}
+
+/// Count one exchange in [`round_trips`].
+pub(crate) fn count_round_trip() {
+    ROUND_TRIPS.fetch_add(1, Ordering::Relaxed);
+}
 
 /// A request to send through [`Client::send`].
 pub(crate) struct Request {
@@ -86,8 +102,7 @@ pub(crate) struct Client {
     credentials: CredentialSource,
     resolved: OnceCell<Option<Credential>>,
     auth: Mutex<AuthCache>,
-    /// Held while a challenge is answered, so that requests sent together (several
-    /// references at once) exchange one token per scope instead of one each.
+    /// Held while a challenge is answered (see [`Client::authorize_once`]).
     authorizing: Mutex<()>,
     /// For the `-d` request trace.
     user_agent: String,
@@ -187,6 +202,7 @@ impl Client {
             } else if let Some(s) = req.stream.take() {
                 builder = builder.body(s);
             }
+            count_round_trip();
             let resp = match builder.send().await {
                 Ok(r) => r,
                 Err(e) => {
@@ -221,7 +237,7 @@ impl Client {
                     .and_then(|v| v.to_str().ok())
                     .map(Challenge::parse);
                 if let Some(challenge) = challenge.filter(|c| !matches!(c, Challenge::Unknown)) {
-                    self.authorize(&challenge, &req, auth_header.as_deref())
+                    self.authorize_once(&challenge, &req, auth_header.as_deref())
                         .await?;
                     authenticated = true;
                     continue;
@@ -239,22 +255,28 @@ impl Client {
         }
     }
 
-    /// Answer `challenge` for the scopes of `req` (which was sent with `sent`), caching the
-    /// result. If another request answered it meanwhile, its answer is used.
-    async fn authorize(
+    /// Answer `challenge` unless a request refused at the same time (signatures fetched
+    /// ahead, blobs sent side by side) already has while this one waited: `used` is the
+    /// `Authorization` value `req` was refused with. So such requests share one token.
+    async fn authorize_once(
         &self,
         challenge: &Challenge,
         req: &Request,
-        sent: Option<&str>,
+        used: Option<&str>,
     ) -> Result<()> {
+        let _one_at_a_time = self.authorizing.lock().await;
+        let current = self.auth.lock().await.header_for(&req.scopes);
+        if current.is_some() && current.as_deref() != used {
+            return Ok(());
+        }
+        self.authorize(challenge, req).await
+    }
+
+    /// Answer `challenge` for the scopes of `req`, caching the result.
+    async fn authorize(&self, challenge: &Challenge, req: &Request) -> Result<()> {
         let fail = |msg: String| {
             TargetError::Auth(format!("{} {:?}: {msg}", req.method, req.url.as_str()))
         };
-        let _one_at_a_time = self.authorizing.lock().await;
-        let now = self.auth.lock().await.header_for(&req.scopes);
-        if now.is_some() && now.as_deref() != sent {
-            return Ok(());
-        }
         let cred = self.credential().await?;
         match challenge {
             Challenge::Basic => {

@@ -13,13 +13,15 @@ mod referrers;
 mod upload;
 
 pub use auth::MAX_TOKEN_RESPONSE_BYTES;
+pub use client::round_trips;
 pub use upload::DEFAULT_CHUNK_SIZE;
 
 use crate::credentials::{Credential, CredentialStore};
 use crate::oci::{self, Descriptor, GraphNode};
 use crate::reference::RegistryReference;
 use crate::target::{
-    self, ByteStream, Result, Target, TargetError, TargetWarning, MAX_MANIFEST_BYTES,
+    self, ByteStream, Result, SignaturePages, Target, TargetError, TargetWarning,
+    MAX_MANIFEST_BYTES,
 };
 use bytes::Bytes;
 use client::{http_error, read_limited, Client, Request};
@@ -508,17 +510,22 @@ impl Target for Registry {
         subject: &Descriptor,
         artifact_type: Option<&str>,
     ) -> Result<Vec<Descriptor>> {
-        Self::validate_digest(subject)?;
-        if self.referrers_api_state() != ReferrersApi::Unsupported {
-            match referrers::list_api(self, subject, artifact_type).await? {
-                Some(list) => {
-                    self.set_referrers_api(ReferrersApi::Supported);
-                    return Ok(list);
-                }
-                None => self.set_referrers_api(ReferrersApi::Unsupported),
-            }
+        let mut pages = referrers::ReferrerPages::new(self, subject, artifact_type);
+        let mut all = Vec::new();
+        while let Some(page) = pages.next_page().await? {
+            all.extend(page);
         }
-        referrers::list_tag_index(self, subject, artifact_type).await
+        Ok(all)
+    }
+
+    /// Page by page as the registry serves them, so that `verify` and `list` stop where Go
+    /// notation stops (after a good signature, past `--max-signatures`).
+    fn signature_pages<'a>(&'a self, subject: &'a Descriptor) -> Box<dyn SignaturePages + 'a> {
+        Box::new(referrers::ReferrerPages::new(
+            self,
+            subject,
+            Some(oci::ARTIFACT_TYPE_NOTATION),
+        ))
     }
 
     async fn fetch_stream(&self, desc: &Descriptor) -> Result<ByteStream> {
@@ -555,6 +562,16 @@ impl Target for Registry {
             self.warn(w);
         }
         Ok(())
+    }
+
+    /// Signature manifests and envelopes are small: the time goes in round trips, so several
+    /// go out at once. Under `-d` one by one, so that the HTTP trace reads as Go notation's.
+    fn fetch_concurrency(&self) -> usize {
+        if crate::httptrace::enabled() {
+            1
+        } else {
+            crate::target::prefetch::SIGNATURE_FETCH_CONCURRENCY
+        }
     }
 
     fn mount_source(&self) -> Option<(String, String)> {

@@ -2,9 +2,9 @@
 //! `<alg>-<hex>` referrers tag schema (oras-go v2.5.0 `registry/remote/referrers.go`).
 
 use super::client::{http_error, parse_errors, read_limited, Request};
-use super::{media_type_of, Registry};
+use super::{media_type_of, ReferrersApi, Registry};
 use crate::oci::{self, Descriptor, GraphNode, Index};
-use crate::target::{Result, TargetError, TargetWarning, MAX_MANIFEST_BYTES};
+use crate::target::{Result, SignaturePages, TargetError, TargetWarning, MAX_MANIFEST_BYTES};
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LINK};
 use reqwest::{Method, StatusCode};
@@ -36,31 +36,49 @@ pub(crate) fn referrer_entry(desc: &Descriptor, node: &GraphNode) -> Descriptor 
 /// Most pages of one referrers listing we follow (each is at most [`MAX_MANIFEST_BYTES`]).
 const MAX_REFERRERS_PAGES: usize = 1000;
 
-/// The referrers API. `Ok(None)` means the registry does not implement it (fall back).
-pub(crate) async fn list_api(
-    reg: &Registry,
-    subject: &Descriptor,
-    artifact_type: Option<&str>,
-) -> Result<Option<Vec<Descriptor>>> {
-    let mut url = reg.url(&format!("referrers/{}", subject.digest))?;
-    if let Some(t) = artifact_type {
-        url.query_pairs_mut().append_pair("artifactType", t);
+/// Where a paged listing of the referrers API stands.
+pub(crate) struct ApiPages {
+    next: Option<url::Url>,
+    artifact_type: Option<String>,
+    pages: usize,
+    visited: std::collections::HashSet<String>,
+}
+
+impl ApiPages {
+    /// The listing of `subject`'s referrers (of `artifact_type`), before its first page.
+    pub(crate) fn new(
+        reg: &Registry,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<ApiPages> {
+        let mut url = reg.url(&format!("referrers/{}", subject.digest))?;
+        if let Some(t) = artifact_type {
+            url.query_pairs_mut().append_pair("artifactType", t);
+        }
+        Ok(ApiPages {
+            next: Some(url),
+            artifact_type: artifact_type.map(str::to_string),
+            pages: 0,
+            visited: std::collections::HashSet::new(),
+        })
     }
-    let mut out = Vec::new();
-    let mut first = true;
-    let mut next = Some(url);
-    let mut pages = 0usize;
-    let mut visited = std::collections::HashSet::new();
-    while let Some(url) = next.take() {
+
+    /// The next page of the listing.
+    async fn next_page(&mut self, reg: &Registry) -> Result<ApiPage> {
+        let Some(url) = self.next.take() else {
+            return Ok(ApiPage::End);
+        };
+        let first = self.pages == 0;
         // A registry whose `Link` headers go round in circles, or never end, must not keep
         // us (and our memory) busy forever.
-        pages += 1;
-        if pages > MAX_REFERRERS_PAGES || !visited.insert(url.to_string()) {
+        self.pages += 1;
+        if self.pages > MAX_REFERRERS_PAGES || !self.visited.insert(url.to_string()) {
             return Err(TargetError::Registry(format!(
                 "GET {:?}: the referrers list does not end (more than {MAX_REFERRERS_PAGES} pages, or a page linked twice)",
                 url.as_str()
             )));
         }
+        let artifact_type = self.artifact_type.as_deref();
         // No Accept header, as oras-go (the response is an index by definition).
         let req = Request::new(Method::GET, url.clone()).scope(reg.scope("pull"));
         let resp = reg.client.send(req).await?;
@@ -76,7 +94,7 @@ pub(crate) async fn list_api(
                 return Err(TargetError::Registry(msg));
             }
             if first {
-                return Ok(None);
+                return Ok(ApiPage::Unsupported);
             }
             return Err(TargetError::Registry(super::client::format_http_error(
                 &Method::GET,
@@ -95,7 +113,7 @@ pub(crate) async fn list_api(
             .map(media_type_of);
         if content_type.as_deref() != Some(oci::MEDIA_TYPE_IMAGE_INDEX) {
             if first {
-                return Ok(None);
+                return Ok(ApiPage::Unsupported);
             }
             return Err(TargetError::Registry(format!(
                 "GET {:?}: unknown media type {:?}",
@@ -110,7 +128,7 @@ pub(crate) async fn list_api(
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .any(|f| f.trim() == "artifactType");
-        next = next_link(&resp, &url)?;
+        self.next = next_link(&resp, &url)?;
         let body = read_limited(resp, MAX_MANIFEST_BYTES, "referrers index").await?;
         let index: Index =
             serde_json::from_slice(&body).map_err(|e| TargetError::InvalidManifest {
@@ -123,12 +141,99 @@ pub(crate) async fn list_api(
                 .as_ref()
                 .and_then(|a| a.get(ANNOTATION_FILTERS_APPLIED))
                 .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
-        out.extend(index.manifests.into_iter().filter(|d| {
-            filtered || artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type
-        }));
-        first = false;
+        Ok(ApiPage::Entries(
+            index
+                .manifests
+                .into_iter()
+                .filter(|d| {
+                    filtered
+                        || artifact_type.is_none()
+                        || d.artifact_type.as_deref() == artifact_type
+                })
+                .collect(),
+        ))
     }
-    Ok(Some(out))
+}
+
+/// One answer of the referrers API.
+enum ApiPage {
+    Entries(Vec<Descriptor>),
+    /// The registry does not implement the API (only its first page can say so): fall back
+    /// to the tag schema.
+    Unsupported,
+    /// After the last page.
+    End,
+}
+
+/// The referrers of a subject as oras-go lists them: the referrers API page by page while
+/// the registry answers it, else the tag schema's index (one page).
+pub(crate) struct ReferrerPages<'a> {
+    reg: &'a Registry,
+    subject: &'a Descriptor,
+    artifact_type: Option<&'a str>,
+    state: PagesState,
+}
+
+enum PagesState {
+    Start,
+    Api(ApiPages),
+    Done,
+}
+
+impl<'a> ReferrerPages<'a> {
+    pub(crate) fn new(
+        reg: &'a Registry,
+        subject: &'a Descriptor,
+        artifact_type: Option<&'a str>,
+    ) -> ReferrerPages<'a> {
+        ReferrerPages {
+            reg,
+            subject,
+            artifact_type,
+            state: PagesState::Start,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl SignaturePages for ReferrerPages<'_> {
+    async fn next_page(&mut self) -> Result<Option<Vec<Descriptor>>> {
+        let reg = self.reg;
+        loop {
+            match &mut self.state {
+                PagesState::Start => {
+                    Registry::validate_digest(self.subject)?;
+                    if reg.referrers_api_state() == ReferrersApi::Unsupported {
+                        self.state = PagesState::Done;
+                        return self.tag_index().await;
+                    }
+                    self.state =
+                        PagesState::Api(ApiPages::new(reg, self.subject, self.artifact_type)?);
+                }
+                PagesState::Api(pages) => match pages.next_page(reg).await? {
+                    ApiPage::Entries(page) => {
+                        reg.set_referrers_api(ReferrersApi::Supported);
+                        return Ok(Some(page));
+                    }
+                    ApiPage::Unsupported => {
+                        reg.set_referrers_api(ReferrersApi::Unsupported);
+                        self.state = PagesState::Done;
+                        return self.tag_index().await;
+                    }
+                    ApiPage::End => self.state = PagesState::Done,
+                },
+                PagesState::Done => return Ok(None),
+            }
+        }
+    }
+}
+
+impl ReferrerPages<'_> {
+    async fn tag_index(&self) -> Result<Option<Vec<Descriptor>>> {
+        list_tag_index(self.reg, self.subject, self.artifact_type)
+            .await
+            .map(Some)
+    }
 }
 
 /// `Link: <url>; rel="next"`, resolved against the current page.
@@ -208,8 +313,8 @@ async fn fetch_tag_index(
     Ok(Some((desc, index)))
 }
 
-/// Read the referrers of `subject` from the tag schema, in index order.
-pub(crate) async fn list_tag_index(
+/// Read the referrers of `subject` from the tag schema, in index order (one page).
+async fn list_tag_index(
     reg: &Registry,
     subject: &Descriptor,
     artifact_type: Option<&str>,
