@@ -19,7 +19,7 @@ mod stream;
 mod tar;
 
 use super::{
-    check_content, check_length, checked_descriptor, digest_of, ByteStream, Result, Target,
+    check_content, check_length, checked_descriptor, digest_of, BlobSource, ByteStream, Result, Target,
     TargetError, MAX_MANIFEST_BYTES,
 };
 use crate::oci::{
@@ -219,6 +219,17 @@ impl Target for Layout {
         match &self.store {
             Store::Dir(s) => s.push_blob_stream(&digest, checked).await,
             Store::Tar(s) => s.push_blob_stream(&digest, checked).await,
+        }
+    }
+
+    /// As [`Target::push_blob_stream`], without hashing again what the source checks (the
+    /// [`BlobSource`] contract).
+    async fn push_blob_from(&self, desc: &Descriptor, source: &dyn BlobSource) -> Result<()> {
+        let digest = digest_of(desc)?;
+        let stream = source.open().await?;
+        match &self.store {
+            Store::Dir(s) => s.push_blob_stream(&digest, stream).await,
+            Store::Tar(s) => s.push_blob_stream(&digest, stream).await,
         }
     }
 
