@@ -223,7 +223,13 @@ impl<'a> Copier<'a> {
             desc,
             progress: &self.progress,
         };
-        self.dst.push_blob_from(desc, &source).await?;
+        self.dst
+            .push_blob_from(desc, &source)
+            .await
+            .map_err(|e| TargetError::Transfer {
+                digest: desc.digest.clone(),
+                source: Box::new(e),
+            })?;
         self.record(desc, false);
         Ok(())
     }

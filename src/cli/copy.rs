@@ -3,10 +3,10 @@
 
 use super::common::{LoggingArgs, RegistryArgs};
 use super::output;
+use super::progress::TransferProgress;
 use super::Context;
 use anyhow::{bail, Context as _};
 use clap::Args;
-use super::progress::TransferProgress;
 use notation::copy::{CopyOptions, DEFAULT_CONCURRENCY};
 use notation::reference::{LayoutReference, RegistryReference, Selector};
 use notation::target::layout::Layout;

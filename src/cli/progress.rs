@@ -108,7 +108,11 @@ impl Shared {
             if *stopped {
                 return;
             }
-            let frame = self.board.lock().expect("progress lock").frame(Instant::now());
+            let frame = self
+                .board
+                .lock()
+                .expect("progress lock")
+                .frame(Instant::now());
             draw(&frame);
         }
     }
@@ -318,7 +322,10 @@ mod tests {
             since: t0,
         });
         let first = board.frame(t0);
-        assert!(first.starts_with("\x1b[2KCopying 1a2b3c4d5e6f [########"), "{first:?}");
+        assert!(
+            first.starts_with("\x1b[2KCopying 1a2b3c4d5e6f [########"),
+            "{first:?}"
+        );
         assert!(first.ends_with("\n\x1b[J"));
         // The next frame goes back over the one live line first.
         board.active.clear();

@@ -102,6 +102,14 @@ pub enum TargetError {
     /// Authentication failed or credentials are missing.
     #[error("{0}")]
     Auth(String),
+    /// Moving one blob between targets failed; names the blob, since the cause (e.g.
+    /// `mismatched digest`, in oras' words) does not.
+    #[error("{digest}: {source}")]
+    Transfer {
+        digest: String,
+        #[source]
+        source: Box<TargetError>,
+    },
 }
 
 /// oras-go's words for content whose length differs from its descriptor's size.
@@ -505,7 +513,10 @@ mod tests {
         // The chunk that completes other content is never passed on: a consumer that got
         // every byte got the right ones.
         let (n, r) = drain(&desc(&digest, 5), &[b"he", b"llx", b""]).await;
-        assert_eq!((n, r.unwrap_err().to_string()), (1, "mismatched digest".into()));
+        assert_eq!(
+            (n, r.unwrap_err().to_string()),
+            (1, "mismatched digest".into())
+        );
         // Trailing data after complete, matching content is still refused.
         let (n, r) = drain(&desc(&digest, 5), &[b"hello", b"!"]).await;
         assert_eq!((n, r.unwrap_err().to_string()), (1, "trailing data".into()));

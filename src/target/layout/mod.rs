@@ -19,8 +19,8 @@ mod stream;
 mod tar;
 
 use super::{
-    check_content, check_length, checked_descriptor, digest_of, BlobSource, ByteStream, Result, Target,
-    TargetError, MAX_MANIFEST_BYTES,
+    check_content, check_length, checked_descriptor, digest_of, BlobSource, ByteStream, Result,
+    Target, TargetError, MAX_MANIFEST_BYTES,
 };
 use crate::oci::{
     self, Descriptor, Digest, GraphNode, Index, ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTATION,

@@ -119,11 +119,17 @@ impl Registry {
     /// Upload the blob `desc` from `source` in one streamed `PUT`, or in chunks if this
     /// registry refused that once. A transport failure or a 5xx sends the blob again (read
     /// again from `source`), at most [`MONOLITHIC_ATTEMPTS`] times in all.
-    pub(super) async fn upload_from(&self, desc: &Descriptor, source: &dyn BlobSource) -> Result<()> {
+    pub(super) async fn upload_from(
+        &self,
+        desc: &Descriptor,
+        source: &dyn BlobSource,
+    ) -> Result<()> {
         let mut attempt = 1;
         while !self.monolithic_refused.load(Ordering::Relaxed) {
             let location = self.start_upload().await?;
-            let outcome = self.put_streamed(desc, &location, source.open().await?).await;
+            let outcome = self
+                .put_streamed(desc, &location, source.open().await?)
+                .await;
             let failure = match outcome {
                 Streamed::Done => return Ok(()),
                 Streamed::Failed(e) => {
@@ -131,7 +137,10 @@ impl Registry {
                     return Err(e);
                 }
                 Streamed::Refused(e) => {
-                    log::info!("{}: monolithic upload refused ({e}); uploading in chunks", self.registry);
+                    log::info!(
+                        "{}: monolithic upload refused ({e}); uploading in chunks",
+                        self.registry
+                    );
                     self.monolithic_refused.store(true, Ordering::Relaxed);
                     self.cancel_upload(&location).await;
                     break;
@@ -149,7 +158,12 @@ impl Registry {
 
     /// `PUT <location>?digest=` with `stream` as the body, announced with the descriptor's
     /// size so that the registry can tell a cut-off body from a complete one.
-    async fn put_streamed(&self, desc: &Descriptor, location: &Url, stream: ByteStream) -> Streamed {
+    async fn put_streamed(
+        &self,
+        desc: &Descriptor,
+        location: &Url,
+        stream: ByteStream,
+    ) -> Streamed {
         let mut url = location.clone();
         url.query_pairs_mut().append_pair("digest", &desc.digest);
         // The body's own error (a digest mismatch, a read failure) is what the user needs to
