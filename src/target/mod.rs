@@ -284,71 +284,81 @@ pub trait BlobSource: Send + Sync {
 /// whole of content that does not match. A stream that ends short fails at its end. A
 /// descriptor with an invalid digest or a negative size is refused before anything is read.
 pub fn verified_stream(desc: &Descriptor, inner: ByteStream) -> Result<ByteStream> {
-    let (digest, expected_size) = checked_descriptor(desc)?;
-    let state = Verifier {
-        inner,
-        hasher: Some(digest.algorithm().hasher()),
-        read: 0,
-        expected_size,
-        digest,
-        failed: false,
-    };
-    let stream = futures_util::stream::unfold(state, |mut st| async move {
-        if st.failed {
-            return None;
-        }
-        let item = match st.inner.next().await {
-            Some(Ok(chunk)) => st.take(chunk),
-            Some(Err(e)) => Err(e),
-            // Empty content: no chunk completed it, so its digest is checked here.
-            None if st.read == st.expected_size => match st.hasher.take() {
-                None => return None,
-                Some(hasher) => match st.check(hasher.finish()) {
+    let check = ContentCheck::new(desc)?;
+    let stream = futures_util::stream::unfold(
+        (inner, check, false),
+        |(mut inner, mut check, failed)| async move {
+            if failed {
+                return None;
+            }
+            let item = match inner.next().await {
+                Some(Ok(chunk)) => check.take(&chunk).map(|()| chunk),
+                Some(Err(e)) => Err(e),
+                None => match check.end() {
                     Ok(()) => return None,
                     Err(e) => Err(e),
                 },
-            },
-            None => Err(st.size_mismatch()),
-        };
-        st.failed = item.is_err();
-        Some((item, st))
-    });
+            };
+            let failed = item.is_err();
+            Some((item, (inner, check, failed)))
+        },
+    );
     Ok(Box::pin(stream))
 }
 
-/// The state of a [`verified_stream`].
-struct Verifier {
-    inner: ByteStream,
+/// Checks content against a descriptor as it goes by in pieces: the piece that completes it
+/// is checked before the caller passes it on; see [`verified_stream`]. For streams whose
+/// producer hashes on its own thread (a layout's file reader).
+pub struct ContentCheck {
     /// `None` once every byte arrived and matched.
     hasher: Option<crate::oci::Hasher>,
     read: u64,
     expected_size: u64,
     digest: Digest,
-    /// An error was yielded: the stream is over.
-    failed: bool,
 }
 
-impl Verifier {
-    /// Account for `chunk`; the one that completes the content is checked before it is
-    /// passed on.
-    fn take(&mut self, chunk: Bytes) -> Result<Bytes> {
+impl ContentCheck {
+    /// Refuses a descriptor with an invalid digest or a negative size.
+    pub fn new(desc: &Descriptor) -> Result<ContentCheck> {
+        let (digest, expected_size) = checked_descriptor(desc)?;
+        Ok(ContentCheck {
+            hasher: Some(digest.algorithm().hasher()),
+            read: 0,
+            expected_size,
+            digest,
+        })
+    }
+
+    /// Account for the next piece; an error means it must not be passed on.
+    pub fn take(&mut self, chunk: &[u8]) -> Result<()> {
         self.read += chunk.len() as u64;
         if self.read > self.expected_size {
             return Err(self.size_mismatch());
         }
-        let Some(hasher) = self.hasher.as_mut() else {
-            return Ok(chunk); // an empty chunk after the end
-        };
-        hasher.update(&chunk);
-        if self.read == self.expected_size {
-            if let Some(hasher) = self.hasher.take() {
-                self.check(hasher.finish())?;
-            }
+        if let Some(hasher) = self.hasher.as_mut() {
+            hasher.update(chunk);
         }
-        Ok(chunk)
+        if self.read == self.expected_size {
+            self.complete()?;
+        }
+        Ok(())
     }
 
-    fn check(&self, actual: Digest) -> Result<()> {
+    /// The content ended: fails if it is short (or empty and not the descriptor's).
+    pub fn end(&mut self) -> Result<()> {
+        if self.read != self.expected_size {
+            return Err(self.size_mismatch());
+        }
+        // Empty content: no piece completed it.
+        self.complete()
+    }
+
+    /// Check the digest, once.
+    fn complete(&mut self) -> Result<()> {
+        let Some(hasher) = self.hasher.take() else {
+            return Ok(());
+        };
+        let actual = hasher.finish();
         if actual != self.digest {
             return Err(TargetError::DigestMismatch {
                 expected: self.digest.to_string(),

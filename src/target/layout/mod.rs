@@ -194,7 +194,8 @@ impl Target for Layout {
         Some("an entry in the layout's index.json".into())
     }
 
-    /// Streams from the file (or the tar entry) in place, checked against `desc` as it goes.
+    /// Streams from the file (or the tar entry) in place, checked against `desc` as it goes
+    /// (on the reading thread).
     async fn fetch_stream(&self, desc: &Descriptor) -> Result<ByteStream> {
         let (digest, _) = checked_descriptor(desc)?;
         let opened = match &self.store {
@@ -209,7 +210,8 @@ impl Target for Layout {
             .join("blobs")
             .join(digest.algorithm().name())
             .join(digest.hex());
-        crate::target::verified_stream(desc, stream::read_stream(reader, source))
+        let check = crate::target::ContentCheck::new(desc)?;
+        Ok(stream::read_stream(reader, source, Some(check)))
     }
 
     /// Writes the stream to a temp file as it arrives; it lands only if it matches `desc`.
