@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 const REDRAW: Duration = Duration::from_millis(100);
 /// Width of the bar itself, in cells.
 const BAR_CELLS: usize = 16;
+/// Shortest time a rate is computed over.
+const MEANINGFUL_RATE: Duration = Duration::from_millis(50);
 /// Hex digits of a digest shown (as `docker pull` does).
 const SHORT_DIGEST: usize = 12;
 
@@ -225,7 +227,8 @@ fn done_line(desc: &Descriptor, skipped: bool, elapsed: Option<Duration>) -> Str
         bytes(size),
         desc.media_type
     );
-    if let Some(elapsed) = elapsed {
+    // A rate over a blink (a config, a manifest) says nothing.
+    if let Some(elapsed) = elapsed.filter(|e| *e >= MEANINGFUL_RATE) {
         line.push_str(&format!("  {}", rate(size, elapsed)));
     }
     line
@@ -248,11 +251,10 @@ fn bytes(n: u64) -> String {
 
 /// Bytes per second over `elapsed`; `-` before there is anything to average.
 fn rate(done: u64, elapsed: Duration) -> String {
-    let secs = elapsed.as_secs_f64();
-    if secs < 0.05 || done == 0 {
+    if elapsed < MEANINGFUL_RATE || done == 0 {
         return "- B/s".into();
     }
-    format!("{}/s", bytes((done as f64 / secs) as u64))
+    format!("{}/s", bytes((done as f64 / elapsed.as_secs_f64()) as u64))
 }
 
 #[cfg(test)]
@@ -303,6 +305,15 @@ mod tests {
         assert_eq!(
             done_line(&d, false, Some(Duration::from_secs(4))),
             "\u{2713} Copied  1a2b3c4d5e6f  256.0 MiB  application/vnd.oci.image.layer.v1.tar  64.0 MiB/s"
+        );
+        let config = Descriptor {
+            media_type: "application/vnd.oci.image.config.v1+json".into(),
+            size: 2,
+            ..layer(0)
+        };
+        assert_eq!(
+            done_line(&config, false, Some(Duration::from_millis(3))),
+            "\u{2713} Copied  1a2b3c4d5e6f  2 B  application/vnd.oci.image.config.v1+json"
         );
         assert_eq!(
             done_line(&d, true, None),
