@@ -290,17 +290,33 @@ table_header
 layout_rows
 registry_rows
 
-echo "==> copy of a ${copy_mib} MiB image"
+# ---- copy -------------------------------------------------------------------------------
+# A $copy_mib MiB image of $BENCH_COPY_LAYERS layers (default 4 x 256 MiB), signed, copied
+# with -r every way: layout -> layout / tar layout, and with docker-registry installed,
+# layout -> registry, registry -> layout and registry -> another registry (each into a fresh
+# registry). Each row: wall and user CPU seconds, MB/s, peak RSS ($BENCH_COPY_MAX_RSS_MIB,
+# default 32, is the limit: the script fails above it). The yardstick rows are the
+# registry's own limit: the same blobs uploaded by parallel `curl -T` monolithic PUTs
+# (POST, then PUT <Location>&digest=) and downloaded by parallel curl GETs.
+copy_layers=${BENCH_COPY_LAYERS:-4}
+copy_max_rss_mib=${BENCH_COPY_MAX_RSS_MIB:-32}
+layer_bytes=$(( copy_mib * 1024 * 1024 / copy_layers ))
+copy_bytes=$(( layer_bytes * copy_layers ))
+echo "==> copy of a ${copy_mib} MiB image ($copy_layers layers), peak RSS limit ${copy_max_rss_mib} MiB"
 mkdir -p big/blobs/sha256
-head -c "$((copy_mib * 1024 * 1024))" /dev/urandom > big/layer
-layer_hex=$(sha256sum big/layer | cut -d' ' -f1)
-mv big/layer "big/blobs/sha256/$layer_hex"
+layer_descs=""
+for i in $(seq "$copy_layers"); do
+  head -c "$layer_bytes" /dev/urandom > big/layer
+  hex=$(sha256sum big/layer | cut -d' ' -f1)
+  mv big/layer "big/blobs/sha256/$hex"
+  layer_descs="$layer_descs${layer_descs:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"sha256:$hex\",\"size\":$layer_bytes}"
+done
 printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}' > big/config
 config_hex=$(sha256sum big/config | cut -d' ' -f1)
 config_size=$(stat -c %s big/config)
 mv big/config "big/blobs/sha256/$config_hex"
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
-  "$config_hex" "$config_size" "$layer_hex" "$((copy_mib * 1024 * 1024))" > big/manifest
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+  "$config_hex" "$config_size" "$layer_descs" > big/manifest
 manifest_hex=$(sha256sum big/manifest | cut -d' ' -f1)
 manifest_size=$(stat -c %s big/manifest)
 mv big/manifest "big/blobs/sha256/$manifest_hex"
@@ -310,46 +326,87 @@ printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.
 "$notation" sign --oci-layout big:v1 >/dev/null 2>&1
 
 failed=0
-# Run a copy under /usr/bin/time; print seconds, MB/s and peak RSS; fail over the limit.
-timed_copy() {
+printf '%-40s %7s %7s %7s %9s\n' "" "wall s" "user s" "MB/s" "peak RSS"
+# Run "$@" under /usr/bin/time; print wall and user seconds, MB/s and peak RSS. Rows
+# labelled "copy" fail the script above the RSS limit.
+timed() {
   local label=$1; shift
-  local start end rss_kib ms
-  start=$(date +%s%N)
-  /usr/bin/time -f '%M' -o rss.txt "$notation" copy -r "$@" >/dev/null
-  end=$(date +%s%N)
-  rss_kib=$(tail -n1 rss.txt)
-  ms=$(( (end - start) / 1000000 ))
-  printf '%-44s %6d ms  %6d MB/s  peak RSS %4d MiB\n' "$label" "$ms" \
-    "$(( copy_mib * 1048576 / ((ms > 0 ? ms : 1) * 1000) ))" "$((rss_kib / 1024))"
-  if [ "$((rss_kib / 1024))" -ge "$max_rss_mib" ]; then
-    echo "FAIL: peak RSS over ${max_rss_mib} MiB" >&2
+  /usr/bin/time -f '%e %U %M' -o time.txt "$@" >/dev/null
+  local wall user rss_kib
+  read -r wall user rss_kib < <(tail -n1 time.txt)
+  printf '%-40s %7.2f %7.2f %7d %5d MiB\n' "$label" "$wall" "$user" \
+    "$(awk -v b="$copy_bytes" -v s="$wall" 'BEGIN { printf "%d", (s > 0 ? b / s / 1e6 : 0) }')" \
+    "$((rss_kib / 1024))"
+  if [ "${label#copy}" != "$label" ] && [ "$((rss_kib / 1024))" -gt "$copy_max_rss_mib" ]; then
+    echo "FAIL: $label: peak RSS over ${copy_max_rss_mib} MiB" >&2
     failed=1
   fi
 }
-timed_copy "copy layout -> layout" --from-oci-layout big:v1 --to-oci-layout big-copy:v1
+timed "copy layout -> layout" "$notation" copy -r --from-oci-layout big:v1 --to-oci-layout big-copy:v1
 rm -rf big-copy
-timed_copy "copy layout -> tar layout" --from-oci-layout big:v1 --to-oci-layout big-copy.tar:v1
+timed "copy layout -> tar layout" "$notation" copy -r --from-oci-layout big:v1 --to-oci-layout big-copy.tar:v1
 rm -f big-copy.tar
 
-if command -v docker-registry >/dev/null 2>&1; then
+registry_pids=""
+trap 'kill $registry_pids 2>/dev/null || true; cleanup' EXIT
+# Start a fresh docker-registry with its own storage; sets $port.
+start_registry() {
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir -p reg
-  cat > reg/config.yml <<YAML
+  mkdir -p "reg-$port"
+  cat > "reg-$port/config.yml" <<YAML
 version: 0.1
 log: {level: error, accesslog: {disabled: true}}
 storage:
-  filesystem: {rootdirectory: $work/reg/data}
+  filesystem: {rootdirectory: $work/reg-$port/data}
   delete: {enabled: true}
 http: {addr: "127.0.0.1:$port", secret: "bench"}
 YAML
-  docker-registry serve reg/config.yml >/dev/null 2>&1 &
-  registry_pid=$!
+  docker-registry serve "reg-$port/config.yml" >/dev/null 2>&1 &
+  registry_pids="$registry_pids $!"
   for _ in $(seq 100); do
     curl -fsS "http://127.0.0.1:$port/v2/" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  timed_copy "copy layout -> registry" --from-oci-layout big:v1 "localhost:$port/big:v1"
-  timed_copy "copy registry -> layout" "localhost:$port/big:v1" --to-oci-layout back:v1
+}
+# Upload every blob of the layout `big` to repository $2 of 127.0.0.1:$1 with parallel
+# monolithic PUTs, as fast as curl can.
+curl_put_all() {
+  local p=$1 repo=$2 f
+  for f in big/blobs/sha256/*; do
+    (
+      loc=$(curl -fsS -X POST -D - -o /dev/null "http://127.0.0.1:$p/v2/$repo/blobs/uploads/" |
+        tr -d '\r' | awk 'tolower($1) == "location:" { print $2 }')
+      case $loc in http*) ;; *) loc="http://127.0.0.1:$p$loc" ;; esac
+      curl -fsS -o /dev/null -T "$f" -H 'Content-Type: application/octet-stream' \
+        "$loc&digest=sha256:$(basename "$f")"
+    ) &
+  done
+  wait
+}
+# Download every layer of `big` from repository $2 of 127.0.0.1:$1 with parallel GETs.
+curl_get_all() {
+  local p=$1 repo=$2 f
+  mkdir -p got
+  for f in big/blobs/sha256/*; do
+    [ "$(stat -c %s "$f")" -eq "$layer_bytes" ] || continue
+    curl -fsS -o "got/$(basename "$f")" "http://127.0.0.1:$p/v2/$repo/blobs/sha256:$(basename "$f")" &
+  done
+  wait
+  rm -rf got
+}
+export -f curl_put_all curl_get_all
+export layer_bytes
+
+if command -v docker-registry >/dev/null 2>&1; then
+  start_registry; yard=$port
+  timed "yardstick: parallel curl PUT" bash -c "curl_put_all $yard big"
+  timed "yardstick: parallel curl GET" bash -c "curl_get_all $yard big"
+  start_registry; first=$port
+  timed "copy layout -> registry" "$notation" copy -r --from-oci-layout big:v1 "localhost:$first/big:v1"
+  timed "copy registry -> layout" "$notation" copy -r "localhost:$first/big:v1" --to-oci-layout back:v1
+  rm -rf back
+  start_registry; second=$port
+  timed "copy registry -> registry (other host)" "$notation" copy -r "localhost:$first/big:v1" "localhost:$second/big:v1"
 else
   echo "(docker-registry not installed: registry copies skipped)"
 fi

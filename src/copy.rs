@@ -5,21 +5,28 @@
 //! manifest is only pushed once everything it points to is there; then, recursively, every
 //! referrer of the root (and of an index's child manifests) with its own graph; the
 //! destination tag is set last. Content already at the destination is skipped, blobs are
-//! streamed, and up to [`CopyOptions::concurrency`] blobs move at once.
+//! streamed (read, checked and sent at once, never held whole), and up to
+//! [`CopyOptions::concurrency`] blobs move at once, wherever they are in the graph.
 
 use crate::oci::{self, Descriptor, GraphNode};
-use crate::target::{Result, Target, TargetError, TargetWarning, MAX_MANIFEST_BYTES};
+use crate::target::{
+    BlobSource, ByteStream, Result, Target, TargetError, TargetWarning, MAX_MANIFEST_BYTES,
+};
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt as _, StreamExt as _, TryStreamExt as _};
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{OnceCell, Semaphore};
+
+/// Blobs in flight at once unless told otherwise (as `oras cp`).
+pub const DEFAULT_CONCURRENCY: usize = 3;
 
 /// How to copy.
 #[derive(Clone, Debug)]
 pub struct CopyOptions {
     /// Also copy every referrer (signatures and their referrers).
     pub recursive: bool,
-    /// Blobs transferred at once.
+    /// Blobs transferred at once (at least 1).
     pub concurrency: usize,
 }
 
@@ -27,13 +34,18 @@ impl Default for CopyOptions {
     fn default() -> Self {
         CopyOptions {
             recursive: false,
-            concurrency: 4,
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 }
 
-/// Told about every node as it is done (for progress bars). Must not block.
+/// Told how the copy goes (for progress displays). Calls come from several tasks at once
+/// and must not block.
 pub trait CopyProgress: Send + Sync {
+    /// A blob's transfer starts, or starts over from its first byte (a retry).
+    fn started(&self, _desc: &Descriptor) {}
+    /// `bytes` more of a started blob were read, checked and handed to the destination.
+    fn transferred(&self, _desc: &Descriptor, _bytes: u64) {}
     /// `desc` is now at the destination; `skipped` if it already was.
     fn done(&self, desc: &Descriptor, skipped: bool);
 }
@@ -62,8 +74,13 @@ struct Copier<'a> {
     src: &'a dyn Target,
     dst: &'a dyn Target,
     opts: &'a CopyOptions,
-    progress: &'a dyn CopyProgress,
-    seen: Mutex<HashSet<String>>,
+    progress: Arc<dyn CopyProgress>,
+    /// One cell per digest reached: whoever reaches a node first copies it, and everyone
+    /// else waits for that copy, so that no manifest is pushed before a blob it shares with
+    /// another manifest has landed.
+    nodes: Mutex<HashMap<String, Arc<OnceCell<()>>>>,
+    /// Permits for blob transfers: at most `concurrency` in flight, wherever in the graph.
+    transfers: Semaphore,
     report: Mutex<CopyReport>,
 }
 
@@ -75,14 +92,20 @@ pub async fn copy(
     root: &Descriptor,
     tags: &[String],
     opts: &CopyOptions,
-    progress: &dyn CopyProgress,
+    progress: Arc<dyn CopyProgress>,
 ) -> Result<CopyReport> {
+    if opts.concurrency == 0 {
+        return Err(TargetError::InvalidArgument(
+            "concurrency must be at least 1".into(),
+        ));
+    }
     let copier = Copier {
         src,
         dst,
         opts,
         progress,
-        seen: Mutex::new(HashSet::new()),
+        nodes: Mutex::new(HashMap::new()),
+        transfers: Semaphore::new(opts.concurrency),
         report: Mutex::new(CopyReport::default()),
     };
     let root = root.plain();
@@ -102,13 +125,32 @@ pub async fn copy(
     Ok(report)
 }
 
+/// A blob read from the copy's source, its progress reported as it is read.
+struct Counted<'a> {
+    src: &'a dyn Target,
+    desc: &'a Descriptor,
+    progress: &'a Arc<dyn CopyProgress>,
+}
+
+#[async_trait::async_trait]
+impl BlobSource for Counted<'_> {
+    /// The source target checks the stream ([`Target::fetch_stream`]'s contract).
+    async fn open(&self) -> Result<ByteStream> {
+        self.progress.started(self.desc);
+        let stream = self.src.fetch_stream(self.desc).await?;
+        let (progress, desc) = (self.progress.clone(), self.desc.clone());
+        Ok(Box::pin(stream.inspect(move |item| {
+            if let Ok(chunk) = item {
+                progress.transferred(&desc, chunk.len() as u64);
+            }
+        })))
+    }
+}
+
 impl<'a> Copier<'a> {
-    /// Whether `desc` is seen for the first time (and mark it).
-    fn first_visit(&self, desc: &Descriptor) -> bool {
-        self.seen
-            .lock()
-            .expect("seen lock")
-            .insert(desc.digest.clone())
+    /// Whether `digest` has been reached before.
+    fn reached(&self, digest: &str) -> bool {
+        self.nodes.lock().expect("nodes lock").contains_key(digest)
     }
 
     fn record(&self, desc: &Descriptor, skipped: bool) {
@@ -122,46 +164,74 @@ impl<'a> Copier<'a> {
         self.progress.done(desc, skipped);
     }
 
-    /// Copy one node and, for a manifest, its children first.
+    /// Copy one node (a manifest with its children first), or wait for the copy of it that
+    /// is already under way.
     fn copy_node(&'a self, desc: Descriptor) -> BoxFuture<'a, Result<()>> {
         async move {
-            if !self.first_visit(&desc) {
-                return Ok(());
-            }
+            let cell = self
+                .nodes
+                .lock()
+                .expect("nodes lock")
+                .entry(desc.digest.clone())
+                .or_default()
+                .clone();
+            cell.get_or_try_init(|| self.copy_new_node(desc)).await?;
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn copy_new_node(&'a self, desc: Descriptor) -> BoxFuture<'a, Result<()>> {
+        async move {
             if self.dst.exists(&desc).await? {
                 self.record(&desc, true);
                 return Ok(());
             }
             if !oci::is_manifest_media_type(&desc.media_type) {
-                if let Some(from) = self.src.mount_source() {
-                    if self.dst.mount_blob(&desc, &from).await? {
-                        self.record(&desc, false);
-                        return Ok(());
-                    }
-                }
-                let stream = self.src.fetch_stream(&desc).await?;
-                self.dst.push_blob_stream(&desc, stream).await?;
-                self.record(&desc, false);
-                return Ok(());
+                return self.copy_blob(&desc).await;
             }
             let data = self.src.fetch(&desc, MAX_MANIFEST_BYTES).await?;
             let node = parse_node(&desc, &data)?;
-            let (manifests, blobs): (Vec<Descriptor>, Vec<Descriptor>) = node
-                .children()
-                .map(Descriptor::plain)
-                .partition(|c| oci::is_manifest_media_type(&c.media_type));
-            futures_util::stream::iter(blobs.into_iter().map(|b| self.copy_node(b)))
-                .buffer_unordered(self.opts.concurrency.max(1))
+            // Blobs and child manifests at once; the transfer permits bound the blobs.
+            let children: Vec<Descriptor> = node.children().map(Descriptor::plain).collect();
+            futures_util::stream::iter(children.into_iter().map(|c| self.copy_node(c)))
+                .buffer_unordered(self.opts.concurrency)
                 .try_collect::<Vec<()>>()
                 .await?;
-            for m in manifests {
-                self.copy_node(m).await?;
-            }
             self.dst.push_manifest(&desc, &data, None).await?;
             self.record(&desc, false);
             Ok(())
         }
         .boxed()
+    }
+
+    /// Mount the blob if both ends are repositories of one registry, else stream it.
+    async fn copy_blob(&self, desc: &Descriptor) -> Result<()> {
+        let _permit = self
+            .transfers
+            .acquire()
+            .await
+            .expect("the transfer semaphore is never closed");
+        if let Some(from) = self.src.mount_source() {
+            if self.dst.mount_blob(desc, &from).await? {
+                self.record(desc, false);
+                return Ok(());
+            }
+        }
+        let source = Counted {
+            src: self.src,
+            desc,
+            progress: &self.progress,
+        };
+        self.dst
+            .push_blob_from(desc, &source)
+            .await
+            .map_err(|e| TargetError::Transfer {
+                digest: desc.digest.clone(),
+                source: Box::new(e),
+            })?;
+        self.record(desc, false);
+        Ok(())
     }
 
     /// Copy the referrers of `desc` and, for an index, of its child manifests.
@@ -186,8 +256,7 @@ impl<'a> Copier<'a> {
             let referrers = self.src.referrers(&subject, None).await?;
             for r in referrers {
                 let r = r.plain();
-                let fresh = !self.seen.lock().expect("seen lock").contains(&r.digest);
-                if !fresh {
+                if self.reached(&r.digest) {
                     continue;
                 }
                 self.report

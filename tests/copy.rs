@@ -193,6 +193,26 @@ fn blob_files(path: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// Copy `dest` (in a registry) into a new layout `back` in `work` and check that it holds
+/// the blobs of the layout `src` there, byte for byte.
+fn copy_back_to_layout(work: &Path, home: &ConfigHome, dest: &str, extra: &[&str]) {
+    run_ok(
+        notation(work, home)
+            .args([
+                "copy",
+                dest,
+                "--to-oci-layout",
+                "back",
+                "--insecure-registry",
+            ])
+            .args(extra),
+    );
+    assert_eq!(
+        blob_files(&work.join("back")),
+        blob_files(&work.join("src"))
+    );
+}
+
 #[tokio::test]
 async fn multi_platform_index_round_trips() {
     let reg = TestRegistry::start(Config::default());
@@ -211,17 +231,7 @@ async fn multi_platform_index_round_trips() {
     let root = remote.resolve("v1").await.unwrap();
     assert_eq!(root.media_type, oci::MEDIA_TYPE_IMAGE_INDEX);
 
-    run_ok(notation(work.path(), &home).args([
-        "copy",
-        &dest,
-        "--to-oci-layout",
-        "back",
-        "--insecure-registry",
-    ]));
-    assert_eq!(
-        blob_files(&work.path().join("back")),
-        blob_files(&work.path().join("src"))
-    );
+    copy_back_to_layout(work.path(), &home, &dest, &[]);
     let back = Layout::open(&work.path().join("back")).unwrap();
     assert_eq!(back.resolve("v1").await.unwrap().plain(), root.plain());
 }
@@ -364,4 +374,177 @@ async fn several_destination_tags() {
         "Error: invalid destination tag \"no/pe\" in \"bad:a,no/pe\"\n"
     );
     assert!(!work.path().join("bad").exists());
+}
+
+/// Write an OCI layout at `dir` holding one image (tag `v1`) with `layers` layers of
+/// `layer_size` bytes each that neither compress nor repeat. Returns the layer digests.
+fn multi_blob_layout(dir: &Path, layers: usize, layer_size: usize) -> Vec<String> {
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |data: &[u8], media_type: &str| {
+        let desc = Descriptor::for_content(media_type, data);
+        let hex = desc.digest.strip_prefix("sha256:").unwrap();
+        std::fs::write(blobs.join(hex), data).unwrap();
+        desc
+    };
+    let layer_descs: Vec<Descriptor> = (0..layers)
+        .map(|n| {
+            let data: Vec<u8> = (0..layer_size as u32)
+                .map(|i| ((i ^ (n as u32) << 24).wrapping_mul(2654435761) >> 13) as u8)
+                .collect();
+            put(&data, "application/vnd.oci.image.layer.v1.tar")
+        })
+        .collect();
+    let config = put(
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#,
+        "application/vnd.oci.image.config.v1+json",
+    );
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": oci::MEDIA_TYPE_IMAGE_MANIFEST,
+        "config": config,
+        "layers": layer_descs,
+    });
+    let manifest = put(
+        &serde_json::to_vec(&manifest).unwrap(),
+        oci::MEDIA_TYPE_IMAGE_MANIFEST,
+    );
+    let mut entry = serde_json::to_value(&manifest).unwrap();
+    entry["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": "v1"});
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&serde_json::json!({"schemaVersion": 2, "manifests": [entry]})).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    layer_descs.into_iter().map(|d| d.digest).collect()
+}
+
+/// Every blob and the manifest of `image` in a registry repository, by digest.
+async fn registry_content(remote: &Registry, image: &Descriptor) -> Vec<(String, Vec<u8>)> {
+    let manifest = remote.fetch(image, 4 << 20).await.unwrap();
+    let m: Manifest = serde_json::from_slice(&manifest).unwrap();
+    let mut out = vec![(image.digest.clone(), manifest)];
+    for blob in std::iter::once(&m.config).chain(&m.layers) {
+        out.push((
+            blob.digest.clone(),
+            remote.fetch(blob, 64 << 20).await.unwrap(),
+        ));
+    }
+    out
+}
+
+/// One blob at a time or three at once, the registry ends up with the same content; and
+/// without a terminal nothing but the result is printed (no progress display).
+#[tokio::test]
+async fn concurrency_changes_nothing_in_what_lands() {
+    let reg = TestRegistry::start(Config::default());
+    let work = tempfile::tempdir().unwrap();
+    let layers = multi_blob_layout(&work.path().join("src"), 5, 3 << 20);
+    let home = ConfigHome::empty();
+    let src = Layout::open(&work.path().join("src")).unwrap();
+    let image = src.resolve("v1").await.unwrap().plain();
+    let mut contents = Vec::new();
+    for n in ["1", "3"] {
+        let dest = format!("{}/conc{n}/app:v1", reg.host());
+        let out = notation(work.path(), &home)
+            .args(["copy", "--from-oci-layout", "src:v1", &dest])
+            .args(["--insecure-registry", "--concurrency", n])
+            .output()
+            .unwrap();
+        // Success, and no progress display without a terminal.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && stderr.is_empty(), "{stderr}");
+        let remote = registry(&reg, &format!("conc{n}/app"));
+        assert_eq!(remote.resolve("v1").await.unwrap(), image);
+        contents.push(registry_content(&remote, &image).await);
+    }
+    assert_eq!(contents[0].len(), 7);
+    assert_eq!(contents[0], contents[1]);
+    for (layer, (digest, data)) in layers.iter().zip(&contents[0][2..]) {
+        assert_eq!(layer, digest);
+        assert_eq!(data.len(), 3 << 20);
+    }
+
+    // And back into a layout, three at a time, the same bytes as the source.
+    let dest = format!("{}/conc3/app:v1", reg.host());
+    copy_back_to_layout(work.path(), &home, &dest, &["--no-progress"]);
+}
+
+#[test]
+fn zero_concurrency_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    multi_blob_layout(&work.path().join("src"), 1, 10);
+    let home = ConfigHome::empty();
+    let out = notation(work.path(), &home)
+        .args([
+            "copy",
+            "--from-oci-layout",
+            "src:v1",
+            "--to-oci-layout",
+            "out:v1",
+        ])
+        .args(["--concurrency", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Error: invalid value 0 for --concurrency: at least 1 blob must be transferred at a time\n"
+    );
+    assert!(!work.path().join("out").exists());
+}
+
+/// A layer altered in the source layout (same size, other bytes) fails the copy with the
+/// digest named, and no destination gets the manifest: neither a registry (nothing
+/// pointing at a missing or wrong blob) nor a new layout (removed again).
+#[tokio::test]
+async fn a_tampered_source_blob_fails_the_copy_and_no_manifest_lands() {
+    let reg = TestRegistry::start(Config::default());
+    let work = tempfile::tempdir().unwrap();
+    let layers = multi_blob_layout(&work.path().join("src"), 3, 1 << 20);
+    let bad = &layers[1];
+    let path = work
+        .path()
+        .join("src/blobs/sha256")
+        .join(bad.strip_prefix("sha256:").unwrap());
+    let mut data = std::fs::read(&path).unwrap();
+    let last = data.len() - 1;
+    data[last] ^= 1;
+    std::fs::write(&path, &data).unwrap();
+    let home = ConfigHome::empty();
+    let dest = format!("{}/tampered/app:v1", reg.host());
+    for args in [
+        vec![dest.as_str(), "--insecure-registry"],
+        vec!["--to-oci-layout", "out:v1"],
+        vec!["--to-oci-layout", "out.tar:v1"],
+    ] {
+        let out = notation(work.path(), &home)
+            .args(["copy", "--from-oci-layout", "src:v1"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("Error: failed to copy src:v1 to "),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(bad) && stderr.contains("mismatched digest"),
+            "{stderr}"
+        );
+    }
+    let remote = registry(&reg, "tampered/app");
+    assert!(remote.resolve("v1").await.unwrap_err().is_not_found());
+    let wrong = Descriptor {
+        media_type: "application/vnd.oci.image.layer.v1.tar".into(),
+        digest: bad.clone(),
+        size: data.len() as i64,
+        ..Default::default()
+    };
+    assert!(!remote.exists(&wrong).await.unwrap());
+    assert!(!work.path().join("out").exists());
+    assert!(!work.path().join("out.tar").exists());
 }

@@ -210,6 +210,77 @@ async fn large_blobs_go_in_patch_chunks() {
     assert!(!target.exists(&wrong).await.unwrap());
 }
 
+/// A [`BlobSource`] over bytes in memory, counting how often it was opened.
+struct MemorySource {
+    data: Vec<u8>,
+    opened: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl notation::target::BlobSource for MemorySource {
+    async fn open(&self) -> notation::target::Result<notation::target::ByteStream> {
+        self.opened
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let desc = Descriptor::for_content("application/octet-stream", &self.data);
+        let pieces: Vec<notation::target::Result<bytes::Bytes>> = self
+            .data
+            .chunks(100_000)
+            .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+            .collect();
+        notation::target::verified_stream(&desc, Box::pin(futures_util::stream::iter(pieces)))
+    }
+}
+
+/// A blob goes in one streamed PUT; a registry (here, a proxy with a body limit) that
+/// refuses that with 413 gets it again in PATCH chunks, and every later blob directly so.
+#[tokio::test]
+async fn a_registry_that_refuses_whole_blobs_gets_chunks() {
+    let reg = TestRegistry::start(Config::default());
+    let direct = Registry::new(&reference(&reg.host(), "refusing"), chunked(1 << 20)).unwrap();
+    let (desc, data, _) = blob_stream(3 * (1 << 20) + 5);
+    let whole = MemorySource {
+        data: data.clone(),
+        opened: Default::default(),
+    };
+    direct.push_blob_from(&desc, &whole).await.unwrap();
+    assert_eq!(whole.opened.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(direct.fetch(&desc, 1 << 23).await.unwrap(), data);
+
+    // Only the first PUT is refused: it is the monolithic one, the later are closing PUTs.
+    let proxy = FlakyProxy::refusing(
+        reg.port,
+        Box::new(|method, _, nth| method == "PUT" && nth == 0),
+        413,
+    );
+    let target = Registry::new(&reference(&proxy.host(), "refusing2"), chunked(1 << 20)).unwrap();
+    let source = MemorySource {
+        data: data.clone(),
+        opened: Default::default(),
+    };
+    target.push_blob_from(&desc, &source).await.unwrap();
+    assert_eq!(source.opened.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let (second, second_data, _) = blob_stream(3 << 19);
+    let source = MemorySource {
+        data: second_data.clone(),
+        opened: Default::default(),
+    };
+    target.push_blob_from(&second, &source).await.unwrap();
+    assert_eq!(source.opened.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let log: Vec<String> = proxy
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(r, _)| r.clone())
+        .collect();
+    let count = |m: &str| log.iter().filter(|r| r.starts_with(m)).count();
+    // 4 + 2 chunks; the refused PUT and the two closing ones.
+    assert_eq!((count("PATCH "), count("PUT ")), (6, 3), "{log:?}");
+    let check = Registry::new(&reference(&reg.host(), "refusing2"), chunked(1 << 20)).unwrap();
+    assert_eq!(check.fetch(&desc, 1 << 23).await.unwrap(), data);
+    assert_eq!(check.fetch(&second, 1 << 23).await.unwrap(), second_data);
+}
+
 #[tokio::test]
 async fn a_connection_dropped_mid_upload_is_retried() {
     let reg = TestRegistry::start(Config::default());

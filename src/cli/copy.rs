@@ -3,16 +3,16 @@
 
 use super::common::{LoggingArgs, RegistryArgs};
 use super::output;
+use super::progress::TransferProgress;
 use super::Context;
 use anyhow::{bail, Context as _};
 use clap::Args;
-use notation::copy::{CopyOptions, CopyProgress};
-use notation::oci::Descriptor;
+use notation::copy::{CopyOptions, DEFAULT_CONCURRENCY};
 use notation::reference::{LayoutReference, RegistryReference, Selector};
 use notation::target::layout::Layout;
 use notation::target::Target;
-use std::io::IsTerminal as _;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Arguments of `notation copy`.
 #[derive(Args, Debug)]
@@ -33,9 +33,12 @@ pub struct CopyArgs {
     /// output format, options: 'json', 'text'
     #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json"])]
     output: String,
-    /// number of blobs transferred at once
-    #[arg(long = "concurrency", default_value_t = 4)]
+    /// number of blobs transferred at once (at least 1)
+    #[arg(long = "concurrency", default_value_t = DEFAULT_CONCURRENCY)]
     concurrency: usize,
+    /// do not show transfer progress (it is shown only when stderr is a terminal)
+    #[arg(long = "no-progress")]
+    no_progress: bool,
     /// source and destination references
     #[arg(value_names = ["source", "destination"])]
     ends: Vec<String>,
@@ -160,43 +163,14 @@ impl Drop for CreatedLayout {
     }
 }
 
-/// A spinner on stderr, only when stderr is a terminal.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-}
-
-impl Progress {
-    fn new(enabled: bool) -> Progress {
-        let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.enable_steady_tick(std::time::Duration::from_millis(120));
-            bar
-        });
-        Progress { bar }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-impl CopyProgress for Progress {
-    fn done(&self, desc: &Descriptor, skipped: bool) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-            let verb = if skipped { "Exists " } else { "Copied " };
-            bar.set_message(format!("{verb} {} ({} bytes)", desc.digest, desc.size));
-        }
-    }
-}
-
 pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     // cobra.ExactArgs(2)'s check and text.
     let [source, destination] = args.ends.as_slice() else {
         bail!("accepts 2 arg(s), received {}", args.ends.len());
     };
+    if args.concurrency == 0 {
+        bail!("invalid value 0 for --concurrency: at least 1 blob must be transferred at a time");
+    }
     let log = args.logging.log();
     let src = End::parse_source(source, args.from_oci_layout)?;
     // `dst:t1,t2,t3` tags the copy three times, as `oras cp` does.
@@ -239,7 +213,9 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
         src.with_digest(&root.digest),
         dst.with_digest(&root.digest)
     ));
-    let progress = Progress::new(args.output == "text");
+    // Log lines and JSON output would be torn by redraws.
+    let draw = args.output == "text" && !args.no_progress && !log.verbose && !log.debug;
+    let progress = Arc::new(TransferProgress::new(draw));
     let opts = CopyOptions {
         recursive: args.recursive,
         concurrency: args.concurrency,
@@ -258,7 +234,7 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
         &root,
         &tags,
         &opts,
-        &progress,
+        progress.clone(),
     )
     .await;
     progress.finish();

@@ -17,6 +17,7 @@ mod output;
 mod pflag;
 mod plugin;
 mod policy;
+mod progress;
 mod sign;
 mod signals;
 mod timefmt;

@@ -103,6 +103,14 @@ pub enum TargetError {
     /// Authentication failed or credentials are missing.
     #[error("{0}")]
     Auth(String),
+    /// Moving one blob between targets failed; names the blob, since the cause (e.g.
+    /// `mismatched digest`, in oras' words) does not.
+    #[error("{digest}: {source}")]
+    Transfer {
+        digest: String,
+        #[source]
+        source: Box<TargetError>,
+    },
 }
 
 /// oras-go's words for content whose length differs from its descriptor's size.
@@ -217,6 +225,14 @@ pub trait Target: Send + Sync {
         self.push_blob(desc, &data).await
     }
 
+    /// Store the blob `desc` read from `source`, which may be opened more than once (a
+    /// registry that refuses one way of uploading is sent the blob again another way). The
+    /// caller has checked that the blob is absent; storing it again is harmless. The default
+    /// streams one opening through [`Target::push_blob_stream`].
+    async fn push_blob_from(&self, desc: &Descriptor, source: &dyn BlobSource) -> Result<()> {
+        self.push_blob_stream(desc, source.open().await?).await
+    }
+
     /// Every manifest whose `subject` is `subject`, optionally only those of
     /// `artifact_type`. The default knows only signatures; stores that can list all
     /// referrers override it (`notation copy -r` copies whatever this returns).
@@ -310,65 +326,112 @@ impl<T: Target + ?Sized> SignaturePages for OnePage<'_, T> {
     }
 }
 
+/// A blob to copy, readable from its first byte as often as needed.
+#[async_trait]
+pub trait BlobSource: Send + Sync {
+    /// A fresh stream of the whole blob. It must be checked as [`verified_stream`] checks:
+    /// the chunk that completes the content is only yielded once size and digest match, so a
+    /// consumer that has seen every byte has seen checked content.
+    async fn open(&self) -> Result<ByteStream>;
+}
+
 /// Wrap `inner` so that it yields the same chunks but fails as soon as the content exceeds
-/// the descriptor's size, or at the end if size or digest differ. A descriptor with an
-/// invalid digest or a negative size is refused before anything is read.
+/// the descriptor's size, and checks the digest when the last byte arrives, before yielding
+/// the chunk that holds it: whoever consumes the stream (an HTTP body, a file) never gets the
+/// whole of content that does not match. A stream that ends short fails at its end. A
+/// descriptor with an invalid digest or a negative size is refused before anything is read.
 pub fn verified_stream(desc: &Descriptor, inner: ByteStream) -> Result<ByteStream> {
-    let (digest, expected_size) = checked_descriptor(desc)?;
-    struct State {
-        inner: ByteStream,
-        hasher: Option<crate::oci::Hasher>,
-        read: u64,
-        expected_size: u64,
-        digest: Digest,
-    }
-    let state = State {
-        inner,
-        hasher: Some(digest.algorithm().hasher()),
-        read: 0,
-        expected_size,
-        digest,
-    };
-    let stream = futures_util::stream::unfold(state, |mut st| async move {
-        let hasher = st.hasher.as_mut()?;
-        let mismatch = |st: &State| TargetError::SizeMismatch {
-            expected: st.expected_size as i64,
-            actual: st.read,
-            digest: st.digest.to_string(),
-        };
-        match st.inner.next().await {
-            Some(Ok(chunk)) => {
-                st.read += chunk.len() as u64;
-                if st.read > st.expected_size {
-                    st.hasher = None;
-                    let err = mismatch(&st);
-                    return Some((Err(err), st));
-                }
-                hasher.update(&chunk);
-                Some((Ok(chunk), st))
+    let check = ContentCheck::new(desc)?;
+    let stream = futures_util::stream::unfold(
+        (inner, check, false),
+        |(mut inner, mut check, failed)| async move {
+            if failed {
+                return None;
             }
-            Some(Err(e)) => {
-                st.hasher = None;
-                Some((Err(e), st))
-            }
-            None => {
-                let actual = st.hasher.take()?.finish();
-                if st.read != st.expected_size {
-                    let err = mismatch(&st);
-                    return Some((Err(err), st));
-                }
-                if actual != st.digest {
-                    let err = TargetError::DigestMismatch {
-                        expected: st.digest.to_string(),
-                        actual: actual.to_string(),
-                    };
-                    return Some((Err(err), st));
-                }
-                None
-            }
-        }
-    });
+            let item = match inner.next().await {
+                Some(Ok(chunk)) => check.take(&chunk).map(|()| chunk),
+                Some(Err(e)) => Err(e),
+                None => match check.end() {
+                    Ok(()) => return None,
+                    Err(e) => Err(e),
+                },
+            };
+            let failed = item.is_err();
+            Some((item, (inner, check, failed)))
+        },
+    );
     Ok(Box::pin(stream))
+}
+
+/// Checks content against a descriptor as it goes by in pieces: the piece that completes it
+/// is checked before the caller passes it on; see [`verified_stream`]. For streams whose
+/// producer hashes on its own thread (a layout's file reader).
+pub struct ContentCheck {
+    /// `None` once every byte arrived and matched.
+    hasher: Option<crate::oci::Hasher>,
+    read: u64,
+    expected_size: u64,
+    digest: Digest,
+}
+
+impl ContentCheck {
+    /// Refuses a descriptor with an invalid digest or a negative size.
+    pub fn new(desc: &Descriptor) -> Result<ContentCheck> {
+        let (digest, expected_size) = checked_descriptor(desc)?;
+        Ok(ContentCheck {
+            hasher: Some(digest.algorithm().hasher()),
+            read: 0,
+            expected_size,
+            digest,
+        })
+    }
+
+    /// Account for the next piece; an error means it must not be passed on.
+    pub fn take(&mut self, chunk: &[u8]) -> Result<()> {
+        self.read += chunk.len() as u64;
+        if self.read > self.expected_size {
+            return Err(self.size_mismatch());
+        }
+        if let Some(hasher) = self.hasher.as_mut() {
+            hasher.update(chunk);
+        }
+        if self.read == self.expected_size {
+            self.complete()?;
+        }
+        Ok(())
+    }
+
+    /// The content ended: fails if it is short (or empty and not the descriptor's).
+    pub fn end(&mut self) -> Result<()> {
+        if self.read != self.expected_size {
+            return Err(self.size_mismatch());
+        }
+        // Empty content: no piece completed it.
+        self.complete()
+    }
+
+    /// Check the digest, once.
+    fn complete(&mut self) -> Result<()> {
+        let Some(hasher) = self.hasher.take() else {
+            return Ok(());
+        };
+        let actual = hasher.finish();
+        if actual != self.digest {
+            return Err(TargetError::DigestMismatch {
+                expected: self.digest.to_string(),
+                actual: actual.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn size_mismatch(&self) -> TargetError {
+        TargetError::SizeMismatch {
+            expected: self.expected_size as i64,
+            actual: self.read,
+            digest: self.digest.to_string(),
+        }
+    }
 }
 
 /// Check bytes already read against the descriptor they were read for: a valid digest, a
@@ -513,6 +576,22 @@ mod tests {
             format!("read failed: expected content size of 9, got 5, for digest {digest}: unexpected EOF")
         );
         let (_, r) = drain(&desc(&digest, 5), &[b"jello"]).await;
+        assert_eq!(r.unwrap_err().to_string(), "mismatched digest");
+        // The chunk that completes other content is never passed on: a consumer that got
+        // every byte got the right ones.
+        let (n, r) = drain(&desc(&digest, 5), &[b"he", b"llx", b""]).await;
+        assert_eq!(
+            (n, r.unwrap_err().to_string()),
+            (1, "mismatched digest".into())
+        );
+        // Trailing data after complete, matching content is still refused.
+        let (n, r) = drain(&desc(&digest, 5), &[b"hello", b"!"]).await;
+        assert_eq!((n, r.unwrap_err().to_string()), (1, "trailing data".into()));
+        // Empty content is checked at the end.
+        let empty = Digest::sha256(b"").to_string();
+        assert_eq!(drain(&desc(&empty, 0), &[]).await.0, 0);
+        assert!(drain(&desc(&empty, 0), &[]).await.1.is_ok());
+        let (_, r) = drain(&desc(&digest, 0), &[]).await;
         assert_eq!(r.unwrap_err().to_string(), "mismatched digest");
         // Nothing is read for a descriptor that cannot be right.
         let (_, r) = drain(&desc(&digest, -1), &[b"hello"]).await;

@@ -7,6 +7,9 @@
 //! body and closes the connection without forwarding anything (the registry never sees the
 //! request, as when a connection breaks before the body arrives).
 //!
+//! Started with [`FlakyProxy::refusing`], it answers the chosen requests itself with a
+//! status (after reading their body), as a proxy with a body size limit does.
+//!
 //! Started with [`FlakyProxy::rewriting`], it drops nothing and instead passes every answer
 //! through a function that may alter it: a registry that serves content other than what was
 //! asked for.
@@ -44,7 +47,22 @@ impl FlakyProxy {
         FlakyProxy::with(upstream_port, Box::new(|_, _, _| false), rewrite)
     }
 
+    /// Answer the requests `rule` picks with `status` and an empty body, without
+    /// forwarding them; forward the others.
+    pub fn refusing(upstream_port: u16, rule: Rule, status: u16) -> FlakyProxy {
+        FlakyProxy::build(
+            upstream_port,
+            rule,
+            Box::new(|_, _, answer| answer),
+            Some(status),
+        )
+    }
+
     fn with(upstream_port: u16, rule: Rule, rewrite: Rewrite) -> FlakyProxy {
+        FlakyProxy::build(upstream_port, rule, rewrite, None)
+    }
+
+    fn build(upstream_port: u16, rule: Rule, rewrite: Rewrite, refuse: Option<u16>) -> FlakyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -62,7 +80,7 @@ impl FlakyProxy {
                 let (rule, log, counts) = (rule.clone(), log2.clone(), counts.clone());
                 let rewrite = rewrite.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(conn, upstream_port, &rule, &rewrite, &log, &counts);
+                    let _ = serve(conn, upstream_port, &rule, &rewrite, refuse, &log, &counts);
                 });
             }
         });
@@ -92,6 +110,7 @@ fn serve(
     upstream_port: u16,
     rule: &Rule,
     rewrite: &Rewrite,
+    refuse: Option<u16>,
     log: &Mutex<Vec<(String, bool)>>,
     counts: &Mutex<std::collections::HashMap<String, usize>>,
 ) -> std::io::Result<()> {
@@ -130,6 +149,16 @@ fn serve(
     log.lock()
         .unwrap()
         .push((format!("{method} {path}"), drop_it));
+    if let (true, Some(status)) = (drop_it, refuse) {
+        let mut body = vec![0u8; content_length];
+        reader.read_exact(&mut body)?;
+        let mut conn = conn;
+        write!(
+            conn,
+            "HTTP/1.1 {status} Refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )?;
+        return conn.shutdown(Shutdown::Both);
+    }
     if drop_it {
         let mut half = vec![0u8; content_length / 2];
         reader.read_exact(&mut half)?;

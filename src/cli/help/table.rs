@@ -852,8 +852,13 @@ Example - Uninstall plugin:
                 with_default(
                     "concurrency",
                     Int,
-                    ours!("number of blobs transferred at once"),
-                    "4",
+                    ours!("number of blobs transferred at once (at least 1)"),
+                    "3",
+                ),
+                flag(
+                    "no-progress",
+                    Bool,
+                    ours!("do not show transfer progress (it is shown only when stderr is a terminal)"),
                 ),
             ],
         ],

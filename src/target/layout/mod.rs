@@ -19,8 +19,8 @@ mod stream;
 mod tar;
 
 use super::{
-    check_content, check_length, checked_descriptor, digest_of, ByteStream, Result, Target,
-    TargetError, MAX_MANIFEST_BYTES,
+    check_content, check_length, checked_descriptor, digest_of, BlobSource, ByteStream, Result,
+    Target, TargetError, MAX_MANIFEST_BYTES,
 };
 use crate::oci::{
     self, Descriptor, Digest, GraphNode, Index, ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTATION,
@@ -194,7 +194,8 @@ impl Target for Layout {
         Some("an entry in the layout's index.json".into())
     }
 
-    /// Streams from the file (or the tar entry) in place, checked against `desc` as it goes.
+    /// Streams from the file (or the tar entry) in place, checked against `desc` as it goes
+    /// (on the reading thread).
     async fn fetch_stream(&self, desc: &Descriptor) -> Result<ByteStream> {
         let (digest, _) = checked_descriptor(desc)?;
         let opened = match &self.store {
@@ -209,7 +210,8 @@ impl Target for Layout {
             .join("blobs")
             .join(digest.algorithm().name())
             .join(digest.hex());
-        crate::target::verified_stream(desc, stream::read_stream(reader, source))
+        let check = crate::target::ContentCheck::new(desc)?;
+        Ok(stream::read_stream(reader, source, Some(check)))
     }
 
     /// Writes the stream to a temp file as it arrives; it lands only if it matches `desc`.
@@ -219,6 +221,17 @@ impl Target for Layout {
         match &self.store {
             Store::Dir(s) => s.push_blob_stream(&digest, checked).await,
             Store::Tar(s) => s.push_blob_stream(&digest, checked).await,
+        }
+    }
+
+    /// As [`Target::push_blob_stream`], without hashing again what the source checks (the
+    /// [`BlobSource`] contract).
+    async fn push_blob_from(&self, desc: &Descriptor, source: &dyn BlobSource) -> Result<()> {
+        let digest = digest_of(desc)?;
+        let stream = source.open().await?;
+        match &self.store {
+            Store::Dir(s) => s.push_blob_stream(&digest, stream).await,
+            Store::Tar(s) => s.push_blob_stream(&digest, stream).await,
         }
     }
 

@@ -5,7 +5,7 @@
 //! async side by a small bounded channel, so memory stays at a few chunks per blob whatever
 //! its size.
 
-use crate::target::{ByteStream, Result, TargetError};
+use crate::target::{ByteStream, ContentCheck, Result, TargetError};
 use bytes::Bytes;
 use futures_util::StreamExt as _;
 use std::fs::File;
@@ -57,18 +57,31 @@ impl Read for SpanReader {
     }
 }
 
-/// A stream of `reader`'s bytes; `path` names the source in errors.
-pub(super) fn read_stream(mut reader: Box<dyn Read + Send>, path: PathBuf) -> ByteStream {
+/// A stream of `reader`'s bytes; `path` names the source in errors. With `check`, the
+/// reading thread also hashes, so that blobs read at once are hashed on as many threads
+/// and the async side only forwards; the stream then fails as [`verified_stream`] does.
+///
+/// [`verified_stream`]: crate::target::verified_stream
+pub(super) fn read_stream(
+    mut reader: Box<dyn Read + Send>,
+    path: PathBuf,
+    mut check: Option<ContentCheck>,
+) -> ByteStream {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes>>(IN_FLIGHT);
     tokio::task::spawn_blocking(move || loop {
-        let mut buf = vec![0u8; CHUNK];
-        let item = match read_full(&mut reader, &mut buf) {
-            Ok(0) => return,
-            Ok(n) => {
-                buf.truncate(n);
-                Ok(Bytes::from(buf))
-            }
-            Err(e) => Err(TargetError::io(&path, e)),
+        // Filled by `read_to_end`, which reads a file into the spare capacity without
+        // zeroing it first (a memset of every byte copied otherwise).
+        let mut buf = Vec::with_capacity(CHUNK);
+        let read = (&mut reader).take(CHUNK as u64).read_to_end(&mut buf);
+        let item = match (read, check.as_mut()) {
+            (Ok(0), None) => return,
+            (Ok(0), Some(check)) => match check.end() {
+                Ok(()) => return,
+                Err(e) => Err(e),
+            },
+            (Ok(_), Some(check)) => check.take(&buf).map(|()| Bytes::from(buf)),
+            (Ok(_), None) => Ok(Bytes::from(buf)),
+            (Err(e), _) => Err(TargetError::io(&path, e)),
         };
         let failed = item.is_err();
         // A closed channel means the consumer stopped reading: stop too.
@@ -79,20 +92,6 @@ pub(super) fn read_stream(mut reader: Box<dyn Read + Send>, path: PathBuf) -> By
     Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     }))
-}
-
-/// Fill `buf` as far as the reader allows (fewer bytes only at the end).
-fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// Write every chunk of `stream` to `tmp` and return it with its length; the first error
@@ -147,7 +146,7 @@ mod tests {
         let data: Vec<u8> = (0..(CHUNK * 3 + 17)).map(|i| (i % 251) as u8).collect();
         f.write_all(&data).unwrap();
         let reader = SpanReader::new(f, 5, (CHUNK * 2 + 3) as u64);
-        let mut s = read_stream(Box::new(reader), PathBuf::from("x"));
+        let mut s = read_stream(Box::new(reader), PathBuf::from("x"), None);
         let mut got = Vec::new();
         while let Some(c) = s.next().await {
             got.extend_from_slice(&c.unwrap());
@@ -156,10 +155,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_checked_read_withholds_the_last_chunk_of_other_content() {
+        let data: Vec<u8> = (0..(CHUNK * 2 + 5)).map(|i| (i % 253) as u8).collect();
+        let desc = crate::oci::Descriptor::for_content("application/octet-stream", &data);
+        let read = |content: Vec<u8>| {
+            let mut f = tempfile::tempfile().unwrap();
+            f.write_all(&content).unwrap();
+            let reader = SpanReader::new(f, 0, content.len() as u64);
+            let check = ContentCheck::new(&desc).unwrap();
+            read_stream(Box::new(reader), PathBuf::from("x"), Some(check))
+        };
+        let mut good = Vec::new();
+        let mut s = read(data.clone());
+        while let Some(c) = s.next().await {
+            good.extend_from_slice(&c.unwrap());
+        }
+        assert_eq!(good, data);
+        let mut other = data.clone();
+        other[CHUNK * 2 + 1] ^= 1;
+        let mut s = read(other);
+        let mut passed = 0;
+        let err = loop {
+            match s.next().await.unwrap() {
+                Ok(c) => passed += c.len(),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(
+            (passed, err.to_string()),
+            (CHUNK * 2, "mismatched digest".into())
+        );
+        assert!(s.next().await.is_none());
+    }
+
+    #[tokio::test]
     async fn a_truncated_span_is_an_error() {
         let mut f = tempfile::tempfile().unwrap();
         f.write_all(b"short").unwrap();
-        let mut s = read_stream(Box::new(SpanReader::new(f, 0, 100)), PathBuf::from("x"));
+        let mut s = read_stream(
+            Box::new(SpanReader::new(f, 0, 100)),
+            PathBuf::from("x"),
+            None,
+        );
         let err = s.next().await.unwrap().unwrap_err();
         assert!(err.to_string().contains("truncated"), "{err}");
     }

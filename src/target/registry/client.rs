@@ -79,6 +79,12 @@ impl Request {
         self
     }
 
+    /// A one-shot streamed body: the request is sent once, never retried or re-authorized.
+    pub fn stream_body(mut self, body: reqwest::Body) -> Request {
+        self.stream = Some(body);
+        self
+    }
+
     pub fn scope(mut self, scope: String) -> Request {
         self.scopes.push(scope);
         self

@@ -20,7 +20,7 @@ use crate::credentials::{Credential, CredentialStore};
 use crate::oci::{self, Descriptor, GraphNode};
 use crate::reference::RegistryReference;
 use crate::target::{
-    self, ByteStream, Result, SignaturePages, Target, TargetError, TargetWarning,
+    self, BlobSource, ByteStream, Result, SignaturePages, Target, TargetError, TargetWarning,
     MAX_MANIFEST_BYTES,
 };
 use bytes::Bytes;
@@ -29,6 +29,7 @@ use futures_util::StreamExt as _;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Where the credentials for a registry come from.
@@ -100,6 +101,8 @@ pub struct Registry {
     referrers_api: Mutex<ReferrersApi>,
     warnings: Mutex<Vec<TargetWarning>>,
     upload_chunk_size: usize,
+    /// The registry answered a monolithic `PUT` with a refusal: upload in chunks from then on.
+    monolithic_refused: AtomicBool,
     /// See [`Target::referrers_method`].
     referrers_method: Mutex<Option<String>>,
 }
@@ -170,6 +173,7 @@ impl Registry {
             referrers_api: Mutex::new(ReferrersApi::Unknown),
             warnings: Mutex::new(Vec::new()),
             upload_chunk_size: opts.upload_chunk_size,
+            monolithic_refused: AtomicBool::new(false),
             referrers_method: Mutex::new(None),
         })
     }
@@ -191,6 +195,7 @@ impl Registry {
             referrers_api: Mutex::new(referrers_api),
             warnings: Mutex::new(Vec::new()),
             upload_chunk_size: self.upload_chunk_size,
+            monolithic_refused: AtomicBool::new(self.monolithic_refused.load(Ordering::Relaxed)),
             referrers_method: Mutex::new(None),
         }
     }
@@ -548,6 +553,13 @@ impl Target for Registry {
         // Check what we send, so that a corrupt source fails here rather than at the registry.
         let checked = target::verified_stream(desc, stream)?;
         self.upload_stream(desc, checked).await
+    }
+
+    /// One streamed `PUT` (chunks if the registry refuses that). The source's stream is
+    /// checked as it is read (the [`BlobSource`] contract), so it is not hashed twice.
+    async fn push_blob_from(&self, desc: &Descriptor, source: &dyn BlobSource) -> Result<()> {
+        Self::validate_digest(desc)?;
+        self.upload_from(desc, source).await
     }
 
     /// `DELETE` the manifest, then drop it from the `sha256-<hex>` referrers index if there

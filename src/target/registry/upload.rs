@@ -1,7 +1,13 @@
-//! Blob uploads (distribution-spec "pushing blobs"): one `PUT` for blobs that fit in one
-//! chunk, `PATCH` chunks then a closing `PUT` for larger ones, and cross-repository mounts.
+//! Blob uploads (distribution-spec "pushing blobs"): a streamed monolithic `PUT` (`POST` a
+//! session, then one `PUT ?digest=` whose body is the blob as it is read), `PATCH` chunks then
+//! a closing `PUT` when a registry refuses that, and cross-repository mounts.
 //!
-//! Memory stays at one chunk per upload whatever the blob size: the stream is cut into
+//! A streamed `PUT` holds no more than the source's few read-ahead chunks, and the source's
+//! check (see [`crate::target::verified_stream`]) withholds the last byte of content that
+//! does not match its digest, so the registry never receives it whole. When the connection
+//! fails, the blob is read again from its source and sent again.
+//!
+//! The chunked path holds one chunk per upload whatever the blob size: the stream is cut into
 //! chunks of [`RegistryOptions::upload_chunk_size`](super::RegistryOptions) bytes, and each
 //! chunk is kept only until the registry has accepted it, so that a dropped connection can be
 //! resumed from what the registry reports it holds. An upload that fails is cancelled
@@ -11,11 +17,13 @@
 use super::client::{http_error, Request};
 use super::Registry;
 use crate::oci::Descriptor;
-use crate::target::{ByteStream, Result, TargetError};
+use crate::target::{BlobSource, ByteStream, Result, TargetError};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, LOCATION, RANGE};
 use reqwest::{Method, Response, StatusCode};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use url::Url;
 
 /// Default chunk size: blobs up to this size go in one `PUT`.
@@ -105,6 +113,93 @@ impl Registry {
                 return Err(failure);
             }
             attempt += 1;
+        }
+    }
+
+    /// Upload the blob `desc` from `source` in one streamed `PUT`, or in chunks if this
+    /// registry refused that once. A transport failure or a 5xx sends the blob again (read
+    /// again from `source`), at most [`MONOLITHIC_ATTEMPTS`] times in all.
+    pub(super) async fn upload_from(
+        &self,
+        desc: &Descriptor,
+        source: &dyn BlobSource,
+    ) -> Result<()> {
+        let mut attempt = 1;
+        while !self.monolithic_refused.load(Ordering::Relaxed) {
+            let location = self.start_upload().await?;
+            let outcome = self
+                .put_streamed(desc, &location, source.open().await?)
+                .await;
+            let failure = match outcome {
+                Streamed::Done => return Ok(()),
+                Streamed::Failed(e) => {
+                    self.cancel_upload(&location).await;
+                    return Err(e);
+                }
+                Streamed::Refused(e) => {
+                    log::info!(
+                        "{}: monolithic upload refused ({e}); uploading in chunks",
+                        self.registry
+                    );
+                    self.monolithic_refused.store(true, Ordering::Relaxed);
+                    self.cancel_upload(&location).await;
+                    break;
+                }
+                Streamed::Transient(e) => e,
+            };
+            self.cancel_upload(&location).await;
+            if attempt >= MONOLITHIC_ATTEMPTS {
+                return Err(failure);
+            }
+            attempt += 1;
+        }
+        self.upload_stream(desc, source.open().await?).await
+    }
+
+    /// `PUT <location>?digest=` with `stream` as the body, announced with the descriptor's
+    /// size so that the registry can tell a cut-off body from a complete one.
+    async fn put_streamed(
+        &self,
+        desc: &Descriptor,
+        location: &Url,
+        stream: ByteStream,
+    ) -> Streamed {
+        let mut url = location.clone();
+        url.query_pairs_mut().append_pair("digest", &desc.digest);
+        // The body's own error (a digest mismatch, a read failure) is what the user needs to
+        // see, not the transport error it turns into.
+        let source_error = Arc::new(Mutex::new(None::<TargetError>));
+        let slot = source_error.clone();
+        let body = stream.map(move |item| {
+            item.map_err(|e| {
+                let text = e.to_string();
+                *slot.lock().expect("source error lock") = Some(e);
+                std::io::Error::other(text)
+            })
+        });
+        let req = Request::new(Method::PUT, url)
+            .scope(self.scope("pull,push"))
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .header(CONTENT_LENGTH, &desc.size.to_string())
+            .stream_body(reqwest::Body::wrap_stream(body))
+            .idempotent(false);
+        let sent = self.client.send(req).await;
+        if let Some(e) = source_error.lock().expect("source error lock").take() {
+            return Streamed::Failed(e);
+        }
+        match sent {
+            Ok(resp) if resp.status() == StatusCode::CREATED => Streamed::Done,
+            Ok(resp) => {
+                let status = resp.status();
+                let e = http_error(&Method::PUT, resp).await;
+                match put_answer(status) {
+                    PutAnswer::Refused => Streamed::Refused(e),
+                    PutAnswer::Transient => Streamed::Transient(e),
+                    PutAnswer::Failed => Streamed::Failed(e),
+                }
+            }
+            Err(e @ TargetError::Registry(_)) => Streamed::Transient(e),
+            Err(e) => Streamed::Failed(e),
         }
     }
 
@@ -256,6 +351,39 @@ impl Registry {
     }
 }
 
+/// How a streamed monolithic `PUT` ended.
+enum Streamed {
+    Done,
+    /// The registry will not take a blob in one request: upload in chunks.
+    Refused(TargetError),
+    /// Worth sending again.
+    Transient(TargetError),
+    Failed(TargetError),
+}
+
+/// What a failed monolithic `PUT`'s status means.
+#[derive(Debug, PartialEq, Eq)]
+enum PutAnswer {
+    /// The registry (or a proxy in front of it) does not take whole blobs in one request:
+    /// 405 (no `PUT` with a body), 411/413 (a length limit), 501.
+    Refused,
+    /// 429 or 5xx: try again.
+    Transient,
+    Failed,
+}
+
+fn put_answer(status: StatusCode) -> PutAnswer {
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED
+        | StatusCode::LENGTH_REQUIRED
+        | StatusCode::PAYLOAD_TOO_LARGE
+        | StatusCode::NOT_IMPLEMENTED => PutAnswer::Refused,
+        StatusCode::TOO_MANY_REQUESTS => PutAnswer::Transient,
+        s if s.is_server_error() => PutAnswer::Transient,
+        _ => PutAnswer::Failed,
+    }
+}
+
 /// The absolute URL of a response's `Location` (registries may answer relative ones).
 pub(super) fn next_location(method: &Method, resp: &Response) -> Result<Url> {
     let url = resp.url();
@@ -280,6 +408,21 @@ pub(super) fn next_location(method: &Method, resp: &Response) -> Result<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_refusal_of_whole_blobs_falls_back_to_chunks() {
+        let answer = |code: u16| put_answer(StatusCode::from_u16(code).unwrap());
+        for code in [405, 411, 413, 501] {
+            assert_eq!(answer(code), PutAnswer::Refused, "{code}");
+        }
+        for code in [429, 500, 502, 503, 504] {
+            assert_eq!(answer(code), PutAnswer::Transient, "{code}");
+        }
+        // A wrong digest, a denied push or a missing session is no reason to try chunks.
+        for code in [400, 401, 403, 404, 416] {
+            assert_eq!(answer(code), PutAnswer::Failed, "{code}");
+        }
+    }
 
     #[tokio::test]
     async fn chunker_cuts_at_the_size_whatever_the_input_pieces() {
