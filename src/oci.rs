@@ -292,7 +292,7 @@ impl Descriptor {
     /// Platform:<nil> ArtifactType:}`. (A platform is shown by value; Go would print the
     /// pointer's address.)
     pub fn go_debug(&self) -> String {
-        use crate::gofmt::{map_v, slice_v};
+        use crate::go::fmt::{map_v, slice_v};
         let data = match &self.data {
             None => "[]".to_string(),
             Some(b64) => {
@@ -463,7 +463,7 @@ mod tests {
             subject: Some(Descriptor::for_content(MEDIA_TYPE_IMAGE_MANIFEST, b"y")),
             annotations: Some(BTreeMap::from([(ANNOTATION_CREATED.into(), "t".into())])),
         };
-        let s = String::from_utf8(crate::gojson::to_vec(&m).unwrap()).unwrap();
+        let s = String::from_utf8(crate::go::json::to_vec(&m).unwrap()).unwrap();
         assert!(s.starts_with(r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.cncf.notary.signature","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"#));
         assert!(s.ends_with(r#""annotations":{"org.opencontainers.image.created":"t"}}"#));
     }

@@ -69,7 +69,7 @@ impl LocalSigner {
         };
         let key_pem = read(key_path)?;
         let cert_pem = read(cert_path)?;
-        let (key, chain) = crypto::load_key_pair(&key_pem, &cert_pem)?;
+        let (key, chain) = crate::x509::load_key_pair(&key_pem, &cert_pem)?;
         Self::new(key, chain)
     }
 
@@ -282,7 +282,7 @@ fn log_sign_request(
     if !log::log_enabled!(log::Level::Debug) {
         return;
     }
-    let time_v = crate::gofmt::time_v;
+    let time_v = crate::go::fmt::time_v;
     log::debug!(
         "Generic signing for {} in signature media type {}",
         target.digest,
@@ -332,7 +332,7 @@ pub async fn sign(
     }
     log::debug!(
         "Generated annotations: {}",
-        crate::gofmt::map_v(
+        crate::go::fmt::map_v(
             manifest_desc
                 .annotations
                 .iter()
@@ -385,7 +385,7 @@ fn with_extra_annotations(
     let mut annotations = extra.clone();
     annotations.extend(manifest.annotations.take().unwrap_or_default());
     manifest.annotations = Some(annotations.clone());
-    let bytes = crate::gojson::to_vec(&manifest).expect("manifests always serialize");
+    let bytes = crate::go::json::to_vec(&manifest).expect("manifests always serialize");
     let mut desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &bytes);
     desc.annotations = Some(annotations);
     (desc, bytes)
@@ -433,7 +433,7 @@ pub fn signature_manifest(
         subject: Some(subject.plain()),
         annotations: Some(annotations.clone()),
     };
-    let bytes = crate::gojson::to_vec(&manifest).expect("manifests always serialize");
+    let bytes = crate::go::json::to_vec(&manifest).expect("manifests always serialize");
     let mut desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &bytes);
     desc.annotations = Some(annotations);
     (desc, bytes, envelope_desc)
@@ -453,7 +453,7 @@ pub fn signature_annotations(
     BTreeMap::from([
         (
             oci::ANNOTATION_THUMBPRINT.to_string(),
-            String::from_utf8(crate::gojson::to_vec(&thumbprints).expect("strings serialize"))
+            String::from_utf8(crate::go::json::to_vec(&thumbprints).expect("strings serialize"))
                 .expect("JSON is UTF-8"),
         ),
         (oci::ANNOTATION_CREATED.to_string(), created),

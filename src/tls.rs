@@ -47,7 +47,7 @@ pub fn client_config(
 
 /// The `CERTIFICATE` blocks of a PEM file, each usable as a trust anchor.
 pub fn pem_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs: Vec<CertificateDer<'static>> = crate::x509::pem_blocks(pem)
+    let certs: Vec<CertificateDer<'static>> = crate::go::pem::pem_blocks(pem)
         .into_iter()
         .filter(|b| b.label == "CERTIFICATE")
         .map(|b| CertificateDer::from(b.contents))

@@ -502,7 +502,7 @@ fn policy_init(args: PolicyInitArgs, ctx: &Context) -> anyhow::Result<()> {
             global_policy: args.global,
         }],
     };
-    let bytes = notation::gojson::to_vec_indent(&doc, "  ")?;
+    let bytes = notation::go::json::to_vec_indent(&doc, "  ")?;
     // Validate exactly what is written, through the same reader verify uses.
     BlobDocument::parse(&bytes)?
         .validate()

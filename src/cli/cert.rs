@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::config::signingkeys::SigningKeys;
 use notation::config::DIR_MODE;
-use notation::gofmt::{self, PathError};
+use notation::go::fmt::{self as gofmt, PathError};
 use notation::truststore::{self, StoreType};
 use notation::x509::Certificate;
 use std::path::{Path, PathBuf};

@@ -45,8 +45,8 @@ impl AnyArgs {
         match self.args.first() {
             Some(first) => anyhow::bail!(
                 "unknown command {} for {}",
-                notation::gofmt::quote(first),
-                notation::gofmt::quote(command_path)
+                notation::go::fmt::quote(first),
+                notation::go::fmt::quote(command_path)
             ),
             None => Ok(()),
         }

@@ -8,7 +8,7 @@ use super::Context;
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::config::signingkeys::SigningKeys;
-use notation::gofmt::PathError;
+use notation::go::fmt::PathError;
 use notation::x509::{check_signature, Certificate, SignatureCheck};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -193,7 +193,7 @@ fn add_local(
     let cert_path = std::path::absolute(cert_file).unwrap_or_else(|_| cert_file.into());
     let cert_pem = read(&cert_path)?;
     let key_pem = read(&key_path)?;
-    let (_, chain) = notation::crypto::load_key_pair(&key_pem, &cert_pem)?;
+    let (_, chain) = notation::x509::load_key_pair(&key_pem, &cert_pem)?;
     check_chain(&chain)
         .with_context(|| format!("certificate chain in {} is not usable", cert_path.display()))?;
     let mut keys = SigningKeys::load(&ctx.dirs)?;

@@ -273,8 +273,8 @@ fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
             };
             format!(
                 "invalid argument {} for {} flag: {reason}",
-                notation::gofmt::quote(&value),
-                notation::gofmt::quote(&shown)
+                notation::go::fmt::quote(&value),
+                notation::go::fmt::quote(&shown)
             )
         }
         ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {

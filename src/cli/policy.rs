@@ -11,7 +11,7 @@ use super::Context;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
-use notation::gofmt::path_error;
+use notation::go::fmt::path_error;
 use notation::policy::{self, OciDocument, PolicyFile};
 use serde::Serialize;
 use std::io::{BufRead, Read as _};
@@ -243,7 +243,7 @@ fn init(args: InitArgs, ctx: &Context) -> anyhow::Result<()> {
             trusted_identities: &args.trusted_identities,
         }],
     };
-    let bytes = notation::gojson::to_vec_indent(&doc, "  ")?;
+    let bytes = notation::go::json::to_vec_indent(&doc, "  ")?;
     // Validate exactly what is written, through the same reader verify uses.
     OciDocument::parse(&bytes)?
         .validate()

@@ -5,7 +5,7 @@
 //! load → change → validate → save; a failing change saves nothing.
 
 use super::{read_regular_file, Dirs, ReadError, DIR_MODE, PRIVATE_FILE_MODE};
-use crate::gofmt;
+use crate::go::fmt as gofmt;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::io;
@@ -185,7 +185,7 @@ impl SigningKeys {
     /// The exact bytes notation writes: Go JSON, 4-space indentation, trailing newline.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out =
-            crate::gojson::to_vec_indent(self, "    ").expect("strings and maps always encode");
+            crate::go::json::to_vec_indent(self, "    ").expect("strings and maps always encode");
         out.push(b'\n');
         out
     }
@@ -249,7 +249,7 @@ impl SigningKeys {
     }
 
     /// Register a local key pair. The caller checks the files form a usable pair first
-    /// ([`crate::crypto::load_key_pair`]); paths are stored as given.
+    /// ([`crate::x509::load_key_pair`]); paths are stored as given.
     pub fn add_local(
         &mut self,
         name: &str,

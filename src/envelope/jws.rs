@@ -520,7 +520,7 @@ pub(crate) fn protected_header(
         map.insert(header::EXPIRY, Value::from(format_time(exp)));
     }
     map.insert("crit", Value::Array(crit));
-    crate::gojson::to_vec(&map).unwrap_or_default()
+    crate::go::json::to_vec(&map).unwrap_or_default()
 }
 
 #[derive(serde::Serialize)]
@@ -571,6 +571,6 @@ pub(crate) fn sign(params: &SignParams) -> Result<(Vec<u8>, Vec<Certificate>), E
         signature: B64URL.encode(&signature),
     };
     let bytes =
-        crate::gojson::to_vec(&out).map_err(|e| EnvelopeError::SignRequest(e.to_string()))?;
+        crate::go::json::to_vec(&out).map_err(|e| EnvelopeError::SignRequest(e.to_string()))?;
     Ok((bytes, chain))
 }

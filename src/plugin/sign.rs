@@ -251,7 +251,7 @@ impl EnvelopeSigner for PluginSigner {
         log::debug!(
             "Using plugin {} with capabilities {} to sign oci artifact {} in signature media type {}",
             metadata.name,
-            crate::gofmt::slice_v(&metadata.capabilities),
+            crate::go::fmt::slice_v(&metadata.capabilities),
             payload_target.digest,
             opts.format.media_type()
         );

@@ -29,7 +29,7 @@ impl OciStatement {
     /// The statement as Go's `%+v` prints notation-go's `*TrustPolicy`, which the `-v` log
     /// line "Trust policy configuration: …" embeds.
     pub fn go_debug(&self) -> String {
-        use crate::gofmt::{map_v, slice_v};
+        use crate::go::fmt::{map_v, slice_v};
         let sv = &self.signature_verification;
         format!(
             "&{{Name:{} RegistryScopes:{} SignatureVerification:{{VerificationLevel:{} Override:{} VerifyTimestamp:{}}} TrustStores:{} TrustedIdentities:{}}}",

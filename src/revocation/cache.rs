@@ -100,7 +100,7 @@ impl FileCache {
     /// Read the entry for `url`. Errors (unreadable, undecodable, a CRL without
     /// nextUpdate) are upstream's texts; expiry is a miss.
     pub fn get(&self, url: &str, now: OffsetDateTime) -> Result<Lookup, String> {
-        let quoted = crate::gofmt::quote(url);
+        let quoted = crate::go::fmt::quote(url);
         log::debug!("Retrieving crl bundle from file cache with key {quoted} ...");
         let path = self.root.join(Self::file_name(url));
         let bytes = match std::fs::read(&path) {
@@ -138,7 +138,7 @@ impl FileCache {
             if now > next {
                 log::debug!(
                     "CRL bundle retrieved from file cache has expired at {}",
-                    crate::gofmt::time_v(next)
+                    crate::go::fmt::time_v(next)
                 );
                 return Ok(Lookup::Miss);
             }
@@ -150,7 +150,7 @@ impl FileCache {
     pub fn set(&self, url: &str, bundle: &Bundle) -> Result<(), String> {
         log::debug!(
             "Storing crl bundle to file cache with key {} ...",
-            crate::gofmt::quote(url)
+            crate::go::fmt::quote(url)
         );
         let content = Content {
             base: bundle.base.der().to_vec(),
@@ -171,7 +171,7 @@ impl FileCache {
 
 /// Go's `*PathError` text.
 fn go_path_error(op: &str, path: &Path, e: &std::io::Error) -> String {
-    crate::gofmt::path_error(op, path, e)
+    crate::go::fmt::path_error(op, path, e)
 }
 
 #[cfg(test)]

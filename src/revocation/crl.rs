@@ -284,8 +284,8 @@ fn validate_crl(crl: &Crl, issuer: &Certificate, now: OffsetDateTime) -> Result<
     if now > next {
         return Err(format!(
             "expired CRL. Current time {} is after CRL NextUpdate {}",
-            crate::gofmt::time_v(now),
-            crate::gofmt::time_v(next)
+            crate::go::fmt::time_v(now),
+            crate::go::fmt::time_v(next)
         ));
     }
     for ext in crl.extensions() {

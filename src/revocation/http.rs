@@ -25,7 +25,7 @@ pub fn transport_reason(e: &reqwest::Error) -> String {
     if let Some(text) = e
         .url()
         .and_then(|u| u.host_str())
-        .and_then(|host| crate::gonet::dial_lookup_failure(e, host))
+        .and_then(|host| crate::go::net::dial_lookup_failure(e, host))
     {
         return text;
     }
@@ -45,7 +45,7 @@ pub fn transport_reason(e: &reqwest::Error) -> String {
             let port = url.port_or_known_default().unwrap_or(80);
             format!(
                 "dial tcp {host}:{port}: connect: {}",
-                crate::gofmt::errno_text(io)
+                crate::go::fmt::errno_text(io)
             )
         }
         _ => reason,

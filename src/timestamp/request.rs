@@ -296,7 +296,7 @@ fn transport_error(e: &reqwest::Error) -> String {
     if let Some(text) = e
         .url()
         .and_then(|u| u.host_str())
-        .and_then(|host| crate::gonet::dial_lookup_failure(e, host))
+        .and_then(|host| crate::go::net::dial_lookup_failure(e, host))
     {
         return text;
     }

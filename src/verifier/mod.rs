@@ -525,7 +525,7 @@ fn user_metadata(
     if wanted.is_empty() {
         return Ok(());
     }
-    use crate::gofmt::map_v;
+    use crate::go::fmt::map_v;
     let pairs = |m: &[(String, String)]| -> String {
         map_v(m.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     };

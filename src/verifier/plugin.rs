@@ -83,7 +83,10 @@ pub fn discover(
         return Ok(None);
     };
     let name = critical_string(attr)?;
-    log::debug!("Finding verification plugin {}", crate::gofmt::quote(&name));
+    log::debug!(
+        "Finding verification plugin {}",
+        crate::go::fmt::quote(&name)
+    );
     let min_version = match attribute(facts, VERIFICATION_PLUGIN_MIN_VERSION) {
         None => None,
         Some(a) => {
@@ -168,13 +171,13 @@ pub fn verify(
     }
     log::debug!(
         "Executing verification plugin {} with capabilities {}",
-        crate::gofmt::quote(&name),
-        crate::gofmt::slice_v(&capabilities)
+        crate::go::fmt::quote(&name),
+        crate::go::fmt::slice_v(&capabilities)
     );
     let unprocessed: Vec<String> = extended.keys().cloned().collect();
     log::debug!(
         "Added plugin attributes to be processed {}",
-        crate::gofmt::slice_v(&unprocessed)
+        crate::go::fmt::slice_v(&unprocessed)
     );
     let request = proto::VerifySignatureRequest {
         contract_version: CONTRACT_VERSION.into(),

@@ -1,12 +1,13 @@
 //! X.509 helpers: certificate files, names as Go prints them, chain rules.
 
 pub mod chain;
+mod key_pair;
 pub mod name;
-mod pem;
 pub mod server;
 mod signature;
 pub mod verify;
 
+use crate::go::pem::{self, pem_blocks};
 use std::collections::HashSet;
 use std::fmt;
 
@@ -16,7 +17,7 @@ use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 pub use chain::{validate_code_signing_chain, validate_timestamping_chain, ChainError};
-pub use pem::{encode as pem_encode, pem_blocks, PemBlock};
+pub use key_pair::load_key_pair;
 pub use signature::{
     check_cms_signature, check_signature, check_signed_data, CertSignatureError,
     CmsSignatureScheme, SignatureCheck,

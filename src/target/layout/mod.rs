@@ -277,7 +277,7 @@ fn missing_index(location: &str) -> TargetError {
 
 /// Encode `index.json` as oras does: compact Go JSON of image-spec's `Index`.
 fn encode_index(index: &Index) -> Result<Vec<u8>> {
-    crate::gojson::to_vec(index)
+    crate::go::json::to_vec(index)
         .map_err(|e| TargetError::InvalidArgument(format!("cannot encode index.json: {e}")))
 }
 
