@@ -1,6 +1,7 @@
 //! Artifact references as notation parses them: `path:tag` / `path@digest` for OCI
 //! layouts and `host[:port]/repository(:tag|@digest)` for registries.
 
+use crate::go::fmt::GoQuoted;
 use std::fmt;
 
 /// The part after the path or repository: a tag or a digest (not yet syntax-checked for
@@ -32,7 +33,7 @@ impl Selector {
 /// that [`ReferenceError::Display`] adds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReferenceError {
-    #[error("{raw:?}: invalid reference: {reason}")]
+    #[error("{}: invalid reference: {reason}", GoQuoted(.raw))]
     Invalid { raw: String, reason: String },
 }
 

@@ -8,9 +8,9 @@ use clap::Args;
 use notation::config::config_json::ConfigJson;
 use notation::config::signingkeys::SigningKeys;
 use notation::envelope::Format;
-use notation::plugin::sign::PluginSigner;
 use notation::plugin::Plugin;
 use notation::revocation::Validator;
+use notation::signer::plugin::PluginSigner;
 use notation::signer::{self, EnvelopeSigner, LocalSigner, SignOptions};
 use notation::timestamp::Tsa;
 use notation::x509::{check_signature, Certificate, SignatureCheck};
@@ -300,7 +300,7 @@ async fn open_sign_target(
 ) -> anyhow::Result<Box<dyn notation::target::Target>> {
     match reference {
         ArtifactRef::Registry(r) => {
-            let mut opts = super::login::registry_options(&r.registry, &args.registry, ctx)?;
+            let mut opts = super::common::registry_options(&r.registry, &args.registry, ctx)?;
             opts.force_referrers_tag =
                 args.force_referrers_tag && args.allow_referrers_api != Some(true);
             log::info!(

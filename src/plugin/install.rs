@@ -2,6 +2,7 @@
 //! `notation-<name>` or a zip / tar.gz archive holding exactly one such executable.
 
 use super::{binary_name, proto, semver, Plugin, PluginError};
+use crate::go::fmt::GoQuoted;
 use flate2::read::{DeflateDecoder, GzDecoder};
 use std::collections::BTreeMap;
 use std::io::{self, Read};
@@ -26,7 +27,7 @@ pub enum InstallError {
     TooLarge,
     #[error("failed to decompress the plugin archive: {0}")]
     BadArchive(String),
-    #[error("file name in {kind} cannot contain '..', but found {name:?}")]
+    #[error("file name in {kind} cannot contain '..', but found {}", GoQuoted(.name))]
     UnsafeEntry { kind: &'static str, name: String },
     #[error("no plugin executable file was found: plugin executable file name must in format notation-{{plugin-name}}")]
     NoExecutable,

@@ -8,8 +8,8 @@ pub mod install;
 pub mod proto;
 mod run;
 pub mod semver;
-pub mod sign;
 
+use crate::go::fmt::GoQuoted;
 use proto::{Metadata, RequestError};
 use std::collections::BTreeMap;
 use std::io;
@@ -56,7 +56,7 @@ pub enum PluginError {
     #[error("invalid metadata: {0}")]
     InvalidMetadata(String),
     /// get-plugin-metadata names another plugin.
-    #[error("executable name must be {expected:?} instead of {actual:?}")]
+    #[error("executable name must be {} instead of {}", GoQuoted(.expected), GoQuoted(.actual))]
     NameMismatch { expected: String, actual: String },
 }
 

@@ -5,6 +5,7 @@ use super::{
     read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification,
     ValidationError,
 };
+use crate::go::fmt::GoQuoted;
 use std::collections::HashSet;
 
 /// A blob trust policy document.
@@ -27,7 +28,7 @@ pub struct BlobStatement {
 /// No blob statement applies.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlobSelectError {
-    #[error("no applicable blob trust policy with name {0:?}")]
+    #[error("no applicable blob trust policy with name {}", GoQuoted(.0))]
     NotFound(String),
     #[error("policy name cannot be empty")]
     EmptyName,

@@ -11,6 +11,9 @@ pub mod cache;
 pub mod crl;
 pub(crate) mod http;
 pub mod ocsp;
+mod timestamping;
+
+pub use timestamping::check_timestamping_chain;
 
 use crate::x509::Certificate;
 use std::fmt;

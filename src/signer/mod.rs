@@ -2,6 +2,8 @@
 //! signature envelope, which is stored next to the artifact as a signature manifest
 //! through a [`Target`] (layout or registry alike).
 
+pub mod plugin;
+
 use crate::crypto::{self, KeySpec, PrivateKey};
 use crate::envelope::{self, Format};
 use crate::oci::{self, Descriptor, Manifest};

@@ -1,12 +1,12 @@
 //! Signing through a plugin (plugins.md §5): RAW signers give us a signature and chain for
 //! the envelope we build; ENVELOPE signers give us a whole envelope, which we check.
 
-use super::proto::{self, capability, CONTRACT_VERSION};
-use super::Plugin;
+use super::{raw_envelope, EnvelopeSigner, SignError, SignOptions, SignedEnvelope};
 use crate::crypto::KeySpec;
 use crate::envelope::{self, payload, EnvelopeError, Format, RawSigner};
 use crate::oci::Descriptor;
-use crate::signer::{raw_envelope, EnvelopeSigner, SignError, SignOptions, SignedEnvelope};
+use crate::plugin::proto::{self, capability, CONTRACT_VERSION};
+use crate::plugin::Plugin;
 use crate::x509::Certificate;
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
