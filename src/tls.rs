@@ -257,8 +257,7 @@ pub fn go_text(e: &(dyn std::error::Error + 'static)) -> Option<String> {
 fn certificate_text(e: &CertificateError) -> Option<String> {
     let at = |t: UnixTime| {
         let t = OffsetDateTime::from_unix_timestamp(t.as_secs() as i64).ok()?;
-        t.format(&time::format_description::well_known::Rfc3339)
-            .ok()
+        Some(crate::go::time::rfc3339(t))
     };
     Some(match e {
         CertificateError::Other(OtherError(inner)) => {

@@ -8,7 +8,8 @@
 //!   self-signed roots in `tsa` stores) with upstream's error texts.
 
 use crate::config::{Dirs, DIR_MODE, PRIVATE_FILE_MODE};
-use crate::go::fmt::{self as gofmt, PathError};
+use crate::go::fmt as gofmt;
+use crate::go::os::PathError;
 use crate::x509::{check_signature, Certificate, SignatureCheck};
 use std::fmt;
 use std::fs;

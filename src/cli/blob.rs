@@ -10,6 +10,7 @@ use notation::blob::{self, DEFAULT_MEDIA_TYPE};
 use notation::config::config_json::ConfigJson;
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
 use notation::envelope;
+use notation::go::os::path_error;
 use notation::policy::Action;
 use notation::policy::BlobDocument;
 use notation::revocation::Validator;
@@ -243,7 +244,7 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         _ => None,
     };
     let file = std::fs::File::open(blob_path)
-        .map_err(|e| anyhow!("{}", policy::go_io_error("open", blob_path, &e)))?;
+        .map_err(|e| anyhow!("{}", path_error("open", Path::new(blob_path), &e)))?;
     let opts = SignOptions {
         format,
         expiry,
@@ -303,9 +304,9 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     BLOB_VERIFY_FLAGS.check(&ctx.flags)?;
     let file = std::fs::File::open(blob_path)
-        .map_err(|e| anyhow!("{}", policy::go_io_error("open", blob_path, &e)))?;
+        .map_err(|e| anyhow!("{}", path_error("open", Path::new(blob_path), &e)))?;
     let signature = std::fs::read(&args.signature)
-        .map_err(|e| anyhow!("{}", policy::go_io_error("open", &args.signature, &e)))?;
+        .map_err(|e| anyhow!("{}", path_error("open", Path::new(&args.signature), &e)))?;
     let (doc, _) = BlobDocument::load(&ctx.dirs)?;
     let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
     let user_metadata: Vec<(String, String)> =
@@ -393,7 +394,7 @@ fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(path).map_err(|e| {
         anyhow!(
             "failed to read signature file: {}",
-            policy::go_io_error("open", path, &e)
+            path_error("open", Path::new(path), &e)
         )
     })?;
     let content =
@@ -432,7 +433,7 @@ fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).map_err(|e| {
         anyhow!(
             "failed to read blob trust policy file: {}",
-            policy::go_io_error("open", file, &e)
+            path_error("open", Path::new(file), &e)
         )
     })?;
     let doc = BlobDocument::parse_exact(&bytes)

@@ -8,7 +8,7 @@ use super::Context;
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::config::signingkeys::SigningKeys;
-use notation::go::fmt::PathError;
+use notation::go::os::PathError;
 use notation::x509::{check_signature, Certificate, SignatureCheck};
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -19,13 +19,14 @@ mod plugin;
 mod policy;
 mod sign;
 mod signals;
-mod timefmt;
 mod tree;
 mod verify;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use notation::config::Dirs;
+// `inspect` names Go's time layouts `timefmt` (they used to live in cli/timefmt.rs).
+use notation::go::time as timefmt;
 
 /// Notation - a tool to sign and verify artifacts
 #[derive(Parser, Debug)]

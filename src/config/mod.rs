@@ -103,7 +103,7 @@ pub enum ReadError {
     #[error("{} is not a regular file (symlinks are not supported)", crate::go::fmt::quote(&.path.display().to_string()))]
     NotRegular { path: PathBuf },
     /// An I/O error, printed as Go's `*PathError`.
-    #[error("{}", crate::go::fmt::path_error(.op, .path, .error))]
+    #[error("{}", crate::go::os::path_error(.op, .path, .error))]
     Io {
         op: &'static str,
         path: PathBuf,

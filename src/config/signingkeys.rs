@@ -6,6 +6,7 @@
 
 use super::{read_regular_file, Dirs, ReadError, DIR_MODE, PRIVATE_FILE_MODE};
 use crate::go::fmt as gofmt;
+use crate::go::os;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::io;
@@ -51,7 +52,7 @@ pub enum SigningKeysError {
     #[error("plugin name cannot be empty")]
     EmptyPluginName,
     /// The plugin executable is missing or cannot be stat'ed.
-    #[error("plugin executable file is either not found or inaccessible: {}", gofmt::path_error("stat", .path, .error))]
+    #[error("plugin executable file is either not found or inaccessible: {}", os::path_error("stat", .path, .error))]
     PluginNotFound { path: PathBuf, error: io::Error },
     /// The plugin "executable" is a directory or other non-regular file.
     #[error("plugin executable file is not a regular file")]
@@ -60,7 +61,7 @@ pub enum SigningKeysError {
     #[error("{0}")]
     KeyPair(String),
     /// Writing the file failed.
-    #[error("failed to save {}: {}", .path.display(), gofmt::errno_text(.error))]
+    #[error("failed to save {}: {}", .path.display(), os::errno_text(.error))]
     Write { path: PathBuf, error: io::Error },
 }
 

@@ -8,4 +8,6 @@
 pub mod fmt;
 pub mod json;
 pub mod net;
+pub mod os;
 pub mod pem;
+pub mod time;

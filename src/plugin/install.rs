@@ -15,7 +15,7 @@ pub const MAX_PLUGIN_BYTES: u64 = 256 << 20;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InstallError {
-    #[error("{}", crate::go::fmt::path_error(.op, .path, .error))]
+    #[error("{}", crate::go::os::path_error(.op, .path, .error))]
     Io {
         op: &'static str,
         path: PathBuf,

@@ -22,7 +22,7 @@ pub use run::MAX_OUTPUT_BYTES;
 #[non_exhaustive]
 pub enum PluginError {
     /// The executable is missing or cannot be stat'ed.
-    #[error("plugin executable file is either not found or inaccessible: {}", crate::go::fmt::path_error("stat", .path, .error))]
+    #[error("plugin executable file is either not found or inaccessible: {}", crate::go::os::path_error("stat", .path, .error))]
     NotFound { path: PathBuf, error: io::Error },
     /// The executable is not a regular file.
     #[error("plugin executable file is not a regular file")]

@@ -74,7 +74,7 @@ impl FileCache {
         crate::atomic::create_dir_all(&root, DIR_MODE).map_err(|e| {
             format!(
                 "failed to create crl file cache: {}",
-                go_path_error("mkdir", &root, &e)
+                crate::go::os::path_error("mkdir", &root, &e)
             )
         })?;
         Ok(FileCache { root })
@@ -105,7 +105,7 @@ impl FileCache {
             Err(e) => {
                 return Err(format!(
                     "failed to get crl bundle from file cache with key {url:?}: {}",
-                    go_path_error("open", &path, &e)
+                    crate::go::os::path_error("open", &path, &e)
                 ))
             }
         };
@@ -127,15 +127,10 @@ impl FileCache {
         crate::atomic::write(&path, &json, FILE_MODE, DIR_MODE).map_err(|e| {
             format!(
                 "failed to store crl bundle in file cache: {}",
-                go_path_error("rename", &path, &e)
+                crate::go::os::path_error("rename", &path, &e)
             )
         })
     }
-}
-
-/// Go's `*PathError` text.
-fn go_path_error(op: &str, path: &Path, e: &std::io::Error) -> String {
-    crate::go::fmt::path_error(op, path, e)
 }
 
 #[cfg(test)]

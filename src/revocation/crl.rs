@@ -273,7 +273,7 @@ fn cached_bundle(
         if now > next {
             log::debug!(
                 "CRL bundle retrieved from file cache has expired at {}",
-                crate::go::fmt::time_v(next)
+                crate::go::time::string(next)
             );
             return Ok(None);
         }
@@ -320,8 +320,9 @@ fn validate_crl(crl: &Crl, issuer: &Certificate, now: OffsetDateTime) -> Result<
     if now > next {
         return Err(format!(
             "expired CRL. Current time {} is after CRL NextUpdate {}",
-            crate::go::fmt::time_v(now),
-            crate::go::fmt::time_v(next)
+            // Whole seconds, as this message has always shown the current time.
+            crate::go::time::string(now.replace_nanosecond(0).unwrap_or(now)),
+            crate::go::time::string(next)
         ));
     }
     for ext in crl.extensions() {

@@ -43,10 +43,7 @@ pub fn transport_reason(e: &reqwest::Error) -> String {
         (true, Some(io), Some(url)) => {
             let host = url.host_str().unwrap_or_default();
             let port = url.port_or_known_default().unwrap_or(80);
-            format!(
-                "dial tcp {host}:{port}: connect: {}",
-                crate::go::fmt::errno_text(io)
-            )
+            crate::go::net::connect_failure(host, port, io)
         }
         _ => reason,
     }

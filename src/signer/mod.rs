@@ -96,12 +96,7 @@ impl LocalSigner {
 
 /// Go's io errors read "no such file or directory", not Rust's "... (os error 2)".
 fn strip_os_error_code(e: std::io::Error) -> std::io::Error {
-    let text = e.to_string();
-    let text = match text.find(" (os error") {
-        Some(i) => text[..i].to_lowercase(),
-        None => text,
-    };
-    std::io::Error::new(e.kind(), text)
+    std::io::Error::new(e.kind(), crate::go::os::errno_text(&e))
 }
 
 /// What to sign and how.
@@ -284,7 +279,7 @@ fn log_sign_request(
     if !log::log_enabled!(log::Level::Debug) {
         return;
     }
-    let time_v = crate::go::fmt::time_v;
+    let time_v = crate::go::time::string;
     log::debug!(
         "Generic signing for {} in signature media type {}",
         target.digest,
@@ -448,10 +443,7 @@ pub fn signature_annotations(
     signing_time: OffsetDateTime,
 ) -> BTreeMap<String, String> {
     let thumbprints: Vec<String> = chain.iter().map(Certificate::sha256_fingerprint).collect();
-    let created = signing_time
-        .to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .expect("signing times are formattable");
+    let created = crate::go::time::rfc3339(signing_time.to_offset(time::UtcOffset::UTC));
     BTreeMap::from([
         (
             oci::ANNOTATION_THUMBPRINT.to_string(),

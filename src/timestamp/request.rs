@@ -304,17 +304,10 @@ fn transport_error(e: &reqwest::Error) -> String {
         let mut source: Option<&dyn std::error::Error> = Some(e);
         while let Some(s) = source {
             if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                let text = io.to_string();
-                let text = text
-                    .split(" (os error")
-                    .next()
-                    .unwrap_or(&text)
-                    .to_lowercase();
-                let addr = e
-                    .url()
-                    .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
-                    .unwrap_or_default();
-                return format!("dial tcp {addr}: connect: {text}");
+                let url = e.url();
+                let host = url.and_then(|u| u.host_str()).unwrap_or_default();
+                let port = url.and_then(|u| u.port_or_known_default()).unwrap_or(80);
+                return crate::go::net::connect_failure(host, port, io);
             }
             source = s.source();
         }

@@ -68,14 +68,6 @@ pub enum CheckError {
     Plugin(String),
 }
 
-/// Go's `time.RFC1123Z` layout: `Mon, 02 Jan 2006 15:04:05 -0700`.
-pub fn rfc1123z(t: OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
-    );
-    t.format(&fmt).unwrap_or_else(|_| t.to_string())
-}
-
 /// The trust store type a signing scheme uses (§5.3).
 pub fn store_type(scheme: SigningScheme) -> &'static str {
     match scheme {
@@ -159,7 +151,7 @@ pub fn trusted_identity(statement: &OciStatement, leaf: &ChainCert) -> Result<()
 /// Expiry (§5.5): `now < expiry` when the signature has an expiry.
 pub fn expiry(facts: &SignedFacts, now: OffsetDateTime) -> Result<(), CheckError> {
     match facts.expiry {
-        Some(exp) if now >= exp => Err(CheckError::Expired(rfc1123z(exp))),
+        Some(exp) if now >= exp => Err(CheckError::Expired(crate::go::time::rfc1123z(exp))),
         _ => Ok(()),
     }
 }

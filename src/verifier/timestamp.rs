@@ -3,8 +3,9 @@
 
 use time::OffsetDateTime;
 
-use super::checks::{self, load_stores, rfc1123z, CheckError};
+use super::checks::{self, load_stores, CheckError};
 use super::{ChainCert, SignedFacts, SigningScheme, TrustStores};
+use crate::go::time::{rfc1123z, rfc3339_nano};
 use crate::policy::OciStatement;
 use crate::revocation::{LogLevel, LogLine, Validator};
 use crate::timestamp::{SignedToken, Timestamp};
@@ -49,8 +50,8 @@ pub async fn check(
     ));
     log.push(debug(format!(
         "Timestamp range: [{}, {}]",
-        rfc3339(verified.timestamp.lower()),
-        rfc3339(verified.timestamp.upper())
+        rfc3339_nano(verified.timestamp.lower()),
+        rfc3339_nano(verified.timestamp.upper())
     )));
     log.push(debug(
         "Checking timestamping certificate chain revocation...",
@@ -180,11 +181,6 @@ fn debug(message: impl Into<String>) -> LogLine {
         level: LogLevel::Debug,
         message: message.into(),
     }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Verifies the envelope's timestamp token against the statement's `tsa` stores and

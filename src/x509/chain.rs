@@ -131,20 +131,6 @@ fn issued_by(child: &Certificate, parent: &Certificate) -> Result<bool, CertSign
     Ok(parent.raw_subject() == child.raw_issuer())
 }
 
-/// Formats a time like Go's `time.Time.String()` in UTC: `2026-11-23 09:17:56 +0000 UTC`.
-pub fn go_utc_string(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    let base = t.format(&fmt).unwrap_or_default();
-    let nanos = t.nanosecond();
-    if nanos == 0 {
-        format!("{base} +0000 UTC")
-    } else {
-        let frac = format!("{nanos:09}");
-        format!("{base}.{} +0000 UTC", frac.trim_end_matches('0'))
-    }
-}
-
 fn validate_signing_time(
     cert: &Certificate,
     signing_time: Option<OffsetDateTime>,
@@ -156,9 +142,9 @@ fn validate_signing_time(
         return err(format!(
             "certificate with subject {:?} was invalid at signing time of {}. Certificate is valid from [{}] to [{}]",
             cert.subject(),
-            go_utc_string(t),
-            go_utc_string(cert.not_before()),
-            go_utc_string(cert.not_after())
+            crate::go::time::string(t),
+            crate::go::time::string(cert.not_before()),
+            crate::go::time::string(cert.not_after())
         ));
     }
     Ok(())
@@ -409,9 +395,9 @@ mod tests {
             msg,
             format!(
                 "certificate with subject \"CN=leaf-expired,{LEAF_SUBJECT}\" was invalid at signing time of {}. Certificate is valid from [{}] to [{}]",
-                go_utc_string(t),
-                go_utc_string(certs[0].not_before()),
-                go_utc_string(certs[0].not_after())
+                crate::go::time::string(t),
+                crate::go::time::string(certs[0].not_before()),
+                crate::go::time::string(certs[0].not_after())
             )
         );
         assert!(msg.contains("to [2026-11-23 09:17:38 +0000 UTC]"), "{msg}");
@@ -479,13 +465,5 @@ mod tests {
             msg.contains("must have and only have Timestamping"),
             "{msg}"
         );
-    }
-
-    #[test]
-    fn go_time_format() {
-        let t = time::macros::datetime!(2026-11-23 09:17:56 UTC);
-        assert_eq!(go_utc_string(t), "2026-11-23 09:17:56 +0000 UTC");
-        let t = time::macros::datetime!(2026-11-23 10:17:56 +01:00);
-        assert_eq!(go_utc_string(t), "2026-11-23 09:17:56 +0000 UTC");
     }
 }

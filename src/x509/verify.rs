@@ -2,7 +2,6 @@
 //! timestamp tokens ([`crate::timestamp`]) and registry TLS ([`super::server`]) trust.
 
 use der::asn1::ObjectIdentifier;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{check_signature, eku, Certificate, SignatureCheck};
@@ -44,14 +43,14 @@ pub fn check_validity(cert: &Certificate, at: OffsetDateTime) -> Result<(), Stri
     let detail = if at < cert.not_before() {
         format!(
             "current time {} is before {}",
-            rfc3339(at),
-            rfc3339(cert.not_before())
+            crate::go::time::rfc3339(at),
+            crate::go::time::rfc3339(cert.not_before())
         )
     } else if at > cert.not_after() {
         format!(
             "current time {} is after {}",
-            rfc3339(at),
-            rfc3339(cert.not_after())
+            crate::go::time::rfc3339(at),
+            crate::go::time::rfc3339(cert.not_after())
         )
     } else {
         return Ok(());
@@ -59,12 +58,6 @@ pub fn check_validity(cert: &Certificate, at: OffsetDateTime) -> Result<(), Stri
     Err(format!(
         "x509: certificate has expired or is not yet valid: {detail}"
     ))
-}
-
-/// Go's `time.RFC3339` layout: whole seconds, `Z` or `±hh:mm`.
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    let t = t.replace_nanosecond(0).unwrap_or(t);
-    t.format(&Rfc3339).unwrap_or_default()
 }
 
 /// The chain step of Go's `Verify` (the leaf's own checks already passed): `[leaf]` when

@@ -126,12 +126,7 @@ impl Layout {
 
 /// Go's `os.Stat` error text, which notation shows for a missing layout path.
 fn stat_error(path: &Path, e: std::io::Error) -> TargetError {
-    let reason = match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    };
-    TargetError::InvalidLayout(format!("stat {}: {reason}", path.display()))
+    TargetError::InvalidLayout(crate::go::os::path_error("stat", path, &e))
 }
 
 #[async_trait::async_trait]
