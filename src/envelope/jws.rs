@@ -73,34 +73,14 @@ fn go_json(bytes: &[u8]) -> Result<Value, String> {
                 b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
             ) =>
         {
-            // Go prints the offending character (decoded as UTF-8 when possible).
-            let ch = std::str::from_utf8(&bytes[i..])
-                .ok()
-                .and_then(|s| s.chars().next())
-                .or_else(|| {
-                    let end = (i + 4).min(bytes.len());
-                    (i + 1..=end)
-                        .find_map(|j| std::str::from_utf8(&bytes[i..j]).ok())
-                        .and_then(|s| s.chars().next())
-                })
-                .unwrap_or(char::REPLACEMENT_CHARACTER);
             return Err(format!(
                 "invalid character {} looking for beginning of value",
-                go_quote_char(ch)
+                crate::go::json::quote_char_at(bytes, i)
             ));
         }
         _ => {}
     }
     serde_json::from_slice(bytes).map_err(|e| e.to_string())
-}
-
-fn go_quote_char(c: char) -> String {
-    match c {
-        '\'' => "'\\''".into(),
-        '"' => "'\"'".into(),
-        c if c.is_control() => format!("'{}'", c.escape_default()),
-        c => format!("'{c}'"),
-    }
 }
 
 fn json_type(v: &Value) -> &'static str {

@@ -1,6 +1,6 @@
 //! The JSON messages of plugin contract 1.0 (plugins.md §3), with notation's member order.
 
-use crate::policy::godecode::{self, key_matches, DecodeError, Json};
+use crate::go::json::decode::{self as godecode, key_matches, DecodeError, Json};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::{Serialize, Serializer};

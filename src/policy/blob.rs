@@ -1,11 +1,11 @@
 //! The blob trust policy document (`trustpolicy.blob.json`, verification.md §3.3, §3.6).
 
-use super::godecode::{self, DecodeError, Json};
 use super::{
     read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification,
     ValidationError,
 };
 use crate::go::fmt::GoQuoted;
+use crate::go::json::decode::{self as godecode, DecodeError, Json};
 use std::collections::HashSet;
 
 /// A blob trust policy document.
@@ -40,7 +40,7 @@ impl BlobDocument {
     /// Decode `bytes` with Go's decoder semantics (not validated).
     pub fn parse(bytes: &[u8]) -> Result<BlobDocument, DecodeError> {
         let (version, trust_policies) =
-            godecode::policy_document(bytes, "trustpolicy.BlobDocument", BlobStatement::decode)?;
+            super::policy_document(bytes, "trustpolicy.BlobDocument", BlobStatement::decode)?;
         Ok(BlobDocument {
             version,
             trust_policies,

@@ -5,7 +5,6 @@
 //! that file exists, else from `trustpolicy.json`.
 
 pub mod blob;
-pub mod godecode;
 pub mod identity;
 pub mod oci;
 
@@ -13,7 +12,7 @@ pub use blob::{BlobDocument, BlobStatement};
 pub use oci::{OciDocument, OciStatement};
 
 use crate::go::fmt::GoQuoted;
-use godecode::{DecodeError, Json};
+use crate::go::json::decode::{self as godecode, DecodeError, Json};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -577,6 +576,28 @@ pub fn oci_policy_path(dirs: &crate::config::Dirs) -> PathBuf {
     } else {
         dirs.trust_policy_json()
     }
+}
+
+/// The `{"version", "trustPolicies"}` object both trust policy documents are, decoded
+/// as Go decodes into its document struct `go_type`, each statement with `statement`.
+pub fn policy_document<T: Default>(
+    bytes: &[u8],
+    go_type: &str,
+    statement: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,
+) -> Result<(String, Vec<T>), DecodeError> {
+    let v = godecode::first_value(bytes)?;
+    let (mut version, mut statements) = (String::new(), Vec::new());
+    let mut statement = statement;
+    godecode::object(&v, go_type, |k, val| {
+        if godecode::key_matches(k, "version") {
+            godecode::string(val, &mut version)
+        } else if godecode::key_matches(k, "trustPolicies") {
+            godecode::struct_slice(val, &mut statements, &mut statement)
+        } else {
+            Ok(())
+        }
+    })?;
+    Ok((version, statements))
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 use super::{CheckError, SignedFacts, SigningScheme};
 use crate::envelope::header::{VERIFICATION_PLUGIN, VERIFICATION_PLUGIN_MIN_VERSION};
 use crate::envelope::ExtendedAttribute;
+use crate::go::json::decode::Json;
 use crate::plugin::proto::{self, capability, CONTRACT_VERSION};
 use crate::plugin::{semver, Plugin};
-use crate::policy::godecode::Json;
 use crate::policy::OciStatement;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
