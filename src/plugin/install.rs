@@ -80,7 +80,8 @@ pub async fn download(url: &str) -> Result<Vec<u8>, InstallError> {
         .map_err(|e| fail(crate::revocation::http::transport_reason(&e)))?;
     if resp.status() != reqwest::StatusCode::OK {
         return Err(fail(format!(
-            "GET {url:?}: https response bad status: {}",
+            "GET {}: https response bad status: {}",
+            GoQuoted(&url),
             resp.status()
         )));
     }

@@ -2,6 +2,7 @@
 //! the URL>` holding `{"baseCRL":"<base64 DER>","deltaCRL":"<base64 DER>"}`, shared with Go
 //! notation.
 
+use crate::go::fmt::GoQuoted;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use std::path::{Path, PathBuf};
@@ -104,7 +105,8 @@ impl FileCache {
             }
             Err(e) => {
                 return Err(format!(
-                    "failed to get crl bundle from file cache with key {url:?}: {}",
+                    "failed to get crl bundle from file cache with key {}: {}",
+                    GoQuoted(&url),
                     crate::go::os::path_error("open", &path, &e)
                 ))
             }

@@ -3,6 +3,7 @@
 
 use super::cache::{Content, FileCache};
 use super::{CertResult, LogLevel, LogLine, Method, ServerResult, Status};
+use crate::go::fmt::GoQuoted;
 use crate::x509::{check_signed_data, key_usage, Certificate};
 use der::asn1::{GeneralizedTime, ObjectIdentifier};
 use der::Decode;
@@ -196,10 +197,11 @@ async fn download(client: &reqwest::Client, url: &str) -> Result<Crl, String> {
     }
     let resp = crate::httptrace::send(client.get(url)).await.map_err(|e| {
         if e.is_timeout() {
-            format!("request failed: Get {url:?}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
+            format!("request failed: Get {}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)", GoQuoted(&url))
         } else {
             format!(
-                "request failed: Get {url:?}: {}",
+                "request failed: Get {}: {}",
+                GoQuoted(&url),
                 super::http::transport_reason(&e)
             )
         }

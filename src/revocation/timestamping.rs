@@ -1,6 +1,7 @@
 //! Revocation of a TSA chain, the same for signing (after timestamping) and verification.
 
 use super::{final_result, LogLine, Purpose, Status, Validator};
+use crate::go::fmt::GoQuoted;
 use crate::x509::Certificate;
 
 /// Revocation of a TSA chain `[tsa, intermediates…, root]` (verification.md §8.3 step 9),
@@ -39,12 +40,12 @@ pub async fn check_timestamping_chain(
     let verdict = final_result(&results, chain);
     let result = match verdict.status {
         Status::Revoked => Err(format!(
-            "timestamping certificate with subject {:?} is revoked",
-            verdict.subject
+            "timestamping certificate with subject {} is revoked",
+            GoQuoted(&verdict.subject)
         )),
         Status::Unknown => Err(format!(
-            "timestamping certificate with subject {:?} revocation status is unknown",
-            verdict.subject
+            "timestamping certificate with subject {} revocation status is unknown",
+            GoQuoted(&verdict.subject)
         )),
         Status::Ok | Status::NonRevokable => Ok(()),
     };

@@ -1,6 +1,7 @@
 //! Timestamp countersignature verification (verification.md §8.3 steps 1–8), run by the
 //! authentic-timestamp check when a `tsa:` store makes it necessary.
 
+use crate::go::fmt::GoQuoted;
 use time::OffsetDateTime;
 
 use super::checks::{self, load_stores, CheckError};
@@ -244,16 +245,16 @@ fn check_range(timestamp: &Timestamp, facts: &SignedFacts) -> Result<(), CheckEr
     for c in &facts.chain {
         if !timestamp.bounded_after(c.not_before) {
             return Err(fail(format!(
-                "timestamp can be before certificate {:?} validity period, it will be valid from {:?}",
-                c.subject,
-                rfc1123z(c.not_before)
+                "timestamp can be before certificate {} validity period, it will be valid from {}",
+                GoQuoted(&c.subject),
+                GoQuoted(&rfc1123z(c.not_before))
             )));
         }
         if !timestamp.bounded_before(c.not_after) {
             return Err(fail(format!(
-                "timestamp can be after certificate {:?} validity period, it was expired at {:?}",
-                c.subject,
-                rfc1123z(c.not_after)
+                "timestamp can be after certificate {} validity period, it was expired at {}",
+                GoQuoted(&c.subject),
+                GoQuoted(&rfc1123z(c.not_after))
             )));
         }
     }

@@ -1,6 +1,7 @@
 //! Go's `crypto/x509` `Certificate.Verify` chain building with Go's error texts: what
 //! timestamp tokens ([`crate::timestamp`]) and registry TLS ([`super::server`]) trust.
 
+use crate::go::fmt::GoQuoted;
 use der::asn1::ObjectIdentifier;
 use time::OffsetDateTime;
 
@@ -205,7 +206,9 @@ fn unknown_authority(hint: Option<(String, &Certificate)>) -> String {
         .or_else(|| find("2.5.4.10"))
         .unwrap_or_else(|| format!("serial:{}", decimal(&cert.serial_hex())));
     format!(
-        "{base} (possibly because of {err:?} while trying to verify candidate authority certificate {name:?})"
+        "{base} (possibly because of {} while trying to verify candidate authority certificate {})",
+        GoQuoted(&err),
+        GoQuoted(&name)
     )
 }
 

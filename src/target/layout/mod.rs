@@ -22,6 +22,7 @@ use super::{
     check_content, check_length, checked_descriptor, digest_of, ByteStream, Result, Target,
     TargetError, MAX_MANIFEST_BYTES,
 };
+use crate::go::fmt::GoQuoted;
 use crate::oci::{
     self, Descriptor, Digest, GraphNode, Index, ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTATION,
     MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST,
@@ -226,8 +227,9 @@ impl Target for Layout {
 }
 
 fn parse_digest(digest: &str) -> Result<Digest> {
-    Digest::parse(digest)
-        .map_err(|e| TargetError::InvalidArgument(format!("invalid digest {digest:?}: {e}")))
+    Digest::parse(digest).map_err(|e| {
+        TargetError::InvalidArgument(format!("invalid digest {}: {e}", GoQuoted(&digest)))
+    })
 }
 
 fn not_found() -> TargetError {
