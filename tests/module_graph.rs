@@ -66,7 +66,7 @@ fn tokenize(src: &str) -> Vec<(Tok, usize)> {
             b'r' | b'b' if raw_string_hashes(b, i).is_some() => {
                 let (start, hashes) = raw_string_hashes(b, i).unwrap();
                 let mut close = vec![b'"'];
-                close.extend(std::iter::repeat(b'#').take(hashes));
+                close.extend(std::iter::repeat_n(b'#', hashes));
                 i = start;
                 while i < b.len() && !b[i..].starts_with(&close) {
                     line += usize::from(b[i] == b'\n');
@@ -237,23 +237,22 @@ fn scan_file(module: &ModPath, src: &str) -> FileUses {
                     continue;
                 }
             }
+            // A path from `crate` or `super`, not the tail of a longer path.
             Tok::Ident(root)
                 if (root == "crate" || root == "super")
-                    && t.get(i + 1).map(|x| &x.0) == Some(&Tok::PathSep) =>
+                    && t.get(i + 1).map(|x| &x.0) == Some(&Tok::PathSep)
+                    && (i == 0 || t[i - 1].0 != Tok::PathSep) =>
             {
-                // Not the tail of a longer path (`foo::super::x` does not occur, `$crate` does not here).
-                if i == 0 || t[i - 1].0 != Tok::PathSep {
-                    let line = t[i].1;
-                    let mut paths = Vec::new();
-                    let end = read_path_tree(&t, i, Vec::new(), &mut paths);
-                    for p in paths {
-                        if let Some(abs) = resolve(&here, &p) {
-                            res.uses.push((here.clone(), abs, line, p.join("::")));
-                        }
+                let line = t[i].1;
+                let mut paths = Vec::new();
+                let end = read_path_tree(&t, i, Vec::new(), &mut paths);
+                for p in paths {
+                    if let Some(abs) = resolve(&here, &p) {
+                        res.uses.push((here.clone(), abs, line, p.join("::")));
                     }
-                    i = end;
-                    continue;
                 }
+                i = end;
+                continue;
             }
             _ => {}
         }

@@ -1,8 +1,8 @@
 //! Notary Project plugins (plugins.md): finding them under `{NOTATION_LIBEXEC}/plugins`,
 //! running their commands, installing and removing them.
 //!
-//! Signing through a plugin is in [`crate::signer::plugin`]; plugin verification in
-//! [`crate::verifier::plugin`].
+//! Signing through a plugin is in `signer::plugin`, plugin verification in
+//! `verifier::plugin` (both above this module).
 
 pub mod install;
 pub mod proto;

@@ -1,5 +1,5 @@
 //! Go's `crypto/x509` `Certificate.Verify` chain building with Go's error texts: what
-//! timestamp tokens ([`crate::timestamp`]) and registry TLS ([`super::server`]) trust.
+//! timestamp tokens (the `timestamp` module) and registry TLS ([`super::server`]) trust.
 
 use crate::go::fmt::GoQuoted;
 use der::asn1::ObjectIdentifier;
