@@ -10,6 +10,7 @@ use notation::blob::{self, DEFAULT_MEDIA_TYPE};
 use notation::config::config_json::ConfigJson;
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
 use notation::envelope;
+use notation::go::fmt::GoQuoted;
 use notation::go::os::path_error;
 use notation::policy::Action;
 use notation::policy::BlobDocument;
@@ -201,8 +202,12 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         .expiry
         .as_deref()
         .map(|e| {
-            duration::parse_go_duration(e)
-                .map_err(|err| anyhow!("invalid argument {e:?} for \"-e, --expiry\" flag: {err}"))
+            duration::parse_go_duration(e).map_err(|err| {
+                anyhow!(
+                    "invalid argument {} for \"-e, --expiry\" flag: {err}",
+                    GoQuoted(&e)
+                )
+            })
         })
         .transpose()?;
     let Some(blob_path) = args.blob_path.first() else {
@@ -229,7 +234,10 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let user_metadata = sign::parse_key_values(&args.user_metadata, "user-metadata")?;
     let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
         (Some(url), Some(root)) => {
-            log.info(&format!("Configured to timestamp with TSA {url:?}"));
+            log.info(&format!(
+                "Configured to timestamp with TSA {}",
+                GoQuoted(&url)
+            ));
             let root = sign::read_tsa_root(root)?;
             let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
             if let Some(w) = revocation.cache_warning() {

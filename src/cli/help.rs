@@ -8,6 +8,7 @@
 mod table;
 
 use clap::Command;
+use notation::go::fmt::GoQuoted;
 use table::{Entry, Flag, ENTRIES};
 
 /// What a command without an entry shows (the table test keeps this from happening).
@@ -97,7 +98,7 @@ fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, Strin
 /// Go's `%#q` of a string: back-quoted when it can be, else double-quoted.
 fn go_backquoted(s: &str) -> String {
     if s.chars().any(|c| c == '`' || (c.is_control() && c != '\t')) {
-        format!("{s:?}")
+        format!("{}", GoQuoted(&s))
     } else {
         format!("`{s}`")
     }
@@ -375,7 +376,7 @@ fn flag_line(short: Option<char>, long: &str, flag: &Flag) -> FlagLine {
     let default = shown_default(flag);
     if !default.is_empty() {
         match flag.kind {
-            Kind::String => usage.push_str(&format!(" (default {default:?})")),
+            Kind::String => usage.push_str(&format!(" (default {})", GoQuoted(&default))),
             _ => usage.push_str(&format!(" (default {default})")),
         }
     }

@@ -6,6 +6,7 @@ use super::Context;
 use anyhow::{bail, Context as _};
 use clap::Args;
 use notation::credentials::{Credential, CredentialError, CredentialStore};
+use notation::go::fmt::GoQuoted;
 use notation::target::registry::{self, CredentialSource};
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
 
@@ -43,7 +44,10 @@ fn parse_server(server: Option<&str>) -> anyhow::Result<String> {
         .filter(|s| !s.is_empty())
         .context("no hostname specified")?;
     if !notation::reference::is_valid_registry(server) || server.contains('/') {
-        bail!("failed to get registry client: invalid reference: invalid registry {server:?}");
+        bail!(
+            "failed to get registry client: invalid reference: invalid registry {}",
+            GoQuoted(&server)
+        );
     }
     Ok(server.to_string())
 }
