@@ -79,7 +79,7 @@ fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, Strin
     if words.next().map(String::as_str) != Some("help") {
         return None;
     }
-    let topic: Vec<String> = words.map(|w| go_backquoted(w)).collect();
+    let topic: Vec<String> = words.map(|w| notation::go::fmt::backquote(w)).collect();
     if topic.is_empty() {
         return None;
     }
@@ -93,15 +93,6 @@ fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, Strin
         topic.join(" "),
         usage(root, root_entry, "", "notation", &[])
     )))
-}
-
-/// Go's `%#q` of a string: back-quoted when it can be, else double-quoted.
-fn go_backquoted(s: &str) -> String {
-    if s.chars().any(|c| c == '`' || (c.is_control() && c != '\t')) {
-        format!("{}", GoQuoted(&s))
-    } else {
-        format!("`{s}`")
-    }
 }
 
 /// The command the arguments name: subcommand names (or aliases) in order, skipping flags

@@ -37,7 +37,7 @@ pub enum SigningKeysError {
     #[error("key name cannot be empty")]
     EmptyName,
     /// Adding a name that exists.
-    #[error("signing key with name {} already exists", gofmt::quote(.0))]
+    #[error("signing key with name {} already exists", gofmt::GoQuoted(.0))]
     AlreadyExists(String),
     /// Looking up, updating or deleting an unknown name.
     #[error("signing key {0} not found")]

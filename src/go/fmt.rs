@@ -24,6 +24,18 @@ pub fn quote(s: &str) -> String {
     GoQuoted(s).to_string()
 }
 
+/// Go's `%#q` of a string: back-quoted when `strconv.CanBackquote` allows (no back
+/// quote, no control character but tab, no U+FEFF), else [`quote`]d.
+pub fn backquote(s: &str) -> String {
+    if s.chars()
+        .any(|c| c == '`' || c == '\u{feff}' || (c.is_control() && c != '\t'))
+    {
+        quote(s)
+    } else {
+        format!("`{s}`")
+    }
+}
+
 /// A value displayed as Go's `%q` shows it (`strconv.Quote` of its text). Use it in
 /// `#[error]` attributes where notation's message has a `%q`: Rust's `{:?}` escapes
 /// differently (`\u{1}` for `\x01`, `\0`, no escape for U+00A0 or U+FEFF).
@@ -122,5 +134,8 @@ mod tests {
         assert_eq!(quote("\u{fffd}😀ア'"), "\"\u{fffd}😀ア'\"");
         assert_eq!(quote("¡ÿ\u{300}"), "\"¡ÿ\u{300}\"");
         assert_eq!(format!("{}", GoQuoted(&42)), r#""42""#);
+        assert_eq!(backquote("a b\tc"), "`a b\tc`");
+        assert_eq!(backquote("a`b"), r#""a`b""#);
+        assert_eq!(backquote("a\nb"), r#""a\nb""#);
     }
 }
