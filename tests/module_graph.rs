@@ -1,5 +1,5 @@
 //! The modules of `src/` import downwards only: no two sibling modules (top-level modules of
-//! the library or the binary, or submodules of one top-level module) reach each other,
+//! the library or the binary, or submodules of one module, at any depth) reach each other,
 //! directly or through others. Found by reading the `crate::` and `super::` paths of every source file,
 //! leaving out `#[cfg(test)]` code; a failure names the whole cycle and where each step of it
 //! is written.
@@ -392,9 +392,8 @@ fn build_graph(files: &[(PathBuf, String)]) -> Graph {
         for (from, target, line, written) in &s.uses {
             let to = owning_module(&modules, target);
             let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-            // A module and its ancestors or descendants are not siblings; siblings deeper
-            // than the submodules of a top-level module are not looked at (yet).
-            if common == from.len() || common == to.len() || common > 1 {
+            // A module and its ancestors or descendants are not siblings.
+            if common == from.len() || common == to.len() {
                 continue;
             }
             let site = Site {
@@ -477,6 +476,13 @@ fn describe(graph: &Graph, found: &[Vec<ModPath>]) -> String {
     msg
 }
 
+/// Cycles that exist today and are being taken apart elsewhere, as their sorted modules.
+/// The test fails when one of them is gone too, so that this list only shrinks.
+const KNOWN_CYCLES: &[&[&str]] = &[
+    // auth uses client's error and body helpers, client uses auth's challenge cache.
+    &["target::registry::auth", "target::registry::client"],
+];
+
 #[test]
 fn modules_import_downwards_only() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -496,7 +502,20 @@ fn modules_import_downwards_only() {
         graph.len() > 10,
         "the scan found almost no module uses: {graph:?}"
     );
-    let found = cycles(&graph);
+    let names = |c: &Vec<ModPath>| {
+        let mut n: Vec<String> = c[1..].iter().map(|m| m.join("::")).collect();
+        n.sort();
+        n
+    };
+    let (known, found): (Vec<_>, Vec<_>) = cycles(&graph)
+        .into_iter()
+        .partition(|c| KNOWN_CYCLES.iter().any(|k| names(c) == *k));
+    for k in KNOWN_CYCLES {
+        assert!(
+            known.iter().any(|c| names(c) == *k),
+            "the cycle {k:?} is gone: remove it from KNOWN_CYCLES"
+        );
+    }
     assert!(
         found.is_empty(),
         "modules import each other in a cycle:\n{}",
@@ -510,7 +529,10 @@ fn a_cycle_is_reported_with_its_whole_path() {
     let files = [
         file("lib.rs", "pub mod a; pub mod b; pub mod c;"),
         file("a.rs", "use crate::b::{Thing, other::{X as Y}};\n"),
-        file("b/mod.rs", "pub mod other; pub mod inner;"),
+        file("b/mod.rs", "pub mod other; pub mod inner; mod deep;"),
+        file("b/deep/mod.rs", "mod x; mod y;"),
+        file("b/deep/x.rs", "use super::y::A;"),
+        file("b/deep/y.rs", "fn f() -> crate::b::deep::x::B { todo!() }"),
         file("b/other.rs", "fn f() { let s = \"crate::a::X\"; crate::c::g(); }"),
         file("b/inner.rs", "use super::other::X; // crate::a"),
         file("c.rs", "/* crate::a */ pub fn g() { super::a::h() }\n#[cfg(test)]\nmod tests { use crate::b::X; }"),
@@ -518,8 +540,12 @@ fn a_cycle_is_reported_with_its_whole_path() {
     let graph = build_graph(&files);
     let found = cycles(&graph);
     let text = describe(&graph, &found);
-    assert_eq!(found.len(), 1, "{text}");
+    assert_eq!(found.len(), 2, "{text}");
     assert!(text.starts_with("cycle: a -> b -> c -> a\n"), "{text}");
+    assert!(
+        text.contains("cycle: b::deep::x -> b::deep::y -> b::deep::x\n"),
+        "{text}"
+    );
     assert!(text.contains("src/c.rs:1 super::a::h"), "{text}");
     assert!(text.contains("src/b/other.rs:1 crate::c::g"), "{text}");
     // b::inner -> b::other is a sibling edge but no cycle; test code and comments are not read.
