@@ -19,6 +19,21 @@ pub fn map_v<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String 
     format!("map[{}]", inner.join(" "))
 }
 
+/// Go's `%q` of a `[]map[string]string`: `[map["C":"US" "O":"x"] map[...]]`, keys sorted.
+pub fn quote_maps(maps: &[std::collections::BTreeMap<String, String>]) -> String {
+    let inner: Vec<String> = maps
+        .iter()
+        .map(|m| {
+            let pairs: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}:{}", quote(k), quote(v)))
+                .collect();
+            format!("map[{}]", pairs.join(" "))
+        })
+        .collect();
+    format!("[{}]", inner.join(" "))
+}
+
 /// Go's `strconv.Quote` / `%q`: double-quoted with Go escapes.
 pub fn quote(s: &str) -> String {
     GoQuoted(s).to_string()
@@ -134,6 +149,15 @@ mod tests {
         assert_eq!(quote("\u{fffd}😀ア'"), "\"\u{fffd}😀ア'\"");
         assert_eq!(quote("¡ÿ\u{300}"), "\"¡ÿ\u{300}\"");
         assert_eq!(format!("{}", GoQuoted(&42)), r#""42""#);
+        let map = |kv: &[(&str, &str)]| {
+            kv.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            quote_maps(&[map(&[("O", "x"), ("C", "US")]), map(&[])]),
+            r#"[map["C":"US" "O":"x"] map[]]"#
+        );
         assert_eq!(backquote("a b\tc"), "`a b\tc`");
         assert_eq!(backquote("a`b"), r#""a`b""#);
         assert_eq!(backquote("a\nb"), r#""a\nb""#);

@@ -1,7 +1,6 @@
 //! Trusted identities: `x509.subject:` distinguished names, parsed the way notation-go
 //! does (go-ldap `ParseDN` plus notation's rules) and matched against the signing leaf.
 
-use crate::go::fmt::quote;
 use crate::go::fmt::GoQuoted;
 use std::collections::BTreeMap;
 
@@ -245,21 +244,6 @@ fn strip_spaces(raw: &str) -> String {
     s
 }
 
-/// Go's `%q` of a `[]map[string]string`: `[map["C":"US" "O":"x"] map[...]]`, keys sorted.
-pub fn go_quote_maps(maps: &[DnMap]) -> String {
-    let inner: Vec<String> = maps
-        .iter()
-        .map(|m| {
-            let pairs: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}:{}", quote(k), quote(v)))
-                .collect();
-            format!("map[{}]", pairs.join(" "))
-        })
-        .collect();
-    format!("[{}]", inner.join(" "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,13 +390,5 @@ mod tests {
             &m(&[("C", "US"), ("ST", "WA"), ("O", "x"), ("L", "z")]),
             &leaf
         ));
-    }
-
-    #[test]
-    fn go_quoting() {
-        assert_eq!(
-            go_quote_maps(&[m(&[("O", "x"), ("C", "US")])]),
-            "[map[\"C\":\"US\" \"O\":\"x\"]]"
-        );
     }
 }

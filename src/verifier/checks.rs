@@ -143,7 +143,7 @@ pub fn trusted_identity(statement: &OciStatement, leaf: &ChainCert) -> Result<()
         return Ok(());
     }
     Err(CheckError::IdentityMismatch {
-        identities: identity::go_quote_maps(&identities),
+        identities: crate::go::fmt::quote_maps(&identities),
         policy: statement.name.clone(),
     })
 }
