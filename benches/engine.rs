@@ -3,9 +3,10 @@
 //! Whole-process timings and the copy memory check are in `scripts/bench.sh`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use notation::crypto::{load_key_pair, PrivateKey};
+use notation::crypto::PrivateKey;
 use notation::envelope::{self, Format, SignRequest};
 use notation::oci::{Descriptor, Digest, DigestAlgorithm};
+use notation::x509::load_key_pair;
 use notation::x509::Certificate;
 use std::hint::black_box;
 

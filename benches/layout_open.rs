@@ -25,7 +25,7 @@ fn layout_with_layer(dir: &Path, layer_bytes: usize) {
         subject: None,
         annotations: None,
     };
-    let data = notation::gojson::to_vec(&manifest).expect("manifest");
+    let data = notation::go::json::to_vec(&manifest).expect("manifest");
     let desc = Descriptor::for_content(MEDIA_TYPE_IMAGE_MANIFEST, &data);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {

@@ -7,7 +7,8 @@
 //! checks as for OCI artifacts (see [`crate::verifier::blob`]).
 
 use crate::envelope::Format;
-use crate::oci::{Descriptor, DigestAlgorithm};
+use crate::go::fmt::GoQuoted;
+use crate::oci::describe;
 use crate::signer::{self, EnvelopeSigner, SignError, SignOptions};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -41,7 +42,7 @@ pub enum BlobError {
     /// `blob inspect`'s shorter text for both of the above.
     #[error("invalid signature filename: {0}")]
     InvalidFileName(String),
-    #[error("signature format {0:?} not supported\nSupported signature envelope formats are \"jws\" and \"cose\"")]
+    #[error("signature format {} not supported\nSupported signature envelope formats are \"jws\" and \"cose\"", GoQuoted(.0))]
     UnsupportedFormat(String),
 }
 
@@ -100,33 +101,6 @@ fn consume_token(s: &str) -> (&str, &str) {
         .find(|c: char| !c.is_ascii() || c <= ' ' || c == '\x7f' || "()<>@,;:\\\"/[]?=".contains(c))
         .unwrap_or(s.len());
     s.split_at(end)
-}
-
-/// Hash `reader` to the end with `algorithm`, streaming, and describe it as `media_type`.
-pub fn describe<R: Read>(
-    mut reader: R,
-    media_type: &str,
-    algorithm: DigestAlgorithm,
-) -> std::io::Result<Descriptor> {
-    let mut hasher = algorithm.hasher();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size: i64 = 0;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        hasher.update(&buf[..n]);
-        size += n as i64;
-    }
-    Ok(Descriptor {
-        media_type: media_type.to_string(),
-        digest: hasher.finish().to_string(),
-        size,
-        ..Default::default()
-    })
 }
 
 /// Sign the blob read from `blob` as `media_type`: the payload describes it with the hash
@@ -232,20 +206,6 @@ mod tests {
                 format!("invalid content media-type '{bad}': mime: {reason}")
             );
         }
-    }
-
-    #[test]
-    fn describes_with_each_hash() {
-        let d = describe(&b"hello"[..], "text/plain", DigestAlgorithm::Sha256).unwrap();
-        assert_eq!(
-            d.digest,
-            "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
-        );
-        assert_eq!(d.size, 5);
-        let d = describe(&b"hello"[..], "x/y", DigestAlgorithm::Sha384).unwrap();
-        assert!(d.digest.starts_with("sha384:") && d.digest.len() == 7 + 96);
-        let d = describe(&b""[..], "x/y", DigestAlgorithm::Sha512).unwrap();
-        assert!(d.digest.starts_with("sha512:cf83e135") && d.size == 0);
     }
 
     #[test]

@@ -12,8 +12,8 @@ use aws_lc_rs::signature::{
 use der::asn1::{ObjectIdentifier, UintRef};
 use der::{Decode, Sequence};
 
+use crate::go::pem::{self, pem_blocks};
 use crate::oci::DigestAlgorithm;
-use crate::x509::{pem_blocks, Certificate};
 
 /// Errors from key handling, signing and signature verification.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -603,69 +603,14 @@ impl PrivateKey {
             PrivateKey::Ec(k, _) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
         }
         .map_err(|e| CryptoError::Signing(e.to_string()))?;
-        Ok(crate::x509::pem_encode("PRIVATE KEY", &der))
+        Ok(pem::encode("PRIVATE KEY", &der))
     }
-}
-
-/// Loads a key and its certificate chain like Go `tls.LoadX509KeyPair`: certificate
-/// blocks from `cert_pem` (other blocks skipped), the first private key block from
-/// `key_pem`, and the key must match the leaf.
-pub fn load_key_pair(
-    key_pem: &[u8],
-    cert_pem: &[u8],
-) -> Result<(PrivateKey, Vec<Certificate>), CryptoError> {
-    let blocks = pem_blocks(cert_pem);
-    if blocks.is_empty() {
-        return Err(CryptoError::KeyPair(
-            "tls: failed to find any PEM data in certificate input".into(),
-        ));
-    }
-    let cert_blocks: Vec<_> = blocks.iter().filter(|b| b.label == "CERTIFICATE").collect();
-    if cert_blocks.is_empty() {
-        let msg = if blocks.iter().any(|b| b.label.ends_with("PRIVATE KEY")) {
-            "tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched"
-        } else {
-            "tls: failed to find \"CERTIFICATE\" PEM block in certificate input after skipping PEM blocks of the following types: []"
-        };
-        return Err(CryptoError::KeyPair(msg.into()));
-    }
-    let certs = cert_blocks
-        .iter()
-        .map(|b| Certificate::from_der(&b.contents))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CryptoError::KeyPair(e.to_string()))?;
-    let key = match PrivateKey::from_pem(key_pem) {
-        Ok(key) => key,
-        // aws-lc-rs refuses RSA keys below 2048 bits; Go loads them and only then
-        // rejects the leaf's key size, so report that instead.
-        Err(e) => match KeySpec::from_spki_der(&certs[0].spki_der()) {
-            Err(spec_err @ CryptoError::UnsupportedKey(_)) => return Err(spec_err),
-            _ => return Err(e),
-        },
-    };
-    let leaf_key = PublicKey::from_spki_der(&certs[0].spki_der())?;
-    let own_key = PublicKey::from_spki_der(&key.spki_der())?;
-    let same_type = matches!(
-        (&leaf_key, &own_key),
-        (PublicKey::Rsa { .. }, PublicKey::Rsa { .. })
-            | (PublicKey::Ec { .. }, PublicKey::Ec { .. })
-    );
-    if !same_type {
-        return Err(CryptoError::KeyPair(
-            "tls: private key type does not match public key type".into(),
-        ));
-    }
-    if leaf_key != own_key {
-        return Err(CryptoError::KeyPair(
-            "tls: private key does not match public key".into(),
-        ));
-    }
-    Ok((key, certs))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::x509::load_key_pair;
     use crate::x509::tests::pki;
 
     const SPECS: [(&str, KeySpec); 6] = [

@@ -25,8 +25,8 @@ pub fn request<'a>(
         });
         log::debug!(
             "Request #{n}\n> Request: {} {}\n> Request headers:{}",
-            crate::gofmt::quote(method),
-            crate::gofmt::quote(url),
+            crate::go::fmt::quote(method),
+            crate::go::fmt::quote(url),
             header_block(headers)
         );
     }
@@ -51,7 +51,7 @@ pub fn response<'a>(n: u64, status: u16, headers: impl IntoIterator<Item = (&'a 
     let status = format!("{status} {reason}");
     log::debug!(
         "Response #{n}\n< Response status: {}\n< Response headers:{}",
-        crate::gofmt::quote(status.trim_end()),
+        crate::go::fmt::quote(status.trim_end()),
         header_block(headers)
     );
 }
@@ -103,8 +103,8 @@ fn header_block<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> St
         .map(|(k, v)| {
             format!(
                 "\n   {}: {}",
-                crate::gofmt::quote(k),
-                crate::gofmt::quote(v)
+                crate::go::fmt::quote(k),
+                crate::go::fmt::quote(v)
             )
         })
         .collect()

@@ -292,7 +292,7 @@ impl Descriptor {
     /// Platform:<nil> ArtifactType:}`. (A platform is shown by value; Go would print the
     /// pointer's address.)
     pub fn go_debug(&self) -> String {
-        use crate::gofmt::{map_v, slice_v};
+        use crate::go::fmt::{map_v, slice_v};
         let data = match &self.data {
             None => "[]".to_string(),
             Some(b64) => {
@@ -431,9 +431,50 @@ impl GraphNode {
     }
 }
 
+/// Hash `reader` to the end with `algorithm`, streaming, and describe it as `media_type`.
+pub fn describe<R: std::io::Read>(
+    mut reader: R,
+    media_type: &str,
+    algorithm: DigestAlgorithm,
+) -> std::io::Result<Descriptor> {
+    let mut hasher = algorithm.hasher();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size: i64 = 0;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        size += n as i64;
+    }
+    Ok(Descriptor {
+        media_type: media_type.to_string(),
+        digest: hasher.finish().to_string(),
+        size,
+        ..Default::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn describes_with_each_hash() {
+        let d = describe(&b"hello"[..], "text/plain", DigestAlgorithm::Sha256).unwrap();
+        assert_eq!(
+            d.digest,
+            "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        assert_eq!(d.size, 5);
+        let d = describe(&b"hello"[..], "x/y", DigestAlgorithm::Sha384).unwrap();
+        assert!(d.digest.starts_with("sha384:") && d.digest.len() == 7 + 96);
+        let d = describe(&b""[..], "x/y", DigestAlgorithm::Sha512).unwrap();
+        assert!(d.digest.starts_with("sha512:cf83e135") && d.size == 0);
+    }
 
     #[test]
     fn digest_parse_and_display() {
@@ -463,7 +504,7 @@ mod tests {
             subject: Some(Descriptor::for_content(MEDIA_TYPE_IMAGE_MANIFEST, b"y")),
             annotations: Some(BTreeMap::from([(ANNOTATION_CREATED.into(), "t".into())])),
         };
-        let s = String::from_utf8(crate::gojson::to_vec(&m).unwrap()).unwrap();
+        let s = String::from_utf8(crate::go::json::to_vec(&m).unwrap()).unwrap();
         assert!(s.starts_with(r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.cncf.notary.signature","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"#));
         assert!(s.ends_with(r#""annotations":{"org.opencontainers.image.created":"t"}}"#));
     }

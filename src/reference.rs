@@ -1,6 +1,7 @@
 //! Artifact references as notation parses them: `path:tag` / `path@digest` for OCI
 //! layouts and `host[:port]/repository(:tag|@digest)` for registries.
 
+use crate::go::fmt::GoQuoted;
 use std::fmt;
 
 /// The part after the path or repository: a tag or a digest (not yet syntax-checked for
@@ -32,7 +33,7 @@ impl Selector {
 /// that [`ReferenceError::Display`] adds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReferenceError {
-    #[error("{raw:?}: invalid reference: {reason}")]
+    #[error("{}: invalid reference: {reason}", GoQuoted(.raw))]
     Invalid { raw: String, reason: String },
 }
 
@@ -129,23 +130,26 @@ impl RegistryReference {
                 None => repo,
             };
             if crate::oci::Digest::parse(digest).is_err() {
-                return Err(invalid(format!("invalid digest {digest:?}")));
+                return Err(invalid(format!("invalid digest {}", GoQuoted(&digest))));
             }
             (repo, Some(Selector::Digest(digest.to_string())))
         } else if let Some(i) = rest.rfind(':').filter(|&i| !rest[i..].contains('/')) {
             let tag = &rest[i + 1..];
             if !is_valid_tag(tag) {
-                return Err(invalid(format!("invalid tag {tag:?}")));
+                return Err(invalid(format!("invalid tag {}", GoQuoted(&tag))));
             }
             (&rest[..i], Some(Selector::Tag(tag.to_string())))
         } else {
             (rest, None)
         };
         if !is_valid_repository(repository) {
-            return Err(invalid(format!("invalid repository {repository:?}")));
+            return Err(invalid(format!(
+                "invalid repository {}",
+                GoQuoted(&repository)
+            )));
         }
         if !is_valid_registry(registry) {
-            return Err(invalid(format!("invalid registry {registry:?}")));
+            return Err(invalid(format!("invalid registry {}", GoQuoted(&registry))));
         }
         Ok(RegistryReference {
             registry: registry.to_string(),

@@ -102,7 +102,7 @@ pub fn build(
     let cert_der = cert.der().to_vec();
     Ok(TestCertificate {
         key_pem: key_pkcs8_pem.to_string(),
-        cert_pem: crate::x509::pem_encode("CERTIFICATE", &cert_der),
+        cert_pem: crate::go::pem::encode("CERTIFICATE", &cert_der),
         cert_der,
         not_before,
         not_after,

@@ -47,7 +47,7 @@ pub fn client_config(
 
 /// The `CERTIFICATE` blocks of a PEM file, each usable as a trust anchor.
 pub fn pem_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs: Vec<CertificateDer<'static>> = crate::x509::pem_blocks(pem)
+    let certs: Vec<CertificateDer<'static>> = crate::go::pem::pem_blocks(pem)
         .into_iter()
         .filter(|b| b.label == "CERTIFICATE")
         .map(|b| CertificateDer::from(b.contents))
@@ -257,8 +257,7 @@ pub fn go_text(e: &(dyn std::error::Error + 'static)) -> Option<String> {
 fn certificate_text(e: &CertificateError) -> Option<String> {
     let at = |t: UnixTime| {
         let t = OffsetDateTime::from_unix_timestamp(t.as_secs() as i64).ok()?;
-        t.format(&time::format_description::well_known::Rfc3339)
-            .ok()
+        Some(crate::go::time::rfc3339(t))
     };
     Some(match e {
         CertificateError::Other(OtherError(inner)) => {

@@ -8,7 +8,8 @@
 //!   self-signed roots in `tsa` stores) with upstream's error texts.
 
 use crate::config::{Dirs, DIR_MODE, PRIVATE_FILE_MODE};
-use crate::gofmt::{self, PathError};
+use crate::go::fmt::{self as gofmt, GoQuoted};
+use crate::go::os::PathError;
 use crate::x509::{check_signature, Certificate, SignatureCheck};
 use std::fmt;
 use std::fs;
@@ -119,14 +120,14 @@ pub enum TrustStoreError {
     #[error("trust store name needs to follow [a-zA-Z0-9_.-]+ format, {0} is invalid")]
     InvalidName(String),
     /// The named store directory does not exist.
-    #[error("the trust store {} of type {} does not exist", gofmt::quote(.store), gofmt::quote(.store_type.as_str()))]
+    #[error("the trust store {} of type {} does not exist", GoQuoted(.store), GoQuoted(.store_type.as_str()))]
     NotExist {
         store: String,
         store_type: StoreType,
         error: PathError,
     },
     /// The store directory cannot be stat'ed or listed.
-    #[error("failed to access the trust store {} of type {}", gofmt::quote(.store), gofmt::quote(.store_type.as_str()))]
+    #[error("failed to access the trust store {} of type {}", GoQuoted(.store), GoQuoted(.store_type.as_str()))]
     Access {
         store: String,
         store_type: StoreType,
@@ -173,7 +174,7 @@ pub enum TrustStoreError {
         reason: String,
     },
     /// The store holds no certificate at all.
-    #[error("no x509 certificates were found in trust store {} of type {}", gofmt::quote(.store), gofmt::quote(.store_type.as_str()))]
+    #[error("no x509 certificates were found in trust store {} of type {}", GoQuoted(.store), GoQuoted(.store_type.as_str()))]
     NoCertificates {
         store: String,
         store_type: StoreType,

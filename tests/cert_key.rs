@@ -214,7 +214,7 @@ fn generate_test_writes_upstreams_files_and_profile() {
     );
 
     // The key pair loads and the trust store accepts the self-signed certificate.
-    notation::crypto::load_key_pair(&fs::read(&key).unwrap(), &fs::read(&crt).unwrap()).unwrap();
+    notation::x509::load_key_pair(&fs::read(&key).unwrap(), &fs::read(&crt).unwrap()).unwrap();
     let dirs = notation::config::Dirs {
         config: config.clone(),
         libexec: config.clone(),

@@ -34,7 +34,7 @@ fn open(reg: &TestRegistry, repo: &str) -> Registry {
 }
 
 fn manifest_bytes(m: &Manifest) -> Vec<u8> {
-    notation::gojson::to_vec(m).unwrap()
+    notation::go::json::to_vec(m).unwrap()
 }
 
 /// Push a small image (config + one layer + manifest tagged `tag`); returns its descriptor.

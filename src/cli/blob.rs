@@ -10,6 +10,8 @@ use notation::blob::{self, DEFAULT_MEDIA_TYPE};
 use notation::config::config_json::ConfigJson;
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
 use notation::envelope;
+use notation::go::fmt::GoQuoted;
+use notation::go::os::path_error;
 use notation::policy::Action;
 use notation::policy::BlobDocument;
 use notation::revocation::Validator;
@@ -200,8 +202,12 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         .expiry
         .as_deref()
         .map(|e| {
-            duration::parse_go_duration(e)
-                .map_err(|err| anyhow!("invalid argument {e:?} for \"-e, --expiry\" flag: {err}"))
+            duration::parse_go_duration(e).map_err(|err| {
+                anyhow!(
+                    "invalid argument {} for \"-e, --expiry\" flag: {err}",
+                    GoQuoted(&e)
+                )
+            })
         })
         .transpose()?;
     let Some(blob_path) = args.blob_path.first() else {
@@ -228,7 +234,10 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let user_metadata = sign::parse_key_values(&args.user_metadata, "user-metadata")?;
     let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
         (Some(url), Some(root)) => {
-            log.info(&format!("Configured to timestamp with TSA {url:?}"));
+            log.info(&format!(
+                "Configured to timestamp with TSA {}",
+                GoQuoted(&url)
+            ));
             let root = sign::read_tsa_root(root)?;
             let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
             if let Some(w) = revocation.cache_warning() {
@@ -243,7 +252,7 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         _ => None,
     };
     let file = std::fs::File::open(blob_path)
-        .map_err(|e| anyhow!("{}", policy::go_io_error("open", blob_path, &e)))?;
+        .map_err(|e| anyhow!("{}", path_error("open", Path::new(blob_path), &e)))?;
     let opts = SignOptions {
         format,
         expiry,
@@ -303,9 +312,9 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     BLOB_VERIFY_FLAGS.check(&ctx.flags)?;
     let file = std::fs::File::open(blob_path)
-        .map_err(|e| anyhow!("{}", policy::go_io_error("open", blob_path, &e)))?;
+        .map_err(|e| anyhow!("{}", path_error("open", Path::new(blob_path), &e)))?;
     let signature = std::fs::read(&args.signature)
-        .map_err(|e| anyhow!("{}", policy::go_io_error("open", &args.signature, &e)))?;
+        .map_err(|e| anyhow!("{}", path_error("open", Path::new(&args.signature), &e)))?;
     let (doc, _) = BlobDocument::load(&ctx.dirs)?;
     let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
     let user_metadata: Vec<(String, String)> =
@@ -393,7 +402,7 @@ fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {
     let bytes = std::fs::read(path).map_err(|e| {
         anyhow!(
             "failed to read signature file: {}",
-            policy::go_io_error("open", path, &e)
+            path_error("open", Path::new(path), &e)
         )
     })?;
     let content =
@@ -432,7 +441,7 @@ fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).map_err(|e| {
         anyhow!(
             "failed to read blob trust policy file: {}",
-            policy::go_io_error("open", file, &e)
+            path_error("open", Path::new(file), &e)
         )
     })?;
     let doc = BlobDocument::parse_exact(&bytes)
@@ -502,7 +511,7 @@ fn policy_init(args: PolicyInitArgs, ctx: &Context) -> anyhow::Result<()> {
             global_policy: args.global,
         }],
     };
-    let bytes = notation::gojson::to_vec_indent(&doc, "  ")?;
+    let bytes = notation::go::json::to_vec_indent(&doc, "  ")?;
     // Validate exactly what is written, through the same reader verify uses.
     BlobDocument::parse(&bytes)?
         .validate()

@@ -9,7 +9,8 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::config::signingkeys::SigningKeys;
 use notation::config::DIR_MODE;
-use notation::gofmt::{self, PathError};
+use notation::go::fmt as gofmt;
+use notation::go::os::PathError;
 use notation::truststore::{self, StoreType};
 use notation::x509::Certificate;
 use std::path::{Path, PathBuf};
@@ -270,27 +271,13 @@ fn certificate_details(certs: &[Certificate]) -> String {
             "Issuer: {}\nSubject: {}\nValid from: {}\nValid to: {}\nIsCA: {}\nSHA256 Thumbprint: {}\n",
             cert.issuer(),
             cert.subject(),
-            go_time_string(cert.not_before()),
-            go_time_string(cert.not_after()),
+            notation::go::time::string(cert.not_before()),
+            notation::go::time::string(cert.not_after()),
             cert.is_ca(),
             cert.sha256_fingerprint(),
         ));
     }
     out
-}
-
-/// Go's `time.Time.String()` for a UTC time with whole seconds: `2023-06-22 08:33:39 +0000 UTC`.
-fn go_time_string(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} +0000 UTC",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
@@ -359,10 +346,7 @@ fn generate_test(args: GenerateTestArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     output::println(&format!("generating RSA Key with {} bits", args.bits));
     let generated = notation::testcert::generate(name, args.bits, args.days)?;
-    let expiry = generated
-        .not_after
-        .format(&time::format_description::well_known::Rfc3339)
-        .context("formatting the expiry time")?;
+    let expiry = notation::go::time::rfc3339(generated.not_after);
     output::println(&format!("generated certificate expiring on {expiry}"));
 
     let (key_path, cert_path) = local_key_paths(ctx, name);
@@ -467,15 +451,4 @@ fn cleanup_test(args: CleanupTestArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     output::println("Cleanup completed successfully");
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_time_string_matches_go() {
-        let t = time::macros::datetime!(2023-06-22 08:33:39 UTC);
-        assert_eq!(go_time_string(t), "2023-06-22 08:33:39 +0000 UTC");
-    }
 }

@@ -1,11 +1,16 @@
-//! Flag sets shared by several commands, and opening the target a reference names.
+//! Flag sets shared by several commands, and opening the target a reference names (with
+//! the registry options of the flags and config).
 
 use super::output::{self, Log};
+use super::Context;
 use anyhow::Context as _;
 use clap::Args;
+use notation::credentials::{Credential, CredentialStore};
 use notation::oci::Descriptor;
 use notation::reference::{LayoutReference, RegistryReference, Selector};
+use notation::target::registry::{CredentialSource, Registry, RegistryOptions};
 use notation::target::Target;
+use std::sync::Arc;
 
 /// `-d/--debug`, `-v/--verbose`.
 #[derive(Args, Debug, Clone, Default)]
@@ -45,8 +50,8 @@ impl AnyArgs {
         match self.args.first() {
             Some(first) => anyhow::bail!(
                 "unknown command {} for {}",
-                notation::gofmt::quote(first),
-                notation::gofmt::quote(command_path)
+                notation::go::fmt::quote(first),
+                notation::go::fmt::quote(command_path)
             ),
             None => Ok(()),
         }
@@ -138,8 +143,62 @@ pub async fn open_target(
                 .context("failed to create OCI store")?;
             Ok(Box::new(layout))
         }
-        ArtifactRef::Registry(r) => super::login::open_registry(r, registry, ctx).await,
+        ArtifactRef::Registry(r) => open_registry(r, registry, ctx).await,
     }
+}
+
+/// Whether config.json lists `registry` in `insecureRegistries` (case-insensitive).
+fn listed_insecure(registry: &str, ctx: &Context) -> anyhow::Result<bool> {
+    let cfg = notation::config::config_json::ConfigJson::load(&ctx.dirs)?;
+    Ok(cfg.is_insecure_registry(registry))
+}
+
+/// The options for talking to `registry` with these flags and this config: plain HTTP,
+/// CA file, and credentials (`-u/-p` or the environment, else the credential store).
+pub fn registry_options(
+    registry: &str,
+    args: &RegistryArgs,
+    ctx: &Context,
+) -> anyhow::Result<RegistryOptions> {
+    let username = args.username.clone().unwrap_or_default();
+    let password = args.password.clone().unwrap_or_default();
+    let credentials = if !username.is_empty() || !password.is_empty() {
+        CredentialSource::Static(Credential::from_user_password(&username, &password))
+    } else {
+        let store =
+            CredentialStore::detect(&ctx.dirs.config).context("failed to get credentials store")?;
+        CredentialSource::Store(Arc::new(store))
+    };
+    Ok(RegistryOptions {
+        plain_http: args.insecure_registry || listed_insecure(registry, ctx)?,
+        ca_file: args.ca_file.clone().or_else(|| docker_certs_d_ca(registry)),
+        credentials,
+        ..RegistryOptions::default()
+    })
+}
+
+/// Docker's per-registry CA: `/etc/docker/certs.d/<registry>/ca.crt`, or the rootless
+/// `~/.config/docker/certs.d/<registry>/ca.crt` (user-voice §9: private registry CAs
+/// without `SSL_CERT_FILE`). Adds trust for that registry only; never weakens checks.
+fn docker_certs_d_ca(registry: &str) -> Option<std::path::PathBuf> {
+    let mut dirs = vec![std::path::PathBuf::from("/etc/docker/certs.d")];
+    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        dirs.push(std::path::PathBuf::from(home).join(".config/docker/certs.d"));
+    }
+    dirs.into_iter()
+        .map(|d| d.join(registry).join("ca.crt"))
+        .find(|p| p.is_file())
+}
+
+/// Open a registry repository as a signing/verification target.
+pub async fn open_registry(
+    reference: &RegistryReference,
+    registry: &RegistryArgs,
+    ctx: &Context,
+) -> anyhow::Result<Box<dyn Target>> {
+    let opts = registry_options(&reference.registry, registry, ctx)?;
+    log::info!("Allowed to access the referrers API, fallback if not supported");
+    Ok(Box::new(Registry::new(reference, opts)?))
 }
 
 /// Resolve the reference to its manifest descriptor, checking a given digest and printing
@@ -376,7 +435,7 @@ pub async fn open_pooled(
         ArtifactRef::Registry(r) => {
             log.install();
             let repository = pool.get(r, || {
-                let mut opts = super::login::registry_options(&r.registry, registry, ctx)?;
+                let mut opts = registry_options(&r.registry, registry, ctx)?;
                 options(&mut opts);
                 anyhow::Ok(opts)
             })?;

@@ -120,7 +120,7 @@ impl End {
                 Ok(Box::new(layout))
             }
             End::Registry(r) => {
-                let opts = super::login::registry_options(&r.registry, args, ctx)?;
+                let opts = super::common::registry_options(&r.registry, args, ctx)?;
                 Ok(Box::new(notation::target::registry::Registry::new(
                     r, opts,
                 )?))

@@ -1,9 +1,10 @@
 //! Go `time.ParseDuration`, so `--expiry 24h`, `90m`, `1h30m`, `1.5h` and `1s` mean what
 //! they mean to notation, with Go's error texts.
 
+use notation::go::fmt::GoQuoted;
 /// Parse a Go duration string.
 pub fn parse_go_duration(s: &str) -> Result<time::Duration, String> {
-    let invalid = || format!("time: invalid duration {s:?}");
+    let invalid = || format!("time: invalid duration {}", GoQuoted(&s));
     let (negative, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -37,8 +38,14 @@ pub fn parse_go_duration(s: &str) -> Result<time::Duration, String> {
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
-            "" => return Err(format!("time: missing unit in duration {s:?}")),
-            other => return Err(format!("time: unknown unit {other:?} in duration {s:?}")),
+            "" => return Err(format!("time: missing unit in duration {}", GoQuoted(&s))),
+            other => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {}",
+                    GoQuoted(&other),
+                    GoQuoted(&s)
+                ))
+            }
         };
         let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
         let int: i128 = if int_part.is_empty() {

@@ -8,6 +8,7 @@
 mod table;
 
 use clap::Command;
+use notation::go::fmt::GoQuoted;
 use table::{Entry, Flag, ENTRIES};
 
 /// What a command without an entry shows (the table test keeps this from happening).
@@ -78,7 +79,7 @@ fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, Strin
     if words.next().map(String::as_str) != Some("help") {
         return None;
     }
-    let topic: Vec<String> = words.map(|w| go_backquoted(w)).collect();
+    let topic: Vec<String> = words.map(|w| notation::go::fmt::backquote(w)).collect();
     if topic.is_empty() {
         return None;
     }
@@ -92,15 +93,6 @@ fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, Strin
         topic.join(" "),
         usage(root, root_entry, "", "notation", &[])
     )))
-}
-
-/// Go's `%#q` of a string: back-quoted when it can be, else double-quoted.
-fn go_backquoted(s: &str) -> String {
-    if s.chars().any(|c| c == '`' || (c.is_control() && c != '\t')) {
-        format!("{s:?}")
-    } else {
-        format!("`{s}`")
-    }
 }
 
 /// The command the arguments name: subcommand names (or aliases) in order, skipping flags
@@ -375,7 +367,7 @@ fn flag_line(short: Option<char>, long: &str, flag: &Flag) -> FlagLine {
     let default = shown_default(flag);
     if !default.is_empty() {
         match flag.kind {
-            Kind::String => usage.push_str(&format!(" (default {default:?})")),
+            Kind::String => usage.push_str(&format!(" (default {})", GoQuoted(&default))),
             _ => usage.push_str(&format!(" (default {default})")),
         }
     }

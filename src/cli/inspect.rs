@@ -114,7 +114,7 @@ async fn inspect_one_reference(
             media_type: subject.media_type.clone(),
             signatures: inspected.iter().map(json_signature).collect(),
         };
-        let bytes = notation::gojson::to_vec_indent(&doc, "    ")?;
+        let bytes = notation::go::json::to_vec_indent(&doc, "    ")?;
         output::println(&String::from_utf8(bytes)?);
     } else if all.is_empty() {
         output::println(&format!("{resolved} has no associated signature"));
@@ -279,7 +279,7 @@ pub(super) fn render_blob_signature(
 ) -> anyhow::Result<String> {
     if json {
         let bytes =
-            notation::gojson::to_vec_indent(&json_blob_signature(media_type, &content), "  ")?;
+            notation::go::json::to_vec_indent(&json_blob_signature(media_type, &content), "  ")?;
         return Ok(String::from_utf8(bytes)? + "\n");
     }
     let c = &content;

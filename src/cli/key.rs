@@ -8,7 +8,8 @@ use super::Context;
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::config::signingkeys::SigningKeys;
-use notation::gofmt::PathError;
+use notation::go::fmt::GoQuoted;
+use notation::go::os::PathError;
 use notation::x509::{check_signature, Certificate, SignatureCheck};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -193,7 +194,7 @@ fn add_local(
     let cert_path = std::path::absolute(cert_file).unwrap_or_else(|_| cert_file.into());
     let cert_pem = read(&cert_path)?;
     let key_pem = read(&key_path)?;
-    let (_, chain) = notation::crypto::load_key_pair(&key_pem, &cert_pem)?;
+    let (_, chain) = notation::x509::load_key_pair(&key_pem, &cert_pem)?;
     check_chain(&chain)
         .with_context(|| format!("certificate chain in {} is not usable", cert_path.display()))?;
     let mut keys = SigningKeys::load(&ctx.dirs)?;
@@ -217,9 +218,9 @@ fn check_chain(chain: &[Certificate]) -> anyhow::Result<()> {
     for pair in chain.windows(2) {
         check_signature(&pair[0], &pair[1], SignatureCheck::IssuedBy).map_err(|e| {
             anyhow!(
-                "certificate with subject {:?} is not issued by the next certificate {:?}: {e}",
-                pair[0].subject(),
-                pair[1].subject()
+                "certificate with subject {} is not issued by the next certificate {}: {e}",
+                GoQuoted(&pair[0].subject()),
+                GoQuoted(&pair[1].subject())
             )
         })?;
     }
@@ -228,8 +229,8 @@ fn check_chain(chain: &[Certificate]) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow!("no certificate found"))?;
     if !last.is_self_signed() {
         bail!(
-            "the last certificate (subject {:?}) is not a self-signed root; append the issuing certificates up to the root",
-            last.subject()
+            "the last certificate (subject {}) is not a self-signed root; append the issuing certificates up to the root",
+            GoQuoted(&last.subject())
         );
     }
     Ok(())

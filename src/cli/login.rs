@@ -1,16 +1,14 @@
 //! `notation login` and `notation logout`, and opening registry targets.
 
-use super::common::{LoggingArgs, RegistryArgs};
+use super::common::{registry_options, LoggingArgs, RegistryArgs};
 use super::output;
 use super::Context;
 use anyhow::{bail, Context as _};
 use clap::Args;
 use notation::credentials::{Credential, CredentialError, CredentialStore};
-use notation::reference::RegistryReference;
-use notation::target::registry::{self, CredentialSource, Registry, RegistryOptions};
-use notation::target::Target;
+use notation::go::fmt::GoQuoted;
+use notation::target::registry::{self, CredentialSource};
 use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
-use std::sync::Arc;
 
 /// Where notation explains how to set up a credentials store.
 const AUTH_DOCS: &str = "https://notaryproject.dev/docs/how-to/registry-authentication/";
@@ -46,7 +44,10 @@ fn parse_server(server: Option<&str>) -> anyhow::Result<String> {
         .filter(|s| !s.is_empty())
         .context("no hostname specified")?;
     if !notation::reference::is_valid_registry(server) || server.contains('/') {
-        bail!("failed to get registry client: invalid reference: invalid registry {server:?}");
+        bail!(
+            "failed to get registry client: invalid reference: invalid registry {}",
+            GoQuoted(&server)
+        );
     }
     Ok(server.to_string())
 }
@@ -191,58 +192,4 @@ fn prompt_secret(prompt: &str) -> anyhow::Result<String> {
     let _ = writeln!(std::io::stdout());
     read.context("failed to read password")?;
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
-}
-
-/// Whether config.json lists `registry` in `insecureRegistries` (case-insensitive).
-fn listed_insecure(registry: &str, ctx: &Context) -> anyhow::Result<bool> {
-    let cfg = notation::config::config_json::ConfigJson::load(&ctx.dirs)?;
-    Ok(cfg.is_insecure_registry(registry))
-}
-
-/// The options for talking to `registry` with these flags and this config: plain HTTP,
-/// CA file, and credentials (`-u/-p` or the environment, else the credential store).
-pub fn registry_options(
-    registry: &str,
-    args: &RegistryArgs,
-    ctx: &Context,
-) -> anyhow::Result<RegistryOptions> {
-    let username = args.username.clone().unwrap_or_default();
-    let password = args.password.clone().unwrap_or_default();
-    let credentials = if !username.is_empty() || !password.is_empty() {
-        CredentialSource::Static(Credential::from_user_password(&username, &password))
-    } else {
-        let store =
-            CredentialStore::detect(&ctx.dirs.config).context("failed to get credentials store")?;
-        CredentialSource::Store(Arc::new(store))
-    };
-    Ok(RegistryOptions {
-        plain_http: args.insecure_registry || listed_insecure(registry, ctx)?,
-        ca_file: args.ca_file.clone().or_else(|| docker_certs_d_ca(registry)),
-        credentials,
-        ..RegistryOptions::default()
-    })
-}
-
-/// Docker's per-registry CA: `/etc/docker/certs.d/<registry>/ca.crt`, or the rootless
-/// `~/.config/docker/certs.d/<registry>/ca.crt` (user-voice §9: private registry CAs
-/// without `SSL_CERT_FILE`). Adds trust for that registry only; never weakens checks.
-fn docker_certs_d_ca(registry: &str) -> Option<std::path::PathBuf> {
-    let mut dirs = vec![std::path::PathBuf::from("/etc/docker/certs.d")];
-    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        dirs.push(std::path::PathBuf::from(home).join(".config/docker/certs.d"));
-    }
-    dirs.into_iter()
-        .map(|d| d.join(registry).join("ca.crt"))
-        .find(|p| p.is_file())
-}
-
-/// Open a registry repository as a signing/verification target.
-pub async fn open_registry(
-    reference: &RegistryReference,
-    registry: &RegistryArgs,
-    ctx: &Context,
-) -> anyhow::Result<Box<dyn Target>> {
-    let opts = registry_options(&reference.registry, registry, ctx)?;
-    log::info!("Allowed to access the referrers API, fallback if not supported");
-    Ok(Box::new(Registry::new(reference, opts)?))
 }

@@ -20,13 +20,15 @@ mod policy;
 mod progress;
 mod sign;
 mod signals;
-mod timefmt;
 mod tree;
 mod verify;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use notation::config::Dirs;
+use notation::go::fmt::GoQuoted;
+// `inspect` names Go's time layouts `timefmt` (they used to live in cli/timefmt.rs).
+use notation::go::time as timefmt;
 
 /// Notation - a tool to sign and verify artifacts
 #[derive(Parser, Debug)]
@@ -249,7 +251,8 @@ fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
                 )
             } else {
                 format!(
-                    "unknown command {arg:?} for \"notation\"\nRun 'notation --help' for usage."
+                    "unknown command {} for \"notation\"\nRun 'notation --help' for usage.",
+                    GoQuoted(&arg)
                 )
             }
         }
@@ -259,7 +262,10 @@ fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
                 return 0;
             }
             let sub = ctx(ContextKind::InvalidSubcommand).unwrap_or_default();
-            format!("unknown command {sub:?} for \"notation\"\nRun 'notation --help' for usage.")
+            format!(
+                "unknown command {} for \"notation\"\nRun 'notation --help' for usage.",
+                GoQuoted(&sub)
+            )
         }
         // clap reports a flag given last without its value as an empty invalid value.
         ErrorKind::InvalidValue if ctx(ContextKind::InvalidValue).is_some_and(|v| v.is_empty()) => {
@@ -290,8 +296,8 @@ fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
             };
             format!(
                 "invalid argument {} for {} flag: {reason}",
-                notation::gofmt::quote(&value),
-                notation::gofmt::quote(&shown)
+                notation::go::fmt::quote(&value),
+                notation::go::fmt::quote(&shown)
             )
         }
         ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
@@ -302,7 +308,7 @@ fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
             let names: Vec<String> = match e.get(ContextKind::InvalidArg) {
                 Some(ContextValue::Strings(v)) => v
                     .iter()
-                    .map(|a| format!("{:?}", flag_name(a).trim_start_matches('-')))
+                    .map(|a| format!("\"{}\"", flag_name(a).trim_start_matches('-')))
                     .collect(),
                 _ => vec![],
             };

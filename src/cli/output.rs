@@ -233,10 +233,7 @@ impl log::Log for LibraryLog {
 /// Now, in the local offset when it is known, as Go's `time.RFC3339`.
 fn local_rfc3339() -> String {
     let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    now.replace_nanosecond(0)
-        .unwrap_or(now)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    notation::go::time::rfc3339(now)
 }
 
 /// notation configures logrus with quoting disabled: messages are printed as they are.

@@ -51,7 +51,7 @@ fn parse_bool(s: &str) -> Result<bool, String> {
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
         _ => Err(format!(
             "strconv.ParseBool: parsing {}: invalid syntax",
-            notation::gofmt::quote(s)
+            notation::go::fmt::quote(s)
         )),
     }
 }
@@ -68,7 +68,7 @@ pub fn value_error(value: &str, source: &(dyn std::error::Error + 'static)) -> S
             };
             format!(
                 "strconv.ParseInt: parsing {}: {why}",
-                notation::gofmt::quote(value)
+                notation::go::fmt::quote(value)
             )
         }
         None => source.to_string(),

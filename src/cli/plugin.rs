@@ -5,6 +5,7 @@ use super::flag_rules::Rules;
 use super::{output, Context};
 use anyhow::bail;
 use clap::{Args, Subcommand};
+use notation::go::fmt::GoQuoted;
 use notation::plugin::install::{self, InstallError};
 use notation::plugin::{self, proto::go_slice, PluginError};
 use std::path::Path;
@@ -200,7 +201,10 @@ fn uninstall(args: UninstallArgs, ctx: &Context) -> anyhow::Result<()> {
     if !dir.join(name).is_dir() {
         bail!("unable to find plugin {name}.\nTo view a list of installed plugins, use `notation plugin list`");
     }
-    let prompt = format!("Are you sure you want to uninstall plugin {name:?}?");
+    let prompt = format!(
+        "Are you sure you want to uninstall plugin {}?",
+        GoQuoted(&name)
+    );
     if !output::confirm(&prompt, args.yes) {
         return Ok(());
     }

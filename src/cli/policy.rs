@@ -11,7 +11,7 @@ use super::Context;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
-use notation::gofmt::path_error;
+use notation::go::os::path_error;
 use notation::policy::{self, OciDocument, PolicyFile};
 use serde::Serialize;
 use std::io::{BufRead, Read as _};
@@ -98,7 +98,7 @@ fn import(args: ImportArgs, ctx: &Context) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).map_err(|e| {
         anyhow::anyhow!(
             "failed to read trust policy file: {}",
-            go_io_error("open", file, &e)
+            path_error("open", Path::new(file), &e)
         )
     })?;
     let content = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice());
@@ -243,7 +243,7 @@ fn init(args: InitArgs, ctx: &Context) -> anyhow::Result<()> {
             trusted_identities: &args.trusted_identities,
         }],
     };
-    let bytes = notation::gojson::to_vec_indent(&doc, "  ")?;
+    let bytes = notation::go::json::to_vec_indent(&doc, "  ")?;
     // Validate exactly what is written, through the same reader verify uses.
     OciDocument::parse(&bytes)?
         .validate()
@@ -275,15 +275,4 @@ fn confirm(prompt: &str) -> anyhow::Result<bool> {
     std::io::stdin().lock().read_line(&mut line)?;
     let answer = line.trim().to_ascii_lowercase();
     Ok(answer == "y" || answer == "yes")
-}
-
-/// Go's `*PathError` text: `open <path>: no such file or directory`.
-pub(super) fn go_io_error(op: &str, path: &str, e: &std::io::Error) -> String {
-    let reason = match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::IsADirectory => "is a directory".to_string(),
-        _ => e.to_string(),
-    };
-    format!("{op} {path}: {reason}")
 }

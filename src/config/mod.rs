@@ -100,10 +100,10 @@ impl Dirs {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// A symlink, directory or other non-regular file.
-    #[error("{} is not a regular file (symlinks are not supported)", crate::gofmt::quote(&.path.display().to_string()))]
+    #[error("{} is not a regular file (symlinks are not supported)", crate::go::fmt::GoQuoted(&.path.display()))]
     NotRegular { path: PathBuf },
     /// An I/O error, printed as Go's `*PathError`.
-    #[error("{}", crate::gofmt::path_error(.op, .path, .error))]
+    #[error("{}", crate::go::os::path_error(.op, .path, .error))]
     Io {
         op: &'static str,
         path: PathBuf,

@@ -5,7 +5,8 @@
 //! load → change → validate → save; a failing change saves nothing.
 
 use super::{read_regular_file, Dirs, ReadError, DIR_MODE, PRIVATE_FILE_MODE};
-use crate::gofmt;
+use crate::go::fmt as gofmt;
+use crate::go::os;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::io;
@@ -36,7 +37,7 @@ pub enum SigningKeysError {
     #[error("key name cannot be empty")]
     EmptyName,
     /// Adding a name that exists.
-    #[error("signing key with name {} already exists", gofmt::quote(.0))]
+    #[error("signing key with name {} already exists", gofmt::GoQuoted(.0))]
     AlreadyExists(String),
     /// Looking up, updating or deleting an unknown name.
     #[error("signing key {0} not found")]
@@ -51,7 +52,7 @@ pub enum SigningKeysError {
     #[error("plugin name cannot be empty")]
     EmptyPluginName,
     /// The plugin executable is missing or cannot be stat'ed.
-    #[error("plugin executable file is either not found or inaccessible: {}", gofmt::path_error("stat", .path, .error))]
+    #[error("plugin executable file is either not found or inaccessible: {}", os::path_error("stat", .path, .error))]
     PluginNotFound { path: PathBuf, error: io::Error },
     /// The plugin "executable" is a directory or other non-regular file.
     #[error("plugin executable file is not a regular file")]
@@ -60,7 +61,7 @@ pub enum SigningKeysError {
     #[error("{0}")]
     KeyPair(String),
     /// Writing the file failed.
-    #[error("failed to save {}: {}", .path.display(), gofmt::errno_text(.error))]
+    #[error("failed to save {}: {}", .path.display(), os::errno_text(.error))]
     Write { path: PathBuf, error: io::Error },
 }
 
@@ -185,7 +186,7 @@ impl SigningKeys {
     /// The exact bytes notation writes: Go JSON, 4-space indentation, trailing newline.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out =
-            crate::gojson::to_vec_indent(self, "    ").expect("strings and maps always encode");
+            crate::go::json::to_vec_indent(self, "    ").expect("strings and maps always encode");
         out.push(b'\n');
         out
     }
@@ -249,7 +250,7 @@ impl SigningKeys {
     }
 
     /// Register a local key pair. The caller checks the files form a usable pair first
-    /// ([`crate::crypto::load_key_pair`]); paths are stored as given.
+    /// ([`crate::x509::load_key_pair`]); paths are stored as given.
     pub fn add_local(
         &mut self,
         name: &str,

@@ -73,34 +73,14 @@ fn go_json(bytes: &[u8]) -> Result<Value, String> {
                 b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
             ) =>
         {
-            // Go prints the offending character (decoded as UTF-8 when possible).
-            let ch = std::str::from_utf8(&bytes[i..])
-                .ok()
-                .and_then(|s| s.chars().next())
-                .or_else(|| {
-                    let end = (i + 4).min(bytes.len());
-                    (i + 1..=end)
-                        .find_map(|j| std::str::from_utf8(&bytes[i..j]).ok())
-                        .and_then(|s| s.chars().next())
-                })
-                .unwrap_or(char::REPLACEMENT_CHARACTER);
             return Err(format!(
                 "invalid character {} looking for beginning of value",
-                go_quote_char(ch)
+                crate::go::json::quote_char_at(bytes, i)
             ));
         }
         _ => {}
     }
     serde_json::from_slice(bytes).map_err(|e| e.to_string())
-}
-
-fn go_quote_char(c: char) -> String {
-    match c {
-        '\'' => "'\\''".into(),
-        '"' => "'\"'".into(),
-        c if c.is_control() => format!("'{}'", c.escape_default()),
-        c => format!("'{c}'"),
-    }
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -520,7 +500,7 @@ pub(crate) fn protected_header(
         map.insert(header::EXPIRY, Value::from(format_time(exp)));
     }
     map.insert("crit", Value::Array(crit));
-    crate::gojson::to_vec(&map).unwrap_or_default()
+    crate::go::json::to_vec(&map).unwrap_or_default()
 }
 
 #[derive(serde::Serialize)]
@@ -571,6 +551,6 @@ pub(crate) fn sign(params: &SignParams) -> Result<(Vec<u8>, Vec<Certificate>), E
         signature: B64URL.encode(&signature),
     };
     let bytes =
-        crate::gojson::to_vec(&out).map_err(|e| EnvelopeError::SignRequest(e.to_string()))?;
+        crate::go::json::to_vec(&out).map_err(|e| EnvelopeError::SignRequest(e.to_string()))?;
     Ok((bytes, chain))
 }

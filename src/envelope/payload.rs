@@ -40,14 +40,14 @@ fn sanitized(target: &Descriptor) -> Payload<'_> {
 /// Payload bytes as notation builds them (COSE payload): Go `json.Marshal` of the
 /// sanitized descriptor in struct order `mediaType, digest, size, annotations`.
 pub fn build(target: &Descriptor) -> Vec<u8> {
-    crate::gojson::to_vec(&sanitized(target)).unwrap_or_default()
+    crate::go::json::to_vec(&sanitized(target)).unwrap_or_default()
 }
 
 /// The JWS form of the payload: the same JSON re-marshalled as a generic map, so every
 /// object has its keys sorted (signature-format.md §4.3).
 pub fn build_jws(target: &Descriptor) -> Vec<u8> {
     let value = serde_json::to_value(sanitized(target)).unwrap_or_default();
-    crate::gojson::to_vec(&value).unwrap_or_default()
+    crate::go::json::to_vec(&value).unwrap_or_default()
 }
 
 /// Decodes a payload's `targetArtifact` (unknown members ignored, Go-style).

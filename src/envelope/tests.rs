@@ -11,7 +11,7 @@ use time::macros::datetime;
 use time::OffsetDateTime;
 
 use super::*;
-use crate::crypto::load_key_pair;
+use crate::x509::load_key_pair;
 use crate::x509::tests::{interop_dir, pki};
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;

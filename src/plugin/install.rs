@@ -2,6 +2,7 @@
 //! `notation-<name>` or a zip / tar.gz archive holding exactly one such executable.
 
 use super::{binary_name, proto, semver, Plugin, PluginError};
+use crate::go::fmt::GoQuoted;
 use flate2::read::{DeflateDecoder, GzDecoder};
 use std::collections::BTreeMap;
 use std::io::{self, Read};
@@ -14,7 +15,7 @@ pub const MAX_PLUGIN_BYTES: u64 = 256 << 20;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InstallError {
-    #[error("{}", crate::gofmt::path_error(.op, .path, .error))]
+    #[error("{}", crate::go::os::path_error(.op, .path, .error))]
     Io {
         op: &'static str,
         path: PathBuf,
@@ -26,7 +27,7 @@ pub enum InstallError {
     TooLarge,
     #[error("failed to decompress the plugin archive: {0}")]
     BadArchive(String),
-    #[error("file name in {kind} cannot contain '..', but found {name:?}")]
+    #[error("file name in {kind} cannot contain '..', but found {}", GoQuoted(.name))]
     UnsafeEntry { kind: &'static str, name: String },
     #[error("no plugin executable file was found: plugin executable file name must in format notation-{{plugin-name}}")]
     NoExecutable,
@@ -79,7 +80,8 @@ pub async fn download(url: &str) -> Result<Vec<u8>, InstallError> {
         .map_err(|e| fail(crate::revocation::http::transport_reason(&e)))?;
     if resp.status() != reqwest::StatusCode::OK {
         return Err(fail(format!(
-            "GET {url:?}: https response bad status: {}",
+            "GET {}: https response bad status: {}",
+            GoQuoted(&url),
             resp.status()
         )));
     }

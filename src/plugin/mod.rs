@@ -1,15 +1,15 @@
 //! Notary Project plugins (plugins.md): finding them under `{NOTATION_LIBEXEC}/plugins`,
 //! running their commands, installing and removing them.
 //!
-//! Signing through a plugin is in [`crate::signer::plugin`]; plugin verification in
-//! [`crate::verifier::plugin`].
+//! Signing through a plugin is in `signer::plugin`, plugin verification in
+//! `verifier::plugin` (both above this module).
 
 pub mod install;
 pub mod proto;
 mod run;
 pub mod semver;
-pub mod sign;
 
+use crate::go::fmt::GoQuoted;
 use proto::{Metadata, RequestError};
 use std::collections::BTreeMap;
 use std::io;
@@ -22,7 +22,7 @@ pub use run::MAX_OUTPUT_BYTES;
 #[non_exhaustive]
 pub enum PluginError {
     /// The executable is missing or cannot be stat'ed.
-    #[error("plugin executable file is either not found or inaccessible: {}", crate::gofmt::path_error("stat", .path, .error))]
+    #[error("plugin executable file is either not found or inaccessible: {}", crate::go::os::path_error("stat", .path, .error))]
     NotFound { path: PathBuf, error: io::Error },
     /// The executable is not a regular file.
     #[error("plugin executable file is not a regular file")]
@@ -56,7 +56,7 @@ pub enum PluginError {
     #[error("invalid metadata: {0}")]
     InvalidMetadata(String),
     /// get-plugin-metadata names another plugin.
-    #[error("executable name must be {expected:?} instead of {actual:?}")]
+    #[error("executable name must be {} instead of {}", GoQuoted(.expected), GoQuoted(.actual))]
     NameMismatch { expected: String, actual: String },
 }
 

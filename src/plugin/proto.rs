@@ -1,6 +1,7 @@
 //! The JSON messages of plugin contract 1.0 (plugins.md §3), with notation's member order.
 
-use crate::policy::godecode::{self, key_matches, DecodeError, Json};
+use crate::go::fmt::GoQuoted;
+use crate::go::json::decode::{self as godecode, key_matches, DecodeError, Json};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use serde::{Serialize, Serializer};
@@ -127,8 +128,8 @@ impl Metadata {
             .any(|v| v == CONTRACT_VERSION)
         {
             return Err(format!(
-                "contract version {:?} is not in the list of the plugin supported versions {}",
-                CONTRACT_VERSION,
+                "contract version {} is not in the list of the plugin supported versions {}",
+                GoQuoted(&CONTRACT_VERSION),
                 go_slice(&self.supported_contract_versions)
             ));
         }

@@ -113,7 +113,7 @@ type Output = (std::process::ExitStatus, Vec<u8>, Vec<u8>);
 fn execute(path: &Path, command: &str, stdin_data: &[u8]) -> Result<Output, PluginError> {
     let exec_err = |e: std::io::Error| PluginError::Exec {
         path: path.to_path_buf(),
-        error: crate::gofmt::errno_text(&e),
+        error: crate::go::os::errno_text(&e),
         bad_format: e.raw_os_error() == Some(ENOEXEC),
     };
     let mut child = Command::new(path)

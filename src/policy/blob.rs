@@ -1,10 +1,11 @@
 //! The blob trust policy document (`trustpolicy.blob.json`, verification.md §3.3, §3.6).
 
-use super::godecode::{self, DecodeError, Json};
 use super::{
     read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification,
     ValidationError,
 };
+use crate::go::fmt::GoQuoted;
+use crate::go::json::decode::{self as godecode, DecodeError, Json};
 use std::collections::HashSet;
 
 /// A blob trust policy document.
@@ -27,7 +28,7 @@ pub struct BlobStatement {
 /// No blob statement applies.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlobSelectError {
-    #[error("no applicable blob trust policy with name {0:?}")]
+    #[error("no applicable blob trust policy with name {}", GoQuoted(.0))]
     NotFound(String),
     #[error("policy name cannot be empty")]
     EmptyName,
@@ -39,7 +40,7 @@ impl BlobDocument {
     /// Decode `bytes` with Go's decoder semantics (not validated).
     pub fn parse(bytes: &[u8]) -> Result<BlobDocument, DecodeError> {
         let (version, trust_policies) =
-            godecode::policy_document(bytes, "trustpolicy.BlobDocument", BlobStatement::decode)?;
+            super::policy_document(bytes, "trustpolicy.BlobDocument", BlobStatement::decode)?;
         Ok(BlobDocument {
             version,
             trust_policies,

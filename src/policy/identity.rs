@@ -1,6 +1,7 @@
 //! Trusted identities: `x509.subject:` distinguished names, parsed the way notation-go
 //! does (go-ldap `ParseDN` plus notation's rules) and matched against the signing leaf.
 
+use crate::go::fmt::GoQuoted;
 use std::collections::BTreeMap;
 
 /// The identity prefix notation evaluates itself.
@@ -14,15 +15,15 @@ pub type DnMap = BTreeMap<String, String>;
 /// Why a DN was rejected. `Display` texts are notation-go's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DnError {
-    #[error("unsupported distinguished name (DN) {dn:?}: notation does not support x509.subject identities containing \"=#\"")]
+    #[error("unsupported distinguished name (DN) {}: notation does not support x509.subject identities containing \"=#\"", GoQuoted(.dn))]
     HexValue { dn: String },
-    #[error("parsing distinguished name (DN) {dn:?} failed with err: {reason}. A valid DN must contain 'C', 'ST', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard")]
+    #[error("parsing distinguished name (DN) {} failed with err: {reason}. A valid DN must contain 'C', 'ST', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard", GoQuoted(.dn))]
     Syntax { dn: String, reason: String },
-    #[error("distinguished name (DN) {dn:?} has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported")]
+    #[error("distinguished name (DN) {} has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported", GoQuoted(.dn))]
     MultiValued { dn: String },
-    #[error("distinguished name (DN) {dn:?} has duplicate RDN attribute for {attr:?}, DN can only have unique RDN attributes")]
+    #[error("distinguished name (DN) {} has duplicate RDN attribute for {}, DN can only have unique RDN attributes", GoQuoted(.dn), GoQuoted(.attr))]
     Duplicate { dn: String, attr: String },
-    #[error("distinguished name (DN) {dn:?} has no mandatory RDN attribute for {attr:?}, it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum")]
+    #[error("distinguished name (DN) {} has no mandatory RDN attribute for {}, it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum", GoQuoted(.dn), GoQuoted(.attr))]
     MissingMandatory { dn: String, attr: &'static str },
 }
 
@@ -243,54 +244,6 @@ fn strip_spaces(raw: &str) -> String {
     s
 }
 
-/// Go's `%q` of a string (`strconv.Quote`).
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            '\u{FFFD}' => out.push('\u{FFFD}'),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32))
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32))
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Go's `%q` of a `[]map[string]string`: `[map["C":"US" "O":"x"] map[...]]`, keys sorted.
-pub fn go_quote_maps(maps: &[DnMap]) -> String {
-    let inner: Vec<String> = maps
-        .iter()
-        .map(|m| {
-            let pairs: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}:{}", go_quote(k), go_quote(v)))
-                .collect();
-            format!("map[{}]", pairs.join(" "))
-        })
-        .collect();
-    format!("[{}]", inner.join(" "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -437,14 +390,5 @@ mod tests {
             &m(&[("C", "US"), ("ST", "WA"), ("O", "x"), ("L", "z")]),
             &leaf
         ));
-    }
-
-    #[test]
-    fn go_quoting() {
-        assert_eq!(go_quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
-        assert_eq!(
-            go_quote_maps(&[m(&[("O", "x"), ("C", "US")])]),
-            "[map[\"C\":\"US\" \"O\":\"x\"]]"
-        );
     }
 }

@@ -5,14 +5,14 @@
 //! that file exists, else from `trustpolicy.json`.
 
 pub mod blob;
-pub mod godecode;
 pub mod identity;
 pub mod oci;
 
 pub use blob::{BlobDocument, BlobStatement};
 pub use oci::{OciDocument, OciStatement};
 
-use godecode::{DecodeError, Json};
+use crate::go::fmt::GoQuoted;
+use crate::go::json::decode::{self as godecode, DecodeError, Json};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -174,21 +174,21 @@ pub struct SignatureVerification {
 pub enum LevelError {
     #[error("signature verification level is empty or missing in the trust policy statement")]
     Empty,
-    #[error("invalid signature verification level {0:?}")]
+    #[error("invalid signature verification level {}", GoQuoted(.0))]
     Unknown(String),
     #[error(
-        "signature verification level {0:?} can't be used to customize signature verification"
+        "signature verification level {} can't be used to customize signature verification", GoQuoted(.0)
     )]
     SkipWithOverride(String),
-    #[error("verification type {0:?} in custom signature verification is not supported, supported values are [\"integrity\" \"authenticity\" \"authenticTimestamp\" \"expiry\" \"revocation\"]")]
+    #[error("verification type {} in custom signature verification is not supported, supported values are [\"integrity\" \"authenticity\" \"authenticTimestamp\" \"expiry\" \"revocation\"]", GoQuoted(.0))]
     UnknownType(String),
-    #[error("verification action {0:?} in custom signature verification is not supported, supported values are [\"enforce\" \"log\" \"skip\"]")]
+    #[error("verification action {} in custom signature verification is not supported, supported values are [\"enforce\" \"log\" \"skip\"]", GoQuoted(.0))]
     UnknownAction(String),
-    #[error("{0:?} verification can not be overridden in custom signature verification")]
+    #[error("{} verification can not be overridden in custom signature verification", GoQuoted(.0))]
     IntegrityOverride(String),
-    #[error("{0:?} verification can not be skipped in custom signature verification")]
+    #[error("{} verification can not be skipped in custom signature verification", GoQuoted(.0))]
     SkipNotAllowed(String),
-    #[error("verifyTimestamp must be \"always\" or \"afterCertExpiry\", but got {0:?}")]
+    #[error("verifyTimestamp must be \"always\" or \"afterCertExpiry\", but got {}", GoQuoted(.0))]
     VerifyTimestamp(String),
 }
 
@@ -293,33 +293,33 @@ pub enum PolicyError {
 pub enum ValidationError {
     #[error("trust policy document has empty version, version must be specified")]
     EmptyVersion,
-    #[error("trust policy document uses unsupported version {0:?}")]
+    #[error("trust policy document uses unsupported version {}", GoQuoted(.0))]
     UnsupportedVersion(String),
     #[error("trust policy document can not have zero trust policy statements")]
     NoStatements,
     #[error(
-        "multiple trust policy statements use the same name {0:?}, statement names must be unique"
+        "multiple trust policy statements use the same name {}, statement names must be unique", GoQuoted(.0)
     )]
     DuplicateName(String),
     /// A statement-level rule (`validatePolicyCore`), prefixed as upstream does.
     #[error("trust policy: {0}")]
     Statement(StatementError),
-    #[error("trust policy statement {0:?} has zero registry scopes, it must specify registry scopes with at least one value")]
+    #[error("trust policy statement {} has zero registry scopes, it must specify registry scopes with at least one value", GoQuoted(.0))]
     NoRegistryScopes(String),
-    #[error("trust policy statement {0:?} uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values")]
+    #[error("trust policy statement {} uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values", GoQuoted(.0))]
     WildcardScopeMixed(String),
     #[error(transparent)]
     Scope(#[from] ScopeError),
-    #[error("registry scope {0:?} is present in multiple trust policy statements, one registry scope value can only be associated with one statement")]
+    #[error("registry scope {} is present in multiple trust policy statements, one registry scope value can only be associated with one statement", GoQuoted(.0))]
     DuplicateScope(String),
     /// The blob document rules, worded as notation's v2 line words them.
     #[error("blob trust policy has empty version, version must be specified")]
     BlobEmptyVersion,
-    #[error("blob trust policy document uses unsupported version {0:?}")]
+    #[error("blob trust policy document uses unsupported version {}", GoQuoted(.0))]
     BlobUnsupportedVersion(String),
     #[error("blob trust policy document can not have zero trust policy statements")]
     BlobNoStatements,
-    #[error("multiple blob trust policy statements use the same name {0:?}, statement names must be unique")]
+    #[error("multiple blob trust policy statements use the same name {}, statement names must be unique", GoQuoted(.0))]
     BlobDuplicateName(String),
     #[error("blob trust policy: {0}")]
     BlobStatement(StatementError),
@@ -332,54 +332,54 @@ pub enum ValidationError {
 pub enum StatementError {
     #[error("a trust policy statement is missing a name, every statement requires a name")]
     MissingName,
-    #[error("trust policy statement {name:?} has invalid signatureVerification: {source}")]
+    #[error("trust policy statement {} has invalid signatureVerification: {source}", GoQuoted(.name))]
     SignatureVerification { name: String, source: LevelError },
-    #[error("trust policy statement {0:?} is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped")]
+    #[error("trust policy statement {} is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped", GoQuoted(.0))]
     SkipWithStores(String),
-    #[error("trust policy statement {0:?} is either missing trust stores or trusted identities, both must be specified")]
+    #[error("trust policy statement {} is either missing trust stores or trusted identities, both must be specified", GoQuoted(.0))]
     MissingStoresOrIdentities(String),
-    #[error("trust policy statement {name:?} has malformed trust store value {value:?}. The required format is <TrustStoreType>:<TrustStoreName>")]
+    #[error("trust policy statement {} has malformed trust store value {}. The required format is <TrustStoreType>:<TrustStoreName>", GoQuoted(.name), GoQuoted(.value))]
     MalformedStore { name: String, value: String },
-    #[error("trust policy statement {name:?} uses an unsupported trust store type {kind:?} in trust store value {value:?}")]
+    #[error("trust policy statement {} uses an unsupported trust store type {} in trust store value {}", GoQuoted(.name), GoQuoted(.kind), GoQuoted(.value))]
     StoreType {
         name: String,
         kind: String,
         value: String,
     },
-    #[error("trust policy statement {name:?} uses an unsupported trust store name {store:?} in trust store value {value:?}. Named store name needs to follow [a-zA-Z0-9_.-]+ format")]
+    #[error("trust policy statement {} uses an unsupported trust store name {} in trust store value {}. Named store name needs to follow [a-zA-Z0-9_.-]+ format", GoQuoted(.name), GoQuoted(.store), GoQuoted(.value))]
     StoreName {
         name: String,
         store: String,
         value: String,
     },
-    #[error("trust policy statement {0:?} uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values")]
+    #[error("trust policy statement {} uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values", GoQuoted(.0))]
     WildcardIdentityMixed(String),
-    #[error("trust policy statement {0:?} has an empty trusted identity")]
+    #[error("trust policy statement {} has an empty trusted identity", GoQuoted(.0))]
     EmptyIdentity(String),
-    #[error("trust policy statement {name:?} has trusted identity {identity:?} missing separator")]
+    #[error("trust policy statement {} has trusted identity {} missing separator", GoQuoted(.name), GoQuoted(.identity))]
     IdentitySeparator { name: String, identity: String },
-    #[error("trust policy statement {name:?} has trusted identity {identity:?} without an identity value")]
+    #[error("trust policy statement {} has trusted identity {} without an identity value", GoQuoted(.name), GoQuoted(.identity))]
     IdentityEmptyValue { name: String, identity: String },
-    #[error("trust policy statement {name:?} has trusted identity {identity:?} with invalid identity value: {source}")]
+    #[error("trust policy statement {} has trusted identity {} with invalid identity value: {source}", GoQuoted(.name), GoQuoted(.identity))]
     IdentityValue {
         name: String,
         identity: String,
         source: identity::DnError,
     },
-    #[error("trust policy statement {name:?} has overlapping x509 trustedIdentities, {a:?} overlaps with {b:?}")]
+    #[error("trust policy statement {} has overlapping x509 trustedIdentities, {} overlaps with {}", GoQuoted(.name), GoQuoted(.a), GoQuoted(.b))]
     OverlappingIdentities { name: String, a: String, b: String },
 }
 
 /// A registry scope (or the scope part of an artifact reference) is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
-    #[error("registry scope {0:?} with wild card(s) is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout")]
+    #[error("registry scope {} with wild card(s) is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout", GoQuoted(.0))]
     Wildcard(String),
-    #[error("registry scope {0:?} is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout")]
+    #[error("registry scope {} is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout", GoQuoted(.0))]
     Invalid(String),
-    #[error("artifact URI {0:?} could not be parsed, make sure it is the fully qualified OCI artifact URI without the scheme/protocol. e.g domain.com:80/my/repository@sha256:digest")]
+    #[error("artifact URI {} could not be parsed, make sure it is the fully qualified OCI artifact URI without the scheme/protocol. e.g domain.com:80/my/repository@sha256:digest", GoQuoted(.0))]
     NoDigest(String),
-    #[error("artifact {0:?} has no applicable trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    #[error("artifact {} has no applicable trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: {TRUST_POLICY_LINK}", GoQuoted(.0))]
     NoApplicableStatement(String),
 }
 
@@ -576,6 +576,28 @@ pub fn oci_policy_path(dirs: &crate::config::Dirs) -> PathBuf {
     } else {
         dirs.trust_policy_json()
     }
+}
+
+/// The `{"version", "trustPolicies"}` object both trust policy documents are, decoded
+/// as Go decodes into its document struct `go_type`, each statement with `statement`.
+pub fn policy_document<T: Default>(
+    bytes: &[u8],
+    go_type: &str,
+    statement: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,
+) -> Result<(String, Vec<T>), DecodeError> {
+    let v = godecode::first_value(bytes)?;
+    let (mut version, mut statements) = (String::new(), Vec::new());
+    let mut statement = statement;
+    godecode::object(&v, go_type, |k, val| {
+        if godecode::key_matches(k, "version") {
+            godecode::string(val, &mut version)
+        } else if godecode::key_matches(k, "trustPolicies") {
+            godecode::struct_slice(val, &mut statements, &mut statement)
+        } else {
+            Ok(())
+        }
+    })?;
+    Ok((version, statements))
 }
 
 #[cfg(test)]

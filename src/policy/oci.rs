@@ -1,11 +1,11 @@
 //! The OCI trust policy document (`trustpolicy.oci.json` / `trustpolicy.json`).
 
-use super::godecode::{self, DecodeError, Json};
 use super::identity::WILDCARD;
 use super::{
     read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, ScopeError,
     SignatureVerification, ValidationError,
 };
+use crate::go::json::decode::{self as godecode, DecodeError, Json};
 use std::collections::HashSet;
 
 /// An OCI trust policy document, as written (see [`OciDocument::validate`]).
@@ -29,7 +29,7 @@ impl OciStatement {
     /// The statement as Go's `%+v` prints notation-go's `*TrustPolicy`, which the `-v` log
     /// line "Trust policy configuration: …" embeds.
     pub fn go_debug(&self) -> String {
-        use crate::gofmt::{map_v, slice_v};
+        use crate::go::fmt::{map_v, slice_v};
         let sv = &self.signature_verification;
         format!(
             "&{{Name:{} RegistryScopes:{} SignatureVerification:{{VerificationLevel:{} Override:{} VerifyTimestamp:{}}} TrustStores:{} TrustedIdentities:{}}}",
@@ -48,7 +48,7 @@ impl OciDocument {
     /// Decode `bytes` with Go's decoder semantics (not validated).
     pub fn parse(bytes: &[u8]) -> Result<OciDocument, DecodeError> {
         let (version, trust_policies) =
-            godecode::policy_document(bytes, "trustpolicy.OCIDocument", OciStatement::decode)?;
+            super::policy_document(bytes, "trustpolicy.OCIDocument", OciStatement::decode)?;
         Ok(OciDocument {
             version,
             trust_policies,

@@ -2,28 +2,31 @@
 //! the URL>` holding `{"baseCRL":"<base64 DER>","deltaCRL":"<base64 DER>"}`, shared with Go
 //! notation.
 
-use super::crl::{Bundle, Crl};
+use crate::go::fmt::GoQuoted;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use std::path::{Path, PathBuf};
-use time::OffsetDateTime;
 
 /// Mode of the cache directory.
 const DIR_MODE: u32 = 0o700;
 /// Mode of cache entries (what Go's `os.CreateTemp` gives them).
 const FILE_MODE: u32 = 0o600;
 
-#[derive(Serialize, Deserialize)]
-struct Content {
+/// One cache entry: the DER bytes of a base CRL and of its delta CRL. Parsing them is the
+/// CRL module's business; the cache only stores bytes.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Content {
+    /// The base CRL.
     #[serde(rename = "baseCRL", with = "b64")]
-    base: Vec<u8>,
+    pub base: Vec<u8>,
     #[serde(
         rename = "deltaCRL",
         with = "b64_opt",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    delta: Option<Vec<u8>>,
+    /// The delta CRL, if the base CRL named one.
+    pub delta: Option<Vec<u8>>,
 }
 
 mod b64 {
@@ -59,15 +62,6 @@ mod b64_opt {
     }
 }
 
-/// What a cache lookup found.
-#[derive(Debug)]
-pub enum Lookup {
-    /// A bundle whose CRLs are not expired.
-    Hit(Box<Bundle>),
-    /// Nothing usable; the reason is an info log line in upstream's wording.
-    Miss,
-}
-
 /// The CRL cache directory.
 #[derive(Debug, Clone)]
 pub struct FileCache {
@@ -81,7 +75,7 @@ impl FileCache {
         crate::atomic::create_dir_all(&root, DIR_MODE).map_err(|e| {
             format!(
                 "failed to create crl file cache: {}",
-                go_path_error("mkdir", &root, &e)
+                crate::go::os::path_error("mkdir", &root, &e)
             )
         })?;
         Ok(FileCache { root })
@@ -97,81 +91,48 @@ impl FileCache {
         hex::encode(Sha256::digest(url.as_bytes()))
     }
 
-    /// Read the entry for `url`. Errors (unreadable, undecodable, a CRL without
-    /// nextUpdate) are upstream's texts; expiry is a miss.
-    pub fn get(&self, url: &str, now: OffsetDateTime) -> Result<Lookup, String> {
-        let quoted = crate::gofmt::quote(url);
+    /// Read the entry for `url`; `None` when there is none. Errors (unreadable,
+    /// undecodable) are upstream's texts.
+    pub fn get(&self, url: &str) -> Result<Option<Content>, String> {
+        let quoted = crate::go::fmt::quote(url);
         log::debug!("Retrieving crl bundle from file cache with key {quoted} ...");
         let path = self.root.join(Self::file_name(url));
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 log::debug!("CRL file cache miss. Key {quoted} does not exist");
-                return Ok(Lookup::Miss);
+                return Ok(None);
             }
             Err(e) => {
                 return Err(format!(
-                    "failed to get crl bundle from file cache with key {url:?}: {}",
-                    go_path_error("open", &path, &e)
+                    "failed to get crl bundle from file cache with key {}: {}",
+                    GoQuoted(&url),
+                    crate::go::os::path_error("open", &path, &e)
                 ))
             }
         };
         let content: Content = serde_json::from_slice(&bytes)
             .map_err(|e| format!("failed to decode file retrieved from file cache: {e}"))?;
-        let base = Crl::from_der(&content.base).map_err(|e| {
-            format!("failed to parse base CRL of file retrieved from file cache: {e}")
-        })?;
-        let delta = content
-            .delta
-            .map(|d| Crl::from_der(&d))
-            .transpose()
-            .map_err(|e| {
-                format!("failed to parse delta CRL of file retrieved from file cache: {e}")
-            })?;
-        for (which, crl) in [("BaseCRL", Some(&base)), ("DeltaCRL", delta.as_ref())] {
-            let Some(crl) = crl else { continue };
-            let Some(next) = crl.next_update() else {
-                return Err(format!(
-                    "crl bundle retrieved from file cache does not contain {which} NextUpdate"
-                ));
-            };
-            if now > next {
-                log::debug!(
-                    "CRL bundle retrieved from file cache has expired at {}",
-                    crate::gofmt::time_v(next)
-                );
-                return Ok(Lookup::Miss);
-            }
-        }
-        Ok(Lookup::Hit(Box::new(Bundle { base, delta })))
+        Ok(Some(content))
     }
 
-    /// Store `bundle` for `url` atomically (temp file in the directory, then rename).
-    pub fn set(&self, url: &str, bundle: &Bundle) -> Result<(), String> {
+    /// Store `content` for `url` atomically (temp file in the directory, then rename).
+    pub fn set(&self, url: &str, content: &Content) -> Result<(), String> {
         log::debug!(
             "Storing crl bundle to file cache with key {} ...",
-            crate::gofmt::quote(url)
+            crate::go::fmt::quote(url)
         );
-        let content = Content {
-            base: bundle.base.der().to_vec(),
-            delta: bundle.delta.as_ref().map(|d| d.der().to_vec()),
-        };
-        let mut json = serde_json::to_vec(&content)
+        let mut json = serde_json::to_vec(content)
             .map_err(|e| format!("failed to store crl bundle in file cache: {e}"))?;
         json.push(b'\n');
         let path = self.root.join(Self::file_name(url));
         crate::atomic::write(&path, &json, FILE_MODE, DIR_MODE).map_err(|e| {
             format!(
                 "failed to store crl bundle in file cache: {}",
-                go_path_error("rename", &path, &e)
+                crate::go::os::path_error("rename", &path, &e)
             )
         })
     }
-}
-
-/// Go's `*PathError` text.
-fn go_path_error(op: &str, path: &Path, e: &std::io::Error) -> String {
-    crate::gofmt::path_error(op, path, e)
 }
 
 #[cfg(test)]
@@ -208,11 +169,10 @@ mod tests {
     fn missing_and_garbage_entries() {
         let dir = tempfile::tempdir().unwrap();
         let cache = FileCache::create(dir.path().join("crl")).unwrap();
-        let now = OffsetDateTime::now_utc();
-        assert!(matches!(cache.get("http://x", now), Ok(Lookup::Miss)));
+        assert!(matches!(cache.get("http://x"), Ok(None)));
         std::fs::write(cache.root().join(FileCache::file_name("http://x")), b"{").unwrap();
         assert!(cache
-            .get("http://x", now)
+            .get("http://x")
             .unwrap_err()
             .starts_with("failed to decode file retrieved from file cache"));
     }

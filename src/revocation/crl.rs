@@ -1,8 +1,9 @@
 //! CRL checking (RFC 5280; verification.md §9.3, notation-core-go `internal/crl` and
 //! `crl/fetcher.go`), delta CRLs included, with the file cache of [`super::cache`].
 
-use super::cache::FileCache;
+use super::cache::{Content, FileCache};
 use super::{CertResult, LogLevel, LogLine, Method, ServerResult, Status};
+use crate::go::fmt::GoQuoted;
 use crate::x509::{check_signed_data, key_usage, Certificate};
 use der::asn1::{GeneralizedTime, ObjectIdentifier};
 use der::Decode;
@@ -196,10 +197,11 @@ async fn download(client: &reqwest::Client, url: &str) -> Result<Crl, String> {
     }
     let resp = crate::httptrace::send(client.get(url)).await.map_err(|e| {
         if e.is_timeout() {
-            format!("request failed: Get {url:?}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
+            format!("request failed: Get {}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)", GoQuoted(&url))
         } else {
             format!(
-                "request failed: Get {url:?}: {}",
+                "request failed: Get {}: {}",
+                GoQuoted(&url),
                 super::http::transport_reason(&e)
             )
         }
@@ -246,16 +248,48 @@ async fn download_bundle(client: &reqwest::Client, url: &str) -> Result<Bundle, 
     Ok(Bundle { base, delta })
 }
 
+/// The cached bundle for `url`, `None` when there is none or it has expired. Errors
+/// (unreadable, undecodable, a CRL without nextUpdate) are upstream's texts.
+fn cached_bundle(
+    cache: &FileCache,
+    url: &str,
+    now: OffsetDateTime,
+) -> Result<Option<Bundle>, String> {
+    let Some(content) = cache.get(url)? else {
+        return Ok(None);
+    };
+    let base = Crl::from_der(&content.base)
+        .map_err(|e| format!("failed to parse base CRL of file retrieved from file cache: {e}"))?;
+    let delta = content
+        .delta
+        .map(|d| Crl::from_der(&d))
+        .transpose()
+        .map_err(|e| format!("failed to parse delta CRL of file retrieved from file cache: {e}"))?;
+    for (which, crl) in [("BaseCRL", Some(&base)), ("DeltaCRL", delta.as_ref())] {
+        let Some(crl) = crl else { continue };
+        let Some(next) = crl.next_update() else {
+            return Err(format!(
+                "crl bundle retrieved from file cache does not contain {which} NextUpdate"
+            ));
+        };
+        if now > next {
+            log::debug!(
+                "CRL bundle retrieved from file cache has expired at {}",
+                crate::go::time::string(next)
+            );
+            return Ok(None);
+        }
+    }
+    Ok(Some(Bundle { base, delta }))
+}
+
 /// The fetcher: an effective cached bundle, else a download that refreshes the cache.
 /// Cache errors are discarded (logged at debug level), as notation's CLI does.
 async fn fetch(ctx: &Context<'_>, url: &str, log: &mut Log) -> Result<Bundle, String> {
     if let Some(cache) = ctx.cache {
-        match cache.get(url, ctx.now) {
-            Ok(super::cache::Lookup::Hit(bundle)) if bundle.is_effective(ctx.now) => {
-                return Ok(*bundle)
-            }
-            Ok(super::cache::Lookup::Hit(_)) => {}
-            Ok(super::cache::Lookup::Miss) => {}
+        match cached_bundle(cache, url, ctx.now) {
+            Ok(Some(bundle)) if bundle.is_effective(ctx.now) => return Ok(bundle),
+            Ok(_) => {}
             Err(e) => {
                 log.push(LogLevel::Debug, e);
                 log.cache_error = true;
@@ -266,7 +300,11 @@ async fn fetch(ctx: &Context<'_>, url: &str, log: &mut Log) -> Result<Bundle, St
         .await
         .map_err(|e| format!("failed to retrieve CRL: {e}"))?;
     if let Some(cache) = ctx.cache {
-        if let Err(e) = cache.set(url, &bundle) {
+        let content = Content {
+            base: bundle.base.der().to_vec(),
+            delta: bundle.delta.as_ref().map(|d| d.der().to_vec()),
+        };
+        if let Err(e) = cache.set(url, &content) {
             log.push(LogLevel::Debug, e);
             log.cache_error = true;
         }
@@ -284,8 +322,9 @@ fn validate_crl(crl: &Crl, issuer: &Certificate, now: OffsetDateTime) -> Result<
     if now > next {
         return Err(format!(
             "expired CRL. Current time {} is after CRL NextUpdate {}",
-            crate::gofmt::time_v(now),
-            crate::gofmt::time_v(next)
+            // Whole seconds, as this message has always shown the current time.
+            crate::go::time::string(now.replace_nanosecond(0).unwrap_or(now)),
+            crate::go::time::string(next)
         ));
     }
     for ext in crl.extensions() {

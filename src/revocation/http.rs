@@ -25,7 +25,7 @@ pub fn transport_reason(e: &reqwest::Error) -> String {
     if let Some(text) = e
         .url()
         .and_then(|u| u.host_str())
-        .and_then(|host| crate::gonet::dial_lookup_failure(e, host))
+        .and_then(|host| crate::go::net::dial_lookup_failure(e, host))
     {
         return text;
     }
@@ -43,10 +43,7 @@ pub fn transport_reason(e: &reqwest::Error) -> String {
         (true, Some(io), Some(url)) => {
             let host = url.host_str().unwrap_or_default();
             let port = url.port_or_known_default().unwrap_or(80);
-            format!(
-                "dial tcp {host}:{port}: connect: {}",
-                crate::gofmt::errno_text(io)
-            )
+            crate::go::net::connect_failure(host, port, io)
         }
         _ => reason,
     }

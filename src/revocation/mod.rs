@@ -11,6 +11,9 @@ pub mod cache;
 pub mod crl;
 pub(crate) mod http;
 pub mod ocsp;
+mod timestamping;
+
+pub use timestamping::check_timestamping_chain;
 
 use crate::x509::Certificate;
 use std::fmt;
@@ -312,7 +315,7 @@ pub fn final_result(results: &[CertResult], chain: &[Certificate]) -> FinalResul
     let mut revoked_subject = None;
     for i in (0..results.len().min(chain.len())).rev() {
         let (r, subject) = (&results[i], chain[i].subject());
-        let quoted = crate::gofmt::quote(&subject);
+        let quoted = crate::go::fmt::quote(&subject);
         let n = i + 1;
         if r.method == Method::OcspFallbackCrl {
             out.log.push(LogLine::new(LogLevel::Warning, format!("OCSP check failed with unknown error and fallback to CRL check for certificate #{n} in chain with subject {quoted}")));
@@ -325,7 +328,7 @@ pub fn final_result(results: &[CertResult], chain: &[Certificate]) -> FinalResul
             } else {
                 LogLevel::Error
             };
-            out.log.push(LogLine::new(level, format!("Certificate #{n} in chain with subject {quoted} encountered an error for revocation method {} at URL {}: {err}", s.method, crate::gofmt::quote(&s.server))));
+            out.log.push(LogLine::new(level, format!("Certificate #{n} in chain with subject {quoted} encountered an error for revocation method {} at URL {}: {err}", s.method, crate::go::fmt::quote(&s.server))));
         }
         match r.status {
             Status::Ok | Status::NonRevokable => ok += 1,

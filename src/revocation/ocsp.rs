@@ -6,6 +6,7 @@
 //! x509-cert 0.3 stack, and only these few structures are needed.
 
 use super::{http, CertResult, Method, ServerResult, Status};
+use crate::go::fmt::GoQuoted;
 use crate::x509::{check_signed_data, eku, Certificate};
 use aws_lc_rs::digest;
 use base64::Engine as _;
@@ -339,8 +340,13 @@ async fn exchange(
             .map_err(|e| (e, "Post", server.to_string()))
     };
     let resp = send.map_err(|(e, method, url)| {
-        timeout_error(&e, super::OCSP_TIMEOUT)
-            .unwrap_or_else(|| format!("{method} {url:?}: {}", http::transport_reason(&e)))
+        timeout_error(&e, super::OCSP_TIMEOUT).unwrap_or_else(|| {
+            format!(
+                "{method} {}: {}",
+                GoQuoted(&url),
+                http::transport_reason(&e)
+            )
+        })
     })?;
     let code = resp.status().as_u16();
     if !(200..300).contains(&code) {

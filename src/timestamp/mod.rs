@@ -161,27 +161,11 @@ impl Tsa {
     /// §8.1 step 5: any revoked or unknown TSA certificate aborts signing.
     async fn check_revocation(&self, chain: &[Certificate]) -> Result<(), TimestampError> {
         let after = |e: String| TimestampError::Revocation(format!("after timestamping: {e}"));
-        match &self.revocation {
-            Some(validator) => {
-                // notation's signer does not log the TSA chain's revocation details.
-                crate::verifier::revocation::check_timestamping_chain(validator, chain)
-                    .await
-                    .0
-                    .map_err(after)
-            }
-            None => {
-                let non_root = chain.len().saturating_sub(1);
-                if chain[..non_root]
-                    .iter()
-                    .any(|c| crate::verifier::ChainCert::from_certificate(c).has_revocation_info)
-                {
-                    return Err(after(
-                        "failed to check timestamping certificate chain revocation with error: timestamping revocation validator cannot be nil".into(),
-                    ));
-                }
-                Ok(())
-            }
-        }
+        // notation's signer does not log the TSA chain's revocation details.
+        crate::revocation::check_timestamping_chain(self.revocation.as_deref(), chain)
+            .await
+            .0
+            .map_err(after)
     }
 }
 

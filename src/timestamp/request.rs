@@ -1,6 +1,7 @@
 //! Requesting a timestamp from a TSA over HTTP (tspclient-go `NewRequest`,
 //! `httpTimestamper.Timestamp`, `Response.Validate`; verification.md §8.1 steps 2–4).
 
+use crate::go::fmt::GoQuoted;
 use der::asn1::{Int, Null, OctetString};
 use der::{Decode, Encode, Reader, SliceReader};
 use spki::AlgorithmIdentifierOwned;
@@ -82,26 +83,28 @@ impl Request {
         url: &str,
     ) -> Result<Vec<u8>, TimestampError> {
         let parsed = url::Url::parse(url)
-            .map_err(|e| TimestampError::Http(format!("parse {url:?}: {e}")))?;
+            .map_err(|e| TimestampError::Http(format!("parse {}: {e}", GoQuoted(&url))))?;
         if !matches!(parsed.scheme(), "http" | "https")
             || parsed.host_str().unwrap_or("").is_empty()
         {
             return Err(TimestampError::Http(format!(
-                "Post {url:?}: unsupported protocol scheme {:?}",
-                parsed.scheme()
+                "Post {}: unsupported protocol scheme {}",
+                GoQuoted(&url),
+                GoQuoted(&parsed.scheme())
             )));
         }
         let post = client
             .post(parsed)
             .header(reqwest::header::CONTENT_TYPE, TIMESTAMP_QUERY)
             .body(self.der.clone());
-        let response = crate::httptrace::send(post)
-            .await
-            .map_err(|e| TimestampError::Http(format!("Post {url:?}: {}", transport_error(&e))))?;
+        let response = crate::httptrace::send(post).await.map_err(|e| {
+            TimestampError::Http(format!("Post {}: {}", GoQuoted(&url), transport_error(&e)))
+        })?;
         let status = response.status();
         if status != reqwest::StatusCode::OK {
             return Err(TimestampError::Http(format!(
-                "POST {url:?}: https response bad status: {}",
+                "POST {}: https response bad status: {}",
+                GoQuoted(&url),
                 go_status(status)
             )));
         }
@@ -113,7 +116,8 @@ impl Request {
             .to_string();
         if content_type != TIMESTAMP_REPLY {
             return Err(TimestampError::Http(format!(
-                "POST {url:?}: unexpected response content type: {content_type}"
+                "POST {}: unexpected response content type: {content_type}",
+                GoQuoted(&url)
             )));
         }
         let body = read_limited(response, url).await?;
@@ -258,15 +262,14 @@ async fn read_limited(
     url: &str,
 ) -> Result<Vec<u8>, TimestampError> {
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| TimestampError::Http(format!("Post {url:?}: {}", error_chain(&e))))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        TimestampError::Http(format!("Post {}: {}", GoQuoted(&url), error_chain(&e)))
+    })? {
         body.extend_from_slice(&chunk);
         if body.len() >= MAX_RESPONSE_BYTES {
             return Err(TimestampError::Http(format!(
-                "POST {url:?}: unexpected large http response, max response body size allowed is 1 MiB"
+                "POST {}: unexpected large http response, max response body size allowed is 1 MiB",
+                GoQuoted(&url)
             )));
         }
     }
@@ -296,7 +299,7 @@ fn transport_error(e: &reqwest::Error) -> String {
     if let Some(text) = e
         .url()
         .and_then(|u| u.host_str())
-        .and_then(|host| crate::gonet::dial_lookup_failure(e, host))
+        .and_then(|host| crate::go::net::dial_lookup_failure(e, host))
     {
         return text;
     }
@@ -304,17 +307,10 @@ fn transport_error(e: &reqwest::Error) -> String {
         let mut source: Option<&dyn std::error::Error> = Some(e);
         while let Some(s) = source {
             if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                let text = io.to_string();
-                let text = text
-                    .split(" (os error")
-                    .next()
-                    .unwrap_or(&text)
-                    .to_lowercase();
-                let addr = e
-                    .url()
-                    .and_then(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
-                    .unwrap_or_default();
-                return format!("dial tcp {addr}: connect: {text}");
+                let url = e.url();
+                let host = url.and_then(|u| u.host_str()).unwrap_or_default();
+                let port = url.and_then(|u| u.port_or_known_default()).unwrap_or(80);
+                return crate::go::net::connect_failure(host, port, io);
             }
             source = s.source();
         }

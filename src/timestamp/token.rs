@@ -393,7 +393,7 @@ impl SignedToken {
         } else {
             Err(format!(
                 "signing time, {}, is outside certificate's validity period",
-                crate::x509::chain::go_utc_string(t)
+                crate::go::time::string(t)
             ))
         }
     }

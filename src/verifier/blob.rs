@@ -97,7 +97,7 @@ impl Verifier<'_> {
             Some(content) => {
                 let algorithm = content.signature_algorithm.hash();
                 let media = media_type.unwrap_or(&content.target_artifact.media_type);
-                crate::blob::describe(blob, media, algorithm).map_err(BlobVerifyError::Read)?
+                crate::oci::describe(blob, media, algorithm).map_err(BlobVerifyError::Read)?
             }
             None => Descriptor {
                 digest: crate::oci::Digest::sha256(b"").to_string(),

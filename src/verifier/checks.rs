@@ -5,6 +5,7 @@
 //! fail / warn / skip with the statement's level.
 
 use super::{ChainCert, SignedFacts, SigningScheme, TrustStoreFailure, TrustStores};
+use crate::go::fmt::GoQuoted;
 use crate::oci::Descriptor;
 use crate::policy::identity::{self, DnMap};
 use crate::policy::OciStatement;
@@ -24,22 +25,22 @@ pub enum CheckError {
     NoTrustedCertificates,
     #[error("the signature's certificate chain does not contain any trusted certificate")]
     Untrusted,
-    #[error("no x509 trusted identities are configured in the trust policy {0:?}")]
+    #[error("no x509 trusted identities are configured in the trust policy {}", GoQuoted(.0))]
     NoX509Identities(String),
     #[error(
-        "error while parsing the certificate subject from the digital signature. error : {0:?}"
+        "error while parsing the certificate subject from the digital signature. error : {}", GoQuoted(.0)
     )]
     LeafSubject(String),
-    #[error("signing certificate from the digital signature does not match the X.509 trusted identities {identities} defined in the trust policy {policy:?}")]
+    #[error("signing certificate from the digital signature does not match the X.509 trusted identities {identities} defined in the trust policy {}", GoQuoted(.policy))]
     IdentityMismatch { identities: String, policy: String },
-    #[error("digital signature has expired on {0:?}")]
+    #[error("digital signature has expired on {}", GoQuoted(.0))]
     Expired(String),
-    #[error("verification time is before certificate {subject:?} validity period, it will be valid from {from:?}")]
+    #[error("verification time is before certificate {} validity period, it will be valid from {}", GoQuoted(.subject), GoQuoted(.from))]
     CertNotYetValid { subject: String, from: String },
-    #[error("verification time is after certificate {subject:?} validity period, it was expired at {at:?}")]
+    #[error("verification time is after certificate {} validity period, it was expired at {}", GoQuoted(.subject), GoQuoted(.at))]
     CertExpired { subject: String, at: String },
     #[error(
-        "certificate {subject:?} was not valid when the digital signature was produced at {at:?}"
+        "certificate {} was not valid when the digital signature was produced at {}", GoQuoted(.subject), GoQuoted(.at)
     )]
     NotValidAtSigningTime { subject: String, at: String },
     #[error("no timestamp countersignature was found in the signature envelope")]
@@ -53,9 +54,9 @@ pub enum CheckError {
     /// The revocation validator could not check the chain at all.
     #[error("unable to check revocation status, err: {0}")]
     RevocationCheck(String),
-    #[error("signing certificate with subject {0:?} is revoked")]
+    #[error("signing certificate with subject {} is revoked", GoQuoted(.0))]
     Revoked(String),
-    #[error("signing certificate with subject {0:?} revocation status is unknown")]
+    #[error("signing certificate with subject {} revocation status is unknown", GoQuoted(.0))]
     RevocationUnknown(String),
     /// The payload names another artifact (`payload` is its `targetArtifact`, for logs).
     #[error("content descriptor mismatch")]
@@ -65,14 +66,6 @@ pub enum CheckError {
     /// Verification plugin problems and verdicts (texts are notation-go's).
     #[error("{0}")]
     Plugin(String),
-}
-
-/// Go's `time.RFC1123Z` layout: `Mon, 02 Jan 2006 15:04:05 -0700`.
-pub fn rfc1123z(t: OffsetDateTime) -> String {
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
-    );
-    t.format(&fmt).unwrap_or_else(|_| t.to_string())
 }
 
 /// The trust store type a signing scheme uses (§5.3).
@@ -150,7 +143,7 @@ pub fn trusted_identity(statement: &OciStatement, leaf: &ChainCert) -> Result<()
         return Ok(());
     }
     Err(CheckError::IdentityMismatch {
-        identities: identity::go_quote_maps(&identities),
+        identities: crate::go::fmt::quote_maps(&identities),
         policy: statement.name.clone(),
     })
 }
@@ -158,7 +151,7 @@ pub fn trusted_identity(statement: &OciStatement, leaf: &ChainCert) -> Result<()
 /// Expiry (§5.5): `now < expiry` when the signature has an expiry.
 pub fn expiry(facts: &SignedFacts, now: OffsetDateTime) -> Result<(), CheckError> {
     match facts.expiry {
-        Some(exp) if now >= exp => Err(CheckError::Expired(rfc1123z(exp))),
+        Some(exp) if now >= exp => Err(CheckError::Expired(crate::go::time::rfc1123z(exp))),
         _ => Ok(()),
     }
 }
@@ -183,66 +176,6 @@ pub fn timestamp_triggered(
         return facts.chain.iter().any(|c| now > c.not_after);
     }
     true
-}
-
-/// Authentic timestamp (§5.6, §7, §8.3 steps 1–8), without the TSA chain's revocation
-/// (step 9, see [`super::timestamp::check`]).
-pub fn authentic_timestamp(
-    stores: &dyn TrustStores,
-    statement: &OciStatement,
-    facts: &SignedFacts,
-    now: OffsetDateTime,
-) -> Result<(), CheckError> {
-    authentic_timestamp_verified(stores, statement, facts, now).map(|_| ())
-}
-
-/// [`authentic_timestamp`], returning the verified timestamp when one was required.
-pub fn authentic_timestamp_verified(
-    stores: &dyn TrustStores,
-    statement: &OciStatement,
-    facts: &SignedFacts,
-    now: OffsetDateTime,
-) -> Result<Option<super::timestamp::VerifiedTimestamp>, CheckError> {
-    match facts.signing_scheme {
-        SigningScheme::X509SigningAuthority => {
-            let Some(t) = facts.authentic_signing_time else {
-                // Integrity guarantees the attribute for this scheme; nothing to compare.
-                return Ok(None);
-            };
-            for c in &facts.chain {
-                if t < c.not_before || t > c.not_after {
-                    return Err(CheckError::NotValidAtSigningTime {
-                        subject: c.subject.clone(),
-                        at: rfc1123z(t),
-                    });
-                }
-            }
-            Ok(None)
-        }
-        SigningScheme::X509 if timestamp_triggered(statement, facts, now) => {
-            if !facts.has_timestamp {
-                return Err(CheckError::NoTimestamp);
-            }
-            super::timestamp::verify_timestamp(stores, statement, facts).map(Some)
-        }
-        SigningScheme::X509 => {
-            for c in &facts.chain {
-                if now < c.not_before {
-                    return Err(CheckError::CertNotYetValid {
-                        subject: c.subject.clone(),
-                        from: rfc1123z(c.not_before),
-                    });
-                }
-                if now > c.not_after {
-                    return Err(CheckError::CertExpired {
-                        subject: c.subject.clone(),
-                        at: rfc1123z(c.not_after),
-                    });
-                }
-            }
-            Ok(None)
-        }
-    }
 }
 
 /// Revocation (§5.7, §9) without network access: the root is never checked and a chain
@@ -292,6 +225,7 @@ pub fn user_metadata(facts: &SignedFacts, wanted: &[(String, String)]) -> Result
 mod tests {
     use super::*;
     use crate::policy::SignatureVerification;
+    use crate::verifier::timestamp::authentic_timestamp;
     use std::collections::BTreeMap;
     use time::macros::datetime;
 

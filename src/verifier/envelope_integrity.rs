@@ -2,6 +2,7 @@
 
 use super::{ChainCert, Integrity, SignedFacts, SigningScheme};
 use crate::envelope::{self, EnvelopeContent, Format};
+use crate::go::fmt::GoQuoted;
 
 /// Verifies JWS and COSE envelopes with `crate::envelope`.
 pub struct EnvelopeIntegrity;
@@ -10,7 +11,8 @@ impl Integrity for EnvelopeIntegrity {
     fn verify(&self, media_type: &str, bytes: &[u8]) -> Result<SignedFacts, String> {
         let Some(format) = Format::from_media_type(media_type) else {
             return Err(format!(
-                "unable to parse the digital signature, error : signature envelope format with media type {media_type:?} is not supported"
+                "unable to parse the digital signature, error : signature envelope format with media type {} is not supported",
+                GoQuoted(&media_type)
             ));
         };
         let content = envelope::verify(format, bytes).map_err(|e| match e {
@@ -27,7 +29,12 @@ fn facts(content: EnvelopeContent) -> Result<SignedFacts, String> {
     let signing_scheme = match content.signing_scheme.as_str() {
         "notary.x509" => SigningScheme::X509,
         "notary.x509.signingAuthority" => SigningScheme::X509SigningAuthority,
-        other => return Err(format!("signing scheme {other:?} is not supported")),
+        other => {
+            return Err(format!(
+                "signing scheme {} is not supported",
+                GoQuoted(&other)
+            ))
+        }
     };
     if content.cert_chain.is_empty() {
         return Err("certificate chain is not present".into());

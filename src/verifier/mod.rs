@@ -17,6 +17,7 @@ pub mod timestamp;
 
 pub use checks::CheckError;
 
+use crate::go::fmt::GoQuoted;
 use crate::oci::{Descriptor, GraphNode};
 use crate::policy::{Action, CheckType, OciDocument, OciStatement, ScopeError, VerificationLevel};
 use crate::revocation::LogLine;
@@ -60,9 +61,6 @@ pub struct ChainCert {
     pub has_revocation_info: bool,
 }
 
-/// `id-ad-ocsp` (1.3.6.1.5.5.7.48.1) as DER, looked for inside the AIA extension.
-const OID_AD_OCSP_DER: &[u8] = &[0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
-
 impl ChainCert {
     /// The facts the checks need from a parsed certificate.
     pub fn from_certificate(cert: &crate::x509::Certificate) -> ChainCert {
@@ -71,26 +69,9 @@ impl ChainCert {
             subject: cert.subject(),
             not_before: cert.not_before(),
             not_after: cert.not_after(),
-            has_revocation_info: has_revocation_info(cert),
+            has_revocation_info: cert.has_revocation_info(),
         }
     }
-}
-
-/// Whether the certificate has CRL distribution points or an OCSP responder in its AIA.
-fn has_revocation_info(cert: &crate::x509::Certificate) -> bool {
-    let crl_dp = const_oid::ObjectIdentifier::new_unwrap("2.5.29.31");
-    let aia = const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
-    let Some(exts) = cert.inner().tbs_certificate().extensions() else {
-        return false;
-    };
-    exts.iter().any(|e| {
-        e.extn_id == crl_dp
-            || (e.extn_id == aia
-                && e.extn_value
-                    .as_bytes()
-                    .windows(OID_AD_OCSP_DER.len())
-                    .any(|w| w == OID_AD_OCSP_DER))
-    })
 }
 
 /// What an integrity-verified envelope says, in the form the trust checks use.
@@ -249,14 +230,14 @@ pub enum VerifyError {
     #[error(transparent)]
     Scope(#[from] ScopeError),
     #[error(
-        "no signature is associated with {0:?}, make sure the artifact was signed successfully"
+        "no signature is associated with {}, make sure the artifact was signed successfully", GoQuoted(.0)
     )]
     NoSignature(String),
     /// Listing signatures failed.
     #[error("{0}")]
     List(#[source] TargetError),
     /// A signature manifest or envelope could not be fetched: aborts verification.
-    #[error("unable to retrieve digital signature with digest {digest:?} associated with {reference:?} from the Repository, error : {source}")]
+    #[error("unable to retrieve digital signature with digest {} associated with {} from the Repository, error : {source}", GoQuoted(.digest), GoQuoted(.reference))]
     Fetch {
         digest: String,
         /// Media type of the signature manifest that could not be fetched.
@@ -539,7 +520,7 @@ fn user_metadata(
     if wanted.is_empty() {
         return Ok(());
     }
-    use crate::gofmt::map_v;
+    use crate::go::fmt::map_v;
     let pairs = |m: &[(String, String)]| -> String {
         map_v(m.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     };

@@ -5,9 +5,10 @@
 use super::{CheckError, SignedFacts, SigningScheme};
 use crate::envelope::header::{VERIFICATION_PLUGIN, VERIFICATION_PLUGIN_MIN_VERSION};
 use crate::envelope::ExtendedAttribute;
+use crate::go::fmt::GoQuoted;
+use crate::go::json::decode::Json;
 use crate::plugin::proto::{self, capability, CONTRACT_VERSION};
 use crate::plugin::{semver, Plugin};
-use crate::policy::godecode::Json;
 use crate::policy::OciStatement;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -60,15 +61,15 @@ fn attribute<'a>(facts: &'a SignedFacts, key: &str) -> Option<&'a ExtendedAttrib
 fn critical_string(attr: &ExtendedAttribute) -> Result<String, CheckError> {
     if !attr.critical {
         return Err(CheckError::Plugin(format!(
-            "{:?} is not marked as a critical attribute",
-            attr.key
+            "{} is not marked as a critical attribute",
+            GoQuoted(&attr.key)
         )));
     }
     match attr.value.as_str() {
         Some(s) if !s.trim().is_empty() => Ok(s.to_string()),
         _ => Err(CheckError::Plugin(format!(
-            "{:?} from extended attribute is not a valid string",
-            attr.key
+            "{} from extended attribute is not a valid string",
+            GoQuoted(&attr.key)
         ))),
     }
 }
@@ -83,7 +84,10 @@ pub fn discover(
         return Ok(None);
     };
     let name = critical_string(attr)?;
-    log::debug!("Finding verification plugin {}", crate::gofmt::quote(&name));
+    log::debug!(
+        "Finding verification plugin {}",
+        crate::go::fmt::quote(&name)
+    );
     let min_version = match attribute(facts, VERIFICATION_PLUGIN_MIN_VERSION) {
         None => None,
         Some(a) => {
@@ -99,7 +103,7 @@ pub fn discover(
     let default = VerificationPlugins::default();
     let plugins = plugins.unwrap_or(&default);
     let plugin = Plugin::open(&plugins.dir, &name).map_err(|e| {
-        CheckError::Plugin(format!("error while locating the verification plugin {name:?}, make sure the plugin is installed successfully before verifying the signature. error: {e}"))
+        CheckError::Plugin(format!("error while locating the verification plugin {}, make sure the plugin is installed successfully before verifying the signature. error: {e}", GoQuoted(&name)))
     })?;
     let metadata = plugin
         .metadata(&plugins.config)
@@ -122,9 +126,10 @@ pub fn discover(
         .collect();
     if capabilities.is_empty() {
         return Err(CheckError::Plugin(format!(
-            "digital signature requires plugin {name:?} with signature verification capabilities ({:?} and/or {:?}) installed",
-            capability::TRUSTED_IDENTITY,
-            capability::REVOCATION_CHECK
+            "digital signature requires plugin {} with signature verification capabilities ({} and/or {}) installed",
+            GoQuoted(&name),
+            GoQuoted(&capability::TRUSTED_IDENTITY),
+            GoQuoted(&capability::REVOCATION_CHECK)
         )));
     }
     Ok(Some(Found {
@@ -168,13 +173,13 @@ pub fn verify(
     }
     log::debug!(
         "Executing verification plugin {} with capabilities {}",
-        crate::gofmt::quote(&name),
-        crate::gofmt::slice_v(&capabilities)
+        crate::go::fmt::quote(&name),
+        crate::go::fmt::slice_v(&capabilities)
     );
     let unprocessed: Vec<String> = extended.keys().cloned().collect();
     log::debug!(
         "Added plugin attributes to be processed {}",
-        crate::gofmt::slice_v(&unprocessed)
+        crate::go::fmt::slice_v(&unprocessed)
     );
     let request = proto::VerifySignatureRequest {
         contract_version: CONTRACT_VERSION.into(),
@@ -211,7 +216,11 @@ pub fn verify(
             .iter()
             .any(|p| matches!(p, Json::String(s) if s == attr))
         {
-            return Err(CheckError::Plugin(format!("extended critical attribute {attr:?} was not processed by the verification plugin {name:?} (all extended critical attributes must be processed by the verification plugin)")));
+            return Err(CheckError::Plugin(format!(
+                "extended critical attribute {} was not processed by the verification plugin {} (all extended critical attributes must be processed by the verification plugin)",
+                GoQuoted(&attr),
+                GoQuoted(&name)
+            )));
         }
     }
     let mut verdict = PluginVerdict::default();
@@ -219,7 +228,9 @@ pub fn verify(
         // Absent and `null` (Go's nil pointer) are both "no result".
         let Some(Some(result)) = response.verification_results.get(cap) else {
             return Err(CheckError::Plugin(format!(
-                "verification plugin {name:?} failed to verify {cap:?}"
+                "verification plugin {} failed to verify {}",
+                GoQuoted(&name),
+                GoQuoted(&cap)
             )));
         };
         if result.success {
@@ -227,13 +238,15 @@ pub fn verify(
         }
         if cap == capability::TRUSTED_IDENTITY {
             verdict.identity = Some(CheckError::Plugin(format!(
-                "trusted identify verification by plugin {name:?} failed with reason {:?}",
-                result.reason
+                "trusted identify verification by plugin {} failed with reason {}",
+                GoQuoted(&name),
+                GoQuoted(&result.reason)
             )));
         } else {
             verdict.revocation = Some(CheckError::Plugin(format!(
-                "revocation check by verification plugin {name:?} failed with reason {:?}",
-                result.reason
+                "revocation check by verification plugin {} failed with reason {}",
+                GoQuoted(&name),
+                GoQuoted(&result.reason)
             )));
         }
     }

@@ -58,36 +58,3 @@ pub async fn check(
     };
     (result, log)
 }
-
-/// Revocation of a TSA chain `[tsa, intermediates…, root]` (verification.md §8.3 step 9),
-/// for the timestamp check: the error is upstream's authentic-timestamp failure text.
-/// Returns the verdict's log lines too (verification logs them, signing does not).
-pub async fn check_timestamping_chain(
-    validator: &Validator,
-    chain: &[Certificate],
-) -> (Result<(), String>, Vec<LogLine>) {
-    let results = match validator.validate(chain, Purpose::Timestamping, None).await {
-        Ok(r) => r,
-        Err(e) => {
-            return (
-                Err(format!(
-                    "failed to check timestamping certificate chain revocation with error: {e}"
-                )),
-                vec![],
-            )
-        }
-    };
-    let verdict = final_result(&results, chain);
-    let result = match verdict.status {
-        Status::Revoked => Err(format!(
-            "timestamping certificate with subject {:?} is revoked",
-            verdict.subject
-        )),
-        Status::Unknown => Err(format!(
-            "timestamping certificate with subject {:?} revocation status is unknown",
-            verdict.subject
-        )),
-        Status::Ok | Status::NonRevokable => Ok(()),
-    };
-    (result, verdict.log)
-}

@@ -1,10 +1,12 @@
 //! Timestamp countersignature verification (verification.md §8.3 steps 1–8), run by the
 //! authentic-timestamp check when a `tsa:` store makes it necessary.
 
+use crate::go::fmt::GoQuoted;
 use time::OffsetDateTime;
 
-use super::checks::{self, load_stores, rfc1123z, CheckError};
+use super::checks::{self, load_stores, CheckError};
 use super::{ChainCert, SignedFacts, SigningScheme, TrustStores};
+use crate::go::time::{rfc1123z, rfc3339_nano};
 use crate::policy::OciStatement;
 use crate::revocation::{LogLevel, LogLine, Validator};
 use crate::timestamp::{SignedToken, Timestamp};
@@ -20,7 +22,7 @@ pub struct VerifiedTimestamp {
     pub tsa_chain: Vec<Certificate>,
 }
 
-/// The whole authentic-timestamp check (§5.6, §8.3): [`checks::authentic_timestamp`],
+/// The whole authentic-timestamp check (§5.6, §8.3): [`authentic_timestamp`],
 /// then, when a timestamp was verified, the revocation of its TSA chain (step 9; it runs
 /// even when the policy skips revocation). Without a validator only a TSA chain without
 /// revocation information passes. Returns notation-go's `-v`/`-d` log lines with it.
@@ -32,7 +34,7 @@ pub async fn check(
     now: OffsetDateTime,
 ) -> (Result<(), CheckError>, Vec<LogLine>) {
     let mut log = decision_log(statement, facts, now);
-    let verified = match checks::authentic_timestamp_verified(stores, statement, facts, now) {
+    let verified = match authentic_timestamp_verified(stores, statement, facts, now) {
         Ok(Some(v)) => v,
         Ok(None) => return (Ok(()), log),
         Err(e) => return (Err(e), log),
@@ -49,38 +51,81 @@ pub async fn check(
     ));
     log.push(debug(format!(
         "Timestamp range: [{}, {}]",
-        rfc3339(verified.timestamp.lower()),
-        rfc3339(verified.timestamp.upper())
+        rfc3339_nano(verified.timestamp.lower()),
+        rfc3339_nano(verified.timestamp.upper())
     )));
     log.push(debug(
         "Checking timestamping certificate chain revocation...",
     ));
-    let result = match revocation {
-        Some(validator) => {
-            let (result, lines) =
-                super::revocation::check_timestamping_chain(validator, &verified.tsa_chain).await;
-            log.extend(lines);
-            result.map_err(CheckError::Timestamp)
-        }
-        None => {
-            let non_root = verified.tsa_chain.len().saturating_sub(1);
-            if verified.tsa_chain[..non_root]
-                .iter()
-                .any(|c| ChainCert::from_certificate(c).has_revocation_info)
-            {
-                Err(fail(
-                    "failed to check timestamping certificate chain revocation with error: timestamping revocation validator cannot be nil".into(),
-                ))
-            } else {
-                Ok(())
-            }
-        }
-    };
+    let (result, lines) =
+        crate::revocation::check_timestamping_chain(revocation, &verified.tsa_chain).await;
+    log.extend(lines);
+    let result = result.map_err(CheckError::Timestamp);
     if result.is_ok() {
         log.push(debug("No verification impacting errors encountered while checking timestamping certificate chain revocation, status is OK"));
         log.push(debug("Timestamp verification: Success"));
     }
     (result, log)
+}
+
+/// Authentic timestamp (§5.6, §7, §8.3 steps 1–8), without the TSA chain's revocation
+/// (step 9, see [`check`]).
+pub fn authentic_timestamp(
+    stores: &dyn TrustStores,
+    statement: &OciStatement,
+    facts: &SignedFacts,
+    now: OffsetDateTime,
+) -> Result<(), CheckError> {
+    authentic_timestamp_verified(stores, statement, facts, now).map(|_| ())
+}
+
+/// [`authentic_timestamp`], returning the verified timestamp when one was required.
+pub fn authentic_timestamp_verified(
+    stores: &dyn TrustStores,
+    statement: &OciStatement,
+    facts: &SignedFacts,
+    now: OffsetDateTime,
+) -> Result<Option<VerifiedTimestamp>, CheckError> {
+    match facts.signing_scheme {
+        SigningScheme::X509SigningAuthority => {
+            let Some(t) = facts.authentic_signing_time else {
+                // Integrity guarantees the attribute for this scheme; nothing to compare.
+                return Ok(None);
+            };
+            for c in &facts.chain {
+                if t < c.not_before || t > c.not_after {
+                    return Err(CheckError::NotValidAtSigningTime {
+                        subject: c.subject.clone(),
+                        at: rfc1123z(t),
+                    });
+                }
+            }
+            Ok(None)
+        }
+        SigningScheme::X509 if checks::timestamp_triggered(statement, facts, now) => {
+            if !facts.has_timestamp {
+                return Err(CheckError::NoTimestamp);
+            }
+            verify_timestamp(stores, statement, facts).map(Some)
+        }
+        SigningScheme::X509 => {
+            for c in &facts.chain {
+                if now < c.not_before {
+                    return Err(CheckError::CertNotYetValid {
+                        subject: c.subject.clone(),
+                        from: rfc1123z(c.not_before),
+                    });
+                }
+                if now > c.not_after {
+                    return Err(CheckError::CertExpired {
+                        subject: c.subject.clone(),
+                        at: rfc1123z(c.not_after),
+                    });
+                }
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// notation-go's lines saying whether (and why not) the timestamp is verified, for the
@@ -137,11 +182,6 @@ fn debug(message: impl Into<String>) -> LogLine {
         level: LogLevel::Debug,
         message: message.into(),
     }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// Verifies the envelope's timestamp token against the statement's `tsa` stores and
@@ -205,16 +245,16 @@ fn check_range(timestamp: &Timestamp, facts: &SignedFacts) -> Result<(), CheckEr
     for c in &facts.chain {
         if !timestamp.bounded_after(c.not_before) {
             return Err(fail(format!(
-                "timestamp can be before certificate {:?} validity period, it will be valid from {:?}",
-                c.subject,
-                rfc1123z(c.not_before)
+                "timestamp can be before certificate {} validity period, it will be valid from {}",
+                GoQuoted(&c.subject),
+                GoQuoted(&rfc1123z(c.not_before))
             )));
         }
         if !timestamp.bounded_before(c.not_after) {
             return Err(fail(format!(
-                "timestamp can be after certificate {:?} validity period, it was expired at {:?}",
-                c.subject,
-                rfc1123z(c.not_after)
+                "timestamp can be after certificate {} validity period, it was expired at {}",
+                GoQuoted(&c.subject),
+                GoQuoted(&rfc1123z(c.not_after))
             )));
         }
     }

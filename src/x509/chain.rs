@@ -1,6 +1,7 @@
 //! Certificate chain rules of notation-core-go (`ValidateCodeSigningCertChain`,
 //! `ValidateTimestampingCertChain`), with upstream's error texts.
 
+use crate::go::fmt::GoQuoted;
 use time::OffsetDateTime;
 
 use super::signature::{check_signature, CertSignatureError, SignatureCheck};
@@ -50,14 +51,14 @@ fn validate_chain(
         let cert = first;
         if let Err(e) = check_signature(cert, cert, SignatureCheck::SelfSignature) {
             return err(format!(
-                "invalid self-signed certificate. subject: {:?}. Error: {e}",
-                cert.subject()
+                "invalid self-signed certificate. subject: {}. Error: {e}",
+                GoQuoted(&cert.subject())
             ));
         }
         if cert.raw_subject() != cert.raw_issuer() {
             return err(format!(
-                "invalid self-signed certificate. subject: {:?}. Error: issuer({}) and subject({}) are not the same",
-                cert.subject(),
+                "invalid self-signed certificate. subject: {}. Error: issuer({}) and subject({}) are not the same",
+                GoQuoted(&cert.subject()),
                 cert.issuer(),
                 cert.subject()
             ));
@@ -77,14 +78,14 @@ fn validate_chain(
             match issued_by(cert, cert) {
                 Err(e) => {
                     return err(format!(
-                        "root certificate with subject {:?} is invalid or not self-signed. Certificate chain must end with a valid self-signed root certificate. Error: {e}",
-                        cert.subject()
+                        "root certificate with subject {} is invalid or not self-signed. Certificate chain must end with a valid self-signed root certificate. Error: {e}",
+                        GoQuoted(&cert.subject())
                     ))
                 }
                 Ok(false) => {
                     return err(format!(
-                        "root certificate with subject {:?} is not self-signed. Certificate chain must end with a valid self-signed root certificate",
-                        cert.subject()
+                        "root certificate with subject {} is not self-signed. Certificate chain must end with a valid self-signed root certificate",
+                        GoQuoted(&cert.subject())
                     ))
                 }
                 Ok(true) => {}
@@ -93,24 +94,24 @@ fn validate_chain(
             if let Ok(true) = issued_by(cert, cert) {
                 let kind = if i == 0 { "leaf" } else { "intermediate" };
                 return err(format!(
-                    "{kind} certificate with subject {:?} is self-signed. Certificate chain must not contain self-signed {kind} certificate",
-                    cert.subject()
+                    "{kind} certificate with subject {} is self-signed. Certificate chain must not contain self-signed {kind} certificate",
+                    GoQuoted(&cert.subject())
                 ));
             }
             let parent = &chain[i + 1];
             match issued_by(cert, parent) {
                 Err(e) => {
                     return err(format!(
-                        "invalid certificates or certificate with subject {:?} is not issued by {:?}. Error: {e}",
-                        cert.subject(),
-                        parent.subject()
+                        "invalid certificates or certificate with subject {} is not issued by {}. Error: {e}",
+                        GoQuoted(&cert.subject()),
+                        GoQuoted(&parent.subject())
                     ))
                 }
                 Ok(false) => {
                     return err(format!(
-                        "certificate with subject {:?} is not issued by {:?}",
-                        cert.subject(),
-                        parent.subject()
+                        "certificate with subject {} is not issued by {}",
+                        GoQuoted(&cert.subject()),
+                        GoQuoted(&parent.subject())
                     ))
                 }
                 Ok(true) => {}
@@ -131,20 +132,6 @@ fn issued_by(child: &Certificate, parent: &Certificate) -> Result<bool, CertSign
     Ok(parent.raw_subject() == child.raw_issuer())
 }
 
-/// Formats a time like Go's `time.Time.String()` in UTC: `2026-11-23 09:17:56 +0000 UTC`.
-pub fn go_utc_string(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    let base = t.format(&fmt).unwrap_or_default();
-    let nanos = t.nanosecond();
-    if nanos == 0 {
-        format!("{base} +0000 UTC")
-    } else {
-        let frac = format!("{nanos:09}");
-        format!("{base}.{} +0000 UTC", frac.trim_end_matches('0'))
-    }
-}
-
 fn validate_signing_time(
     cert: &Certificate,
     signing_time: Option<OffsetDateTime>,
@@ -154,11 +141,11 @@ fn validate_signing_time(
     };
     if t < cert.not_before() || t > cert.not_after() {
         return err(format!(
-            "certificate with subject {:?} was invalid at signing time of {}. Certificate is valid from [{}] to [{}]",
-            cert.subject(),
-            go_utc_string(t),
-            go_utc_string(cert.not_before()),
-            go_utc_string(cert.not_after())
+            "certificate with subject {} was invalid at signing time of {}. Certificate is valid from [{}] to [{}]",
+            GoQuoted(&cert.subject()),
+            crate::go::time::string(t),
+            crate::go::time::string(cert.not_before()),
+            crate::go::time::string(cert.not_after())
         ));
     }
     Ok(())
@@ -172,23 +159,23 @@ fn validate_ca(
     let bc = cert.basic_constraints();
     if !bc.is_some_and(|b| b.ca) {
         return err(format!(
-            "certificate with subject {:?}: ca field in basic constraints must be present, critical, and set to true",
-            cert.subject()
+            "certificate with subject {}: ca field in basic constraints must be present, critical, and set to true",
+            GoQuoted(&cert.subject())
         ));
     }
     if let Some(path_len) = bc.and_then(|b| b.path_len) {
         if path_len < expected_path_len as u64 {
             return err(format!(
-                "certificate with subject {:?}: expected path length of {expected_path_len} but certificate has path length {path_len} instead",
-                cert.subject()
+                "certificate with subject {}: expected path length of {expected_path_len} but certificate has path length {path_len} instead",
+                GoQuoted(&cert.subject())
             ));
         }
     }
     key_usage_present(cert, purpose)?;
     if cert.key_usage_bits() & key_usage::CERT_SIGN == 0 {
         return err(format!(
-            "certificate with subject {:?}: key usage must have the bit positions for key cert sign set",
-            cert.subject()
+            "certificate with subject {}: key usage must have the bit positions for key cert sign set",
+            GoQuoted(&cert.subject())
         ));
     }
     Ok(())
@@ -197,12 +184,12 @@ fn validate_ca(
 fn key_usage_present(cert: &Certificate, purpose: Purpose) -> Result<(), ChainError> {
     match cert.key_usage() {
         None => err(format!(
-            "certificate with subject {:?}: key usage extension must be present",
-            cert.subject()
+            "certificate with subject {}: key usage extension must be present",
+            GoQuoted(&cert.subject())
         )),
         Some(ku) if !ku.critical && purpose == Purpose::CodeSigning => err(format!(
-            "certificate with subject {:?}: key usage extension must be marked critical",
-            cert.subject()
+            "certificate with subject {}: key usage extension must be marked critical",
+            GoQuoted(&cert.subject())
         )),
         Some(_) => Ok(()),
     }
@@ -211,8 +198,8 @@ fn key_usage_present(cert: &Certificate, purpose: Purpose) -> Result<(), ChainEr
 fn validate_leaf(cert: &Certificate, purpose: Purpose) -> Result<(), ChainError> {
     if cert.is_ca() {
         return err(format!(
-            "certificate with subject {:?}: if the basic constraints extension is present, the ca field must be set to false",
-            cert.subject()
+            "certificate with subject {}: if the basic constraints extension is present, the ca field must be set to false",
+            GoQuoted(&cert.subject())
         ));
     }
     key_usage_present(cert, purpose)?;
@@ -228,8 +215,8 @@ fn validate_leaf_key_usage(cert: &Certificate) -> Result<(), ChainError> {
     let bits = cert.key_usage_bits();
     if bits & key_usage::DIGITAL_SIGNATURE == 0 {
         return err(format!(
-            "the certificate with subject {:?} is invalid. The key usage must have the bit positions for \"Digital Signature\" set",
-            cert.subject()
+            "the certificate with subject {} is invalid. The key usage must have the bit positions for \"Digital Signature\" set",
+            GoQuoted(&cert.subject())
         ));
     }
     let forbidden = [
@@ -248,8 +235,8 @@ fn validate_leaf_key_usage(cert: &Certificate) -> Result<(), ChainError> {
         .collect();
     if !found.is_empty() {
         return err(format!(
-            "the certificate with subject {:?} is invalid. The key usage must be \"Digital Signature\" only, but found {}",
-            cert.subject(),
+            "the certificate with subject {} is invalid. The key usage must be \"Digital Signature\" only, but found {}",
+            GoQuoted(&cert.subject()),
             found.join(", ")
         ));
     }
@@ -291,8 +278,8 @@ fn validate_code_signing_eku(cert: &Certificate) -> Result<(), ChainError> {
     for usage in &ext.usages {
         if let Some((_, name)) = excluded.iter().find(|(oid, _)| oid == usage) {
             return err(format!(
-                "certificate with subject {:?}: extended key usage must not contain {name} eku",
-                cert.subject()
+                "certificate with subject {}: extended key usage must not contain {name} eku",
+                GoQuoted(&cert.subject())
             ));
         }
     }
@@ -307,14 +294,14 @@ fn validate_timestamping_eku(cert: &Certificate) -> Result<(), ChainError> {
     });
     if !ok {
         return err(format!(
-            "timestamp signing certificate with subject {:?} must have and only have Timestamping as extended key usage",
-            cert.subject()
+            "timestamp signing certificate with subject {} must have and only have Timestamping as extended key usage",
+            GoQuoted(&cert.subject())
         ));
     }
     if cert.ext_key_usage().is_some_and(|e| !e.critical) {
         return err(format!(
-            "timestamp signing certificate with subject {:?} must have extended key usage extension marked as critical",
-            cert.subject()
+            "timestamp signing certificate with subject {} must have extended key usage extension marked as critical",
+            GoQuoted(&cert.subject())
         ));
     }
     Ok(())
@@ -325,8 +312,8 @@ fn validate_key_spec(cert: &Certificate) -> Result<(), ChainError> {
         .map(|_| ())
         .map_err(|e| {
             ChainError(format!(
-                "certificate with subject {:?}: {e}",
-                cert.subject()
+                "certificate with subject {}: {e}",
+                GoQuoted(&cert.subject())
             ))
         })
 }
@@ -409,9 +396,9 @@ mod tests {
             msg,
             format!(
                 "certificate with subject \"CN=leaf-expired,{LEAF_SUBJECT}\" was invalid at signing time of {}. Certificate is valid from [{}] to [{}]",
-                go_utc_string(t),
-                go_utc_string(certs[0].not_before()),
-                go_utc_string(certs[0].not_after())
+                crate::go::time::string(t),
+                crate::go::time::string(certs[0].not_before()),
+                crate::go::time::string(certs[0].not_after())
             )
         );
         assert!(msg.contains("to [2026-11-23 09:17:38 +0000 UTC]"), "{msg}");
@@ -479,13 +466,5 @@ mod tests {
             msg.contains("must have and only have Timestamping"),
             "{msg}"
         );
-    }
-
-    #[test]
-    fn go_time_format() {
-        let t = time::macros::datetime!(2026-11-23 09:17:56 UTC);
-        assert_eq!(go_utc_string(t), "2026-11-23 09:17:56 +0000 UTC");
-        let t = time::macros::datetime!(2026-11-23 10:17:56 +01:00);
-        assert_eq!(go_utc_string(t), "2026-11-23 09:17:56 +0000 UTC");
     }
 }

@@ -1,12 +1,13 @@
 //! X.509 helpers: certificate files, names as Go prints them, chain rules.
 
 pub mod chain;
+mod key_pair;
 pub mod name;
-mod pem;
 pub mod server;
 mod signature;
 pub mod verify;
 
+use crate::go::pem::{self, pem_blocks};
 use std::collections::HashSet;
 use std::fmt;
 
@@ -16,11 +17,14 @@ use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 pub use chain::{validate_code_signing_chain, validate_timestamping_chain, ChainError};
-pub use pem::{encode as pem_encode, pem_blocks, PemBlock};
+pub use key_pair::load_key_pair;
 pub use signature::{
     check_cms_signature, check_signature, check_signed_data, CertSignatureError,
     CmsSignatureScheme, SignatureCheck,
 };
+
+/// `id-ad-ocsp` (1.3.6.1.5.5.7.48.1) as DER, looked for inside the AIA extension.
+const OID_AD_OCSP_DER: &[u8] = &[0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
 
 /// Errors from parsing certificates.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -357,6 +361,23 @@ impl Certificate {
     /// DER of the SubjectPublicKeyInfo.
     pub fn spki_der(&self) -> Vec<u8> {
         self.der[self.spki.clone()].to_vec()
+    }
+
+    /// Whether the certificate has CRL distribution points or an OCSP responder in its AIA.
+    pub fn has_revocation_info(&self) -> bool {
+        let crl_dp = const_oid::ObjectIdentifier::new_unwrap("2.5.29.31");
+        let aia = const_oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
+        let Some(exts) = self.inner().tbs_certificate().extensions() else {
+            return false;
+        };
+        exts.iter().any(|e| {
+            e.extn_id == crl_dp
+                || (e.extn_id == aia
+                    && e.extn_value
+                        .as_bytes()
+                        .windows(OID_AD_OCSP_DER.len())
+                        .any(|w| w == OID_AD_OCSP_DER))
+        })
     }
 
     /// X.509 version as Go numbers it (1, 2 or 3).

@@ -1,7 +1,7 @@
 //! Go's `crypto/x509` `Certificate.Verify` for a TLS server certificate, as `crypto/tls`
 //! calls it: which server certificates a Go client trusts and how it words a refusal.
 //!
-//! [`crate::tls`] runs [`check_leaf`] before webpki and [`check_chain`] when webpki refuses
+//! The `tls` module runs [`check_leaf`] before webpki and [`check_chain`] when webpki refuses
 //! (webpki refuses some certificates Go accepts: a leaf with `CA:TRUE`, which is what
 //! `openssl req -x509` makes; a leaf that is itself a trusted root; `anyExtendedKeyUsage`).
 //! Name constraints are not modelled here, so a chain through a constrained CA is

@@ -1,8 +1,8 @@
 //! Go's `crypto/x509` `Certificate.Verify` chain building with Go's error texts: what
-//! timestamp tokens ([`crate::timestamp`]) and registry TLS ([`super::server`]) trust.
+//! timestamp tokens (the `timestamp` module) and registry TLS ([`super::server`]) trust.
 
+use crate::go::fmt::GoQuoted;
 use der::asn1::ObjectIdentifier;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{check_signature, eku, Certificate, SignatureCheck};
@@ -44,14 +44,14 @@ pub fn check_validity(cert: &Certificate, at: OffsetDateTime) -> Result<(), Stri
     let detail = if at < cert.not_before() {
         format!(
             "current time {} is before {}",
-            rfc3339(at),
-            rfc3339(cert.not_before())
+            crate::go::time::rfc3339(at),
+            crate::go::time::rfc3339(cert.not_before())
         )
     } else if at > cert.not_after() {
         format!(
             "current time {} is after {}",
-            rfc3339(at),
-            rfc3339(cert.not_after())
+            crate::go::time::rfc3339(at),
+            crate::go::time::rfc3339(cert.not_after())
         )
     } else {
         return Ok(());
@@ -59,12 +59,6 @@ pub fn check_validity(cert: &Certificate, at: OffsetDateTime) -> Result<(), Stri
     Err(format!(
         "x509: certificate has expired or is not yet valid: {detail}"
     ))
-}
-
-/// Go's `time.RFC3339` layout: whole seconds, `Z` or `±hh:mm`.
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    let t = t.replace_nanosecond(0).unwrap_or(t);
-    t.format(&Rfc3339).unwrap_or_default()
 }
 
 /// The chain step of Go's `Verify` (the leaf's own checks already passed): `[leaf]` when
@@ -212,7 +206,9 @@ fn unknown_authority(hint: Option<(String, &Certificate)>) -> String {
         .or_else(|| find("2.5.4.10"))
         .unwrap_or_else(|| format!("serial:{}", decimal(&cert.serial_hex())));
     format!(
-        "{base} (possibly because of {err:?} while trying to verify candidate authority certificate {name:?})"
+        "{base} (possibly because of {} while trying to verify candidate authority certificate {})",
+        GoQuoted(&err),
+        GoQuoted(&name)
     )
 }
 

@@ -22,6 +22,7 @@ use super::{
     check_content, check_length, checked_descriptor, digest_of, BlobSource, ByteStream, Result,
     Target, TargetError, MAX_MANIFEST_BYTES,
 };
+use crate::go::fmt::GoQuoted;
 use crate::oci::{
     self, Descriptor, Digest, GraphNode, Index, ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTATION,
     MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST,
@@ -126,12 +127,7 @@ impl Layout {
 
 /// Go's `os.Stat` error text, which notation shows for a missing layout path.
 fn stat_error(path: &Path, e: std::io::Error) -> TargetError {
-    let reason = match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    };
-    TargetError::InvalidLayout(format!("stat {}: {reason}", path.display()))
+    TargetError::InvalidLayout(crate::go::os::path_error("stat", path, &e))
 }
 
 #[async_trait::async_trait]
@@ -244,8 +240,9 @@ impl Target for Layout {
 }
 
 fn parse_digest(digest: &str) -> Result<Digest> {
-    Digest::parse(digest)
-        .map_err(|e| TargetError::InvalidArgument(format!("invalid digest {digest:?}: {e}")))
+    Digest::parse(digest).map_err(|e| {
+        TargetError::InvalidArgument(format!("invalid digest {}: {e}", GoQuoted(&digest)))
+    })
 }
 
 fn not_found() -> TargetError {
@@ -290,7 +287,7 @@ fn missing_index(location: &str) -> TargetError {
 
 /// Encode `index.json` as oras does: compact Go JSON of image-spec's `Index`.
 fn encode_index(index: &Index) -> Result<Vec<u8>> {
-    crate::gojson::to_vec(index)
+    crate::go::json::to_vec(index)
         .map_err(|e| TargetError::InvalidArgument(format!("cannot encode index.json: {e}")))
 }
 

@@ -139,7 +139,7 @@ fn signature_manifest(
             created.to_string(),
         )])),
     };
-    let data = crate::gojson::to_vec(&manifest).unwrap();
+    let data = crate::go::json::to_vec(&manifest).unwrap();
     (
         Descriptor::for_content(MEDIA_TYPE_IMAGE_MANIFEST, &data),
         data,
@@ -316,7 +316,7 @@ async fn signatures_inside_a_listed_referrers_index() {
         subject: None,
         annotations: None,
     };
-    let referrers_bytes = crate::gojson::to_vec(&referrers).unwrap();
+    let referrers_bytes = crate::go::json::to_vec(&referrers).unwrap();
     let mut referrers_desc = Descriptor::for_content(MEDIA_TYPE_IMAGE_INDEX, &referrers_bytes);
     let hex = referrers_desc
         .digest
@@ -329,7 +329,7 @@ async fn signatures_inside_a_listed_referrers_index() {
     index.manifests.push(referrers_desc);
     std::fs::write(
         dir.join("index.json"),
-        crate::gojson::to_vec(&index).unwrap(),
+        crate::go::json::to_vec(&index).unwrap(),
     )
     .unwrap();
 
@@ -341,7 +341,7 @@ async fn signatures_inside_a_listed_referrers_index() {
     index.manifests.pop();
     std::fs::write(
         dir.join("index.json"),
-        crate::gojson::to_vec(&index).unwrap(),
+        crate::go::json::to_vec(&index).unwrap(),
     )
     .unwrap();
     assert!(open(&dir).signatures(&subject).await.unwrap().is_empty());
@@ -363,7 +363,7 @@ async fn recognises_both_signature_forms_and_legacy_artifact_manifests() {
             subject: Some(subject.clone()),
             annotations: None,
         };
-        crate::gojson::to_vec(&m).unwrap()
+        crate::go::json::to_vec(&m).unwrap()
     };
     let form_b = make(Some(ARTIFACT_TYPE_NOTATION), MEDIA_TYPE_EMPTY_JSON);
     let wrong_combo = make(Some(ARTIFACT_TYPE_NOTATION), ARTIFACT_TYPE_NOTATION);

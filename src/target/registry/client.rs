@@ -221,7 +221,7 @@ impl Client {
                     let reason = req
                         .url
                         .host_str()
-                        .and_then(|host| crate::gonet::dial_lookup_failure(&e, host))
+                        .and_then(|host| crate::go::net::dial_lookup_failure(&e, host))
                         .unwrap_or_else(|| chain(&e));
                     return Err(TargetError::Registry(format!(
                         "{} {:?}: {reason}",
@@ -327,7 +327,7 @@ fn go_method(m: &Method) -> String {
 fn is_transient(e: &reqwest::Error) -> bool {
     (e.is_connect() || e.is_timeout() || e.is_request())
         && crate::tls::go_text(e).is_none()
-        && !crate::gonet::is_missing_name(e)
+        && !crate::go::net::is_missing_name(e)
 }
 
 fn backoff(attempt: u32) -> Duration {

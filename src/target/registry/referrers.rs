@@ -396,7 +396,7 @@ pub(crate) async fn update_tag_index(
         annotations: None,
     };
     let body =
-        crate::gojson::to_vec(&index).map_err(|e| TargetError::InvalidArgument(e.to_string()))?;
+        crate::go::json::to_vec(&index).map_err(|e| TargetError::InvalidArgument(e.to_string()))?;
     let new_desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_INDEX, &body);
     reg.put_manifest(
         oci::MEDIA_TYPE_IMAGE_INDEX,
@@ -453,7 +453,7 @@ mod tests {
         let node: GraphNode = serde_json::from_slice(manifest).unwrap();
         let desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, manifest);
         let entry = referrer_entry(&desc, &node);
-        let s = String::from_utf8(crate::gojson::to_vec(&entry).unwrap()).unwrap();
+        let s = String::from_utf8(crate::go::json::to_vec(&entry).unwrap()).unwrap();
         assert!(s.ends_with(r#","annotations":{"k":"v"},"artifactType":"application/vnd.cncf.notary.signature"}"#), "{s}");
     }
 }

@@ -30,6 +30,15 @@ pub fn dial_lookup_failure(e: &(dyn Error + 'static), host: &str) -> Option<Stri
     Some(format!("dial tcp: lookup {host} on {server}: {reason}"))
 }
 
+/// Go's `net.OpError` text for a TCP connect that failed with `err`:
+/// `dial tcp <host>:<port>: connect: connection refused`.
+pub fn connect_failure(host: &str, port: u16, err: &std::io::Error) -> String {
+    format!(
+        "dial tcp {host}:{port}: connect: {}",
+        super::os::errno_text(err)
+    )
+}
+
 /// Whether `e` says the name does not exist (Go's `no such host`).
 pub fn is_missing_name(e: &(dyn Error + 'static)) -> bool {
     lookup_reason(e) == Some("no such host")
@@ -96,6 +105,16 @@ mod tests {
         assert_eq!(
             lookup_reason(&std::io::Error::other("connection refused")),
             None
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn refused_connects_read_as_go() {
+        let refused = std::io::Error::from_raw_os_error(111);
+        assert_eq!(
+            connect_failure("127.0.0.1", 1, &refused),
+            "dial tcp 127.0.0.1:1: connect: connection refused"
         );
     }
 

@@ -1,4 +1,5 @@
-//! JSON decoding with Go `encoding/json` semantics, as notation reads trust policies.
+//! JSON decoding with Go `encoding/json` semantics, as notation reads trust policies and
+//! plugin answers.
 //!
 //! Go's `json.Decoder.Decode` reads only the first JSON value (trailing bytes are ignored),
 //! ignores unknown members, matches member names case-insensitively, lets the last of
@@ -102,22 +103,8 @@ fn go_syntax_error(e: &serde_json::Error, bytes: &[u8]) -> DecodeError {
         .min(bytes.len().saturating_sub(1));
     DecodeError(format!(
         "invalid character {} looking for beginning of value",
-        quote_char_at(bytes, at)
+        super::quote_char_at(bytes, at)
     ))
-}
-
-/// The character starting at byte `at`, quoted as Go's JSON scanner quotes it in errors.
-fn quote_char_at(bytes: &[u8], at: usize) -> String {
-    let c = String::from_utf8_lossy(&bytes[at..])
-        .chars()
-        .next()
-        .unwrap_or('?');
-    match c {
-        '\'' => r"'\''".to_string(),
-        '\\' => r"'\\'".to_string(),
-        c if c.is_control() => format!("'\\x{:02x}'", c as u32),
-        c => format!("'{c}'"),
-    }
 }
 
 /// Decode the first JSON value of `bytes`, ignoring whatever follows it.
@@ -152,7 +139,7 @@ pub fn single_value(bytes: &[u8]) -> Result<(), DecodeError> {
         None => Ok(()),
         Some(i) => Err(DecodeError(format!(
             "invalid character {} after top-level value",
-            quote_char_at(bytes, end + i)
+            super::quote_char_at(bytes, end + i)
         ))),
     }
 }
@@ -347,28 +334,6 @@ pub fn object(
 }
 
 /// Go `[]T` of structs: replaced as a whole; each element decoded into a fresh `T`.
-/// The `{"version", "trustPolicies"}` object both trust policy documents are, decoded
-/// as Go decodes into its document struct `go_type`, each statement with `statement`.
-pub fn policy_document<T: Default>(
-    bytes: &[u8],
-    go_type: &str,
-    statement: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,
-) -> Result<(String, Vec<T>), DecodeError> {
-    let v = first_value(bytes)?;
-    let (mut version, mut statements) = (String::new(), Vec::new());
-    let mut statement = statement;
-    object(&v, go_type, |k, val| {
-        if key_matches(k, "version") {
-            string(val, &mut version)
-        } else if key_matches(k, "trustPolicies") {
-            struct_slice(val, &mut statements, &mut statement)
-        } else {
-            Ok(())
-        }
-    })?;
-    Ok((version, statements))
-}
-
 pub fn struct_slice<T: Default>(
     v: &Json,
     dst: &mut Vec<T>,

@@ -2,6 +2,8 @@
 //! signature envelope, which is stored next to the artifact as a signature manifest
 //! through a [`Target`] (layout or registry alike).
 
+pub mod plugin;
+
 use crate::crypto::{self, KeySpec, PrivateKey};
 use crate::envelope::{self, Format};
 use crate::oci::{self, Descriptor, Manifest};
@@ -69,7 +71,7 @@ impl LocalSigner {
         };
         let key_pem = read(key_path)?;
         let cert_pem = read(cert_path)?;
-        let (key, chain) = crypto::load_key_pair(&key_pem, &cert_pem)?;
+        let (key, chain) = crate::x509::load_key_pair(&key_pem, &cert_pem)?;
         Self::new(key, chain)
     }
 
@@ -94,12 +96,7 @@ impl LocalSigner {
 
 /// Go's io errors read "no such file or directory", not Rust's "... (os error 2)".
 fn strip_os_error_code(e: std::io::Error) -> std::io::Error {
-    let text = e.to_string();
-    let text = match text.find(" (os error") {
-        Some(i) => text[..i].to_lowercase(),
-        None => text,
-    };
-    std::io::Error::new(e.kind(), text)
+    std::io::Error::new(e.kind(), crate::go::os::errno_text(&e))
 }
 
 /// What to sign and how.
@@ -282,7 +279,7 @@ fn log_sign_request(
     if !log::log_enabled!(log::Level::Debug) {
         return;
     }
-    let time_v = crate::gofmt::time_v;
+    let time_v = crate::go::time::string;
     log::debug!(
         "Generic signing for {} in signature media type {}",
         target.digest,
@@ -360,7 +357,7 @@ pub async fn prepare(
     }
     log::debug!(
         "Generated annotations: {}",
-        crate::gofmt::map_v(
+        crate::go::fmt::map_v(
             manifest_desc
                 .annotations
                 .iter()
@@ -428,7 +425,7 @@ fn with_extra_annotations(
     let mut annotations = extra.clone();
     annotations.extend(manifest.annotations.take().unwrap_or_default());
     manifest.annotations = Some(annotations.clone());
-    let bytes = crate::gojson::to_vec(&manifest).expect("manifests always serialize");
+    let bytes = crate::go::json::to_vec(&manifest).expect("manifests always serialize");
     let mut desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &bytes);
     desc.annotations = Some(annotations);
     (desc, bytes)
@@ -476,7 +473,7 @@ pub fn signature_manifest(
         subject: Some(subject.plain()),
         annotations: Some(annotations.clone()),
     };
-    let bytes = crate::gojson::to_vec(&manifest).expect("manifests always serialize");
+    let bytes = crate::go::json::to_vec(&manifest).expect("manifests always serialize");
     let mut desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &bytes);
     desc.annotations = Some(annotations);
     (desc, bytes, envelope_desc)
@@ -489,14 +486,11 @@ pub fn signature_annotations(
     signing_time: OffsetDateTime,
 ) -> BTreeMap<String, String> {
     let thumbprints: Vec<String> = chain.iter().map(Certificate::sha256_fingerprint).collect();
-    let created = signing_time
-        .to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .expect("signing times are formattable");
+    let created = crate::go::time::rfc3339(signing_time.to_offset(time::UtcOffset::UTC));
     BTreeMap::from([
         (
             oci::ANNOTATION_THUMBPRINT.to_string(),
-            String::from_utf8(crate::gojson::to_vec(&thumbprints).expect("strings serialize"))
+            String::from_utf8(crate::go::json::to_vec(&thumbprints).expect("strings serialize"))
                 .expect("JSON is UTF-8"),
         ),
         (oci::ANNOTATION_CREATED.to_string(), created),

@@ -1,9 +1,12 @@
-//! JSON encoding that matches Go's `encoding/json` byte for byte.
+//! JSON encoding that matches Go's `encoding/json` byte for byte; decoding with its
+//! semantics and error texts is [`decode`].
 //!
 //! Notation writes manifests, payloads and config files with Go's encoder, which escapes
 //! `<`, `>`, `&`, U+2028 and U+2029. Matching it keeps our signature manifests and
 //! `signingkeys.json` byte-identical to upstream's. Map key order is the caller's business:
 //! use `BTreeMap` (sorted, like Go maps) or structs (declaration order, like Go structs).
+
+pub mod decode;
 
 use serde::Serialize;
 use serde_json::ser::{CharEscape, CompactFormatter, Formatter, PrettyFormatter};
@@ -96,6 +99,26 @@ impl<'a> Formatter for GoFormatter<PrettyFormatter<'a>> {
     delegate_formatter!();
 }
 
+/// The character starting at byte `at` of a JSON text, quoted as Go's JSON decoder quotes
+/// it in syntax errors (`quoteChar`): `'x'`, `'\''`, `'"'`, `'\n'`, `'\x01'`, `'é'`.
+/// Bytes that do not start a UTF-8 character read as U+FFFD (notation's interop fixtures
+/// show Go naming the whole character, not its first byte).
+pub fn quote_char_at(bytes: &[u8], at: usize) -> String {
+    let end = (at + 4).min(bytes.len());
+    let c = String::from_utf8_lossy(&bytes[at.min(end)..end])
+        .chars()
+        .next()
+        .unwrap_or(char::REPLACEMENT_CHARACTER);
+    match c {
+        '\'' => r"'\''".to_string(),
+        '"' => "'\"'".to_string(),
+        c => {
+            let quoted = crate::go::fmt::quote(c.encode_utf8(&mut [0; 4]));
+            format!("'{}'", &quoted[1..quoted.len() - 1])
+        }
+    }
+}
+
 /// Compact encoding, as Go's `json.Marshal`.
 pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(256);
@@ -119,6 +142,20 @@ pub fn to_vec_indent<T: Serialize + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn syntax_error_characters_as_go_quotes_them() {
+        let q = |b: &[u8]| quote_char_at(b, 0);
+        assert_eq!(q(b"x"), "'x'");
+        assert_eq!(q(b"'"), r"'\''");
+        assert_eq!(q(b"\""), "'\"'");
+        assert_eq!(q(b"\\"), r"'\\'");
+        assert_eq!(q(b"\n"), r"'\n'");
+        assert_eq!(q(b"\x01"), r"'\x01'");
+        assert_eq!(q("\u{484}rest".as_bytes()), "'\u{484}'");
+        assert_eq!(q(b"\xd2"), "'\u{fffd}'");
+        assert_eq!(quote_char_at(b"ab", 1), "'b'");
+    }
     use std::collections::BTreeMap;
 
     #[test]
