@@ -89,9 +89,11 @@ pub struct Context {
 
 /// Parse the process arguments, run, report. Returns the exit code.
 pub fn main() -> i32 {
-    let mut command = pflag::go_bools(Cli::command());
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked = args.get(1).and_then(|a| a.to_str());
+    let mut command = pflag::go_bools_for(Cli::command(), invoked);
     let parsed = command
-        .try_get_matches_from_mut(std::env::args_os())
+        .try_get_matches_from_mut(&args)
         .and_then(|m| Ok((Cli::from_arg_matches(&m)?, m)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
@@ -115,13 +117,16 @@ pub fn main() -> i32 {
         dirs: Dirs::from_env(),
         flags: flag_rules::SetFlags::from_matches(&command, &matches),
     };
-    match runtime.block_on(run(cli.command, &ctx)) {
+    let code = match runtime.block_on(run(cli.command, &ctx)) {
         Ok(()) => 0,
         Err(e) => {
             output::eprintln(&format!("Error: {}", output::error_text(&e)));
             1
         }
-    }
+    };
+    // The process ends now: freeing clap's command tree would cost more than parsing did.
+    std::mem::forget(command);
+    code
 }
 
 async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
