@@ -111,6 +111,10 @@ impl DirStore {
     }
 
     /// Store a manifest blob, then add `entry` to `index.json` under the layout lock.
+    ///
+    /// Both new files are synced together, then published manifest first: `index.json`
+    /// never names a manifest whose content could be lost or truncated by a power cut (see
+    /// the README's "Durability").
     pub(super) fn push_manifest(
         &self,
         desc: &Descriptor,
@@ -118,16 +122,45 @@ impl DirStore {
         entry: Descriptor,
         tag: Option<&str>,
     ) -> Result<()> {
-        self.push_blob(desc, data)?;
+        let blob_path = self.blob_path(&super::parse_digest(&desc.digest)?);
+        let blob = match blob_path.exists() {
+            true => None,
+            false => Some(
+                crate::atomic::unsynced_temp_beside(&blob_path, data, BLOB_MODE, DIR_MODE)
+                    .map_err(|e| TargetError::io(&blob_path, e))?,
+            ),
+        };
         let _lock = lock_dir(&self.root)?;
         self.remove_abandoned();
         self.ensure_oci_layout()?;
         let mut index = read_index(&self.root)?;
-        if add_entry(&mut index, entry, tag) {
-            let path = self.root.join("index.json");
-            let bytes = encode_index(&index)?;
-            crate::atomic::write(&path, &bytes, FILE_MODE, DIR_MODE)
-                .map_err(|e| TargetError::io(&path, e))?;
+        let index_path = self.root.join("index.json");
+        let index_tmp = match add_entry(&mut index, entry, tag) {
+            true => Some(
+                crate::atomic::unsynced_temp_beside(
+                    &index_path,
+                    &encode_index(&index)?,
+                    FILE_MODE,
+                    DIR_MODE,
+                )
+                .map_err(|e| TargetError::io(&index_path, e))?,
+            ),
+            false => None,
+        };
+        crate::atomic::sync_together(blob.iter().chain(index_tmp.iter()))
+            .map_err(|e| TargetError::io(&index_path, e))?;
+        if let Some(tmp) = blob {
+            match tmp.persist_noclobber(&blob_path) {
+                // Another writer stored the same content first.
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                    return Err(TargetError::io(&blob_path, e))
+                }
+                _ => {}
+            }
+        }
+        if let Some(tmp) = index_tmp {
+            tmp.persist(&index_path)
+                .map_err(|e| TargetError::io(&index_path, e))?;
         }
         *self.index.lock().unwrap_or_else(|p| p.into_inner()) = index;
         Ok(())
