@@ -461,6 +461,8 @@ pub fn signature_annotations(
 }
 
 /// Store envelope, config and manifest, in that order, then commit.
+///
+/// (One call for the three, so that a layout directory can make them durable at once.)
 async fn push_signature(
     target: &dyn Target,
     envelope_desc: &Descriptor,
@@ -468,13 +470,13 @@ async fn push_signature(
     manifest_desc: &Descriptor,
     manifest_bytes: &[u8],
 ) -> Result<(), TargetError> {
-    target.push_blob(envelope_desc, envelope_bytes).await?;
     let config = Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON);
+    let mut blobs = vec![(envelope_desc, envelope_bytes)];
     if !target.exists(&config).await? {
-        target.push_blob(&config, oci::EMPTY_JSON).await?;
+        blobs.push((&config, oci::EMPTY_JSON));
     }
     target
-        .push_manifest(manifest_desc, manifest_bytes, None)
+        .push_manifest_with_blobs(&blobs, manifest_desc, manifest_bytes, None)
         .await?;
     target.commit().await
 }

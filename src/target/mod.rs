@@ -177,6 +177,22 @@ pub trait Target: Send + Sync {
     /// schema for manifests with a `subject` when asked to.
     async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()>;
 
+    /// Store `blobs`, then the manifest `desc` that names them, as [`Target::push_blob`]
+    /// for each followed by [`Target::push_manifest`] (the default). A layout directory
+    /// overrides it to make all the new files durable at once.
+    async fn push_manifest_with_blobs(
+        &self,
+        blobs: &[(&Descriptor, &[u8])],
+        desc: &Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<()> {
+        for (blob, bytes) in blobs {
+            self.push_blob(blob, bytes).await?;
+        }
+        self.push_manifest(desc, data, tag).await
+    }
+
     /// Descriptors of the Notary Project signature manifests whose `subject` is `subject`,
     /// in the order the store reports them.
     async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>>;

@@ -110,26 +110,30 @@ impl DirStore {
         }
     }
 
-    /// Store a manifest blob, then add `entry` to `index.json` under the layout lock.
+    /// Store `blobs` and a manifest blob, then add `entry` to `index.json` under the layout
+    /// lock.
     ///
-    /// Both new files are synced together, then published manifest first: `index.json`
-    /// never names a manifest whose content could be lost or truncated by a power cut (see
-    /// the README's "Durability").
+    /// The new files are synced together (one journal flush rather than one per file), then
+    /// published blobs first and `index.json` last: `index.json` never names content that a
+    /// power cut could lose or truncate (see the README's "Durability").
     pub(super) fn push_manifest(
         &self,
+        blobs: &[(&Descriptor, &[u8])],
         desc: &Descriptor,
         data: &[u8],
         entry: Descriptor,
         tag: Option<&str>,
     ) -> Result<()> {
-        let blob_path = self.blob_path(&super::parse_digest(&desc.digest)?);
-        let blob = match blob_path.exists() {
-            true => None,
-            false => Some(
-                crate::atomic::unsynced_temp_beside(&blob_path, data, BLOB_MODE, DIR_MODE)
-                    .map_err(|e| TargetError::io(&blob_path, e))?,
-            ),
-        };
+        let mut new_blobs = Vec::new();
+        for (blob, bytes) in blobs.iter().copied().chain([(desc, data)]) {
+            let path = self.blob_path(&super::parse_digest(&blob.digest)?);
+            if path.exists() || new_blobs.iter().any(|(p, _)| *p == path) {
+                continue;
+            }
+            let tmp = crate::atomic::unsynced_temp_beside(&path, bytes, BLOB_MODE, DIR_MODE)
+                .map_err(|e| TargetError::io(&path, e))?;
+            new_blobs.push((path, tmp));
+        }
         let _lock = lock_dir(&self.root)?;
         self.remove_abandoned();
         self.ensure_oci_layout()?;
@@ -147,13 +151,13 @@ impl DirStore {
             ),
             false => None,
         };
-        crate::atomic::sync_together(blob.iter().chain(index_tmp.iter()))
-            .map_err(|e| TargetError::io(&index_path, e))?;
-        if let Some(tmp) = blob {
-            match tmp.persist_noclobber(&blob_path) {
+        crate::atomic::sync_together(new_blobs.iter().map(|(_, tmp)| tmp).chain(&index_tmp))
+            .map_err(|e| TargetError::io(&self.root, e))?;
+        for (path, tmp) in new_blobs {
+            match tmp.persist_noclobber(&path) {
                 // Another writer stored the same content first.
                 Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
-                    return Err(TargetError::io(&blob_path, e))
+                    return Err(TargetError::io(&path, e))
                 }
                 _ => {}
             }

@@ -158,11 +158,29 @@ impl Target for Layout {
     }
 
     async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()> {
+        self.push_manifest_with_blobs(&[], desc, data, tag).await
+    }
+
+    async fn push_manifest_with_blobs(
+        &self,
+        blobs: &[(&Descriptor, &[u8])],
+        desc: &Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<()> {
+        for (blob, bytes) in blobs {
+            check_content(blob, bytes)?;
+        }
         check_content(desc, data)?;
         let entry = index_entry(desc, data, tag);
         match &self.store {
-            Store::Dir(s) => s.push_manifest(desc, data, entry, tag),
-            Store::Tar(s) => s.push_manifest(desc, data, entry, tag),
+            Store::Dir(s) => s.push_manifest(blobs, desc, data, entry, tag),
+            Store::Tar(s) => {
+                for (blob, bytes) in blobs {
+                    s.push_blob(blob, bytes)?;
+                }
+                s.push_manifest(desc, data, entry, tag)
+            }
         }
     }
 
