@@ -286,12 +286,12 @@ pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
     let leaf = Certificate::from_der(leaf_der)
         .map_err(|_| EnvelopeError::Invalid("malformed leaf certificate".into()))?;
     verify_jwt(&raw, &leaf).map_err(EnvelopeError::Integrity)?;
-    content(&raw)
+    content(&raw, Some(leaf))
 }
 
 /// Decodes and extracts the content without the signature check.
 pub fn parse(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    content(&decode_envelope(bytes)?)
+    content(&decode_envelope(bytes)?, None)
 }
 
 /// The protected header fields notation reads.
@@ -440,7 +440,9 @@ fn validate_protected(p: &Protected) -> Result<(), EnvelopeError> {
     Ok(())
 }
 
-fn content(raw: &RawEnvelope) -> Result<EnvelopeContent, EnvelopeError> {
+/// The envelope's content; `leaf` is its first certificate when the caller has parsed it
+/// already (parsing a certificate costs as much as the rest of the envelope).
+fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeContent, EnvelopeError> {
     let protected = parse_protected(&raw.protected)?;
     let payload_bytes = go_b64(&B64URL, &raw.payload)
         .map_err(|e| EnvelopeError::Invalid(format!("payload error: {e}")))?;
@@ -458,10 +460,15 @@ fn content(raw: &RawEnvelope) -> Result<EnvelopeContent, EnvelopeError> {
             "signature missing in jws envelope".into(),
         ));
     }
-    let cert_chain = raw
-        .cert_chain
-        .iter()
-        .map(|der| Certificate::from_der(der))
+    let parsed = raw.cert_chain.len().min(usize::from(leaf.is_some()));
+    let cert_chain = leaf
+        .into_iter()
+        .map(Ok)
+        .chain(
+            raw.cert_chain[parsed..]
+                .iter()
+                .map(|der| Certificate::from_der(der)),
+        )
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| EnvelopeError::Invalid(e.to_string()))?;
     // A set: both lists come from the envelope and may be long.
