@@ -134,12 +134,15 @@ pub fn check_signature(
     Ok(())
 }
 
+/// An issuer's SubjectPublicKeyInfo and a certificate it signed, both DER.
+type KeyAndCertificate = (Vec<u8>, Vec<u8>);
+
 /// (issuer public key, certificate) pairs whose signature this process has verified.
 /// One verification checks a certificate up to three times (the trust store's own check,
 /// the envelope's chain, the revocation check's chain), and with many signatures from one
 /// signer, once per signature; the result depends on those bytes alone.
-fn verified_pairs() -> std::sync::MutexGuard<'static, HashSet<(Vec<u8>, Vec<u8>)>> {
-    static VERIFIED: OnceLock<Mutex<HashSet<(Vec<u8>, Vec<u8>)>>> = OnceLock::new();
+fn verified_pairs() -> std::sync::MutexGuard<'static, HashSet<KeyAndCertificate>> {
+    static VERIFIED: OnceLock<Mutex<HashSet<KeyAndCertificate>>> = OnceLock::new();
     VERIFIED
         .get_or_init(Default::default)
         .lock()
