@@ -5,7 +5,7 @@
 use crate::crypto::{self, KeySpec, PrivateKey};
 use crate::envelope::{self, Format};
 use crate::oci::{self, Descriptor, Manifest};
-use crate::target::{Target, TargetError};
+use crate::target::{NewBlob, Target, TargetError};
 use crate::timestamp::{self, Stamped, TimestampError, Tsa};
 use crate::x509::Certificate;
 use std::collections::BTreeMap;
@@ -471,10 +471,18 @@ async fn push_signature(
     manifest_bytes: &[u8],
 ) -> Result<(), TargetError> {
     let config = Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON);
-    let mut blobs = vec![(envelope_desc, envelope_bytes)];
-    if !target.exists(&config).await? {
-        blobs.push((&config, oci::EMPTY_JSON));
-    }
+    let blobs = [
+        NewBlob {
+            desc: envelope_desc,
+            data: envelope_bytes,
+            if_absent: false,
+        },
+        NewBlob {
+            desc: &config,
+            data: oci::EMPTY_JSON,
+            if_absent: true,
+        },
+    ];
     target
         .push_manifest_with_blobs(&blobs, manifest_desc, manifest_bytes, None)
         .await?;

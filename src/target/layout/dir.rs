@@ -118,14 +118,16 @@ impl DirStore {
     /// power cut could lose or truncate (see the README's "Durability").
     pub(super) fn push_manifest(
         &self,
-        blobs: &[(&Descriptor, &[u8])],
+        blobs: &[crate::target::NewBlob<'_>],
         desc: &Descriptor,
         data: &[u8],
         entry: Descriptor,
         tag: Option<&str>,
     ) -> Result<()> {
         let mut new_blobs = Vec::new();
-        for (blob, bytes) in blobs.iter().copied().chain([(desc, data)]) {
+        // Present blobs are left alone whatever `if_absent` says: blobs are never replaced.
+        let all = blobs.iter().map(|b| (b.desc, b.data)).chain([(desc, data)]);
+        for (blob, bytes) in all {
             let path = self.blob_path(&super::parse_digest(&blob.digest)?);
             if path.exists() || new_blobs.iter().any(|(p, _)| *p == path) {
                 continue;

@@ -19,8 +19,8 @@ mod stream;
 mod tar;
 
 use super::{
-    check_content, check_length, checked_descriptor, digest_of, ByteStream, Result, Target,
-    TargetError, MAX_MANIFEST_BYTES,
+    check_content, check_length, checked_descriptor, digest_of, ByteStream, NewBlob, Result,
+    Target, TargetError, MAX_MANIFEST_BYTES,
 };
 use crate::oci::{
     self, Descriptor, Digest, GraphNode, Index, ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTATION,
@@ -163,21 +163,21 @@ impl Target for Layout {
 
     async fn push_manifest_with_blobs(
         &self,
-        blobs: &[(&Descriptor, &[u8])],
+        blobs: &[NewBlob<'_>],
         desc: &Descriptor,
         data: &[u8],
         tag: Option<&str>,
     ) -> Result<()> {
-        for (blob, bytes) in blobs {
-            check_content(blob, bytes)?;
+        for blob in blobs {
+            check_content(blob.desc, blob.data)?;
         }
         check_content(desc, data)?;
         let entry = index_entry(desc, data, tag);
         match &self.store {
             Store::Dir(s) => s.push_manifest(blobs, desc, data, entry, tag),
             Store::Tar(s) => {
-                for (blob, bytes) in blobs {
-                    s.push_blob(blob, bytes)?;
+                for blob in blobs {
+                    s.push_blob(blob.desc, blob.data)?;
                 }
                 s.push_manifest(desc, data, entry, tag)
             }

@@ -540,9 +540,14 @@ async fn manifest_with_its_blobs_lands_whole_or_not_at_all() {
     let config = Descriptor::for_content(ARTIFACT_TYPE_NOTATION, EMPTY_JSON);
     let (desc, data) = signature_manifest(&subject, envelope, "2024-01-01T00:00:00Z");
     let index_before = std::fs::read(dir.join("index.json")).unwrap();
+    let blob = |desc, data| crate::target::NewBlob {
+        desc,
+        data,
+        if_absent: false,
+    };
     let bad = [
-        (&envelope_desc, b"other bytes!!!".as_slice()),
-        (&config, EMPTY_JSON),
+        blob(&envelope_desc, b"other bytes!!!".as_slice()),
+        blob(&config, EMPTY_JSON),
     ];
     assert!(layout
         .push_manifest_with_blobs(&bad, &desc, &data, None)
@@ -552,7 +557,7 @@ async fn manifest_with_its_blobs_lands_whole_or_not_at_all() {
     assert!(!layout.exists(&envelope_desc).await.unwrap());
     assert!(!layout.exists(&desc).await.unwrap());
 
-    let blobs = [(&envelope_desc, envelope), (&config, EMPTY_JSON)];
+    let blobs = [blob(&envelope_desc, envelope), blob(&config, EMPTY_JSON)];
     layout
         .push_manifest_with_blobs(&blobs, &desc, &data, None)
         .await
@@ -562,8 +567,8 @@ async fn manifest_with_its_blobs_lands_whole_or_not_at_all() {
         digests(&reopened.signatures(&subject).await.unwrap()),
         [desc.digest.as_str()]
     );
-    for (blob, bytes) in blobs {
-        assert_eq!(reopened.fetch(blob, 1024).await.unwrap(), bytes);
+    for b in blobs {
+        assert_eq!(reopened.fetch(b.desc, 1024).await.unwrap(), b.data);
     }
     let leftovers = walkdir::WalkDir::new(&dir)
         .into_iter()
