@@ -1,7 +1,8 @@
 //! Signing and verification primitives: private keys, public keys, algorithms.
 //!
-//! aws-lc-rs does the work, except for RSASSA-PSS verification with an arbitrary salt
-//! length (what Go's JWT library accepts), which uses the `rsa` crate.
+//! aws-lc-rs does the work. RSASSA-PSS verification with an arbitrary salt length (what
+//! Go's JWT library accepts) calls AWS-LC itself, which aws-lc-rs links: its API only
+//! verifies one fixed salt length.
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
@@ -419,30 +420,74 @@ fn ecdsa_verification_error() -> CryptoError {
     CryptoError::Verification("crypto/ecdsa: verification error".into())
 }
 
+/// RSASSA-PSS verification that recovers the salt length from the signature, as Go's
+/// `rsa.VerifyPSS` with `PSSSaltLengthAuto` does: AWS-LC's `RSA_verify_pss_mgf1` with
+/// `RSA_PSS_SALTLEN_AUTO` (one public-key operation, whatever the salt length).
 fn verify_pss_any_salt(
     pkcs1: &[u8],
     alg: SignatureAlgorithm,
     msg: &[u8],
     sig_bytes: &[u8],
 ) -> Result<(), CryptoError> {
-    use rsa::pkcs1::DecodeRsaPublicKey;
-    use rsa::signature::Verifier;
-    let key = rsa::RsaPublicKey::from_pkcs1_der(pkcs1).map_err(|_| rsa_verification_error())?;
-    let signature =
-        rsa::pss::Signature::try_from(sig_bytes).map_err(|_| rsa_verification_error())?;
-    let result = match alg {
-        SignatureAlgorithm::RsaPssSha256 => {
-            rsa::pss::VerifyingKey::<sha2::Sha256>::new_with_auto_salt_len(key)
-                .verify(msg, &signature)
-        }
-        SignatureAlgorithm::RsaPssSha384 => {
-            rsa::pss::VerifyingKey::<sha2::Sha384>::new_with_auto_salt_len(key)
-                .verify(msg, &signature)
-        }
-        _ => rsa::pss::VerifyingKey::<sha2::Sha512>::new_with_auto_salt_len(key)
-            .verify(msg, &signature),
+    use aws_lc_rs::digest;
+    use aws_lc_sys as ffi;
+    let (hash, md) = match alg {
+        // SAFETY: the EVP_sha* functions return pointers to static tables.
+        SignatureAlgorithm::RsaPssSha256 => (&digest::SHA256, unsafe { ffi::EVP_sha256() }),
+        SignatureAlgorithm::RsaPssSha384 => (&digest::SHA384, unsafe { ffi::EVP_sha384() }),
+        _ => (&digest::SHA512, unsafe { ffi::EVP_sha512() }),
     };
-    result.map_err(|_| rsa_verification_error())
+    let key = AwsLcRsaKey::from_pkcs1(pkcs1).ok_or_else(rsa_verification_error)?;
+    let digest = digest::digest(hash, msg);
+    let digest = digest.as_ref();
+    // SAFETY: `key` holds a valid RSA public key until it is dropped after this call; the
+    // digest and signature pointers are valid for the lengths given; a null MGF1 hash means
+    // "the same as md". The function only reads its inputs.
+    let verified = unsafe {
+        ffi::RSA_verify_pss_mgf1(
+            key.0.as_ptr(),
+            digest.as_ptr(),
+            digest.len(),
+            md,
+            std::ptr::null(),
+            ffi::RSA_PSS_SALTLEN_AUTO,
+            sig_bytes.as_ptr(),
+            sig_bytes.len(),
+        )
+    };
+    if verified == 1 {
+        Ok(())
+    } else {
+        // SAFETY: clears this thread's AWS-LC error queue, which the failure filled.
+        unsafe { ffi::ERR_clear_error() };
+        Err(rsa_verification_error())
+    }
+}
+
+/// An AWS-LC `RSA` public key, freed on drop.
+struct AwsLcRsaKey(std::ptr::NonNull<aws_lc_sys::RSA>);
+
+impl AwsLcRsaKey {
+    /// Parses a PKCS#1 `RSAPublicKey` (DER); `None` if AWS-LC refuses it.
+    fn from_pkcs1(der: &[u8]) -> Option<AwsLcRsaKey> {
+        // SAFETY: reads `der.len()` bytes from `der`; returns a new key or null.
+        let key = unsafe { aws_lc_sys::RSA_public_key_from_bytes(der.as_ptr(), der.len()) };
+        match std::ptr::NonNull::new(key) {
+            Some(key) => Some(AwsLcRsaKey(key)),
+            None => {
+                // SAFETY: clears this thread's AWS-LC error queue, which the failure filled.
+                unsafe { aws_lc_sys::ERR_clear_error() };
+                None
+            }
+        }
+    }
+}
+
+impl Drop for AwsLcRsaKey {
+    fn drop(&mut self) {
+        // SAFETY: the key came from RSA_public_key_from_bytes and is freed once.
+        unsafe { aws_lc_sys::RSA_free(self.0.as_ptr()) }
+    }
 }
 
 /// A local signing key (RSA or ECDSA).
@@ -608,7 +653,7 @@ impl PrivateKey {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::x509::load_key_pair;
     use crate::x509::tests::pki;
@@ -700,20 +745,64 @@ mod tests {
 
     impl rsa::rand_core::TryCryptoRng for TestRng {}
 
-    #[test]
-    fn pss_salt_rules() {
-        // A PSS signature with a non-hash-length salt verifies for JWS only.
+    /// An RSASSA-PSS signature of `msg` by the PKCS#8 PEM `key_pem` with `salt_len` bytes of
+    /// salt, which aws-lc-rs cannot make (it signs with salt = hash length only).
+    pub(crate) fn pss_sign_with_salt(
+        key_pem: &[u8],
+        alg: SignatureAlgorithm,
+        salt_len: usize,
+        msg: &[u8],
+    ) -> Vec<u8> {
         use rsa::pkcs8::DecodePrivateKey;
         use rsa::signature::{RandomizedSigner, SignatureEncoding};
-        let pem = String::from_utf8(pki("leaf-rsa2048.key")).unwrap();
-        let key = rsa::RsaPrivateKey::from_pkcs8_pem(&pem).unwrap();
-        let signer = rsa::pss::SigningKey::<sha2::Sha256>::new_with_salt_len(key, 20);
-        let sig = signer.sign_with_rng(&mut TestRng, b"msg").to_vec();
-        let certs = crate::x509::parse_certificates(&pki("leaf-rsa2048.crt")).unwrap();
-        let spki = certs[0].spki_der();
-        let alg = SignatureAlgorithm::RsaPssSha256;
-        verify_signature(&spki, alg, b"msg", &sig, PssSalt::Any).unwrap();
-        assert!(verify_signature(&spki, alg, b"msg", &sig, PssSalt::HashLength).is_err());
+        let key =
+            rsa::RsaPrivateKey::from_pkcs8_pem(std::str::from_utf8(key_pem).unwrap()).unwrap();
+        match alg {
+            SignatureAlgorithm::RsaPssSha256 => {
+                rsa::pss::SigningKey::<sha2::Sha256>::new_with_salt_len(key, salt_len)
+                    .sign_with_rng(&mut TestRng, msg)
+                    .to_vec()
+            }
+            SignatureAlgorithm::RsaPssSha384 => {
+                rsa::pss::SigningKey::<sha2::Sha384>::new_with_salt_len(key, salt_len)
+                    .sign_with_rng(&mut TestRng, msg)
+                    .to_vec()
+            }
+            _ => rsa::pss::SigningKey::<sha2::Sha512>::new_with_salt_len(key, salt_len)
+                .sign_with_rng(&mut TestRng, msg)
+                .to_vec(),
+        }
+    }
+
+    #[test]
+    fn pss_salt_rules() {
+        // Any salt length verifies for JWS (Go's PSSSaltLengthAuto), only the hash length
+        // for COSE; a wrong message or a truncated signature never does.
+        for (name, alg) in [
+            ("rsa2048", SignatureAlgorithm::RsaPssSha256),
+            ("rsa3072", SignatureAlgorithm::RsaPssSha384),
+            ("rsa4096", SignatureAlgorithm::RsaPssSha512),
+        ] {
+            let key = pki(&format!("leaf-{name}.key"));
+            let certs = crate::x509::parse_certificates(&pki(&format!("leaf-{name}.crt"))).unwrap();
+            let spki = certs[0].spki_der();
+            let hash_len = match alg.hash() {
+                DigestAlgorithm::Sha256 => 32,
+                DigestAlgorithm::Sha384 => 48,
+                DigestAlgorithm::Sha512 => 64,
+            };
+            for salt in [0, 20, hash_len, hash_len + 1, 128] {
+                let sig = pss_sign_with_salt(&key, alg, salt, b"msg");
+                verify_signature(&spki, alg, b"msg", &sig, PssSalt::Any)
+                    .unwrap_or_else(|e| panic!("{name} salt {salt}: {e}"));
+                let strict = verify_signature(&spki, alg, b"msg", &sig, PssSalt::HashLength);
+                assert_eq!(strict.is_ok(), salt == hash_len, "{name} salt {salt}");
+                let err = verify_signature(&spki, alg, b"msG", &sig, PssSalt::Any).unwrap_err();
+                assert_eq!(err.to_string(), "crypto/rsa: verification error");
+                let short = &sig[..sig.len() - 1];
+                assert!(verify_signature(&spki, alg, b"msg", short, PssSalt::Any).is_err());
+            }
+        }
     }
 
     #[test]

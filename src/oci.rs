@@ -5,7 +5,6 @@
 //! notation (through oras-go) writes.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256, Sha384, Sha512};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -84,40 +83,39 @@ impl DigestAlgorithm {
 
     /// A streaming hasher for this algorithm.
     pub fn hasher(self) -> Hasher {
-        match self {
-            DigestAlgorithm::Sha256 => Hasher::Sha256(Sha256::new()),
-            DigestAlgorithm::Sha384 => Hasher::Sha384(Sha384::new()),
-            DigestAlgorithm::Sha512 => Hasher::Sha512(Sha512::new()),
+        let algorithm = match self {
+            DigestAlgorithm::Sha256 => &aws_lc_rs::digest::SHA256,
+            DigestAlgorithm::Sha384 => &aws_lc_rs::digest::SHA384,
+            DigestAlgorithm::Sha512 => &aws_lc_rs::digest::SHA512,
+        };
+        Hasher {
+            algorithm: self,
+            context: aws_lc_rs::digest::Context::new(algorithm),
         }
     }
 }
 
-/// Incremental digest computation, for checking content while it streams.
+/// Incremental digest computation, for checking content while it streams. AWS-LC's
+/// assembly (SHA-NI, AVX) does the hashing: a content digest is checked on every byte
+/// notation reads, and the portable code costs several times as much.
 #[derive(Clone)]
-pub enum Hasher {
-    Sha256(Sha256),
-    Sha384(Sha384),
-    Sha512(Sha512),
+pub struct Hasher {
+    algorithm: DigestAlgorithm,
+    context: aws_lc_rs::digest::Context,
 }
 
 impl Hasher {
     /// Feed bytes.
     pub fn update(&mut self, data: &[u8]) {
-        match self {
-            Hasher::Sha256(h) => h.update(data),
-            Hasher::Sha384(h) => h.update(data),
-            Hasher::Sha512(h) => h.update(data),
-        }
+        self.context.update(data);
     }
 
     /// The digest of everything fed so far.
     pub fn finish(self) -> Digest {
-        let (algorithm, hex) = match self {
-            Hasher::Sha256(h) => (DigestAlgorithm::Sha256, hex::encode(h.finalize())),
-            Hasher::Sha384(h) => (DigestAlgorithm::Sha384, hex::encode(h.finalize())),
-            Hasher::Sha512(h) => (DigestAlgorithm::Sha512, hex::encode(h.finalize())),
-        };
-        Digest { algorithm, hex }
+        Digest {
+            algorithm: self.algorithm,
+            hex: hex::encode(self.context.finish()),
+        }
     }
 }
 

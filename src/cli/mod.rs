@@ -42,38 +42,55 @@ pub struct Cli {
     command: Command,
 }
 
+/// What each subcommand's help says it does: shared by the derive below and by
+/// [`subcommand`], which builds one subcommand alone.
+mod about {
+    pub const SIGN: &str = "Sign artifacts";
+    pub const VERIFY: &str = "Verify OCI artifacts";
+    pub const LIST: &str = "List signatures of the signed artifact";
+    pub const INSPECT: &str = "Inspect all signatures associated with the signed artifact";
+    pub const CERTIFICATE: &str = "Manage certificates in trust store";
+    pub const KEY: &str = "Manage keys used for signing";
+    pub const POLICY: &str = "Manage trust policy configuration";
+    pub const PLUGIN: &str = "Manage plugins";
+    pub const LOGIN: &str = "Login to registry";
+    pub const LOGOUT: &str = "Log out from the logged in registries";
+    pub const COPY: &str = "Copy an artifact and its signatures between OCI layouts and registries";
+    pub const BLOB: &str =
+        "Sign, verify and inspect signatures of arbitrary files (notation v2's blob commands)";
+    pub const DELETE: &str = "Delete signatures of an artifact (ours)";
+    pub const VERSION: &str = "Show the notation version information";
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Sign artifacts
+    #[command(about = about::SIGN)]
     Sign(sign::SignArgs),
-    /// Verify OCI artifacts
+    #[command(about = about::VERIFY)]
     Verify(verify::VerifyArgs),
-    /// List signatures of the signed artifact
-    #[command(visible_alias = "ls")]
+    #[command(about = about::LIST, visible_alias = "ls")]
     List(list::ListArgs),
-    /// Inspect all signatures associated with the signed artifact
+    #[command(about = about::INSPECT)]
     Inspect(inspect::InspectArgs),
-    /// Manage certificates in trust store
-    #[command(name = "certificate", visible_alias = "cert")]
+    #[command(about = about::CERTIFICATE, name = "certificate", visible_alias = "cert")]
     Certificate(cert::CertArgs),
-    /// Manage keys used for signing
+    #[command(about = about::KEY)]
     Key(key::KeyArgs),
-    /// Manage trust policy configuration
+    #[command(about = about::POLICY)]
     Policy(policy::PolicyArgs),
-    /// Manage plugins
+    #[command(about = about::PLUGIN)]
     Plugin(plugin::PluginArgs),
-    /// Login to registry
+    #[command(about = about::LOGIN)]
     Login(login::LoginArgs),
-    /// Log out from the logged in registries
+    #[command(about = about::LOGOUT)]
     Logout(login::LogoutArgs),
-    /// Copy an artifact and its signatures between OCI layouts and registries
-    #[command(visible_alias = "cp")]
+    #[command(about = about::COPY, visible_alias = "cp")]
     Copy(copy::CopyArgs),
-    /// Sign, verify and inspect signatures of arbitrary files (notation v2's blob commands)
+    #[command(about = about::BLOB)]
     Blob(blob::BlobArgs),
-    /// Delete signatures of an artifact (ours)
+    #[command(about = about::DELETE)]
     Delete(delete::DeleteArgs),
-    /// Show the notation version information
+    #[command(about = about::VERSION)]
     Version(common::AnyArgs),
     /// Generate the autocompletion script for the specified shell
     Completion {
@@ -81,6 +98,55 @@ enum Command {
         #[arg(value_name = "SHELL")]
         shell: Vec<String>,
     },
+}
+
+/// The command tree for parsing `notation <invoked> …`: the root with only the subcommand
+/// `invoked` names (or aliases), whose flags are all a parse reads; the whole tree when it
+/// names none (help, completion, a typo). Building every subcommand's flags costs more
+/// than a `verify`'s own parsing.
+fn command_for(invoked: Option<&str>) -> clap::Command {
+    match invoked.and_then(subcommand) {
+        Some(sub) => root().subcommand(sub),
+        None => Cli::command(),
+    }
+}
+
+/// [`Cli`]'s root command without subcommands (as the derive makes it; a test checks).
+fn root() -> clap::Command {
+    clap::Command::new("notation")
+        .about("Notation - a tool to sign and verify artifacts")
+        .disable_version_flag(true)
+        .disable_help_subcommand(false)
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .group(clap::ArgGroup::new("Cli").multiple(true))
+}
+
+/// The subcommand `name` (or an alias) as the derive builds it, alone.
+fn subcommand(name: &str) -> Option<clap::Command> {
+    use clap::{Args, Command as C};
+    fn build<A: Args>(name: &'static str, about: &'static str) -> C {
+        A::augment_args(C::new(name)).about(about)
+    }
+    Some(match name {
+        "sign" => build::<sign::SignArgs>("sign", about::SIGN),
+        "verify" => build::<verify::VerifyArgs>("verify", about::VERIFY),
+        "list" | "ls" => build::<list::ListArgs>("list", about::LIST).visible_alias("ls"),
+        "inspect" => build::<inspect::InspectArgs>("inspect", about::INSPECT),
+        "certificate" | "cert" => {
+            build::<cert::CertArgs>("certificate", about::CERTIFICATE).visible_alias("cert")
+        }
+        "key" => build::<key::KeyArgs>("key", about::KEY),
+        "policy" => build::<policy::PolicyArgs>("policy", about::POLICY),
+        "plugin" => build::<plugin::PluginArgs>("plugin", about::PLUGIN),
+        "login" => build::<login::LoginArgs>("login", about::LOGIN),
+        "logout" => build::<login::LogoutArgs>("logout", about::LOGOUT),
+        "copy" | "cp" => build::<copy::CopyArgs>("copy", about::COPY).visible_alias("cp"),
+        "blob" => build::<blob::BlobArgs>("blob", about::BLOB),
+        "delete" => build::<delete::DeleteArgs>("delete", about::DELETE),
+        "version" => build::<common::AnyArgs>("version", about::VERSION),
+        _ => return None,
+    })
 }
 
 /// Shared state every command needs.
@@ -92,9 +158,11 @@ pub struct Context {
 
 /// Parse the process arguments, run, report. Returns the exit code.
 pub fn main() -> i32 {
-    let mut command = pflag::go_bools(Cli::command());
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked = args.get(1).and_then(|a| a.to_str());
+    let mut command = pflag::go_bools_for(command_for(invoked), invoked);
     let parsed = command
-        .try_get_matches_from_mut(std::env::args_os())
+        .try_get_matches_from_mut(&args)
         .and_then(|m| Ok((Cli::from_arg_matches(&m)?, m)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
@@ -128,6 +196,8 @@ pub fn main() -> i32 {
         }
     };
     report_round_trips();
+    // The process ends now: freeing clap's command tree would cost more than parsing did.
+    std::mem::forget(command);
     code
 }
 
@@ -385,5 +455,29 @@ fn missing_value(arg: &str) -> String {
     match last.strip_prefix('-').and_then(|s| s.chars().last()) {
         Some(c) if !last.starts_with("--") => format!("flag needs an argument: '{c}' in -{c}"),
         _ => format!("flag needs an argument: {long}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The root and each subcommand built alone are exactly what the derive builds.
+    #[test]
+    fn subcommands_alone_match_the_derive() {
+        let full = Cli::command();
+        let rebuilt = full.get_subcommands().fold(root(), |root, sub| {
+            let alone = subcommand(sub.get_name()).unwrap_or_else(|| sub.clone());
+            root.subcommand(alone)
+        });
+        assert_eq!(format!("{rebuilt:?}"), format!("{full:?}"));
+        for (alias, name) in [("ls", "list"), ("cert", "certificate"), ("cp", "copy")] {
+            let by_alias = format!("{:?}", subcommand(alias).unwrap());
+            assert_eq!(by_alias, format!("{:?}", subcommand(name).unwrap()));
+        }
+        // Only "completion" (and help) take the whole tree.
+        let names: Vec<_> = full.get_subcommands().map(|s| s.get_name()).collect();
+        let alone: Vec<_> = names.iter().filter(|n| subcommand(n).is_none()).collect();
+        assert_eq!(alone, [&"completion"]);
     }
 }

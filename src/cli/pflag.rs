@@ -10,6 +10,25 @@ use clap::{ArgAction, Command};
 /// optional `=<bool>` parsed as Go's `strconv.ParseBool`, and a flag's value may start
 /// with `-`.
 pub fn go_bools(cmd: Command) -> Command {
+    go_bool_args(cmd).mut_subcommands(go_bools)
+}
+
+/// [`go_bools`] for a parse of `notation <invoked> …`: the root's flags and the `invoked`
+/// subcommand's (named or aliased) only, as no other subcommand's flags are parsed; every
+/// subcommand when `invoked` names none. Rewriting all of them costs more than a `verify`'s
+/// own parsing.
+pub fn go_bools_for(cmd: Command, invoked: Option<&str>) -> Command {
+    let name = invoked
+        .and_then(|n| cmd.find_subcommand(n))
+        .map(|s| s.get_name().to_string());
+    match name {
+        Some(name) => go_bool_args(cmd).mut_subcommand(name, go_bools),
+        None => go_bools(cmd),
+    }
+}
+
+/// The pflag rewrite of `cmd`'s own flags.
+fn go_bool_args(cmd: Command) -> Command {
     cmd.mut_args(|a| {
         // Ours already written pflag-style (`--force-referrers-tag[=<bool>]`).
         let optional_bool = a.is_require_equals_set()
@@ -35,7 +54,6 @@ pub fn go_bools(cmd: Command) -> Command {
             a
         }
     })
-    .mut_subcommands(go_bools)
 }
 
 /// A flag that takes a value (`--key <name>`), not a positional argument.

@@ -235,12 +235,12 @@ pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
         PssSalt::HashLength,
     )
     .map_err(|_| EnvelopeError::Integrity("verification error".into()))?;
-    content(&msg)
+    content(&msg, Some(leaf))
 }
 
 /// Decodes and extracts the content without the signature check.
 pub fn parse(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    content(&decode_message(bytes)?)
+    content(&decode_message(bytes)?, None)
 }
 
 fn invalid(msg: impl Into<String>) -> EnvelopeError {
@@ -312,7 +312,9 @@ fn to_json(v: &Value) -> serde_json::Value {
     }
 }
 
-fn content(msg: &Message) -> Result<EnvelopeContent, EnvelopeError> {
+/// The envelope's content; `leaf` is its first certificate when the caller has parsed it
+/// already (parsing a certificate costs as much as the rest of the envelope).
+fn content(msg: &Message, leaf: Option<Certificate>) -> Result<EnvelopeContent, EnvelopeError> {
     // payload(): content type
     let content_type = match lookup(&msg.protected, &int_label(LABEL_CONTENT_TYPE)) {
         None => return Err(invalid("missing content type")),
@@ -379,14 +381,16 @@ fn content(msg: &Message) -> Result<EnvelopeContent, EnvelopeError> {
     if certs.is_empty() {
         return Err(invalid("certificate chain is not present"));
     }
-    let cert_chain = certs
-        .iter()
-        .map(|c| {
+    let parsed = certs.len().min(usize::from(leaf.is_some()));
+    let cert_chain = leaf
+        .into_iter()
+        .map(Ok)
+        .chain(certs[parsed..].iter().map(|c| {
             let der = c
                 .as_bytes()
                 .ok_or_else(|| invalid("certificate chain is not present"))?;
             Certificate::from_der(der).map_err(|e| invalid(e.to_string()))
-        })
+        }))
         .collect::<Result<Vec<_>, _>>()?;
     let signing_agent = lookup(&msg.unprotected, &text_label(header::SIGNING_AGENT))
         .and_then(Value::as_text)

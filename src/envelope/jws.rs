@@ -48,7 +48,12 @@ const STANDARD_HEADERS: [&str; 7] = [
 
 /// Decodes base64 the way Go does (CR/LF ignored), with Go's error text.
 fn go_b64(engine: &GeneralPurpose, s: &str) -> Result<Vec<u8>, String> {
-    let cleaned: String = s.chars().filter(|c| *c != '\r' && *c != '\n').collect();
+    // Certificates make up most of an envelope: copy only when there is a line break to drop.
+    let cleaned: std::borrow::Cow<str> = if s.bytes().any(|b| b == b'\r' || b == b'\n') {
+        s.chars().filter(|c| *c != '\r' && *c != '\n').collect()
+    } else {
+        s.into()
+    };
     engine.decode(cleaned.as_bytes()).map_err(|e| {
         let offset = match e {
             base64::DecodeError::InvalidByte(o, _)
@@ -266,12 +271,12 @@ pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
     let leaf = Certificate::from_der(leaf_der)
         .map_err(|_| EnvelopeError::Invalid("malformed leaf certificate".into()))?;
     verify_jwt(&raw, &leaf).map_err(EnvelopeError::Integrity)?;
-    content(&raw)
+    content(&raw, Some(leaf))
 }
 
 /// Decodes and extracts the content without the signature check.
 pub fn parse(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    content(&decode_envelope(bytes)?)
+    content(&decode_envelope(bytes)?, None)
 }
 
 /// The protected header fields notation reads.
@@ -420,7 +425,9 @@ fn validate_protected(p: &Protected) -> Result<(), EnvelopeError> {
     Ok(())
 }
 
-fn content(raw: &RawEnvelope) -> Result<EnvelopeContent, EnvelopeError> {
+/// The envelope's content; `leaf` is its first certificate when the caller has parsed it
+/// already (parsing a certificate costs as much as the rest of the envelope).
+fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeContent, EnvelopeError> {
     let protected = parse_protected(&raw.protected)?;
     let payload_bytes = go_b64(&B64URL, &raw.payload)
         .map_err(|e| EnvelopeError::Invalid(format!("payload error: {e}")))?;
@@ -438,10 +445,15 @@ fn content(raw: &RawEnvelope) -> Result<EnvelopeContent, EnvelopeError> {
             "signature missing in jws envelope".into(),
         ));
     }
-    let cert_chain = raw
-        .cert_chain
-        .iter()
-        .map(|der| Certificate::from_der(der))
+    let parsed = raw.cert_chain.len().min(usize::from(leaf.is_some()));
+    let cert_chain = leaf
+        .into_iter()
+        .map(Ok)
+        .chain(
+            raw.cert_chain[parsed..]
+                .iter()
+                .map(|der| Certificate::from_der(der)),
+        )
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| EnvelopeError::Invalid(e.to_string()))?;
     // A set: both lists come from the envelope and may be long.
@@ -553,4 +565,20 @@ pub(crate) fn sign(params: &SignParams) -> Result<(Vec<u8>, Vec<Certificate>), E
     let bytes =
         crate::go::json::to_vec(&out).map_err(|e| EnvelopeError::SignRequest(e.to_string()))?;
     Ok((bytes, chain))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_ignores_line_breaks() {
+        assert_eq!(go_b64(&B64URL, "aGVsbG8").unwrap(), b"hello");
+        assert_eq!(go_b64(&B64URL, "aGVs\r\nbG8\n").unwrap(), b"hello");
+        assert_eq!(go_b64(&B64STD, "aGVs\nbG8=").unwrap(), b"hello");
+        assert_eq!(
+            go_b64(&B64URL, "aGV*bG8").unwrap_err(),
+            "illegal base64 data at input byte 3"
+        );
+    }
 }

@@ -643,3 +643,59 @@ fn jws_crit_and_scheme_rules() {
     bad_cty["cty"] = "text/plain".into();
     assert!(resign(bad_cty).is_err());
 }
+
+/// Signs with RSASSA-PSS and a chosen salt length, as other Notary Project signers may.
+struct SaltSigner {
+    key_pem: Vec<u8>,
+    chain: Vec<Certificate>,
+    algorithm: SignatureAlgorithm,
+    salt_len: usize,
+}
+
+impl RawSigner for SaltSigner {
+    fn sign(&self, signing_input: &[u8]) -> Result<(Vec<u8>, Vec<Certificate>), EnvelopeError> {
+        let sig = crate::crypto::tests::pss_sign_with_salt(
+            &self.key_pem,
+            self.algorithm,
+            self.salt_len,
+            signing_input,
+        );
+        Ok((sig, self.chain.clone()))
+    }
+}
+
+#[test]
+fn pss_salt_length_rules_follow_go() {
+    // golang-jwt verifies PS256/384/512 with PSSSaltLengthAuto; go-cose insists on
+    // salt = hash length. Salt 0 and 20 differ from every hash length.
+    for name in ["rsa2048", "rsa3072", "rsa4096"] {
+        let (key, chain) = key_pair(name);
+        let key_spec = key.key_spec().unwrap();
+        for salt_len in [0, 20] {
+            let signer = SaltSigner {
+                key_pem: pki(&format!("leaf-{name}.key")),
+                chain: chain.clone(),
+                algorithm: key_spec.signature_algorithm(),
+                salt_len,
+            };
+            let t = target();
+            let req = RawSignRequest {
+                target: &t,
+                signing_time: OffsetDateTime::now_utc(),
+                expiry: None,
+                signing_agent: "other-signer/1.0",
+                key_spec,
+                signer: &signer,
+            };
+            let jws = sign_raw(Format::Jws, &req, None)
+                .unwrap_or_else(|e| panic!("{name} salt {salt_len}: {e}"));
+            verify(Format::Jws, &jws).unwrap();
+            let cose = sign_raw(Format::Cose, &req, None).unwrap_err();
+            assert_eq!(
+                cose.to_string(),
+                "generated signature failed verification: signature is invalid. Error: verification error",
+                "{name} salt {salt_len}"
+            );
+        }
+    }
+}

@@ -7,7 +7,7 @@ pub mod plugin;
 use crate::crypto::{self, KeySpec, PrivateKey};
 use crate::envelope::{self, Format};
 use crate::oci::{self, Descriptor, Manifest};
-use crate::target::{Target, TargetError};
+use crate::target::{NewBlob, Target, TargetError};
 use crate::timestamp::{self, Stamped, TimestampError, Tsa};
 use crate::x509::Certificate;
 use std::collections::BTreeMap;
@@ -498,6 +498,8 @@ pub fn signature_annotations(
 }
 
 /// Store envelope, config and manifest, in that order, then commit.
+///
+/// (One call for the three, so that a layout directory can make them durable at once.)
 async fn push_signature(
     target: &dyn Target,
     envelope_desc: &Descriptor,
@@ -505,13 +507,21 @@ async fn push_signature(
     manifest_desc: &Descriptor,
     manifest_bytes: &[u8],
 ) -> Result<(), TargetError> {
-    target.push_blob(envelope_desc, envelope_bytes).await?;
     let config = Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON);
-    if !target.exists(&config).await? {
-        target.push_blob(&config, oci::EMPTY_JSON).await?;
-    }
+    let blobs = [
+        NewBlob {
+            desc: envelope_desc,
+            data: envelope_bytes,
+            if_absent: false,
+        },
+        NewBlob {
+            desc: &config,
+            data: oci::EMPTY_JSON,
+            if_absent: true,
+        },
+    ];
     target
-        .push_manifest(manifest_desc, manifest_bytes, None)
+        .push_manifest_with_blobs(&blobs, manifest_desc, manifest_bytes, None)
         .await?;
     target.commit().await
 }

@@ -167,6 +167,15 @@ pub type Result<T> = std::result::Result<T, TargetError>;
 /// Every read checks the content against the digest (and size) of the descriptor it was
 /// asked for. Writes become visible atomically; implementations that need to batch writes
 /// (a tar layout) do so until [`Target::commit`].
+/// A blob for [`Target::push_manifest_with_blobs`].
+pub struct NewBlob<'a> {
+    pub desc: &'a Descriptor,
+    pub data: &'a [u8],
+    /// Ask the store first and push only if it lacks the blob (as Go notation does for the
+    /// signature's `{}` config), instead of pushing it regardless.
+    pub if_absent: bool,
+}
+
 #[async_trait]
 pub trait Target: Send + Sync {
     /// Resolve a tag or a digest string to the manifest descriptor (mediaType, digest, size).
@@ -185,6 +194,26 @@ pub trait Target: Send + Sync {
     /// `index.json` (tagged if `tag` is given); a registry maintains the referrers tag
     /// schema for manifests with a `subject` when asked to.
     async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()>;
+
+    /// Store `blobs`, then the manifest `desc` that names them: by default, in order,
+    /// [`Target::push_blob`] for each (after [`Target::exists`] for those pushed only if
+    /// absent), then [`Target::push_manifest`]. A layout directory overrides it to make all
+    /// the new files durable at once.
+    async fn push_manifest_with_blobs(
+        &self,
+        blobs: &[NewBlob<'_>],
+        desc: &Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<()> {
+        for blob in blobs {
+            if blob.if_absent && self.exists(blob.desc).await? {
+                continue;
+            }
+            self.push_blob(blob.desc, blob.data).await?;
+        }
+        self.push_manifest(desc, data, tag).await
+    }
 
     /// Descriptors of the Notary Project signature manifests whose `subject` is `subject`,
     /// in the order the store reports them.

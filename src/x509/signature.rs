@@ -4,6 +4,8 @@ use aws_lc_rs::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm
 
 use super::Certificate;
 use crate::crypto::{EcCurve, PublicKey};
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
 
 /// Which Go function the check mirrors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +125,28 @@ pub fn check_signature(
         Some(Hash::Sha1) if mode == SignatureCheck::IssuedBy => return Err(insecure(name)),
         _ => {}
     }
-    verify_with_key(&key, scheme, child.raw_tbs(), child.signature_bytes())
+    let pair = (parent.spki_der(), child.der().to_vec());
+    if verified_pairs().contains(&pair) {
+        return Ok(());
+    }
+    verify_with_key(&key, scheme, child.raw_tbs(), child.signature_bytes())?;
+    verified_pairs().insert(pair);
+    Ok(())
+}
+
+/// An issuer's SubjectPublicKeyInfo and a certificate it signed, both DER.
+type KeyAndCertificate = (Vec<u8>, Vec<u8>);
+
+/// (issuer public key, certificate) pairs whose signature this process has verified.
+/// One verification checks a certificate up to three times (the trust store's own check,
+/// the envelope's chain, the revocation check's chain), and with many signatures from one
+/// signer, once per signature; the result depends on those bytes alone.
+fn verified_pairs() -> std::sync::MutexGuard<'static, HashSet<KeyAndCertificate>> {
+    static VERIFIED: OnceLock<Mutex<HashSet<KeyAndCertificate>>> = OnceLock::new();
+    VERIFIED
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
 }
 
 /// Verifies a signature over `message` made with `signer`'s key, as Go's
@@ -265,4 +288,37 @@ pub fn check_cms_signature(
 ) -> Result<(), CertSignatureError> {
     let key = PublicKey::from_spki_der(&signer.spki_der()).map_err(|_| unimplemented())?;
     verify_with_key(&key, scheme.0, message, signature)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::x509::parse_certificates;
+    use crate::x509::tests::pki;
+
+    fn cert(name: &str) -> Certificate {
+        parse_certificates(&pki(name)).unwrap().remove(0)
+    }
+
+    #[test]
+    fn remembered_signatures_decide_nothing_else() {
+        let leaf = cert("leaf-rsa2048.crt");
+        let intermediate = cert("intermediate-ca.crt");
+        let other_root = cert("other-root-ca.crt");
+        let self_signed = cert("leaf-selfsigned.crt");
+        for _ in 0..2 {
+            check_signature(&leaf, &intermediate, SignatureCheck::IssuedBy).unwrap();
+            check_signature(&self_signed, &self_signed, SignatureCheck::SelfSignature).unwrap();
+            // Another key over the same certificate still fails.
+            let err = check_signature(&leaf, &other_root, SignatureCheck::IssuedBy).unwrap_err();
+            assert_eq!(err.to_string(), "crypto/rsa: verification error");
+            // The parent's constraints are checked every time, before any memory.
+            let err =
+                check_signature(&self_signed, &self_signed, SignatureCheck::IssuedBy).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "x509: invalid signature: parent certificate cannot sign this kind of certificate"
+            );
+        }
+    }
 }

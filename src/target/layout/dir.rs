@@ -110,24 +110,63 @@ impl DirStore {
         }
     }
 
-    /// Store a manifest blob, then add `entry` to `index.json` under the layout lock.
+    /// Store `blobs` and a manifest blob, then add `entry` to `index.json` under the layout
+    /// lock.
+    ///
+    /// The new files are synced together (one journal flush rather than one per file), then
+    /// published blobs first and `index.json` last: `index.json` never names content that a
+    /// power cut could lose or truncate (see the README's "Durability").
     pub(super) fn push_manifest(
         &self,
+        blobs: &[crate::target::NewBlob<'_>],
         desc: &Descriptor,
         data: &[u8],
         entry: Descriptor,
         tag: Option<&str>,
     ) -> Result<()> {
-        self.push_blob(desc, data)?;
+        let mut new_blobs = Vec::new();
+        // Present blobs are left alone whatever `if_absent` says: blobs are never replaced.
+        let all = blobs.iter().map(|b| (b.desc, b.data)).chain([(desc, data)]);
+        for (blob, bytes) in all {
+            let path = self.blob_path(&super::parse_digest(&blob.digest)?);
+            if path.exists() || new_blobs.iter().any(|(p, _)| *p == path) {
+                continue;
+            }
+            let tmp = crate::atomic::unsynced_temp_beside(&path, bytes, BLOB_MODE, DIR_MODE)
+                .map_err(|e| TargetError::io(&path, e))?;
+            new_blobs.push((path, tmp));
+        }
         let _lock = lock_dir(&self.root)?;
         self.remove_abandoned();
         self.ensure_oci_layout()?;
         let mut index = read_index(&self.root)?;
-        if add_entry(&mut index, entry, tag) {
-            let path = self.root.join("index.json");
-            let bytes = encode_index(&index)?;
-            crate::atomic::write(&path, &bytes, FILE_MODE, DIR_MODE)
-                .map_err(|e| TargetError::io(&path, e))?;
+        let index_path = self.root.join("index.json");
+        let index_tmp = match add_entry(&mut index, entry, tag) {
+            true => Some(
+                crate::atomic::unsynced_temp_beside(
+                    &index_path,
+                    &encode_index(&index)?,
+                    FILE_MODE,
+                    DIR_MODE,
+                )
+                .map_err(|e| TargetError::io(&index_path, e))?,
+            ),
+            false => None,
+        };
+        crate::atomic::sync_together(new_blobs.iter().map(|(_, tmp)| tmp).chain(&index_tmp))
+            .map_err(|e| TargetError::io(&self.root, e))?;
+        for (path, tmp) in new_blobs {
+            match tmp.persist_noclobber(&path) {
+                // Another writer stored the same content first.
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => {
+                    return Err(TargetError::io(&path, e))
+                }
+                _ => {}
+            }
+        }
+        if let Some(tmp) = index_tmp {
+            tmp.persist(&index_path)
+                .map_err(|e| TargetError::io(&index_path, e))?;
         }
         *self.index.lock().unwrap_or_else(|p| p.into_inner()) = index;
         Ok(())

@@ -19,8 +19,8 @@ mod stream;
 mod tar;
 
 use super::{
-    check_content, check_length, checked_descriptor, digest_of, BlobSource, ByteStream, Result,
-    Target, TargetError, MAX_MANIFEST_BYTES,
+    check_content, check_length, checked_descriptor, digest_of, BlobSource, ByteStream, NewBlob,
+    Result, Target, TargetError, MAX_MANIFEST_BYTES,
 };
 use crate::go::fmt::GoQuoted;
 use crate::oci::{
@@ -154,11 +154,29 @@ impl Target for Layout {
     }
 
     async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()> {
+        self.push_manifest_with_blobs(&[], desc, data, tag).await
+    }
+
+    async fn push_manifest_with_blobs(
+        &self,
+        blobs: &[NewBlob<'_>],
+        desc: &Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<()> {
+        for blob in blobs {
+            check_content(blob.desc, blob.data)?;
+        }
         check_content(desc, data)?;
         let entry = index_entry(desc, data, tag);
         match &self.store {
-            Store::Dir(s) => s.push_manifest(desc, data, entry, tag),
-            Store::Tar(s) => s.push_manifest(desc, data, entry, tag),
+            Store::Dir(s) => s.push_manifest(blobs, desc, data, entry, tag),
+            Store::Tar(s) => {
+                for blob in blobs {
+                    s.push_blob(blob.desc, blob.data)?;
+                }
+                s.push_manifest(desc, data, entry, tag)
+            }
         }
     }
 

@@ -527,6 +527,62 @@ async fn push_refuses_content_that_does_not_match_its_descriptor() {
     assert!(!layout.exists(&desc).await.unwrap());
 }
 
+/// `sign`'s one call: envelope, config and manifest synced together, published blobs
+/// first; nothing is written when any of them does not match its descriptor, and no temp
+/// file is left behind.
+#[tokio::test]
+async fn manifest_with_its_blobs_lands_whole_or_not_at_all() {
+    let (_tmp, dir) = case_copy("unsigned");
+    let layout = open(&dir);
+    let subject = layout.resolve("v1").await.unwrap();
+    let envelope = b"envelope bytes".as_slice();
+    let envelope_desc = Descriptor::for_content("application/jose+json", envelope);
+    let config = Descriptor::for_content(ARTIFACT_TYPE_NOTATION, EMPTY_JSON);
+    let (desc, data) = signature_manifest(&subject, envelope, "2024-01-01T00:00:00Z");
+    let index_before = std::fs::read(dir.join("index.json")).unwrap();
+    let blob = |desc, data| crate::target::NewBlob {
+        desc,
+        data,
+        if_absent: false,
+    };
+    let bad = [
+        blob(&envelope_desc, b"other bytes!!!".as_slice()),
+        blob(&config, EMPTY_JSON),
+    ];
+    assert!(layout
+        .push_manifest_with_blobs(&bad, &desc, &data, None)
+        .await
+        .is_err());
+    assert_eq!(std::fs::read(dir.join("index.json")).unwrap(), index_before);
+    assert!(!layout.exists(&envelope_desc).await.unwrap());
+    assert!(!layout.exists(&desc).await.unwrap());
+
+    let blobs = [blob(&envelope_desc, envelope), blob(&config, EMPTY_JSON)];
+    layout
+        .push_manifest_with_blobs(&blobs, &desc, &data, None)
+        .await
+        .unwrap();
+    let reopened = open(&dir);
+    assert_eq!(
+        digests(&reopened.signatures(&subject).await.unwrap()),
+        [desc.digest.as_str()]
+    );
+    for b in blobs {
+        assert_eq!(reopened.fetch(b.desc, 1024).await.unwrap(), b.data);
+    }
+    let leftovers = walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(crate::atomic::TEMP_PREFIX)
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+}
+
 #[tokio::test]
 async fn tagged_push_moves_the_tag() {
     let (_tmp, dir) = case_copy("refs");
