@@ -12,20 +12,22 @@
 #     its recorded `-d` traces (testdata/interop-logs/16-18, less the basic-auth challenge);
 #     list of 1,000 signatures (referrers tag schema) and verify of 100 (last trusted), the
 #     latter next to the same fetched one by one (`-d`, which fetches in Go's sequence).
-#  3. `copy` of a $BENCH_COPY_MIB MiB single-layer image: layout -> layout, and layout ->
-#     registry when Debian's docker-registry is installed, with throughput and peak memory
-#     (goal: peak RSS under 100 MiB whatever the size; the script fails if it is not).
+#  3. verify of $BENCH_IMAGES signed images in the registry in one invocation (`--from-file`)
+#     next to one invocation per image (issue 12: goal >= 5x faster).
+#  4. `copy -r` of a $BENCH_COPY_MIB MiB image ($BENCH_COPY_LAYERS layers) every way, next to
+#     the registry's own ingest limit (parallel `curl` PUTs and GETs of the same blobs), with
+#     peak RSS (goal: at most $BENCH_COPY_MAX_RSS_MIB = 32 MiB; the script fails above it).
 #
 # Usage: scripts/bench.sh                  (builds the release binary)
 #        NOTATION_BIN=path scripts/bench.sh (times an existing binary)
-#        BENCH_RUNS=50 BENCH_COPY_MIB=1024 (defaults); BENCH_HEAVY_RUNS=5 (runs of the rows
+#        BENCH_RUNS=50 BENCH_COPY_MIB=1024 BENCH_IMAGES=50 (defaults); BENCH_HEAVY_RUNS=5 (runs of the rows
 #        with hundreds of round trips); BENCH_CALLGRIND=0 skips valgrind
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 runs=${BENCH_RUNS:-50}
 copy_mib=${BENCH_COPY_MIB:-1024}
-max_rss_mib=${BENCH_MAX_RSS_MIB:-100}
+images=${BENCH_IMAGES:-50}
 callgrind=${BENCH_CALLGRIND:-1}
 heavy_runs=${BENCH_HEAVY_RUNS:-5}
 # Go notation v1.3.2 on the same machine (issue 11), CPU ms per run.
@@ -235,6 +237,27 @@ registry_rows() {
   # The same registry 5 ms away, as real ones are: where fetching ahead pays.
   start_delay_proxy 5
   hundred_rows "localhost:$proxy_port" "$digest" ", 5 ms away"
+  batch_rows "$host"
+}
+
+# verify of $images signed images (one repository each) in registry $1: one invocation with
+# `--from-file` next to one invocation per image.
+batch_rows() {
+  local host=$1 i separate start
+  : > refs.txt
+  for i in $(seq "$images"); do
+    "$notation" copy --from-oci-layout "$repo/testdata/layouts/single-platform:v1" "$host/batch$i:v1" >/dev/null
+    echo "$host/batch$i:v1" >> refs.txt
+  done
+  "$notation" sign --from-file refs.txt >/dev/null 2>&1
+  start=$(date +%s%N)
+  while read -r ref; do "$notation" verify "$ref" >/dev/null 2>&1; done < refs.txt
+  separate=$(( ($(date +%s%N) - start) / 1000000 ))
+  local runs=$heavy_runs
+  row "\`verify --from-file\` (registry, $images images in one invocation)" \
+    "$(round_trips "$notation" verify --from-file refs.txt)" \
+    "$images separate invocations: $separate ms wall; goal: 5x faster" \
+    "$notation" verify --from-file refs.txt
 }
 
 # verify of hundred@$2 in registry $1: fetching ahead next to one by one (`-d` fetches in
