@@ -13,7 +13,8 @@ use crate::config::Dirs;
 use crate::crypto::PrivateKey;
 use crate::oci::Descriptor;
 use crate::policy::OciDocument;
-use crate::reference::{ReferenceError, RegistryReference, Selector};
+pub use crate::reference::Selector;
+use crate::reference::{LayoutReference, ReferenceError, RegistryReference};
 use crate::revocation::Validator;
 use crate::signer::{LocalSigner, SignOptions};
 use crate::verifier::plugin::VerificationPlugins;
@@ -73,13 +74,15 @@ pub enum Error {
         resolved: String,
     },
     /// No signature passed verification (or none could be fetched).
-    #[error("{reference}: signature verification failed: {source}")]
+    #[error("{reference}: {source}{}", reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())]
     Verify {
         /// The reference verified.
         reference: String,
         /// Why, as notation-go's library says it.
         #[source]
-        source: crate::verifier::VerifyError,
+        source: Box<crate::verifier::VerifyError>,
+        /// Why the last signature tried failed: `signature <digest>: <check> failed: <error>`.
+        reason: Option<String>,
     },
     /// Signing failed.
     #[error("{reference}: {source}")]
@@ -229,7 +232,8 @@ impl Verifier {
     /// applicable statement's level is `skip`.
     pub async fn verify(&self, target: &dyn Target, reference: &str) -> Result<Outcome> {
         let parsed = RegistryReference::parse(reference)?;
-        let subject = resolve(target, reference, &parsed).await?;
+        let selector = parsed.selector.as_ref().expect("parse requires a selector");
+        let subject = resolve(target, reference, selector).await?;
         let policy_ref = parsed.with_digest(&subject.digest);
         let verifier = crate::verifier::Verifier {
             policy: &self.policy,
@@ -244,10 +248,24 @@ impl Verifier {
             .await
             .map_err(|source| Error::Verify {
                 reference: reference.to_string(),
-                source,
+                reason: last_failure(&source),
+                source: Box::new(source),
             })?;
         Ok(Outcome::new(subject.digest, outcome))
     }
+}
+
+/// The reason the last signature evaluated failed, if verification got that far.
+fn last_failure(e: &crate::verifier::VerifyError) -> Option<String> {
+    let crate::verifier::VerifyError::Failed { records, .. } = e else {
+        return None;
+    };
+    let record = records.iter().rev().find(|r| r.failure.is_some())?;
+    let (step, error) = record.failure.as_ref()?;
+    Some(format!(
+        "signature {}: {step} failed: {error}",
+        record.digest
+    ))
 }
 
 /// notation's directories with `path` as the config (and libexec) dir; the cache dir
@@ -260,13 +278,8 @@ fn config_dirs(path: &Path) -> Dirs {
     }
 }
 
-/// Resolve the tag or digest of `parsed` in `target`, checking a given digest.
-async fn resolve(
-    target: &dyn Target,
-    reference: &str,
-    parsed: &RegistryReference,
-) -> Result<Descriptor> {
-    let selector = parsed.selector.as_ref().expect("parse requires a selector");
+/// Resolve `selector` (of `reference`) in `target`, checking a given digest.
+async fn resolve(target: &dyn Target, reference: &str, selector: &Selector) -> Result<Descriptor> {
     let desc = target
         .resolve(selector.as_str())
         .await
@@ -437,11 +450,11 @@ impl Signer {
         self
     }
 
-    /// Sign the artifact `reference` (`registry/repository(:tag|@digest)`) in `target` and
-    /// store the signature next to it. Returns the signature manifest's digest.
+    /// Sign the artifact `reference` in `target` and store the signature next to it.
+    /// Returns the signature manifest's digest. Only the reference's tag or digest is used:
+    /// `registry/repository:tag` and `path/to/layout:tag` alike (see [`selector_of`]).
     pub async fn sign(&self, target: &dyn Target, reference: &str) -> Result<String> {
-        let parsed = RegistryReference::parse(reference)?;
-        let subject = resolve(target, reference, &parsed).await?;
+        let subject = resolve(target, reference, &selector_of(reference)?).await?;
         let signed = crate::signer::sign(target, &subject, &self.inner, &self.options)
             .await
             .map_err(|e| sign_error(reference, e))?;
@@ -454,6 +467,12 @@ fn sign_error(reference: &str, source: crate::signer::SignError) -> Error {
         reference: reference.to_string(),
         source,
     }
+}
+
+/// The tag or digest of `reference`, `name:tag` or `name@digest` with any name (a
+/// registry repository, a layout path): what [`Signer::sign`] and [`copy`] look up.
+pub fn selector_of(reference: &str) -> Result<Selector> {
+    Ok(LayoutReference::parse(reference)?.selector)
 }
 
 /// Open a registry repository by reference (`registry/repository[:tag|@digest]`; the tag
@@ -476,8 +495,8 @@ pub fn open_layout(path: impl AsRef<Path>) -> Result<Layout> {
     })
 }
 
-/// Copy the artifact `reference` (`registry/repository(:tag|@digest)`; its tag or digest
-/// is looked up in `source`) to `destination`, tagging it there with `tags`. With
+/// Copy the artifact `reference` (its tag or digest, see [`selector_of`], is looked up in
+/// `source`) to `destination`, tagging it there with `tags`. With
 /// `options.recursive` its signatures (and their referrers) come along. Returns the
 /// artifact's digest.
 pub async fn copy(
@@ -487,8 +506,7 @@ pub async fn copy(
     tags: &[&str],
     options: &CopyOptions,
 ) -> Result<String> {
-    let parsed = RegistryReference::parse(reference)?;
-    let root = resolve(source, reference, &parsed).await?;
+    let root = resolve(source, reference, &selector_of(reference)?).await?;
     let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
     crate::copy::copy(
         source,
