@@ -19,7 +19,7 @@
 //! - [`Signer`]: a key and its certificate chain (PEM, DER, or a key of notation's config);
 //!   [`Signer::sign`] signs (JWS or COSE) and stores the signature next to the artifact.
 //! - The targets: [`Layout::open`] (an OCI image layout, directory or tar) and
-//!   [`Registry::new`] (or [`open_registry`] from a string); [`copy`] between them.
+//!   [`Registry::new`] (or [`open_registry`] from a string); [`copy()`] between them.
 //! - [`Error`]: what went wrong, naming the reference, file or digest.
 //!
 //! Artifacts are named `registry/repository(:tag|@digest)`: the tag or digest is looked up
