@@ -106,6 +106,17 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 /// Certificates held in memory per trust store (`ca:NAME`, `signingAuthority:NAME`,
 /// `tsa:NAME`), as the trust policy's `trustStores` name them.
+///
+/// ```
+/// let mut stores = notation::TrustStoreSet::new();
+/// // A store name is TYPE:NAME, as in the trust policy.
+/// assert!(matches!(
+///     stores.add("wabbit-networks", b"").unwrap_err(),
+///     notation::Error::TrustStoreName(_)
+/// ));
+/// // Certificates must parse (PEM, or DER).
+/// assert!(stores.add("ca:wabbit-networks", b"not a certificate").is_err());
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct TrustStoreSet {
     stores: HashMap<(String, String), Vec<Vec<u8>>>,
@@ -165,7 +176,42 @@ fn parse_certs(what: &str, bytes: &[u8]) -> Result<Vec<Certificate>> {
 /// Verifies artifacts against one trust policy and its trust stores.
 ///
 /// Certificate revocation is checked over the network (OCSP, CRL) for chains that name
-/// responders, as `notation verify` does.
+/// responders, as `notation verify` does. One `Verifier` serves any number of
+/// verifications, concurrently too.
+///
+/// What an admission webhook does (see `examples/verify_registry.rs`):
+///
+/// ```no_run
+/// use notation::{open_registry, RegistryOptions, TrustStoreSet, Verifier};
+/// use std::time::Duration;
+///
+/// async fn admit(image: &str, policy_json: &str, ca_pem: &[u8]) -> Result<String, String> {
+///     let check = async {
+///         let mut stores = TrustStoreSet::new();
+///         stores.add("ca:admission", ca_pem)?;
+///         let verifier = Verifier::from_memory(policy_json, stores)?;
+///         let registry = open_registry(image, RegistryOptions::default())?;
+///         let outcome = verifier.verify(&registry, image).await?;
+///         Ok::<_, notation::Error>(outcome.artifact_digest)
+///     };
+///     match tokio::time::timeout(Duration::from_secs(10), check).await {
+///         Ok(result) => result.map_err(|e| e.to_string()),
+///         Err(_) => Err(format!("{image}: verification timed out")),
+///     }
+/// }
+/// ```
+///
+/// With notation's own configuration (what `notation verify` reads):
+///
+/// ```no_run
+/// # async fn f() -> Result<(), notation::Error> {
+/// let verifier = notation::Verifier::from_config_dir("/etc/notation")?;
+/// let layout = notation::open_layout("image.tar")?;
+/// let outcome = verifier.verify(&layout, "registry.example/app:v1").await?;
+/// println!("{} passed policy {}", outcome.artifact_digest, outcome.policy);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Verifier {
     policy: OciDocument,
     stores: Box<dyn TrustStores>,
@@ -370,6 +416,18 @@ impl Outcome {
 }
 
 /// Signs artifacts with a local private key and its certificate chain.
+///
+/// ```no_run
+/// # async fn f(key_pem: &[u8], chain_pem: &[u8]) -> Result<(), notation::Error> {
+/// use notation::{open_registry, Format, RegistryOptions, Signer};
+///
+/// let signer = Signer::from_pem(key_pem, chain_pem)?.format(Format::Cose);
+/// let registry = open_registry("registry.example/app", RegistryOptions::default())?;
+/// let signature = signer.sign(&registry, "registry.example/app:v1").await?;
+/// println!("signature manifest {signature}");
+/// # Ok(())
+/// # }
+/// ```
 pub struct Signer {
     inner: LocalSigner,
     options: SignOptions,
