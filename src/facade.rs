@@ -26,10 +26,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use crate::copy::CopyOptions;
+pub use crate::credentials::Credential;
 pub use crate::envelope::Format;
 pub use crate::policy::{Action, CheckType};
 pub use crate::target::layout::Layout;
-pub use crate::target::registry::{Registry, RegistryOptions};
+pub use crate::target::registry::{CredentialSource, Registry, RegistryOptions};
 pub use crate::target::Target;
 
 /// Why a facade call failed. Each variant names the file, reference or digest involved.
@@ -706,6 +707,21 @@ mod tests {
                 .unwrap_err(),
             Error::Target { .. }
         ));
+    }
+
+    /// Web servers run handlers on a multi-threaded runtime: verifying and signing must be
+    /// `Send` futures and a `Verifier` shareable between tasks (checked at compile time).
+    #[allow(dead_code)]
+    fn futures_are_send<'a>(
+        verifier: &'a Verifier,
+        signer: &'a Signer,
+        target: &'a dyn Target,
+    ) -> (impl Send + 'a, impl Send + 'a, impl Send + Sync + 'a) {
+        (
+            verifier.verify(target, APP),
+            signer.sign(target, APP),
+            verifier,
+        )
     }
 
     #[test]
