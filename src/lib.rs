@@ -101,3 +101,8 @@ pub use facade::{
     copy, open_layout, open_registry, Check, CopyOptions, Error, Format, Layout, Outcome, Registry,
     RegistryOptions, Signer, Target, TrustStoreSet, VerifiedSignature, Verifier,
 };
+
+/// The README's Rust snippet ("Using notation-rs as a library") compiles: `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
