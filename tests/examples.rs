@@ -13,19 +13,23 @@ use std::process::Output;
 /// The digest `v1` of testdata/layouts/single-platform resolves to.
 const V1: &str = "sha256:ac16c65ed5b9537a7dfa5826e79905b6a4ec8d15e5fa41f7cf9b006e1c7d750f";
 
-/// Build the examples with the cargo running this test, into the same target dir (they
-/// are up to date after `cargo build --examples`), and return the path of `name`.
+/// Build example `name` with the cargo running this test, into the same target dir and
+/// profile (up to date after `cargo build --examples`), and return its path.
 fn example(name: &str) -> PathBuf {
+    // The test binary lives in <target>/<profile dir>/deps; examples in .../examples.
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let profile = match profile_dir.file_name().unwrap().to_str().unwrap() {
+        "debug" => "dev",
+        other => other,
+    };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = std::process::Command::new(cargo)
-        .args(["build", "--quiet", "--example", name])
+        .args(["build", "--quiet", "--profile", profile, "--example", name])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("cargo runs");
     assert!(status.success(), "cargo build --example {name} failed");
-    // The test binary lives in target/<profile>/deps; examples in target/<profile>/examples.
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
     profile_dir.join("examples").join(name)
 }
 
