@@ -158,7 +158,7 @@ pub fn write(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Result<(
     write_temp_beside(path, data, mode, dir_mode)?.persist(path)
 }
 
-/// Like [`write`], but fails with `AlreadyExists` instead of replacing an existing file
+/// Like [`write()`], but fails with `AlreadyExists` instead of replacing an existing file
 /// (the rename is a hard link + unlink, so two writers cannot both win).
 pub fn write_new(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Result<()> {
     write_temp_beside(path, data, mode, dir_mode)?.persist_noclobber(path)
@@ -270,7 +270,7 @@ pub fn remove_all_for_exit() {
 }
 
 /// Remove the temp files and staging directories directly in `dir` that a dead process
-/// left: not locked by anyone, and unchanged for a while (see [`UNLOCKED_GRACE`]). Best
+/// left: not locked by anyone, and unchanged for a while (see `UNLOCKED_GRACE`). Best
 /// effort: what cannot be inspected or removed is left alone. Returns what was removed.
 pub fn remove_abandoned(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(dir) else {

@@ -30,7 +30,7 @@ impl Selector {
 }
 
 /// Why a reference was rejected. Texts are notation's, without the `"<raw>": ` prefix
-/// that [`ReferenceError::Display`] adds.
+/// that its `Display` adds.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReferenceError {
     #[error("{}: invalid reference: {reason}", GoQuoted(.raw))]

@@ -167,7 +167,8 @@ pub struct SignedEnvelope {
 }
 
 /// Turns the payload target into a signature envelope: a local key or a plugin.
-pub trait EnvelopeSigner {
+/// `Send + Sync` so that signing is a `Send` future (servers sign on multi-threaded runtimes).
+pub trait EnvelopeSigner: Send + Sync {
     /// Sign `payload_target` at `signing_time` as `opts` asks.
     fn sign_envelope(
         &self,

@@ -2,7 +2,7 @@
 //!
 //! Requests, headers, limits and error texts follow notation v1.3.2 (oras-go v2.5.0):
 //! HEAD with the manifest `Accept` list to resolve, blob uploads (one `PUT`, or `PATCH`
-//! chunks for large blobs, and cross-repository mounts: see [`upload`]), manifests
+//! chunks for large blobs, and cross-repository mounts: see `upload`), manifests
 //! pushed by digest (or tag), the referrers API with the `sha256-<hex>` tag-schema fallback
 //! for reading, and the tag schema maintained on push (always with `force_referrers_tag`,
 //! else only when the registry does not answer `OCI-Subject`).
