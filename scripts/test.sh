@@ -35,6 +35,10 @@ cargo clippy --all-targets --quiet -- -D warnings
 echo "==> cargo test"
 cargo test --all-targets 2>&1 | tee /tmp/notation-rs-test.log
 grep -E "^test result: ok\. [1-9]" /tmp/notation-rs-test.log >/dev/null || { echo "error: no tests ran" >&2; exit 1; }
+echo "==> cargo test --doc, examples and rustdoc"
+cargo test --doc --quiet
+cargo build --examples --quiet
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 
 # A short fuzzing pass over every parser of untrusted input (each target for a few seconds,
 # on top of the seed replay in tests/fuzz_corpus.rs). NOTATION_FUZZ_SECONDS=0 skips it.

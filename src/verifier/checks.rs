@@ -1,7 +1,7 @@
 //! The per-signature checks of verification.md §5, one function each, as pure functions of
 //! the envelope facts, the statement, the trust stores and the current time.
 //!
-//! Each check returns `Ok(())` or the failure; [`super::evaluate`] turns failures into
+//! Each check returns `Ok(())` or the failure; `Verifier::evaluate` turns failures into
 //! fail / warn / skip with the statement's level.
 
 use super::{ChainCert, SignedFacts, SigningScheme, TrustStoreFailure, TrustStores};

@@ -1,6 +1,6 @@
 //! Verification of signatures against a trust policy (verification.md §4–§7).
 //!
-//! [`verify`] talks to the store only through [`Target`]: it selects the policy statement
+//! [`Verifier::verify`] talks to the store only through [`Target`]: it selects the policy statement
 //! for `<scope>@<digest>`, lists the artifact's signatures and evaluates them one by one
 //! until one passes. Envelope integrity is delegated to an [`Integrity`] implementation
 //! ; trust stores come from [`TrustStores`]. Each
@@ -211,7 +211,7 @@ impl Verified {
     }
 }
 
-/// What [`verify`] concluded.
+/// What [`Verifier::verify`] concluded.
 #[derive(Debug, Clone)]
 pub struct VerificationOutcome {
     /// Name of the policy statement used.

@@ -1,4 +1,4 @@
-//! OCI image layouts on disk: directories ([`dir`]) and tar archives ([`tar`]).
+//! OCI image layouts on disk: directories (`dir`) and tar archives (`tar`).
 //!
 //! Both share the read side (resolving references, fetching verified content, finding
 //! signatures by walking the manifests reachable from `index.json`) and the rules for adding
