@@ -334,3 +334,63 @@ async fn one_token_per_repository_and_scope() {
         "{log:?}"
     );
 }
+
+/// Under `-d` the log lines go to stderr as they happen, so references are taken one at a
+/// time: each one's lines (its HTTP trace included) stay together, in input order, whatever
+/// `--concurrency` says.
+#[test]
+fn debug_logs_stay_grouped_by_reference() {
+    let reg = TestRegistry::start(Config::default());
+    let home = home();
+    let work = tempfile::tempdir().unwrap();
+    let cwd = work.path();
+    copy_tree(&testdata_layout("single-platform"), &cwd.join("single"));
+    let host = reg.host();
+    let mut refs = Vec::new();
+    for (src, repo) in [("single:v1", "amd"), ("single:arm64", "arm")] {
+        let dest = format!("{host}/{repo}:v1");
+        let args = [
+            "copy",
+            "--from-oci-layout",
+            src,
+            &dest,
+            "--insecure-registry",
+        ];
+        let r = run(cwd, &home, &args, None);
+        assert_eq!(r.exit, 0, "{}", r.stderr);
+        refs.push(dest);
+    }
+    let mut sign = vec!["sign", "--insecure-registry"];
+    sign.extend(refs.iter().map(String::as_str));
+    let r = run(cwd, &home, &sign, None);
+    assert_eq!(r.exit, 0, "{}", r.stderr);
+
+    let mut verify = vec!["verify", "-d", "--insecure-registry", "--concurrency", "4"];
+    for _ in 0..3 {
+        verify.extend(refs.iter().map(String::as_str));
+    }
+    let r = run(cwd, &home, &verify, None);
+    assert_eq!(r.exit, 0, "{}", r.stderr);
+    // The repository each line naming one concerns, in the order the lines were printed.
+    let (amd, arm) = (format!("{host}/amd"), format!("{host}/arm"));
+    let mut repos: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter_map(|l| {
+            if l.contains(&amd) {
+                Some("amd")
+            } else if l.contains(&arm) {
+                Some("arm")
+            } else {
+                None
+            }
+        })
+        .collect();
+    repos.dedup();
+    assert_eq!(
+        repos,
+        ["amd", "arm", "amd", "arm", "amd", "arm"],
+        "{}",
+        r.stderr
+    );
+}

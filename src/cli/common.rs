@@ -346,7 +346,8 @@ impl BatchArgs {
         Ok(all)
     }
 
-    /// Run `one` for every reference, at most `--concurrency` at a time. Each reference's
+    /// Run `one` for every reference, at most `--concurrency` at a time (one at a time under
+    /// `-v` / `-d`). Each reference's
     /// output (its result line, warnings, `Error:` line) is printed in input order; with
     /// `json`, each one's JSON document goes into one array printed at the end. A summary
     /// line follows on stderr (`<done> <n> of <total> artifacts; failed: …`); exit 1 if any
@@ -374,7 +375,15 @@ impl BatchArgs {
                 Err(line) => (line.clone(), Err(anyhow::anyhow!(line)), Vec::new()),
             }
         });
-        let mut results = notation::batch::in_order(jobs, self.concurrency as usize);
+        // `capture` holds back only what the reference's own task prints; log records of
+        // work the library hands to other tasks or threads would not wait. So under `-v` /
+        // `-d`, one reference at a time: each one's log stays whole, its timestamps in order.
+        let concurrency = if log::max_level() == log::LevelFilter::Off {
+            self.concurrency as usize
+        } else {
+            1
+        };
+        let mut results = notation::batch::in_order(jobs, concurrency);
         let mut failed = Vec::new();
         let mut documents = Vec::new();
         while let Some((label, result, captured)) = results.next().await {

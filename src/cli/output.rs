@@ -21,7 +21,8 @@ tokio::task_local! {
 }
 
 /// Run `job` with everything it prints held back, so that the output of references run
-/// concurrently can be printed in input order. (The `-v`/`-d` log is not held back.)
+/// concurrently can be printed in input order. (Log records from other tasks are not held
+/// back: `BatchArgs::run` takes one reference at a time under `-v`/`-d`.)
 pub async fn capture<F: std::future::Future>(job: F) -> (F::Output, Vec<(Stream, String)>) {
     let cell = std::cell::RefCell::new(Vec::new());
     CAPTURED
