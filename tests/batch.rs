@@ -284,6 +284,14 @@ async fn registry_references_share_one_client() {
         .filter(|l| l.starts_with("> Request: \"GET\"") && l.contains("/referrers/"))
         .count();
     assert_eq!(probes, 1, "{}", r.stderr);
+    // Nor does any reference resolve its digest a second time (a single `verify` does, as
+    // notation-go's Verify): one manifest HEAD per tagged reference.
+    let heads = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("> Request: \"HEAD\"") && l.contains("/manifests/"))
+        .count();
+    assert_eq!(heads, refs.len(), "{}", r.stderr);
 }
 
 /// Several references in one repository of a token-auth registry: one token exchange for

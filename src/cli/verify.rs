@@ -107,6 +107,8 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         opts: VerifyOptions {
             max_signatures: args.max_signatures as usize,
             user_metadata,
+            // One reference: Go's requests exactly. Many: one request less each.
+            resolve_again: inputs.len() == 1,
         },
         plugin_config,
         verification: tokio::sync::OnceCell::new(),

@@ -132,6 +132,10 @@ pub struct VerifyOptions {
     pub max_signatures: usize,
     /// `-m key=value` pairs that the signature must carry.
     pub user_metadata: Vec<(String, String)>,
+    /// Resolve the subject by digest once more before listing its signatures, as
+    /// notation-go's Verify does (one request that a single `verify` keeps so that its
+    /// requests and `-d` trace are Go's; verifying many references skips it).
+    pub resolve_again: bool,
 }
 
 impl Default for VerifyOptions {
@@ -139,6 +143,7 @@ impl Default for VerifyOptions {
         VerifyOptions {
             max_signatures: DEFAULT_MAX_SIGNATURES,
             user_metadata: vec![],
+            resolve_again: true,
         }
     }
 }
@@ -303,11 +308,12 @@ impl Verifier<'_> {
         if level.is_skip() {
             return Ok(outcome);
         }
-        // notation-go's Verify resolves the reference (by digest) once more first.
-        target
-            .resolve(&subject.digest)
-            .await
-            .map_err(VerifyError::List)?;
+        if opts.resolve_again {
+            target
+                .resolve(&subject.digest)
+                .await
+                .map_err(VerifyError::List)?;
+        }
         log::debug!("Fetching signature manifests");
         let mut records = Vec::new();
         // Page by page, fetched ahead (a registry's round trips overlap), consumed in Go's
