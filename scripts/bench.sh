@@ -414,7 +414,9 @@ curl_put_all() {
   done
   wait
 }
-# Download every layer of `big` from repository $2 of 127.0.0.1:$1 with parallel GETs.
+# Download every layer of `big` from repository $2 of 127.0.0.1:$1 with parallel GETs;
+# with $3 = sync, also flush the files to disk, as a copy into a layout does before it
+# publishes a blob (README "Durability").
 curl_get_all() {
   local p=$1 repo=$2 f
   mkdir -p got
@@ -423,6 +425,7 @@ curl_get_all() {
     curl -fsS -o "got/$(basename "$f")" "http://127.0.0.1:$p/v2/$repo/blobs/sha256:$(basename "$f")" &
   done
   wait
+  if [ "${3:-}" = sync ]; then sync got/*; fi
   rm -rf got
 }
 export -f curl_put_all curl_get_all
@@ -432,6 +435,7 @@ if command -v docker-registry >/dev/null 2>&1; then
   start_registry; yard=$port
   timed "yardstick: parallel curl PUT" bash -c "curl_put_all $yard big"
   timed "yardstick: parallel curl GET" bash -c "curl_get_all $yard big"
+  timed "yardstick: parallel curl GET + sync" bash -c "curl_get_all $yard big sync"
   start_registry; first=$port
   timed "copy layout -> registry" "$notation" copy -r --from-oci-layout big:v1 "localhost:$first/big:v1"
   timed "copy registry -> layout" "$notation" copy -r "localhost:$first/big:v1" --to-oci-layout back:v1
