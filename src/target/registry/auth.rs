@@ -1,6 +1,6 @@
 //! Registry authentication (distribution token auth and Basic), as oras-go's `auth.Client`.
 
-use super::client::{chain, format_http_error, parse_errors, read_limited};
+use super::response::{chain, format_http_error, parse_errors, read_limited};
 use crate::credentials::Credential;
 use crate::target::{Result, TargetError};
 use base64::Engine as _;
@@ -237,7 +237,7 @@ pub(crate) async fn fetch_token(
         }
         (reqwest::Method::GET, req)
     };
-    super::client::count_round_trip();
+    super::response::count_round_trip();
     let resp = request.send().await.map_err(|e| {
         TargetError::Auth(format!("{method} {:?}: {}", realm_url.as_str(), chain(&e)))
     })?;

@@ -10,10 +10,11 @@
 mod auth;
 mod client;
 mod referrers;
+mod response;
 mod upload;
 
 pub use auth::MAX_TOKEN_RESPONSE_BYTES;
-pub use client::round_trips;
+pub use response::round_trips;
 pub use upload::DEFAULT_CHUNK_SIZE;
 
 use crate::credentials::{Credential, CredentialStore};
@@ -24,10 +25,11 @@ use crate::target::{
     MAX_MANIFEST_BYTES,
 };
 use bytes::Bytes;
-use client::{http_error, read_limited, Client, Request};
+use client::{Client, Request};
 use futures_util::StreamExt as _;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
+use response::{http_error, read_limited};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -537,7 +539,9 @@ impl Target for Registry {
         let resp = self.get_content(desc).await?;
         let url = resp.url().to_string();
         let inner = resp.bytes_stream().map(move |r| {
-            r.map_err(|e| TargetError::Registry(format!("reading {url:?}: {}", client::chain(&e))))
+            r.map_err(|e| {
+                TargetError::Registry(format!("reading {url:?}: {}", response::chain(&e)))
+            })
         });
         target::verified_stream(desc, Box::pin(inner))
     }

@@ -1,7 +1,8 @@
 //! Finding and indexing referrers: the distribution-spec v1.1 referrers API and the
 //! `<alg>-<hex>` referrers tag schema (oras-go v2.5.0 `registry/remote/referrers.go`).
 
-use super::client::{http_error, parse_errors, read_limited, Request};
+use super::client::Request;
+use super::response::{http_error, parse_errors, read_limited};
 use super::{media_type_of, ReferrersApi, Registry};
 use crate::oci::{self, Descriptor, GraphNode, Index};
 use crate::target::{Result, SignaturePages, TargetError, TargetWarning, MAX_MANIFEST_BYTES};
@@ -90,13 +91,13 @@ impl ApiPages {
             let errors = parse_errors(&body);
             if errors.iter().any(|e| e.code == "NAME_UNKNOWN") {
                 let msg =
-                    super::client::format_http_error(&Method::GET, url.as_str(), status, &errors);
+                    super::response::format_http_error(&Method::GET, url.as_str(), status, &errors);
                 return Err(TargetError::Registry(msg));
             }
             if first {
                 return Ok(ApiPage::Unsupported);
             }
-            return Err(TargetError::Registry(super::client::format_http_error(
+            return Err(TargetError::Registry(super::response::format_http_error(
                 &Method::GET,
                 url.as_str(),
                 status,

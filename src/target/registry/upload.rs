@@ -14,7 +14,8 @@
 //! (`DELETE` on the session), so a failed push leaves no session behind, and since manifests
 //! are pushed only after their blobs, never a manifest that points at a missing blob.
 
-use super::client::{http_error, Request};
+use super::client::Request;
+use super::response::http_error;
 use super::Registry;
 use crate::oci::Descriptor;
 use crate::target::{BlobSource, ByteStream, Result, TargetError};
