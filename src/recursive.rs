@@ -7,7 +7,7 @@
 
 use crate::oci::{self, Descriptor, GraphNode, Platform};
 use crate::signer::{self, EnvelopeSigner, SignError, SignOptions, SignedSignature};
-use crate::target::{ByteStream, Result as TargetResult, Target, TargetError, TargetWarning};
+use crate::target::{Result as TargetResult, Target, TargetError};
 use crate::verifier::{VerificationOutcome, Verifier, VerifyError, VerifyOptions};
 use std::collections::HashSet;
 use std::fmt;
@@ -341,19 +341,18 @@ pub async fn sign(
             Err(e) => return Err(fail(Vec::new(), node, e)),
         }
     }
-    let deferred = DeferredCommit(target);
     let mut signed = Vec::with_capacity(nodes.len());
     for (node, p) in nodes.iter().zip(&prepared) {
         if tree_opts.index_children && node.parent.is_some() {
-            if let Err(e) = list_in_index(&deferred, &node.descriptor).await {
+            if let Err(e) = list_in_index(target, &node.descriptor).await {
                 return Err(fail(signed, node, SignError::Push(e)));
             }
         }
-        match signer::store(&deferred, p).await {
+        match signer::store(target, p).await {
             Ok(signature) => signed.push(SignedNode {
                 node: node.clone(),
                 signature,
-                indexed_by: deferred.referrers_method(),
+                indexed_by: target.referrers_method(),
             }),
             Err(e) => return Err(fail(signed, node, e)),
         }
@@ -417,58 +416,6 @@ pub async fn verify(
         });
     }
     out
-}
-
-/// A target whose `commit` waits: signing many nodes commits once, at the end.
-struct DeferredCommit<'a>(&'a dyn Target);
-
-#[async_trait::async_trait]
-impl Target for DeferredCommit<'_> {
-    async fn resolve(&self, reference: &str) -> TargetResult<Descriptor> {
-        self.0.resolve(reference).await
-    }
-    async fn fetch(&self, desc: &Descriptor, max_size: u64) -> TargetResult<Vec<u8>> {
-        self.0.fetch(desc, max_size).await
-    }
-    async fn exists(&self, desc: &Descriptor) -> TargetResult<bool> {
-        self.0.exists(desc).await
-    }
-    async fn push_blob(&self, desc: &Descriptor, data: &[u8]) -> TargetResult<()> {
-        self.0.push_blob(desc, data).await
-    }
-    async fn push_manifest(
-        &self,
-        desc: &Descriptor,
-        data: &[u8],
-        tag: Option<&str>,
-    ) -> TargetResult<()> {
-        self.0.push_manifest(desc, data, tag).await
-    }
-    async fn signatures(&self, subject: &Descriptor) -> TargetResult<Vec<Descriptor>> {
-        self.0.signatures(subject).await
-    }
-    async fn commit(&self) -> TargetResult<()> {
-        Ok(())
-    }
-    async fn fetch_stream(&self, desc: &Descriptor) -> TargetResult<ByteStream> {
-        self.0.fetch_stream(desc).await
-    }
-    async fn push_blob_stream(&self, desc: &Descriptor, stream: ByteStream) -> TargetResult<()> {
-        self.0.push_blob_stream(desc, stream).await
-    }
-    async fn referrers(
-        &self,
-        subject: &Descriptor,
-        artifact_type: Option<&str>,
-    ) -> TargetResult<Vec<Descriptor>> {
-        self.0.referrers(subject, artifact_type).await
-    }
-    fn take_warnings(&self) -> Vec<TargetWarning> {
-        self.0.take_warnings()
-    }
-    fn referrers_method(&self) -> Option<String> {
-        self.0.referrers_method()
-    }
 }
 
 #[cfg(test)]

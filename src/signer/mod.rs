@@ -307,7 +307,9 @@ pub async fn sign(
     opts: &SignOptions,
 ) -> Result<SignedSignature, SignError> {
     let prepared = prepare(target, subject, signer, opts).await?;
-    store(target, &prepared).await
+    let signed = store(target, &prepared).await?;
+    target.commit().await.map_err(SignError::Push)?;
+    Ok(signed)
 }
 
 /// A signature made for a subject but not stored yet: what [`store`] pushes.
@@ -376,7 +378,8 @@ pub async fn prepare(
     })
 }
 
-/// The second half of [`sign`]: push the envelope, config and manifest, then commit.
+/// The second half of [`sign`]: push the envelope, config and manifest. The caller commits
+/// the target ([`Target::commit`]), once for all the signatures it stores.
 pub async fn store(
     target: &dyn Target,
     prepared: &PreparedSignature,
@@ -498,7 +501,7 @@ pub fn signature_annotations(
     ])
 }
 
-/// Store envelope, config and manifest, in that order, then commit.
+/// Store envelope, config and manifest, in that order (the caller commits).
 ///
 /// (One call for the three, so that a layout directory can make them durable at once.)
 async fn push_signature(
@@ -523,8 +526,7 @@ async fn push_signature(
     ];
     target
         .push_manifest_with_blobs(&blobs, manifest_desc, manifest_bytes, None)
-        .await?;
-    target.commit().await
+        .await
 }
 
 #[cfg(test)]
