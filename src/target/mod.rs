@@ -206,13 +206,7 @@ pub trait Target: Send + Sync {
         data: &[u8],
         tag: Option<&str>,
     ) -> Result<()> {
-        for blob in blobs {
-            if blob.if_absent && self.exists(blob.desc).await? {
-                continue;
-            }
-            self.push_blob(blob.desc, blob.data).await?;
-        }
-        self.push_manifest(desc, data, tag).await
+        push_in_order(self, blobs, desc, data, tag).await
     }
 
     /// Descriptors of the Notary Project signature manifests whose `subject` is `subject`,
@@ -313,6 +307,24 @@ pub trait Target: Send + Sync {
     async fn mount_blob(&self, _desc: &Descriptor, _from: &(String, String)) -> Result<bool> {
         Ok(false)
     }
+}
+
+/// What [`Target::push_manifest_with_blobs`] does by default: each blob (those pushed only
+/// if absent after [`Target::exists`]), then the manifest.
+pub async fn push_in_order<T: Target + ?Sized>(
+    target: &T,
+    blobs: &[NewBlob<'_>],
+    desc: &Descriptor,
+    data: &[u8],
+    tag: Option<&str>,
+) -> Result<()> {
+    for blob in blobs {
+        if blob.if_absent && target.exists(blob.desc).await? {
+            continue;
+        }
+        target.push_blob(blob.desc, blob.data).await?;
+    }
+    target.push_manifest(desc, data, tag).await
 }
 
 /// Signature descriptors read page by page (Go notation's `ListSignatures` callback): a

@@ -21,8 +21,8 @@ use crate::credentials::{Credential, CredentialStore};
 use crate::oci::{self, Descriptor, GraphNode};
 use crate::reference::RegistryReference;
 use crate::target::{
-    self, BlobSource, ByteStream, Result, SignaturePages, Target, TargetError, TargetWarning,
-    MAX_MANIFEST_BYTES,
+    self, BlobSource, ByteStream, NewBlob, Result, SignaturePages, Target, TargetError,
+    TargetWarning, MAX_MANIFEST_BYTES,
 };
 use bytes::Bytes;
 use client::{Client, Request};
@@ -107,6 +107,8 @@ pub struct Registry {
     monolithic_refused: AtomicBool,
     /// See [`Target::referrers_method`].
     referrers_method: Mutex<Option<String>>,
+    /// Held while a manifest and its blobs are pushed: see `push_manifest_with_blobs`.
+    pushing: tokio::sync::Mutex<()>,
 }
 
 /// The `Accept` header of manifest requests (notation's order).
@@ -177,6 +179,7 @@ impl Registry {
             upload_chunk_size: opts.upload_chunk_size,
             monolithic_refused: AtomicBool::new(false),
             referrers_method: Mutex::new(None),
+            pushing: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -199,6 +202,7 @@ impl Registry {
             upload_chunk_size: self.upload_chunk_size,
             monolithic_refused: AtomicBool::new(self.monolithic_refused.load(Ordering::Relaxed)),
             referrers_method: Mutex::new(None),
+            pushing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -471,6 +475,21 @@ impl Target for Registry {
         target::check_content(desc, data)?;
         self.upload_monolithic(desc, Bytes::copy_from_slice(data))
             .await
+    }
+
+    /// One push at a time into this repository: signatures stored at once (several
+    /// references of one run) would race on the blob they share (the empty config), which
+    /// docker-registry can then report unknown, and on the read-modify-write of a subject's
+    /// referrers tag index, which would lose one of them.
+    async fn push_manifest_with_blobs(
+        &self,
+        blobs: &[NewBlob<'_>],
+        desc: &Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<()> {
+        let _one_at_a_time = self.pushing.lock().await;
+        target::push_in_order(self, blobs, desc, data, tag).await
     }
 
     async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()> {
