@@ -16,6 +16,9 @@ use der::{Decode, Sequence};
 use crate::go::pem::{self, pem_blocks};
 use crate::oci::DigestAlgorithm;
 
+mod rsa_signing;
+pub use rsa_signing::RsaSigningKey;
+
 /// Errors from key handling, signing and signature verification.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {
@@ -492,8 +495,10 @@ impl Drop for AwsLcRsaKey {
 
 /// A local signing key (RSA or ECDSA).
 pub enum PrivateKey {
-    /// RSA key pair.
+    /// RSA key pair (generated here).
     Rsa(RsaKeyPair),
+    /// RSA key read from DER: it signs without a separate key check (see [`RsaSigningKey`]).
+    RsaSigning(RsaSigningKey),
     /// ECDSA key pair (signs with the fixed-width encoding).
     Ec(EcdsaKeyPair, EcCurve),
 }
@@ -545,6 +550,9 @@ impl PrivateKey {
 
     /// Parses a DER private key, trying PKCS#1, PKCS#8 and SEC1 in Go's order.
     pub fn from_der(der: &[u8]) -> Result<PrivateKey, CryptoError> {
+        if let Some(k) = RsaSigningKey::from_der(der) {
+            return Ok(PrivateKey::RsaSigning(k));
+        }
         if let Ok(k) = RsaKeyPair::from_der(der) {
             return Ok(PrivateKey::Rsa(k));
         }
@@ -594,6 +602,7 @@ impl PrivateKey {
     pub fn spki_der(&self) -> Vec<u8> {
         let der = match self {
             PrivateKey::Rsa(k) => k.public_key().as_der().map(|d| d.as_ref().to_vec()),
+            PrivateKey::RsaSigning(k) => Ok(k.spki_der().to_vec()),
             PrivateKey::Ec(k, _) => k.public_key().as_der().map(|d| d.as_ref().to_vec()),
         };
         der.unwrap_or_default()
@@ -610,6 +619,7 @@ impl PrivateKey {
                     "rsa key size {other} bits is not supported"
                 ))),
             },
+            PrivateKey::RsaSigning(k) => Ok(k.key_spec()),
             PrivateKey::Ec(_, curve) => Ok(match curve {
                 EcCurve::P256 => KeySpec::EcP256,
                 EcCurve::P384 => KeySpec::EcP384,
@@ -634,6 +644,7 @@ impl PrivateKey {
                     .map_err(|e| CryptoError::Signing(e.to_string()))?;
                 Ok(out)
             }
+            PrivateKey::RsaSigning(k) => k.sign_pss(msg),
             PrivateKey::Ec(k, _) => k
                 .sign(&rng, msg)
                 .map(|s| s.as_ref().to_vec())
@@ -641,10 +652,27 @@ impl PrivateKey {
         }
     }
 
+    /// The full consistency check Go runs when it loads a key (AWS-LC's `RSA_check_key`;
+    /// keys AWS-LC generated or parsed have passed it already).
+    pub fn check(&self) -> Result<(), CryptoError> {
+        match self {
+            PrivateKey::RsaSigning(k) => k.check(),
+            PrivateKey::Rsa(_) | PrivateKey::Ec(..) => Ok(()),
+        }
+    }
+
     /// PKCS#8 PEM (`PRIVATE KEY`) encoding.
     pub fn to_pkcs8_pem(&self) -> Result<String, CryptoError> {
         let der = match self {
             PrivateKey::Rsa(k) => k.as_der().map(|d| d.as_ref().to_vec()),
+            PrivateKey::RsaSigning(k) => {
+                k.check()?;
+                RsaKeyPair::from_pkcs8(k.der())
+                    .or_else(|_| RsaKeyPair::from_der(k.der()))
+                    .map_err(|e| CryptoError::Signing(e.to_string()))?
+                    .as_der()
+                    .map(|d| d.as_ref().to_vec())
+            }
             PrivateKey::Ec(k, _) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
         }
         .map_err(|e| CryptoError::Signing(e.to_string()))?;

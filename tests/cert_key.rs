@@ -686,6 +686,70 @@ fn key_add_local_files() {
     );
 }
 
+/// `pki/leaf-rsa2048.key` with the last byte of its DER flipped: the last byte of the CRT
+/// coefficient, so the key parses but its fields disagree.
+fn inconsistent_rsa_key() -> String {
+    use base64::Engine as _;
+    let pem = fs::read_to_string(pki("leaf-rsa2048.key")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut der = engine.decode(body).unwrap();
+    *der.last_mut().unwrap() ^= 1;
+    let lines: Vec<String> = engine
+        .encode(&der)
+        .as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8(c.to_vec()).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        lines.join("\n")
+    )
+}
+
+#[test]
+fn an_inconsistent_rsa_key_is_refused_and_signs_nothing() {
+    let home = Home::new();
+    let key = home.tmp.path().join("bad.key");
+    fs::write(&key, inconsistent_rsa_key()).unwrap();
+    let key = key.display().to_string();
+    let chain = pki("leaf-rsa2048.chain.pem").display().to_string();
+    let add = [
+        "key",
+        "add",
+        "--key-file",
+        &key,
+        "--cert-file",
+        &chain,
+        "bad",
+    ];
+    let (code, _, stderr) = home.run(&add);
+    assert_eq!(
+        (code, stderr.as_str()),
+        (1, "Error: tls: failed to parse private key\n")
+    );
+    assert!(!home.config().join("signingkeys.json").exists());
+
+    // Named in signingkeys.json by hand, it fails to sign, and the layout is untouched.
+    fs::create_dir_all(home.config()).unwrap();
+    let keys = serde_json::json!({
+        "default": "bad",
+        "keys": [{"name": "bad", "keyPath": key, "certPath": chain}],
+    });
+    fs::write(home.config().join("signingkeys.json"), keys.to_string()).unwrap();
+    let layout = home.tmp.path().join("layout");
+    copy_tree(&common::testdata_layout("single-platform"), &layout);
+    let index_before = fs::read(layout.join("index.json")).unwrap();
+    let target = format!("{}:v1", layout.display());
+    let (code, _, stderr) = home.run(&["sign", "--oci-layout", &target]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.ends_with("tls: failed to parse private key\n"),
+        "{stderr}"
+    );
+    assert_eq!(fs::read(layout.join("index.json")).unwrap(), index_before);
+}
+
 #[test]
 fn key_add_plugin_needs_installed_plugin() {
     let home = Home::new();

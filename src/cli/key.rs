@@ -194,7 +194,10 @@ fn add_local(
     let cert_path = std::path::absolute(cert_file).unwrap_or_else(|_| cert_file.into());
     let cert_pem = read(&cert_path)?;
     let key_pem = read(&key_path)?;
-    let (_, chain) = notation::x509::load_key_pair(&key_pem, &cert_pem)?;
+    let (key, chain) = notation::x509::load_key_pair(&key_pem, &cert_pem)?;
+    // Signing skips the key check (a bad key cannot sign); a key kept for later gets it now,
+    // as Go checks every key it loads.
+    key.check()?;
     check_chain(&chain)
         .with_context(|| format!("certificate chain in {} is not usable", cert_path.display()))?;
     let mut keys = SigningKeys::load(&ctx.dirs)?;
