@@ -294,8 +294,6 @@ fn select_platforms(
 pub struct SignedNode {
     pub node: Node,
     pub signature: SignedSignature,
-    /// How the signature was made findable ([`Target::referrers_method`]).
-    pub indexed_by: Option<String>,
 }
 
 /// Signing a tree stopped at `failed`; `signed` were stored before (none for a tar layout,
@@ -352,7 +350,6 @@ pub async fn sign(
             Ok(signature) => signed.push(SignedNode {
                 node: node.clone(),
                 signature,
-                indexed_by: target.referrers_method(),
             }),
             Err(e) => return Err(fail(signed, node, e)),
         }
@@ -375,7 +372,7 @@ async fn list_in_index(target: &dyn Target, desc: &Descriptor) -> TargetResult<(
         annotations: Some(Default::default()),
         ..desc.plain()
     };
-    target.push_manifest(&entry, &bytes, None).await
+    target.push_manifest(&entry, &bytes, None).await.map(drop)
 }
 
 /// The verification of one node.

@@ -6,8 +6,8 @@ pub mod plugin;
 
 use crate::crypto::{self, KeySpec, PrivateKey};
 use crate::envelope::{self, Format};
-use crate::oci::{self, Descriptor, Manifest};
-use crate::target::{NewBlob, Target, TargetError};
+use crate::oci::{self, Descriptor};
+use crate::target::{Indexing, NewSignature, Target, TargetError, TargetWarning};
 use crate::timestamp::{self, Stamped, TimestampError, Tsa};
 use crate::x509::Certificate;
 use std::collections::BTreeMap;
@@ -120,6 +120,11 @@ pub struct SignedSignature {
     pub manifest: Descriptor,
     /// The envelope blob.
     pub envelope: Descriptor,
+    /// How the target made the signature findable.
+    pub indexed_by: Option<Indexing>,
+    /// What the user should know although the signature was stored (e.g. an outdated
+    /// referrers index that could not be deleted).
+    pub warnings: Vec<TargetWarning>,
 }
 
 /// Check the `--expiry` value as notation does (after resolving the reference).
@@ -319,12 +324,8 @@ pub struct PreparedSignature {
     pub subject: Descriptor,
     /// The envelope format.
     pub format: Format,
-    /// The signature manifest (with its annotations) and its bytes.
-    pub manifest: Descriptor,
-    pub manifest_bytes: Vec<u8>,
-    /// The envelope blob and its bytes.
-    pub envelope: Descriptor,
-    pub envelope_bytes: Vec<u8>,
+    /// The envelope and the signature manifest (with its annotations).
+    pub signature: NewSignature,
 }
 
 /// The first half of [`sign`]: check, sign and build the signature manifest, writing
@@ -346,22 +347,15 @@ pub async fn prepare(
     let now = OffsetDateTime::now_utc();
     let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
     let signed = signer.sign_envelope(&payload_target, signing_time, opts)?;
-    let (mut manifest_desc, mut manifest_bytes, envelope_desc) = signature_manifest(
-        opts.format,
-        &signed.bytes,
-        subject,
-        &signed.chain,
-        signed.signing_time,
-    );
+    let annotations = signature_annotations(&signed.chain, signed.signing_time);
     log::debug!("Generating annotation");
-    if !signed.annotations.is_empty() {
-        (manifest_desc, manifest_bytes) =
-            with_extra_annotations(&manifest_bytes, &signed.annotations);
-    }
+    let signature = NewSignature::new(opts.format.media_type(), signed.bytes, subject, annotations)
+        .with_extra_annotations(&signed.annotations);
     log::debug!(
         "Generated annotations: {}",
         crate::go::fmt::map_v(
-            manifest_desc
+            signature
+                .manifest
                 .annotations
                 .iter()
                 .flatten()
@@ -371,15 +365,13 @@ pub async fn prepare(
     Ok(PreparedSignature {
         subject: subject.clone(),
         format: opts.format,
-        manifest: manifest_desc,
-        manifest_bytes,
-        envelope: envelope_desc,
-        envelope_bytes: signed.bytes,
+        signature,
     })
 }
 
 /// The second half of [`sign`]: push the envelope, config and manifest. The caller commits
-/// the target ([`Target::commit`]), once for all the signatures it stores.
+/// the target ([`crate::target::ContentStore::commit`]), once for all the signatures it
+/// stores.
 pub async fn store(
     target: &dyn Target,
     prepared: &PreparedSignature,
@@ -389,18 +381,15 @@ pub async fn store(
         prepared.subject.go_debug(),
         prepared.format.media_type()
     );
-    push_signature(
-        target,
-        &prepared.envelope,
-        &prepared.envelope_bytes,
-        &prepared.manifest,
-        &prepared.manifest_bytes,
-    )
-    .await
-    .map_err(SignError::Push)?;
+    let pushed = target
+        .push_signature(&prepared.signature)
+        .await
+        .map_err(SignError::Push)?;
     Ok(SignedSignature {
-        manifest: prepared.manifest.clone(),
-        envelope: prepared.envelope.clone(),
+        manifest: prepared.signature.manifest.clone(),
+        envelope: prepared.signature.envelope.clone(),
+        indexed_by: pushed.indexed_by,
+        warnings: pushed.warnings,
     })
 }
 
@@ -417,22 +406,6 @@ pub fn sign_envelope(
     let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
     let signed = signer.sign_envelope(payload_target, signing_time, opts)?;
     Ok((signed.bytes, signed.signing_time))
-}
-
-/// Merge plugin annotations into a signature manifest; notation's own keys win.
-fn with_extra_annotations(
-    manifest_bytes: &[u8],
-    extra: &BTreeMap<String, String>,
-) -> (Descriptor, Vec<u8>) {
-    let mut manifest: Manifest =
-        serde_json::from_slice(manifest_bytes).expect("we just serialized this manifest");
-    let mut annotations = extra.clone();
-    annotations.extend(manifest.annotations.take().unwrap_or_default());
-    manifest.annotations = Some(annotations.clone());
-    let bytes = crate::go::json::to_vec(&manifest).expect("manifests always serialize");
-    let mut desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &bytes);
-    desc.annotations = Some(annotations);
-    (desc, bytes)
 }
 
 /// Runs the (async) TSA exchange from the synchronous envelope signer: on a scoped thread
@@ -457,32 +430,6 @@ fn timestamp_blocking(
     })
 }
 
-/// Build the signature manifest notation v1.3.2 writes (the `config.mediaType` form):
-/// returns (manifest descriptor with annotations, manifest bytes, envelope descriptor).
-pub fn signature_manifest(
-    format: Format,
-    envelope_bytes: &[u8],
-    subject: &Descriptor,
-    chain: &[Certificate],
-    signing_time: OffsetDateTime,
-) -> (Descriptor, Vec<u8>, Descriptor) {
-    let envelope_desc = Descriptor::for_content(format.media_type(), envelope_bytes);
-    let annotations = signature_annotations(chain, signing_time);
-    let manifest = Manifest {
-        schema_version: 2,
-        media_type: Some(oci::MEDIA_TYPE_IMAGE_MANIFEST.to_string()),
-        artifact_type: None,
-        config: Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON),
-        layers: vec![envelope_desc.clone()],
-        subject: Some(subject.plain()),
-        annotations: Some(annotations.clone()),
-    };
-    let bytes = crate::go::json::to_vec(&manifest).expect("manifests always serialize");
-    let mut desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &bytes);
-    desc.annotations = Some(annotations);
-    (desc, bytes, envelope_desc)
-}
-
 /// The two annotations notation puts on signature manifests: chain thumbprints (lowercase
 /// hex SHA-256, leaf first) and the signing time in UTC.
 pub fn signature_annotations(
@@ -499,34 +446,6 @@ pub fn signature_annotations(
         ),
         (oci::ANNOTATION_CREATED.to_string(), created),
     ])
-}
-
-/// Store envelope, config and manifest, in that order (the caller commits).
-///
-/// (One call for the three, so that a layout directory can make them durable at once.)
-async fn push_signature(
-    target: &dyn Target,
-    envelope_desc: &Descriptor,
-    envelope_bytes: &[u8],
-    manifest_desc: &Descriptor,
-    manifest_bytes: &[u8],
-) -> Result<(), TargetError> {
-    let config = Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON);
-    let blobs = [
-        NewBlob {
-            desc: envelope_desc,
-            data: envelope_bytes,
-            if_absent: false,
-        },
-        NewBlob {
-            desc: &config,
-            data: oci::EMPTY_JSON,
-            if_absent: true,
-        },
-    ];
-    target
-        .push_manifest_with_blobs(&blobs, manifest_desc, manifest_bytes, None)
-        .await
 }
 
 #[cfg(test)]

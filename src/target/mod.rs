@@ -1,12 +1,17 @@
 //! Where artifacts and their signatures live.
 //!
-//! The signer and verifier talk only to the [`Target`] trait; [`layout`] implements it for
-//! OCI image layouts on disk (directories and tar files) and [`registry`] for OCI
-//! distribution registries.
+//! Two levels: [`ContentStore`] is a store of OCI content (blobs, manifests, referrers),
+//! what `copy` needs; [`Target`] is what the signer and verifier need (resolve, list, fetch
+//! and push signatures), implemented once for every content store in [`signature`].
+//! [`layout`] implements [`ContentStore`] for OCI image layouts on disk (directories and tar
+//! files) and [`registry`] for OCI distribution registries.
 
 pub mod layout;
 pub mod prefetch;
 pub mod registry;
+pub mod signature;
+
+pub use signature::{FetchedSignature, NewSignature, Target};
 
 use crate::oci::{Descriptor, Digest};
 use async_trait::async_trait;
@@ -162,22 +167,72 @@ impl TargetError {
 /// Result alias for target operations.
 pub type Result<T> = std::result::Result<T, TargetError>;
 
-/// One store of OCI content: an image layout or a registry repository.
-///
-/// Every read checks the content against the digest (and size) of the descriptor it was
-/// asked for. Writes become visible atomically; implementations that need to batch writes
-/// (a tar layout) do so until [`Target::commit`].
-/// A blob for [`Target::push_manifest_with_blobs`].
+/// A blob for [`ContentStore::push_manifest_with_blobs`].
 pub struct NewBlob<'a> {
+    /// What the blob is.
     pub desc: &'a Descriptor,
+    /// Its bytes.
     pub data: &'a [u8],
     /// Ask the store first and push only if it lacks the blob (as Go notation does for the
     /// signature's `{}` config), instead of pushing it regardless.
     pub if_absent: bool,
 }
 
+/// How a pushed manifest with a `subject` was made findable as a referrer of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Indexing {
+    /// The registry indexes it itself (it answered the push with `OCI-Subject`).
+    ReferrersApi,
+    /// Listed in the subject's `sha256-<hex>` referrers index tag.
+    TagSchema {
+        /// The index's tag.
+        tag: String,
+        /// Because `--force-referrers-tag` asked for it, not because the registry lacks the
+        /// referrers API.
+        forced: bool,
+    },
+    /// Listed in the layout's `index.json`.
+    LayoutIndex,
+}
+
+/// In words for logs and `sign -o json` (e.g. `the referrers tag schema (tag sha256-…)`).
+impl std::fmt::Display for Indexing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Indexing::ReferrersApi => {
+                f.write_str("the registry's referrers API (it answered OCI-Subject)")
+            }
+            Indexing::TagSchema { tag, forced: true } => write!(
+                f,
+                "the referrers tag schema (tag {tag}; --force-referrers-tag)"
+            ),
+            Indexing::TagSchema { tag, forced: false } => write!(
+                f,
+                "the referrers tag schema (tag {tag}; the registry did not answer OCI-Subject)"
+            ),
+            Indexing::LayoutIndex => f.write_str("an entry in the layout's index.json"),
+        }
+    }
+}
+
+/// What storing a manifest did besides storing it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pushed {
+    /// How the manifest was made findable as a referrer; `None` when it has no `subject`.
+    pub indexed_by: Option<Indexing>,
+    /// What the user should know although the push succeeded, in the order it happened.
+    pub warnings: Vec<TargetWarning>,
+}
+
+/// One store of OCI content: an image layout or a registry repository. What `copy` needs;
+/// the signer and verifier use the signature-level [`Target`] built on it.
+///
+/// Every read checks the content against the digest (and size) of the descriptor it was
+/// asked for. Writes become visible atomically; implementations that need to batch writes
+/// (a tar layout) do so until [`ContentStore::commit`].
 #[async_trait]
-pub trait Target: Send + Sync {
+pub trait ContentStore: Send + Sync {
     /// Resolve a tag or a digest string to the manifest descriptor (mediaType, digest, size).
     async fn resolve(&self, reference: &str) -> Result<Descriptor>;
 
@@ -193,32 +248,47 @@ pub trait Target: Send + Sync {
     /// Store a manifest or index by digest, and make it findable: a layout lists it in
     /// `index.json` (tagged if `tag` is given); a registry maintains the referrers tag
     /// schema for manifests with a `subject` when asked to.
-    async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()>;
+    async fn push_manifest(
+        &self,
+        desc: &Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<Pushed>;
 
     /// Store `blobs`, then the manifest `desc` that names them: by default, in order,
-    /// [`Target::push_blob`] for each (after [`Target::exists`] for those pushed only if
-    /// absent), then [`Target::push_manifest`]. A layout directory overrides it to make all
-    /// the new files durable at once.
+    /// [`ContentStore::push_blob`] for each (after [`ContentStore::exists`] for those pushed
+    /// only if absent), then [`ContentStore::push_manifest`]. A layout directory overrides
+    /// it to make all the new files durable at once.
     async fn push_manifest_with_blobs(
         &self,
         blobs: &[NewBlob<'_>],
         desc: &Descriptor,
         data: &[u8],
         tag: Option<&str>,
-    ) -> Result<()> {
+    ) -> Result<Pushed> {
         push_in_order(self, blobs, desc, data, tag).await
     }
 
-    /// Descriptors of the Notary Project signature manifests whose `subject` is `subject`,
-    /// in the order the store reports them.
-    async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>>;
+    /// Every manifest whose `subject` is `subject`, optionally only those of
+    /// `artifact_type`, in the order the store reports them (`notation copy -r` copies
+    /// whatever this returns).
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>>;
 
-    /// The signatures of `subject` ([`Target::signatures`]) as the store serves them, page
-    /// by page, for callers that may stop early. The default is one page.
-    fn signature_pages<'a>(&'a self, subject: &'a Descriptor) -> Box<dyn SignaturePages + 'a> {
+    /// [`ContentStore::referrers`] as the store serves them, page by page, for callers
+    /// that may stop early. The default is one page.
+    fn referrer_pages<'a>(
+        &'a self,
+        subject: &'a Descriptor,
+        artifact_type: Option<&'a str>,
+    ) -> Box<dyn SignaturePages + 'a> {
         Box::new(OnePage {
-            target: self,
+            store: self,
             subject,
+            artifact_type,
             done: false,
         })
     }
@@ -238,7 +308,7 @@ pub trait Target: Send + Sync {
     }
 
     /// Store a blob from a stream (existing content is left alone). The default collects
-    /// the stream and calls [`Target::push_blob`].
+    /// the stream and calls [`ContentStore::push_blob`].
     async fn push_blob_stream(&self, desc: &Descriptor, mut stream: ByteStream) -> Result<()> {
         // The size is the sender's claim: reserve no more than a manifest's worth up front.
         let mut data = Vec::with_capacity(desc.size.clamp(0, MAX_MANIFEST_BYTES as i64) as usize);
@@ -251,42 +321,22 @@ pub trait Target: Send + Sync {
     /// Store the blob `desc` read from `source`, which may be opened more than once (a
     /// registry that refuses one way of uploading is sent the blob again another way). The
     /// caller has checked that the blob is absent; storing it again is harmless. The default
-    /// streams one opening through [`Target::push_blob_stream`].
+    /// streams one opening through [`ContentStore::push_blob_stream`].
     async fn push_blob_from(&self, desc: &Descriptor, source: &dyn BlobSource) -> Result<()> {
         self.push_blob_stream(desc, source.open().await?).await
     }
 
-    /// Every manifest whose `subject` is `subject`, optionally only those of
-    /// `artifact_type`. The default knows only signatures; stores that can list all
-    /// referrers override it (`notation copy -r` copies whatever this returns).
-    async fn referrers(
-        &self,
-        subject: &Descriptor,
-        artifact_type: Option<&str>,
-    ) -> Result<Vec<Descriptor>> {
-        match artifact_type {
-            None | Some(crate::oci::ARTIFACT_TYPE_NOTATION) => self.signatures(subject).await,
-            Some(_) => Ok(Vec::new()),
-        }
-    }
-
-    /// Warnings collected since the last call (and forgotten by it).
-    fn take_warnings(&self) -> Vec<TargetWarning> {
-        Vec::new()
-    }
-
     /// Remove `referrer` (a manifest listed among the referrers of `subject`, e.g. a
-    /// signature) so that it is no longer found. Not every target can.
-    async fn delete_referrer(&self, _subject: &Descriptor, _referrer: &Descriptor) -> Result<()> {
+    /// signature) so that it is no longer found; returns what the user should know although
+    /// it was removed. Not every store can.
+    async fn delete_referrer(
+        &self,
+        _subject: &Descriptor,
+        _referrer: &Descriptor,
+    ) -> Result<Vec<TargetWarning>> {
         Err(TargetError::InvalidArgument(
             "deleting referrers is not supported by this target".into(),
         ))
-    }
-
-    /// How the last manifest pushed with a `subject` was made discoverable as a referrer,
-    /// in words for logs (e.g. `the referrers tag schema (tag sha256-…)`).
-    fn referrers_method(&self) -> Option<String> {
-        None
     }
 
     /// How many signature fetches to keep in flight at once (see [`prefetch::Prefetch`]).
@@ -295,41 +345,41 @@ pub trait Target: Send + Sync {
         1
     }
 
-    /// Where this target's blobs live, for a copy destination on the same registry that can
+    /// Where this store's blobs live, for a copy destination on the same registry that can
     /// mount them instead of receiving them: `(registry, repository)`. `None` for layouts.
     fn mount_source(&self) -> Option<(String, String)> {
         None
     }
 
-    /// Link `desc` from `from` (a [`Target::mount_source`]) without transferring it.
-    /// `Ok(false)` when this target cannot (another registry, or the registry declined): the
+    /// Link `desc` from `from` (a [`ContentStore::mount_source`]) without transferring it.
+    /// `Ok(false)` when this store cannot (another registry, or the registry declined): the
     /// caller then copies the blob.
     async fn mount_blob(&self, _desc: &Descriptor, _from: &(String, String)) -> Result<bool> {
         Ok(false)
     }
 }
 
-/// What [`Target::push_manifest_with_blobs`] does by default: each blob (those pushed only
-/// if absent after [`Target::exists`]), then the manifest.
-pub async fn push_in_order<T: Target + ?Sized>(
-    target: &T,
+/// What [`ContentStore::push_manifest_with_blobs`] does by default: each blob (those pushed
+/// only if absent after [`ContentStore::exists`]), then the manifest.
+pub(crate) async fn push_in_order<T: ContentStore + ?Sized>(
+    store: &T,
     blobs: &[NewBlob<'_>],
     desc: &Descriptor,
     data: &[u8],
     tag: Option<&str>,
-) -> Result<()> {
+) -> Result<Pushed> {
     for blob in blobs {
-        if blob.if_absent && target.exists(blob.desc).await? {
+        if blob.if_absent && store.exists(blob.desc).await? {
             continue;
         }
-        target.push_blob(blob.desc, blob.data).await?;
+        store.push_blob(blob.desc, blob.data).await?;
     }
-    target.push_manifest(desc, data, tag).await
+    store.push_manifest(desc, data, tag).await
 }
 
-/// Signature descriptors read page by page (Go notation's `ListSignatures` callback): a
-/// caller that has seen enough (`verify` after a good signature, `list` past its limit)
-/// stops before the remaining pages are fetched.
+/// Referrer descriptors (signatures, for [`Target::signature_pages`]) read page by page (Go
+/// notation's `ListSignatures` callback): a caller that has seen enough (`verify` after a
+/// good signature, `list` past its limit) stops before the remaining pages are fetched.
 #[async_trait]
 pub trait SignaturePages: Send {
     /// The next page, in the store's order; `None` after the last.
@@ -350,20 +400,24 @@ pub trait SignaturePages: Send {
     }
 }
 
-/// All of [`Target::signatures`] as a single page.
+/// All of [`ContentStore::referrers`] as a single page.
 struct OnePage<'a, T: ?Sized> {
-    target: &'a T,
+    store: &'a T,
     subject: &'a Descriptor,
+    artifact_type: Option<&'a str>,
     done: bool,
 }
 
 #[async_trait]
-impl<T: Target + ?Sized> SignaturePages for OnePage<'_, T> {
+impl<T: ContentStore + ?Sized> SignaturePages for OnePage<'_, T> {
     async fn next_page(&mut self) -> Result<Option<Vec<Descriptor>>> {
         if std::mem::replace(&mut self.done, true) {
             return Ok(None);
         }
-        self.target.signatures(self.subject).await.map(Some)
+        self.store
+            .referrers(self.subject, self.artifact_type)
+            .await
+            .map(Some)
     }
 }
 
@@ -502,52 +556,6 @@ pub fn check_length(desc: &Descriptor, expected: u64, actual: u64) -> Result<()>
         });
     }
     Ok(())
-}
-
-/// Read a signature manifest and its single envelope blob, with notation's limits and
-/// messages. Returns the envelope's descriptor (its media type selects the parser) and bytes.
-pub async fn fetch_signature_envelope(
-    target: &dyn Target,
-    signature_manifest: &Descriptor,
-) -> Result<(Descriptor, Vec<u8>)> {
-    use crate::oci::{MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_IMAGE_MANIFEST};
-    if signature_manifest.size > MAX_MANIFEST_BYTES as i64 {
-        return Err(TargetError::TooLarge {
-            what: "signature manifest",
-            size: signature_manifest.size as u64,
-        });
-    }
-    let bytes = target.fetch(signature_manifest, MAX_MANIFEST_BYTES).await?;
-    let node: crate::oci::GraphNode =
-        serde_json::from_slice(&bytes).map_err(|e| TargetError::InvalidManifest {
-            digest: signature_manifest.digest.clone(),
-            reason: e.to_string(),
-        })?;
-    let blobs = match signature_manifest.media_type.as_str() {
-        MEDIA_TYPE_IMAGE_MANIFEST => &node.layers,
-        MEDIA_TYPE_ARTIFACT_MANIFEST => &node.blobs,
-        other => {
-            return Err(TargetError::InvalidArgument(format!(
-                "sigManifestDesc.MediaType requires {MEDIA_TYPE_ARTIFACT_MANIFEST:?} or {MEDIA_TYPE_IMAGE_MANIFEST:?}, got {other:?}"
-            )))
-        }
-    };
-    if blobs.len() != 1 {
-        // The typo is upstream's, kept for scripts that match it.
-        return Err(TargetError::InvalidArgument(format!(
-            "signature manifest requries exactly one signature envelope blob, got {}",
-            blobs.len()
-        )));
-    }
-    let blob_desc = blobs[0].clone();
-    if blob_desc.size > MAX_SIGNATURE_BLOB_BYTES as i64 {
-        return Err(TargetError::TooLarge {
-            what: "signature blob",
-            size: blob_desc.size as u64,
-        });
-    }
-    let envelope = target.fetch(&blob_desc, MAX_SIGNATURE_BLOB_BYTES).await?;
-    Ok((blob_desc, envelope))
 }
 
 #[cfg(test)]

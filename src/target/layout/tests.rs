@@ -2,7 +2,10 @@
 //! layouts in `testdata/layouts` (written by docker buildx).
 
 use super::*;
-use crate::oci::{Manifest, ANNOTATION_CREATED, EMPTY_JSON, MEDIA_TYPE_IMAGE_INDEX};
+use crate::oci::{
+    Manifest, ANNOTATION_CREATED, EMPTY_JSON, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_IMAGE_INDEX,
+};
+use crate::target::Target as _;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 

@@ -1,4 +1,4 @@
-//! OCI distribution registries: one repository as a [`Target`].
+//! OCI distribution registries: one repository as a [`ContentStore`].
 //!
 //! Requests, headers, limits and error texts follow notation v1.3.2 (oras-go v2.5.0):
 //! HEAD with the manifest `Accept` list to resolve, blob uploads (one `PUT`, or `PATCH`
@@ -21,8 +21,8 @@ use crate::credentials::{Credential, CredentialStore};
 use crate::oci::{self, Descriptor, GraphNode};
 use crate::reference::RegistryReference;
 use crate::target::{
-    self, BlobSource, ByteStream, NewBlob, Result, SignaturePages, Target, TargetError,
-    TargetWarning, MAX_MANIFEST_BYTES,
+    self, BlobSource, ByteStream, ContentStore, Indexing, NewBlob, Pushed, Result, SignaturePages,
+    TargetError, TargetWarning, MAX_MANIFEST_BYTES,
 };
 use bytes::Bytes;
 use client::{Client, Request};
@@ -101,12 +101,9 @@ pub struct Registry {
     repository: String,
     force_referrers_tag: bool,
     referrers_api: Mutex<ReferrersApi>,
-    warnings: Mutex<Vec<TargetWarning>>,
     upload_chunk_size: usize,
     /// The registry answered a monolithic `PUT` with a refusal: upload in chunks from then on.
     monolithic_refused: AtomicBool,
-    /// See [`Target::referrers_method`].
-    referrers_method: Mutex<Option<String>>,
     /// Held while a manifest and its blobs are pushed: see `push_manifest_with_blobs`.
     pushing: tokio::sync::Mutex<()>,
 }
@@ -175,10 +172,8 @@ impl Registry {
             repository: reference.repository.clone(),
             force_referrers_tag: opts.force_referrers_tag,
             referrers_api: Mutex::new(ReferrersApi::Unknown),
-            warnings: Mutex::new(Vec::new()),
             upload_chunk_size: opts.upload_chunk_size,
             monolithic_refused: AtomicBool::new(false),
-            referrers_method: Mutex::new(None),
             pushing: tokio::sync::Mutex::new(()),
         })
     }
@@ -198,10 +193,8 @@ impl Registry {
             repository: repository.to_string(),
             force_referrers_tag: self.force_referrers_tag,
             referrers_api: Mutex::new(referrers_api),
-            warnings: Mutex::new(Vec::new()),
             upload_chunk_size: self.upload_chunk_size,
             monolithic_refused: AtomicBool::new(self.monolithic_refused.load(Ordering::Relaxed)),
-            referrers_method: Mutex::new(None),
             pushing: tokio::sync::Mutex::new(()),
         }
     }
@@ -346,14 +339,6 @@ impl Registry {
         }
     }
 
-    fn warn(&self, w: TargetWarning) {
-        self.warnings.lock().expect("warnings lock").push(w);
-    }
-
-    fn set_referrers_method(&self, method: String) {
-        *self.referrers_method.lock().expect("referrers method lock") = Some(method);
-    }
-
     fn referrers_api_state(&self) -> ReferrersApi {
         *self.referrers_api.lock().expect("referrers lock")
     }
@@ -364,7 +349,7 @@ impl Registry {
 }
 
 #[async_trait::async_trait]
-impl Target for Registry {
+impl ContentStore for Registry {
     async fn resolve(&self, reference: &str) -> Result<Descriptor> {
         let url = self.manifest_url(reference)?;
         let req = Request::new(Method::HEAD, url.clone())
@@ -470,7 +455,7 @@ impl Target for Registry {
     }
 
     /// Uploads unconditionally, as oras-go's blob push does (re-uploading existing content
-    /// leaves it as it is); callers that want to skip existing blobs ask [`Target::exists`].
+    /// leaves it as it is); callers that want to skip existing blobs ask [`ContentStore::exists`].
     async fn push_blob(&self, desc: &Descriptor, data: &[u8]) -> Result<()> {
         target::check_content(desc, data)?;
         self.upload_monolithic(desc, Bytes::copy_from_slice(data))
@@ -487,12 +472,17 @@ impl Target for Registry {
         desc: &Descriptor,
         data: &[u8],
         tag: Option<&str>,
-    ) -> Result<()> {
+    ) -> Result<Pushed> {
         let _one_at_a_time = self.pushing.lock().await;
         target::push_in_order(self, blobs, desc, data, tag).await
     }
 
-    async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()> {
+    async fn push_manifest(
+        &self,
+        desc: &Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<Pushed> {
         target::check_content(desc, data)?;
         let reference = tag.unwrap_or(&desc.digest);
         let answered_subject = self
@@ -500,35 +490,28 @@ impl Target for Registry {
             .await?;
         let node: GraphNode = serde_json::from_slice(data).unwrap_or_default();
         let Some(subject) = node.subject.clone() else {
-            return Ok(());
+            return Ok(Pushed::default());
         };
         if answered_subject {
             self.set_referrers_api(ReferrersApi::Supported);
             if !self.force_referrers_tag {
-                self.set_referrers_method(
-                    "the registry's referrers API (it answered OCI-Subject)".into(),
-                );
-                return Ok(());
+                return Ok(Pushed {
+                    indexed_by: Some(Indexing::ReferrersApi),
+                    warnings: Vec::new(),
+                });
             }
         }
         let tag = referrers::tag_schema_tag(&subject)?;
-        self.set_referrers_method(if self.force_referrers_tag {
-            format!("the referrers tag schema (tag {tag}; --force-referrers-tag)")
-        } else {
-            format!("the referrers tag schema (tag {tag}; the registry did not answer OCI-Subject)")
-        });
         let entry = referrers::referrer_entry(desc, &node);
-        if let Some(w) =
-            referrers::update_tag_index(self, &subject, referrers::Change::Add(&entry)).await?
-        {
-            self.warn(w);
-        }
-        Ok(())
-    }
-
-    async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>> {
-        self.referrers(subject, Some(oci::ARTIFACT_TYPE_NOTATION))
-            .await
+        let warning =
+            referrers::update_tag_index(self, &subject, referrers::Change::Add(&entry)).await?;
+        Ok(Pushed {
+            indexed_by: Some(Indexing::TagSchema {
+                tag,
+                forced: self.force_referrers_tag,
+            }),
+            warnings: warning.into_iter().collect(),
+        })
     }
 
     async fn referrers(
@@ -546,12 +529,12 @@ impl Target for Registry {
 
     /// Page by page as the registry serves them, so that `verify` and `list` stop where Go
     /// notation stops (after a good signature, past `--max-signatures`).
-    fn signature_pages<'a>(&'a self, subject: &'a Descriptor) -> Box<dyn SignaturePages + 'a> {
-        Box::new(referrers::ReferrerPages::new(
-            self,
-            subject,
-            Some(oci::ARTIFACT_TYPE_NOTATION),
-        ))
+    fn referrer_pages<'a>(
+        &'a self,
+        subject: &'a Descriptor,
+        artifact_type: Option<&'a str>,
+    ) -> Box<dyn SignaturePages + 'a> {
+        Box::new(referrers::ReferrerPages::new(self, subject, artifact_type))
     }
 
     async fn fetch_stream(&self, desc: &Descriptor) -> Result<ByteStream> {
@@ -588,15 +571,16 @@ impl Target for Registry {
     /// `DELETE` the manifest, then drop it from the `sha256-<hex>` referrers index if there
     /// is one (a registry with the referrers API updates its own list). A registry that
     /// refuses the `DELETE` leaves everything as it was.
-    async fn delete_referrer(&self, subject: &Descriptor, referrer: &Descriptor) -> Result<()> {
+    async fn delete_referrer(
+        &self,
+        subject: &Descriptor,
+        referrer: &Descriptor,
+    ) -> Result<Vec<TargetWarning>> {
         Self::validate_digest(referrer)?;
         self.delete_manifest(&referrer.digest).await?;
-        if let Some(w) =
-            referrers::update_tag_index(self, subject, referrers::Change::Remove(referrer)).await?
-        {
-            self.warn(w);
-        }
-        Ok(())
+        let warning =
+            referrers::update_tag_index(self, subject, referrers::Change::Remove(referrer)).await?;
+        Ok(warning.into_iter().collect())
     }
 
     /// Signature manifests and envelopes are small: the time goes in round trips, so several
@@ -625,20 +609,8 @@ impl Target for Registry {
             Err(_) => Ok(false),
         }
     }
-
-    fn referrers_method(&self) -> Option<String> {
-        self.referrers_method
-            .lock()
-            .expect("referrers method lock")
-            .clone()
-    }
-
-    fn take_warnings(&self) -> Vec<TargetWarning> {
-        std::mem::take(&mut *self.warnings.lock().expect("warnings lock"))
-    }
 }
 
-/// The `Docker-Content-Digest` header of a response, if any.
 fn docker_content_digest(resp: &reqwest::Response) -> Option<String> {
     resp.headers()
         .get("docker-content-digest")
