@@ -644,4 +644,8 @@ fn lock_dir(dir: &Path) -> Result<File> {
 #[cfg(test)]
 mod integrity_tests;
 #[cfg(test)]
+mod stream_tests;
+#[cfg(test)]
+mod tar_tests;
+#[cfg(test)]
 mod tests;
