@@ -102,9 +102,19 @@ pub enum TargetError {
         #[source]
         source: std::io::Error,
     },
-    /// A registry request failed (message already in notation's format).
-    #[error("{0}")]
-    Registry(String),
+    /// A registry request failed. `Display` shows `message`, in oras-go's words; the other
+    /// fields are for programs to match on.
+    #[error("{message}")]
+    Registry {
+        /// The URL of the request, when there was one.
+        url: Option<String>,
+        /// The HTTP status of the answer, when the registry answered with an error status.
+        status: Option<u16>,
+        /// The first distribution-spec error code of the answer (e.g. `NAME_UNKNOWN`).
+        code: Option<String>,
+        /// The whole text.
+        message: String,
+    },
     /// Authentication failed or credentials are missing.
     #[error("{0}")]
     Auth(String),
@@ -155,6 +165,17 @@ impl TargetError {
         TargetError::Io {
             path: path.as_ref().display().to_string(),
             source,
+        }
+    }
+
+    /// A registry exchange (with `url`, when there was one) failed without an error status:
+    /// `message` says how.
+    pub(crate) fn registry(url: Option<&str>, message: String) -> TargetError {
+        TargetError::Registry {
+            url: url.map(str::to_string),
+            status: None,
+            code: None,
+            message,
         }
     }
 

@@ -276,10 +276,10 @@ impl Registry {
             _ => return Err(http_error(&Method::GET, resp).await),
         }
         match resp.content_length() {
-            Some(len) if len != size => Err(TargetError::Registry(format!(
-                "GET {:?}: mismatch Content-Length",
-                resp.url().as_str()
-            ))),
+            Some(len) if len != size => Err(TargetError::registry(
+                Some(resp.url().as_str()),
+                format!("GET {:?}: mismatch Content-Length", resp.url().as_str()),
+            )),
             _ => Ok(resp),
         }
     }
@@ -542,7 +542,10 @@ impl ContentStore for Registry {
         let url = resp.url().to_string();
         let inner = resp.bytes_stream().map(move |r| {
             r.map_err(|e| {
-                TargetError::Registry(format!("reading {url:?}: {}", response::chain(&e)))
+                TargetError::registry(
+                    Some(&url),
+                    format!("reading {url:?}: {}", response::chain(&e)),
+                )
             })
         });
         target::verified_stream(desc, Box::pin(inner))
@@ -657,15 +660,18 @@ fn describe_body(
 /// `generateDescriptor`'s text otherwise).
 fn claimed_digest(method: &str, url: &str, value: &str) -> Result<oci::Digest> {
     oci::Digest::parse(value).map_err(|e| {
-        TargetError::Registry(format!(
+        TargetError::registry(
+            Some(url),
+            format!(
             "{method} {url:?}: invalid response header value: `Docker-Content-Digest: {value}`; {e}"
-        ))
+        ),
+        )
     })
 }
 
 /// oras-go's text for a response that describes other content than the digest asked for.
 fn digest_mismatch(method: &str, url: &str, received: &str, expected: &str) -> TargetError {
-    TargetError::Registry(format!(
+    TargetError::registry(Some(url), format!(
         "{method} {url:?}: invalid response; digest mismatch in Docker-Content-Digest: received {received:?} when expecting {expected:?}"
     ))
 }

@@ -74,7 +74,7 @@ impl ApiPages {
         // us (and our memory) busy forever.
         self.pages += 1;
         if self.pages > MAX_REFERRERS_PAGES || !self.visited.insert(url.to_string()) {
-            return Err(TargetError::Registry(format!(
+            return Err(TargetError::registry(Some(url.as_str()), format!(
                 "GET {:?}: the referrers list does not end (more than {MAX_REFERRERS_PAGES} pages, or a page linked twice)",
                 url.as_str()
             )));
@@ -98,11 +98,14 @@ impl ApiPages {
             if first {
                 return Ok(ApiPage::Unsupported);
             }
-            return Err(TargetError::Registry(format!(
-                "GET {:?}: unknown media type {:?}",
-                url.as_str(),
-                content_type.unwrap_or_default()
-            )));
+            return Err(TargetError::registry(
+                Some(url.as_str()),
+                format!(
+                    "GET {:?}: unknown media type {:?}",
+                    url.as_str(),
+                    content_type.unwrap_or_default()
+                ),
+            ));
         }
         self.next = next_link(&resp, &url)?;
         page_entries(resp, &url, self.artifact_type.as_deref())
@@ -122,12 +125,12 @@ async fn not_found(resp: reqwest::Response, url: &url::Url, first: bool) -> Resu
     if first && !errors.iter().any(|e| e.code == "NAME_UNKNOWN") {
         return Ok(ApiPage::Unsupported);
     }
-    Err(TargetError::Registry(super::response::format_http_error(
+    Err(super::response::status_error(
         &Method::GET,
         url.as_str(),
         status,
         &errors,
-    )))
+    ))
 }
 
 /// The descriptors of one referrers index page, of `artifact_type` unless the registry says
@@ -264,12 +267,16 @@ fn next_link(resp: &reqwest::Response, current: &url::Url) -> Result<Option<url:
                 continue;
             }
             let Some(target) = target.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else {
-                return Err(TargetError::Registry(format!(
-                    "invalid Link header {value:?}"
-                )));
+                return Err(TargetError::registry(
+                    Some(current.as_str()),
+                    format!("invalid Link header {value:?}"),
+                ));
             };
             let next = current.join(target).map_err(|e| {
-                TargetError::Registry(format!("invalid Link header {value:?}: {e}"))
+                TargetError::registry(
+                    Some(current.as_str()),
+                    format!("invalid Link header {value:?}: {e}"),
+                )
             })?;
             return Ok(Some(next));
         }
@@ -299,11 +306,14 @@ async fn fetch_tag_index(
         .and_then(|v| v.to_str().ok())
         .map(media_type_of);
     if content_type.as_deref() != Some(oci::MEDIA_TYPE_IMAGE_INDEX) {
-        return Err(TargetError::Registry(format!(
-            "GET {:?}: unknown media type {:?} of referrers index",
-            url.as_str(),
-            content_type.unwrap_or_default()
-        )));
+        return Err(TargetError::registry(
+            Some(url.as_str()),
+            format!(
+                "GET {:?}: unknown media type {:?} of referrers index",
+                url.as_str(),
+                content_type.unwrap_or_default()
+            ),
+        ));
     }
     let claimed = super::docker_content_digest(&resp);
     let body = read_limited(resp, MAX_MANIFEST_BYTES, "referrers index").await?;
