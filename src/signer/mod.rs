@@ -2,6 +2,8 @@
 //! signature envelope, which is stored next to the artifact as a signature manifest
 //! through a [`Target`] (layout or registry alike).
 
+#![deny(missing_docs)]
+
 pub mod plugin;
 
 use crate::crypto::{self, KeySpec, PrivateKey};
@@ -18,26 +20,36 @@ use time::OffsetDateTime;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignError {
+    /// The key or certificate cannot be used (no pair, unsupported key spec).
     #[error("{0}")]
     Key(#[from] crypto::CryptoError),
+    /// A key or certificate file could not be read.
     #[error("open {path}: {source}")]
     ReadFile {
+        /// The file.
         path: String,
+        /// Why, in Go's words.
         #[source]
         source: std::io::Error,
     },
+    /// `--expiry` is negative.
     #[error("expiry duration cannot be a negative value")]
     NegativeExpiry,
+    /// `--expiry` is not whole seconds.
     #[error("expiry duration supports minimum granularity of seconds")]
     SubsecondExpiry,
+    /// A user metadata key in notation's own namespace.
     #[error("error adding user metadata: metadata key {0} has reserved prefix io.cncf.notary")]
     ReservedMetadataKey(String),
+    /// A user metadata key the artifact's descriptor already has.
     #[error(
         "error adding user metadata: metadata key {0} is already present in the target artifact"
     )]
     DuplicateMetadataKey(String),
+    /// The envelope could not be made (signing, timestamping).
     #[error(transparent)]
     Envelope(#[from] envelope::EnvelopeError),
+    /// The signature could not be stored.
     // Not a #[source]: the message already says it, and the CLI prints the chain.
     #[error("failed to push signature to registry with error: {0}")]
     Push(TargetError),
@@ -102,6 +114,7 @@ fn strip_os_error_code(e: std::io::Error) -> std::io::Error {
 /// What to sign and how.
 #[derive(Clone, Debug)]
 pub struct SignOptions {
+    /// The envelope format (`--signature-format`).
     pub format: Format,
     /// Signature lifetime from the signing time (`--expiry`); `None` for no expiry.
     pub expiry: Option<time::Duration>,
@@ -128,7 +141,7 @@ pub struct SignedSignature {
 }
 
 /// Check the `--expiry` value as notation does (after resolving the reference).
-pub fn check_expiry(expiry: Option<time::Duration>) -> Result<(), SignError> {
+pub(crate) fn check_expiry(expiry: Option<time::Duration>) -> Result<(), SignError> {
     match expiry {
         Some(d) if d.is_negative() => Err(SignError::NegativeExpiry),
         Some(d) if d.subsec_nanoseconds() != 0 => Err(SignError::SubsecondExpiry),
@@ -137,7 +150,7 @@ pub fn check_expiry(expiry: Option<time::Duration>) -> Result<(), SignError> {
 }
 
 /// The descriptor that goes into the payload: the plain target plus user metadata.
-pub fn payload_target(
+pub(crate) fn payload_target(
     subject: &Descriptor,
     user_metadata: &BTreeMap<String, String>,
 ) -> Result<Descriptor, SignError> {
@@ -229,7 +242,7 @@ impl envelope::RawSigner for LocalRaw<'_> {
 
 /// Build an envelope whose raw signature comes from `raw` (local key or RAW plugin),
 /// timestamped when `opts.tsa` is set.
-pub fn raw_envelope(
+pub(crate) fn raw_envelope(
     payload_target: &Descriptor,
     signing_time: OffsetDateTime,
     key_spec: KeySpec,
@@ -319,7 +332,7 @@ pub async fn sign(
 
 /// A signature made for a subject but not stored yet: what [`store`] pushes.
 #[derive(Clone, Debug)]
-pub struct PreparedSignature {
+pub(crate) struct PreparedSignature {
     /// The signed artifact.
     pub subject: Descriptor,
     /// The envelope format.
@@ -331,7 +344,7 @@ pub struct PreparedSignature {
 /// The first half of [`sign`]: check, sign and build the signature manifest, writing
 /// nothing. Signing several artifacts prepares them all before storing any, so that a key,
 /// plugin or TSA failure leaves the target untouched.
-pub async fn prepare(
+pub(crate) async fn prepare(
     target: &dyn Target,
     subject: &Descriptor,
     signer: &dyn EnvelopeSigner,
@@ -372,7 +385,7 @@ pub async fn prepare(
 /// The second half of [`sign`]: push the envelope, config and manifest. The caller commits
 /// the target ([`crate::target::ContentStore::commit`]), once for all the signatures it
 /// stores.
-pub async fn store(
+pub(crate) async fn store(
     target: &dyn Target,
     prepared: &PreparedSignature,
 ) -> Result<SignedSignature, SignError> {
@@ -396,7 +409,7 @@ pub async fn store(
 /// Produce a signature envelope over `payload_target` (already carrying any user metadata),
 /// timestamped when `opts.tsa` is set. Returns the envelope and its signing time. Used for
 /// blobs (written next to the blob); [`sign`] does the same for OCI artifacts and stores it.
-pub fn sign_envelope(
+pub(crate) fn sign_envelope(
     payload_target: &Descriptor,
     signer: &dyn EnvelopeSigner,
     opts: &SignOptions,
@@ -432,7 +445,7 @@ fn timestamp_blocking(
 
 /// The two annotations notation puts on signature manifests: chain thumbprints (lowercase
 /// hex SHA-256, leaf first) and the signing time in UTC.
-pub fn signature_annotations(
+pub(crate) fn signature_annotations(
     chain: &[Certificate],
     signing_time: OffsetDateTime,
 ) -> BTreeMap<String, String> {

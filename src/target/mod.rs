@@ -6,6 +6,8 @@
 //! [`layout`] implements [`ContentStore`] for OCI image layouts on disk (directories and tar
 //! files) and [`registry`] for OCI distribution registries.
 
+#![deny(missing_docs)]
+
 pub mod layout;
 pub mod prefetch;
 pub mod registry;
@@ -50,7 +52,7 @@ impl std::fmt::Display for TargetWarning {
 /// Largest manifest notation reads (signature manifests, referrers indexes).
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 /// Largest signature envelope notation reads.
-pub const MAX_SIGNATURE_BLOB_BYTES: u64 = 32 * 1024 * 1024;
+pub(crate) const MAX_SIGNATURE_BLOB_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Errors of any target. The `Display` texts follow notation's where users (and scripts)
 /// see them, e.g. `not found` and `mismatched digest`.
@@ -62,26 +64,47 @@ pub enum TargetError {
     NotFound(String),
     /// Content read does not hash to the digest it was addressed by.
     #[error("mismatched digest")]
-    DigestMismatch { expected: String, actual: String },
+    DigestMismatch {
+        /// The digest asked for.
+        expected: String,
+        /// The digest of what was read.
+        actual: String,
+    },
     /// Content is larger than allowed or than its descriptor says.
     #[error("{what} too large: {size} bytes")]
-    TooLarge { what: &'static str, size: u64 },
+    TooLarge {
+        /// What it is (`signature manifest`, `signature blob`, …).
+        what: &'static str,
+        /// Its size (declared, or read so far).
+        size: u64,
+    },
     /// Content size differs from its descriptor. Shown as oras-go's `content.ReadAll` shows
     /// it: `trailing data` when there is more, `read failed: expected content size of …`
     /// when there is less.
     #[error("{}", size_mismatch_text(*.expected, *.actual, .digest))]
     SizeMismatch {
+        /// The descriptor's size.
         expected: i64,
+        /// The bytes read.
         actual: u64,
+        /// The descriptor's digest.
         digest: String,
     },
     /// A descriptor with a negative size (oras-go `content.ErrInvalidDescriptorSize`).
     #[error("invalid descriptor size")]
-    InvalidSize { digest: String },
+    InvalidSize {
+        /// The descriptor's digest.
+        digest: String,
+    },
     /// A descriptor whose digest is malformed or of an unknown algorithm. Such a digest is
     /// never turned into a path or URL. Text of oras-go's OCI storage.
     #[error("{digest}: {media_type}: invalid digest")]
-    InvalidDigest { digest: String, media_type: String },
+    InvalidDigest {
+        /// The digest as given.
+        digest: String,
+        /// The descriptor's media type.
+        media_type: String,
+    },
     /// An OCI layout whose `index.json`, or a manifest or index reachable from it, fails a
     /// check when the layout is opened (oras-go `oci.Store`'s wrapping text).
     #[error("invalid OCI Image Index: {0}")]
@@ -91,14 +114,21 @@ pub enum TargetError {
     InvalidLayout(String),
     /// A manifest or index could not be decoded.
     #[error("invalid manifest {digest}: {reason}")]
-    InvalidManifest { digest: String, reason: String },
+    InvalidManifest {
+        /// The manifest (or the URL it was read from).
+        digest: String,
+        /// The decoding error.
+        reason: String,
+    },
     /// The caller passed something this target cannot take.
     #[error("{0}")]
     InvalidArgument(String),
     /// An I/O error on a named path.
     #[error("{path}: {source}")]
     Io {
+        /// The path.
         path: String,
+        /// The error.
         #[source]
         source: std::io::Error,
     },
@@ -122,7 +152,9 @@ pub enum TargetError {
     /// `mismatched digest`, in oras' words) does not.
     #[error("{digest}: {source}")]
     Transfer {
+        /// The blob.
         digest: String,
+        /// Why it could not be moved.
         #[source]
         source: Box<TargetError>,
     },
@@ -140,7 +172,7 @@ fn size_mismatch_text(expected: i64, actual: u64, digest: &str) -> String {
 }
 
 /// The validated digest of `desc`; the one way a descriptor's digest becomes a [`Digest`].
-pub fn digest_of(desc: &Descriptor) -> Result<Digest> {
+pub(crate) fn digest_of(desc: &Descriptor) -> Result<Digest> {
     Digest::parse(&desc.digest).map_err(|_| TargetError::InvalidDigest {
         digest: desc.digest.clone(),
         media_type: desc.media_type.clone(),
@@ -149,7 +181,7 @@ pub fn digest_of(desc: &Descriptor) -> Result<Digest> {
 
 /// The validated digest and size of `desc`, as oras-go checks a descriptor before reading
 /// the content it names.
-pub fn checked_descriptor(desc: &Descriptor) -> Result<(Digest, u64)> {
+pub(crate) fn checked_descriptor(desc: &Descriptor) -> Result<(Digest, u64)> {
     let digest = digest_of(desc)?;
     if desc.size < 0 {
         return Err(TargetError::InvalidSize {
@@ -482,7 +514,7 @@ pub fn verified_stream(desc: &Descriptor, inner: ByteStream) -> Result<ByteStrea
 /// Checks content against a descriptor as it goes by in pieces: the piece that completes it
 /// is checked before the caller passes it on; see [`verified_stream`]. For streams whose
 /// producer hashes on its own thread (a layout's file reader).
-pub struct ContentCheck {
+pub(crate) struct ContentCheck {
     /// `None` once every byte arrived and matched.
     hasher: Option<crate::oci::Hasher>,
     read: u64,
@@ -554,7 +586,7 @@ impl ContentCheck {
 /// non-negative size equal to their length, and a matching hash — in that order, with
 /// oras-go's `content.ReadAll` texts (`invalid descriptor size`, `trailing data`,
 /// `read failed: …`, `mismatched digest`).
-pub fn check_content(desc: &Descriptor, data: &[u8]) -> Result<()> {
+pub(crate) fn check_content(desc: &Descriptor, data: &[u8]) -> Result<()> {
     let (digest, size) = checked_descriptor(desc)?;
     check_length(desc, size, data.len() as u64)?;
     if !digest.matches(data) {
@@ -568,7 +600,7 @@ pub fn check_content(desc: &Descriptor, data: &[u8]) -> Result<()> {
 }
 
 /// Fail unless content of `actual` bytes fits the descriptor's `expected` size.
-pub fn check_length(desc: &Descriptor, expected: u64, actual: u64) -> Result<()> {
+pub(crate) fn check_length(desc: &Descriptor, expected: u64, actual: u64) -> Result<()> {
     if actual != expected {
         return Err(TargetError::SizeMismatch {
             expected: expected as i64,

@@ -194,7 +194,10 @@ impl NewSignature {
     }
 
     /// Add manifest annotations (from an ENVELOPE plugin); those already there win.
-    pub fn with_extra_annotations(mut self, extra: &BTreeMap<String, String>) -> NewSignature {
+    pub(crate) fn with_extra_annotations(
+        mut self,
+        extra: &BTreeMap<String, String>,
+    ) -> NewSignature {
         if extra.is_empty() {
             return self;
         }

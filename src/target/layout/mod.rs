@@ -113,8 +113,9 @@ impl Layout {
         &self.path
     }
 
-    /// Whether this layout is a tar archive (whose writes wait for [`Target::commit`]).
-    pub fn is_tar(&self) -> bool {
+    /// Whether this layout is a tar archive (whose writes wait for [`ContentStore::commit`]).
+    #[cfg(test)]
+    pub(crate) fn is_tar(&self) -> bool {
         matches!(self.store, Store::Tar(_))
     }
 

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Largest token response read.
-pub const MAX_TOKEN_RESPONSE_BYTES: u64 = 128 * 1024;
+pub(crate) const MAX_TOKEN_RESPONSE_BYTES: u64 = 128 * 1024;
 
 /// What a `WWW-Authenticate` header asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,18 +95,18 @@ pub(crate) struct AuthCache {
 
 impl AuthCache {
     /// The header to send with a request needing `scopes`, if we have one.
-    pub fn header_for(&self, scopes: &[String]) -> Option<String> {
+    pub(crate) fn header_for(&self, scopes: &[String]) -> Option<String> {
         self.bearer
             .get(&scope_key(scopes))
             .cloned()
             .or_else(|| self.basic.clone())
     }
 
-    pub fn set_basic(&mut self, header: String) {
+    pub(crate) fn set_basic(&mut self, header: String) {
         self.basic = Some(header);
     }
 
-    pub fn set_bearer(&mut self, scopes: &[String], header: String) {
+    pub(crate) fn set_bearer(&mut self, scopes: &[String], header: String) {
         self.bearer.insert(scope_key(scopes), header);
     }
 }

@@ -61,7 +61,7 @@ impl Request {
     }
 
     /// A one-shot streamed body: the request is sent once, never retried or re-authorized.
-    pub fn stream_body(mut self, body: reqwest::Body) -> Request {
+    pub(crate) fn stream_body(mut self, body: reqwest::Body) -> Request {
         self.stream = Some(body);
         self
     }

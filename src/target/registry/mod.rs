@@ -13,9 +13,8 @@ mod referrers;
 mod response;
 mod upload;
 
-pub use auth::MAX_TOKEN_RESPONSE_BYTES;
 pub use response::round_trips;
-pub use upload::DEFAULT_CHUNK_SIZE;
+use upload::DEFAULT_CHUNK_SIZE;
 
 use crate::credentials::{Credential, CredentialStore};
 use crate::oci::{self, Descriptor, GraphNode};
@@ -49,15 +48,17 @@ pub enum CredentialSource {
 /// How to reach a registry.
 #[derive(Clone, Debug)]
 pub struct RegistryOptions {
-    /// Speak plain HTTP (also automatic for `localhost:<port>`, see [`uses_plain_http`]).
+    /// Speak plain HTTP (also automatic for `localhost:<port>`).
     pub plain_http: bool,
     /// Extra PEM CA certificates to trust besides the system roots (which honour
     /// `SSL_CERT_FILE`/`SSL_CERT_DIR`).
     pub ca_file: Option<PathBuf>,
+    /// Where credentials come from.
     pub credentials: CredentialSource,
     /// Maintain the `sha256-<hex>` referrers tag on every push of a manifest with a subject
     /// (notation v1.3.2's default), instead of only when the registry lacks the referrers API.
     pub force_referrers_tag: bool,
+    /// The `User-Agent` header of every request.
     pub user_agent: String,
     /// Blobs larger than this are uploaded in `PATCH` chunks of this size; it bounds the
     /// memory an upload holds.
@@ -79,7 +80,7 @@ impl Default for RegistryOptions {
 
 /// Whether notation talks plain HTTP to `registry` by itself: exactly `localhost` with an
 /// explicit port (`127.0.0.1:5000` and bare `localhost` use HTTPS).
-pub fn uses_plain_http(registry: &str) -> bool {
+pub(crate) fn uses_plain_http(registry: &str) -> bool {
     registry.rsplit_once(':').is_some_and(|(host, port)| {
         host == "localhost" && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
     })
@@ -182,7 +183,7 @@ impl Registry {
     /// HTTP connections, credentials and tokens (a token is kept per scope, so each
     /// repository still gets its own). If this one found the registry without the
     /// referrers API, the new one does not ask again: it is a property of the registry.
-    pub fn for_repository(&self, repository: &str) -> Registry {
+    pub(crate) fn for_repository(&self, repository: &str) -> Registry {
         let referrers_api = match self.referrers_api_state() {
             ReferrersApi::Unsupported => ReferrersApi::Unsupported,
             _ => ReferrersApi::Unknown,
@@ -200,7 +201,7 @@ impl Registry {
     }
 
     /// Whether this repository found the registry without the referrers API.
-    pub fn lacks_referrers_api(&self) -> bool {
+    pub(crate) fn lacks_referrers_api(&self) -> bool {
         self.referrers_api_state() == ReferrersApi::Unsupported
     }
 
@@ -326,7 +327,7 @@ impl Registry {
     }
 
     /// DELETE a manifest by digest.
-    pub async fn delete_manifest(&self, digest: &str) -> Result<()> {
+    pub(crate) async fn delete_manifest(&self, digest: &str) -> Result<()> {
         let url = self.manifest_url(digest)?;
         let req = Request::new(Method::DELETE, url).scope(self.scope("delete"));
         let resp = self.client.send(req).await?;

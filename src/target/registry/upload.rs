@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use url::Url;
 
 /// Default chunk size: blobs up to this size go in one `PUT`.
-pub const DEFAULT_CHUNK_SIZE: usize = 8 * 1024 * 1024;
+pub(crate) const DEFAULT_CHUNK_SIZE: usize = 8 * 1024 * 1024;
 /// How many times a whole single-request upload is restarted after a transport failure.
 const MONOLITHIC_ATTEMPTS: u32 = 3;
 
