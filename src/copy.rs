@@ -292,3 +292,6 @@ fn parse_node(desc: &Descriptor, data: &[u8]) -> Result<GraphNode> {
         reason: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests;

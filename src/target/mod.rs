@@ -10,6 +10,8 @@
 
 mod check;
 pub mod layout;
+#[cfg(test)]
+pub(crate) mod memory;
 pub mod prefetch;
 pub mod registry;
 pub mod signature;

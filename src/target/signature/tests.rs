@@ -1,51 +1,6 @@
 use super::*;
+use crate::target::memory::Memory;
 use crate::target::Indexing;
-use std::sync::Mutex;
-
-/// Content by digest, nothing else: enough to read and write signatures.
-#[derive(Default)]
-struct Memory {
-    content: Mutex<BTreeMap<String, Vec<u8>>>,
-    /// Every digest asked for, in order.
-    fetched: Mutex<Vec<String>>,
-}
-
-#[async_trait]
-impl ContentStore for Memory {
-    async fn resolve(&self, reference: &str) -> Result<Descriptor> {
-        Err(TargetError::NotFound(reference.to_string()))
-    }
-    async fn fetch(&self, desc: &Descriptor, _max: u64) -> Result<Vec<u8>> {
-        self.fetched.lock().unwrap().push(desc.digest.clone());
-        let data = self.content.lock().unwrap().get(&desc.digest).cloned();
-        let data = data.ok_or_else(|| TargetError::NotFound(desc.digest.clone()))?;
-        crate::target::check_content(desc, &data)?;
-        Ok(data)
-    }
-    async fn exists(&self, desc: &Descriptor) -> Result<bool> {
-        Ok(self.content.lock().unwrap().contains_key(&desc.digest))
-    }
-    async fn push_blob(&self, desc: &Descriptor, data: &[u8]) -> Result<()> {
-        let mut content = self.content.lock().unwrap();
-        content.insert(desc.digest.clone(), data.to_vec());
-        Ok(())
-    }
-    async fn push_manifest(
-        &self,
-        desc: &Descriptor,
-        data: &[u8],
-        _: Option<&str>,
-    ) -> Result<Pushed> {
-        self.push_blob(desc, data).await?;
-        Ok(Pushed {
-            indexed_by: Some(Indexing::LayoutIndex),
-            warnings: Vec::new(),
-        })
-    }
-    async fn referrers(&self, _: &Descriptor, _: Option<&str>) -> Result<Vec<Descriptor>> {
-        Ok(Vec::new())
-    }
-}
 
 fn subject() -> Descriptor {
     Descriptor::for_content(MEDIA_TYPE_IMAGE_MANIFEST, b"{}")
