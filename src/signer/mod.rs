@@ -506,4 +506,41 @@ mod tests {
             .to_string()
             .contains("already present"));
     }
+
+    /// `sign` hands back what the target said about the push, as values: how the signature
+    /// is found, and the warnings (nothing is left in the target for someone to collect).
+    #[tokio::test]
+    async fn a_stored_signature_says_how_it_is_found_and_what_to_warn_about() {
+        use crate::target::memory::Memory;
+        use crate::target::ContentStore as _;
+        let cert = crate::testcert::generate("t", 2048, 1).unwrap();
+        let (key, chain) =
+            crate::x509::load_key_pair(cert.key_pem.as_bytes(), cert.cert_pem.as_bytes()).unwrap();
+        let signer = LocalSigner::new(key, chain).unwrap();
+        let warning = TargetWarning::ReferrersIndexNotDeleted {
+            index: "sha256:00".into(),
+            reason: "405".into(),
+        };
+        let store = Memory::warning_on_push(warning.clone());
+        let bytes = br#"{"schemaVersion":2,"layers":[]}"#;
+        let subject = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, bytes);
+        store.push_manifest(&subject, bytes, None).await.unwrap();
+        let opts = SignOptions {
+            format: Format::Cose,
+            expiry: None,
+            user_metadata: BTreeMap::new(),
+            signing_agent: "test".into(),
+            tsa: None,
+        };
+        let signed = sign(&store, &subject, &signer, &opts).await.unwrap();
+        assert_eq!(signed.indexed_by, Some(Indexing::LayoutIndex));
+        assert_eq!(signed.warnings, vec![warning]);
+        let listed = store.signatures(&subject).await.unwrap();
+        assert_eq!(listed, vec![signed.manifest.plain()]);
+        let fetched = store.fetch_signature(&listed[0]).await.unwrap();
+        assert_eq!(fetched.blob, signed.envelope);
+        let annotations = signed.manifest.annotations.unwrap();
+        assert!(annotations.contains_key(oci::ANNOTATION_THUMBPRINT));
+        assert!(annotations.contains_key(oci::ANNOTATION_CREATED));
+    }
 }
