@@ -5,7 +5,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use notation::oci::{Descriptor, Manifest, MEDIA_TYPE_IMAGE_MANIFEST};
 use notation::target::layout::Layout;
-use notation::target::Target;
+use notation::target::ContentStore;
 use std::hint::black_box;
 use std::path::Path;
 

@@ -2,6 +2,8 @@
 //! with a bound while keeping their results in input order, and sharing one registry client
 //! per registry between them.
 
+#![deny(missing_docs)]
+
 use crate::reference::RegistryReference;
 use crate::target::registry::{Registry, RegistryOptions};
 use crate::target::TargetError;
@@ -24,10 +26,20 @@ const MAX_REFERENCE_FILE_BYTES: u64 = 256 * 1024 * 1024;
 pub enum ReferenceFileError {
     /// The file itself could not be read.
     #[error("failed to read references from {path}: {reason}")]
-    Read { path: String, reason: String },
+    Read {
+        /// The file (`-` for stdin).
+        path: String,
+        /// Why it could not be read.
+        reason: String,
+    },
     /// One line is not UTF-8 text; the other lines are still used.
     #[error("{path}: line {line}: not valid UTF-8")]
-    NotText { path: String, line: usize },
+    NotText {
+        /// The file (`-` for stdin).
+        path: String,
+        /// The line, from 1.
+        line: usize,
+    },
 }
 
 /// The references in a file (`-` for stdin): one per line, surrounding blanks trimmed,
@@ -62,7 +74,10 @@ pub fn read_reference_file(
 }
 
 /// The references in `data` (see [`read_reference_file`]); `path` names it in errors.
-pub fn parse_reference_lines(path: &str, data: &[u8]) -> Vec<Result<String, ReferenceFileError>> {
+pub(crate) fn parse_reference_lines(
+    path: &str,
+    data: &[u8],
+) -> Vec<Result<String, ReferenceFileError>> {
     data.split(|b| *b == b'\n')
         .enumerate()
         .filter_map(|(i, line)| match std::str::from_utf8(line) {

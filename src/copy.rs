@@ -8,9 +8,12 @@
 //! streamed (read, checked and sent at once, never held whole), and up to
 //! [`CopyOptions::concurrency`] blobs move at once, wherever they are in the graph.
 
+#![deny(missing_docs)]
+
 use crate::oci::{self, Descriptor, GraphNode};
 use crate::target::{
-    BlobSource, ByteStream, Result, Target, TargetError, TargetWarning, MAX_MANIFEST_BYTES,
+    BlobSource, ByteStream, ContentStore, Pushed, Result, TargetError, TargetWarning,
+    MAX_MANIFEST_BYTES,
 };
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt as _, StreamExt as _, TryStreamExt as _};
@@ -71,8 +74,8 @@ pub struct CopyReport {
 }
 
 struct Copier<'a> {
-    src: &'a dyn Target,
-    dst: &'a dyn Target,
+    src: &'a dyn ContentStore,
+    dst: &'a dyn ContentStore,
     opts: &'a CopyOptions,
     progress: Arc<dyn CopyProgress>,
     /// One cell per digest reached: whoever reaches a node first copies it, and everyone
@@ -87,8 +90,8 @@ struct Copier<'a> {
 /// Copy `root` (resolved in `src`) and its graph to `dst`, then tag it with each of `tags`
 /// there.
 pub async fn copy(
-    src: &dyn Target,
-    dst: &dyn Target,
+    src: &dyn ContentStore,
+    dst: &dyn ContentStore,
     root: &Descriptor,
     tags: &[String],
     opts: &CopyOptions,
@@ -116,25 +119,24 @@ pub async fn copy(
     if !tags.is_empty() {
         let data = src.fetch(&root, MAX_MANIFEST_BYTES).await?;
         for tag in tags {
-            dst.push_manifest(&root, &data, Some(tag)).await?;
+            let pushed = dst.push_manifest(&root, &data, Some(tag)).await?;
+            copier.warn(pushed);
         }
     }
     dst.commit().await?;
-    let mut report = copier.report.into_inner().expect("report lock");
-    report.warnings = dst.take_warnings();
-    Ok(report)
+    Ok(copier.report.into_inner().expect("report lock"))
 }
 
 /// A blob read from the copy's source, its progress reported as it is read.
 struct Counted<'a> {
-    src: &'a dyn Target,
+    src: &'a dyn ContentStore,
     desc: &'a Descriptor,
     progress: &'a Arc<dyn CopyProgress>,
 }
 
 #[async_trait::async_trait]
 impl BlobSource for Counted<'_> {
-    /// The source target checks the stream ([`Target::fetch_stream`]'s contract).
+    /// The source target checks the stream ([`ContentStore::fetch_stream`]'s contract).
     async fn open(&self) -> Result<ByteStream> {
         self.progress.started(self.desc);
         let stream = self.src.fetch_stream(self.desc).await?;
@@ -151,6 +153,12 @@ impl<'a> Copier<'a> {
     /// Whether `digest` has been reached before.
     fn reached(&self, digest: &str) -> bool {
         self.nodes.lock().expect("nodes lock").contains_key(digest)
+    }
+
+    /// Keep what the destination said about a push, in the order it happened.
+    fn warn(&self, pushed: Pushed) {
+        let mut r = self.report.lock().expect("report lock");
+        r.warnings.extend(pushed.warnings);
     }
 
     fn record(&self, desc: &Descriptor, skipped: bool) {
@@ -198,7 +206,8 @@ impl<'a> Copier<'a> {
                 .buffer_unordered(self.opts.concurrency)
                 .try_collect::<Vec<()>>()
                 .await?;
-            self.dst.push_manifest(&desc, &data, None).await?;
+            let pushed = self.dst.push_manifest(&desc, &data, None).await?;
+            self.warn(pushed);
             self.record(&desc, false);
             Ok(())
         }
@@ -283,3 +292,6 @@ fn parse_node(desc: &Descriptor, data: &[u8]) -> Result<GraphNode> {
         reason: e.to_string(),
     })
 }
+
+#[cfg(test)]
+mod tests;

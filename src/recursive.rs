@@ -5,6 +5,8 @@
 //! registries behave alike. The walk is depth first in index order, the index before its
 //! children, so every command lists the same digests in the same order.
 
+#![deny(missing_docs)]
+
 use crate::oci::{self, Descriptor, GraphNode, Platform};
 use crate::signer::{self, EnvelopeSigner, SignError, SignOptions, SignedSignature};
 use crate::target::{Result as TargetResult, Target, TargetError};
@@ -24,38 +26,59 @@ pub enum WalkError {
     InvalidPlatform(String),
     /// An index lists one of the indexes it is nested in.
     #[error("index {index} lists {digest}, which contains it: the index graph has a cycle")]
-    Cycle { index: String, digest: String },
+    Cycle {
+        /// The index that lists it.
+        index: String,
+        /// The index listed again.
+        digest: String,
+    },
     /// Indexes nest deeper than [`MAX_DEPTH`].
     #[error("index {root} nests deeper than {MAX_DEPTH} levels: {index} at level {MAX_DEPTH} lists {digest}")]
     TooDeep {
+        /// The index walked from.
         root: String,
+        /// The index at the deepest level.
         index: String,
+        /// What it lists, one level too deep.
         digest: String,
     },
     /// A `--platform` that no manifest of the index has.
     #[error("platform {platform} not found in index {index} (it has: {available})")]
     UnknownPlatform {
+        /// The platform asked for.
         platform: String,
+        /// The index searched.
         index: String,
+        /// The platforms it has, comma-separated.
         available: String,
     },
     /// A nested index could not be read (missing, altered, too large).
     #[error("failed to read index {digest}: {source}")]
     Fetch {
+        /// The index.
         digest: String,
+        /// Why it could not be read.
         #[source]
         source: TargetError,
     },
     /// A nested index is not valid JSON.
     #[error("invalid index {digest}: {reason}")]
-    InvalidIndex { digest: String, reason: String },
+    InvalidIndex {
+        /// The index.
+        digest: String,
+        /// The JSON error.
+        reason: String,
+    },
 }
 
 /// A `--platform` value: `os/arch[/variant]`. Without a variant it matches every variant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlatformSpec {
+    /// The operating system, e.g. `linux`.
     pub os: String,
+    /// The CPU architecture, e.g. `arm64`.
     pub architecture: String,
+    /// The variant, e.g. `v8`; `None` matches every variant.
     pub variant: Option<String>,
 }
 
@@ -117,7 +140,7 @@ pub struct Node {
 
 impl Node {
     /// Whether this is an index (OCI image index or Docker manifest list).
-    pub fn is_index(&self) -> bool {
+    pub(crate) fn is_index(&self) -> bool {
         is_index(&self.descriptor.media_type)
     }
 }
@@ -292,10 +315,10 @@ fn select_platforms(
 /// What happened to one node when signing a tree.
 #[derive(Debug)]
 pub struct SignedNode {
+    /// The node signed.
     pub node: Node,
+    /// Its stored signature.
     pub signature: SignedSignature,
-    /// How the signature was made findable ([`Target::referrers_method`]).
-    pub indexed_by: Option<String>,
 }
 
 /// Signing a tree stopped at `failed`; `signed` were stored before (none for a tar layout,
@@ -303,8 +326,11 @@ pub struct SignedNode {
 #[derive(Debug, thiserror::Error)]
 #[error("failed to sign {failed}: {source}")]
 pub struct TreeSignError {
+    /// The nodes whose signatures were stored before the failure.
     pub signed: Vec<SignedNode>,
+    /// The digest of the node that failed.
     pub failed: String,
+    /// Why.
     #[source]
     pub source: SignError,
 }
@@ -352,7 +378,6 @@ pub async fn sign(
             Ok(signature) => signed.push(SignedNode {
                 node: node.clone(),
                 signature,
-                indexed_by: target.referrers_method(),
             }),
             Err(e) => return Err(fail(signed, node, e)),
         }
@@ -375,15 +400,17 @@ async fn list_in_index(target: &dyn Target, desc: &Descriptor) -> TargetResult<(
         annotations: Some(Default::default()),
         ..desc.plain()
     };
-    target.push_manifest(&entry, &bytes, None).await
+    target.push_manifest(&entry, &bytes, None).await.map(drop)
 }
 
 /// The verification of one node.
 #[derive(Debug)]
 pub struct NodeVerification {
+    /// The node verified.
     pub node: Node,
     /// The reference the trust policy was applied to (`<scope>@<digest>`).
     pub policy_ref: String,
+    /// The outcome, as [`Verifier::verify`] returns it.
     pub result: Result<VerificationOutcome, VerifyError>,
 }
 

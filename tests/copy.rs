@@ -9,7 +9,7 @@ use notation::oci::{self, Descriptor, Manifest};
 use notation::reference::RegistryReference;
 use notation::target::layout::Layout;
 use notation::target::registry::{Registry, RegistryOptions};
-use notation::target::Target;
+use notation::target::{ContentStore, Target};
 use std::path::Path;
 
 fn registry(reg: &TestRegistry, repo: &str) -> Registry {

@@ -10,7 +10,7 @@ use common::{copy_tree, interop_dir, notation, ConfigHome};
 use notation::oci::Descriptor;
 use notation::reference::RegistryReference;
 use notation::target::registry::{Registry, RegistryOptions};
-use notation::target::Target;
+use notation::target::{ContentStore, Target};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

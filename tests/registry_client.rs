@@ -10,7 +10,7 @@ use notation::credentials::{Credential, CredentialStore};
 use notation::oci::{self, Descriptor, Manifest};
 use notation::reference::RegistryReference;
 use notation::target::registry::{CredentialSource, Registry, RegistryOptions};
-use notation::target::{Target, TargetWarning};
+use notation::target::{ContentStore, Target, TargetWarning};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -66,6 +66,18 @@ async fn push_signature(
     envelope: &[u8],
     created: &str,
 ) -> Descriptor {
+    push_signature_warned(target, subject, envelope, created)
+        .await
+        .0
+}
+
+/// [`push_signature`], with the warnings of the push.
+async fn push_signature_warned(
+    target: &dyn Target,
+    subject: &Descriptor,
+    envelope: &[u8],
+    created: &str,
+) -> (Descriptor, Vec<TargetWarning>) {
     let config = Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON);
     let layer = Descriptor::for_content("application/jose+json", envelope);
     target.push_blob(&layer, envelope).await.unwrap();
@@ -84,8 +96,8 @@ async fn push_signature(
     };
     let data = manifest_bytes(&m);
     let desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &data);
-    target.push_manifest(&desc, &data, None).await.unwrap();
-    desc
+    let pushed = target.push_manifest(&desc, &data, None).await.unwrap();
+    (desc, pushed.warnings)
 }
 
 fn index_tag(subject: &Descriptor) -> String {
@@ -362,8 +374,9 @@ async fn tag_schema_index_holds_both_signatures_and_old_index_is_deleted() {
 
     let sig1 = push_signature(&target, &image, b"envelope-1", "2024-01-01T00:00:00Z").await;
     let first_index = target.resolve(&index_tag(&image)).await.unwrap();
-    let sig2 = push_signature(&target, &image, b"envelope-2", "2024-01-02T00:00:00Z").await;
-    assert!(target.take_warnings().is_empty());
+    let (sig2, warnings) =
+        push_signature_warned(&target, &image, b"envelope-2", "2024-01-02T00:00:00Z").await;
+    assert!(warnings.is_empty());
 
     let index_desc = target.resolve(&index_tag(&image)).await.unwrap();
     assert_eq!(index_desc.media_type, oci::MEDIA_TYPE_IMAGE_INDEX);
@@ -416,13 +429,9 @@ async fn failed_index_cleanup_is_a_warning() {
     });
     let target = open(&reg, "nodelete");
     let image = push_image(&target, "v1", b"layer").await;
-    push_signature(&target, &image, b"e1", "2024-01-01T00:00:00Z").await;
-    assert!(
-        target.take_warnings().is_empty(),
-        "first signature has no old index"
-    );
-    push_signature(&target, &image, b"e2", "2024-01-02T00:00:00Z").await;
-    let warnings = target.take_warnings();
+    let (_, warnings) = push_signature_warned(&target, &image, b"e1", "2024-01-01T00:00:00Z").await;
+    assert!(warnings.is_empty(), "first signature has no old index");
+    let (_, warnings) = push_signature_warned(&target, &image, b"e2", "2024-01-02T00:00:00Z").await;
     assert_eq!(warnings.len(), 1);
     assert!(
         matches!(&warnings[0], TargetWarning::ReferrersIndexNotDeleted { reason, .. } if reason.contains("response status code 405")),
@@ -433,7 +442,6 @@ async fn failed_index_cleanup_is_a_warning() {
         "Removal of outdated referrers index from remote registry failed. Garbage collection may be required."
     );
     assert_eq!(target.signatures(&image).await.unwrap().len(), 2);
-    assert!(target.take_warnings().is_empty());
 }
 
 #[tokio::test]

@@ -130,7 +130,7 @@ fn go_notation_signatures_in_a_registry_list_inspect_and_verify_as_upstream() {
 /// manifest, config and envelope into an OCI layout, checking each digest on the way.
 #[tokio::test]
 async fn skopeo_reads_the_referrers_index_and_signatures_we_push() {
-    use notation::target::Target as _;
+    use notation::target::{ContentStore as _, Target as _};
     let reg = TestRegistry::start(Config::default());
     let host = reg.host();
     let work = tempfile::tempdir().unwrap();

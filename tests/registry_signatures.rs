@@ -160,7 +160,7 @@ async fn requests_refused_at_once_share_one_token() {
     use notation::credentials::Credential;
     use notation::reference::RegistryReference;
     use notation::target::registry::{CredentialSource, Registry, RegistryOptions};
-    use notation::target::Target as _;
+    use notation::target::ContentStore as _;
 
     let tokens = TokenServer::start(USERNAME, PASSWORD).await;
     let reg = TestRegistry::start(Config {

@@ -842,7 +842,7 @@ async fn docker_v2_manifests_and_lists_sign_and_verify_on_a_registry() {
     use common::registry::{Config, TestRegistry};
     use notation::oci::Descriptor;
     use notation::target::registry::{Registry, RegistryOptions};
-    use notation::target::Target;
+    use notation::target::{ContentStore, Target};
     let reg = TestRegistry::start(Config::default());
     let repo = notation::reference::RegistryReference::parse_repository(&format!(
         "{}/docker/app",

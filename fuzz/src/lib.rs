@@ -13,7 +13,7 @@ use notation::envelope::{self, Format};
 use notation::oci::{ArtifactManifest, Digest, GraphNode, Index, Manifest};
 use notation::revocation::{crl, ocsp};
 use notation::target::layout::Layout;
-use notation::target::{self, Target, MAX_MANIFEST_BYTES};
+use notation::target::{ContentStore, FetchedSignature, Target, MAX_MANIFEST_BYTES};
 use notation::timestamp::SignedToken;
 use notation::x509::{self, Certificate};
 use time::OffsetDateTime;
@@ -221,7 +221,7 @@ fn walk_layout(path: &Path, refs: &[String]) {
                 continue;
             };
             for sig in signatures {
-                if let Ok((blob, envelope)) = target::fetch_signature_envelope(&layout, &sig).await
+                if let Ok(FetchedSignature { blob, envelope }) = layout.fetch_signature(&sig).await
                 {
                     if let Some(format) = Format::from_media_type(&blob.media_type) {
                         let _ = envelope::verify(format, &envelope);

@@ -69,11 +69,13 @@ pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
         return Ok(());
     }
     for sig in chosen {
-        let result = target.delete_referrer(&subject, &sig).await;
-        for w in target.take_warnings() {
+        let warnings = target
+            .delete_referrer(&subject, &sig)
+            .await
+            .with_context(|| format!("failed to delete signature {}", sig.digest))?;
+        for w in warnings {
             output::warn(&w.to_string());
         }
-        result.with_context(|| format!("failed to delete signature {}", sig.digest))?;
         output::println(&format!("Deleted signature {} of {printed}", sig.digest));
     }
     Ok(())

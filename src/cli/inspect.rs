@@ -251,9 +251,10 @@ enum Skip {
 }
 
 async fn inspect_one(target: &dyn Target, sig: &Descriptor) -> Result<Inspected, Skip> {
-    let (blob, bytes) = target::fetch_signature_envelope(target, sig)
-        .await
-        .map_err(Skip::Fetch)?;
+    let target::FetchedSignature {
+        blob,
+        envelope: bytes,
+    } = target.fetch_signature(sig).await.map_err(Skip::Fetch)?;
     let format = Format::from_media_type(&blob.media_type).ok_or_else(|| {
         Skip::Parse(format!(
             "signature envelope format with media type {:?} is not supported",

@@ -12,6 +12,7 @@ use notation::plugin::Plugin;
 use notation::revocation::Validator;
 use notation::signer::plugin::PluginSigner;
 use notation::signer::{self, EnvelopeSigner, LocalSigner, SignOptions};
+use notation::target::Indexing;
 use notation::timestamp::Tsa;
 use notation::x509::{check_signature, Certificate, SignatureCheck};
 use std::collections::BTreeMap;
@@ -209,19 +210,17 @@ async fn sign_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
         if !shared.many {
             shared.report_revocation();
         }
-        for warning in target.take_warnings() {
-            output::warn(&warning.to_string());
-        }
         let (done, failure) = match signed {
             Ok(done) => (done, None),
             Err(mut e) => (std::mem::take(&mut e.signed), Some(e)),
         };
+        for warning in done.iter().flat_map(|s| &s.signature.warnings) {
+            output::warn(&warning.to_string());
+        }
         if args.output == "json" {
             let documents: Vec<SignedJson> = done
                 .iter()
-                .map(|s| {
-                    SignedJson::new(&reference, &s.node, &s.signature, s.indexed_by.as_deref())
-                })
+                .map(|s| SignedJson::new(&reference, &s.node, &s.signature))
                 .collect();
             output::println(&output::json_array(&documents)?);
         } else {
@@ -246,7 +245,7 @@ async fn sign_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
         shared.report_revocation();
     }
     let signature = signed?;
-    for warning in target.take_warnings() {
+    for warning in &signature.warnings {
         output::warn(&warning.to_string());
     }
     if args.output == "json" {
@@ -256,8 +255,7 @@ async fn sign_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
             depth: 0,
             parent: None,
         };
-        let method = target.referrers_method();
-        let document = SignedJson::new(&reference, &node, &signature, method.as_deref());
+        let document = SignedJson::new(&reference, &node, &signature);
         output::println(&serde_json::to_string_pretty(&document)?);
         return Ok(());
     }
@@ -295,11 +293,10 @@ impl SignedJson {
         reference: &ArtifactRef,
         node: &notation::recursive::Node,
         signature: &signer::SignedSignature,
-        method: Option<&str>,
     ) -> SignedJson {
-        let indexed_by = match (reference, method) {
+        let indexed_by = match (reference, &signature.indexed_by) {
             (ArtifactRef::Layout(_), _) => "layoutIndex",
-            (_, Some(m)) if m.starts_with("the registry's referrers API") => "referrersAPI",
+            (_, Some(Indexing::ReferrersApi)) => "referrersAPI",
             _ => "referrersTagSchema",
         };
         let format = Format::from_media_type(&signature.envelope.media_type);

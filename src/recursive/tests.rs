@@ -37,7 +37,7 @@ fn index(name: &str) -> Descriptor {
 }
 
 #[async_trait::async_trait]
-impl Target for Indexes {
+impl crate::target::ContentStore for Indexes {
     async fn resolve(&self, _: &str) -> TargetResult<Descriptor> {
         unreachable!("the walk never resolves")
     }
@@ -55,10 +55,15 @@ impl Target for Indexes {
     async fn push_blob(&self, _: &Descriptor, _: &[u8]) -> TargetResult<()> {
         unreachable!()
     }
-    async fn push_manifest(&self, _: &Descriptor, _: &[u8], _: Option<&str>) -> TargetResult<()> {
+    async fn push_manifest(
+        &self,
+        _: &Descriptor,
+        _: &[u8],
+        _: Option<&str>,
+    ) -> TargetResult<crate::target::Pushed> {
         unreachable!()
     }
-    async fn signatures(&self, _: &Descriptor) -> TargetResult<Vec<Descriptor>> {
+    async fn referrers(&self, _: &Descriptor, _: Option<&str>) -> TargetResult<Vec<Descriptor>> {
         Ok(Vec::new())
     }
 }

@@ -2,12 +2,14 @@
 //! signature envelope, which is stored next to the artifact as a signature manifest
 //! through a [`Target`] (layout or registry alike).
 
+#![deny(missing_docs)]
+
 pub mod plugin;
 
 use crate::crypto::{self, KeySpec, PrivateKey};
 use crate::envelope::{self, Format};
-use crate::oci::{self, Descriptor, Manifest};
-use crate::target::{NewBlob, Target, TargetError};
+use crate::oci::{self, Descriptor};
+use crate::target::{Indexing, NewSignature, Target, TargetError, TargetWarning};
 use crate::timestamp::{self, Stamped, TimestampError, Tsa};
 use crate::x509::Certificate;
 use std::collections::BTreeMap;
@@ -18,26 +20,36 @@ use time::OffsetDateTime;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignError {
+    /// The key or certificate cannot be used (no pair, unsupported key spec).
     #[error("{0}")]
     Key(#[from] crypto::CryptoError),
+    /// A key or certificate file could not be read.
     #[error("open {path}: {source}")]
     ReadFile {
+        /// The file.
         path: String,
+        /// Why, in Go's words.
         #[source]
         source: std::io::Error,
     },
+    /// `--expiry` is negative.
     #[error("expiry duration cannot be a negative value")]
     NegativeExpiry,
+    /// `--expiry` is not whole seconds.
     #[error("expiry duration supports minimum granularity of seconds")]
     SubsecondExpiry,
+    /// A user metadata key in notation's own namespace.
     #[error("error adding user metadata: metadata key {0} has reserved prefix io.cncf.notary")]
     ReservedMetadataKey(String),
+    /// A user metadata key the artifact's descriptor already has.
     #[error(
         "error adding user metadata: metadata key {0} is already present in the target artifact"
     )]
     DuplicateMetadataKey(String),
+    /// The envelope could not be made (signing, timestamping).
     #[error(transparent)]
     Envelope(#[from] envelope::EnvelopeError),
+    /// The signature could not be stored.
     // Not a #[source]: the message already says it, and the CLI prints the chain.
     #[error("failed to push signature to registry with error: {0}")]
     Push(TargetError),
@@ -102,6 +114,7 @@ fn strip_os_error_code(e: std::io::Error) -> std::io::Error {
 /// What to sign and how.
 #[derive(Clone, Debug)]
 pub struct SignOptions {
+    /// The envelope format (`--signature-format`).
     pub format: Format,
     /// Signature lifetime from the signing time (`--expiry`); `None` for no expiry.
     pub expiry: Option<time::Duration>,
@@ -120,10 +133,15 @@ pub struct SignedSignature {
     pub manifest: Descriptor,
     /// The envelope blob.
     pub envelope: Descriptor,
+    /// How the target made the signature findable.
+    pub indexed_by: Option<Indexing>,
+    /// What the user should know although the signature was stored (e.g. an outdated
+    /// referrers index that could not be deleted).
+    pub warnings: Vec<TargetWarning>,
 }
 
 /// Check the `--expiry` value as notation does (after resolving the reference).
-pub fn check_expiry(expiry: Option<time::Duration>) -> Result<(), SignError> {
+pub(crate) fn check_expiry(expiry: Option<time::Duration>) -> Result<(), SignError> {
     match expiry {
         Some(d) if d.is_negative() => Err(SignError::NegativeExpiry),
         Some(d) if d.subsec_nanoseconds() != 0 => Err(SignError::SubsecondExpiry),
@@ -132,7 +150,7 @@ pub fn check_expiry(expiry: Option<time::Duration>) -> Result<(), SignError> {
 }
 
 /// The descriptor that goes into the payload: the plain target plus user metadata.
-pub fn payload_target(
+pub(crate) fn payload_target(
     subject: &Descriptor,
     user_metadata: &BTreeMap<String, String>,
 ) -> Result<Descriptor, SignError> {
@@ -224,7 +242,7 @@ impl envelope::RawSigner for LocalRaw<'_> {
 
 /// Build an envelope whose raw signature comes from `raw` (local key or RAW plugin),
 /// timestamped when `opts.tsa` is set.
-pub fn raw_envelope(
+pub(crate) fn raw_envelope(
     payload_target: &Descriptor,
     signing_time: OffsetDateTime,
     key_spec: KeySpec,
@@ -314,23 +332,19 @@ pub async fn sign(
 
 /// A signature made for a subject but not stored yet: what [`store`] pushes.
 #[derive(Clone, Debug)]
-pub struct PreparedSignature {
+pub(crate) struct PreparedSignature {
     /// The signed artifact.
     pub subject: Descriptor,
     /// The envelope format.
     pub format: Format,
-    /// The signature manifest (with its annotations) and its bytes.
-    pub manifest: Descriptor,
-    pub manifest_bytes: Vec<u8>,
-    /// The envelope blob and its bytes.
-    pub envelope: Descriptor,
-    pub envelope_bytes: Vec<u8>,
+    /// The envelope and the signature manifest (with its annotations).
+    pub signature: NewSignature,
 }
 
 /// The first half of [`sign`]: check, sign and build the signature manifest, writing
 /// nothing. Signing several artifacts prepares them all before storing any, so that a key,
 /// plugin or TSA failure leaves the target untouched.
-pub async fn prepare(
+pub(crate) async fn prepare(
     target: &dyn Target,
     subject: &Descriptor,
     signer: &dyn EnvelopeSigner,
@@ -346,22 +360,15 @@ pub async fn prepare(
     let now = OffsetDateTime::now_utc();
     let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
     let signed = signer.sign_envelope(&payload_target, signing_time, opts)?;
-    let (mut manifest_desc, mut manifest_bytes, envelope_desc) = signature_manifest(
-        opts.format,
-        &signed.bytes,
-        subject,
-        &signed.chain,
-        signed.signing_time,
-    );
+    let annotations = signature_annotations(&signed.chain, signed.signing_time);
     log::debug!("Generating annotation");
-    if !signed.annotations.is_empty() {
-        (manifest_desc, manifest_bytes) =
-            with_extra_annotations(&manifest_bytes, &signed.annotations);
-    }
+    let signature = NewSignature::new(opts.format.media_type(), signed.bytes, subject, annotations)
+        .with_extra_annotations(&signed.annotations);
     log::debug!(
         "Generated annotations: {}",
         crate::go::fmt::map_v(
-            manifest_desc
+            signature
+                .manifest
                 .annotations
                 .iter()
                 .flatten()
@@ -371,16 +378,14 @@ pub async fn prepare(
     Ok(PreparedSignature {
         subject: subject.clone(),
         format: opts.format,
-        manifest: manifest_desc,
-        manifest_bytes,
-        envelope: envelope_desc,
-        envelope_bytes: signed.bytes,
+        signature,
     })
 }
 
 /// The second half of [`sign`]: push the envelope, config and manifest. The caller commits
-/// the target ([`Target::commit`]), once for all the signatures it stores.
-pub async fn store(
+/// the target ([`crate::target::ContentStore::commit`]), once for all the signatures it
+/// stores.
+pub(crate) async fn store(
     target: &dyn Target,
     prepared: &PreparedSignature,
 ) -> Result<SignedSignature, SignError> {
@@ -389,25 +394,22 @@ pub async fn store(
         prepared.subject.go_debug(),
         prepared.format.media_type()
     );
-    push_signature(
-        target,
-        &prepared.envelope,
-        &prepared.envelope_bytes,
-        &prepared.manifest,
-        &prepared.manifest_bytes,
-    )
-    .await
-    .map_err(SignError::Push)?;
+    let pushed = target
+        .push_signature(&prepared.signature)
+        .await
+        .map_err(SignError::Push)?;
     Ok(SignedSignature {
-        manifest: prepared.manifest.clone(),
-        envelope: prepared.envelope.clone(),
+        manifest: prepared.signature.manifest.clone(),
+        envelope: prepared.signature.envelope.clone(),
+        indexed_by: pushed.indexed_by,
+        warnings: pushed.warnings,
     })
 }
 
 /// Produce a signature envelope over `payload_target` (already carrying any user metadata),
 /// timestamped when `opts.tsa` is set. Returns the envelope and its signing time. Used for
 /// blobs (written next to the blob); [`sign`] does the same for OCI artifacts and stores it.
-pub fn sign_envelope(
+pub(crate) fn sign_envelope(
     payload_target: &Descriptor,
     signer: &dyn EnvelopeSigner,
     opts: &SignOptions,
@@ -417,22 +419,6 @@ pub fn sign_envelope(
     let signing_time = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
     let signed = signer.sign_envelope(payload_target, signing_time, opts)?;
     Ok((signed.bytes, signed.signing_time))
-}
-
-/// Merge plugin annotations into a signature manifest; notation's own keys win.
-fn with_extra_annotations(
-    manifest_bytes: &[u8],
-    extra: &BTreeMap<String, String>,
-) -> (Descriptor, Vec<u8>) {
-    let mut manifest: Manifest =
-        serde_json::from_slice(manifest_bytes).expect("we just serialized this manifest");
-    let mut annotations = extra.clone();
-    annotations.extend(manifest.annotations.take().unwrap_or_default());
-    manifest.annotations = Some(annotations.clone());
-    let bytes = crate::go::json::to_vec(&manifest).expect("manifests always serialize");
-    let mut desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &bytes);
-    desc.annotations = Some(annotations);
-    (desc, bytes)
 }
 
 /// Runs the (async) TSA exchange from the synchronous envelope signer: on a scoped thread
@@ -457,35 +443,9 @@ fn timestamp_blocking(
     })
 }
 
-/// Build the signature manifest notation v1.3.2 writes (the `config.mediaType` form):
-/// returns (manifest descriptor with annotations, manifest bytes, envelope descriptor).
-pub fn signature_manifest(
-    format: Format,
-    envelope_bytes: &[u8],
-    subject: &Descriptor,
-    chain: &[Certificate],
-    signing_time: OffsetDateTime,
-) -> (Descriptor, Vec<u8>, Descriptor) {
-    let envelope_desc = Descriptor::for_content(format.media_type(), envelope_bytes);
-    let annotations = signature_annotations(chain, signing_time);
-    let manifest = Manifest {
-        schema_version: 2,
-        media_type: Some(oci::MEDIA_TYPE_IMAGE_MANIFEST.to_string()),
-        artifact_type: None,
-        config: Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON),
-        layers: vec![envelope_desc.clone()],
-        subject: Some(subject.plain()),
-        annotations: Some(annotations.clone()),
-    };
-    let bytes = crate::go::json::to_vec(&manifest).expect("manifests always serialize");
-    let mut desc = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, &bytes);
-    desc.annotations = Some(annotations);
-    (desc, bytes, envelope_desc)
-}
-
 /// The two annotations notation puts on signature manifests: chain thumbprints (lowercase
 /// hex SHA-256, leaf first) and the signing time in UTC.
-pub fn signature_annotations(
+pub(crate) fn signature_annotations(
     chain: &[Certificate],
     signing_time: OffsetDateTime,
 ) -> BTreeMap<String, String> {
@@ -499,34 +459,6 @@ pub fn signature_annotations(
         ),
         (oci::ANNOTATION_CREATED.to_string(), created),
     ])
-}
-
-/// Store envelope, config and manifest, in that order (the caller commits).
-///
-/// (One call for the three, so that a layout directory can make them durable at once.)
-async fn push_signature(
-    target: &dyn Target,
-    envelope_desc: &Descriptor,
-    envelope_bytes: &[u8],
-    manifest_desc: &Descriptor,
-    manifest_bytes: &[u8],
-) -> Result<(), TargetError> {
-    let config = Descriptor::for_content(oci::ARTIFACT_TYPE_NOTATION, oci::EMPTY_JSON);
-    let blobs = [
-        NewBlob {
-            desc: envelope_desc,
-            data: envelope_bytes,
-            if_absent: false,
-        },
-        NewBlob {
-            desc: &config,
-            data: oci::EMPTY_JSON,
-            if_absent: true,
-        },
-    ];
-    target
-        .push_manifest_with_blobs(&blobs, manifest_desc, manifest_bytes, None)
-        .await
 }
 
 #[cfg(test)]
@@ -573,5 +505,42 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("already present"));
+    }
+
+    /// `sign` hands back what the target said about the push, as values: how the signature
+    /// is found, and the warnings (nothing is left in the target for someone to collect).
+    #[tokio::test]
+    async fn a_stored_signature_says_how_it_is_found_and_what_to_warn_about() {
+        use crate::target::memory::Memory;
+        use crate::target::ContentStore as _;
+        let cert = crate::testcert::generate("t", 2048, 1).unwrap();
+        let (key, chain) =
+            crate::x509::load_key_pair(cert.key_pem.as_bytes(), cert.cert_pem.as_bytes()).unwrap();
+        let signer = LocalSigner::new(key, chain).unwrap();
+        let warning = TargetWarning::ReferrersIndexNotDeleted {
+            index: "sha256:00".into(),
+            reason: "405".into(),
+        };
+        let store = Memory::warning_on_push(warning.clone());
+        let bytes = br#"{"schemaVersion":2,"layers":[]}"#;
+        let subject = Descriptor::for_content(oci::MEDIA_TYPE_IMAGE_MANIFEST, bytes);
+        store.push_manifest(&subject, bytes, None).await.unwrap();
+        let opts = SignOptions {
+            format: Format::Cose,
+            expiry: None,
+            user_metadata: BTreeMap::new(),
+            signing_agent: "test".into(),
+            tsa: None,
+        };
+        let signed = sign(&store, &subject, &signer, &opts).await.unwrap();
+        assert_eq!(signed.indexed_by, Some(Indexing::LayoutIndex));
+        assert_eq!(signed.warnings, vec![warning]);
+        let listed = store.signatures(&subject).await.unwrap();
+        assert_eq!(listed, vec![signed.manifest.plain()]);
+        let fetched = store.fetch_signature(&listed[0]).await.unwrap();
+        assert_eq!(fetched.blob, signed.envelope);
+        let annotations = signed.manifest.annotations.unwrap();
+        assert!(annotations.contains_key(oci::ANNOTATION_THUMBPRINT));
+        assert!(annotations.contains_key(oci::ANNOTATION_CREATED));
     }
 }

@@ -1,14 +1,27 @@
 //! Where artifacts and their signatures live.
 //!
-//! The signer and verifier talk only to the [`Target`] trait; [`layout`] implements it for
-//! OCI image layouts on disk (directories and tar files) and [`registry`] for OCI
-//! distribution registries.
+//! Two levels: [`ContentStore`] is a store of OCI content (blobs, manifests, referrers),
+//! what `copy` needs; [`Target`] is what the signer and verifier need (resolve, list, fetch
+//! and push signatures), implemented once for every content store in [`signature`].
+//! [`layout`] implements [`ContentStore`] for OCI image layouts on disk (directories and tar
+//! files) and [`registry`] for OCI distribution registries.
 
+#![deny(missing_docs)]
+
+mod check;
 pub mod layout;
+#[cfg(test)]
+pub(crate) mod memory;
 pub mod prefetch;
 pub mod registry;
+pub mod signature;
 
-use crate::oci::{Descriptor, Digest};
+pub use check::verified_stream;
+pub(crate) use check::{check_content, check_length, checked_descriptor, digest_of, ContentCheck};
+
+pub use signature::{FetchedSignature, NewSignature, Target};
+
+use crate::oci::Descriptor;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt as _};
@@ -45,7 +58,7 @@ impl std::fmt::Display for TargetWarning {
 /// Largest manifest notation reads (signature manifests, referrers indexes).
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 /// Largest signature envelope notation reads.
-pub const MAX_SIGNATURE_BLOB_BYTES: u64 = 32 * 1024 * 1024;
+pub(crate) const MAX_SIGNATURE_BLOB_BYTES: u64 = 32 * 1024 * 1024;
 
 /// Errors of any target. The `Display` texts follow notation's where users (and scripts)
 /// see them, e.g. `not found` and `mismatched digest`.
@@ -57,26 +70,47 @@ pub enum TargetError {
     NotFound(String),
     /// Content read does not hash to the digest it was addressed by.
     #[error("mismatched digest")]
-    DigestMismatch { expected: String, actual: String },
+    DigestMismatch {
+        /// The digest asked for.
+        expected: String,
+        /// The digest of what was read.
+        actual: String,
+    },
     /// Content is larger than allowed or than its descriptor says.
     #[error("{what} too large: {size} bytes")]
-    TooLarge { what: &'static str, size: u64 },
+    TooLarge {
+        /// What it is (`signature manifest`, `signature blob`, …).
+        what: &'static str,
+        /// Its size (declared, or read so far).
+        size: u64,
+    },
     /// Content size differs from its descriptor. Shown as oras-go's `content.ReadAll` shows
     /// it: `trailing data` when there is more, `read failed: expected content size of …`
     /// when there is less.
     #[error("{}", size_mismatch_text(*.expected, *.actual, .digest))]
     SizeMismatch {
+        /// The descriptor's size.
         expected: i64,
+        /// The bytes read.
         actual: u64,
+        /// The descriptor's digest.
         digest: String,
     },
     /// A descriptor with a negative size (oras-go `content.ErrInvalidDescriptorSize`).
     #[error("invalid descriptor size")]
-    InvalidSize { digest: String },
+    InvalidSize {
+        /// The descriptor's digest.
+        digest: String,
+    },
     /// A descriptor whose digest is malformed or of an unknown algorithm. Such a digest is
     /// never turned into a path or URL. Text of oras-go's OCI storage.
     #[error("{digest}: {media_type}: invalid digest")]
-    InvalidDigest { digest: String, media_type: String },
+    InvalidDigest {
+        /// The digest as given.
+        digest: String,
+        /// The descriptor's media type.
+        media_type: String,
+    },
     /// An OCI layout whose `index.json`, or a manifest or index reachable from it, fails a
     /// check when the layout is opened (oras-go `oci.Store`'s wrapping text).
     #[error("invalid OCI Image Index: {0}")]
@@ -86,20 +120,37 @@ pub enum TargetError {
     InvalidLayout(String),
     /// A manifest or index could not be decoded.
     #[error("invalid manifest {digest}: {reason}")]
-    InvalidManifest { digest: String, reason: String },
+    InvalidManifest {
+        /// The manifest (or the URL it was read from).
+        digest: String,
+        /// The decoding error.
+        reason: String,
+    },
     /// The caller passed something this target cannot take.
     #[error("{0}")]
     InvalidArgument(String),
     /// An I/O error on a named path.
     #[error("{path}: {source}")]
     Io {
+        /// The path.
         path: String,
+        /// The error.
         #[source]
         source: std::io::Error,
     },
-    /// A registry request failed (message already in notation's format).
-    #[error("{0}")]
-    Registry(String),
+    /// A registry request failed. `Display` shows `message`, in oras-go's words; the other
+    /// fields are for programs to match on.
+    #[error("{message}")]
+    Registry {
+        /// The URL of the request, when there was one.
+        url: Option<String>,
+        /// The HTTP status of the answer, when the registry answered with an error status.
+        status: Option<u16>,
+        /// The first distribution-spec error code of the answer (e.g. `NAME_UNKNOWN`).
+        code: Option<String>,
+        /// The whole text.
+        message: String,
+    },
     /// Authentication failed or credentials are missing.
     #[error("{0}")]
     Auth(String),
@@ -107,7 +158,9 @@ pub enum TargetError {
     /// `mismatched digest`, in oras' words) does not.
     #[error("{digest}: {source}")]
     Transfer {
+        /// The blob.
         digest: String,
+        /// Why it could not be moved.
         #[source]
         source: Box<TargetError>,
     },
@@ -124,32 +177,23 @@ fn size_mismatch_text(expected: i64, actual: u64, digest: &str) -> String {
     }
 }
 
-/// The validated digest of `desc`; the one way a descriptor's digest becomes a [`Digest`].
-pub fn digest_of(desc: &Descriptor) -> Result<Digest> {
-    Digest::parse(&desc.digest).map_err(|_| TargetError::InvalidDigest {
-        digest: desc.digest.clone(),
-        media_type: desc.media_type.clone(),
-    })
-}
-
-/// The validated digest and size of `desc`, as oras-go checks a descriptor before reading
-/// the content it names.
-pub fn checked_descriptor(desc: &Descriptor) -> Result<(Digest, u64)> {
-    let digest = digest_of(desc)?;
-    if desc.size < 0 {
-        return Err(TargetError::InvalidSize {
-            digest: desc.digest.clone(),
-        });
-    }
-    Ok((digest, desc.size as u64))
-}
-
 impl TargetError {
     /// Wrap an I/O error with the path it concerns.
     pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> TargetError {
         TargetError::Io {
             path: path.as_ref().display().to_string(),
             source,
+        }
+    }
+
+    /// A registry exchange (with `url`, when there was one) failed without an error status:
+    /// `message` says how.
+    pub(crate) fn registry(url: Option<&str>, message: String) -> TargetError {
+        TargetError::Registry {
+            url: url.map(str::to_string),
+            status: None,
+            code: None,
+            message,
         }
     }
 
@@ -162,22 +206,72 @@ impl TargetError {
 /// Result alias for target operations.
 pub type Result<T> = std::result::Result<T, TargetError>;
 
-/// One store of OCI content: an image layout or a registry repository.
-///
-/// Every read checks the content against the digest (and size) of the descriptor it was
-/// asked for. Writes become visible atomically; implementations that need to batch writes
-/// (a tar layout) do so until [`Target::commit`].
-/// A blob for [`Target::push_manifest_with_blobs`].
+/// A blob for [`ContentStore::push_manifest_with_blobs`].
 pub struct NewBlob<'a> {
+    /// What the blob is.
     pub desc: &'a Descriptor,
+    /// Its bytes.
     pub data: &'a [u8],
     /// Ask the store first and push only if it lacks the blob (as Go notation does for the
     /// signature's `{}` config), instead of pushing it regardless.
     pub if_absent: bool,
 }
 
+/// How a pushed manifest with a `subject` was made findable as a referrer of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Indexing {
+    /// The registry indexes it itself (it answered the push with `OCI-Subject`).
+    ReferrersApi,
+    /// Listed in the subject's `sha256-<hex>` referrers index tag.
+    TagSchema {
+        /// The index's tag.
+        tag: String,
+        /// Because `--force-referrers-tag` asked for it, not because the registry lacks the
+        /// referrers API.
+        forced: bool,
+    },
+    /// Listed in the layout's `index.json`.
+    LayoutIndex,
+}
+
+/// In words for logs and `sign -o json` (e.g. `the referrers tag schema (tag sha256-…)`).
+impl std::fmt::Display for Indexing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Indexing::ReferrersApi => {
+                f.write_str("the registry's referrers API (it answered OCI-Subject)")
+            }
+            Indexing::TagSchema { tag, forced: true } => write!(
+                f,
+                "the referrers tag schema (tag {tag}; --force-referrers-tag)"
+            ),
+            Indexing::TagSchema { tag, forced: false } => write!(
+                f,
+                "the referrers tag schema (tag {tag}; the registry did not answer OCI-Subject)"
+            ),
+            Indexing::LayoutIndex => f.write_str("an entry in the layout's index.json"),
+        }
+    }
+}
+
+/// What storing a manifest did besides storing it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pushed {
+    /// How the manifest was made findable as a referrer; `None` when it has no `subject`.
+    pub indexed_by: Option<Indexing>,
+    /// What the user should know although the push succeeded, in the order it happened.
+    pub warnings: Vec<TargetWarning>,
+}
+
+/// One store of OCI content: an image layout or a registry repository. What `copy` needs;
+/// the signer and verifier use the signature-level [`Target`] built on it.
+///
+/// Every read checks the content against the digest (and size) of the descriptor it was
+/// asked for. Writes become visible atomically; implementations that need to batch writes
+/// (a tar layout) do so until [`ContentStore::commit`].
 #[async_trait]
-pub trait Target: Send + Sync {
+pub trait ContentStore: Send + Sync {
     /// Resolve a tag or a digest string to the manifest descriptor (mediaType, digest, size).
     async fn resolve(&self, reference: &str) -> Result<Descriptor>;
 
@@ -193,32 +287,47 @@ pub trait Target: Send + Sync {
     /// Store a manifest or index by digest, and make it findable: a layout lists it in
     /// `index.json` (tagged if `tag` is given); a registry maintains the referrers tag
     /// schema for manifests with a `subject` when asked to.
-    async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()>;
+    async fn push_manifest(
+        &self,
+        desc: &Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<Pushed>;
 
     /// Store `blobs`, then the manifest `desc` that names them: by default, in order,
-    /// [`Target::push_blob`] for each (after [`Target::exists`] for those pushed only if
-    /// absent), then [`Target::push_manifest`]. A layout directory overrides it to make all
-    /// the new files durable at once.
+    /// [`ContentStore::push_blob`] for each (after [`ContentStore::exists`] for those pushed
+    /// only if absent), then [`ContentStore::push_manifest`]. A layout directory overrides
+    /// it to make all the new files durable at once.
     async fn push_manifest_with_blobs(
         &self,
         blobs: &[NewBlob<'_>],
         desc: &Descriptor,
         data: &[u8],
         tag: Option<&str>,
-    ) -> Result<()> {
+    ) -> Result<Pushed> {
         push_in_order(self, blobs, desc, data, tag).await
     }
 
-    /// Descriptors of the Notary Project signature manifests whose `subject` is `subject`,
-    /// in the order the store reports them.
-    async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>>;
+    /// Every manifest whose `subject` is `subject`, optionally only those of
+    /// `artifact_type`, in the order the store reports them (`notation copy -r` copies
+    /// whatever this returns).
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>>;
 
-    /// The signatures of `subject` ([`Target::signatures`]) as the store serves them, page
-    /// by page, for callers that may stop early. The default is one page.
-    fn signature_pages<'a>(&'a self, subject: &'a Descriptor) -> Box<dyn SignaturePages + 'a> {
+    /// [`ContentStore::referrers`] as the store serves them, page by page, for callers
+    /// that may stop early. The default is one page.
+    fn referrer_pages<'a>(
+        &'a self,
+        subject: &'a Descriptor,
+        artifact_type: Option<&'a str>,
+    ) -> Box<dyn SignaturePages + 'a> {
         Box::new(OnePage {
-            target: self,
+            store: self,
             subject,
+            artifact_type,
             done: false,
         })
     }
@@ -238,7 +347,7 @@ pub trait Target: Send + Sync {
     }
 
     /// Store a blob from a stream (existing content is left alone). The default collects
-    /// the stream and calls [`Target::push_blob`].
+    /// the stream and calls [`ContentStore::push_blob`].
     async fn push_blob_stream(&self, desc: &Descriptor, mut stream: ByteStream) -> Result<()> {
         // The size is the sender's claim: reserve no more than a manifest's worth up front.
         let mut data = Vec::with_capacity(desc.size.clamp(0, MAX_MANIFEST_BYTES as i64) as usize);
@@ -251,42 +360,22 @@ pub trait Target: Send + Sync {
     /// Store the blob `desc` read from `source`, which may be opened more than once (a
     /// registry that refuses one way of uploading is sent the blob again another way). The
     /// caller has checked that the blob is absent; storing it again is harmless. The default
-    /// streams one opening through [`Target::push_blob_stream`].
+    /// streams one opening through [`ContentStore::push_blob_stream`].
     async fn push_blob_from(&self, desc: &Descriptor, source: &dyn BlobSource) -> Result<()> {
         self.push_blob_stream(desc, source.open().await?).await
     }
 
-    /// Every manifest whose `subject` is `subject`, optionally only those of
-    /// `artifact_type`. The default knows only signatures; stores that can list all
-    /// referrers override it (`notation copy -r` copies whatever this returns).
-    async fn referrers(
-        &self,
-        subject: &Descriptor,
-        artifact_type: Option<&str>,
-    ) -> Result<Vec<Descriptor>> {
-        match artifact_type {
-            None | Some(crate::oci::ARTIFACT_TYPE_NOTATION) => self.signatures(subject).await,
-            Some(_) => Ok(Vec::new()),
-        }
-    }
-
-    /// Warnings collected since the last call (and forgotten by it).
-    fn take_warnings(&self) -> Vec<TargetWarning> {
-        Vec::new()
-    }
-
     /// Remove `referrer` (a manifest listed among the referrers of `subject`, e.g. a
-    /// signature) so that it is no longer found. Not every target can.
-    async fn delete_referrer(&self, _subject: &Descriptor, _referrer: &Descriptor) -> Result<()> {
+    /// signature) so that it is no longer found; returns what the user should know although
+    /// it was removed. Not every store can.
+    async fn delete_referrer(
+        &self,
+        _subject: &Descriptor,
+        _referrer: &Descriptor,
+    ) -> Result<Vec<TargetWarning>> {
         Err(TargetError::InvalidArgument(
             "deleting referrers is not supported by this target".into(),
         ))
-    }
-
-    /// How the last manifest pushed with a `subject` was made discoverable as a referrer,
-    /// in words for logs (e.g. `the referrers tag schema (tag sha256-…)`).
-    fn referrers_method(&self) -> Option<String> {
-        None
     }
 
     /// How many signature fetches to keep in flight at once (see [`prefetch::Prefetch`]).
@@ -295,41 +384,41 @@ pub trait Target: Send + Sync {
         1
     }
 
-    /// Where this target's blobs live, for a copy destination on the same registry that can
+    /// Where this store's blobs live, for a copy destination on the same registry that can
     /// mount them instead of receiving them: `(registry, repository)`. `None` for layouts.
     fn mount_source(&self) -> Option<(String, String)> {
         None
     }
 
-    /// Link `desc` from `from` (a [`Target::mount_source`]) without transferring it.
-    /// `Ok(false)` when this target cannot (another registry, or the registry declined): the
+    /// Link `desc` from `from` (a [`ContentStore::mount_source`]) without transferring it.
+    /// `Ok(false)` when this store cannot (another registry, or the registry declined): the
     /// caller then copies the blob.
     async fn mount_blob(&self, _desc: &Descriptor, _from: &(String, String)) -> Result<bool> {
         Ok(false)
     }
 }
 
-/// What [`Target::push_manifest_with_blobs`] does by default: each blob (those pushed only
-/// if absent after [`Target::exists`]), then the manifest.
-pub async fn push_in_order<T: Target + ?Sized>(
-    target: &T,
+/// What [`ContentStore::push_manifest_with_blobs`] does by default: each blob (those pushed
+/// only if absent after [`ContentStore::exists`]), then the manifest.
+pub(crate) async fn push_in_order<T: ContentStore + ?Sized>(
+    store: &T,
     blobs: &[NewBlob<'_>],
     desc: &Descriptor,
     data: &[u8],
     tag: Option<&str>,
-) -> Result<()> {
+) -> Result<Pushed> {
     for blob in blobs {
-        if blob.if_absent && target.exists(blob.desc).await? {
+        if blob.if_absent && store.exists(blob.desc).await? {
             continue;
         }
-        target.push_blob(blob.desc, blob.data).await?;
+        store.push_blob(blob.desc, blob.data).await?;
     }
-    target.push_manifest(desc, data, tag).await
+    store.push_manifest(desc, data, tag).await
 }
 
-/// Signature descriptors read page by page (Go notation's `ListSignatures` callback): a
-/// caller that has seen enough (`verify` after a good signature, `list` past its limit)
-/// stops before the remaining pages are fetched.
+/// Referrer descriptors (signatures, for [`Target::signature_pages`]) read page by page (Go
+/// notation's `ListSignatures` callback): a caller that has seen enough (`verify` after a
+/// good signature, `list` past its limit) stops before the remaining pages are fetched.
 #[async_trait]
 pub trait SignaturePages: Send {
     /// The next page, in the store's order; `None` after the last.
@@ -350,20 +439,24 @@ pub trait SignaturePages: Send {
     }
 }
 
-/// All of [`Target::signatures`] as a single page.
+/// All of [`ContentStore::referrers`] as a single page.
 struct OnePage<'a, T: ?Sized> {
-    target: &'a T,
+    store: &'a T,
     subject: &'a Descriptor,
+    artifact_type: Option<&'a str>,
     done: bool,
 }
 
 #[async_trait]
-impl<T: Target + ?Sized> SignaturePages for OnePage<'_, T> {
+impl<T: ContentStore + ?Sized> SignaturePages for OnePage<'_, T> {
     async fn next_page(&mut self) -> Result<Option<Vec<Descriptor>>> {
         if std::mem::replace(&mut self.done, true) {
             return Ok(None);
         }
-        self.target.signatures(self.subject).await.map(Some)
+        self.store
+            .referrers(self.subject, self.artifact_type)
+            .await
+            .map(Some)
     }
 }
 
@@ -374,270 +467,4 @@ pub trait BlobSource: Send + Sync {
     /// the chunk that completes the content is only yielded once size and digest match, so a
     /// consumer that has seen every byte has seen checked content.
     async fn open(&self) -> Result<ByteStream>;
-}
-
-/// Wrap `inner` so that it yields the same chunks but fails as soon as the content exceeds
-/// the descriptor's size, and checks the digest when the last byte arrives, before yielding
-/// the chunk that holds it: whoever consumes the stream (an HTTP body, a file) never gets the
-/// whole of content that does not match. A stream that ends short fails at its end. A
-/// descriptor with an invalid digest or a negative size is refused before anything is read.
-pub fn verified_stream(desc: &Descriptor, inner: ByteStream) -> Result<ByteStream> {
-    let check = ContentCheck::new(desc)?;
-    let stream = futures_util::stream::unfold(
-        (inner, check, false),
-        |(mut inner, mut check, failed)| async move {
-            if failed {
-                return None;
-            }
-            let item = match inner.next().await {
-                Some(Ok(chunk)) => check.take(&chunk).map(|()| chunk),
-                Some(Err(e)) => Err(e),
-                None => match check.end() {
-                    Ok(()) => return None,
-                    Err(e) => Err(e),
-                },
-            };
-            let failed = item.is_err();
-            Some((item, (inner, check, failed)))
-        },
-    );
-    Ok(Box::pin(stream))
-}
-
-/// Checks content against a descriptor as it goes by in pieces: the piece that completes it
-/// is checked before the caller passes it on; see [`verified_stream`]. For streams whose
-/// producer hashes on its own thread (a layout's file reader).
-pub struct ContentCheck {
-    /// `None` once every byte arrived and matched.
-    hasher: Option<crate::oci::Hasher>,
-    read: u64,
-    expected_size: u64,
-    digest: Digest,
-}
-
-impl ContentCheck {
-    /// Refuses a descriptor with an invalid digest or a negative size.
-    pub fn new(desc: &Descriptor) -> Result<ContentCheck> {
-        let (digest, expected_size) = checked_descriptor(desc)?;
-        Ok(ContentCheck {
-            hasher: Some(digest.algorithm().hasher()),
-            read: 0,
-            expected_size,
-            digest,
-        })
-    }
-
-    /// Account for the next piece; an error means it must not be passed on.
-    pub fn take(&mut self, chunk: &[u8]) -> Result<()> {
-        self.read += chunk.len() as u64;
-        if self.read > self.expected_size {
-            return Err(self.size_mismatch());
-        }
-        if let Some(hasher) = self.hasher.as_mut() {
-            hasher.update(chunk);
-        }
-        if self.read == self.expected_size {
-            self.complete()?;
-        }
-        Ok(())
-    }
-
-    /// The content ended: fails if it is short (or empty and not the descriptor's).
-    pub fn end(&mut self) -> Result<()> {
-        if self.read != self.expected_size {
-            return Err(self.size_mismatch());
-        }
-        // Empty content: no piece completed it.
-        self.complete()
-    }
-
-    /// Check the digest, once.
-    fn complete(&mut self) -> Result<()> {
-        let Some(hasher) = self.hasher.take() else {
-            return Ok(());
-        };
-        let actual = hasher.finish();
-        if actual != self.digest {
-            return Err(TargetError::DigestMismatch {
-                expected: self.digest.to_string(),
-                actual: actual.to_string(),
-            });
-        }
-        Ok(())
-    }
-
-    fn size_mismatch(&self) -> TargetError {
-        TargetError::SizeMismatch {
-            expected: self.expected_size as i64,
-            actual: self.read,
-            digest: self.digest.to_string(),
-        }
-    }
-}
-
-/// Check bytes already read against the descriptor they were read for: a valid digest, a
-/// non-negative size equal to their length, and a matching hash — in that order, with
-/// oras-go's `content.ReadAll` texts (`invalid descriptor size`, `trailing data`,
-/// `read failed: …`, `mismatched digest`).
-pub fn check_content(desc: &Descriptor, data: &[u8]) -> Result<()> {
-    let (digest, size) = checked_descriptor(desc)?;
-    check_length(desc, size, data.len() as u64)?;
-    if !digest.matches(data) {
-        let actual = Digest::compute(digest.algorithm(), data).to_string();
-        return Err(TargetError::DigestMismatch {
-            expected: desc.digest.clone(),
-            actual,
-        });
-    }
-    Ok(())
-}
-
-/// Fail unless content of `actual` bytes fits the descriptor's `expected` size.
-pub fn check_length(desc: &Descriptor, expected: u64, actual: u64) -> Result<()> {
-    if actual != expected {
-        return Err(TargetError::SizeMismatch {
-            expected: expected as i64,
-            actual,
-            digest: desc.digest.clone(),
-        });
-    }
-    Ok(())
-}
-
-/// Read a signature manifest and its single envelope blob, with notation's limits and
-/// messages. Returns the envelope's descriptor (its media type selects the parser) and bytes.
-pub async fn fetch_signature_envelope(
-    target: &dyn Target,
-    signature_manifest: &Descriptor,
-) -> Result<(Descriptor, Vec<u8>)> {
-    use crate::oci::{MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_IMAGE_MANIFEST};
-    if signature_manifest.size > MAX_MANIFEST_BYTES as i64 {
-        return Err(TargetError::TooLarge {
-            what: "signature manifest",
-            size: signature_manifest.size as u64,
-        });
-    }
-    let bytes = target.fetch(signature_manifest, MAX_MANIFEST_BYTES).await?;
-    let node: crate::oci::GraphNode =
-        serde_json::from_slice(&bytes).map_err(|e| TargetError::InvalidManifest {
-            digest: signature_manifest.digest.clone(),
-            reason: e.to_string(),
-        })?;
-    let blobs = match signature_manifest.media_type.as_str() {
-        MEDIA_TYPE_IMAGE_MANIFEST => &node.layers,
-        MEDIA_TYPE_ARTIFACT_MANIFEST => &node.blobs,
-        other => {
-            return Err(TargetError::InvalidArgument(format!(
-                "sigManifestDesc.MediaType requires {MEDIA_TYPE_ARTIFACT_MANIFEST:?} or {MEDIA_TYPE_IMAGE_MANIFEST:?}, got {other:?}"
-            )))
-        }
-    };
-    if blobs.len() != 1 {
-        // The typo is upstream's, kept for scripts that match it.
-        return Err(TargetError::InvalidArgument(format!(
-            "signature manifest requries exactly one signature envelope blob, got {}",
-            blobs.len()
-        )));
-    }
-    let blob_desc = blobs[0].clone();
-    if blob_desc.size > MAX_SIGNATURE_BLOB_BYTES as i64 {
-        return Err(TargetError::TooLarge {
-            what: "signature blob",
-            size: blob_desc.size as u64,
-        });
-    }
-    let envelope = target.fetch(&blob_desc, MAX_SIGNATURE_BLOB_BYTES).await?;
-    Ok((blob_desc, envelope))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn desc(digest: &str, size: i64) -> Descriptor {
-        Descriptor {
-            media_type: "application/octet-stream".into(),
-            digest: digest.into(),
-            size,
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn content_is_checked_with_oras_texts() {
-        let data = b"hello";
-        let digest = Digest::sha256(data).to_string();
-        check_content(&desc(&digest, 5), data).unwrap();
-        let text = |d: &Descriptor| check_content(d, data).unwrap_err().to_string();
-        assert_eq!(text(&desc(&digest, 4)), "trailing data");
-        assert_eq!(
-            text(&desc(&digest, 6)),
-            format!("read failed: expected content size of 6, got 5, for digest {digest}: unexpected EOF")
-        );
-        assert_eq!(text(&desc(&digest, -1)), "invalid descriptor size");
-        assert_eq!(
-            text(&desc(&Digest::sha256(b"other").to_string(), 5)),
-            "mismatched digest"
-        );
-        for bad in ["sha256:../../etc/passwd", "sha256:ABC", "md5:00", ""] {
-            assert_eq!(
-                text(&desc(bad, 5)),
-                format!("{bad}: application/octet-stream: invalid digest")
-            );
-        }
-    }
-
-    async fn drain(d: &Descriptor, chunks: &[&'static [u8]]) -> (usize, Result<()>) {
-        let items: Vec<Result<Bytes>> = chunks.iter().map(|c| Ok(Bytes::from(*c))).collect();
-        let mut stream = match verified_stream(d, Box::pin(futures_util::stream::iter(items))) {
-            Ok(s) => s,
-            Err(e) => return (0, Err(e)),
-        };
-        let mut passed = 0;
-        while let Some(item) = stream.next().await {
-            match item {
-                Ok(_) => passed += 1,
-                Err(e) => return (passed, Err(e)),
-            }
-        }
-        (passed, Ok(()))
-    }
-
-    #[tokio::test]
-    async fn streams_stop_at_the_first_byte_too_many_and_check_the_rest_at_the_end() {
-        let digest = Digest::sha256(b"hello").to_string();
-        let (n, r) = drain(&desc(&digest, 5), &[b"he", b"llo"]).await;
-        assert_eq!((n, r.is_ok()), (2, true));
-        // More than the descriptor's size: the chunk that overflows is never passed on.
-        let (n, r) = drain(&desc(&digest, 3), &[b"he", b"llo", b"more"]).await;
-        assert_eq!((n, r.unwrap_err().to_string()), (1, "trailing data".into()));
-        let (_, r) = drain(&desc(&digest, 9), &[b"he", b"llo"]).await;
-        assert_eq!(
-            r.unwrap_err().to_string(),
-            format!("read failed: expected content size of 9, got 5, for digest {digest}: unexpected EOF")
-        );
-        let (_, r) = drain(&desc(&digest, 5), &[b"jello"]).await;
-        assert_eq!(r.unwrap_err().to_string(), "mismatched digest");
-        // The chunk that completes other content is never passed on: a consumer that got
-        // every byte got the right ones.
-        let (n, r) = drain(&desc(&digest, 5), &[b"he", b"llx", b""]).await;
-        assert_eq!(
-            (n, r.unwrap_err().to_string()),
-            (1, "mismatched digest".into())
-        );
-        // Trailing data after complete, matching content is still refused.
-        let (n, r) = drain(&desc(&digest, 5), &[b"hello", b"!"]).await;
-        assert_eq!((n, r.unwrap_err().to_string()), (1, "trailing data".into()));
-        // Empty content is checked at the end.
-        let empty = Digest::sha256(b"").to_string();
-        assert_eq!(drain(&desc(&empty, 0), &[]).await.0, 0);
-        assert!(drain(&desc(&empty, 0), &[]).await.1.is_ok());
-        let (_, r) = drain(&desc(&digest, 0), &[]).await;
-        assert_eq!(r.unwrap_err().to_string(), "mismatched digest");
-        // Nothing is read for a descriptor that cannot be right.
-        let (_, r) = drain(&desc(&digest, -1), &[b"hello"]).await;
-        assert_eq!(r.unwrap_err().to_string(), "invalid descriptor size");
-        let (_, r) = drain(&desc("sha256:..", 5), &[b"hello"]).await;
-        assert!(r.unwrap_err().to_string().ends_with("invalid digest"));
-    }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// How many signature fetches a registry target keeps in flight at once (oras' default
 /// concurrency is 3; small manifests and envelopes are latency-bound, so more pays off).
-pub const SIGNATURE_FETCH_CONCURRENCY: usize = 8;
+pub(crate) const SIGNATURE_FETCH_CONCURRENCY: usize = 8;
 
 /// The results of a sequence of futures, in sequence order, with up to `width` of them
 /// running at once. The first one runs alone: the common case (the first signature is the
@@ -48,7 +48,7 @@ where
 
     /// Run up to the full width from the first future on (the caller already knows it will
     /// want more than one).
-    pub fn widened(mut self) -> Self {
+    pub(crate) fn widened(mut self) -> Self {
         self.width = self.max_width;
         self
     }
@@ -77,7 +77,7 @@ type PageFetches<'a, T> = Box<dyn Iterator<Item = BoxFuture<'a, T>> + Send + 'a>
 /// past the current one, and nothing beyond `budget` signatures is fetched (Go notation's
 /// `--max-signatures`). Call [`PagedPrefetch::content`] once after each
 /// [`PagedPrefetch::next`] that returned a descriptor within the budget.
-pub struct PagedPrefetch<'a, T> {
+pub(crate) struct PagedPrefetch<'a, T> {
     pages: Box<dyn SignaturePages + 'a>,
     fetch: FetchFn<'a, T>,
     page: VecDeque<Descriptor>,

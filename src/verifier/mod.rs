@@ -18,10 +18,10 @@ pub mod timestamp;
 pub use checks::CheckError;
 
 use crate::go::fmt::GoQuoted;
-use crate::oci::{Descriptor, GraphNode};
+use crate::oci::Descriptor;
 use crate::policy::{Action, CheckType, OciDocument, OciStatement, ScopeError, VerificationLevel};
 use crate::revocation::LogLine;
-use crate::target::{Target, TargetError, MAX_MANIFEST_BYTES, MAX_SIGNATURE_BLOB_BYTES};
+use crate::target::{Target, TargetError};
 use std::collections::BTreeMap;
 use std::fmt;
 use time::OffsetDateTime;
@@ -320,7 +320,12 @@ impl Verifier<'_> {
         // order; no page is read past a good signature, as Go's ListSignatures callback.
         let mut candidates = crate::target::prefetch::PagedPrefetch::new(
             target.signature_pages(subject),
-            move |m| Box::pin(async move { fetch_signature(target, &m).await }),
+            move |m| {
+                Box::pin(async move {
+                    let fetched = target.fetch_signature(&m).await?;
+                    Ok((fetched.blob.media_type, fetched.envelope))
+                })
+            },
             target.fetch_concurrency(),
             opts.max_signatures,
         );
@@ -673,42 +678,6 @@ impl Verifier<'_> {
         }
         Ok(())
     }
-}
-
-/// Fetch a signature manifest and its single envelope blob (signature-format.md §3.5).
-async fn fetch_signature(
-    target: &dyn Target,
-    manifest: &Descriptor,
-) -> Result<(String, Vec<u8>), TargetError> {
-    let bytes = target.fetch(manifest, MAX_MANIFEST_BYTES).await?;
-    let node: GraphNode =
-        serde_json::from_slice(&bytes).map_err(|e| TargetError::InvalidManifest {
-            digest: manifest.digest.clone(),
-            reason: e.to_string(),
-        })?;
-    let blobs = if manifest.media_type == crate::oci::MEDIA_TYPE_ARTIFACT_MANIFEST {
-        &node.blobs
-    } else {
-        &node.layers
-    };
-    let [blob] = blobs.as_slice() else {
-        return Err(TargetError::InvalidManifest {
-            digest: manifest.digest.clone(),
-            reason: format!(
-                "signature manifest requires exactly one signature envelope blob, got {}",
-                blobs.len()
-            ),
-        });
-    };
-    // A negative size is refused by the fetch (`invalid descriptor size`, as oras-go says).
-    if blob.size > MAX_SIGNATURE_BLOB_BYTES as i64 {
-        return Err(TargetError::TooLarge {
-            what: "signature envelope",
-            size: blob.size as u64,
-        });
-    }
-    let envelope = target.fetch(blob, MAX_SIGNATURE_BLOB_BYTES).await?;
-    Ok((blob.media_type.clone(), envelope))
 }
 
 #[cfg(test)]

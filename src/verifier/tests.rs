@@ -41,7 +41,7 @@ impl FakeTarget {
 }
 
 #[async_trait]
-impl Target for FakeTarget {
+impl crate::target::ContentStore for FakeTarget {
     /// The verifier resolves the subject once more, as notation-go's `Verify` does.
     async fn resolve(&self, _: &str) -> crate::target::Result<Descriptor> {
         Ok(subject())
@@ -68,10 +68,14 @@ impl Target for FakeTarget {
         _: &Descriptor,
         _: &[u8],
         _: Option<&str>,
-    ) -> crate::target::Result<()> {
+    ) -> crate::target::Result<crate::target::Pushed> {
         unreachable!()
     }
-    async fn signatures(&self, _: &Descriptor) -> crate::target::Result<Vec<Descriptor>> {
+    async fn referrers(
+        &self,
+        _: &Descriptor,
+        _: Option<&str>,
+    ) -> crate::target::Result<Vec<Descriptor>> {
         Ok(self.signatures.clone())
     }
 }

@@ -4,6 +4,7 @@
 
 use super::tests::{case_copy, copy_tree, pack, testdata};
 use super::*;
+use crate::target::Target as _;
 
 /// The `v1` image manifest of `testdata/layouts/single-platform` (726 bytes).
 const V1: &str = "sha256:ac16c65ed5b9537a7dfa5826e79905b6a4ec8d15e5fa41f7cf9b006e1c7d750f";
@@ -253,9 +254,7 @@ fn tampered_signature_manifests_and_envelopes_are_caught() {
         let last = e.len() - 2;
         e[last] ^= 1;
     });
-    let err = rt
-        .block_on(crate::target::fetch_signature_envelope(&l, &sigs[0]))
-        .unwrap_err();
+    let err = rt.block_on(l.fetch_signature(&sigs[0])).unwrap_err();
     assert_eq!(err.to_string(), "mismatched digest");
 
     // A signature manifest altered after the layout was opened is an error, not skipped.

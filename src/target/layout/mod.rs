@@ -19,14 +19,15 @@ mod stream;
 mod tar;
 
 use super::{
-    check_content, check_length, checked_descriptor, digest_of, BlobSource, ByteStream, NewBlob,
-    Result, Target, TargetError, MAX_MANIFEST_BYTES,
+    check_content, check_length, checked_descriptor, digest_of, BlobSource, ByteStream,
+    ContentStore, Indexing, NewBlob, Pushed, Result, TargetError, TargetWarning,
+    MAX_MANIFEST_BYTES,
 };
 use crate::go::fmt::GoQuoted;
 use crate::oci::{
     self, Descriptor, Digest, GraphNode, Index, ANNOTATION_REF_NAME, ARTIFACT_TYPE_NOTATION,
     MEDIA_TYPE_ARTIFACT_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST,
-    MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST,
+    MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST,
 };
 use std::collections::HashSet;
 use std::fs::File;
@@ -112,8 +113,9 @@ impl Layout {
         &self.path
     }
 
-    /// Whether this layout is a tar archive (whose writes wait for [`Target::commit`]).
-    pub fn is_tar(&self) -> bool {
+    /// Whether this layout is a tar archive (whose writes wait for [`ContentStore::commit`]).
+    #[cfg(test)]
+    pub(crate) fn is_tar(&self) -> bool {
         matches!(self.store, Store::Tar(_))
     }
 
@@ -131,7 +133,7 @@ fn stat_error(path: &Path, e: std::io::Error) -> TargetError {
 }
 
 #[async_trait::async_trait]
-impl Target for Layout {
+impl ContentStore for Layout {
     async fn resolve(&self, reference: &str) -> Result<Descriptor> {
         resolve(self.storage(), reference)
     }
@@ -153,7 +155,12 @@ impl Target for Layout {
         }
     }
 
-    async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()> {
+    async fn push_manifest(
+        &self,
+        desc: &Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<Pushed> {
         self.push_manifest_with_blobs(&[], desc, data, tag).await
     }
 
@@ -163,28 +170,46 @@ impl Target for Layout {
         desc: &Descriptor,
         data: &[u8],
         tag: Option<&str>,
-    ) -> Result<()> {
+    ) -> Result<Pushed> {
         for blob in blobs {
             check_content(blob.desc, blob.data)?;
         }
         check_content(desc, data)?;
         let entry = index_entry(desc, data, tag);
         match &self.store {
-            Store::Dir(s) => s.push_manifest(blobs, desc, data, entry, tag),
+            Store::Dir(s) => s.push_manifest(blobs, desc, data, entry, tag)?,
             Store::Tar(s) => {
                 for blob in blobs {
                     s.push_blob(blob.desc, blob.data)?;
                 }
-                s.push_manifest(desc, data, entry, tag)
+                s.push_manifest(desc, data, entry, tag)?
             }
+        }
+        let node: Option<GraphNode> = serde_json::from_slice(data).ok();
+        Ok(Pushed {
+            indexed_by: node.and_then(|n| n.subject).map(|_| Indexing::LayoutIndex),
+            warnings: Vec::new(),
+        })
+    }
+
+    /// The layout knows only signatures as referrers: what a layout-to-registry copy takes
+    /// along.
+    async fn referrers(
+        &self,
+        subject: &Descriptor,
+        artifact_type: Option<&str>,
+    ) -> Result<Vec<Descriptor>> {
+        match artifact_type {
+            None | Some(ARTIFACT_TYPE_NOTATION) => signatures(self.storage(), subject),
+            Some(_) => Ok(Vec::new()),
         }
     }
 
-    async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>> {
-        signatures(self.storage(), subject)
-    }
-
-    async fn delete_referrer(&self, _subject: &Descriptor, referrer: &Descriptor) -> Result<()> {
+    async fn delete_referrer(
+        &self,
+        _subject: &Descriptor,
+        referrer: &Descriptor,
+    ) -> Result<Vec<TargetWarning>> {
         let digest = digest_of(referrer)?;
         match &self.store {
             Store::Dir(s) => {
@@ -195,17 +220,14 @@ impl Target for Layout {
                     Err(e) if e.is_not_found() => Vec::new(),
                     Err(e) => return Err(e),
                 };
-                s.delete_manifest(&digest, &layers)
+                s.delete_manifest(&digest, &layers)?;
+                Ok(Vec::new())
             }
             Store::Tar(_) => Err(TargetError::InvalidArgument(format!(
                 "{}: deleting from a tar layout is not supported; extract it, delete, and pack it again",
                 self.path.display()
             ))),
         }
-    }
-
-    fn referrers_method(&self) -> Option<String> {
-        Some("an entry in the layout's index.json".into())
     }
 
     /// Streams from the file (or the tar entry) in place, checked against `desc` as it goes
@@ -238,7 +260,7 @@ impl Target for Layout {
         }
     }
 
-    /// As [`Target::push_blob_stream`], without hashing again what the source checks (the
+    /// As [`ContentStore::push_blob_stream`], without hashing again what the source checks (the
     /// [`BlobSource`] contract).
     async fn push_blob_from(&self, desc: &Descriptor, source: &dyn BlobSource) -> Result<()> {
         let digest = digest_of(desc)?;
@@ -500,7 +522,7 @@ fn signatures(storage: &dyn Storage, subject: &Descriptor) -> Result<Vec<Descrip
                     .subject
                     .as_ref()
                     .is_some_and(|s| s.same_content(subject));
-                if refers && is_signature_manifest(&desc.media_type, &node) {
+                if refers && super::signature::is_signature_manifest(&desc.media_type, &node) {
                     found.push(Descriptor {
                         media_type: desc.media_type.clone(),
                         digest: desc.digest.clone(),
@@ -514,25 +536,6 @@ fn signatures(storage: &dyn Storage, subject: &Descriptor) -> Result<Vec<Descrip
         }
     }
     Ok(found)
-}
-
-/// Whether a manifest is a Notary Project signature: an image manifest with the notary
-/// config media type and no artifact type (what notation v1 writes), an image manifest with
-/// the notary artifact type and the empty config (notation-go main), or a legacy artifact
-/// manifest with the notary artifact type.
-pub fn is_signature_manifest(media_type: &str, node: &GraphNode) -> bool {
-    let config = node.config.as_ref().map(|c| c.media_type.as_str());
-    match media_type {
-        MEDIA_TYPE_IMAGE_MANIFEST => match node.artifact_type.as_deref() {
-            None | Some("") => config == Some(ARTIFACT_TYPE_NOTATION),
-            Some(ARTIFACT_TYPE_NOTATION) => config == Some(MEDIA_TYPE_EMPTY_JSON),
-            Some(_) => false,
-        },
-        MEDIA_TYPE_ARTIFACT_MANIFEST => {
-            node.artifact_type.as_deref() == Some(ARTIFACT_TYPE_NOTATION)
-        }
-        _ => false,
-    }
 }
 
 /// The `index.json` entry for a pushed manifest: its descriptor with the annotations the
@@ -641,5 +644,9 @@ fn lock_dir(dir: &Path) -> Result<File> {
 
 #[cfg(test)]
 mod integrity_tests;
+#[cfg(test)]
+mod stream_tests;
+#[cfg(test)]
+mod tar_tests;
 #[cfg(test)]
 mod tests;

@@ -2,11 +2,14 @@
 //! layouts in `testdata/layouts` (written by docker buildx).
 
 use super::*;
-use crate::oci::{Manifest, ANNOTATION_CREATED, EMPTY_JSON, MEDIA_TYPE_IMAGE_INDEX};
+use crate::oci::{
+    Manifest, ANNOTATION_CREATED, EMPTY_JSON, MEDIA_TYPE_EMPTY_JSON, MEDIA_TYPE_IMAGE_INDEX,
+};
+use crate::target::Target as _;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 
-fn interop_dir() -> PathBuf {
+pub(super) fn interop_dir() -> PathBuf {
     let dir = std::env::var_os("NOTATION_INTEROP_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/interop"));
@@ -43,7 +46,7 @@ pub(super) fn copy_tree(src: &Path, dst: &Path) {
     }
 }
 
-fn make_writable(path: &Path) {
+pub(super) fn make_writable(path: &Path) {
     let mut perms = std::fs::metadata(path).unwrap().permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perms.set_readonly(false);
@@ -94,7 +97,7 @@ pub(super) fn pack(dir: &Path, tar_path: &Path, prefix: &str, gzip: bool) {
     inner.flush().unwrap();
 }
 
-fn tar_entry_names(path: &Path) -> Vec<String> {
+pub(super) fn tar_entry_names(path: &Path) -> Vec<String> {
     let data = std::fs::read(path).unwrap();
     let plain = if data.starts_with(&GZIP_MAGIC_TEST) {
         let mut out = Vec::new();
@@ -111,18 +114,18 @@ fn tar_entry_names(path: &Path) -> Vec<String> {
         .collect()
 }
 
-const GZIP_MAGIC_TEST: [u8; 2] = [0x1f, 0x8b];
+pub(super) const GZIP_MAGIC_TEST: [u8; 2] = [0x1f, 0x8b];
 
-fn open(path: &Path) -> Layout {
+pub(super) fn open(path: &Path) -> Layout {
     Layout::open(path).unwrap()
 }
 
-fn digests(descs: &[Descriptor]) -> Vec<&str> {
+pub(super) fn digests(descs: &[Descriptor]) -> Vec<&str> {
     descs.iter().map(|d| d.digest.as_str()).collect()
 }
 
 /// A Form A signature manifest for `subject` over `envelope`, and its descriptor.
-fn signature_manifest(
+pub(super) fn signature_manifest(
     subject: &Descriptor,
     envelope: &[u8],
     created: &str,
@@ -147,7 +150,7 @@ fn signature_manifest(
 }
 
 /// Push a complete signature (envelope, config, manifest) the way `sign` does.
-async fn push_signature(
+pub(super) async fn push_signature(
     layout: &Layout,
     subject: &Descriptor,
     envelope: &[u8],
@@ -658,216 +661,6 @@ fn concurrent_signers_all_land() {
     assert_eq!(index.manifests.len(), 9);
 }
 
-#[tokio::test]
-async fn tar_layouts_are_read_in_place() {
-    for name in ["single-platform.tar", "multiarch.tar"] {
-        let tar_layout = open(&testdata(name));
-        let dir_layout = open(&testdata(name.trim_end_matches(".tar")));
-        assert!(tar_layout.is_tar());
-        let desc = tar_layout.resolve("v1").await.unwrap();
-        assert_eq!(desc, dir_layout.resolve("v1").await.unwrap());
-        let data = tar_layout.fetch(&desc, MAX_MANIFEST_BYTES).await.unwrap();
-        assert_eq!(
-            data,
-            dir_layout.fetch(&desc, MAX_MANIFEST_BYTES).await.unwrap()
-        );
-        assert!(tar_layout.signatures(&desc).await.unwrap().is_empty());
-    }
-    let child = "sha256:ac16c65ed5b9537a7dfa5826e79905b6a4ec8d15e5fa41f7cf9b006e1c7d750f";
-    assert_eq!(
-        open(&testdata("multiarch.tar"))
-            .resolve(child)
-            .await
-            .unwrap()
-            .size,
-        726
-    );
-}
-
-#[tokio::test]
-async fn tar_with_dot_slash_prefix_and_gzip_finds_signatures() {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = interop_dir().join("cases/multi-metadata/layout");
-    for (file, gzip) in [("plain.tar", false), ("zipped.tar.gz", true)] {
-        let path = tmp.path().join(file);
-        pack(&src, &path, "./", gzip);
-        let layout = open(&path);
-        let subject = layout.resolve("v1").await.unwrap();
-        assert_eq!(
-            layout.signatures(&subject).await.unwrap().len(),
-            2,
-            "{file}"
-        );
-    }
-}
-
-/// Push a signature into a tar layout at `path`, commit, and check the result.
-async fn sign_tar_and_check(path: &Path) {
-    let before_names = tar_entry_names(path);
-    let before_bytes = std::fs::read(path).unwrap();
-    let layout = open(path);
-    let subject = layout.resolve("v1").await.unwrap();
-    let sig = push_signature(&layout, &subject, b"tar-envelope", "2030-01-01T00:00:00Z").await;
-    // Staged: visible through this handle, not on disk.
-    assert_eq!(
-        digests(&layout.signatures(&subject).await.unwrap()),
-        [sig.digest.as_str()]
-    );
-    assert_eq!(std::fs::read(path).unwrap(), before_bytes);
-    assert!(open(path).signatures(&subject).await.unwrap().is_empty());
-
-    layout.commit().await.unwrap();
-    let after_names = tar_entry_names(path);
-    assert_eq!(
-        after_names[..before_names.len()],
-        before_names[..],
-        "original entries first, in order"
-    );
-    let prefix = if before_names[0].starts_with("./") {
-        "./"
-    } else {
-        ""
-    };
-    let added: Vec<&String> = after_names[before_names.len()..].iter().collect();
-    assert_eq!(added.len(), 3, "envelope, config and manifest: {added:?}");
-    assert!(added
-        .iter()
-        .all(|n| n.starts_with(&format!("{prefix}blobs/sha256/"))));
-    assert_eq!(
-        std::fs::read(path).unwrap().starts_with(&GZIP_MAGIC_TEST),
-        before_bytes.starts_with(&GZIP_MAGIC_TEST)
-    );
-
-    let reopened = open(path);
-    assert_eq!(
-        digests(&reopened.signatures(&subject).await.unwrap()),
-        [sig.digest.as_str()]
-    );
-    assert_eq!(reopened.resolve("v1").await.unwrap(), subject);
-    // Every original blob is still there, intact.
-    for name in before_names.iter().map(|n| n.trim_start_matches("./")) {
-        if let Some(hex) = name.strip_prefix("blobs/sha256/").filter(|h| !h.is_empty()) {
-            let digest = Digest::parse(&format!("sha256:{hex}")).unwrap();
-            let data = reopened
-                .storage()
-                .read_blob(&digest, u64::MAX)
-                .unwrap()
-                .unwrap();
-            assert!(digest.matches(&data), "{name} damaged");
-        }
-    }
-    // Committing again with nothing staged leaves the file alone.
-    let bytes = std::fs::read(path).unwrap();
-    reopened.commit().await.unwrap();
-    assert_eq!(std::fs::read(path).unwrap(), bytes);
-}
-
-#[tokio::test]
-async fn tar_write_and_commit() {
-    let tmp = tempfile::tempdir().unwrap();
-    let plain = tmp.path().join("single-platform.tar");
-    copy_tree(&testdata("single-platform.tar"), &plain);
-    sign_tar_and_check(&plain).await;
-
-    let dotted = tmp.path().join("dotted.tar");
-    pack(&testdata("single-platform"), &dotted, "./", false);
-    sign_tar_and_check(&dotted).await;
-
-    let gz = tmp.path().join("img.tar.gz");
-    pack(&testdata("single-platform"), &gz, "", true);
-    sign_tar_and_check(&gz).await;
-
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".notation"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
-}
-
-#[tokio::test]
-async fn uncommitted_or_failed_tar_writes_change_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("img.tar");
-    copy_tree(&testdata("single-platform.tar"), &path);
-    let before = std::fs::read(&path).unwrap();
-    {
-        let layout = open(&path);
-        let subject = layout.resolve("v1").await.unwrap();
-        push_signature(&layout, &subject, b"dropped", "2030-01-01T00:00:00Z").await;
-    }
-    assert_eq!(std::fs::read(&path).unwrap(), before);
-    assert_eq!(
-        std::fs::read_dir(tmp.path()).unwrap().count(),
-        1,
-        "staging removed"
-    );
-
-    // The archive becomes unreadable before commit: commit fails and leaves it as it is.
-    let layout = open(&path);
-    let subject = layout.resolve("v1").await.unwrap();
-    push_signature(&layout, &subject, b"failed", "2030-01-01T00:00:00Z").await;
-    let broken = tmp.path().join("broken");
-    std::fs::create_dir(&broken).unwrap();
-    std::fs::write(
-        broken.join("oci-layout"),
-        br#"{"imageLayoutVersion":"1.0.0"}"#,
-    )
-    .unwrap();
-    std::fs::write(broken.join("index.json"), b"{broken").unwrap();
-    std::fs::create_dir_all(broken.join("blobs/sha256")).unwrap();
-    pack(&broken, &path, "", false);
-    let broken_bytes = std::fs::read(&path).unwrap();
-    assert!(layout.commit().await.is_err());
-    assert_eq!(std::fs::read(&path).unwrap(), broken_bytes);
-    drop(layout);
-    let names: Vec<_> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
-}
-
-#[test]
-fn concurrent_tar_commits_all_land() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("img.tar");
-    copy_tree(&testdata("single-platform.tar"), &path);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let subject = rt.block_on(open(&path).resolve("v1")).unwrap();
-    let handles: Vec<_> = (0..4)
-        .map(|i| {
-            let path = path.clone();
-            let subject = subject.clone();
-            std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .unwrap();
-                rt.block_on(async {
-                    let layout = open(&path);
-                    let d = push_signature(
-                        &layout,
-                        &subject,
-                        format!("env-{i}").as_bytes(),
-                        "2030-01-01T00:00:00Z",
-                    )
-                    .await;
-                    layout.commit().await.unwrap();
-                    d.digest
-                })
-            })
-        })
-        .collect();
-    let pushed: Vec<String> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let found = rt.block_on(open(&path).signatures(&subject)).unwrap();
-    assert_eq!(found.len(), 4);
-    for d in &pushed {
-        assert!(found.iter().any(|f| &f.digest == d));
-    }
-}
-
 #[test]
 fn index_entries_follow_oras_rules() {
     let entry = |digest: &str, tag: Option<&str>| Descriptor {
@@ -910,131 +703,5 @@ fn index_entries_follow_oras_rules() {
     assert_eq!(
         index_entry(&entry("c", None), b"{}", Some("t")).annotation(ANNOTATION_REF_NAME),
         Some("t")
-    );
-}
-
-/// A multi-chunk blob as a stream of uneven pieces, with its descriptor.
-fn big_blob() -> (Descriptor, Vec<u8>, ByteStream) {
-    let data: Vec<u8> = (0..(3 * 1024 * 1024 + 123))
-        .map(|i: u32| (i.wrapping_mul(2654435761) >> 13) as u8)
-        .collect();
-    let desc = Descriptor {
-        media_type: "application/vnd.oci.image.layer.v1.tar".into(),
-        digest: Digest::compute(crate::oci::DigestAlgorithm::Sha256, &data).to_string(),
-        size: data.len() as i64,
-        ..Descriptor::default()
-    };
-    let pieces: Vec<Result<bytes::Bytes>> = data
-        .chunks(100_003)
-        .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
-        .collect();
-    (desc, data, Box::pin(futures_util::stream::iter(pieces)))
-}
-
-async fn collect(mut s: ByteStream) -> Result<Vec<u8>> {
-    use futures_util::StreamExt as _;
-    let mut out = Vec::new();
-    while let Some(c) = s.next().await {
-        out.extend_from_slice(&c?);
-    }
-    Ok(out)
-}
-
-fn leftovers(dir: &Path) -> Vec<String> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".notation"))
-        .collect()
-}
-
-#[tokio::test]
-async fn blobs_stream_into_and_out_of_directories() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("layout");
-    copy_tree(&testdata("single-platform"), &dir);
-    let layout = open(&dir);
-    let (desc, data, stream) = big_blob();
-    layout.push_blob_stream(&desc, stream).await.unwrap();
-    let (alg, hex) = desc.digest.split_once(':').unwrap();
-    assert_eq!(
-        std::fs::read(dir.join("blobs").join(alg).join(hex)).unwrap(),
-        data
-    );
-    assert_eq!(
-        collect(layout.fetch_stream(&desc).await.unwrap())
-            .await
-            .unwrap(),
-        data
-    );
-    // Pushing it again is a no-op.
-    let (_, _, again) = big_blob();
-    layout.push_blob_stream(&desc, again).await.unwrap();
-    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
-
-    // Content that does not match its descriptor never lands, and leaves no temp file.
-    let (mut wrong, _, stream) = big_blob();
-    wrong.digest = format!("sha256:{}", "ab".repeat(32));
-    let err = layout.push_blob_stream(&wrong, stream).await.unwrap_err();
-    assert!(matches!(err, TargetError::DigestMismatch { .. }), "{err}");
-    assert!(!dir.join("blobs/sha256").join("ab".repeat(32)).exists());
-    assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
-
-    // A stored blob that was corrupted on disk fails while it streams.
-    let path = dir.join("blobs").join(alg).join(hex);
-    make_writable(&path);
-    let mut bad = data.clone();
-    bad[2 * 1024 * 1024] ^= 1;
-    std::fs::write(&path, bad).unwrap();
-    let err = collect(layout.fetch_stream(&desc).await.unwrap())
-        .await
-        .unwrap_err();
-    assert!(matches!(err, TargetError::DigestMismatch { .. }), "{err}");
-    let missing = Descriptor {
-        digest: format!("sha256:{}", "cd".repeat(32)),
-        ..desc.clone()
-    };
-    assert!(layout
-        .fetch_stream(&missing)
-        .await
-        .err()
-        .unwrap()
-        .is_not_found());
-}
-
-#[tokio::test]
-async fn blobs_stream_into_and_out_of_tar_layouts() {
-    let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("img.tar");
-    copy_tree(&testdata("single-platform.tar"), &path);
-    let layout = open(&path);
-    let (desc, data, stream) = big_blob();
-    layout.push_blob_stream(&desc, stream).await.unwrap();
-    // Staged content streams back before the commit...
-    assert_eq!(
-        collect(layout.fetch_stream(&desc).await.unwrap())
-            .await
-            .unwrap(),
-        data
-    );
-    layout.commit().await.unwrap();
-    // ...and from inside the new archive after it.
-    let reopened = open(&path);
-    assert_eq!(
-        collect(reopened.fetch_stream(&desc).await.unwrap())
-            .await
-            .unwrap(),
-        data
-    );
-    // Entries of the original archive stream in place, and two readers do not interfere.
-    let v1 = reopened.resolve("v1").await.unwrap();
-    let a = reopened.fetch_stream(&v1).await.unwrap();
-    let b = reopened.fetch_stream(&v1).await.unwrap();
-    let (a, b) = futures_util::join!(collect(a), collect(b));
-    assert_eq!(a.unwrap(), b.unwrap());
-    assert!(
-        leftovers(tmp.path()).is_empty(),
-        "{:?}",
-        leftovers(tmp.path())
     );
 }

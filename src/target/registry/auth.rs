@@ -7,7 +7,7 @@ use base64::Engine as _;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Largest token response read.
-pub const MAX_TOKEN_RESPONSE_BYTES: u64 = 128 * 1024;
+pub(crate) const MAX_TOKEN_RESPONSE_BYTES: u64 = 128 * 1024;
 
 /// What a `WWW-Authenticate` header asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,18 +95,18 @@ pub(crate) struct AuthCache {
 
 impl AuthCache {
     /// The header to send with a request needing `scopes`, if we have one.
-    pub fn header_for(&self, scopes: &[String]) -> Option<String> {
+    pub(crate) fn header_for(&self, scopes: &[String]) -> Option<String> {
         self.bearer
             .get(&scope_key(scopes))
             .cloned()
             .or_else(|| self.basic.clone())
     }
 
-    pub fn set_basic(&mut self, header: String) {
+    pub(crate) fn set_basic(&mut self, header: String) {
         self.basic = Some(header);
     }
 
-    pub fn set_bearer(&mut self, scopes: &[String], header: String) {
+    pub(crate) fn set_bearer(&mut self, scopes: &[String], header: String) {
         self.bearer.insert(scope_key(scopes), header);
     }
 }
@@ -155,11 +155,24 @@ pub(crate) fn merge_scopes(ours: &[String], challenge: Option<&str>) -> Vec<Stri
     out
 }
 
+/// Why no `Authorization` header could be made (oras-go's texts).
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum HeaderError {
+    #[error("basic credential not found")]
+    NoBasicCredential,
+    #[error("missing username or password for basic auth")]
+    IncompleteBasicCredential,
+    #[error("invalid token response: {0}")]
+    InvalidTokenResponse(String),
+    #[error("empty token returned")]
+    EmptyToken,
+}
+
 /// `Basic base64(user:pass)`, or oras-go's errors when that is impossible.
-pub(crate) fn basic_header(cred: Option<&Credential>) -> std::result::Result<String, String> {
-    let cred = cred.ok_or_else(|| "basic credential not found".to_string())?;
+pub(crate) fn basic_header(cred: Option<&Credential>) -> std::result::Result<String, HeaderError> {
+    let cred = cred.ok_or(HeaderError::NoBasicCredential)?;
     if cred.username.is_empty() || cred.password.is_empty() {
-        return Err("missing username or password for basic auth".into());
+        return Err(HeaderError::IncompleteBasicCredential);
     }
     let raw = format!("{}:{}", cred.username, cred.password);
     Ok(format!(
@@ -178,16 +191,16 @@ struct TokenResponse {
 
 /// Parse a token endpoint answer. `expires_in` and other fields are ignored: tokens live
 /// for the process and are refreshed on the next 401, so no expiry arithmetic can overflow.
-fn parse_token(body: &[u8], refresh_grant: bool) -> std::result::Result<String, String> {
-    let t: TokenResponse =
-        serde_json::from_slice(body).map_err(|e| format!("invalid token response: {e}"))?;
+fn parse_token(body: &[u8], refresh_grant: bool) -> std::result::Result<String, HeaderError> {
+    let t: TokenResponse = serde_json::from_slice(body)
+        .map_err(|e| HeaderError::InvalidTokenResponse(e.to_string()))?;
     if !t.access_token.is_empty() {
         return Ok(t.access_token);
     }
     if !refresh_grant && !t.token.is_empty() {
         return Ok(t.token);
     }
-    Err("empty token returned".into())
+    Err(HeaderError::EmptyToken)
 }
 
 /// Get a bearer token from `realm` for `scopes`.
@@ -302,19 +315,25 @@ mod tests {
             parse_token(br#"{"token":"t","access_token":"a"}"#, false).unwrap(),
             "a"
         );
-        assert!(parse_token(br#"{"token":"t"}"#, true).is_err());
-        assert!(parse_token(b"{}", false).is_err());
+        assert_eq!(
+            parse_token(br#"{"token":"t"}"#, true),
+            Err(HeaderError::EmptyToken)
+        );
+        assert_eq!(
+            parse_token(b"{}", false).unwrap_err().to_string(),
+            "empty token returned"
+        );
     }
 
     #[test]
     fn basic_needs_both_parts() {
         assert_eq!(
-            basic_header(None).unwrap_err(),
+            basic_header(None).unwrap_err().to_string(),
             "basic credential not found"
         );
         let c = Credential::from_user_password("u", "");
         assert_eq!(
-            basic_header(Some(&c)).unwrap_err(),
+            basic_header(Some(&c)).unwrap_err().to_string(),
             "missing username or password for basic auth"
         );
         let c = Credential::from_user_password("testuser", "testpassword");

@@ -61,7 +61,7 @@ impl Request {
     }
 
     /// A one-shot streamed body: the request is sent once, never retried or re-authorized.
-    pub fn stream_body(mut self, body: reqwest::Body) -> Request {
+    pub(crate) fn stream_body(mut self, body: reqwest::Body) -> Request {
         self.stream = Some(body);
         self
     }
@@ -109,11 +109,12 @@ impl Client {
             extra_roots = crate::tls::pem_roots(&pem)
                 .map_err(|e| TargetError::InvalidArgument(format!("{}: {e}", ca.display())))?;
         }
-        let tls = crate::tls::client_config(extra_roots)
-            .map_err(|e| TargetError::Registry(format!("failed to create HTTP client: {e}")))?;
+        let tls = crate::tls::client_config(extra_roots).map_err(|e| {
+            TargetError::registry(None, format!("failed to create HTTP client: {e}"))
+        })?;
         builder = builder.tls_backend_preconfigured(tls);
         let http = builder.build().map_err(|e| {
-            TargetError::Registry(format!("failed to create HTTP client: {}", chain(&e)))
+            TargetError::registry(None, format!("failed to create HTTP client: {}", chain(&e)))
         })?;
         Ok(Client {
             http,
@@ -204,11 +205,14 @@ impl Client {
                         .host_str()
                         .and_then(|host| crate::go::net::dial_lookup_failure(&e, host))
                         .unwrap_or_else(|| chain(&e));
-                    return Err(TargetError::Registry(format!(
-                        "{} {:?}: {reason}",
-                        go_method(&req.method),
-                        req.url.as_str(),
-                    )));
+                    return Err(TargetError::registry(
+                        Some(req.url.as_str()),
+                        format!(
+                            "{} {:?}: {reason}",
+                            go_method(&req.method),
+                            req.url.as_str(),
+                        ),
+                    ));
                 }
             };
             let status = resp.status();
@@ -261,8 +265,8 @@ impl Client {
 
     /// Answer `challenge` for the scopes of `req`, caching the result.
     async fn authorize(&self, challenge: &Challenge, req: &Request) -> Result<()> {
-        let fail = |msg: String| {
-            TargetError::Auth(format!("{} {:?}: {msg}", req.method, req.url.as_str()))
+        let fail = |e: auth::HeaderError| {
+            TargetError::Auth(format!("{} {:?}: {e}", req.method, req.url.as_str()))
         };
         let cred = self.credential().await?;
         match challenge {

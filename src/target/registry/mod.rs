@@ -1,4 +1,4 @@
-//! OCI distribution registries: one repository as a [`Target`].
+//! OCI distribution registries: one repository as a [`ContentStore`].
 //!
 //! Requests, headers, limits and error texts follow notation v1.3.2 (oras-go v2.5.0):
 //! HEAD with the manifest `Accept` list to resolve, blob uploads (one `PUT`, or `PATCH`
@@ -13,16 +13,15 @@ mod referrers;
 mod response;
 mod upload;
 
-pub use auth::MAX_TOKEN_RESPONSE_BYTES;
 pub use response::round_trips;
-pub use upload::DEFAULT_CHUNK_SIZE;
+use upload::DEFAULT_CHUNK_SIZE;
 
 use crate::credentials::{Credential, CredentialStore};
 use crate::oci::{self, Descriptor, GraphNode};
 use crate::reference::RegistryReference;
 use crate::target::{
-    self, BlobSource, ByteStream, NewBlob, Result, SignaturePages, Target, TargetError,
-    TargetWarning, MAX_MANIFEST_BYTES,
+    self, BlobSource, ByteStream, ContentStore, Indexing, NewBlob, Pushed, Result, SignaturePages,
+    TargetError, TargetWarning, MAX_MANIFEST_BYTES,
 };
 use bytes::Bytes;
 use client::{Client, Request};
@@ -49,15 +48,17 @@ pub enum CredentialSource {
 /// How to reach a registry.
 #[derive(Clone, Debug)]
 pub struct RegistryOptions {
-    /// Speak plain HTTP (also automatic for `localhost:<port>`, see [`uses_plain_http`]).
+    /// Speak plain HTTP (also automatic for `localhost:<port>`).
     pub plain_http: bool,
     /// Extra PEM CA certificates to trust besides the system roots (which honour
     /// `SSL_CERT_FILE`/`SSL_CERT_DIR`).
     pub ca_file: Option<PathBuf>,
+    /// Where credentials come from.
     pub credentials: CredentialSource,
     /// Maintain the `sha256-<hex>` referrers tag on every push of a manifest with a subject
     /// (notation v1.3.2's default), instead of only when the registry lacks the referrers API.
     pub force_referrers_tag: bool,
+    /// The `User-Agent` header of every request.
     pub user_agent: String,
     /// Blobs larger than this are uploaded in `PATCH` chunks of this size; it bounds the
     /// memory an upload holds.
@@ -79,7 +80,7 @@ impl Default for RegistryOptions {
 
 /// Whether notation talks plain HTTP to `registry` by itself: exactly `localhost` with an
 /// explicit port (`127.0.0.1:5000` and bare `localhost` use HTTPS).
-pub fn uses_plain_http(registry: &str) -> bool {
+pub(crate) fn uses_plain_http(registry: &str) -> bool {
     registry.rsplit_once(':').is_some_and(|(host, port)| {
         host == "localhost" && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
     })
@@ -101,12 +102,9 @@ pub struct Registry {
     repository: String,
     force_referrers_tag: bool,
     referrers_api: Mutex<ReferrersApi>,
-    warnings: Mutex<Vec<TargetWarning>>,
     upload_chunk_size: usize,
     /// The registry answered a monolithic `PUT` with a refusal: upload in chunks from then on.
     monolithic_refused: AtomicBool,
-    /// See [`Target::referrers_method`].
-    referrers_method: Mutex<Option<String>>,
     /// Held while a manifest and its blobs are pushed: see `push_manifest_with_blobs`.
     pushing: tokio::sync::Mutex<()>,
 }
@@ -175,10 +173,8 @@ impl Registry {
             repository: reference.repository.clone(),
             force_referrers_tag: opts.force_referrers_tag,
             referrers_api: Mutex::new(ReferrersApi::Unknown),
-            warnings: Mutex::new(Vec::new()),
             upload_chunk_size: opts.upload_chunk_size,
             monolithic_refused: AtomicBool::new(false),
-            referrers_method: Mutex::new(None),
             pushing: tokio::sync::Mutex::new(()),
         })
     }
@@ -187,7 +183,7 @@ impl Registry {
     /// HTTP connections, credentials and tokens (a token is kept per scope, so each
     /// repository still gets its own). If this one found the registry without the
     /// referrers API, the new one does not ask again: it is a property of the registry.
-    pub fn for_repository(&self, repository: &str) -> Registry {
+    pub(crate) fn for_repository(&self, repository: &str) -> Registry {
         let referrers_api = match self.referrers_api_state() {
             ReferrersApi::Unsupported => ReferrersApi::Unsupported,
             _ => ReferrersApi::Unknown,
@@ -198,16 +194,14 @@ impl Registry {
             repository: repository.to_string(),
             force_referrers_tag: self.force_referrers_tag,
             referrers_api: Mutex::new(referrers_api),
-            warnings: Mutex::new(Vec::new()),
             upload_chunk_size: self.upload_chunk_size,
             monolithic_refused: AtomicBool::new(self.monolithic_refused.load(Ordering::Relaxed)),
-            referrers_method: Mutex::new(None),
             pushing: tokio::sync::Mutex::new(()),
         }
     }
 
     /// Whether this repository found the registry without the referrers API.
-    pub fn lacks_referrers_api(&self) -> bool {
+    pub(crate) fn lacks_referrers_api(&self) -> bool {
         self.referrers_api_state() == ReferrersApi::Unsupported
     }
 
@@ -283,10 +277,10 @@ impl Registry {
             _ => return Err(http_error(&Method::GET, resp).await),
         }
         match resp.content_length() {
-            Some(len) if len != size => Err(TargetError::Registry(format!(
-                "GET {:?}: mismatch Content-Length",
-                resp.url().as_str()
-            ))),
+            Some(len) if len != size => Err(TargetError::registry(
+                Some(resp.url().as_str()),
+                format!("GET {:?}: mismatch Content-Length", resp.url().as_str()),
+            )),
             _ => Ok(resp),
         }
     }
@@ -333,7 +327,7 @@ impl Registry {
     }
 
     /// DELETE a manifest by digest.
-    pub async fn delete_manifest(&self, digest: &str) -> Result<()> {
+    pub(crate) async fn delete_manifest(&self, digest: &str) -> Result<()> {
         let url = self.manifest_url(digest)?;
         let req = Request::new(Method::DELETE, url).scope(self.scope("delete"));
         let resp = self.client.send(req).await?;
@@ -346,14 +340,6 @@ impl Registry {
         }
     }
 
-    fn warn(&self, w: TargetWarning) {
-        self.warnings.lock().expect("warnings lock").push(w);
-    }
-
-    fn set_referrers_method(&self, method: String) {
-        *self.referrers_method.lock().expect("referrers method lock") = Some(method);
-    }
-
     fn referrers_api_state(&self) -> ReferrersApi {
         *self.referrers_api.lock().expect("referrers lock")
     }
@@ -364,7 +350,7 @@ impl Registry {
 }
 
 #[async_trait::async_trait]
-impl Target for Registry {
+impl ContentStore for Registry {
     async fn resolve(&self, reference: &str) -> Result<Descriptor> {
         let url = self.manifest_url(reference)?;
         let req = Request::new(Method::HEAD, url.clone())
@@ -470,7 +456,7 @@ impl Target for Registry {
     }
 
     /// Uploads unconditionally, as oras-go's blob push does (re-uploading existing content
-    /// leaves it as it is); callers that want to skip existing blobs ask [`Target::exists`].
+    /// leaves it as it is); callers that want to skip existing blobs ask [`ContentStore::exists`].
     async fn push_blob(&self, desc: &Descriptor, data: &[u8]) -> Result<()> {
         target::check_content(desc, data)?;
         self.upload_monolithic(desc, Bytes::copy_from_slice(data))
@@ -487,12 +473,17 @@ impl Target for Registry {
         desc: &Descriptor,
         data: &[u8],
         tag: Option<&str>,
-    ) -> Result<()> {
+    ) -> Result<Pushed> {
         let _one_at_a_time = self.pushing.lock().await;
         target::push_in_order(self, blobs, desc, data, tag).await
     }
 
-    async fn push_manifest(&self, desc: &Descriptor, data: &[u8], tag: Option<&str>) -> Result<()> {
+    async fn push_manifest(
+        &self,
+        desc: &Descriptor,
+        data: &[u8],
+        tag: Option<&str>,
+    ) -> Result<Pushed> {
         target::check_content(desc, data)?;
         let reference = tag.unwrap_or(&desc.digest);
         let answered_subject = self
@@ -500,35 +491,28 @@ impl Target for Registry {
             .await?;
         let node: GraphNode = serde_json::from_slice(data).unwrap_or_default();
         let Some(subject) = node.subject.clone() else {
-            return Ok(());
+            return Ok(Pushed::default());
         };
         if answered_subject {
             self.set_referrers_api(ReferrersApi::Supported);
             if !self.force_referrers_tag {
-                self.set_referrers_method(
-                    "the registry's referrers API (it answered OCI-Subject)".into(),
-                );
-                return Ok(());
+                return Ok(Pushed {
+                    indexed_by: Some(Indexing::ReferrersApi),
+                    warnings: Vec::new(),
+                });
             }
         }
         let tag = referrers::tag_schema_tag(&subject)?;
-        self.set_referrers_method(if self.force_referrers_tag {
-            format!("the referrers tag schema (tag {tag}; --force-referrers-tag)")
-        } else {
-            format!("the referrers tag schema (tag {tag}; the registry did not answer OCI-Subject)")
-        });
         let entry = referrers::referrer_entry(desc, &node);
-        if let Some(w) =
-            referrers::update_tag_index(self, &subject, referrers::Change::Add(&entry)).await?
-        {
-            self.warn(w);
-        }
-        Ok(())
-    }
-
-    async fn signatures(&self, subject: &Descriptor) -> Result<Vec<Descriptor>> {
-        self.referrers(subject, Some(oci::ARTIFACT_TYPE_NOTATION))
-            .await
+        let warning =
+            referrers::update_tag_index(self, &subject, referrers::Change::Add(&entry)).await?;
+        Ok(Pushed {
+            indexed_by: Some(Indexing::TagSchema {
+                tag,
+                forced: self.force_referrers_tag,
+            }),
+            warnings: warning.into_iter().collect(),
+        })
     }
 
     async fn referrers(
@@ -546,12 +530,12 @@ impl Target for Registry {
 
     /// Page by page as the registry serves them, so that `verify` and `list` stop where Go
     /// notation stops (after a good signature, past `--max-signatures`).
-    fn signature_pages<'a>(&'a self, subject: &'a Descriptor) -> Box<dyn SignaturePages + 'a> {
-        Box::new(referrers::ReferrerPages::new(
-            self,
-            subject,
-            Some(oci::ARTIFACT_TYPE_NOTATION),
-        ))
+    fn referrer_pages<'a>(
+        &'a self,
+        subject: &'a Descriptor,
+        artifact_type: Option<&'a str>,
+    ) -> Box<dyn SignaturePages + 'a> {
+        Box::new(referrers::ReferrerPages::new(self, subject, artifact_type))
     }
 
     async fn fetch_stream(&self, desc: &Descriptor) -> Result<ByteStream> {
@@ -559,7 +543,10 @@ impl Target for Registry {
         let url = resp.url().to_string();
         let inner = resp.bytes_stream().map(move |r| {
             r.map_err(|e| {
-                TargetError::Registry(format!("reading {url:?}: {}", response::chain(&e)))
+                TargetError::registry(
+                    Some(&url),
+                    format!("reading {url:?}: {}", response::chain(&e)),
+                )
             })
         });
         target::verified_stream(desc, Box::pin(inner))
@@ -588,15 +575,16 @@ impl Target for Registry {
     /// `DELETE` the manifest, then drop it from the `sha256-<hex>` referrers index if there
     /// is one (a registry with the referrers API updates its own list). A registry that
     /// refuses the `DELETE` leaves everything as it was.
-    async fn delete_referrer(&self, subject: &Descriptor, referrer: &Descriptor) -> Result<()> {
+    async fn delete_referrer(
+        &self,
+        subject: &Descriptor,
+        referrer: &Descriptor,
+    ) -> Result<Vec<TargetWarning>> {
         Self::validate_digest(referrer)?;
         self.delete_manifest(&referrer.digest).await?;
-        if let Some(w) =
-            referrers::update_tag_index(self, subject, referrers::Change::Remove(referrer)).await?
-        {
-            self.warn(w);
-        }
-        Ok(())
+        let warning =
+            referrers::update_tag_index(self, subject, referrers::Change::Remove(referrer)).await?;
+        Ok(warning.into_iter().collect())
     }
 
     /// Signature manifests and envelopes are small: the time goes in round trips, so several
@@ -625,20 +613,8 @@ impl Target for Registry {
             Err(_) => Ok(false),
         }
     }
-
-    fn referrers_method(&self) -> Option<String> {
-        self.referrers_method
-            .lock()
-            .expect("referrers method lock")
-            .clone()
-    }
-
-    fn take_warnings(&self) -> Vec<TargetWarning> {
-        std::mem::take(&mut *self.warnings.lock().expect("warnings lock"))
-    }
 }
 
-/// The `Docker-Content-Digest` header of a response, if any.
 fn docker_content_digest(resp: &reqwest::Response) -> Option<String> {
     resp.headers()
         .get("docker-content-digest")
@@ -685,15 +661,18 @@ fn describe_body(
 /// `generateDescriptor`'s text otherwise).
 fn claimed_digest(method: &str, url: &str, value: &str) -> Result<oci::Digest> {
     oci::Digest::parse(value).map_err(|e| {
-        TargetError::Registry(format!(
+        TargetError::registry(
+            Some(url),
+            format!(
             "{method} {url:?}: invalid response header value: `Docker-Content-Digest: {value}`; {e}"
-        ))
+        ),
+        )
     })
 }
 
 /// oras-go's text for a response that describes other content than the digest asked for.
 fn digest_mismatch(method: &str, url: &str, received: &str, expected: &str) -> TargetError {
-    TargetError::Registry(format!(
+    TargetError::registry(Some(url), format!(
         "{method} {url:?}: invalid response; digest mismatch in Docker-Content-Digest: received {received:?} when expecting {expected:?}"
     ))
 }

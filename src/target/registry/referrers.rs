@@ -74,35 +74,17 @@ impl ApiPages {
         // us (and our memory) busy forever.
         self.pages += 1;
         if self.pages > MAX_REFERRERS_PAGES || !self.visited.insert(url.to_string()) {
-            return Err(TargetError::Registry(format!(
+            return Err(TargetError::registry(Some(url.as_str()), format!(
                 "GET {:?}: the referrers list does not end (more than {MAX_REFERRERS_PAGES} pages, or a page linked twice)",
                 url.as_str()
             )));
         }
-        let artifact_type = self.artifact_type.as_deref();
         // No Accept header, as oras-go (the response is an index by definition).
         let req = Request::new(Method::GET, url.clone()).scope(reg.scope("pull"));
         let resp = reg.client.send(req).await?;
         let status = resp.status();
         if status == StatusCode::NOT_FOUND {
-            let body = read_limited(resp, 64 * 1024, "error response")
-                .await
-                .unwrap_or_default();
-            let errors = parse_errors(&body);
-            if errors.iter().any(|e| e.code == "NAME_UNKNOWN") {
-                let msg =
-                    super::response::format_http_error(&Method::GET, url.as_str(), status, &errors);
-                return Err(TargetError::Registry(msg));
-            }
-            if first {
-                return Ok(ApiPage::Unsupported);
-            }
-            return Err(TargetError::Registry(super::response::format_http_error(
-                &Method::GET,
-                url.as_str(),
-                status,
-                &errors,
-            )));
+            return not_found(resp, &url, first).await;
         }
         if status != StatusCode::OK {
             return Err(http_error(&Method::GET, resp).await);
@@ -116,44 +98,73 @@ impl ApiPages {
             if first {
                 return Ok(ApiPage::Unsupported);
             }
-            return Err(TargetError::Registry(format!(
-                "GET {:?}: unknown media type {:?}",
-                url.as_str(),
-                content_type.unwrap_or_default()
-            )));
+            return Err(TargetError::registry(
+                Some(url.as_str()),
+                format!(
+                    "GET {:?}: unknown media type {:?}",
+                    url.as_str(),
+                    content_type.unwrap_or_default()
+                ),
+            ));
         }
-        let filters_header = resp
-            .headers()
-            .get_all("oci-filters-applied")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|f| f.trim() == "artifactType");
         self.next = next_link(&resp, &url)?;
-        let body = read_limited(resp, MAX_MANIFEST_BYTES, "referrers index").await?;
-        let index: Index =
-            serde_json::from_slice(&body).map_err(|e| TargetError::InvalidManifest {
-                digest: url.to_string(),
-                reason: e.to_string(),
-            })?;
-        let filtered = filters_header
-            || index
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get(ANNOTATION_FILTERS_APPLIED))
-                .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
-        Ok(ApiPage::Entries(
-            index
-                .manifests
-                .into_iter()
-                .filter(|d| {
-                    filtered
-                        || artifact_type.is_none()
-                        || d.artifact_type.as_deref() == artifact_type
-                })
-                .collect(),
-        ))
+        page_entries(resp, &url, self.artifact_type.as_deref())
+            .await
+            .map(ApiPage::Entries)
     }
+}
+
+/// A 404 from the referrers API: the repository is unknown (an error), or the registry does
+/// not implement the API (only its first page can say so).
+async fn not_found(resp: reqwest::Response, url: &url::Url, first: bool) -> Result<ApiPage> {
+    let status = resp.status();
+    let body = read_limited(resp, 64 * 1024, "error response")
+        .await
+        .unwrap_or_default();
+    let errors = parse_errors(&body);
+    if first && !errors.iter().any(|e| e.code == "NAME_UNKNOWN") {
+        return Ok(ApiPage::Unsupported);
+    }
+    Err(super::response::status_error(
+        &Method::GET,
+        url.as_str(),
+        status,
+        &errors,
+    ))
+}
+
+/// The descriptors of one referrers index page, of `artifact_type` unless the registry says
+/// it filtered them already (header or annotation).
+async fn page_entries(
+    resp: reqwest::Response,
+    url: &url::Url,
+    artifact_type: Option<&str>,
+) -> Result<Vec<Descriptor>> {
+    let filters_header = resp
+        .headers()
+        .get_all("oci-filters-applied")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|f| f.trim() == "artifactType");
+    let body = read_limited(resp, MAX_MANIFEST_BYTES, "referrers index").await?;
+    let index: Index = serde_json::from_slice(&body).map_err(|e| TargetError::InvalidManifest {
+        digest: url.to_string(),
+        reason: e.to_string(),
+    })?;
+    let filtered = filters_header
+        || index
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(ANNOTATION_FILTERS_APPLIED))
+            .is_some_and(|v| v.split(',').any(|f| f.trim() == "artifactType"));
+    Ok(index
+        .manifests
+        .into_iter()
+        .filter(|d| {
+            filtered || artifact_type.is_none() || d.artifact_type.as_deref() == artifact_type
+        })
+        .collect())
 }
 
 /// One answer of the referrers API.
@@ -256,12 +267,16 @@ fn next_link(resp: &reqwest::Response, current: &url::Url) -> Result<Option<url:
                 continue;
             }
             let Some(target) = target.strip_prefix('<').and_then(|t| t.strip_suffix('>')) else {
-                return Err(TargetError::Registry(format!(
-                    "invalid Link header {value:?}"
-                )));
+                return Err(TargetError::registry(
+                    Some(current.as_str()),
+                    format!("invalid Link header {value:?}"),
+                ));
             };
             let next = current.join(target).map_err(|e| {
-                TargetError::Registry(format!("invalid Link header {value:?}: {e}"))
+                TargetError::registry(
+                    Some(current.as_str()),
+                    format!("invalid Link header {value:?}: {e}"),
+                )
             })?;
             return Ok(Some(next));
         }
@@ -291,11 +306,14 @@ async fn fetch_tag_index(
         .and_then(|v| v.to_str().ok())
         .map(media_type_of);
     if content_type.as_deref() != Some(oci::MEDIA_TYPE_IMAGE_INDEX) {
-        return Err(TargetError::Registry(format!(
-            "GET {:?}: unknown media type {:?} of referrers index",
-            url.as_str(),
-            content_type.unwrap_or_default()
-        )));
+        return Err(TargetError::registry(
+            Some(url.as_str()),
+            format!(
+                "GET {:?}: unknown media type {:?} of referrers index",
+                url.as_str(),
+                content_type.unwrap_or_default()
+            ),
+        ));
     }
     let claimed = super::docker_content_digest(&resp);
     let body = read_limited(resp, MAX_MANIFEST_BYTES, "referrers index").await?;

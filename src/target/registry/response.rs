@@ -67,8 +67,9 @@ pub(crate) async fn read_limited(
     let mut stream = resp.bytes_stream();
     let mut out = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|e| TargetError::Registry(format!("reading {url:?}: {}", chain(&e))))?;
+        let chunk = chunk.map_err(|e| {
+            TargetError::registry(Some(&url), format!("reading {url:?}: {}", chain(&e)))
+        })?;
         out.extend_from_slice(&chunk);
         if out.len() as u64 > limit {
             return Err(TargetError::TooLarge {
@@ -175,11 +176,26 @@ pub(crate) async fn http_error(method: &Method, resp: Response) -> TargetError {
     let body = read_limited(resp, MAX_ERROR_BODY, "error response")
         .await
         .unwrap_or_default();
-    let msg = format_http_error(method, &url, status, &parse_errors(&body));
+    let errors = parse_errors(&body);
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-        TargetError::Auth(msg)
+        TargetError::Auth(format_http_error(method, &url, status, &errors))
     } else {
-        TargetError::Registry(msg)
+        status_error(method, &url, status, &errors)
+    }
+}
+
+/// A registry's error answer to `method` on `url`, with oras-go's text.
+pub(crate) fn status_error(
+    method: &Method,
+    url: &str,
+    status: StatusCode,
+    errors: &[ErrorEntry],
+) -> TargetError {
+    TargetError::Registry {
+        url: Some(url.to_string()),
+        status: Some(status.as_u16()),
+        code: errors.first().map(|e| e.code.clone()),
+        message: format_http_error(method, url, status, errors),
     }
 }
 
@@ -209,6 +225,33 @@ mod tests {
         assert_eq!(
             msg,
             r#"GET "http://r/v2/": response status code 503: Service Unavailable"#
+        );
+    }
+
+    #[test]
+    fn status_errors_carry_their_parts() {
+        let body = br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#;
+        let url = "https://r/v2/a/referrers/sha256:00";
+        let e = status_error(
+            &Method::GET,
+            url,
+            StatusCode::NOT_FOUND,
+            &parse_errors(body),
+        );
+        let TargetError::Registry {
+            url: Some(u),
+            status: Some(404),
+            code: Some(code),
+            message,
+        } = &e
+        else {
+            panic!("{e:?}");
+        };
+        assert_eq!((u.as_str(), code.as_str()), (url, "NAME_UNKNOWN"));
+        assert_eq!(e.to_string(), *message);
+        assert_eq!(
+            message,
+            r#"GET "https://r/v2/a/referrers/sha256:00": response status code 404: name unknown: repository name not known to registry"#
         );
     }
 }

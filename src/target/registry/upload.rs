@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 use url::Url;
 
 /// Default chunk size: blobs up to this size go in one `PUT`.
-pub const DEFAULT_CHUNK_SIZE: usize = 8 * 1024 * 1024;
+pub(crate) const DEFAULT_CHUNK_SIZE: usize = 8 * 1024 * 1024;
 /// How many times a whole single-request upload is restarted after a transport failure.
 const MONOLITHIC_ATTEMPTS: u32 = 3;
 
@@ -106,7 +106,7 @@ impl Registry {
                 Ok(resp) if resp.status() == StatusCode::CREATED => return Ok(()),
                 Ok(resp) if resp.status().is_server_error() => http_error(&Method::PUT, resp).await,
                 Ok(resp) => return Err(http_error(&Method::PUT, resp).await),
-                Err(e @ TargetError::Registry(_)) => e,
+                Err(e @ TargetError::Registry { .. }) => e,
                 Err(e) => return Err(e),
             };
             self.cancel_upload(&location).await;
@@ -199,7 +199,7 @@ impl Registry {
                     PutAnswer::Failed => Streamed::Failed(e),
                 }
             }
-            Err(e @ TargetError::Registry(_)) => Streamed::Transient(e),
+            Err(e @ TargetError::Registry { .. }) => Streamed::Transient(e),
             Err(e) => Streamed::Failed(e),
         }
     }
@@ -239,7 +239,7 @@ impl Registry {
                 Ok(resp) if resp.status() == StatusCode::CREATED => return Ok(()),
                 Ok(resp) => return Err(http_error(&Method::PUT, resp).await),
                 // The answer was lost: the blob may have been committed anyway.
-                Err(e @ TargetError::Registry(_)) => {
+                Err(e @ TargetError::Registry { .. }) => {
                     if self
                         .head_exists(self.blob_url(&desc.digest)?, "pull,push", false)
                         .await?
@@ -265,7 +265,7 @@ impl Registry {
                 return next_location(&Method::PATCH, &resp);
             }
             Ok(resp) => http_error(&Method::PATCH, resp).await,
-            Err(e @ TargetError::Registry(_)) => e,
+            Err(e @ TargetError::Registry { .. }) => e,
             Err(e) => return Err(e),
         };
         // How much of the blob does the session hold now?
@@ -393,16 +393,19 @@ pub(super) fn next_location(method: &Method, resp: &Response) -> Result<Url> {
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
-            TargetError::Registry(format!(
-                "{method} {:?}: missing Location header",
-                url.as_str()
-            ))
+            TargetError::registry(
+                Some(url.as_str()),
+                format!("{method} {:?}: missing Location header", url.as_str()),
+            )
         })?;
     url.join(location).map_err(|e| {
-        TargetError::Registry(format!(
-            "{method} {:?}: invalid Location {location:?}: {e}",
-            url.as_str()
-        ))
+        TargetError::registry(
+            Some(url.as_str()),
+            format!(
+                "{method} {:?}: invalid Location {location:?}: {e}",
+                url.as_str()
+            ),
+        )
     })
 }
 
