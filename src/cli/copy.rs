@@ -8,6 +8,7 @@ use super::Context;
 use anyhow::{bail, Context as _};
 use clap::Args;
 use notation::copy::{CopyOptions, DEFAULT_CONCURRENCY};
+use notation::go::fmt::GoQuoted;
 use notation::reference::{LayoutReference, RegistryReference, Selector};
 use notation::target::layout::Layout;
 use notation::target::Target;
@@ -136,7 +137,11 @@ fn split_tags(raw: &str) -> anyhow::Result<(&str, Vec<String>)> {
     };
     let tags: Vec<String> = rest.split(',').map(str::to_string).collect();
     if let Some(bad) = tags.iter().find(|t| !notation::reference::is_valid_tag(t)) {
-        bail!("invalid destination tag {bad:?} in {raw:?}");
+        bail!(
+            "invalid destination tag {} in {}",
+            GoQuoted(bad),
+            GoQuoted(raw)
+        );
     }
     Ok((first, tags))
 }

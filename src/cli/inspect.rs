@@ -6,6 +6,7 @@ use super::{output, timefmt, Context};
 use anyhow::bail;
 use clap::Args;
 use notation::envelope::{self, EnvelopeContent, Format};
+use notation::go::fmt::GoQuoted;
 use notation::oci::Descriptor;
 use notation::target::{self, Target};
 use notation::timestamp::{SignedToken, Timestamp, TimestampError};
@@ -256,8 +257,8 @@ async fn inspect_one(target: &dyn Target, sig: &Descriptor) -> Result<Inspected,
         .map_err(Skip::Fetch)?;
     let format = Format::from_media_type(&blob.media_type).ok_or_else(|| {
         Skip::Parse(format!(
-            "signature envelope format with media type {:?} is not supported",
-            blob.media_type
+            "signature envelope format with media type {} is not supported",
+            GoQuoted(&blob.media_type)
         ))
     })?;
     let content = envelope::parse(format, &bytes).map_err(|e| Skip::Parse(e.to_string()))?;

@@ -8,6 +8,7 @@ use clap::Args;
 use notation::config::config_json::ConfigJson;
 use notation::config::signingkeys::SigningKeys;
 use notation::envelope::Format;
+use notation::go::fmt::GoQuoted;
 use notation::plugin::Plugin;
 use notation::revocation::Validator;
 use notation::signer::plugin::PluginSigner;
@@ -81,8 +82,12 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         .expiry
         .as_deref()
         .map(|e| {
-            duration::parse_go_duration(e)
-                .map_err(|err| anyhow!("invalid argument {e:?} for \"-e, --expiry\" flag: {err}"))
+            duration::parse_go_duration(e).map_err(|err| {
+                anyhow!(
+                    "invalid argument {} for \"-e, --expiry\" flag: {err}",
+                    GoQuoted(e)
+                )
+            })
         })
         .transpose()?;
     let inputs = args.batch.references(&args.reference)?;
@@ -118,9 +123,10 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let signer = load_signer(&args, &plugin_config, ctx)?;
     let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
         (Some(url), Some(root)) => {
-            args.logging
-                .log()
-                .info(&format!("Configured to timestamp with TSA {url:?}"));
+            args.logging.log().info(&format!(
+                "Configured to timestamp with TSA {}",
+                GoQuoted(url)
+            ));
             let root = read_tsa_root(root)?;
             // Like `verify`, timestamping sets up the CRL file cache for the TSA chain's
             // revocation check.
@@ -359,17 +365,26 @@ pub(super) fn read_tsa_root(path: &str) -> anyhow::Result<Certificate> {
     let expecting = "Expecting single x509 root certificate in PEM or DER format from the file";
     let mut certs = notation::truststore::read_certificate_file(path.as_ref())?;
     if certs.is_empty() {
-        bail!("cannot find any certificate from {path:?}. {expecting}");
+        bail!(
+            "cannot find any certificate from {}. {expecting}",
+            GoQuoted(path)
+        );
     }
     if certs.len() > 1 {
-        bail!("found more than one certificates from {path:?}. {expecting}");
+        bail!(
+            "found more than one certificates from {}. {expecting}",
+            GoQuoted(path)
+        );
     }
     let root = certs.remove(0);
     // notation's IsRootCertificate checks the self-signature before comparing the names.
     check_signature(&root, &root, SignatureCheck::IssuedBy)
         .map_err(|e| anyhow!("failed to check root certificate with error: {e}"))?;
     if root.raw_subject() != root.raw_issuer() {
-        bail!("certificate from {path:?} is not a root certificate. {expecting}");
+        bail!(
+            "certificate from {} is not a root certificate. {expecting}",
+            GoQuoted(path)
+        );
     }
     Ok(root)
 }
@@ -386,7 +401,7 @@ pub(super) fn signature_format(flag: Option<&str>, config: Option<&str>) -> anyh
         name
     };
     Format::from_name(&name).ok_or_else(|| {
-        anyhow!("signature format {name:?} not supported\nSupported signature envelope formats are \"jws\" and \"cose\"")
+        anyhow!("signature format {} not supported\nSupported signature envelope formats are \"jws\" and \"cose\"", GoQuoted(&name))
     })
 }
 
