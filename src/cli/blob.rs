@@ -3,7 +3,7 @@
 
 use super::common::{AnyArgs, LoggingArgs};
 use super::flag_rules::Rules;
-use super::{duration, inspect, output, policy, sign, verify, Context};
+use super::{duration, inspect, key_value, output, policy, sign, verify, Context};
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::blob::{self, DEFAULT_MEDIA_TYPE};
@@ -219,7 +219,7 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         args.timestamp_root_cert.as_deref(),
     )?;
     let log = args.logging.log();
-    let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
+    let plugin_config = key_value::parse_map(&args.plugin_config, "plugin-config")?;
     let signer = sign::select_signer(
         args.key.as_deref(),
         args.plugin.as_deref().zip(args.id.as_deref()),
@@ -231,7 +231,7 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         args.signature_format.as_deref(),
         config.signature_format.as_deref(),
     )?;
-    let user_metadata = sign::parse_key_values(&args.user_metadata, "user-metadata")?;
+    let user_metadata = key_value::parse_map(&args.user_metadata, "user-metadata")?;
     let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
         (Some(url), Some(root)) => {
             log.info(&format!(
@@ -316,9 +316,9 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     let signature = std::fs::read(&args.signature)
         .map_err(|e| anyhow!("{}", path_error("open", Path::new(&args.signature), &e)))?;
     let (doc, _) = BlobDocument::load(&ctx.dirs)?;
-    let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
+    let plugin_config = key_value::parse_map(&args.plugin_config, "plugin-config")?;
     let user_metadata: Vec<(String, String)> =
-        sign::parse_key_values(&args.user_metadata, "user-metadata")?
+        key_value::parse_map(&args.user_metadata, "user-metadata")?
             .into_iter()
             .collect();
     let format = blob::format_for_verify(Path::new(&args.signature))?;

@@ -3,15 +3,14 @@
 
 use super::common::{AnyArgs, LoggingArgs};
 use super::flag_rules::{Group, Rules};
-use super::output;
 use super::Context;
+use super::{key_value, output};
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::config::signingkeys::SigningKeys;
 use notation::go::fmt::GoQuoted;
 use notation::go::os::PathError;
 use notation::x509::{check_signature, Certificate, SignatureCheck};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Arguments of `notation key`.
@@ -137,7 +136,7 @@ fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
         return add_local(name, key_file, cert_file, args.default, ctx);
     }
     let plugin = args.plugin.as_deref().unwrap_or_default();
-    let plugin_config = parse_flag_map(&args.plugin_config, "plugin-config")?;
+    let plugin_config = key_value::parse_map(&args.plugin_config, "plugin-config")?;
     let log = args.logging.log();
     log.debug(&format!(
         "Adding key with name {name} and plugin name {plugin}"
@@ -163,21 +162,6 @@ fn print_added(name: &str, default: bool) {
     } else {
         output::println(name);
     }
-}
-
-/// notation's `ParseFlagMap`: `key=value`, split at the first `=`, both parts non-empty,
-/// later duplicates win.
-fn parse_flag_map(pairs: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
-    let mut map = BTreeMap::new();
-    for pair in pairs {
-        match pair.split_once('=') {
-            Some((k, v)) if !k.is_empty() && !v.is_empty() => {
-                map.insert(k.to_string(), v.to_string());
-            }
-            _ => bail!("could not parse flag {flag}: key-value pair requires \"=\" as separator"),
-        }
-    }
-    Ok(map)
 }
 
 /// Our addition: register an existing key and certificate chain, after checking the key
@@ -313,30 +297,4 @@ fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flag_map_parsing_matches_upstream() {
-        let ok = parse_flag_map(
-            &["a=b=c".into(), "x=1".into(), "x=2".into()],
-            "plugin-config",
-        )
-        .unwrap();
-        assert_eq!(
-            ok,
-            BTreeMap::from([("a".into(), "b=c".into()), ("x".into(), "2".into())])
-        );
-        for bad in ["k=", "=v", "novalue"] {
-            assert_eq!(
-                parse_flag_map(&[bad.into()], "plugin-config")
-                    .unwrap_err()
-                    .to_string(),
-                "could not parse flag plugin-config: key-value pair requires \"=\" as separator"
-            );
-        }
-    }
 }

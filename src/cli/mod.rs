@@ -11,6 +11,7 @@ mod flag_rules;
 mod help;
 mod inspect;
 mod key;
+mod key_value;
 mod list;
 mod login;
 mod output;

@@ -2,7 +2,7 @@
 
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
-use super::{duration, output, Context};
+use super::{duration, key_value, output, Context};
 use anyhow::{anyhow, bail};
 use clap::Args;
 use notation::config::config_json::ConfigJson;
@@ -117,8 +117,8 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         args.signature_format.as_deref(),
         config.signature_format.as_deref(),
     )?;
-    let user_metadata = parse_key_values(&args.user_metadata, "user-metadata")?;
-    let plugin_config = parse_key_values(&args.plugin_config, "plugin-config")?;
+    let user_metadata = key_value::parse_map(&args.user_metadata, "user-metadata")?;
+    let plugin_config = key_value::parse_map(&args.plugin_config, "plugin-config")?;
 
     let signer = load_signer(&args, &plugin_config, ctx)?;
     let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
@@ -403,21 +403,6 @@ pub(super) fn signature_format(flag: Option<&str>, config: Option<&str>) -> anyh
     Format::from_name(&name).ok_or_else(|| {
         anyhow!("signature format {} not supported\nSupported signature envelope formats are \"jws\" and \"cose\"", GoQuoted(&name))
     })
-}
-
-/// Parse repeatable `key=value` flags as notation's `ParseFlagMap`: split at the first `=`,
-/// reject empty keys and values, later duplicates win.
-pub fn parse_key_values(values: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
-    let mut map = BTreeMap::new();
-    for v in values {
-        match v.split_once('=') {
-            Some((k, val)) if !k.is_empty() && !val.is_empty() => {
-                map.insert(k.to_string(), val.to_string());
-            }
-            _ => bail!("could not parse flag {flag}: key-value pair requires \"=\" as separator"),
-        }
-    }
-    Ok(map)
 }
 
 /// The key named by `--key` (or the default key), or `--plugin` + `--id`.

@@ -3,8 +3,8 @@
 
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
-use super::output;
 use super::Context;
+use super::{key_value, output};
 use clap::{Args, ValueEnum};
 use notation::policy::OciDocument;
 use notation::revocation::Validator;
@@ -90,8 +90,8 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
             "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
         );
     }
-    let user_metadata = parse_pairs(&args.user_metadata, "user-metadata")?;
-    let plugin_config = parse_pairs(&args.plugin_config, "plugin-config")?;
+    let user_metadata = key_value::parse_pairs(&args.user_metadata, "user-metadata")?;
+    let plugin_config = key_value::parse_pairs(&args.plugin_config, "plugin-config")?;
     args.logging.log();
 
     // Upstream loads the policy before looking at the reference.
@@ -251,24 +251,6 @@ pub(super) fn report_revocation(revocation: &Validator) {
     if revocation.cache_error_seen() {
         output::warn("CRL cache error discarded. Enable debug log through '-d' for error details.");
     }
-}
-
-/// `key=value` flags: split at the first `=`, neither side empty, later duplicates win.
-fn parse_pairs(raw: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for item in raw {
-        let Some((k, v)) = item
-            .split_once('=')
-            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
-        else {
-            anyhow::bail!(
-                "could not parse flag {flag}: key-value pair requires \"=\" as separator"
-            );
-        };
-        out.retain(|(existing, _)| existing != k);
-        out.push((k.to_string(), v.to_string()));
-    }
-    Ok(out)
 }
 
 /// The `Error:` text upstream prints, then (with `reasons`) one line per signature tried.
@@ -562,23 +544,6 @@ fn failure_json<'a>(printed: &'a str, e: &VerifyError) -> JsonReport<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pairs() {
-        let p = parse_pairs(
-            &["a=b=c".into(), "x=1".into(), "a=d".into()],
-            "user-metadata",
-        )
-        .unwrap();
-        assert_eq!(p, vec![("x".into(), "1".into()), ("a".into(), "d".into())]);
-        for bad in ["a", "=v", "k="] {
-            let e = parse_pairs(&[bad.into()], "user-metadata").unwrap_err();
-            assert_eq!(
-                e.to_string(),
-                "could not parse flag user-metadata: key-value pair requires \"=\" as separator"
-            );
-        }
-    }
 
     #[test]
     fn table_matches_go_tabwriter() {
