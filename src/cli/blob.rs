@@ -3,24 +3,21 @@
 
 use super::common::{AnyArgs, LoggingArgs};
 use super::flag_rules::Rules;
-use super::{duration, inspect, key_value, output, policy, sign, verify, Context};
+use super::signing::{self, SignerArgs};
+use super::{inspect, key_value, output, policy, verify, Context};
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::blob::{self, DEFAULT_MEDIA_TYPE};
-use notation::config::config_json::ConfigJson;
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
 use notation::envelope;
-use notation::go::fmt::GoQuoted;
 use notation::go::os::path_error;
 use notation::policy::Action;
 use notation::policy::BlobDocument;
 use notation::revocation::Validator;
-use notation::signer::SignOptions;
-use notation::timestamp::Tsa;
+use notation::signer::{EnvelopeSigner, SignOptions};
 use notation::verifier::Verifier;
 use serde::Serialize;
 use std::path::Path;
-use std::sync::Arc;
 
 /// Arguments of `notation blob`.
 #[derive(Args, Debug)]
@@ -44,39 +41,14 @@ enum BlobCommand {
 
 #[derive(Args, Debug)]
 struct SignArgs {
-    /// signing key name, for a key previously added to notation's key list. This flag cannot be used with --id or --plugin
-    #[arg(short = 'k', long = "key")]
-    key: Option<String>,
-    /// key id (required if --plugin is set). This is mutually exclusive with the --key flag
-    #[arg(long = "id")]
-    id: Option<String>,
-    /// signing plugin name (required if --id is set). This is mutually exclusive with the --key flag
-    #[arg(long = "plugin")]
-    plugin: Option<String>,
-    /// signature envelope format, options: "jws", "cose" (default "jws")
-    #[arg(long = "signature-format")]
-    signature_format: Option<String>,
-    /// optional expiry that provides a "best by use" time for the blob. The duration is specified in minutes(m) and/or hours(h). For example: 12h, 30m, 3h20m
-    #[arg(short = 'e', long = "expiry", allow_hyphen_values = true)]
-    expiry: Option<String>,
-    /// {key}={value} pairs that are passed as it is to a plugin, refer plugin's documentation to set appropriate values
-    #[arg(long = "plugin-config")]
-    plugin_config: Vec<String>,
-    /// {key}={value} pairs that are added to the signature payload
-    #[arg(short = 'm', long = "user-metadata")]
-    user_metadata: Vec<String>,
+    #[command(flatten)]
+    signer: SignerArgs,
     /// media type of the blob
     #[arg(long = "media-type", default_value = DEFAULT_MEDIA_TYPE)]
     media_type: String,
     /// directory where the blob signature needs to be placed
     #[arg(long = "signature-directory", default_value = ".")]
     signature_directory: String,
-    /// RFC 3161 Timestamping Authority (TSA) server URL
-    #[arg(long = "timestamp-url")]
-    timestamp_url: Option<String>,
-    /// filepath of timestamp authority root certificate
-    #[arg(long = "timestamp-root-cert")]
-    timestamp_root_cert: Option<String>,
     /// override the existing signature file, never prompt
     #[arg(long)]
     force: bool,
@@ -198,68 +170,10 @@ const BLOB_POLICY_INIT_FLAGS: Rules = Rules {
 };
 
 fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
-    let expiry = args
-        .expiry
-        .as_deref()
-        .map(|e| {
-            duration::parse_go_duration(e).map_err(|err| {
-                anyhow!(
-                    "invalid argument {} for \"-e, --expiry\" flag: {err}",
-                    GoQuoted(&e)
-                )
-            })
-        })
-        .transpose()?;
-    let Some(blob_path) = args.blob_path.first() else {
-        bail!("missing file path to the blob artifact: use `notation blob sign --help` to see what parameters are required");
-    };
-    sign::BLOB_SIGN_FLAGS.check(&ctx.flags)?;
-    sign::check_timestamp_flags(
-        args.timestamp_url.as_deref(),
-        args.timestamp_root_cert.as_deref(),
-    )?;
+    let (blob_path, opts, signer) = resolve_sign(&args, ctx)?;
     let log = args.logging.log();
-    let plugin_config = key_value::parse_map(&args.plugin_config, "plugin-config")?;
-    let signer = sign::select_signer(
-        args.key.as_deref(),
-        args.plugin.as_deref().zip(args.id.as_deref()),
-        &plugin_config,
-        ctx,
-    )?;
-    let config = ConfigJson::load(&ctx.dirs)?;
-    let format = sign::signature_format(
-        args.signature_format.as_deref(),
-        config.signature_format.as_deref(),
-    )?;
-    let user_metadata = key_value::parse_map(&args.user_metadata, "user-metadata")?;
-    let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
-        (Some(url), Some(root)) => {
-            log.info(&format!(
-                "Configured to timestamp with TSA {}",
-                GoQuoted(&url)
-            ));
-            let root = sign::read_tsa_root(root)?;
-            let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
-            if let Some(w) = revocation.cache_warning() {
-                output::warn(w);
-            }
-            Some(Tsa {
-                url: url.clone(),
-                root,
-                revocation: Some(Arc::new(revocation)),
-            })
-        }
-        _ => None,
-    };
     let file = std::fs::File::open(blob_path)
         .map_err(|e| anyhow!("{}", path_error("open", Path::new(blob_path), &e)))?;
-    let opts = SignOptions {
-        format,
-        expiry,
-        user_metadata,
-        signing_agent: notation::version::SIGNING_AGENT.to_string(),
-        tsa,
-    };
     let signed = blob::sign(
         std::io::BufReader::new(file),
         &args.media_type,
@@ -273,7 +187,7 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let sig_path = blob::signature_path(
         Path::new(&args.signature_directory),
         Path::new(blob_path),
-        format,
+        opts.format,
     );
     log.info(&format!("Writing signature to file {}", sig_path.display()));
     if args.force {
@@ -294,6 +208,28 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         sig_path.display()
     ));
     Ok(())
+}
+
+/// The blob, the signing options and the signer `blob sign`'s flags and config give, in
+/// the order upstream checks them.
+fn resolve_sign<'a>(
+    args: &'a SignArgs,
+    ctx: &Context,
+) -> anyhow::Result<(&'a String, SignOptions, Box<dyn EnvelopeSigner>)> {
+    let expiry = args.signer.expiry()?;
+    let Some(blob_path) = args.blob_path.first() else {
+        bail!("missing file path to the blob artifact: use `notation blob sign --help` to see what parameters are required");
+    };
+    signing::BLOB_SIGN_FLAGS.check(&ctx.flags)?;
+    args.signer.check_timestamp_flags()?;
+    let log = args.logging.log();
+    let plugin_config = args.signer.plugin_config()?;
+    let signer = args.signer.signer(&plugin_config, ctx)?;
+    let format = args.signer.format(ctx)?;
+    let user_metadata = args.signer.user_metadata()?;
+    let tsa = args.signer.tsa(ctx, log)?;
+    let opts = signing::sign_options(format, expiry, user_metadata, tsa);
+    Ok((blob_path, opts, signer))
 }
 
 async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {

@@ -21,6 +21,7 @@ mod policy;
 mod progress;
 mod sign;
 mod signals;
+mod signing;
 mod tree;
 mod verify;
 
