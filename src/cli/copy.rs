@@ -2,15 +2,14 @@
 //! OCI layouts and registries, so that nobody needs ORAS to publish a signed layout.
 
 use super::common::{LoggingArgs, RegistryArgs};
-use super::output;
 use super::progress::TransferProgress;
 use super::Context;
+use super::{open, output};
 use anyhow::{bail, Context as _};
 use clap::Args;
 use notation::copy::{CopyOptions, DEFAULT_CONCURRENCY};
 use notation::go::fmt::GoQuoted;
 use notation::reference::{LayoutReference, RegistryReference, Selector};
-use notation::target::layout::Layout;
 use notation::target::Target;
 use std::path::Path;
 use std::sync::Arc;
@@ -101,32 +100,19 @@ impl End {
         }
     }
 
-    async fn open(
+    /// Open this end's store; a destination layout is created if missing.
+    fn open(
         &self,
         args: &RegistryArgs,
         ctx: &Context,
         create: bool,
         log: super::output::Log,
     ) -> anyhow::Result<Box<dyn Target>> {
-        log.install();
-        match self {
-            End::Layout { path, .. } => {
-                let p = Path::new(path);
-                let layout = if create && !p.exists() {
-                    Layout::create(p)
-                        .with_context(|| format!("failed to create OCI layout {path}"))?
-                } else {
-                    Layout::open(p).context("failed to create OCI store")?
-                };
-                Ok(Box::new(layout))
-            }
-            End::Registry(r) => {
-                let opts = super::common::registry_options(&r.registry, args, ctx)?;
-                Ok(Box::new(notation::target::registry::Registry::new(
-                    r, opts,
-                )?))
-            }
-        }
+        let location = match self {
+            End::Layout { path, .. } => open::Location::Layout { path, create },
+            End::Registry(r) => open::Location::Registry(r),
+        };
+        open::target(location, args, ctx, log, |_| {})
     }
 }
 
@@ -181,12 +167,12 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     // `dst:t1,t2,t3` tags the copy three times, as `oras cp` does.
     let (destination_ref, extra_tags) = split_tags(destination)?;
     let dst = End::parse_destination(destination_ref, args.to_oci_layout)?;
-    let src_target = src.open(&args.registry, ctx, false, log).await?;
+    let src_target = src.open(&args.registry, ctx, false, log)?;
     let mut created = CreatedLayout(match &dst {
         End::Layout { path, .. } if !Path::new(path).exists() => Some(path.into()),
         _ => None,
     });
-    let dst_target = dst.open(&args.registry, ctx, true, log).await?;
+    let dst_target = dst.open(&args.registry, ctx, true, log)?;
 
     let src_selector = src.selector().expect("sources always have a tag or digest");
     let root = src_target

@@ -4,8 +4,8 @@
 
 use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
 use super::flag_rules::Rules;
-use super::output;
 use super::Context;
+use super::{open, output};
 use anyhow::Context as _;
 use clap::Args;
 use notation::oci::Descriptor;
@@ -48,7 +48,13 @@ pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
     output::experimental_warning(ctx.flags.any(&["oci-layout"]));
     DELETE_FLAGS.check(&ctx.flags)?;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
+    let target = open::target(
+        (&reference).into(),
+        &args.registry,
+        ctx,
+        args.logging.log(),
+        |_| open::referrers_api_allowed(),
+    )?;
     let subject =
         common::resolve(target.as_ref(), &reference, "delete", args.logging.log()).await?;
     let printed = reference.with_digest(&subject.digest);

@@ -2,7 +2,7 @@
 
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::tree::Node;
-use super::{output, timefmt, Context};
+use super::{open, output, timefmt, Context};
 use anyhow::bail;
 use clap::Args;
 use notation::envelope::{self, EnvelopeContent, Format};
@@ -92,8 +92,7 @@ async fn inspect_one_reference(
     pool: &notation::batch::RegistryPool,
 ) -> anyhow::Result<()> {
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target =
-        common::open_for_reading(&reference, &args.registry, &args.logging, ctx, pool).await?;
+    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, pool)?;
     let subject =
         common::resolve(target.as_ref(), &reference, "inspect", args.logging.log()).await?;
     let resolved = reference.with_digest(&subject.digest);

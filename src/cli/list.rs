@@ -1,9 +1,9 @@
 //! `notation list`: the signature manifests of an artifact, as a tree.
 
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
-use super::output;
 use super::tree::Node;
 use super::Context;
+use super::{open, output};
 use anyhow::Context as _;
 use clap::Args;
 use notation::oci::{Descriptor, ARTIFACT_TYPE_NOTATION};
@@ -89,8 +89,7 @@ async fn list_one(
     pool: &notation::batch::RegistryPool,
 ) -> anyhow::Result<()> {
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target =
-        common::open_for_reading(&reference, &args.registry, &args.logging, ctx, pool).await?;
+    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, pool)?;
     let desc = common::resolve(target.as_ref(), &reference, "list", args.logging.log()).await?;
     if args.tree.recursive {
         let nodes = args.tree.nodes(target.as_ref(), &desc, platforms).await?;

@@ -1,6 +1,7 @@
 //! `notation login` and `notation logout`, and opening registry targets.
 
-use super::common::{registry_options, LoggingArgs, RegistryArgs};
+use super::common::{LoggingArgs, RegistryArgs};
+use super::open::registry_options;
 use super::output;
 use super::Context;
 use anyhow::{bail, Context as _};

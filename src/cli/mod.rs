@@ -14,6 +14,7 @@ mod key;
 mod key_value;
 mod list;
 mod login;
+mod open;
 mod output;
 mod pflag;
 mod plugin;

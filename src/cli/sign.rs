@@ -3,7 +3,7 @@
 use super::common::{self, ArtifactRef, BatchArgs, Input, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
 use super::signing::{self, SignerArgs, SIGNER_TOGETHER};
-use super::{output, Context};
+use super::{open, output, Context};
 use anyhow::bail;
 use clap::Args;
 use notation::envelope::Format;
@@ -127,7 +127,7 @@ impl Shared<'_> {
 async fn sign_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
     let args = shared.args;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = open_sign_target(&reference, shared).await?;
+    let target = open_sign_target(&reference, shared)?;
     let subject = common::resolve(target.as_ref(), &reference, "sign", args.logging.log()).await?;
     if args.tree.recursive {
         sign_tree(&reference, target.as_ref(), &subject, shared).await
@@ -307,13 +307,13 @@ const SIGN_FLAGS: Rules = Rules {
 
 /// Open the target; for a registry, honour `--force-referrers-tag` (default true, as
 /// v1.3.2) and the deprecated `--allow-referrers-api`, which means `=false`.
-async fn open_sign_target(
+fn open_sign_target(
     reference: &ArtifactRef,
     shared: &Shared<'_>,
 ) -> anyhow::Result<std::sync::Arc<dyn notation::target::Target>> {
     let args = shared.args;
     let log = args.logging.log();
-    common::open_pooled(
+    open::pooled(
         reference,
         &args.registry,
         shared.ctx,
@@ -332,5 +332,4 @@ async fn open_sign_target(
             );
         },
     )
-    .await
 }

@@ -4,7 +4,7 @@
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
 use super::Context;
-use super::{key_value, output};
+use super::{key_value, open, output};
 use clap::{Args, ValueEnum};
 use notation::policy::OciDocument;
 use notation::revocation::Validator;
@@ -159,9 +159,7 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
     let (args, ctx) = (shared.args, shared.ctx);
     let log = args.logging.log();
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target =
-        common::open_for_reading(&reference, &args.registry, &args.logging, ctx, &shared.pool)
-            .await?;
+    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, &shared.pool)?;
     let subject = common::resolve(target.as_ref(), &reference, "verify", log).await?;
     let printed = reference.with_digest(&subject.digest);
     let policy_ref = match (&args.scope, &reference) {
