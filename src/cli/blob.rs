@@ -3,8 +3,9 @@
 
 use super::common::{AnyArgs, LoggingArgs};
 use super::flag_rules::Rules;
+use super::output::{Printer, WriteError};
 use super::signing::{self, SignerArgs};
-use super::{inspect, key_value, output, policy, verify, Context};
+use super::{inspect, key_value, policy, verify, Context};
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::blob::{self, DEFAULT_MEDIA_TYPE};
@@ -142,10 +143,11 @@ struct PolicyInitArgs {
 }
 
 pub async fn run(args: BlobArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     match args.command {
         BlobCommand::Sign(a) => run_sign(a, ctx),
         BlobCommand::Verify(a) => run_verify(a, ctx).await,
-        BlobCommand::Inspect(a) => run_inspect(a),
+        BlobCommand::Inspect(a) => run_inspect(out, a),
         BlobCommand::Policy(a) => match a.command {
             PolicyCommand::Import(a) => policy_import(a, ctx),
             PolicyCommand::Show(a) => {
@@ -170,6 +172,7 @@ const BLOB_POLICY_INIT_FLAGS: Rules = Rules {
 };
 
 fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let (blob_path, opts, signer) = resolve_sign(&args, ctx)?;
     let log = args.logging.log();
     let file = std::fs::File::open(blob_path)
@@ -181,7 +184,7 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         &opts,
     );
     if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
-        verify::report_revocation(revocation);
+        verify::report_revocation(out, revocation);
     }
     let envelope = signed?;
     let sig_path = blob::signature_path(
@@ -191,22 +194,22 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     );
     log.info(&format!("Writing signature to file {}", sig_path.display()));
     if args.force {
-        output::warn("existing signature file will be overwritten");
+        out.warn("existing signature file will be overwritten");
     } else if sig_path.exists()
-        && !output::confirm(
+        && !out.confirm(
             "The signature file already exists, do you want to overwrite it?",
             false,
-        )
+        )?
     {
         return Ok(());
     }
     notation::atomic::write(&sig_path, &envelope, PRIVATE_FILE_MODE, DIR_MODE)
         .map_err(|e| anyhow!("failed to write signature to file: {e}"))?;
     // Upstream prints the second line with a leading space.
-    output::print(&format!(
+    out.print(&format!(
         "Successfully signed {blob_path}\n Signature file written to {}\n",
         sig_path.display()
-    ));
+    ))?;
     Ok(())
 }
 
@@ -233,6 +236,7 @@ fn resolve_sign<'a>(
 }
 
 async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     // Routes the verifier's log records to stderr with -v / -d.
     args.logging.log();
     let Some(blob_path) = args.blob_path.first() else {
@@ -271,7 +275,7 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
     let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
     if let Some(w) = revocation.cache_warning() {
-        output::warn(w);
+        out.warn(w);
     }
     // The OCI policy is not consulted for blobs; the statement is passed explicitly.
     let no_oci_policy = notation::policy::OciDocument::default();
@@ -297,20 +301,20 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
             &user_metadata,
         )
         .await;
-    verify::report_revocation(&revocation);
+    verify::report_revocation(out, &revocation);
     let outcome = outcome.map_err(|e| match e.trust_store_failure() {
         Some(f) => anyhow!("{}", f.cli_message),
         None => failed(&e),
     })?;
     let Some((record, facts)) = &outcome.signature else {
-        output::println(&format!(
+        out.println(&format!(
             "Trust policy is configured to skip signature verification for {blob_path}"
-        ));
+        ))?;
         return Ok(());
     };
     for r in &record.results {
         if let (Action::Log, Some(err)) = (r.action, &r.error) {
-            output::warn(&format!(
+            out.warn(&format!(
                 "{} was set to \"log\" and failed with error: {err}",
                 r.check
             ));
@@ -321,11 +325,11 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         text.push_str("\nThe artifact was signed with the following user metadata.\n\n");
         text.push_str(&verify::metadata_table(&facts.annotations));
     }
-    output::print(&text);
+    out.print(&text)?;
     Ok(())
 }
 
-fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {
+fn run_inspect(out: Printer, args: InspectArgs) -> anyhow::Result<()> {
     let Some(path) = args.signature_path.first() else {
         bail!("missing signature path: use `notation blob inspect --help` to see what parameters are required");
     };
@@ -343,31 +347,33 @@ fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {
     })?;
     let content =
         envelope::parse(format, &bytes).map_err(|e| anyhow!("failed to parse signature: {e}"))?;
-    output::print(&inspect::render_blob_signature(
+    out.print(&inspect::render_blob_signature(
         path,
         format.media_type(),
         content,
         json,
-    )?);
+    )?)?;
     Ok(())
 }
 
 /// Prompt before replacing a blob policy that loads and validates, as upstream.
-fn confirm_policy_overwrite(ctx: &Context, force: bool) -> bool {
+fn confirm_policy_overwrite(ctx: &Context, force: bool) -> Result<bool, WriteError> {
+    let out = ctx.out;
     if BlobDocument::load(&ctx.dirs).is_err() {
-        return true;
+        return Ok(true);
     }
     if force {
-        output::warn("existing blob trust policy configuration will be overwritten");
-        return true;
+        out.warn("existing blob trust policy configuration will be overwritten");
+        return Ok(true);
     }
-    output::confirm(
+    out.confirm(
         "The blob trust policy configuration already exists, do you want to overwrite it?",
         false,
     )
 }
 
 fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let [file] = args.files.as_slice() else {
         bail!(
             "requires 1 argument but received {}.\nUsage: notation blob policy import <path-to-policy.json>\nPlease specify a trust policy configuration location as the argument",
@@ -384,21 +390,23 @@ fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
         .map_err(|e| anyhow!("failed to parse blob trust policy configuration: {e}"))?;
     doc.validate()
         .map_err(|e| anyhow!("failed to validate blob trust policy configuration: {e}"))?;
-    if !confirm_policy_overwrite(ctx, args.force) {
+    if !confirm_policy_overwrite(ctx, args.force)? {
         return Ok(());
     }
     let dest = ctx.dirs.trust_policy_blob_json();
     notation::atomic::write(&dest, &bytes, PRIVATE_FILE_MODE, DIR_MODE)
         .map_err(|e| anyhow!("failed to write blob trust policy configuration: {e}"))?;
-    output::println(&format!(
+    out.println(&format!(
         "Successfully imported blob trust policy configuration to {}.",
         dest.display()
-    ));
+    ))?;
     Ok(())
 }
 
 fn policy_show(ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     policy::show_file(
+        out,
         &[ctx.dirs.trust_policy_blob_json()],
         false,
         "failed to show blob trust policy as the configuration does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`",
@@ -435,6 +443,7 @@ struct InitLevel {
 }
 
 fn policy_init(args: PolicyInitArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     args.args.exactly_none()?;
     BLOB_POLICY_INIT_FLAGS.check(&ctx.flags)?;
     let doc = InitDocument {
@@ -452,15 +461,15 @@ fn policy_init(args: PolicyInitArgs, ctx: &Context) -> anyhow::Result<()> {
     BlobDocument::parse(&bytes)?
         .validate()
         .map_err(|e| anyhow!("invalid blob policy: {e}"))?;
-    if !confirm_policy_overwrite(ctx, args.force) {
+    if !confirm_policy_overwrite(ctx, args.force)? {
         return Ok(());
     }
     let dest = ctx.dirs.trust_policy_blob_json();
     notation::atomic::write(&dest, &bytes, PRIVATE_FILE_MODE, DIR_MODE)
         .with_context(|| "failed to write blob trust policy configuration")?;
-    output::println(&format!(
+    out.println(&format!(
         "Successfully initialized blob trust policy file to {}.",
         dest.display()
-    ));
+    ))?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Flag sets shared by several commands (logging, registry, `--recursive`, batches), the
 //! artifact reference they name, and resolving it (opening its store is `open`'s job).
 
+use super::output::Printer;
 use super::output::{self, Log};
 use anyhow::Context as _;
 use clap::Args;
@@ -127,6 +128,7 @@ impl ArtifactRef {
 /// Resolve the reference to its manifest descriptor, checking a given digest and printing
 /// the tag warning for `verb`, as every notation command does.
 pub async fn resolve(
+    out: Printer,
     target: &dyn Target,
     reference: &ArtifactRef,
     verb: &str,
@@ -150,7 +152,7 @@ pub async fn resolve(
                 desc.digest
             )
         }
-        Selector::Tag(t) => output::tag_warning(verb, t),
+        Selector::Tag(t) => out.tag_warning(verb, t),
         _ => {}
     }
     Ok(desc.plain())
@@ -277,6 +279,7 @@ impl BatchArgs {
     /// failed.
     pub async fn run<F, Fut>(
         &self,
+        out: Printer,
         inputs: Vec<Input>,
         json: bool,
         done: &str,
@@ -315,7 +318,7 @@ impl BatchArgs {
                 if json && stream == output::Stream::Out {
                     documents.extend(json_documents(&text));
                 } else {
-                    output::replay(stream, &text);
+                    out.replay(stream, &text)?;
                 }
             }
             if let Err(e) = &result {
@@ -323,9 +326,9 @@ impl BatchArgs {
                     // Go's line, with the reference it concerns unless it names it.
                     let text = output::error_text(e);
                     if text.contains(&label) {
-                        output::eprintln(&format!("Error: {text}"));
+                        out.eprintln(&format!("Error: {text}"));
                     } else {
-                        output::eprintln(&format!("Error: {label}: {text}"));
+                        out.eprintln(&format!("Error: {label}: {text}"));
                     }
                     if json && documents.len() == before {
                         documents.push(serde_json::json!({"reference": label, "error": text}));
@@ -335,9 +338,9 @@ impl BatchArgs {
             }
         }
         if json {
-            output::println(&output::json_array(&documents)?);
+            out.println(&output::json_array(&documents)?)?;
         }
-        output::summary(done, total, &failed)
+        out.summary(done, total, &failed)
     }
 }
 

@@ -2,9 +2,9 @@
 //! OCI layouts and registries, so that nobody needs ORAS to publish a signed layout.
 
 use super::common::{LoggingArgs, RegistryArgs};
+use super::open;
 use super::progress::TransferProgress;
 use super::Context;
-use super::{open, output};
 use anyhow::{bail, Context as _};
 use clap::Args;
 use notation::copy::{CopyOptions, DEFAULT_CONCURRENCY};
@@ -155,6 +155,7 @@ impl Drop for CreatedLayout {
 }
 
 pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     // cobra.ExactArgs(2)'s check and text.
     let [source, destination] = args.ends.as_slice() else {
         bail!("accepts 2 arg(s), received {}", args.ends.len());
@@ -232,7 +233,7 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     let report = result.with_context(|| format!("failed to copy {source} to {destination}"))?;
     created.keep();
     for w in &report.warnings {
-        output::warn(&w.to_string());
+        out.warn(&w.to_string());
     }
     let destination = match &tag {
         Some(t) => match &dst {
@@ -253,20 +254,20 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
             "referrers": report.referrers.iter().map(|r| &r.digest).collect::<Vec<_>>(),
             "tags": tags,
         });
-        output::println(&serde_json::to_string_pretty(&json)?);
+        out.println(&serde_json::to_string_pretty(&json)?)?;
     } else {
-        output::println(&format!(
+        out.println(&format!(
             "Copied {} => {}",
             src.with_digest(&root.digest),
             destination
-        ));
+        ))?;
         if !extra_tags.is_empty() {
-            output::println(&format!("Also tagged: {}", extra_tags.join(", ")));
+            out.println(&format!("Also tagged: {}", extra_tags.join(", ")))?;
         }
         if args.recursive {
-            output::println(&format!("Referrers copied: {}", report.referrers.len()));
+            out.println(&format!("Referrers copied: {}", report.referrers.len()))?;
         }
-        output::println(&format!("Digest: {}", root.digest));
+        out.println(&format!("Digest: {}", root.digest))?;
     }
     Ok(())
 }

@@ -4,8 +4,8 @@
 
 use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
 use super::flag_rules::Rules;
+use super::open;
 use super::Context;
-use super::{open, output};
 use anyhow::Context as _;
 use clap::Args;
 use notation::oci::Descriptor;
@@ -42,10 +42,11 @@ const DELETE_FLAGS: Rules = Rules {
 };
 
 pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let Some(raw) = args.reference.first() else {
         anyhow::bail!("missing reference to the artifact: use `notation delete --help` to see what parameters are required");
     };
-    output::experimental_warning(ctx.flags.any(&["oci-layout"]));
+    out.experimental_warning(ctx.flags.any(&["oci-layout"]));
     DELETE_FLAGS.check(&ctx.flags)?;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = open::target(
@@ -55,8 +56,14 @@ pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
         args.logging.log(),
         |_| open::referrers_api_allowed(),
     )?;
-    let subject =
-        common::resolve(target.as_ref(), &reference, "delete", args.logging.log()).await?;
+    let subject = common::resolve(
+        out,
+        target.as_ref(),
+        &reference,
+        "delete",
+        args.logging.log(),
+    )
+    .await?;
     let printed = reference.with_digest(&subject.digest);
     let associated = target
         .signatures(&subject)
@@ -64,23 +71,23 @@ pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
         .with_context(|| format!("failed to list signatures of {printed}"))?;
     let chosen = choose(&associated, &args.signatures, args.all, &printed)?;
     if chosen.is_empty() {
-        output::println(&format!("{printed} has no associated signature"));
+        out.println(&format!("{printed} has no associated signature"))?;
         return Ok(());
     }
     let prompt = format!(
         "Are you sure you want to delete {} signature(s) of {printed}?",
         chosen.len()
     );
-    if !output::confirm(&prompt, args.yes) {
+    if !out.confirm(&prompt, args.yes)? {
         return Ok(());
     }
     for sig in chosen {
         let result = target.delete_referrer(&subject, &sig).await;
         for w in target.take_warnings() {
-            output::warn(&w.to_string());
+            out.warn(&w.to_string());
         }
         result.with_context(|| format!("failed to delete signature {}", sig.digest))?;
-        output::println(&format!("Deleted signature {} of {printed}", sig.digest));
+        out.println(&format!("Deleted signature {} of {printed}", sig.digest))?;
     }
     Ok(())
 }

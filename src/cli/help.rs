@@ -7,6 +7,7 @@
 
 mod table;
 
+use super::output::{Printer, WriteError};
 use clap::Command;
 use notation::go::fmt::GoQuoted;
 use table::{Entry, Flag, ENTRIES};
@@ -42,33 +43,37 @@ impl Kind {
 
 /// Print, to stdout, the help of the command that `args` (the process arguments after the
 /// program name) ask about.
-pub fn print_for_args(root: &Command, args: &[String]) {
+pub fn print_for_args(out: Printer, root: &Command, args: &[String]) -> Result<(), WriteError> {
     let path = command_path(root, args);
-    super::output::print(&render(root, &path));
+    out.print(&render(root, &path))
 }
 
 /// Print the help of the command at `path` (canonical names below the root).
-pub fn print(path: &[&str]) {
+pub fn print(out: Printer, path: &[&str]) -> Result<(), WriteError> {
     use clap::CommandFactory;
     let root = super::Cli::command();
     let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
-    super::output::print(&render(&root, &path));
+    out.print(&render(&root, &path))
 }
 
 /// cobra's help command when clap rejected its topic: `help cert nope` is the help of
 /// `certificate` (on stdout), `help nope` is cobra's "Unknown help topic" line and the
 /// root's usage (on stderr); both succeed. Returns false when the arguments are not
 /// `help <topic>...`.
-pub fn answer_help_command(root: &Command, args: &[String]) -> bool {
+pub fn answer_help_command(
+    out: Printer,
+    root: &Command,
+    args: &[String],
+) -> Result<bool, WriteError> {
     match unknown_topic(root, args) {
-        None => false,
+        None => Ok(false),
         Some(Ok(help)) => {
-            super::output::print(&help);
-            true
+            out.print(&help)?;
+            Ok(true)
         }
         Some(Err(unknown)) => {
-            super::output::eprintln(unknown.trim_end_matches('\n'));
-            true
+            out.eprintln(unknown.trim_end_matches('\n'));
+            Ok(true)
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::common::{self, ArtifactRef, BatchArgs, Input, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
+use super::output::Printer;
 use super::signing::{self, SignerArgs, SIGNER_TOGETHER};
 use super::{open, output, Context};
 use anyhow::bail;
@@ -41,6 +42,7 @@ pub struct SignArgs {
 }
 
 pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     // Routes the library's log records (plugin calls, HTTP trace) to stderr with -v / -d.
     args.logging.log();
     let (inputs, shared) = resolve(&args, ctx)?;
@@ -48,7 +50,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         [Ok(raw)] => sign_one(raw, &shared).await,
         _ => {
             args.batch
-                .run(inputs, args.output == "json", "signed", |raw| {
+                .run(out, inputs, args.output == "json", "signed", |raw| {
                     let shared = &shared;
                     async move { sign_one(&raw, shared).await }
                 })
@@ -64,6 +66,7 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
 /// The references and what signing them shares, from the flags and config, checked in
 /// the order cobra and notation check them.
 fn resolve<'a>(args: &'a SignArgs, ctx: &'a Context) -> anyhow::Result<(Vec<Input>, Shared<'a>)> {
+    let out = ctx.out;
     // Flag values are parsed before anything else, as cobra does.
     let expiry = args.signer.expiry()?;
     let inputs = args.batch.references(&args.reference)?;
@@ -71,7 +74,7 @@ fn resolve<'a>(args: &'a SignArgs, ctx: &'a Context) -> anyhow::Result<(Vec<Inpu
         bail!("missing reference to the artifact: use `notation sign --help` to see what parameters are required");
     }
     // PreRunE (the experimental notice), then cobra's flag checks, as cobra orders them.
-    output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
+    out.experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     SIGN_FLAGS.check(&ctx.flags)?;
     let platforms = args.tree.platforms()?;
     args.signer.check_timestamp_flags()?;
@@ -81,7 +84,7 @@ fn resolve<'a>(args: &'a SignArgs, ctx: &'a Context) -> anyhow::Result<(Vec<Inpu
         } else {
             "."
         };
-        output::warn(&format!(
+        out.warn(&format!(
             "flag '--allow-referrers-api' is deprecated and will be removed in future versions{tail}"
         ));
     }
@@ -118,17 +121,19 @@ impl Shared<'_> {
     /// Upstream's CRL cache warning, when timestamping used the cache.
     fn report_revocation(&self) {
         if let Some(revocation) = self.opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
-            super::verify::report_revocation(revocation);
+            super::verify::report_revocation(self.ctx.out, revocation);
         }
     }
 }
 
 /// Sign one reference, printing what a single `sign` prints.
 async fn sign_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
+    let out = shared.ctx.out;
     let args = shared.args;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = open_sign_target(&reference, shared)?;
-    let subject = common::resolve(target.as_ref(), &reference, "sign", args.logging.log()).await?;
+    let subject =
+        common::resolve(out, target.as_ref(), &reference, "sign", args.logging.log()).await?;
     if args.tree.recursive {
         sign_tree(&reference, target.as_ref(), &subject, shared).await
     } else {
@@ -144,6 +149,7 @@ async fn sign_tree(
     subject: &notation::oci::Descriptor,
     shared: &Shared<'_>,
 ) -> anyhow::Result<()> {
+    let out = shared.ctx.out;
     let nodes = shared
         .args
         .tree
@@ -163,12 +169,12 @@ async fn sign_tree(
     if !shared.many {
         shared.report_revocation();
     }
-    warn_target(target);
+    warn_target(out, target);
     let (done, failure) = match signed {
         Ok(done) => (done, None),
         Err(mut e) => (std::mem::take(&mut e.signed), Some(e)),
     };
-    render_tree(reference, &done, shared.args.output == "json")?;
+    render_tree(out, reference, &done, shared.args.output == "json")?;
     if let Some(e) = failure {
         bail!(
             "failed to sign {}: {}",
@@ -181,6 +187,7 @@ async fn sign_tree(
 
 /// The manifests `--recursive` signed: one line each, or one JSON array.
 fn render_tree(
+    out: Printer,
     reference: &ArtifactRef,
     done: &[notation::recursive::SignedNode],
     json: bool,
@@ -190,13 +197,13 @@ fn render_tree(
             .iter()
             .map(|s| SignedJson::new(reference, &s.node, &s.signature, s.indexed_by.as_deref()))
             .collect();
-        output::println(&output::json_array(&documents)?);
+        out.println(&output::json_array(&documents)?)?;
     } else {
         for s in done {
-            output::println(&format!(
+            out.println(&format!(
                 "Successfully signed {}",
                 reference.with_digest(&s.node.descriptor.digest)
-            ));
+            ))?;
         }
     }
     Ok(())
@@ -209,12 +216,13 @@ async fn sign_single(
     subject: &notation::oci::Descriptor,
     shared: &Shared<'_>,
 ) -> anyhow::Result<()> {
+    let out = shared.ctx.out;
     let signed = signer::sign(target, subject, shared.signer.as_ref(), &shared.opts).await;
     if !shared.many {
         shared.report_revocation();
     }
     let signature = signed?;
-    warn_target(target);
+    warn_target(out, target);
     if shared.args.output == "json" {
         let node = notation::recursive::Node {
             descriptor: subject.plain(),
@@ -224,20 +232,20 @@ async fn sign_single(
         };
         let method = target.referrers_method();
         let document = SignedJson::new(reference, &node, &signature, method.as_deref());
-        output::println(&serde_json::to_string_pretty(&document)?);
+        out.println(&serde_json::to_string_pretty(&document)?)?;
         return Ok(());
     }
-    output::println(&format!(
+    out.println(&format!(
         "Successfully signed {}",
         reference.with_digest(&subject.digest)
-    ));
+    ))?;
     Ok(())
 }
 
 /// The warnings the target gathered while signing (a referrers fallback, say).
-fn warn_target(target: &dyn notation::target::Target) {
+fn warn_target(out: Printer, target: &dyn notation::target::Target) {
     for warning in target.take_warnings() {
-        output::warn(&warning.to_string());
+        out.warn(&warning.to_string());
     }
 }
 

@@ -3,7 +3,7 @@
 //! signing settings they resolve to.
 
 use super::flag_rules::Rules;
-use super::output::{self, Log};
+use super::output::Log;
 use super::{duration, key_value, Context};
 use anyhow::{anyhow, bail};
 use clap::Args;
@@ -163,6 +163,7 @@ impl SignerArgs {
     /// The timestamping authority `--timestamp-url` and `--timestamp-root-cert` name, with
     /// the CRL file cache for its chain's revocation check (as `verify` sets it up).
     pub fn tsa(&self, ctx: &Context, log: Log) -> anyhow::Result<Option<Tsa>> {
+        let out = ctx.out;
         let (Some(url), Some(root)) = (&self.timestamp_url, &self.timestamp_root_cert) else {
             return Ok(None);
         };
@@ -173,7 +174,7 @@ impl SignerArgs {
         let root = read_tsa_root(root)?;
         let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
         if let Some(w) = revocation.cache_warning() {
-            output::warn(w);
+            out.warn(w);
         }
         Ok(Some(Tsa {
             url: url.clone(),

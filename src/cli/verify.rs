@@ -3,6 +3,7 @@
 
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
+use super::output::Printer;
 use super::Context;
 use super::{key_value, open, output};
 use clap::{Args, ValueEnum};
@@ -69,11 +70,12 @@ const VERIFY_FLAGS: Rules = Rules {
 };
 
 pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let inputs = args.batch.references(&args.reference)?;
     if inputs.is_empty() {
         anyhow::bail!("missing reference to the artifact: use `notation verify --help` to see what parameters are required");
     }
-    output::experimental_warning(
+    out.experimental_warning(
         ctx.flags
             .any(&["oci-layout", "scope", "allow-referrers-api"]),
     );
@@ -86,7 +88,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         );
     }
     if args.allow_referrers_api.is_some() {
-        output::warn(
+        out.warn(
             "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
         );
     }
@@ -97,7 +99,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     // Upstream loads the policy before looking at the reference.
     let (policy, file) = OciDocument::load(&ctx.dirs)?;
     if let Some(w) = file.warning() {
-        output::warn(&w);
+        out.warn(&w);
     }
     let shared = Shared {
         args: &args,
@@ -121,13 +123,13 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
             let json = args.output == Format::Json;
             let result = args
                 .batch
-                .run(inputs, json, "verified", |raw| {
+                .run(out, inputs, json, "verified", |raw| {
                     let shared = &shared;
                     async move { verify_one(&raw, shared).await }
                 })
                 .await;
             if let Some((_, revocation, _)) = shared.verification.get() {
-                report_revocation(revocation);
+                report_revocation(out, revocation);
             }
             result
         }
@@ -156,11 +158,12 @@ struct Shared<'a> {
 
 /// Verify one reference, printing what a single `verify` prints.
 async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
+    let out = shared.ctx.out;
     let (args, ctx) = (shared.args, shared.ctx);
     let log = args.logging.log();
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, &shared.pool)?;
-    let subject = common::resolve(target.as_ref(), &reference, "verify", log).await?;
+    let subject = common::resolve(out, target.as_ref(), &reference, "verify", log).await?;
     let printed = reference.with_digest(&subject.digest);
     let policy_ref = match (&args.scope, &reference) {
         (Some(scope), _) => format!("{scope}@{}", subject.digest),
@@ -190,7 +193,7 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
             let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
             let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
             if let Some(w) = revocation.cache_warning() {
-                output::warn(w);
+                out.warn(w);
             }
             let plugins = notation::verifier::plugin::VerificationPlugins {
                 dir: ctx.dirs.plugins(),
@@ -209,7 +212,7 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
     };
     let report_revocation = || {
         if !shared.many {
-            report_revocation(revocation);
+            report_revocation(out, revocation);
         }
     };
     let opts = &shared.opts;
@@ -227,17 +230,17 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
         let results =
             notation::recursive::verify(&verifier, target.as_ref(), &nodes, policy_for, opts).await;
         report_revocation();
-        return report_tree(&reference, &results, args.output, reasons);
+        return report_tree(out, &reference, &results, args.output, reasons);
     }
     let result = verifier
         .verify(target.as_ref(), &subject, &policy_ref, opts)
         .await;
     report_revocation();
     match result {
-        Ok(outcome) => report_success(&outcome, &printed, args.output),
+        Ok(outcome) => report_success(out, &outcome, &printed, args.output),
         Err(e) => {
             if args.output == Format::Json {
-                output::println(&serde_json::to_string_pretty(&failure_json(&printed, &e))?);
+                out.println(&serde_json::to_string_pretty(&failure_json(&printed, &e))?)?;
             }
             Err(anyhow::anyhow!(failure_message(&e, &printed, reasons)))
         }
@@ -245,9 +248,9 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
 }
 
 /// Upstream's once-per-run CRL cache warning.
-pub(super) fn report_revocation(revocation: &Validator) {
+pub(super) fn report_revocation(out: Printer, revocation: &Validator) {
     if revocation.cache_error_seen() {
-        output::warn("CRL cache error discarded. Enable debug log through '-d' for error details.");
+        out.warn("CRL cache error discarded. Enable debug log through '-d' for error details.");
     }
 }
 
@@ -279,6 +282,7 @@ fn failure_message(e: &VerifyError, printed: &str, reasons: bool) -> String {
 /// The verification of every manifest `--recursive` reached, each reported as a single
 /// verification is (text), or one JSON array; exit 1 if any failed.
 fn report_tree(
+    out: Printer,
     reference: &ArtifactRef,
     results: &[notation::recursive::NodeVerification],
     format: Format,
@@ -295,17 +299,17 @@ fn report_tree(
             .map(notation::recursive::platform_text);
         let mut report = match &r.result {
             Ok(outcome) if format == Format::Text => {
-                report_success(outcome, &printed, format)?;
+                report_success(out, outcome, &printed, format)?;
                 continue;
             }
             Ok(outcome) => {
-                warn_logged_failures(outcome);
+                warn_logged_failures(out, outcome);
                 outcome_json(&printed, outcome)
             }
             Err(e) => {
                 failed.push(printed.clone());
                 if format == Format::Text {
-                    output::eprintln(&format!("Error: {}", failure_message(e, &printed, reasons)));
+                    out.eprintln(&format!("Error: {}", failure_message(e, &printed, reasons)));
                     continue;
                 }
                 failure_json(&printed, e)
@@ -315,16 +319,16 @@ fn report_tree(
         documents.push(serde_json::to_value(&report)?);
     }
     if format == Format::Json {
-        output::println(&output::json_array(&documents)?);
+        out.println(&output::json_array(&documents)?)?;
     }
-    output::summary("verified", results.len(), &failed)
+    out.summary("verified", results.len(), &failed)
 }
 
 /// Upstream's warning for each check the policy only logs, that failed.
-fn warn_logged_failures(outcome: &VerificationOutcome) {
+fn warn_logged_failures(out: Printer, outcome: &VerificationOutcome) {
     for r in outcome.verified.iter().flat_map(|v| v.logged_failures()) {
         if let Some(err) = &r.error {
-            output::warn(&format!(
+            out.warn(&format!(
                 "{} was set to \"log\" and failed with error: {err}",
                 r.check
             ));
@@ -341,30 +345,31 @@ fn outcome_json<'a>(printed: &'a str, outcome: &'a VerificationOutcome) -> JsonR
 }
 
 fn report_success(
+    out: Printer,
     outcome: &VerificationOutcome,
     printed: &str,
     format: Format,
 ) -> anyhow::Result<()> {
     if format == Format::Json {
-        warn_logged_failures(outcome);
-        output::println(&serde_json::to_string_pretty(&outcome_json(
+        warn_logged_failures(out, outcome);
+        out.println(&serde_json::to_string_pretty(&outcome_json(
             printed, outcome,
-        ))?);
+        ))?)?;
         return Ok(());
     }
     let Some(v) = &outcome.verified else {
-        output::println(&format!(
+        out.println(&format!(
             "Trust policy is configured to skip signature verification for {printed}"
-        ));
+        ))?;
         return Ok(());
     };
-    warn_logged_failures(outcome);
+    warn_logged_failures(out, outcome);
     let mut text = format!("Successfully verified signature for {printed}\n");
     if !v.facts.annotations.is_empty() {
         text.push_str("\nThe artifact was signed with the following user metadata.\n\n");
         text.push_str(&metadata_table(&v.facts.annotations));
     }
-    output::print(&text);
+    out.print(&text)?;
     Ok(())
 }
 
