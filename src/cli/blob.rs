@@ -235,10 +235,8 @@ fn resolve_sign<'a>(
     Ok((blob_path, opts, signer))
 }
 
-async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
-    let out = ctx.out;
-    // Routes the verifier's log records to stderr with -v / -d.
-    args.logging.log();
+/// The blob `blob verify` names, once its flags pass upstream's checks, in upstream's order.
+fn check_verify_args<'a>(args: &'a VerifyArgs, ctx: &Context) -> anyhow::Result<&'a String> {
     let Some(blob_path) = args.blob_path.first() else {
         bail!("missing path to the blob artifact: use `notation blob verify --help` to see what parameters are required");
     };
@@ -251,6 +249,14 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         bail!("--media-type is set but with empty value");
     }
     BLOB_VERIFY_FLAGS.check(&ctx.flags)?;
+    Ok(blob_path)
+}
+
+async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
+    // Routes the verifier's log records to stderr with -v / -d.
+    args.logging.log();
+    let blob_path = check_verify_args(&args, ctx)?;
     let file = std::fs::File::open(blob_path)
         .map_err(|e| anyhow!("{}", path_error("open", Path::new(blob_path), &e)))?;
     let signature = std::fs::read(&args.signature)
@@ -306,6 +312,15 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         Some(f) => anyhow!("{}", f.cli_message),
         None => failed(&e),
     })?;
+    render_verified(out, blob_path, &outcome)
+}
+
+/// What `blob verify` prints for a verified (or skipped) blob.
+fn render_verified(
+    out: Printer,
+    blob_path: &str,
+    outcome: &notation::verifier::blob::BlobVerified,
+) -> anyhow::Result<()> {
     let Some((record, facts)) = &outcome.signature else {
         out.println(&format!(
             "Trust policy is configured to skip signature verification for {blob_path}"

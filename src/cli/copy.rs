@@ -3,12 +3,14 @@
 
 use super::common::{LoggingArgs, RegistryArgs};
 use super::open;
+use super::output::Printer;
 use super::progress::TransferProgress;
 use super::Context;
 use anyhow::{bail, Context as _};
 use clap::Args;
-use notation::copy::{CopyOptions, DEFAULT_CONCURRENCY};
+use notation::copy::{CopyOptions, CopyReport, DEFAULT_CONCURRENCY};
 use notation::go::fmt::GoQuoted;
+use notation::oci::Descriptor;
 use notation::reference::{LayoutReference, RegistryReference, Selector};
 use notation::target::Target;
 use std::path::Path;
@@ -155,7 +157,6 @@ impl Drop for CreatedLayout {
 }
 
 pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
-    let out = ctx.out;
     // cobra.ExactArgs(2)'s check and text.
     let [source, destination] = args.ends.as_slice() else {
         bail!("accepts 2 arg(s), received {}", args.ends.len());
@@ -174,7 +175,45 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
         _ => None,
     });
     let dst_target = dst.open(&args.registry, ctx, true, log)?;
+    let (root, tag) = resolve_root(src_target.as_ref(), &src, &dst, source).await?;
+    log.info(&format!(
+        "copying {} to {}",
+        src.with_digest(&root.digest),
+        dst.with_digest(&root.digest)
+    ));
+    if tag.is_none() && !extra_tags.is_empty() {
+        bail!("extra destination tags need a first tag: {destination}");
+    }
+    let tags: Vec<String> = tag.iter().cloned().chain(extra_tags).collect();
+    let report = transfer(
+        &args,
+        src_target.as_ref(),
+        dst_target.as_ref(),
+        &root,
+        &tags,
+    )
+    .await
+    .with_context(|| format!("failed to copy {source} to {destination}"))?;
+    created.keep();
+    let copied = Copied {
+        src: &src,
+        dst: &dst,
+        root: &root,
+        tags: &tags,
+        first_tag_given: tag.is_some(),
+        report: &report,
+    };
+    copied.render(ctx.out, &args)
+}
 
+/// The source's manifest, checked against a digest either end names, and the tag the
+/// destination gets (its own, else the source's; none for a digest).
+async fn resolve_root(
+    src_target: &dyn Target,
+    src: &End,
+    dst: &End,
+    source: &str,
+) -> anyhow::Result<(Descriptor, Option<String>)> {
     let src_selector = src.selector().expect("sources always have a tag or digest");
     let root = src_target
         .resolve(src_selector.as_str())
@@ -199,12 +238,18 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
         Some(Selector::Tag(t)) => Some(t.clone()),
         None => src_selector.tag().map(str::to_string),
     };
+    Ok((root, tag))
+}
 
-    log.info(&format!(
-        "copying {} to {}",
-        src.with_digest(&root.digest),
-        dst.with_digest(&root.digest)
-    ));
+/// Copy `root` (and with `-r` its referrers), drawing progress unless asked not to.
+async fn transfer(
+    args: &CopyArgs,
+    src: &dyn Target,
+    dst: &dyn Target,
+    root: &Descriptor,
+    tags: &[String],
+) -> anyhow::Result<CopyReport> {
+    let log = args.logging.log();
     // Log lines and JSON output would be torn by redraws.
     let draw = args.output == "text" && !args.no_progress && !log.verbose && !log.debug;
     let progress = Arc::new(TransferProgress::new(draw));
@@ -212,55 +257,54 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
         recursive: args.recursive,
         concurrency: args.concurrency,
     };
-    if tag.is_none() && !extra_tags.is_empty() {
-        bail!("extra destination tags need a first tag: {destination}");
-    }
-    let tags: Vec<String> = tag
-        .iter()
-        .cloned()
-        .chain(extra_tags.iter().cloned())
-        .collect();
-    let result = notation::copy::copy(
-        src_target.as_ref(),
-        dst_target.as_ref(),
-        &root,
-        &tags,
-        &opts,
-        progress.clone(),
-    )
-    .await;
+    let result = notation::copy::copy(src, dst, root, tags, &opts, progress.clone()).await;
     progress.finish();
-    let report = result.with_context(|| format!("failed to copy {source} to {destination}"))?;
-    created.keep();
-    for w in &report.warnings {
-        out.warn(&w.to_string());
-    }
-    let destination = match &tag {
-        Some(t) => match &dst {
-            End::Layout { path, .. } => format!("{path}:{t}"),
-            End::Registry(r) => format!("{}/{}:{t}", r.registry, r.repository),
-        },
-        None => dst.with_digest(&root.digest),
-    };
-    if args.output == "json" {
-        let json = serde_json::json!({
-            "source": src.with_digest(&root.digest),
-            "destination": destination,
-            "mediaType": root.media_type,
-            "digest": root.digest,
-            "size": root.size,
-            "copied": report.copied.len(),
-            "skipped": report.skipped.len(),
-            "referrers": report.referrers.iter().map(|r| &r.digest).collect::<Vec<_>>(),
-            "tags": tags,
-        });
-        out.println(&serde_json::to_string_pretty(&json)?)?;
-    } else {
+    Ok(result?)
+}
+
+/// A finished copy, as it is reported.
+struct Copied<'a> {
+    src: &'a End,
+    dst: &'a End,
+    root: &'a Descriptor,
+    /// The destination tags: the first one, then those after a comma.
+    tags: &'a [String],
+    first_tag_given: bool,
+    report: &'a CopyReport,
+}
+
+impl Copied<'_> {
+    fn render(&self, out: Printer, args: &CopyArgs) -> anyhow::Result<()> {
+        let (src, root, report) = (self.src, self.root, self.report);
+        for w in &report.warnings {
+            out.warn(&w.to_string());
+        }
+        let destination = match (self.first_tag_given, self.dst) {
+            (true, End::Layout { path, .. }) => format!("{path}:{}", self.tags[0]),
+            (true, End::Registry(r)) => format!("{}/{}:{}", r.registry, r.repository, self.tags[0]),
+            (false, dst) => dst.with_digest(&root.digest),
+        };
+        if args.output == "json" {
+            let json = serde_json::json!({
+                "source": src.with_digest(&root.digest),
+                "destination": destination,
+                "mediaType": root.media_type,
+                "digest": root.digest,
+                "size": root.size,
+                "copied": report.copied.len(),
+                "skipped": report.skipped.len(),
+                "referrers": report.referrers.iter().map(|r| &r.digest).collect::<Vec<_>>(),
+                "tags": self.tags,
+            });
+            out.println(&serde_json::to_string_pretty(&json)?)?;
+            return Ok(());
+        }
         out.println(&format!(
             "Copied {} => {}",
             src.with_digest(&root.digest),
             destination
         ))?;
+        let extra_tags = self.tags.get(1..).unwrap_or_default();
         if !extra_tags.is_empty() {
             out.println(&format!("Also tagged: {}", extra_tags.join(", ")))?;
         }
@@ -268,6 +312,6 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
             out.println(&format!("Referrers copied: {}", report.referrers.len()))?;
         }
         out.println(&format!("Digest: {}", root.digest))?;
+        Ok(())
     }
-    Ok(())
 }

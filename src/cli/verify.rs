@@ -3,7 +3,7 @@
 
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
-use super::output::Printer;
+use super::output::{Log, Printer};
 use super::Context;
 use super::{key_value, open, output};
 use clap::{Args, ValueEnum};
@@ -146,20 +146,51 @@ struct Shared<'a> {
     plugin_config: Vec<(String, String)>,
     /// Trust stores, CRL cache and plugins: set up once the first reference is resolved,
     /// where a single `verify` sets them up (and warns about the CRL cache).
-    verification: tokio::sync::OnceCell<(
-        notation::verifier::stores::FileTrustStores,
-        Validator,
-        notation::verifier::plugin::VerificationPlugins,
-    )>,
+    verification: tokio::sync::OnceCell<Verification>,
     pool: notation::batch::RegistryPool,
     /// Several references: the CRL cache warning is given once, at the end.
     many: bool,
 }
 
+/// Trust stores, CRL cache and verification plugins.
+type Verification = (
+    notation::verifier::stores::FileTrustStores,
+    Validator,
+    notation::verifier::plugin::VerificationPlugins,
+);
+
+impl Shared<'_> {
+    /// The trust stores, CRL cache and plugins, set up (and the CRL cache warned about)
+    /// by the first reference that gets here.
+    async fn verification(&self) -> &Verification {
+        let ctx = self.ctx;
+        self.verification
+            .get_or_init(|| async {
+                let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
+                let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
+                if let Some(w) = revocation.cache_warning() {
+                    ctx.out.warn(w);
+                }
+                let plugins = notation::verifier::plugin::VerificationPlugins {
+                    dir: ctx.dirs.plugins(),
+                    config: self.plugin_config.iter().cloned().collect(),
+                };
+                (stores, revocation, plugins)
+            })
+            .await
+    }
+
+    /// The CRL cache warning of a single reference (several get it once, at the end).
+    fn report_revocation(&self, revocation: &Validator) {
+        if !self.many {
+            report_revocation(self.ctx.out, revocation);
+        }
+    }
+}
+
 /// Verify one reference, printing what a single `verify` prints.
 async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
-    let out = shared.ctx.out;
-    let (args, ctx) = (shared.args, shared.ctx);
+    let (args, ctx, out) = (shared.args, shared.ctx, shared.ctx.out);
     let log = args.logging.log();
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, &shared.pool)?;
@@ -170,38 +201,8 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
         (None, ArtifactRef::Registry(r)) => r.with_digest(&subject.digest),
         (None, ArtifactRef::Layout(_)) => printed.clone(),
     };
-    log.info("Checking whether signature verification should be skipped or not");
-    log.debug(&format!(
-        "Check verification level against artifact {policy_ref}"
-    ));
-    let statement = shared.policy.applicable(&policy_ref).ok();
-    if let Some(st) = statement {
-        log.info(&format!("Trust policy configuration: {}", st.go_debug()));
-        if st.level().is_skip() {
-            log.debug("Skipping signature verification");
-            log.info(&format!("Signature verification skipped for {policy_ref}"));
-        } else {
-            log.info(
-                "Check over. The signature verification level is not set to 'skip' in the trust policy.",
-            );
-        }
-    }
-
-    let (stores, revocation, plugins) = shared
-        .verification
-        .get_or_init(|| async {
-            let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
-            let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
-            if let Some(w) = revocation.cache_warning() {
-                out.warn(w);
-            }
-            let plugins = notation::verifier::plugin::VerificationPlugins {
-                dir: ctx.dirs.plugins(),
-                config: shared.plugin_config.iter().cloned().collect(),
-            };
-            (stores, revocation, plugins)
-        })
-        .await;
+    log_level_check(log, &shared.policy, &policy_ref);
+    let (stores, revocation, plugins) = shared.verification().await;
     let verifier = Verifier {
         policy: &shared.policy,
         stores,
@@ -210,12 +211,6 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
         now: time::OffsetDateTime::now_utc(),
         plugins: Some(plugins),
     };
-    let report_revocation = || {
-        if !shared.many {
-            report_revocation(out, revocation);
-        }
-    };
-    let opts = &shared.opts;
     // With -v/-d the log already gave each signature's reason.
     let reasons = !(log.verbose || log.debug);
     if args.tree.recursive {
@@ -227,15 +222,21 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
             (Some(scope), _) => format!("{scope}@{digest}"),
             (None, _) => reference.with_digest(digest),
         };
-        let results =
-            notation::recursive::verify(&verifier, target.as_ref(), &nodes, policy_for, opts).await;
-        report_revocation();
+        let results = notation::recursive::verify(
+            &verifier,
+            target.as_ref(),
+            &nodes,
+            policy_for,
+            &shared.opts,
+        )
+        .await;
+        shared.report_revocation(revocation);
         return report_tree(out, &reference, &results, args.output, reasons);
     }
     let result = verifier
-        .verify(target.as_ref(), &subject, &policy_ref, opts)
+        .verify(target.as_ref(), &subject, &policy_ref, &shared.opts)
         .await;
-    report_revocation();
+    shared.report_revocation(revocation);
     match result {
         Ok(outcome) => report_success(out, &outcome, &printed, args.output),
         Err(e) => {
@@ -244,6 +245,26 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
             }
             Err(anyhow::anyhow!(failure_message(&e, &printed, reasons)))
         }
+    }
+}
+
+/// notation-go's log lines of the verification-level check (`-v` / `-d`).
+fn log_level_check(log: Log, policy: &OciDocument, policy_ref: &str) {
+    log.info("Checking whether signature verification should be skipped or not");
+    log.debug(&format!(
+        "Check verification level against artifact {policy_ref}"
+    ));
+    let Ok(st) = policy.applicable(policy_ref) else {
+        return;
+    };
+    log.info(&format!("Trust policy configuration: {}", st.go_debug()));
+    if st.level().is_skip() {
+        log.debug("Skipping signature verification");
+        log.info(&format!("Signature verification skipped for {policy_ref}"));
+    } else {
+        log.info(
+            "Check over. The signature verification level is not set to 'skip' in the trust policy.",
+        );
     }
 }
 
