@@ -308,7 +308,7 @@ fn child_key(key: &str, name: &str) -> String {
 }
 
 fn entry(key: &str) -> Option<&'static Entry> {
-    ENTRIES.iter().find(|e| e.path == key)
+    ENTRIES.iter().copied().flatten().find(|e| e.path == key)
 }
 
 /// One line of pflag's flag list, before alignment: the names and type, and the usage.
@@ -454,7 +454,12 @@ mod tests {
     #[test]
     fn table_has_no_flag_text_without_a_flag() {
         let root = crate::cli::Cli::command();
-        for e in ENTRIES.iter().filter(|e| e.path != "help") {
+        for e in ENTRIES
+            .iter()
+            .copied()
+            .flatten()
+            .filter(|e| e.path != "help")
+        {
             let mut cmd = &root;
             for name in e.path.split_whitespace() {
                 cmd = cmd.find_subcommand(name).unwrap();
@@ -476,7 +481,7 @@ mod tests {
         let mut keys = Vec::new();
         all_keys(&root, "", &mut keys);
         keys.push("help".to_string());
-        for e in ENTRIES {
+        for e in ENTRIES.iter().copied().flatten() {
             assert!(keys.iter().any(|k| k == e.path), "stale entry {:?}", e.path);
         }
     }
