@@ -252,7 +252,7 @@ pub struct BatchArgs {
 }
 
 /// One reference to process: as given, or why its line of `--from-file` could not be read.
-pub type Input = Result<String, String>;
+pub type Input = Result<String, notation::batch::ReferenceFileError>;
 
 impl BatchArgs {
     /// The positional references, then those of `--from-file`, in order.
@@ -266,7 +266,7 @@ impl BatchArgs {
         let mut all: Vec<Input> = positional.iter().cloned().map(Ok).collect();
         if let Some(path) = &self.from_file {
             let lines = notation::batch::read_reference_file(path)?;
-            all.extend(lines.into_iter().map(|l| l.map_err(|e| e.to_string())));
+            all.extend(lines);
         }
         Ok(all)
     }
@@ -298,7 +298,7 @@ impl BatchArgs {
                     let (result, captured) = output::capture(one(raw.clone())).await;
                     (raw, result, captured)
                 }
-                Err(line) => (line.clone(), Err(anyhow::anyhow!(line)), Vec::new()),
+                Err(e) => (e.to_string(), Err(e.into()), Vec::new()),
             }
         });
         // `capture` holds back only what the reference's own task prints; log records of

@@ -67,19 +67,27 @@ pub fn answer_help_command(
 ) -> Result<bool, WriteError> {
     match unknown_topic(root, args) {
         None => Ok(false),
-        Some(Ok(help)) => {
+        Some(Topic::Help(help)) => {
             out.print(&help)?;
             Ok(true)
         }
-        Some(Err(unknown)) => {
+        Some(Topic::Unknown(unknown)) => {
             out.eprintln(unknown.trim_end_matches('\n'));
             Ok(true)
         }
     }
 }
 
-/// The help cobra's help command prints for `args`, or (as `Err`) its unknown-topic text.
-fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, String>> {
+/// What cobra's help command answers about a topic.
+enum Topic {
+    /// The help of a command (on stdout).
+    Help(String),
+    /// The unknown-topic text and the root's usage (on stderr).
+    Unknown(String),
+}
+
+/// What cobra's help command prints for `args`, when they are `help <topic>...`.
+fn unknown_topic(root: &Command, args: &[String]) -> Option<Topic> {
     let mut words = args.iter().skip_while(|a| a.starts_with('-'));
     if words.next().map(String::as_str) != Some("help") {
         return None;
@@ -90,10 +98,10 @@ fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, Strin
     }
     let path = command_path(root, args);
     if !path.is_empty() {
-        return Some(Ok(render(root, &path)));
+        return Some(Topic::Help(render(root, &path)));
     }
     let root_entry = entry("").unwrap_or(&FALLBACK_ENTRY);
-    Some(Err(format!(
+    Some(Topic::Unknown(format!(
         "Unknown help topic [{}]\n{}",
         topic.join(" "),
         usage(root, root_entry, "", "notation", &[])
@@ -513,18 +521,18 @@ mod tests {
     #[test]
     fn unknown_help_topic_is_cobras() {
         let root = crate::cli::Cli::command();
-        let text = unknown_topic(&root, &args("help nope x`y"))
-            .unwrap()
-            .unwrap_err();
+        let Some(Topic::Unknown(text)) = unknown_topic(&root, &args("help nope x`y")) else {
+            panic!("a known topic");
+        };
         assert!(
             text.starts_with("Unknown help topic [`nope` \"x`y\"]\nUsage:\n  notation [command]\n"),
             "{text}"
         );
         assert!(unknown_topic(&root, &args("help")).is_none());
         assert!(unknown_topic(&root, &args("sign help")).is_none());
-        let cert = unknown_topic(&root, &args("help cert nope"))
-            .unwrap()
-            .unwrap();
+        let Some(Topic::Help(cert)) = unknown_topic(&root, &args("help cert nope")) else {
+            panic!("an unknown topic");
+        };
         assert_eq!(cert, render(&root, &["certificate".to_string()]));
     }
 

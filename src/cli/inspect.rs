@@ -456,7 +456,7 @@ fn add_timestamp(unsigned: &mut Node, c: &EnvelopeContent) {
             add_certificates(ts_node, &certs);
         }
         Err(e) => {
-            ts_node.add_kv("error", e);
+            ts_node.add_kv("error", e.to_string());
         }
     }
 }
@@ -483,15 +483,16 @@ fn add_certificates(node: &mut Node, chain: &[Certificate]) {
 fn decode_timestamp(
     token: &[u8],
     signature: &[u8],
-) -> Result<(Timestamp, Vec<Certificate>), String> {
-    let describe = |e: TimestampError| format!("failed to parse timestamp countersignature: {e}");
-    let signed = SignedToken::parse(token).map_err(describe)?;
-    let ts = signed
-        .info()
-        .and_then(|info| info.validate(signature))
-        .map_err(describe)?;
+) -> Result<(Timestamp, Vec<Certificate>), TimestampShown> {
+    let signed = SignedToken::parse(token)?;
+    let ts = signed.info().and_then(|info| info.validate(signature))?;
     Ok((ts, signed.certificates().to_vec()))
 }
+
+/// Why `inspect` shows no time range for a timestamp countersignature.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to parse timestamp countersignature: {0}")]
+struct TimestampShown(#[from] TimestampError);
 
 /// tspclient-go `Timestamp.Format`: `[genTime - accuracy, genTime + accuracy]`.
 fn timestamp_range(ts: &Timestamp, fmt: fn(time::OffsetDateTime) -> String) -> String {
@@ -592,7 +593,7 @@ fn json_unsigned_attributes(c: &EnvelopeContent) -> BTreeMap<String, UnsignedVal
             Err(e) => JsonTimestamp {
                 timestamp: None,
                 certificates: None,
-                error: Some(e),
+                error: Some(e.to_string()),
             },
         };
         unsigned.insert(
