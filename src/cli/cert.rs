@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::config::signingkeys::SigningKeys;
 use notation::config::DIR_MODE;
-use notation::go::fmt as gofmt;
+use notation::go::fmt::GoQuoted;
 use notation::go::os::PathError;
 use notation::truststore::{self, StoreType};
 use notation::x509::Certificate;
@@ -201,7 +201,7 @@ fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
         let mut msg =
             format!("Failed to add following certificates to named store {store} of type {t}:\n");
         for (p, e) in failed {
-            msg.push_str(&format!("{p}, with error {}\n", gofmt::quote(&e)));
+            msg.push_str(&format!("{p}, with error {}\n", GoQuoted(&e)));
         }
         return Err(anyhow!(msg));
     }
@@ -303,8 +303,8 @@ fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
     if args.all {
         let prompt = format!(
             "Are you sure you want to delete all certificates in {} of type {}?",
-            gofmt::quote(store),
-            gofmt::quote(store_type)
+            GoQuoted(store),
+            GoQuoted(store_type)
         );
         if !out.confirm(&prompt, args.yes)? {
             return Ok(());
@@ -320,9 +320,9 @@ fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     let prompt = format!(
         "Are you sure you want to delete {} in {} of type {}?",
-        gofmt::quote(file),
-        gofmt::quote(store),
-        gofmt::quote(store_type)
+        GoQuoted(file),
+        GoQuoted(store),
+        GoQuoted(store_type)
     );
     if !out.confirm(&prompt, args.yes)? {
         return Ok(());
@@ -413,7 +413,7 @@ fn cleanup_test(args: CleanupTestArgs, ctx: &Context) -> anyhow::Result<()> {
         "The following will be removed:\n  trust store certificate ca/{name}/{cert_file}\n  signing key {name} in signingkeys.json\n  key file {}\n  certificate file {}\nAre you sure you want to clean up test key {} and its certificate?",
         key_path.display(),
         cert_path.display(),
-        gofmt::quote(name)
+        GoQuoted(name)
     );
     if !out.confirm(&prompt, args.yes)? {
         return Ok(());
@@ -439,12 +439,12 @@ fn cleanup_test(args: CleanupTestArgs, ctx: &Context) -> anyhow::Result<()> {
         keys.save(&ctx.dirs)?;
         out.println(&format!(
             "Successfully removed {} from signingkeys.json",
-            gofmt::quote(name)
+            GoQuoted(name)
         ))?;
     } else {
         out.println(&format!(
             "Key {} does not exist in signingkeys.json",
-            gofmt::quote(name)
+            GoQuoted(name)
         ))?;
     }
     for (what, path) in [("key file", &key_path), ("certificate file", &cert_path)] {

@@ -47,8 +47,8 @@ impl AnyArgs {
         match self.args.first() {
             Some(first) => anyhow::bail!(
                 "unknown command {} for {}",
-                notation::go::fmt::quote(first),
-                notation::go::fmt::quote(command_path)
+                notation::go::fmt::GoQuoted(first),
+                notation::go::fmt::GoQuoted(command_path)
             ),
             None => Ok(()),
         }

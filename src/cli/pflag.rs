@@ -88,7 +88,7 @@ pub fn value_error(value: &str, source: &(dyn std::error::Error + 'static)) -> S
             };
             format!(
                 "strconv.ParseInt: parsing {}: {why}",
-                notation::go::fmt::quote(value)
+                notation::go::fmt::GoQuoted(value)
             )
         }
         None => source.to_string(),
