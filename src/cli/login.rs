@@ -9,7 +9,7 @@ use clap::Args;
 use notation::credentials::{Credential, CredentialError, CredentialStore};
 use notation::go::fmt::GoQuoted;
 use notation::target::registry::{self, CredentialSource};
-use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
+use std::io::{BufRead as _, IsTerminal as _, Read as _};
 
 /// Where notation explains how to set up a credentials store.
 const AUTH_DOCS: &str = "https://notaryproject.dev/docs/how-to/registry-authentication/";
@@ -192,7 +192,8 @@ fn prompt_secret(out: Printer, prompt: &str) -> anyhow::Result<String> {
     let mut line = String::new();
     let read = stdin.lock().read_line(&mut line);
     echo(true);
-    let _ = writeln!(std::io::stdout());
+    // The newline the unechoed Enter did not print; a closed stdout is no reason to stop.
+    let _ = out.println("");
     read.context("failed to read password")?;
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
