@@ -97,15 +97,7 @@ async fn list_one(
         common::resolve(out, target.as_ref(), &reference, "list", args.logging.log()).await?;
     if args.tree.recursive {
         let nodes = args.tree.nodes(target.as_ref(), &desc, platforms).await?;
-        let mut all = Vec::with_capacity(nodes.len());
-        for node in &nodes {
-            let printed = reference.with_digest(&node.descriptor.digest);
-            let signatures = target
-                .signatures(&node.descriptor)
-                .await
-                .with_context(|| format!("failed to list signatures of {printed}"))?;
-            all.push(signatures);
-        }
+        let all = tree_signatures(target.as_ref(), &reference, &nodes).await?;
         return print_tree(out, &reference, &nodes, &all, args);
     }
     let max = args.max_signatures as usize;
@@ -119,13 +111,46 @@ async fn list_one(
                 reference.with_digest(&desc.digest)
             )
         })?;
-    let root = reference.with_digest(&desc.digest);
+    print_one(
+        out,
+        &reference.with_digest(&desc.digest),
+        &desc,
+        &signatures,
+        args,
+    )
+}
+
+/// The signatures of every manifest `--recursive` reached, in walk order.
+async fn tree_signatures(
+    target: &dyn notation::target::Target,
+    reference: &ArtifactRef,
+    nodes: &[notation::recursive::Node],
+) -> anyhow::Result<Vec<Vec<Descriptor>>> {
+    let mut all = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let printed = reference.with_digest(&node.descriptor.digest);
+        let signatures = target
+            .signatures(&node.descriptor)
+            .await
+            .with_context(|| format!("failed to list signatures of {printed}"))?;
+        all.push(signatures);
+    }
+    Ok(all)
+}
+
+/// One artifact's signatures (up to `--max-signatures`, one more tells it was exceeded):
+/// a tree or one JSON document.
+fn print_one(
+    out: Printer,
+    root: &str,
+    desc: &Descriptor,
+    signatures: &[Descriptor],
+    args: &ListArgs,
+) -> anyhow::Result<()> {
+    let max = args.max_signatures as usize;
     if args.output == "json" {
         out.println(&serde_json::to_string_pretty(&json(
-            &root,
-            &desc,
-            &signatures,
-            max,
+            root, desc, signatures, max,
         ))?)?;
         if signatures.len() > max {
             out.warn(&format!(
@@ -134,7 +159,7 @@ async fn list_one(
         }
         return Ok(());
     }
-    out.print(&render(&root, &signatures, max))?;
+    out.print(&render(root, signatures, max))?;
     Ok(())
 }
 

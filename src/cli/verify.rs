@@ -70,6 +70,30 @@ const VERIFY_FLAGS: Rules = Rules {
 };
 
 pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
+    let (inputs, shared) = resolve(&args, ctx)?;
+    if let [Ok(raw)] = inputs.as_slice() {
+        return verify_one(raw, &shared).await;
+    }
+    let json = args.output == Format::Json;
+    let result = args
+        .batch
+        .run(ctx.out, inputs, json, "verified", |raw| {
+            let shared = &shared;
+            async move { verify_one(&raw, shared).await }
+        })
+        .await;
+    if let Some((_, revocation, _)) = shared.verification.get() {
+        report_revocation(ctx.out, revocation);
+    }
+    result
+}
+
+/// The references and what verifying them shares, from the flags and config, checked in
+/// the order cobra and notation check them.
+fn resolve<'a>(
+    args: &'a VerifyArgs,
+    ctx: &'a Context,
+) -> anyhow::Result<(Vec<common::Input>, Shared<'a>)> {
     let out = ctx.out;
     let inputs = args.batch.references(&args.reference)?;
     if inputs.is_empty() {
@@ -102,7 +126,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         out.warn(&w);
     }
     let shared = Shared {
-        args: &args,
+        args,
         ctx,
         policy,
         platforms,
@@ -117,23 +141,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         pool: Default::default(),
         many: inputs.len() > 1,
     };
-    match inputs.as_slice() {
-        [Ok(raw)] => verify_one(raw, &shared).await,
-        _ => {
-            let json = args.output == Format::Json;
-            let result = args
-                .batch
-                .run(out, inputs, json, "verified", |raw| {
-                    let shared = &shared;
-                    async move { verify_one(&raw, shared).await }
-                })
-                .await;
-            if let Some((_, revocation, _)) = shared.verification.get() {
-                report_revocation(out, revocation);
-            }
-            result
-        }
-    }
+    Ok((inputs, shared))
 }
 
 /// What the references of one `verify` share, loaded once.
