@@ -107,3 +107,29 @@ fn a_closed_stdout_ends_quietly() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
     }
 }
+
+/// A stdout that cannot be written (not a closed pipe) fails the command with one line.
+#[test]
+fn a_failing_stdout_is_an_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // no /dev/full on this system
+    };
+    let home = ConfigHome::empty();
+    for args in [&["version"][..], &["--help"], &["completion", "bash"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_notation"))
+            .current_dir(home.path())
+            .env_clear()
+            .env("XDG_CONFIG_HOME", home.path())
+            .env("HOME", home.path())
+            .args(args)
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("Error: failed to write to stdout: ") && stderr.lines().count() == 1,
+            "{args:?}: {stderr}"
+        );
+    }
+}

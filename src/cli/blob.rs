@@ -3,24 +3,22 @@
 
 use super::common::{AnyArgs, LoggingArgs};
 use super::flag_rules::Rules;
-use super::{duration, inspect, output, policy, sign, verify, Context};
+use super::output::{Printer, WriteError};
+use super::signing::{self, SignerArgs};
+use super::{inspect, key_value, policy, verify, Context};
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::blob::{self, DEFAULT_MEDIA_TYPE};
-use notation::config::config_json::ConfigJson;
 use notation::config::{DIR_MODE, PRIVATE_FILE_MODE};
 use notation::envelope;
-use notation::go::fmt::GoQuoted;
 use notation::go::os::path_error;
 use notation::policy::Action;
 use notation::policy::BlobDocument;
 use notation::revocation::Validator;
-use notation::signer::SignOptions;
-use notation::timestamp::Tsa;
+use notation::signer::{EnvelopeSigner, SignOptions};
 use notation::verifier::Verifier;
 use serde::Serialize;
 use std::path::Path;
-use std::sync::Arc;
 
 /// Arguments of `notation blob`.
 #[derive(Args, Debug)]
@@ -44,39 +42,14 @@ enum BlobCommand {
 
 #[derive(Args, Debug)]
 struct SignArgs {
-    /// signing key name, for a key previously added to notation's key list. This flag cannot be used with --id or --plugin
-    #[arg(short = 'k', long = "key")]
-    key: Option<String>,
-    /// key id (required if --plugin is set). This is mutually exclusive with the --key flag
-    #[arg(long = "id")]
-    id: Option<String>,
-    /// signing plugin name (required if --id is set). This is mutually exclusive with the --key flag
-    #[arg(long = "plugin")]
-    plugin: Option<String>,
-    /// signature envelope format, options: "jws", "cose" (default "jws")
-    #[arg(long = "signature-format")]
-    signature_format: Option<String>,
-    /// optional expiry that provides a "best by use" time for the blob. The duration is specified in minutes(m) and/or hours(h). For example: 12h, 30m, 3h20m
-    #[arg(short = 'e', long = "expiry", allow_hyphen_values = true)]
-    expiry: Option<String>,
-    /// {key}={value} pairs that are passed as it is to a plugin, refer plugin's documentation to set appropriate values
-    #[arg(long = "plugin-config")]
-    plugin_config: Vec<String>,
-    /// {key}={value} pairs that are added to the signature payload
-    #[arg(short = 'm', long = "user-metadata")]
-    user_metadata: Vec<String>,
+    #[command(flatten)]
+    signer: SignerArgs,
     /// media type of the blob
     #[arg(long = "media-type", default_value = DEFAULT_MEDIA_TYPE)]
     media_type: String,
     /// directory where the blob signature needs to be placed
     #[arg(long = "signature-directory", default_value = ".")]
     signature_directory: String,
-    /// RFC 3161 Timestamping Authority (TSA) server URL
-    #[arg(long = "timestamp-url")]
-    timestamp_url: Option<String>,
-    /// filepath of timestamp authority root certificate
-    #[arg(long = "timestamp-root-cert")]
-    timestamp_root_cert: Option<String>,
     /// override the existing signature file, never prompt
     #[arg(long)]
     force: bool,
@@ -170,10 +143,11 @@ struct PolicyInitArgs {
 }
 
 pub async fn run(args: BlobArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     match args.command {
         BlobCommand::Sign(a) => run_sign(a, ctx),
         BlobCommand::Verify(a) => run_verify(a, ctx).await,
-        BlobCommand::Inspect(a) => run_inspect(a),
+        BlobCommand::Inspect(a) => run_inspect(out, a),
         BlobCommand::Policy(a) => match a.command {
             PolicyCommand::Import(a) => policy_import(a, ctx),
             PolicyCommand::Show(a) => {
@@ -198,68 +172,11 @@ const BLOB_POLICY_INIT_FLAGS: Rules = Rules {
 };
 
 fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
-    let expiry = args
-        .expiry
-        .as_deref()
-        .map(|e| {
-            duration::parse_go_duration(e).map_err(|err| {
-                anyhow!(
-                    "invalid argument {} for \"-e, --expiry\" flag: {err}",
-                    GoQuoted(&e)
-                )
-            })
-        })
-        .transpose()?;
-    let Some(blob_path) = args.blob_path.first() else {
-        bail!("missing file path to the blob artifact: use `notation blob sign --help` to see what parameters are required");
-    };
-    sign::BLOB_SIGN_FLAGS.check(&ctx.flags)?;
-    sign::check_timestamp_flags(
-        args.timestamp_url.as_deref(),
-        args.timestamp_root_cert.as_deref(),
-    )?;
+    let out = ctx.out;
+    let (blob_path, opts, signer) = resolve_sign(&args, ctx)?;
     let log = args.logging.log();
-    let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
-    let signer = sign::select_signer(
-        args.key.as_deref(),
-        args.plugin.as_deref().zip(args.id.as_deref()),
-        &plugin_config,
-        ctx,
-    )?;
-    let config = ConfigJson::load(&ctx.dirs)?;
-    let format = sign::signature_format(
-        args.signature_format.as_deref(),
-        config.signature_format.as_deref(),
-    )?;
-    let user_metadata = sign::parse_key_values(&args.user_metadata, "user-metadata")?;
-    let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
-        (Some(url), Some(root)) => {
-            log.info(&format!(
-                "Configured to timestamp with TSA {}",
-                GoQuoted(&url)
-            ));
-            let root = sign::read_tsa_root(root)?;
-            let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
-            if let Some(w) = revocation.cache_warning() {
-                output::warn(w);
-            }
-            Some(Tsa {
-                url: url.clone(),
-                root,
-                revocation: Some(Arc::new(revocation)),
-            })
-        }
-        _ => None,
-    };
     let file = std::fs::File::open(blob_path)
         .map_err(|e| anyhow!("{}", path_error("open", Path::new(blob_path), &e)))?;
-    let opts = SignOptions {
-        format,
-        expiry,
-        user_metadata,
-        signing_agent: notation::version::SIGNING_AGENT.to_string(),
-        tsa,
-    };
     let signed = blob::sign(
         std::io::BufReader::new(file),
         &args.media_type,
@@ -267,38 +184,59 @@ fn run_sign(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         &opts,
     );
     if let Some(revocation) = opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
-        verify::report_revocation(revocation);
+        verify::report_revocation(out, revocation);
     }
     let envelope = signed?;
     let sig_path = blob::signature_path(
         Path::new(&args.signature_directory),
         Path::new(blob_path),
-        format,
+        opts.format,
     );
     log.info(&format!("Writing signature to file {}", sig_path.display()));
     if args.force {
-        output::warn("existing signature file will be overwritten");
+        out.warn("existing signature file will be overwritten");
     } else if sig_path.exists()
-        && !output::confirm(
+        && !out.confirm(
             "The signature file already exists, do you want to overwrite it?",
             false,
-        )
+        )?
     {
         return Ok(());
     }
     notation::atomic::write(&sig_path, &envelope, PRIVATE_FILE_MODE, DIR_MODE)
         .map_err(|e| anyhow!("failed to write signature to file: {e}"))?;
     // Upstream prints the second line with a leading space.
-    output::print(&format!(
+    out.print(&format!(
         "Successfully signed {blob_path}\n Signature file written to {}\n",
         sig_path.display()
-    ));
+    ))?;
     Ok(())
 }
 
-async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
-    // Routes the verifier's log records to stderr with -v / -d.
-    args.logging.log();
+/// The blob, the signing options and the signer `blob sign`'s flags and config give, in
+/// the order upstream checks them.
+fn resolve_sign<'a>(
+    args: &'a SignArgs,
+    ctx: &Context,
+) -> anyhow::Result<(&'a String, SignOptions, Box<dyn EnvelopeSigner>)> {
+    let expiry = args.signer.expiry()?;
+    let Some(blob_path) = args.blob_path.first() else {
+        bail!("missing file path to the blob artifact: use `notation blob sign --help` to see what parameters are required");
+    };
+    signing::BLOB_SIGN_FLAGS.check(&ctx.flags)?;
+    args.signer.check_timestamp_flags()?;
+    let log = args.logging.log();
+    let plugin_config = args.signer.plugin_config()?;
+    let signer = args.signer.signer(&plugin_config, ctx)?;
+    let format = args.signer.format(ctx)?;
+    let user_metadata = args.signer.user_metadata()?;
+    let tsa = args.signer.tsa(ctx, log)?;
+    let opts = signing::sign_options(format, expiry, user_metadata, tsa);
+    Ok((blob_path, opts, signer))
+}
+
+/// The blob `blob verify` names, once its flags pass upstream's checks, in upstream's order.
+fn check_verify_args<'a>(args: &'a VerifyArgs, ctx: &Context) -> anyhow::Result<&'a String> {
     let Some(blob_path) = args.blob_path.first() else {
         bail!("missing path to the blob artifact: use `notation blob verify --help` to see what parameters are required");
     };
@@ -311,14 +249,22 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         bail!("--media-type is set but with empty value");
     }
     BLOB_VERIFY_FLAGS.check(&ctx.flags)?;
+    Ok(blob_path)
+}
+
+async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
+    // Routes the verifier's log records to stderr with -v / -d.
+    args.logging.log();
+    let blob_path = check_verify_args(&args, ctx)?;
     let file = std::fs::File::open(blob_path)
         .map_err(|e| anyhow!("{}", path_error("open", Path::new(blob_path), &e)))?;
     let signature = std::fs::read(&args.signature)
         .map_err(|e| anyhow!("{}", path_error("open", Path::new(&args.signature), &e)))?;
     let (doc, _) = BlobDocument::load(&ctx.dirs)?;
-    let plugin_config = sign::parse_key_values(&args.plugin_config, "plugin-config")?;
+    let plugin_config = key_value::parse_map(&args.plugin_config, "plugin-config")?;
     let user_metadata: Vec<(String, String)> =
-        sign::parse_key_values(&args.user_metadata, "user-metadata")?
+        key_value::parse_map(&args.user_metadata, "user-metadata")?
             .into_iter()
             .collect();
     let format = blob::format_for_verify(Path::new(&args.signature))?;
@@ -335,7 +281,7 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
     let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
     if let Some(w) = revocation.cache_warning() {
-        output::warn(w);
+        out.warn(w);
     }
     // The OCI policy is not consulted for blobs; the statement is passed explicitly.
     let no_oci_policy = notation::policy::OciDocument::default();
@@ -361,20 +307,29 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
             &user_metadata,
         )
         .await;
-    verify::report_revocation(&revocation);
+    verify::report_revocation(out, &revocation);
     let outcome = outcome.map_err(|e| match e.trust_store_failure() {
         Some(f) => anyhow!("{}", f.cli_message),
         None => failed(&e),
     })?;
+    render_verified(out, blob_path, &outcome)
+}
+
+/// What `blob verify` prints for a verified (or skipped) blob.
+fn render_verified(
+    out: Printer,
+    blob_path: &str,
+    outcome: &notation::verifier::blob::BlobVerified,
+) -> anyhow::Result<()> {
     let Some((record, facts)) = &outcome.signature else {
-        output::println(&format!(
+        out.println(&format!(
             "Trust policy is configured to skip signature verification for {blob_path}"
-        ));
+        ))?;
         return Ok(());
     };
     for r in &record.results {
         if let (Action::Log, Some(err)) = (r.action, &r.error) {
-            output::warn(&format!(
+            out.warn(&format!(
                 "{} was set to \"log\" and failed with error: {err}",
                 r.check
             ));
@@ -385,11 +340,11 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         text.push_str("\nThe artifact was signed with the following user metadata.\n\n");
         text.push_str(&verify::metadata_table(&facts.annotations));
     }
-    output::print(&text);
+    out.print(&text)?;
     Ok(())
 }
 
-fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {
+fn run_inspect(out: Printer, args: InspectArgs) -> anyhow::Result<()> {
     let Some(path) = args.signature_path.first() else {
         bail!("missing signature path: use `notation blob inspect --help` to see what parameters are required");
     };
@@ -407,31 +362,33 @@ fn run_inspect(args: InspectArgs) -> anyhow::Result<()> {
     })?;
     let content =
         envelope::parse(format, &bytes).map_err(|e| anyhow!("failed to parse signature: {e}"))?;
-    output::print(&inspect::render_blob_signature(
+    out.print(&inspect::render_blob_signature(
         path,
         format.media_type(),
         content,
         json,
-    )?);
+    )?)?;
     Ok(())
 }
 
 /// Prompt before replacing a blob policy that loads and validates, as upstream.
-fn confirm_policy_overwrite(ctx: &Context, force: bool) -> bool {
+fn confirm_policy_overwrite(ctx: &Context, force: bool) -> Result<bool, WriteError> {
+    let out = ctx.out;
     if BlobDocument::load(&ctx.dirs).is_err() {
-        return true;
+        return Ok(true);
     }
     if force {
-        output::warn("existing blob trust policy configuration will be overwritten");
-        return true;
+        out.warn("existing blob trust policy configuration will be overwritten");
+        return Ok(true);
     }
-    output::confirm(
+    out.confirm(
         "The blob trust policy configuration already exists, do you want to overwrite it?",
         false,
     )
 }
 
 fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let [file] = args.files.as_slice() else {
         bail!(
             "requires 1 argument but received {}.\nUsage: notation blob policy import <path-to-policy.json>\nPlease specify a trust policy configuration location as the argument",
@@ -448,21 +405,23 @@ fn policy_import(args: PolicyImportArgs, ctx: &Context) -> anyhow::Result<()> {
         .map_err(|e| anyhow!("failed to parse blob trust policy configuration: {e}"))?;
     doc.validate()
         .map_err(|e| anyhow!("failed to validate blob trust policy configuration: {e}"))?;
-    if !confirm_policy_overwrite(ctx, args.force) {
+    if !confirm_policy_overwrite(ctx, args.force)? {
         return Ok(());
     }
     let dest = ctx.dirs.trust_policy_blob_json();
     notation::atomic::write(&dest, &bytes, PRIVATE_FILE_MODE, DIR_MODE)
         .map_err(|e| anyhow!("failed to write blob trust policy configuration: {e}"))?;
-    output::println(&format!(
+    out.println(&format!(
         "Successfully imported blob trust policy configuration to {}.",
         dest.display()
-    ));
+    ))?;
     Ok(())
 }
 
 fn policy_show(ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     policy::show_file(
+        out,
         &[ctx.dirs.trust_policy_blob_json()],
         false,
         "failed to show blob trust policy as the configuration does not exist.\nYou can import one using `notation blob policy import <path-to-policy.json>`",
@@ -499,6 +458,7 @@ struct InitLevel {
 }
 
 fn policy_init(args: PolicyInitArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     args.args.exactly_none()?;
     BLOB_POLICY_INIT_FLAGS.check(&ctx.flags)?;
     let doc = InitDocument {
@@ -516,15 +476,15 @@ fn policy_init(args: PolicyInitArgs, ctx: &Context) -> anyhow::Result<()> {
     BlobDocument::parse(&bytes)?
         .validate()
         .map_err(|e| anyhow!("invalid blob policy: {e}"))?;
-    if !confirm_policy_overwrite(ctx, args.force) {
+    if !confirm_policy_overwrite(ctx, args.force)? {
         return Ok(());
     }
     let dest = ctx.dirs.trust_policy_blob_json();
     notation::atomic::write(&dest, &bytes, PRIVATE_FILE_MODE, DIR_MODE)
         .with_context(|| "failed to write blob trust policy configuration")?;
-    output::println(&format!(
+    out.println(&format!(
         "Successfully initialized blob trust policy file to {}.",
         dest.display()
-    ));
+    ))?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::config::signingkeys::SigningKeys;
 use notation::config::DIR_MODE;
-use notation::go::fmt as gofmt;
+use notation::go::fmt::GoQuoted;
 use notation::go::os::PathError;
 use notation::truststore::{self, StoreType};
 use notation::x509::Certificate;
@@ -147,6 +147,7 @@ struct CleanupTestArgs {
 
 /// Run `notation cert …`.
 pub fn run(args: CertArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     match args.command {
         Some(CertCommand::Add(a)) => add(a, ctx),
         Some(CertCommand::List(a)) => list(a, ctx),
@@ -155,7 +156,7 @@ pub fn run(args: CertArgs, ctx: &Context) -> anyhow::Result<()> {
         Some(CertCommand::GenerateTest(a)) => generate_test(a, ctx),
         Some(CertCommand::CleanupTest(a)) => cleanup_test(a, ctx),
         Some(CertCommand::Unknown(_)) | None => {
-            super::help::print(&["certificate"]);
+            super::help::print(out, &["certificate"])?;
             Ok(())
         }
     }
@@ -174,6 +175,7 @@ fn checked_store(store_type: &str, store: &str) -> anyhow::Result<StoreType> {
 }
 
 fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     if args.paths.is_empty() {
         bail!("missing certificate path");
     }
@@ -188,18 +190,18 @@ fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
         }
     }
     if !added.is_empty() {
-        output::println(&format!(
+        out.println(&format!(
             "Successfully added following certificates to named store {store} of type {t}:"
-        ));
+        ))?;
         for p in added {
-            output::println(p);
+            out.println(p)?;
         }
     }
     if !failed.is_empty() {
         let mut msg =
             format!("Failed to add following certificates to named store {store} of type {t}:\n");
         for (p, e) in failed {
-            msg.push_str(&format!("{p}, with error {}\n", gofmt::quote(&e)));
+            msg.push_str(&format!("{p}, with error {}\n", GoQuoted(&e)));
         }
         return Err(anyhow!(msg));
     }
@@ -207,6 +209,7 @@ fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 fn list(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let log = args.logging.log();
     let listed = truststore::list_certificates(
         &ctx.dirs,
@@ -227,11 +230,12 @@ fn list(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
             .into_iter()
             .map(|c| vec![c.store_type, c.store, c.file]),
     );
-    output::print(&output::table(&rows));
+    out.print(&output::table(&rows))?;
     Ok(())
 }
 
 fn show(args: ShowArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let file = match args.files.as_slice() {
         [] => bail!("missing certificate file name"),
         [f] => f.as_str(),
@@ -252,7 +256,7 @@ fn show(args: ShowArgs, ctx: &Context) -> anyhow::Result<()> {
     if certs.is_empty() {
         bail!("failed to show details of certificate {file}, with error: no valid certificate found in the file");
     }
-    output::print(&certificate_details(&certs));
+    out.print(&certificate_details(&certs))?;
     Ok(())
 }
 
@@ -281,6 +285,7 @@ fn certificate_details(certs: &[Certificate]) -> String {
 }
 
 fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     if args.all && !args.files.is_empty() {
         bail!("cannot delete a single certificate file when --all flag is set. use --help flag for more details");
     }
@@ -298,15 +303,15 @@ fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
     if args.all {
         let prompt = format!(
             "Are you sure you want to delete all certificates in {} of type {}?",
-            gofmt::quote(store),
-            gofmt::quote(store_type)
+            GoQuoted(store),
+            GoQuoted(store_type)
         );
-        if !output::confirm(&prompt, args.yes) {
+        if !out.confirm(&prompt, args.yes)? {
             return Ok(());
         }
         let dir = truststore::delete_store(&ctx.dirs, t, store)
             .context("failed to delete the named trust store")?;
-        output::println(&format!("Successfully deleted {}", dir.display()));
+        out.println(&format!("Successfully deleted {}", dir.display()))?;
         return Ok(());
     }
     let file = args.files[0].as_str();
@@ -315,16 +320,16 @@ fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     let prompt = format!(
         "Are you sure you want to delete {} in {} of type {}?",
-        gofmt::quote(file),
-        gofmt::quote(store),
-        gofmt::quote(store_type)
+        GoQuoted(file),
+        GoQuoted(store),
+        GoQuoted(store_type)
     );
-    if !output::confirm(&prompt, args.yes) {
+    if !out.confirm(&prompt, args.yes)? {
         return Ok(());
     }
     truststore::delete_certificate(&ctx.dirs, t, store, file)
         .context("failed to delete the certificate file")?;
-    output::println(&format!("Successfully deleted {file}"));
+    out.println(&format!("Successfully deleted {file}"))?;
     Ok(())
 }
 
@@ -338,24 +343,25 @@ fn local_key_paths(ctx: &Context, name: &str) -> (PathBuf, PathBuf) {
 }
 
 fn generate_test(args: GenerateTestArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let Some(name) = args.names.first() else {
         bail!("missing certificate common_name");
     };
     if !truststore::is_valid_name(name) {
         bail!("name needs to follow [a-zA-Z0-9_.-]+ format");
     }
-    output::println(&format!("generating RSA Key with {} bits", args.bits));
+    out.println(&format!("generating RSA Key with {} bits", args.bits))?;
     let generated = notation::testcert::generate(name, args.bits, args.days)?;
     let expiry = notation::go::time::rfc3339(generated.not_after);
-    output::println(&format!("generated certificate expiring on {expiry}"));
+    out.println(&format!("generated certificate expiring on {expiry}"))?;
 
     let (key_path, cert_path) = local_key_paths(ctx, name);
     write_exclusive(&key_path, generated.key_pem.as_bytes(), 0o600)
         .context("failed to write key file")?;
-    output::println(&format!("wrote key: {}", key_path.display()));
+    out.println(&format!("wrote key: {}", key_path.display()))?;
     write_exclusive(&cert_path, generated.cert_pem.as_bytes(), 0o644)
         .context("failed to write certificate file")?;
-    output::println(&format!("wrote certificate: {}", cert_path.display()));
+    out.println(&format!("wrote certificate: {}", cert_path.display()))?;
 
     let mut keys = SigningKeys::load(&ctx.dirs)?;
     keys.add_local(
@@ -365,13 +371,13 @@ fn generate_test(args: GenerateTestArgs, ctx: &Context) -> anyhow::Result<()> {
         args.default,
     )?;
     truststore::add_certificate(&ctx.dirs, StoreType::Ca, name, &cert_path)?;
-    output::println(&format!(
+    out.println(&format!(
         "Successfully added {name}.crt to named store {name} of type ca"
-    ));
+    ))?;
     keys.save(&ctx.dirs)?;
-    output::println(&format!("{name}: added to the key list"));
+    out.println(&format!("{name}: added to the key list"))?;
     if args.default {
-        output::println(&format!("{name}: mark as default signing key"));
+        out.println(&format!("{name}: mark as default signing key"))?;
     }
     Ok(())
 }
@@ -383,6 +389,7 @@ fn write_exclusive(path: &Path, data: &[u8], mode: u32) -> Result<(), PathError>
 }
 
 fn cleanup_test(args: CleanupTestArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let Some(name) = args.names.first() else {
         bail!("missing certificate common_name");
     };
@@ -406,9 +413,9 @@ fn cleanup_test(args: CleanupTestArgs, ctx: &Context) -> anyhow::Result<()> {
         "The following will be removed:\n  trust store certificate ca/{name}/{cert_file}\n  signing key {name} in signingkeys.json\n  key file {}\n  certificate file {}\nAre you sure you want to clean up test key {} and its certificate?",
         key_path.display(),
         cert_path.display(),
-        gofmt::quote(name)
+        GoQuoted(name)
     );
-    if !output::confirm(&prompt, args.yes) {
+    if !out.confirm(&prompt, args.yes)? {
         return Ok(());
     }
 
@@ -416,13 +423,13 @@ fn cleanup_test(args: CleanupTestArgs, ctx: &Context) -> anyhow::Result<()> {
         Ok(_) => {
             // An empty named store would only make verification fail with "no certificates".
             let _ = std::fs::remove_dir(truststore::store_dir(&ctx.dirs, StoreType::Ca, name));
-            output::println(&format!(
+            out.println(&format!(
                 "Successfully deleted {cert_file} from trust store ca/{name}"
-            ));
+            ))?;
         }
-        Err(e) if e.is_not_found() => output::println(&format!(
+        Err(e) if e.is_not_found() => out.println(&format!(
             "Certificate {cert_file} does not exist in trust store ca/{name}"
-        )),
+        ))?,
         Err(e) => {
             return Err(anyhow!(e).context("failed to remove the certificate from the trust store"))
         }
@@ -430,25 +437,25 @@ fn cleanup_test(args: CleanupTestArgs, ctx: &Context) -> anyhow::Result<()> {
     if keys.get(name).is_ok() {
         keys.delete(&[name.as_str()])?;
         keys.save(&ctx.dirs)?;
-        output::println(&format!(
+        out.println(&format!(
             "Successfully removed {} from signingkeys.json",
-            gofmt::quote(name)
-        ));
+            GoQuoted(name)
+        ))?;
     } else {
-        output::println(&format!(
+        out.println(&format!(
             "Key {} does not exist in signingkeys.json",
-            gofmt::quote(name)
-        ));
+            GoQuoted(name)
+        ))?;
     }
     for (what, path) in [("key file", &key_path), ("certificate file", &cert_path)] {
         match std::fs::remove_file(path) {
-            Ok(()) => output::println(&format!("Successfully deleted {what} {}", path.display())),
+            Ok(()) => out.println(&format!("Successfully deleted {what} {}", path.display()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                output::println(&format!("The {what} {} does not exist", path.display()))
+                out.println(&format!("The {what} {} does not exist", path.display()))?
             }
             Err(e) => return Err(anyhow!(PathError::new("remove", path.clone(), e))),
         }
     }
-    output::println("Cleanup completed successfully");
+    out.println("Cleanup completed successfully")?;
     Ok(())
 }

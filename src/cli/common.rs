@@ -1,16 +1,13 @@
-//! Flag sets shared by several commands, and opening the target a reference names (with
-//! the registry options of the flags and config).
+//! Flag sets shared by several commands (logging, registry, `--recursive`, batches), the
+//! artifact reference they name, and resolving it (opening its store is `open`'s job).
 
+use super::output::Printer;
 use super::output::{self, Log};
-use super::Context;
 use anyhow::Context as _;
 use clap::Args;
-use notation::credentials::{Credential, CredentialStore};
 use notation::oci::Descriptor;
 use notation::reference::{LayoutReference, RegistryReference, Selector};
-use notation::target::registry::{CredentialSource, Registry, RegistryOptions};
 use notation::target::Target;
-use std::sync::Arc;
 
 /// `-d/--debug`, `-v/--verbose`.
 #[derive(Args, Debug, Clone, Default)]
@@ -50,8 +47,8 @@ impl AnyArgs {
         match self.args.first() {
             Some(first) => anyhow::bail!(
                 "unknown command {} for {}",
-                notation::go::fmt::quote(first),
-                notation::go::fmt::quote(command_path)
+                notation::go::fmt::GoQuoted(first),
+                notation::go::fmt::GoQuoted(command_path)
             ),
             None => Ok(()),
         }
@@ -128,82 +125,10 @@ impl ArtifactRef {
     }
 }
 
-/// Open the store `reference` lives in.
-pub async fn open_target(
-    reference: &ArtifactRef,
-    registry: &RegistryArgs,
-    ctx: &super::Context,
-    log: super::output::Log,
-) -> anyhow::Result<Box<dyn Target>> {
-    // The library logs its HTTP trace through `log`: route it before the first request.
-    log.install();
-    match reference {
-        ArtifactRef::Layout(r) => {
-            let layout = notation::target::layout::Layout::open(std::path::Path::new(&r.path))
-                .context("failed to create OCI store")?;
-            Ok(Box::new(layout))
-        }
-        ArtifactRef::Registry(r) => open_registry(r, registry, ctx).await,
-    }
-}
-
-/// Whether config.json lists `registry` in `insecureRegistries` (case-insensitive).
-fn listed_insecure(registry: &str, ctx: &Context) -> anyhow::Result<bool> {
-    let cfg = notation::config::config_json::ConfigJson::load(&ctx.dirs)?;
-    Ok(cfg.is_insecure_registry(registry))
-}
-
-/// The options for talking to `registry` with these flags and this config: plain HTTP,
-/// CA file, and credentials (`-u/-p` or the environment, else the credential store).
-pub fn registry_options(
-    registry: &str,
-    args: &RegistryArgs,
-    ctx: &Context,
-) -> anyhow::Result<RegistryOptions> {
-    let username = args.username.clone().unwrap_or_default();
-    let password = args.password.clone().unwrap_or_default();
-    let credentials = if !username.is_empty() || !password.is_empty() {
-        CredentialSource::Static(Credential::from_user_password(&username, &password))
-    } else {
-        let store =
-            CredentialStore::detect(&ctx.dirs.config).context("failed to get credentials store")?;
-        CredentialSource::Store(Arc::new(store))
-    };
-    Ok(RegistryOptions {
-        plain_http: args.insecure_registry || listed_insecure(registry, ctx)?,
-        ca_file: args.ca_file.clone().or_else(|| docker_certs_d_ca(registry)),
-        credentials,
-        ..RegistryOptions::default()
-    })
-}
-
-/// Docker's per-registry CA: `/etc/docker/certs.d/<registry>/ca.crt`, or the rootless
-/// `~/.config/docker/certs.d/<registry>/ca.crt` (user-voice §9: private registry CAs
-/// without `SSL_CERT_FILE`). Adds trust for that registry only; never weakens checks.
-fn docker_certs_d_ca(registry: &str) -> Option<std::path::PathBuf> {
-    let mut dirs = vec![std::path::PathBuf::from("/etc/docker/certs.d")];
-    if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {
-        dirs.push(std::path::PathBuf::from(home).join(".config/docker/certs.d"));
-    }
-    dirs.into_iter()
-        .map(|d| d.join(registry).join("ca.crt"))
-        .find(|p| p.is_file())
-}
-
-/// Open a registry repository as a signing/verification target.
-pub async fn open_registry(
-    reference: &RegistryReference,
-    registry: &RegistryArgs,
-    ctx: &Context,
-) -> anyhow::Result<Box<dyn Target>> {
-    let opts = registry_options(&reference.registry, registry, ctx)?;
-    log::info!("Allowed to access the referrers API, fallback if not supported");
-    Ok(Box::new(Registry::new(reference, opts)?))
-}
-
 /// Resolve the reference to its manifest descriptor, checking a given digest and printing
 /// the tag warning for `verb`, as every notation command does.
 pub async fn resolve(
+    out: Printer,
     target: &dyn Target,
     reference: &ArtifactRef,
     verb: &str,
@@ -227,7 +152,7 @@ pub async fn resolve(
                 desc.digest
             )
         }
-        Selector::Tag(t) => output::tag_warning(verb, t),
+        Selector::Tag(t) => out.tag_warning(verb, t),
         _ => {}
     }
     Ok(desc.plain())
@@ -327,7 +252,7 @@ pub struct BatchArgs {
 }
 
 /// One reference to process: as given, or why its line of `--from-file` could not be read.
-pub type Input = Result<String, String>;
+pub type Input = Result<String, notation::batch::ReferenceFileError>;
 
 impl BatchArgs {
     /// The positional references, then those of `--from-file`, in order.
@@ -341,7 +266,7 @@ impl BatchArgs {
         let mut all: Vec<Input> = positional.iter().cloned().map(Ok).collect();
         if let Some(path) = &self.from_file {
             let lines = notation::batch::read_reference_file(path)?;
-            all.extend(lines.into_iter().map(|l| l.map_err(|e| e.to_string())));
+            all.extend(lines);
         }
         Ok(all)
     }
@@ -354,6 +279,7 @@ impl BatchArgs {
     /// failed.
     pub async fn run<F, Fut>(
         &self,
+        out: Printer,
         inputs: Vec<Input>,
         json: bool,
         done: &str,
@@ -372,7 +298,7 @@ impl BatchArgs {
                     let (result, captured) = output::capture(one(raw.clone())).await;
                     (raw, result, captured)
                 }
-                Err(line) => (line.clone(), Err(anyhow::anyhow!(line)), Vec::new()),
+                Err(e) => (e.to_string(), Err(e.into()), Vec::new()),
             }
         });
         // `capture` holds back only what the reference's own task prints; log records of
@@ -392,7 +318,7 @@ impl BatchArgs {
                 if json && stream == output::Stream::Out {
                     documents.extend(json_documents(&text));
                 } else {
-                    output::replay(stream, &text);
+                    out.replay(stream, &text)?;
                 }
             }
             if let Err(e) = &result {
@@ -400,9 +326,9 @@ impl BatchArgs {
                     // Go's line, with the reference it concerns unless it names it.
                     let text = output::error_text(e);
                     if text.contains(&label) {
-                        output::eprintln(&format!("Error: {text}"));
+                        out.eprintln(&format!("Error: {text}"));
                     } else {
-                        output::eprintln(&format!("Error: {label}: {text}"));
+                        out.eprintln(&format!("Error: {label}: {text}"));
                     }
                     if json && documents.len() == before {
                         documents.push(serde_json::json!({"reference": label, "error": text}));
@@ -412,9 +338,9 @@ impl BatchArgs {
             }
         }
         if json {
-            output::println(&output::json_array(&documents)?);
+            out.println(&output::json_array(&documents)?)?;
         }
-        output::summary(done, total, &failed)
+        out.summary(done, total, &failed)
     }
 }
 
@@ -426,44 +352,4 @@ fn json_documents(text: &str) -> Vec<serde_json::Value> {
         // Not JSON (nothing else is printed on stdout with -o json): kept as text.
         Err(_) => vec![serde_json::Value::String(text.to_string())],
     }
-}
-
-/// Open the store of `reference` once per invocation: a layout as [`open_target`] does; a
-/// registry repository from `pool`, sharing one client per registry. `options` adjusts the
-/// options of the first client of a registry.
-pub async fn open_pooled(
-    reference: &ArtifactRef,
-    registry: &RegistryArgs,
-    ctx: &super::Context,
-    log: Log,
-    pool: &notation::batch::RegistryPool,
-    options: impl FnOnce(&mut notation::target::registry::RegistryOptions),
-) -> anyhow::Result<std::sync::Arc<dyn Target>> {
-    match reference {
-        ArtifactRef::Layout(_) => Ok(open_target(reference, registry, ctx, log).await?.into()),
-        ArtifactRef::Registry(r) => {
-            log.install();
-            let repository = pool.get(r, || {
-                let mut opts = registry_options(&r.registry, registry, ctx)?;
-                options(&mut opts);
-                anyhow::Ok(opts)
-            })?;
-            Ok(repository)
-        }
-    }
-}
-
-/// [`open_pooled`] for the commands that only read (verify, list, inspect), which log
-/// upstream's referrers line when they open a registry.
-pub async fn open_for_reading(
-    reference: &ArtifactRef,
-    registry: &RegistryArgs,
-    logging: &LoggingArgs,
-    ctx: &super::Context,
-    pool: &notation::batch::RegistryPool,
-) -> anyhow::Result<std::sync::Arc<dyn Target>> {
-    open_pooled(reference, registry, ctx, logging.log(), pool, |_| {
-        log::info!("Allowed to access the referrers API, fallback if not supported");
-    })
-    .await
 }

@@ -2,14 +2,16 @@
 //! OCI layouts and registries, so that nobody needs ORAS to publish a signed layout.
 
 use super::common::{LoggingArgs, RegistryArgs};
-use super::output;
+use super::open;
+use super::output::Printer;
 use super::progress::TransferProgress;
 use super::Context;
 use anyhow::{bail, Context as _};
 use clap::Args;
-use notation::copy::{CopyOptions, DEFAULT_CONCURRENCY};
+use notation::copy::{CopyOptions, CopyReport, DEFAULT_CONCURRENCY};
+use notation::go::fmt::GoQuoted;
+use notation::oci::Descriptor;
 use notation::reference::{LayoutReference, RegistryReference, Selector};
-use notation::target::layout::Layout;
 use notation::target::Target;
 use std::path::Path;
 use std::sync::Arc;
@@ -100,32 +102,19 @@ impl End {
         }
     }
 
-    async fn open(
+    /// Open this end's store; a destination layout is created if missing.
+    fn open(
         &self,
         args: &RegistryArgs,
         ctx: &Context,
         create: bool,
         log: super::output::Log,
     ) -> anyhow::Result<Box<dyn Target>> {
-        log.install();
-        match self {
-            End::Layout { path, .. } => {
-                let p = Path::new(path);
-                let layout = if create && !p.exists() {
-                    Layout::create(p)
-                        .with_context(|| format!("failed to create OCI layout {path}"))?
-                } else {
-                    Layout::open(p).context("failed to create OCI store")?
-                };
-                Ok(Box::new(layout))
-            }
-            End::Registry(r) => {
-                let opts = super::common::registry_options(&r.registry, args, ctx)?;
-                Ok(Box::new(notation::target::registry::Registry::new(
-                    r, opts,
-                )?))
-            }
-        }
+        let location = match self {
+            End::Layout { path, .. } => open::Location::Layout { path, create },
+            End::Registry(r) => open::Location::Registry(r),
+        };
+        open::target(location, args, ctx, log, |_| {})
     }
 }
 
@@ -136,7 +125,11 @@ fn split_tags(raw: &str) -> anyhow::Result<(&str, Vec<String>)> {
     };
     let tags: Vec<String> = rest.split(',').map(str::to_string).collect();
     if let Some(bad) = tags.iter().find(|t| !notation::reference::is_valid_tag(t)) {
-        bail!("invalid destination tag {bad:?} in {raw:?}");
+        bail!(
+            "invalid destination tag {} in {}",
+            GoQuoted(bad),
+            GoQuoted(raw)
+        );
     }
     Ok((first, tags))
 }
@@ -176,13 +169,51 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
     // `dst:t1,t2,t3` tags the copy three times, as `oras cp` does.
     let (destination_ref, extra_tags) = split_tags(destination)?;
     let dst = End::parse_destination(destination_ref, args.to_oci_layout)?;
-    let src_target = src.open(&args.registry, ctx, false, log).await?;
+    let src_target = src.open(&args.registry, ctx, false, log)?;
     let mut created = CreatedLayout(match &dst {
         End::Layout { path, .. } if !Path::new(path).exists() => Some(path.into()),
         _ => None,
     });
-    let dst_target = dst.open(&args.registry, ctx, true, log).await?;
+    let dst_target = dst.open(&args.registry, ctx, true, log)?;
+    let (root, tag) = resolve_root(src_target.as_ref(), &src, &dst, source).await?;
+    log.info(&format!(
+        "copying {} to {}",
+        src.with_digest(&root.digest),
+        dst.with_digest(&root.digest)
+    ));
+    if tag.is_none() && !extra_tags.is_empty() {
+        bail!("extra destination tags need a first tag: {destination}");
+    }
+    let tags: Vec<String> = tag.iter().cloned().chain(extra_tags).collect();
+    let report = transfer(
+        &args,
+        src_target.as_ref(),
+        dst_target.as_ref(),
+        &root,
+        &tags,
+    )
+    .await
+    .with_context(|| format!("failed to copy {source} to {destination}"))?;
+    created.keep();
+    let copied = Copied {
+        src: &src,
+        dst: &dst,
+        root: &root,
+        tags: &tags,
+        first_tag_given: tag.is_some(),
+        report: &report,
+    };
+    copied.render(ctx.out, &args)
+}
 
+/// The source's manifest, checked against a digest either end names, and the tag the
+/// destination gets (its own, else the source's; none for a digest).
+async fn resolve_root(
+    src_target: &dyn Target,
+    src: &End,
+    dst: &End,
+    source: &str,
+) -> anyhow::Result<(Descriptor, Option<String>)> {
     let src_selector = src.selector().expect("sources always have a tag or digest");
     let root = src_target
         .resolve(src_selector.as_str())
@@ -207,12 +238,18 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
         Some(Selector::Tag(t)) => Some(t.clone()),
         None => src_selector.tag().map(str::to_string),
     };
+    Ok((root, tag))
+}
 
-    log.info(&format!(
-        "copying {} to {}",
-        src.with_digest(&root.digest),
-        dst.with_digest(&root.digest)
-    ));
+/// Copy `root` (and with `-r` its referrers), drawing progress unless asked not to.
+async fn transfer(
+    args: &CopyArgs,
+    src: &dyn Target,
+    dst: &dyn Target,
+    root: &Descriptor,
+    tags: &[String],
+) -> anyhow::Result<CopyReport> {
+    let log = args.logging.log();
     // Log lines and JSON output would be torn by redraws.
     let draw = args.output == "text" && !args.no_progress && !log.verbose && !log.debug;
     let progress = Arc::new(TransferProgress::new(draw));
@@ -220,62 +257,61 @@ pub async fn run(args: CopyArgs, ctx: &Context) -> anyhow::Result<()> {
         recursive: args.recursive,
         concurrency: args.concurrency,
     };
-    if tag.is_none() && !extra_tags.is_empty() {
-        bail!("extra destination tags need a first tag: {destination}");
-    }
-    let tags: Vec<String> = tag
-        .iter()
-        .cloned()
-        .chain(extra_tags.iter().cloned())
-        .collect();
-    let result = notation::copy::copy(
-        src_target.as_ref(),
-        dst_target.as_ref(),
-        &root,
-        &tags,
-        &opts,
-        progress.clone(),
-    )
-    .await;
+    let result = notation::copy::copy(src, dst, root, tags, &opts, progress.clone()).await;
     progress.finish();
-    let report = result.with_context(|| format!("failed to copy {source} to {destination}"))?;
-    created.keep();
-    for w in &report.warnings {
-        output::warn(&w.to_string());
-    }
-    let destination = match &tag {
-        Some(t) => match &dst {
-            End::Layout { path, .. } => format!("{path}:{t}"),
-            End::Registry(r) => format!("{}/{}:{t}", r.registry, r.repository),
-        },
-        None => dst.with_digest(&root.digest),
-    };
-    if args.output == "json" {
-        let json = serde_json::json!({
-            "source": src.with_digest(&root.digest),
-            "destination": destination,
-            "mediaType": root.media_type,
-            "digest": root.digest,
-            "size": root.size,
-            "copied": report.copied.len(),
-            "skipped": report.skipped.len(),
-            "referrers": report.referrers.iter().map(|r| &r.digest).collect::<Vec<_>>(),
-            "tags": tags,
-        });
-        output::println(&serde_json::to_string_pretty(&json)?);
-    } else {
-        output::println(&format!(
+    Ok(result?)
+}
+
+/// A finished copy, as it is reported.
+struct Copied<'a> {
+    src: &'a End,
+    dst: &'a End,
+    root: &'a Descriptor,
+    /// The destination tags: the first one, then those after a comma.
+    tags: &'a [String],
+    first_tag_given: bool,
+    report: &'a CopyReport,
+}
+
+impl Copied<'_> {
+    fn render(&self, out: Printer, args: &CopyArgs) -> anyhow::Result<()> {
+        let (src, root, report) = (self.src, self.root, self.report);
+        for w in &report.warnings {
+            out.warn(&w.to_string());
+        }
+        let destination = match (self.first_tag_given, self.dst) {
+            (true, End::Layout { path, .. }) => format!("{path}:{}", self.tags[0]),
+            (true, End::Registry(r)) => format!("{}/{}:{}", r.registry, r.repository, self.tags[0]),
+            (false, dst) => dst.with_digest(&root.digest),
+        };
+        if args.output == "json" {
+            let json = serde_json::json!({
+                "source": src.with_digest(&root.digest),
+                "destination": destination,
+                "mediaType": root.media_type,
+                "digest": root.digest,
+                "size": root.size,
+                "copied": report.copied.len(),
+                "skipped": report.skipped.len(),
+                "referrers": report.referrers.iter().map(|r| &r.digest).collect::<Vec<_>>(),
+                "tags": self.tags,
+            });
+            out.println(&serde_json::to_string_pretty(&json)?)?;
+            return Ok(());
+        }
+        out.println(&format!(
             "Copied {} => {}",
             src.with_digest(&root.digest),
             destination
-        ));
+        ))?;
+        let extra_tags = self.tags.get(1..).unwrap_or_default();
         if !extra_tags.is_empty() {
-            output::println(&format!("Also tagged: {}", extra_tags.join(", ")));
+            out.println(&format!("Also tagged: {}", extra_tags.join(", ")))?;
         }
         if args.recursive {
-            output::println(&format!("Referrers copied: {}", report.referrers.len()));
+            out.println(&format!("Referrers copied: {}", report.referrers.len()))?;
         }
-        output::println(&format!("Digest: {}", root.digest));
+        out.println(&format!("Digest: {}", root.digest))?;
+        Ok(())
     }
-    Ok(())
 }

@@ -4,7 +4,7 @@
 
 use super::common::{self, ArtifactRef, LoggingArgs, RegistryArgs};
 use super::flag_rules::Rules;
-use super::output;
+use super::open;
 use super::Context;
 use anyhow::Context as _;
 use clap::Args;
@@ -42,15 +42,28 @@ const DELETE_FLAGS: Rules = Rules {
 };
 
 pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let Some(raw) = args.reference.first() else {
         anyhow::bail!("missing reference to the artifact: use `notation delete --help` to see what parameters are required");
     };
-    output::experimental_warning(ctx.flags.any(&["oci-layout"]));
+    out.experimental_warning(ctx.flags.any(&["oci-layout"]));
     DELETE_FLAGS.check(&ctx.flags)?;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = common::open_target(&reference, &args.registry, ctx, args.logging.log()).await?;
-    let subject =
-        common::resolve(target.as_ref(), &reference, "delete", args.logging.log()).await?;
+    let target = open::target(
+        (&reference).into(),
+        &args.registry,
+        ctx,
+        args.logging.log(),
+        |_| open::referrers_api_allowed(),
+    )?;
+    let subject = common::resolve(
+        out,
+        target.as_ref(),
+        &reference,
+        "delete",
+        args.logging.log(),
+    )
+    .await?;
     let printed = reference.with_digest(&subject.digest);
     let associated = target
         .signatures(&subject)
@@ -58,14 +71,14 @@ pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
         .with_context(|| format!("failed to list signatures of {printed}"))?;
     let chosen = choose(&associated, &args.signatures, args.all, &printed)?;
     if chosen.is_empty() {
-        output::println(&format!("{printed} has no associated signature"));
+        out.println(&format!("{printed} has no associated signature"))?;
         return Ok(());
     }
     let prompt = format!(
         "Are you sure you want to delete {} signature(s) of {printed}?",
         chosen.len()
     );
-    if !output::confirm(&prompt, args.yes) {
+    if !out.confirm(&prompt, args.yes)? {
         return Ok(());
     }
     for sig in chosen {
@@ -74,9 +87,9 @@ pub async fn run(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("failed to delete signature {}", sig.digest))?;
         for w in warnings {
-            output::warn(&w.to_string());
+            out.warn(&w.to_string());
         }
-        output::println(&format!("Deleted signature {} of {printed}", sig.digest));
+        out.println(&format!("Deleted signature {} of {printed}", sig.digest))?;
     }
     Ok(())
 }

@@ -2,9 +2,21 @@
 //! they mean to notation, with Go's error texts.
 
 use notation::go::fmt::GoQuoted;
+
+/// Why a duration did not parse, in Go's words (the input is quoted as Go's `%q` does).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("time: invalid duration {}", GoQuoted(.0.as_str()))]
+    Invalid(String),
+    #[error("time: missing unit in duration {}", GoQuoted(.0.as_str()))]
+    MissingUnit(String),
+    #[error("time: unknown unit {} in duration {}", GoQuoted(.unit.as_str()), GoQuoted(.input.as_str()))]
+    UnknownUnit { unit: String, input: String },
+}
+
 /// Parse a Go duration string.
-pub fn parse_go_duration(s: &str) -> Result<time::Duration, String> {
-    let invalid = || format!("time: invalid duration {}", GoQuoted(&s));
+pub fn parse_go_duration(s: &str) -> Result<time::Duration, DurationError> {
+    let invalid = || DurationError::Invalid(s.to_string());
     let (negative, mut rest) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -38,13 +50,12 @@ pub fn parse_go_duration(s: &str) -> Result<time::Duration, String> {
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
-            "" => return Err(format!("time: missing unit in duration {}", GoQuoted(&s))),
+            "" => return Err(DurationError::MissingUnit(s.to_string())),
             other => {
-                return Err(format!(
-                    "time: unknown unit {} in duration {}",
-                    GoQuoted(&other),
-                    GoQuoted(&s)
-                ))
+                return Err(DurationError::UnknownUnit {
+                    unit: other.to_string(),
+                    input: s.to_string(),
+                })
             }
         };
         let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
@@ -94,19 +105,19 @@ mod tests {
             time::Duration::milliseconds(1500)
         );
         assert_eq!(
-            parse_go_duration("1d").unwrap_err(),
+            parse_go_duration("1d").unwrap_err().to_string(),
             "time: unknown unit \"d\" in duration \"1d\""
         );
         assert_eq!(
-            parse_go_duration("1").unwrap_err(),
+            parse_go_duration("1").unwrap_err().to_string(),
             "time: missing unit in duration \"1\""
         );
         assert_eq!(
-            parse_go_duration("").unwrap_err(),
+            parse_go_duration("").unwrap_err().to_string(),
             "time: invalid duration \"\""
         );
         assert_eq!(
-            parse_go_duration("h").unwrap_err(),
+            parse_go_duration("h").unwrap_err().to_string(),
             "time: invalid duration \"h\""
         );
     }

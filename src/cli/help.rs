@@ -7,6 +7,7 @@
 
 mod table;
 
+use super::output::{Printer, WriteError};
 use clap::Command;
 use notation::go::fmt::GoQuoted;
 use table::{Entry, Flag, ENTRIES};
@@ -42,39 +43,51 @@ impl Kind {
 
 /// Print, to stdout, the help of the command that `args` (the process arguments after the
 /// program name) ask about.
-pub fn print_for_args(root: &Command, args: &[String]) {
+pub fn print_for_args(out: Printer, root: &Command, args: &[String]) -> Result<(), WriteError> {
     let path = command_path(root, args);
-    super::output::print(&render(root, &path));
+    out.print(&render(root, &path))
 }
 
 /// Print the help of the command at `path` (canonical names below the root).
-pub fn print(path: &[&str]) {
+pub fn print(out: Printer, path: &[&str]) -> Result<(), WriteError> {
     use clap::CommandFactory;
     let root = super::Cli::command();
     let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
-    super::output::print(&render(&root, &path));
+    out.print(&render(&root, &path))
 }
 
 /// cobra's help command when clap rejected its topic: `help cert nope` is the help of
 /// `certificate` (on stdout), `help nope` is cobra's "Unknown help topic" line and the
 /// root's usage (on stderr); both succeed. Returns false when the arguments are not
 /// `help <topic>...`.
-pub fn answer_help_command(root: &Command, args: &[String]) -> bool {
+pub fn answer_help_command(
+    out: Printer,
+    root: &Command,
+    args: &[String],
+) -> Result<bool, WriteError> {
     match unknown_topic(root, args) {
-        None => false,
-        Some(Ok(help)) => {
-            super::output::print(&help);
-            true
+        None => Ok(false),
+        Some(Topic::Help(help)) => {
+            out.print(&help)?;
+            Ok(true)
         }
-        Some(Err(unknown)) => {
-            super::output::eprintln(unknown.trim_end_matches('\n'));
-            true
+        Some(Topic::Unknown(unknown)) => {
+            out.eprintln(unknown.trim_end_matches('\n'));
+            Ok(true)
         }
     }
 }
 
-/// The help cobra's help command prints for `args`, or (as `Err`) its unknown-topic text.
-fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, String>> {
+/// What cobra's help command answers about a topic.
+enum Topic {
+    /// The help of a command (on stdout).
+    Help(String),
+    /// The unknown-topic text and the root's usage (on stderr).
+    Unknown(String),
+}
+
+/// What cobra's help command prints for `args`, when they are `help <topic>...`.
+fn unknown_topic(root: &Command, args: &[String]) -> Option<Topic> {
     let mut words = args.iter().skip_while(|a| a.starts_with('-'));
     if words.next().map(String::as_str) != Some("help") {
         return None;
@@ -85,10 +98,10 @@ fn unknown_topic(root: &Command, args: &[String]) -> Option<Result<String, Strin
     }
     let path = command_path(root, args);
     if !path.is_empty() {
-        return Some(Ok(render(root, &path)));
+        return Some(Topic::Help(render(root, &path)));
     }
     let root_entry = entry("").unwrap_or(&FALLBACK_ENTRY);
-    Some(Err(format!(
+    Some(Topic::Unknown(format!(
         "Unknown help topic [{}]\n{}",
         topic.join(" "),
         usage(root, root_entry, "", "notation", &[])
@@ -303,7 +316,7 @@ fn child_key(key: &str, name: &str) -> String {
 }
 
 fn entry(key: &str) -> Option<&'static Entry> {
-    ENTRIES.iter().find(|e| e.path == key)
+    ENTRIES.iter().copied().flatten().find(|e| e.path == key)
 }
 
 /// One line of pflag's flag list, before alignment: the names and type, and the usage.
@@ -449,7 +462,12 @@ mod tests {
     #[test]
     fn table_has_no_flag_text_without_a_flag() {
         let root = crate::cli::Cli::command();
-        for e in ENTRIES.iter().filter(|e| e.path != "help") {
+        for e in ENTRIES
+            .iter()
+            .copied()
+            .flatten()
+            .filter(|e| e.path != "help")
+        {
             let mut cmd = &root;
             for name in e.path.split_whitespace() {
                 cmd = cmd.find_subcommand(name).unwrap();
@@ -471,7 +489,7 @@ mod tests {
         let mut keys = Vec::new();
         all_keys(&root, "", &mut keys);
         keys.push("help".to_string());
-        for e in ENTRIES {
+        for e in ENTRIES.iter().copied().flatten() {
             assert!(keys.iter().any(|k| k == e.path), "stale entry {:?}", e.path);
         }
     }
@@ -503,18 +521,18 @@ mod tests {
     #[test]
     fn unknown_help_topic_is_cobras() {
         let root = crate::cli::Cli::command();
-        let text = unknown_topic(&root, &args("help nope x`y"))
-            .unwrap()
-            .unwrap_err();
+        let Some(Topic::Unknown(text)) = unknown_topic(&root, &args("help nope x`y")) else {
+            panic!("a known topic");
+        };
         assert!(
             text.starts_with("Unknown help topic [`nope` \"x`y\"]\nUsage:\n  notation [command]\n"),
             "{text}"
         );
         assert!(unknown_topic(&root, &args("help")).is_none());
         assert!(unknown_topic(&root, &args("sign help")).is_none());
-        let cert = unknown_topic(&root, &args("help cert nope"))
-            .unwrap()
-            .unwrap();
+        let Some(Topic::Help(cert)) = unknown_topic(&root, &args("help cert nope")) else {
+            panic!("an unknown topic");
+        };
         assert_eq!(cert, render(&root, &["certificate".to_string()]));
     }
 

@@ -1,11 +1,13 @@
 //! `notation inspect`: every signature of an artifact, decoded (no trust decisions).
 
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
+use super::output::Printer;
 use super::tree::Node;
-use super::{output, timefmt, Context};
+use super::{open, output, timefmt, Context};
 use anyhow::bail;
 use clap::Args;
 use notation::envelope::{self, EnvelopeContent, Format};
+use notation::go::fmt::GoQuoted;
 use notation::oci::Descriptor;
 use notation::target::{self, Target};
 use notation::timestamp::{SignedToken, Timestamp, TimestampError};
@@ -42,11 +44,12 @@ pub struct InspectArgs {
 }
 
 pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let inputs = args.batch.references(&args.reference)?;
     if inputs.is_empty() {
         anyhow::bail!("missing reference to the artifact: use `notation inspect --help` to see what parameters are required");
     }
-    output::experimental_warning(ctx.flags.any(&["allow-referrers-api"]));
+    out.experimental_warning(ctx.flags.any(&["allow-referrers-api"]));
     let platforms = args.tree.platforms()?;
     let json = match args.output.as_str() {
         "text" => false,
@@ -60,7 +63,7 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
         );
     }
     if args.allow_referrers_api.is_some() {
-        output::warn(
+        out.warn(
             "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
         );
     }
@@ -69,7 +72,7 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
         [Ok(raw)] => inspect_one_reference(raw, &args, ctx, &platforms, json, false, &pool).await,
         _ => {
             args.batch
-                .run(inputs, json, "inspected", |raw| {
+                .run(out, inputs, json, "inspected", |raw| {
                     let (args, pool, platforms) = (&args, &pool, &platforms);
                     async move {
                         inspect_one_reference(&raw, args, ctx, platforms, json, true, pool).await
@@ -90,11 +93,17 @@ async fn inspect_one_reference(
     many: bool,
     pool: &notation::batch::RegistryPool,
 ) -> anyhow::Result<()> {
+    let out = ctx.out;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target =
-        common::open_for_reading(&reference, &args.registry, &args.logging, ctx, pool).await?;
-    let subject =
-        common::resolve(target.as_ref(), &reference, "inspect", args.logging.log()).await?;
+    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, pool)?;
+    let subject = common::resolve(
+        out,
+        target.as_ref(),
+        &reference,
+        "inspect",
+        args.logging.log(),
+    )
+    .await?;
     let resolved = reference.with_digest(&subject.digest);
     let limit = args.max_signatures as usize;
     // Among several references, a JSON document names its artifact: the `--recursive` form.
@@ -103,11 +112,11 @@ async fn inspect_one_reference(
             .tree
             .nodes(target.as_ref(), &subject, platforms)
             .await?;
-        return inspect_tree(target.as_ref(), &reference, &nodes, limit, json).await;
+        return inspect_tree(out, target.as_ref(), &reference, &nodes, limit, json).await;
     }
     let all = target.signature_pages(&subject).beyond(limit).await?;
     let over_limit = all.len() > limit;
-    let (inspected, skipped) = inspect_all(target.as_ref(), &all, limit).await;
+    let (inspected, skipped) = inspect_all(out, target.as_ref(), &all, limit).await;
 
     if json {
         let doc = JsonDocument {
@@ -115,27 +124,27 @@ async fn inspect_one_reference(
             signatures: inspected.iter().map(json_signature).collect(),
         };
         let bytes = notation::go::json::to_vec_indent(&doc, "    ")?;
-        output::println(&String::from_utf8(bytes)?);
+        out.println(&String::from_utf8(bytes)?)?;
     } else if all.is_empty() {
-        output::println(&format!("{resolved} has no associated signature"));
+        out.println(&format!("{resolved} has no associated signature"))?;
     } else {
-        output::println("Inspecting all signatures for signed artifact");
+        out.println("Inspecting all signatures for signed artifact")?;
         let mut root = Node::new(resolved);
         let sigs = root.add(notation::oci::ARTIFACT_TYPE_NOTATION);
         for s in &inspected {
             sigs.children.push(text_signature(s));
         }
-        output::print(&root.render());
+        out.print(&root.render())?;
     }
-    finish(over_limit, limit, skipped)
+    finish(out, over_limit, limit, skipped)
 }
 
 /// Upstream's closing lines: the over-limit warning, and failure if a signature was skipped.
-fn finish(over_limit: bool, limit: usize, skipped: bool) -> anyhow::Result<()> {
+fn finish(out: Printer, over_limit: bool, limit: usize, skipped: bool) -> anyhow::Result<()> {
     if over_limit {
-        output::println(&format!(
+        out.println(&format!(
             "Warning: exceeded configured limit of max signatures {limit} to examine"
-        ));
+        ))?;
     }
     if skipped {
         bail!("at least one signature was skipped and not displayed");
@@ -146,6 +155,7 @@ fn finish(over_limit: bool, limit: usize, skipped: bool) -> anyhow::Result<()> {
 /// The first `limit` signatures of `all`, decoded; a warning for each one that could not be
 /// (and `true` if there was one).
 async fn inspect_all(
+    out: Printer,
     target: &dyn Target,
     all: &[Descriptor],
     limit: usize,
@@ -161,14 +171,14 @@ async fn inspect_all(
         match fetched.next().await.expect("one fetch per signature") {
             Ok(s) => inspected.push(s),
             Err(Skip::Fetch(e)) => {
-                output::warn(&format!(
+                out.warn(&format!(
                     "unable to fetch signature {} due to error: {e}",
                     sig.digest
                 ));
                 skipped = true;
             }
             Err(Skip::Parse(e)) => {
-                output::warn(&format!(
+                out.warn(&format!(
                     "Skipping signature {} because of error: {e}",
                     sig.digest
                 ));
@@ -182,6 +192,7 @@ async fn inspect_all(
 /// `inspect --recursive`: every manifest the index reaches with its decoded signatures, as
 /// one tree, or a JSON array of `-o json` documents (each with its reference).
 async fn inspect_tree(
+    out: Printer,
     target: &dyn Target,
     reference: &ArtifactRef,
     nodes: &[notation::recursive::Node],
@@ -193,7 +204,7 @@ async fn inspect_tree(
     for node in nodes {
         let all = target.signatures(&node.descriptor).await?;
         over_limit |= all.len() > limit;
-        let (inspected, skipped_here) = inspect_all(target, &all, limit).await;
+        let (inspected, skipped_here) = inspect_all(out, target, &all, limit).await;
         skipped |= skipped_here;
         per_node.push(inspected);
     }
@@ -213,9 +224,9 @@ async fn inspect_tree(
                 },
             })
             .collect();
-        output::println(&output::json_array(&documents)?);
+        out.println(&output::json_array(&documents)?)?;
     } else {
-        output::println("Inspecting all signatures for signed artifact");
+        out.println("Inspecting all signatures for signed artifact")?;
         let root = reference.with_digest(&nodes[0].descriptor.digest);
         let tree = common::tree_of(nodes, root, |i, node| {
             if !per_node[i].is_empty() {
@@ -223,9 +234,9 @@ async fn inspect_tree(
                 sigs.children.extend(per_node[i].iter().map(text_signature));
             }
         });
-        output::print(&tree.render());
+        out.print(&tree.render())?;
     }
-    finish(over_limit, limit, skipped)
+    finish(out, over_limit, limit, skipped)
 }
 
 /// One manifest of `inspect --recursive -o json`.
@@ -257,8 +268,8 @@ async fn inspect_one(target: &dyn Target, sig: &Descriptor) -> Result<Inspected,
     } = target.fetch_signature(sig).await.map_err(Skip::Fetch)?;
     let format = Format::from_media_type(&blob.media_type).ok_or_else(|| {
         Skip::Parse(format!(
-            "signature envelope format with media type {:?} is not supported",
-            blob.media_type
+            "signature envelope format with media type {} is not supported",
+            GoQuoted(&blob.media_type)
         ))
     })?;
     let content = envelope::parse(format, &bytes).map_err(|e| Skip::Parse(e.to_string()))?;
@@ -446,7 +457,7 @@ fn add_timestamp(unsigned: &mut Node, c: &EnvelopeContent) {
             add_certificates(ts_node, &certs);
         }
         Err(e) => {
-            ts_node.add_kv("error", e);
+            ts_node.add_kv("error", e.to_string());
         }
     }
 }
@@ -473,15 +484,16 @@ fn add_certificates(node: &mut Node, chain: &[Certificate]) {
 fn decode_timestamp(
     token: &[u8],
     signature: &[u8],
-) -> Result<(Timestamp, Vec<Certificate>), String> {
-    let describe = |e: TimestampError| format!("failed to parse timestamp countersignature: {e}");
-    let signed = SignedToken::parse(token).map_err(describe)?;
-    let ts = signed
-        .info()
-        .and_then(|info| info.validate(signature))
-        .map_err(describe)?;
+) -> Result<(Timestamp, Vec<Certificate>), TimestampShown> {
+    let signed = SignedToken::parse(token)?;
+    let ts = signed.info().and_then(|info| info.validate(signature))?;
     Ok((ts, signed.certificates().to_vec()))
 }
+
+/// Why `inspect` shows no time range for a timestamp countersignature.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to parse timestamp countersignature: {0}")]
+struct TimestampShown(#[from] TimestampError);
 
 /// tspclient-go `Timestamp.Format`: `[genTime - accuracy, genTime + accuracy]`.
 fn timestamp_range(ts: &Timestamp, fmt: fn(time::OffsetDateTime) -> String) -> String {
@@ -582,7 +594,7 @@ fn json_unsigned_attributes(c: &EnvelopeContent) -> BTreeMap<String, UnsignedVal
             Err(e) => JsonTimestamp {
                 timestamp: None,
                 certificates: None,
-                error: Some(e),
+                error: Some(e.to_string()),
             },
         };
         unsigned.insert(

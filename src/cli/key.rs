@@ -3,15 +3,15 @@
 
 use super::common::{AnyArgs, LoggingArgs};
 use super::flag_rules::{Group, Rules};
-use super::output;
+use super::output::{Printer, WriteError};
 use super::Context;
+use super::{key_value, output};
 use anyhow::{anyhow, bail, Context as _};
 use clap::{Args, Subcommand};
 use notation::config::signingkeys::SigningKeys;
 use notation::go::fmt::GoQuoted;
 use notation::go::os::PathError;
 use notation::x509::{check_signature, Certificate, SignatureCheck};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Arguments of `notation key`.
@@ -90,13 +90,14 @@ struct DeleteArgs {
 
 /// Run `notation key …`.
 pub fn run(args: KeyArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     match args.command {
         Some(KeyCommand::Add(a)) => add(a, ctx),
         Some(KeyCommand::List(_)) => list(ctx),
         Some(KeyCommand::Update(a)) => update(a, ctx),
         Some(KeyCommand::Delete(a)) => delete(a, ctx),
         Some(KeyCommand::Unknown(_)) | None => {
-            super::help::print(&["key"]);
+            super::help::print(out, &["key"])?;
             Ok(())
         }
     }
@@ -124,6 +125,7 @@ const LOCAL_KEY_RULES: Rules = Rules {
 };
 
 fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let [name] = args.names.as_slice() else {
         bail!("either missing key name or unnecessary parameters passed");
     };
@@ -137,7 +139,7 @@ fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
         return add_local(name, key_file, cert_file, args.default, ctx);
     }
     let plugin = args.plugin.as_deref().unwrap_or_default();
-    let plugin_config = parse_flag_map(&args.plugin_config, "plugin-config")?;
+    let plugin_config = key_value::parse_map(&args.plugin_config, "plugin-config")?;
     let log = args.logging.log();
     log.debug(&format!(
         "Adding key with name {name} and plugin name {plugin}"
@@ -153,31 +155,16 @@ fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
     )
     .inspect_err(|e| log.error(&format!("Failed to add key with error: {e}")))?;
     keys.save(&ctx.dirs)?;
-    print_added(name, args.default);
+    print_added(out, name, args.default)?;
     Ok(())
 }
 
-fn print_added(name: &str, default: bool) {
+fn print_added(out: Printer, name: &str, default: bool) -> Result<(), WriteError> {
     if default {
-        output::println(&format!("{name}: marked as default"));
+        out.println(&format!("{name}: marked as default"))
     } else {
-        output::println(name);
+        out.println(name)
     }
-}
-
-/// notation's `ParseFlagMap`: `key=value`, split at the first `=`, both parts non-empty,
-/// later duplicates win.
-fn parse_flag_map(pairs: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
-    let mut map = BTreeMap::new();
-    for pair in pairs {
-        match pair.split_once('=') {
-            Some((k, v)) if !k.is_empty() && !v.is_empty() => {
-                map.insert(k.to_string(), v.to_string());
-            }
-            _ => bail!("could not parse flag {flag}: key-value pair requires \"=\" as separator"),
-        }
-    }
-    Ok(map)
 }
 
 /// Our addition: register an existing key and certificate chain, after checking the key
@@ -190,6 +177,7 @@ fn add_local(
     default: bool,
     ctx: &Context,
 ) -> anyhow::Result<()> {
+    let out = ctx.out;
     let key_path = std::path::absolute(key_file).unwrap_or_else(|_| key_file.into());
     let cert_path = std::path::absolute(cert_file).unwrap_or_else(|_| cert_file.into());
     let cert_pem = read(&cert_path)?;
@@ -208,7 +196,7 @@ fn add_local(
         default,
     )?;
     keys.save(&ctx.dirs)?;
-    print_added(name, default);
+    print_added(out, name, default)?;
     Ok(())
 }
 
@@ -240,6 +228,7 @@ fn check_chain(chain: &[Certificate]) -> anyhow::Result<()> {
 }
 
 fn list(ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let keys = SigningKeys::load(&ctx.dirs)?;
     let mut rows = vec![vec![
         "NAME".to_string(),
@@ -263,11 +252,12 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
             field(&key.plugin_name),
         ]);
     }
-    output::print(&output::table(&rows));
+    out.print(&output::table(&rows))?;
     Ok(())
 }
 
 fn update(args: UpdateArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let Some(name) = args.names.first() else {
         bail!("missing key name");
     };
@@ -280,11 +270,12 @@ fn update(args: UpdateArgs, ctx: &Context) -> anyhow::Result<()> {
     let mut keys = SigningKeys::load(&ctx.dirs)?;
     keys.update_default(name)?;
     keys.save(&ctx.dirs)?;
-    output::println(&format!("{name}: marked as default"));
+    out.println(&format!("{name}: marked as default"))?;
     Ok(())
 }
 
 fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     if args.names.is_empty() {
         bail!("missing key names");
     }
@@ -298,48 +289,22 @@ fn delete(args: DeleteArgs, ctx: &Context) -> anyhow::Result<()> {
     keys.save(&ctx.dirs)?;
     let was_default = |n: &str| previous_default.as_deref() == Some(n);
     match removed.as_slice() {
-        [one] if was_default(one) => output::println(&format!(
+        [one] if was_default(one) => out.println(&format!(
             "Removed default key {one} from Notation signing key list. The source key still exists."
-        )),
-        [one] => output::println(&format!(
+        ))?,
+        [one] => out.println(&format!(
             "Removed {one} from Notation signing key list. The source key still exists."
-        )),
+        ))?,
         many => {
-            output::println("Removed the following keys from Notation signing key list. The source keys still exist.");
+            out.println("Removed the following keys from Notation signing key list. The source keys still exist.")?;
             for n in many {
                 if was_default(n) {
-                    output::println(&format!("{n} (default)"));
+                    out.println(&format!("{n} (default)"))?;
                 } else {
-                    output::println(n);
+                    out.println(n)?;
                 }
             }
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flag_map_parsing_matches_upstream() {
-        let ok = parse_flag_map(
-            &["a=b=c".into(), "x=1".into(), "x=2".into()],
-            "plugin-config",
-        )
-        .unwrap();
-        assert_eq!(
-            ok,
-            BTreeMap::from([("a".into(), "b=c".into()), ("x".into(), "2".into())])
-        );
-        for bad in ["k=", "=v", "novalue"] {
-            assert_eq!(
-                parse_flag_map(&[bad.into()], "plugin-config")
-                    .unwrap_err()
-                    .to_string(),
-                "could not parse flag plugin-config: key-value pair requires \"=\" as separator"
-            );
-        }
-    }
 }

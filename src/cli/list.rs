@@ -1,9 +1,10 @@
 //! `notation list`: the signature manifests of an artifact, as a tree.
 
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
-use super::output;
+use super::output::Printer;
 use super::tree::Node;
 use super::Context;
+use super::{open, output};
 use anyhow::Context as _;
 use clap::Args;
 use notation::oci::{Descriptor, ARTIFACT_TYPE_NOTATION};
@@ -47,11 +48,12 @@ pub struct ListArgs {
 }
 
 pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let inputs = args.batch.references(&args.reference)?;
     if inputs.is_empty() {
         anyhow::bail!("missing reference to the artifact: use `notation list --help` to see what parameters are required");
     }
-    output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
+    out.experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     let platforms = args.tree.platforms()?;
     // RunE: the count first, then the deprecation notice, as verify and inspect.
     if args.max_signatures <= 0 {
@@ -61,7 +63,7 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
         );
     }
     if args.allow_referrers_api.is_some() {
-        output::warn(
+        out.warn(
             "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
         );
     }
@@ -71,7 +73,7 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
         _ => {
             let json = args.output == "json";
             args.batch
-                .run(inputs, json, "listed", |raw| {
+                .run(out, inputs, json, "listed", |raw| {
                     let (args, pool, platforms) = (&args, &pool, &platforms);
                     async move { list_one(&raw, args, ctx, platforms, pool).await }
                 })
@@ -88,22 +90,15 @@ async fn list_one(
     platforms: &[notation::recursive::PlatformSpec],
     pool: &notation::batch::RegistryPool,
 ) -> anyhow::Result<()> {
+    let out = ctx.out;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target =
-        common::open_for_reading(&reference, &args.registry, &args.logging, ctx, pool).await?;
-    let desc = common::resolve(target.as_ref(), &reference, "list", args.logging.log()).await?;
+    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, pool)?;
+    let desc =
+        common::resolve(out, target.as_ref(), &reference, "list", args.logging.log()).await?;
     if args.tree.recursive {
         let nodes = args.tree.nodes(target.as_ref(), &desc, platforms).await?;
-        let mut all = Vec::with_capacity(nodes.len());
-        for node in &nodes {
-            let printed = reference.with_digest(&node.descriptor.digest);
-            let signatures = target
-                .signatures(&node.descriptor)
-                .await
-                .with_context(|| format!("failed to list signatures of {printed}"))?;
-            all.push(signatures);
-        }
-        return print_tree(&reference, &nodes, &all, args);
+        let all = tree_signatures(target.as_ref(), &reference, &nodes).await?;
+        return print_tree(out, &reference, &nodes, &all, args);
     }
     let max = args.max_signatures as usize;
     let signatures = target
@@ -116,28 +111,62 @@ async fn list_one(
                 reference.with_digest(&desc.digest)
             )
         })?;
-    let root = reference.with_digest(&desc.digest);
+    print_one(
+        out,
+        &reference.with_digest(&desc.digest),
+        &desc,
+        &signatures,
+        args,
+    )
+}
+
+/// The signatures of every manifest `--recursive` reached, in walk order.
+async fn tree_signatures(
+    target: &dyn notation::target::Target,
+    reference: &ArtifactRef,
+    nodes: &[notation::recursive::Node],
+) -> anyhow::Result<Vec<Vec<Descriptor>>> {
+    let mut all = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        let printed = reference.with_digest(&node.descriptor.digest);
+        let signatures = target
+            .signatures(&node.descriptor)
+            .await
+            .with_context(|| format!("failed to list signatures of {printed}"))?;
+        all.push(signatures);
+    }
+    Ok(all)
+}
+
+/// One artifact's signatures (up to `--max-signatures`, one more tells it was exceeded):
+/// a tree or one JSON document.
+fn print_one(
+    out: Printer,
+    root: &str,
+    desc: &Descriptor,
+    signatures: &[Descriptor],
+    args: &ListArgs,
+) -> anyhow::Result<()> {
+    let max = args.max_signatures as usize;
     if args.output == "json" {
-        output::println(&serde_json::to_string_pretty(&json(
-            &root,
-            &desc,
-            &signatures,
-            max,
-        ))?);
+        out.println(&serde_json::to_string_pretty(&json(
+            root, desc, signatures, max,
+        ))?)?;
         if signatures.len() > max {
-            output::warn(&format!(
+            out.warn(&format!(
                 "exceeded configured limit of max signatures {max} to examine"
             ));
         }
         return Ok(());
     }
-    output::print(&render(&root, &signatures, max));
+    out.print(&render(root, signatures, max))?;
     Ok(())
 }
 
 /// `list --recursive`: the index, its manifests and each one's signatures, as one tree, or
 /// a JSON array with one `-o json` document per manifest.
 fn print_tree(
+    out: Printer,
     reference: &ArtifactRef,
     nodes: &[notation::recursive::Node],
     signatures: &[Vec<Descriptor>],
@@ -158,7 +187,7 @@ fn print_tree(
                 doc
             })
             .collect();
-        output::println(&output::json_array(&documents)?);
+        out.println(&output::json_array(&documents)?)?;
     } else {
         let root = reference.with_digest(&nodes[0].descriptor.digest);
         let tree = common::tree_of(nodes, root, |i, node| {
@@ -169,10 +198,10 @@ fn print_tree(
                 }
             }
         });
-        output::print(&tree.render());
+        out.print(&tree.render())?;
     }
     if over {
-        output::warn(&format!(
+        out.warn(&format!(
             "exceeded configured limit of max signatures {max} to examine"
         ));
     }

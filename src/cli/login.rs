@@ -1,14 +1,15 @@
 //! `notation login` and `notation logout`, and opening registry targets.
 
-use super::common::{registry_options, LoggingArgs, RegistryArgs};
-use super::output;
+use super::common::{LoggingArgs, RegistryArgs};
+use super::open::registry_options;
+use super::output::Printer;
 use super::Context;
 use anyhow::{bail, Context as _};
 use clap::Args;
 use notation::credentials::{Credential, CredentialError, CredentialStore};
 use notation::go::fmt::GoQuoted;
 use notation::target::registry::{self, CredentialSource};
-use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
+use std::io::{BufRead as _, IsTerminal as _, Read as _};
 
 /// Where notation explains how to set up a credentials store.
 const AUTH_DOCS: &str = "https://notaryproject.dev/docs/how-to/registry-authentication/";
@@ -53,6 +54,7 @@ fn parse_server(server: Option<&str>) -> anyhow::Result<String> {
 }
 
 pub async fn run_login(args: LoginArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let server = parse_server(args.server.first().map(String::as_str))?;
     // Routes the library's log (HTTP trace, credential helper calls) to stderr.
     args.logging.log();
@@ -71,14 +73,14 @@ pub async fn run_login(args: LoginArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     if password.is_empty() {
         if username.is_empty() {
-            username = prompt_line("Username: ")?;
+            username = prompt_line(out, "Username: ")?;
         }
         let (prompt, what) = if username.is_empty() {
             ("Token: ", "token")
         } else {
             ("Password: ", "password")
         };
-        password = prompt_secret(prompt)?;
+        password = prompt_secret(out, prompt)?;
         if password.is_empty() {
             bail!("{what} required");
         }
@@ -97,8 +99,8 @@ pub async fn run_login(args: LoginArgs, ctx: &Context) -> anyhow::Result<()> {
         Ok(()) => {}
         Err(CredentialError::PlaintextPutDisabled) => {
             if store.get(&server).ok().flatten().as_ref() == Some(&cred) {
-                output::warn(&format!("The credentials store is not set up. It is recommended to configure the credentials store to securely store your credentials. See {AUTH_DOCS}."));
-                output::println("Authenticated with existing credentials");
+                out.warn(&format!("The credentials store is not set up. It is recommended to configure the credentials store to securely store your credentials. See {AUTH_DOCS}."));
+                out.println("Authenticated with existing credentials")?;
             } else {
                 bail!(
                     "failed to log in to {server}: {}\n{}",
@@ -109,7 +111,7 @@ pub async fn run_login(args: LoginArgs, ctx: &Context) -> anyhow::Result<()> {
         }
         Err(e) => bail!("failed to log in to {server}: {e}"),
     }
-    output::println("Login Succeeded");
+    out.println("Login Succeeded")?;
     Ok(())
 }
 
@@ -128,6 +130,7 @@ fn store_setup_hint(store: &CredentialStore, ctx: &Context) -> String {
 }
 
 pub async fn run_logout(args: LogoutArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let server = parse_server(args.server.first().map(String::as_str))?;
     let store =
         CredentialStore::detect(&ctx.dirs.config).context("failed to get credentials store")?;
@@ -138,7 +141,7 @@ pub async fn run_logout(args: LogoutArgs, ctx: &Context) -> anyhow::Result<()> {
     store
         .delete(&server)
         .map_err(|e| anyhow::anyhow!("failed to log out of {server}: {e}"))?;
-    output::println("Logout Succeeded");
+    out.println("Logout Succeeded")?;
     Ok(())
 }
 
@@ -157,8 +160,8 @@ fn read_password_stdin() -> anyhow::Result<String> {
     Ok(s)
 }
 
-fn prompt_line(prompt: &str) -> anyhow::Result<String> {
-    output::print(prompt);
+fn prompt_line(out: Printer, prompt: &str) -> anyhow::Result<String> {
+    out.print(prompt)?;
     let mut line = String::new();
     std::io::stdin()
         .lock()
@@ -168,8 +171,8 @@ fn prompt_line(prompt: &str) -> anyhow::Result<String> {
 }
 
 /// Read a secret without echo on a terminal; otherwise the rest of stdin.
-fn prompt_secret(prompt: &str) -> anyhow::Result<String> {
-    output::print(prompt);
+fn prompt_secret(out: Printer, prompt: &str) -> anyhow::Result<String> {
+    out.print(prompt)?;
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         let mut s = String::new();
@@ -189,7 +192,8 @@ fn prompt_secret(prompt: &str) -> anyhow::Result<String> {
     let mut line = String::new();
     let read = stdin.lock().read_line(&mut line);
     echo(true);
-    let _ = writeln!(std::io::stdout());
+    // The newline the unechoed Enter did not print; a closed stdout is no reason to stop.
+    let _ = out.println("");
     read.context("failed to read password")?;
     Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }

@@ -11,8 +11,10 @@ mod flag_rules;
 mod help;
 mod inspect;
 mod key;
+mod key_value;
 mod list;
 mod login;
+mod open;
 mod output;
 mod pflag;
 mod plugin;
@@ -20,6 +22,7 @@ mod policy;
 mod progress;
 mod sign;
 mod signals;
+mod signing;
 mod tree;
 mod verify;
 
@@ -27,6 +30,7 @@ use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use notation::config::Dirs;
 use notation::go::fmt::GoQuoted;
+use output::{Printer, WriteError};
 // `inspect` names Go's time layouts `timefmt` (they used to live in cli/timefmt.rs).
 use notation::go::time as timefmt;
 
@@ -154,10 +158,13 @@ pub struct Context {
     pub dirs: Dirs,
     /// The flags given on the command line, for cobra's flag checks.
     pub flags: flag_rules::SetFlags,
+    /// Where the command's output goes.
+    pub out: output::Printer,
 }
 
 /// Parse the process arguments, run, report. Returns the exit code.
 pub fn main() -> i32 {
+    let out = Printer;
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let invoked = args.get(1).and_then(|a| a.to_str());
     let mut command = pflag::go_bools_for(command_for(invoked), invoked);
@@ -166,7 +173,7 @@ pub fn main() -> i32 {
         .and_then(|m| Ok((Cli::from_arg_matches(&m)?, m)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
-        Err(e) => return report_parse_error(e, &command),
+        Err(e) => return report_parse_error(out, e, &command).unwrap_or_else(|w| w.exit()),
     };
     // As upstream: once clap has read them, plugins and credential helpers never see them.
     std::env::remove_var("NOTATION_USERNAME");
@@ -178,35 +185,43 @@ pub fn main() -> i32 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            output::eprintln(&format!("Error: failed to start the runtime: {e}"));
+            out.eprintln(&format!("Error: failed to start the runtime: {e}"));
             return 1;
         }
     };
     let ctx = Context {
         dirs: Dirs::from_env(),
         flags: flag_rules::SetFlags::from_matches(&command, &matches),
+        out,
     };
     let code = match runtime.block_on(run(cli.command, &ctx)) {
         Ok(()) => 0,
-        // Its lines are already out (several artifacts, each with its result).
-        Err(e) if e.is::<output::Reported>() => 1,
-        Err(e) => {
-            output::eprintln(&format!("Error: {}", output::error_text(&e)));
-            1
-        }
+        Err(e) => exit_code(out, &e),
     };
-    report_round_trips();
+    report_round_trips(out);
     // The process ends now: freeing clap's command tree would cost more than parsing did.
     std::mem::forget(command);
     code
 }
 
+/// The exit code of a failed command, after its `Error:` line.
+fn exit_code(out: Printer, e: &anyhow::Error) -> i32 {
+    if let Some(write) = e.chain().find_map(|c| c.downcast_ref::<WriteError>()) {
+        return write.exit();
+    }
+    // Its lines are already out (several artifacts, each with its result).
+    if !e.is::<output::Reported>() {
+        out.eprintln(&format!("Error: {}", output::error_text(e)));
+    }
+    1
+}
+
 /// With `NOTATION_RS_ROUND_TRIPS=1`, the number of registry round trips the command made, as
 /// the last line on stderr: what `scripts/bench.sh` and `tests/round_trips.rs` compare with
 /// Go notation's count.
-fn report_round_trips() {
+fn report_round_trips(out: Printer) {
     if std::env::var_os("NOTATION_RS_ROUND_TRIPS").is_some_and(|v| v == "1") {
-        output::eprintln(&format!(
+        out.eprintln(&format!(
             "registry round trips: {}",
             notation::target::registry::round_trips()
         ));
@@ -214,6 +229,7 @@ fn report_round_trips() {
 }
 
 async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     match command {
         Command::Sign(args) => sign::run(args, ctx).await,
         Command::Verify(args) => verify::run(args, ctx).await,
@@ -230,8 +246,7 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Delete(args) => delete::run(args, ctx).await,
         Command::Version(args) => {
             args.no_args("notation version")?;
-            version();
-            Ok(())
+            Ok(version(out)?)
         }
         Command::Completion { shell } => {
             use clap::ValueEnum;
@@ -247,90 +262,104 @@ async fn run(command: Command, ctx: &Context) -> anyhow::Result<()> {
                     // closed stdout (`notation completion bash | head -1`) must end quietly.
                     let mut script = Vec::new();
                     clap_complete::generate(shell, &mut cmd, "notation", &mut script);
-                    output::print(&String::from_utf8_lossy(&script));
+                    out.print(&String::from_utf8_lossy(&script))?;
                 }
-                None => help::print_for_args(&cmd, &["completion".to_string()]),
+                None => help::print_for_args(out, &cmd, &["completion".to_string()])?,
             }
             Ok(())
         }
     }
 }
 
-fn version() {
-    output::print(&format!(
+fn version(out: Printer) -> Result<(), WriteError> {
+    out.print(&format!(
         "Notation - a tool to sign and verify artifacts.\n\nVersion:     {}\nRust version: {}\nnotation-rs: {}\n",
         notation::version::NOTATION_COMPAT_VERSION,
         env!("NOTATION_RS_RUSTC_VERSION"),
         notation::version::VERSION,
-    ));
+    ))
 }
 
-/// Turn clap's parse errors into cobra's messages, which users and scripts know.
-/// `command` is what parsed the line.
-fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
+/// Turn clap's parse errors into cobra's messages, which users and scripts know, or into
+/// the help cobra prints instead. `command` is what parsed the line. Returns the exit code.
+fn report_parse_error(
+    out: Printer,
+    e: clap::Error,
+    command: &clap::Command,
+) -> Result<i32, WriteError> {
+    if let Some(code) = help_instead(out, &e, command)? {
+        return Ok(code);
+    }
+    out.eprintln(&format!("Error: {}", parse_error_text(&e, command)));
+    Ok(1)
+}
+
+/// What cobra prints instead of an error for this parse error, if anything (its help or
+/// its version), and the exit code then.
+fn help_instead(
+    out: Printer,
+    e: &clap::Error,
+    command: &clap::Command,
+) -> Result<Option<i32>, WriteError> {
+    let args = process_args();
     match e.kind() {
         // cobra's help text, for `-h`, `--help`, `help <command>`, and a group command
         // without a subcommand (which prints its help and succeeds, as cobra).
         ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let args = process_args();
             // pflag parses every flag before cobra looks at --help: a bad flag elsewhere
             // on the line is reported instead.
             if let Some(flag_error) = flag_error_besides_help(command, &args) {
-                return report_parse_error(flag_error, command);
+                return report_parse_error(out, flag_error, command).map(Some);
             }
-            help::print_for_args(&Cli::command(), &args);
-            return 0;
+            help::print_for_args(out, &Cli::command(), &args)?;
+            Ok(Some(0))
         }
         ErrorKind::DisplayVersion => {
             let _ = e.print();
-            return 0;
+            Ok(Some(0))
         }
-        _ => {}
-    }
-    // cobra prints the help before it checks positional arguments: an unexpected argument
-    // beside -h/--help is no error.
-    if e.kind() == ErrorKind::UnknownArgument {
-        let args = process_args();
-        let positional = matches!(
-            e.get(ContextKind::InvalidArg),
-            Some(ContextValue::String(a)) if !a.starts_with('-')
-        );
-        let asks_help = args
-            .iter()
-            .take_while(|a| *a != "--")
-            .any(|a| a == "-h" || a == "--help");
-        if positional && asks_help {
-            help::print_for_args(&Cli::command(), &args);
-            return 0;
+        // cobra prints the help before it checks positional arguments: an unexpected
+        // argument beside -h/--help is no error.
+        ErrorKind::UnknownArgument => {
+            let positional = matches!(
+                e.get(ContextKind::InvalidArg),
+                Some(ContextValue::String(a)) if !a.starts_with('-')
+            );
+            let asks_help = args
+                .iter()
+                .take_while(|a| *a != "--")
+                .any(|a| a == "-h" || a == "--help");
+            if !(positional && asks_help) {
+                return Ok(None);
+            }
+            help::print_for_args(out, &Cli::command(), &args)?;
+            Ok(Some(0))
         }
+        ErrorKind::InvalidSubcommand => {
+            let answered = help::answer_help_command(out, &Cli::command(), &args)?;
+            Ok(answered.then_some(0))
+        }
+        _ => Ok(None),
     }
-    let ctx = |k: ContextKind| match e.get(k) {
+}
+
+/// One of clap's values of the error, as text.
+fn context(e: &clap::Error, kind: ContextKind) -> Option<String> {
+    match e.get(kind) {
         Some(ContextValue::String(s)) => Some(s.clone()),
         Some(ContextValue::Strings(v)) => v.first().cloned(),
         _ => None,
-    };
-    let msg = match e.kind() {
+    }
+}
+
+/// cobra's or pflag's text for a parse error that is no request for help.
+fn parse_error_text(e: &clap::Error, command: &clap::Command) -> String {
+    let ctx = |k: ContextKind| context(e, k);
+    match e.kind() {
         ErrorKind::UnknownArgument => {
-            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
-            if arg.starts_with("--") {
-                format!("unknown flag: {}", arg.split('=').next().unwrap_or(&arg))
-            } else if let Some(c) = arg.strip_prefix('-').and_then(|s| s.chars().next()) {
-                format!(
-                    "unknown shorthand flag: '{c}' in -{}",
-                    pflag::shorthands_from(c)
-                )
-            } else {
-                format!(
-                    "unknown command {} for \"notation\"\nRun 'notation --help' for usage.",
-                    GoQuoted(&arg)
-                )
-            }
+            unknown_argument(&ctx(ContextKind::InvalidArg).unwrap_or_default())
         }
         ErrorKind::InvalidSubcommand => {
-            let args = process_args();
-            if help::answer_help_command(&Cli::command(), &args) {
-                return 0;
-            }
             let sub = ctx(ContextKind::InvalidSubcommand).unwrap_or_default();
             format!(
                 "unknown command {} for \"notation\"\nRun 'notation --help' for usage.",
@@ -351,28 +380,9 @@ fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
                 ctx(ContextKind::InvalidValue).unwrap_or_default()
             )
         }
-        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
-            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
-            let value = ctx(ContextKind::InvalidValue).unwrap_or_default();
-            let reason = e
-                .source()
-                .map(|s| pflag::value_error(&value, s))
-                .unwrap_or_else(|| first_line(&e));
-            let name = flag_name(&arg);
-            let long = name.rsplit(", ").next().unwrap_or(&name);
-            let shown = match long.strip_prefix("--") {
-                Some(long) => pflag::display_name(command, long),
-                None => name.clone(),
-            };
-            format!(
-                "invalid argument {} for {} flag: {reason}",
-                notation::go::fmt::quote(&value),
-                notation::go::fmt::quote(&shown)
-            )
-        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => invalid_value(e, command),
         ErrorKind::NoEquals | ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues => {
-            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
-            missing_value(&arg)
+            missing_value(&ctx(ContextKind::InvalidArg).unwrap_or_default())
         }
         ErrorKind::MissingRequiredArgument => {
             let names: Vec<String> = match e.get(ContextKind::InvalidArg) {
@@ -384,10 +394,46 @@ fn report_parse_error(e: clap::Error, command: &clap::Command) -> i32 {
             };
             format!("required flag(s) {} not set", names.join(", "))
         }
-        _ => first_line(&e),
+        _ => first_line(e),
+    }
+}
+
+/// pflag's and cobra's texts for an unknown flag, shorthand or command.
+fn unknown_argument(arg: &str) -> String {
+    if arg.starts_with("--") {
+        format!("unknown flag: {}", arg.split('=').next().unwrap_or(arg))
+    } else if let Some(c) = arg.strip_prefix('-').and_then(|s| s.chars().next()) {
+        format!(
+            "unknown shorthand flag: '{c}' in -{}",
+            pflag::shorthands_from(c)
+        )
+    } else {
+        format!(
+            "unknown command {} for \"notation\"\nRun 'notation --help' for usage.",
+            GoQuoted(&arg)
+        )
+    }
+}
+
+/// pflag's `invalid argument "<value>" for "<flag>" flag: <reason>`.
+fn invalid_value(e: &clap::Error, command: &clap::Command) -> String {
+    let arg = context(e, ContextKind::InvalidArg).unwrap_or_default();
+    let value = context(e, ContextKind::InvalidValue).unwrap_or_default();
+    let reason = e
+        .source()
+        .map(|s| pflag::value_error(&value, s))
+        .unwrap_or_else(|| first_line(e));
+    let name = flag_name(&arg);
+    let long = name.rsplit(", ").next().unwrap_or(&name);
+    let shown = match long.strip_prefix("--") {
+        Some(long) => pflag::display_name(command, long),
+        None => name.clone(),
     };
-    output::eprintln(&format!("Error: {msg}"));
-    1
+    format!(
+        "invalid argument {} for {} flag: {reason}",
+        GoQuoted(&value),
+        GoQuoted(&shown)
+    )
 }
 
 use std::error::Error as _;

@@ -1,10 +1,7 @@
 //! Where every line goes: results to stdout, warnings and logs to stderr.
 //!
-//! A closed stdout (`notation list ... | head`) is not an error: we stop quietly with exit 0,
-//! as ripgrep does.
-
-// Some helpers (the -v/-d logger, println) are used only by commands still being written.
-#![allow(dead_code)]
+//! A closed stdout (`notation list ... | head`) is not an error: the command stops and
+//! exits 0 quietly, as ripgrep does.
 
 use std::io::{self, Write};
 
@@ -40,49 +37,154 @@ fn held(stream: Stream, text: &str) -> bool {
         .is_ok()
 }
 
-/// Print captured output.
-pub fn replay(stream: Stream, text: &str) {
-    match stream {
-        Stream::Out => print(text),
-        Stream::Err => {
-            let _ = io::stderr().lock().write_all(text.as_bytes());
+/// Where a command's output goes: results to stdout, warnings and errors to stderr, each
+/// held back while a [`capture`] runs. Commands get it from [`super::Context`] and pass it
+/// on; a failed write to stdout comes back as a [`WriteError`], which `cli::main` turns
+/// into the exit code.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Printer;
+
+/// Stdout could not be written: closed by the reader (`notation list | head`: not an error,
+/// exit 0 quietly, as ripgrep does) or failing otherwise (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("stdout closed")]
+    Closed,
+    #[error("failed to write to stdout: {0}")]
+    Failed(io::Error),
+}
+
+impl WriteError {
+    /// The exit code and the `Error:` line (none for a closed pipe) of a failed write.
+    pub fn exit(&self) -> i32 {
+        match self {
+            WriteError::Closed => 0,
+            WriteError::Failed(_) => {
+                write_err(&format!("Error: {self}\n"));
+                1
+            }
         }
     }
 }
 
-/// Write `text` to stdout as is (no newline added).
-pub fn print(text: &str) {
-    if held(Stream::Out, text) {
-        return;
-    }
-    let mut out = io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        exit_on_broken_pipe(e);
-    }
-}
-
-/// Write one line to stdout.
-pub fn println(line: &str) {
-    if held(Stream::Out, &format!("{line}\n")) {
-        return;
-    }
-    let mut out = io::stdout().lock();
-    if let Err(e) = writeln!(out, "{line}").and_then(|_| out.flush()) {
-        exit_on_broken_pipe(e);
+impl From<io::Error> for WriteError {
+    fn from(e: io::Error) -> WriteError {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            WriteError::Closed
+        } else {
+            WriteError::Failed(e)
+        }
     }
 }
 
-/// Write one line to stderr.
-pub fn eprintln(line: &str) {
+impl Printer {
+    /// Write `text` to stdout as is (no newline added).
+    pub fn print(self, text: &str) -> Result<(), WriteError> {
+        if held(Stream::Out, text) {
+            return Ok(());
+        }
+        let mut out = io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        Ok(out.flush()?)
+    }
+
+    /// Write one line to stdout.
+    pub fn println(self, line: &str) -> Result<(), WriteError> {
+        self.print(&format!("{line}\n"))
+    }
+
+    /// Write one line to stderr.
+    pub fn eprintln(self, line: &str) {
+        eprintln(line)
+    }
+
+    /// `Warning: <msg>` on stderr.
+    pub fn warn(self, msg: &str) {
+        self.eprintln(&format!("Warning: {msg}"));
+    }
+
+    /// Print what a [`capture`] held back.
+    pub fn replay(self, stream: Stream, text: &str) -> Result<(), WriteError> {
+        match stream {
+            Stream::Out => self.print(text),
+            Stream::Err => {
+                write_err(text);
+                Ok(())
+            }
+        }
+    }
+
+    /// Print upstream's experimental warning when NOTATION_EXPERIMENTAL=1 and an
+    /// experimental flag (`--oci-layout`, `--scope`) was used.
+    pub fn experimental_warning(self, used_experimental_flag: bool) {
+        if used_experimental_flag && experimental_enabled() {
+            self.warn("This feature is experimental and may not be fully tested or completed and may be deprecated. Report any issues to \"https://github/notaryproject/notation\"");
+        }
+    }
+
+    /// The "use a digest, not a tag" warning (`verb` is sign, verify, list or inspect).
+    pub fn tag_warning(self, verb: &str, tag: &str) {
+        if verb == "sign" {
+            self.warn(&format!("Always sign the artifact using digest(@sha256:...) rather than a tag(:{tag}) because tags are mutable and a tag reference can point to a different artifact than the one signed."));
+        } else {
+            self.warn(&format!("Always {verb} the artifact using digest(@sha256:...) rather than a tag(:{tag}) because resolved digest may not point to the same signed artifact, as tags are mutable."));
+        }
+    }
+
+    /// Ask `prompt [y/N] ` on stdout (notation's `AskForConfirmation`). `yes` skips the
+    /// question. At EOF the answer is no and nothing more is printed; any answer but y/yes
+    /// prints `Operation cancelled.`.
+    pub fn confirm(self, prompt: &str, yes: bool) -> Result<bool, WriteError> {
+        if yes {
+            return Ok(true);
+        }
+        self.print(&format!("{prompt} [y/N] "))?;
+        let mut line = String::new();
+        match io::stdin().read_line(&mut line) {
+            Ok(0) | Err(_) => Ok(false),
+            Ok(_) => {
+                let answer = line.trim().to_lowercase();
+                if answer == "y" || answer == "yes" {
+                    Ok(true)
+                } else {
+                    self.println("Operation cancelled.")?;
+                    Ok(false)
+                }
+            }
+        }
+    }
+
+    /// The closing line when several artifacts were processed, on stderr:
+    /// `<done> <n> of <total> artifacts[; failed: <ref>, …]` (none for a single artifact).
+    /// Fails (exit 1, nothing more printed) when any failed.
+    pub fn summary(self, done: &str, total: usize, failed: &[String]) -> anyhow::Result<()> {
+        let ok = total - failed.len();
+        if total > 1 {
+            let mut line = format!("{done} {ok} of {total} artifacts");
+            if !failed.is_empty() {
+                line.push_str(&format!("; failed: {}", failed.join(", ")));
+            }
+            self.eprintln(&line);
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(Reported.into())
+        }
+    }
+}
+
+/// Write to stderr; a failure there has nowhere to be reported.
+fn write_err(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Write one line to stderr (the logger's lines too).
+fn eprintln(line: &str) {
     if held(Stream::Err, &format!("{line}\n")) {
         return;
     }
-    let _ = writeln!(io::stderr().lock(), "{line}");
-}
-
-/// `Warning: <msg>` on stderr.
-pub fn warn(msg: &str) {
-    eprintln(&format!("Warning: {msg}"));
+    write_err(&format!("{line}\n"));
 }
 
 /// The text of `Error: <text>` for a failed command: each error of the chain joined by
@@ -103,35 +205,10 @@ pub fn error_text(err: &anyhow::Error) -> String {
     text
 }
 
-fn exit_on_broken_pipe(e: io::Error) {
-    if e.kind() == io::ErrorKind::BrokenPipe {
-        std::process::exit(0);
-    }
-    let _ = writeln!(io::stderr(), "Error: failed to write to stdout: {e}");
-    std::process::exit(1);
-}
-
 /// Whether `NOTATION_EXPERIMENTAL=1`, which makes us behave exactly as upstream around
 /// experimental flags (its warning line), while we accept those flags either way.
 pub fn experimental_enabled() -> bool {
     std::env::var("NOTATION_EXPERIMENTAL").as_deref() == Ok("1")
-}
-
-/// Print upstream's experimental warning when NOTATION_EXPERIMENTAL=1 and an experimental
-/// flag (`--oci-layout`, `--scope`) was used.
-pub fn experimental_warning(used_experimental_flag: bool) {
-    if used_experimental_flag && experimental_enabled() {
-        warn("This feature is experimental and may not be fully tested or completed and may be deprecated. Report any issues to \"https://github/notaryproject/notation\"");
-    }
-}
-
-/// The "use a digest, not a tag" warning (`verb` is sign, verify, list or inspect).
-pub fn tag_warning(verb: &str, tag: &str) {
-    if verb == "sign" {
-        warn(&format!("Always sign the artifact using digest(@sha256:...) rather than a tag(:{tag}) because tags are mutable and a tag reference can point to a different artifact than the one signed."));
-    } else {
-        warn(&format!("Always {verb} the artifact using digest(@sha256:...) rather than a tag(:{tag}) because resolved digest may not point to the same signed artifact, as tags are mutable."));
-    }
 }
 
 /// Verbose (`-v`) and debug (`-d`) logging to stderr in logrus' text format.
@@ -258,29 +335,6 @@ pub fn table(rows: &[Vec<String>]) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// Ask `prompt [y/N] ` on stdout (notation's `AskForConfirmation`). `yes` skips the question.
-/// At EOF the answer is no and nothing more is printed; any answer but y/yes prints
-/// `Operation cancelled.`.
-pub fn confirm(prompt: &str, yes: bool) -> bool {
-    if yes {
-        return true;
-    }
-    print(&format!("{prompt} [y/N] "));
-    let mut line = String::new();
-    match io::stdin().read_line(&mut line) {
-        Ok(0) | Err(_) => false,
-        Ok(_) => {
-            let answer = line.trim().to_lowercase();
-            if answer == "y" || answer == "yes" {
-                true
-            } else {
-                println("Operation cancelled.");
-                false
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,10 +367,11 @@ mod tests {
     #[tokio::test]
     async fn captured_output_stays_with_its_job() {
         let job = |n: u32| async move {
-            println(&format!("out {n}"));
+            let out = Printer;
+            out.println(&format!("out {n}")).unwrap();
             tokio::task::yield_now().await;
-            warn(&format!("warn {n}"));
-            print(&format!("tail {n}"));
+            out.warn(&format!("warn {n}"));
+            out.print(&format!("tail {n}")).unwrap();
             n
         };
         let (a, b) = futures_util::join!(capture(job(1)), capture(job(2)));
@@ -368,25 +423,6 @@ impl std::fmt::Display for Reported {
 }
 
 impl std::error::Error for Reported {}
-
-/// The closing line when several artifacts were processed, on stderr:
-/// `<done> <n> of <total> artifacts[; failed: <ref>, …]` (none for a single artifact).
-/// Fails (exit 1, nothing more printed) when any failed.
-pub fn summary(done: &str, total: usize, failed: &[String]) -> anyhow::Result<()> {
-    let ok = total - failed.len();
-    if total > 1 {
-        let mut line = format!("{done} {ok} of {total} artifacts");
-        if !failed.is_empty() {
-            line.push_str(&format!("; failed: {}", failed.join(", ")));
-        }
-        eprintln(&line);
-    }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Reported.into())
-    }
-}
 
 /// The one JSON document of `--recursive` and of several references: an array of the
 /// per-artifact documents, two-space indented, object members in sorted order (so that

@@ -62,15 +62,17 @@ fn is_option(a: &clap::Arg) -> bool {
         && matches!(a.get_action(), ArgAction::Set | ArgAction::Append)
 }
 
+/// A bool flag's value that Go's `strconv.ParseBool` rejects.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("strconv.ParseBool: parsing {}: invalid syntax", notation::go::fmt::GoQuoted(.0.as_str()))]
+pub struct ParseBoolError(String);
+
 /// Go's `strconv.ParseBool`, with its error text.
-fn parse_bool(s: &str) -> Result<bool, String> {
+fn parse_bool(s: &str) -> Result<bool, ParseBoolError> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
-        _ => Err(format!(
-            "strconv.ParseBool: parsing {}: invalid syntax",
-            notation::go::fmt::quote(s)
-        )),
+        _ => Err(ParseBoolError(s.to_string())),
     }
 }
 
@@ -86,7 +88,7 @@ pub fn value_error(value: &str, source: &(dyn std::error::Error + 'static)) -> S
             };
             format!(
                 "strconv.ParseInt: parsing {}: {why}",
-                notation::go::fmt::quote(value)
+                notation::go::fmt::GoQuoted(value)
             )
         }
         None => source.to_string(),
@@ -135,8 +137,8 @@ mod tests {
             assert_eq!(parse_bool(f), Ok(false));
         }
         assert_eq!(
-            parse_bool("yes"),
-            Err("strconv.ParseBool: parsing \"yes\": invalid syntax".into())
+            parse_bool("yes").unwrap_err().to_string(),
+            "strconv.ParseBool: parsing \"yes\": invalid syntax"
         );
     }
 

@@ -70,6 +70,7 @@ pub async fn run(args: PluginArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 fn list(ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let mut rows = vec![vec![
         "NAME".to_string(),
         "DESCRIPTION".into(),
@@ -111,7 +112,7 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
             }
         }
     }
-    output::print(&output::table(&rows));
+    out.print(&output::table(&rows))?;
     Ok(())
 }
 
@@ -123,6 +124,7 @@ const INSTALL_RULES: Rules = Rules {
 };
 
 async fn install(args: InstallArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let source = match args.source.as_slice() {
         [] if args.file => bail!("missing plugin file path"),
         [] if args.url => bail!("missing plugin URL"),
@@ -146,11 +148,11 @@ async fn install(args: InstallArgs, ctx: &Context) -> anyhow::Result<()> {
         }
         if let Ok(u) = url::Url::parse(source) {
             if u.scheme() == "https" {
-                output::println(&format!("Downloading plugin from {source}"));
+                out.println(&format!("Downloading plugin from {source}"))?;
             }
         }
         let data = install::download(source).await?;
-        output::println("Download completed");
+        out.println("Download completed")?;
         install::install_bytes(&dir, Path::new("download"), data, checksum, args.force)
     } else {
         args.logging
@@ -172,14 +174,14 @@ async fn install(args: InstallArgs, ctx: &Context) -> anyhow::Result<()> {
     })?;
     let m = installed.metadata;
     match installed.previous_version {
-        Some(old) => output::println(&format!(
+        Some(old) => out.println(&format!(
             "Successfully updated plugin {} from version {old} to {}",
             m.name, m.version
-        )),
-        None => output::println(&format!(
+        ))?,
+        None => out.println(&format!(
             "Successfully installed plugin {}, version {}",
             m.name, m.version
-        )),
+        ))?,
     }
     Ok(())
 }
@@ -194,6 +196,7 @@ fn go_arch() -> &'static str {
 }
 
 fn uninstall(args: UninstallArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let [name] = args.names.as_slice() else {
         bail!("requires exactly 1 argument but received {}.\nUsage: notation plugin uninstall [flags] <plugin_name>\nPlease specify a plugin name as argument", args.names.len());
     };
@@ -205,11 +208,11 @@ fn uninstall(args: UninstallArgs, ctx: &Context) -> anyhow::Result<()> {
         "Are you sure you want to uninstall plugin {}?",
         GoQuoted(&name)
     );
-    if !output::confirm(&prompt, args.yes) {
+    if !out.confirm(&prompt, args.yes)? {
         return Ok(());
     }
     install::uninstall(&dir, name)
         .map_err(|e| anyhow::anyhow!("failed to uninstall {name}: {e}"))?;
-    output::println(&format!("Successfully uninstalled plugin {name}"));
+    out.println(&format!("Successfully uninstalled plugin {name}"))?;
     Ok(())
 }

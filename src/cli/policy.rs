@@ -6,7 +6,7 @@
 
 use super::common::AnyArgs;
 use super::flag_rules::Rules;
-use super::output;
+use super::output::Printer;
 use super::Context;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
@@ -89,6 +89,7 @@ pub fn run(args: PolicyArgs, ctx: &Context) -> anyhow::Result<()> {
 }
 
 fn import(args: ImportArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let [file] = args.files.as_slice() else {
         anyhow::bail!(
             "requires 1 argument but received {}.\nUsage: notation policy import <path-to-policy.json>\nPlease specify a trust policy file location as the argument",
@@ -103,7 +104,7 @@ fn import(args: ImportArgs, ctx: &Context) -> anyhow::Result<()> {
     })?;
     let content = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice());
     if content.is_some() {
-        output::warn(&format!(
+        out.warn(&format!(
             "the trust policy file {file} starts with a UTF-8 byte order mark; it was ignored"
         ));
     }
@@ -114,15 +115,18 @@ fn import(args: ImportArgs, ctx: &Context) -> anyhow::Result<()> {
 
     let dest = policy::oci_policy_path(&ctx.dirs);
     if args.force {
-        output::warn("existing trust policy configuration file will be overwritten");
+        out.warn("existing trust policy configuration file will be overwritten");
     } else if existing_is_decodable(&dest)
-        && !confirm("The trust policy file already exists, do you want to overwrite it?")?
+        && !confirm(
+            out,
+            "The trust policy file already exists, do you want to overwrite it?",
+        )?
     {
         return Ok(());
     }
     notation::atomic::write(&dest, &bytes, PRIVATE_FILE_MODE, DIR_MODE)
         .with_context(|| format!("failed to write trust policy file {}", dest.display()))?;
-    output::println("Trust policy configuration imported successfully.");
+    out.println("Trust policy configuration imported successfully.")?;
     Ok(())
 }
 
@@ -132,9 +136,11 @@ fn existing_is_decodable(path: &Path) -> bool {
 }
 
 fn show(ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     // Upstream opens trustpolicy.oci.json and falls back to trustpolicy.json only when the
     // first does not exist (a dangling symlink included).
     show_file(
+        out,
         &[ctx.dirs.trust_policy_oci_json(), ctx.dirs.trust_policy_json()],
         true,
         "failed to show trust policy as the trust policy file does not exist.\nYou can import one using `notation policy import <path-to-policy.json>`",
@@ -150,6 +156,7 @@ fn show(ctx: &Context) -> anyhow::Result<()> {
 /// reported (`Error:` line, then `invalid`) but still shown, and the command succeeds, as
 /// upstream does. `problem` decodes and validates the content.
 pub(super) fn show_file(
+    out: Printer,
     paths: &[std::path::PathBuf],
     read_names_full_path: bool,
     missing: &str,
@@ -158,13 +165,13 @@ pub(super) fn show_file(
 ) -> anyhow::Result<()> {
     let file = read_shown(paths, missing, read_names_full_path)?;
     if let Some(w) = file.warning() {
-        output::warn(&w);
+        out.warn(&w);
     }
     if let Some(problem) = problem(file.content()) {
-        output::eprintln(&format!("Error: {problem}"));
-        output::eprintln(invalid);
+        out.eprintln(&format!("Error: {problem}"));
+        out.eprintln(invalid);
     }
-    output::print(&String::from_utf8_lossy(&file.bytes));
+    out.print(&String::from_utf8_lossy(&file.bytes))?;
     Ok(())
 }
 
@@ -233,6 +240,7 @@ struct InitLevel {
 }
 
 fn init(args: InitArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     let doc = InitDocument {
         version: "1.0",
         trust_policies: [InitStatement {
@@ -251,8 +259,9 @@ fn init(args: InitArgs, ctx: &Context) -> anyhow::Result<()> {
     let dest = ctx.dirs.trust_policy_oci_json();
     if std::fs::symlink_metadata(&dest).is_ok() {
         if args.force {
-            output::warn("existing OCI trust policy configuration file will be overwritten");
+            out.warn("existing OCI trust policy configuration file will be overwritten");
         } else if !confirm(
+            out,
             "The OCI trust policy file already exists, do you want to overwrite it?",
         )? {
             return Ok(());
@@ -260,17 +269,17 @@ fn init(args: InitArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     notation::atomic::write(&dest, &bytes, PRIVATE_FILE_MODE, DIR_MODE)
         .with_context(|| format!("failed to write trust policy file {}", dest.display()))?;
-    output::println(&format!(
+    out.println(&format!(
         "Successfully initialized OCI trust policy file to {}.",
         dest.display()
-    ));
+    ))?;
     Ok(())
 }
 
 /// notation's confirmation prompt on stdout: `<prompt> [y/N] `; `y`/`yes` (any case)
 /// confirms; anything else, or EOF, declines.
-fn confirm(prompt: &str) -> anyhow::Result<bool> {
-    output::print(&format!("{prompt} [y/N] "));
+fn confirm(out: Printer, prompt: &str) -> anyhow::Result<bool> {
+    out.print(&format!("{prompt} [y/N] "))?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let answer = line.trim().to_ascii_lowercase();

@@ -1,53 +1,21 @@
 //! `notation sign`.
 
-use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactRef, BatchArgs, Input, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
-use super::{duration, output, Context};
-use anyhow::{anyhow, bail};
+use super::output::Printer;
+use super::signing::{self, SignerArgs, SIGNER_TOGETHER};
+use super::{open, output, Context};
+use anyhow::bail;
 use clap::Args;
-use notation::config::config_json::ConfigJson;
-use notation::config::signingkeys::SigningKeys;
 use notation::envelope::Format;
-use notation::plugin::Plugin;
-use notation::revocation::Validator;
-use notation::signer::plugin::PluginSigner;
-use notation::signer::{self, EnvelopeSigner, LocalSigner, SignOptions};
+use notation::signer::{self, EnvelopeSigner, SignOptions};
 use notation::target::Indexing;
-use notation::timestamp::Tsa;
-use notation::x509::{check_signature, Certificate, SignatureCheck};
-use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// Arguments of `notation sign`.
 #[derive(Args, Debug)]
 pub struct SignArgs {
-    /// signing key name, for a key previously added to notation's key list. This flag cannot be used with --id or --plugin
-    #[arg(short = 'k', long = "key")]
-    key: Option<String>,
-    /// key id (required if --plugin is set). This is mutually exclusive with the --key flag
-    #[arg(long = "id")]
-    id: Option<String>,
-    /// signing plugin name (required if --id is set). This is mutually exclusive with the --key flag
-    #[arg(long = "plugin")]
-    plugin: Option<String>,
-    /// signature envelope format, options: "jws", "cose" (default "jws")
-    #[arg(long = "signature-format")]
-    signature_format: Option<String>,
-    /// optional expiry that provides a "best by use" time for the artifact. The duration is specified in minutes(m) and/or hours(h). For example: 12h, 30m, 3h20m
-    #[arg(short = 'e', long = "expiry", allow_hyphen_values = true)]
-    expiry: Option<String>,
-    /// {key}={value} pairs that are passed as it is to a plugin, refer plugin's documentation to set appropriate values
-    #[arg(long = "plugin-config")]
-    plugin_config: Vec<String>,
-    /// {key}={value} pairs that are added to the signature payload
-    #[arg(short = 'm', long = "user-metadata")]
-    user_metadata: Vec<String>,
-    /// RFC 3161 Timestamping Authority (TSA) server URL
-    #[arg(long = "timestamp-url")]
-    timestamp_url: Option<String>,
-    /// filepath of timestamp authority root certificate
-    #[arg(long = "timestamp-root-cert")]
-    timestamp_root_cert: Option<String>,
+    #[command(flatten)]
+    signer: SignerArgs,
     /// force to store signatures using the referrers tag schema
     #[arg(long = "force-referrers-tag", num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "true")]
     force_referrers_tag: bool,
@@ -75,89 +43,15 @@ pub struct SignArgs {
 }
 
 pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
+    let out = ctx.out;
     // Routes the library's log records (plugin calls, HTTP trace) to stderr with -v / -d.
     args.logging.log();
-    // Flag values are parsed before anything else, as cobra does.
-    let expiry = args
-        .expiry
-        .as_deref()
-        .map(|e| {
-            duration::parse_go_duration(e)
-                .map_err(|err| anyhow!("invalid argument {e:?} for \"-e, --expiry\" flag: {err}"))
-        })
-        .transpose()?;
-    let inputs = args.batch.references(&args.reference)?;
-    if inputs.is_empty() {
-        bail!("missing reference to the artifact: use `notation sign --help` to see what parameters are required");
-    }
-    // PreRunE (the experimental notice), then cobra's flag checks, as cobra orders them.
-    output::experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
-    SIGN_FLAGS.check(&ctx.flags)?;
-    let platforms = args.tree.platforms()?;
-    check_timestamp_flags(
-        args.timestamp_url.as_deref(),
-        args.timestamp_root_cert.as_deref(),
-    )?;
-    if let Some(v) = args.allow_referrers_api {
-        let tail = if v {
-            ", use '--force-referrers-tag=false' instead."
-        } else {
-            "."
-        };
-        output::warn(&format!(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions{tail}"
-        ));
-    }
-    let config = ConfigJson::load(&ctx.dirs)?;
-    let format = signature_format(
-        args.signature_format.as_deref(),
-        config.signature_format.as_deref(),
-    )?;
-    let user_metadata = parse_key_values(&args.user_metadata, "user-metadata")?;
-    let plugin_config = parse_key_values(&args.plugin_config, "plugin-config")?;
-
-    let signer = load_signer(&args, &plugin_config, ctx)?;
-    let tsa = match (&args.timestamp_url, &args.timestamp_root_cert) {
-        (Some(url), Some(root)) => {
-            args.logging
-                .log()
-                .info(&format!("Configured to timestamp with TSA {url:?}"));
-            let root = read_tsa_root(root)?;
-            // Like `verify`, timestamping sets up the CRL file cache for the TSA chain's
-            // revocation check.
-            let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
-            if let Some(w) = revocation.cache_warning() {
-                output::warn(w);
-            }
-            Some(Tsa {
-                url: url.clone(),
-                root,
-                revocation: Some(Arc::new(revocation)),
-            })
-        }
-        _ => None,
-    };
-    let opts = SignOptions {
-        format,
-        expiry,
-        user_metadata,
-        signing_agent: notation::version::SIGNING_AGENT.to_string(),
-        tsa,
-    };
-    let shared = Shared {
-        args: &args,
-        ctx,
-        signer,
-        opts,
-        platforms,
-        pool: Default::default(),
-        many: inputs.len() > 1,
-    };
+    let (inputs, shared) = resolve(&args, ctx)?;
     let result = match inputs.as_slice() {
         [Ok(raw)] => sign_one(raw, &shared).await,
         _ => {
             args.batch
-                .run(inputs, args.output == "json", "signed", |raw| {
+                .run(out, inputs, args.output == "json", "signed", |raw| {
                     let shared = &shared;
                     async move { sign_one(&raw, shared).await }
                 })
@@ -168,6 +62,48 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
         shared.report_revocation();
     }
     result
+}
+
+/// The references and what signing them shares, from the flags and config, checked in
+/// the order cobra and notation check them.
+fn resolve<'a>(args: &'a SignArgs, ctx: &'a Context) -> anyhow::Result<(Vec<Input>, Shared<'a>)> {
+    let out = ctx.out;
+    // Flag values are parsed before anything else, as cobra does.
+    let expiry = args.signer.expiry()?;
+    let inputs = args.batch.references(&args.reference)?;
+    if inputs.is_empty() {
+        bail!("missing reference to the artifact: use `notation sign --help` to see what parameters are required");
+    }
+    // PreRunE (the experimental notice), then cobra's flag checks, as cobra orders them.
+    out.experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
+    SIGN_FLAGS.check(&ctx.flags)?;
+    let platforms = args.tree.platforms()?;
+    args.signer.check_timestamp_flags()?;
+    if let Some(v) = args.allow_referrers_api {
+        let tail = if v {
+            ", use '--force-referrers-tag=false' instead."
+        } else {
+            "."
+        };
+        out.warn(&format!(
+            "flag '--allow-referrers-api' is deprecated and will be removed in future versions{tail}"
+        ));
+    }
+    let format = args.signer.format(ctx)?;
+    let user_metadata = args.signer.user_metadata()?;
+    let plugin_config = args.signer.plugin_config()?;
+    let signer = args.signer.signer(&plugin_config, ctx)?;
+    let tsa = args.signer.tsa(ctx, args.logging.log())?;
+    let shared = Shared {
+        args,
+        ctx,
+        signer,
+        opts: signing::sign_options(format, expiry, user_metadata, tsa),
+        platforms,
+        pool: Default::default(),
+        many: inputs.len() > 1,
+    };
+    Ok((inputs, shared))
 }
 
 /// What the references of one `sign` share, loaded once.
@@ -186,84 +122,133 @@ impl Shared<'_> {
     /// Upstream's CRL cache warning, when timestamping used the cache.
     fn report_revocation(&self) {
         if let Some(revocation) = self.opts.tsa.as_ref().and_then(|t| t.revocation.as_deref()) {
-            super::verify::report_revocation(revocation);
+            super::verify::report_revocation(self.ctx.out, revocation);
         }
     }
 }
 
 /// Sign one reference, printing what a single `sign` prints.
 async fn sign_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
-    let (args, opts, signer) = (shared.args, &shared.opts, shared.signer.as_ref());
+    let out = shared.ctx.out;
+    let args = shared.args;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = open_sign_target(&reference, shared).await?;
-    let subject = common::resolve(target.as_ref(), &reference, "sign", args.logging.log()).await?;
+    let target = open_sign_target(&reference, shared)?;
+    let subject =
+        common::resolve(out, target.as_ref(), &reference, "sign", args.logging.log()).await?;
     if args.tree.recursive {
-        let nodes = args
-            .tree
-            .nodes(target.as_ref(), &subject, &shared.platforms)
-            .await?;
-        let tree_opts = notation::recursive::TreeSignOptions {
-            index_children: matches!(reference, ArtifactRef::Layout(_)),
-        };
-        let signed =
-            notation::recursive::sign(target.as_ref(), &nodes, signer, opts, &tree_opts).await;
-        if !shared.many {
-            shared.report_revocation();
-        }
-        let (done, failure) = match signed {
-            Ok(done) => (done, None),
-            Err(mut e) => (std::mem::take(&mut e.signed), Some(e)),
-        };
-        for warning in done.iter().flat_map(|s| &s.signature.warnings) {
-            output::warn(&warning.to_string());
-        }
-        if args.output == "json" {
-            let documents: Vec<SignedJson> = done
-                .iter()
-                .map(|s| SignedJson::new(&reference, &s.node, &s.signature))
-                .collect();
-            output::println(&output::json_array(&documents)?);
-        } else {
-            for s in &done {
-                output::println(&format!(
-                    "Successfully signed {}",
-                    reference.with_digest(&s.node.descriptor.digest)
-                ));
-            }
-        }
-        if let Some(e) = failure {
-            bail!(
-                "failed to sign {}: {}",
-                reference.with_digest(&e.failed),
-                e.source
-            );
-        }
-        return Ok(());
+        sign_tree(&reference, target.as_ref(), &subject, shared).await
+    } else {
+        sign_single(&reference, target.as_ref(), &subject, shared).await
     }
-    let signed = signer::sign(target.as_ref(), &subject, signer, opts).await;
+}
+
+/// `--recursive`: sign every manifest the index reaches; report those signed, then the
+/// first failure.
+async fn sign_tree(
+    reference: &ArtifactRef,
+    target: &dyn notation::target::Target,
+    subject: &notation::oci::Descriptor,
+    shared: &Shared<'_>,
+) -> anyhow::Result<()> {
+    let out = shared.ctx.out;
+    let nodes = shared
+        .args
+        .tree
+        .nodes(target, subject, &shared.platforms)
+        .await?;
+    let tree_opts = notation::recursive::TreeSignOptions {
+        index_children: matches!(reference, ArtifactRef::Layout(_)),
+    };
+    let signed = notation::recursive::sign(
+        target,
+        &nodes,
+        shared.signer.as_ref(),
+        &shared.opts,
+        &tree_opts,
+    )
+    .await;
+    if !shared.many {
+        shared.report_revocation();
+    }
+    let (done, failure) = match signed {
+        Ok(done) => (done, None),
+        Err(mut e) => (std::mem::take(&mut e.signed), Some(e)),
+    };
+    for s in &done {
+        warn_signature(out, &s.signature);
+    }
+    render_tree(out, reference, &done, shared.args.output == "json")?;
+    if let Some(e) = failure {
+        bail!(
+            "failed to sign {}: {}",
+            reference.with_digest(&e.failed),
+            e.source
+        );
+    }
+    Ok(())
+}
+
+/// The manifests `--recursive` signed: one line each, or one JSON array.
+fn render_tree(
+    out: Printer,
+    reference: &ArtifactRef,
+    done: &[notation::recursive::SignedNode],
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let documents: Vec<SignedJson> = done
+            .iter()
+            .map(|s| SignedJson::new(reference, &s.node, &s.signature))
+            .collect();
+        out.println(&output::json_array(&documents)?)?;
+    } else {
+        for s in done {
+            out.println(&format!(
+                "Successfully signed {}",
+                reference.with_digest(&s.node.descriptor.digest)
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// Sign the one manifest `subject`.
+async fn sign_single(
+    reference: &ArtifactRef,
+    target: &dyn notation::target::Target,
+    subject: &notation::oci::Descriptor,
+    shared: &Shared<'_>,
+) -> anyhow::Result<()> {
+    let out = shared.ctx.out;
+    let signed = signer::sign(target, subject, shared.signer.as_ref(), &shared.opts).await;
     if !shared.many {
         shared.report_revocation();
     }
     let signature = signed?;
-    for warning in &signature.warnings {
-        output::warn(&warning.to_string());
-    }
-    if args.output == "json" {
+    warn_signature(out, &signature);
+    if shared.args.output == "json" {
         let node = notation::recursive::Node {
             descriptor: subject.plain(),
             platform: None,
             depth: 0,
             parent: None,
         };
-        let document = SignedJson::new(&reference, &node, &signature);
-        output::println(&serde_json::to_string_pretty(&document)?);
+        let document = SignedJson::new(reference, &node, &signature);
+        out.println(&serde_json::to_string_pretty(&document)?)?;
         return Ok(());
     }
-    output::println(&format!(
+    out.println(&format!(
         "Successfully signed {}",
         reference.with_digest(&subject.digest)
-    ));
+    ))?;
     Ok(())
+}
+
+/// The warnings storing a signature gave (a referrers fallback, say).
+fn warn_signature(out: Printer, signature: &signer::SignedSignature) {
+    for warning in &signature.warnings {
+        out.warn(&warning.to_string());
+    }
 }
 
 /// `sign -o json`: one signed artifact and its signature.
@@ -320,7 +305,7 @@ impl SignedJson {
 /// Cobra's flag rules of `notation sign` (notation@v1.3.2 cmd/notation/sign.go; the signer
 /// groups come from internal/cmd/options.go `ApplyFlagsToCommand`).
 const SIGN_FLAGS: Rules = Rules {
-    together: &[&["id", "plugin"], &["timestamp-url", "timestamp-root-cert"]],
+    together: SIGNER_TOGETHER,
     exclusive: &[
         &["key", "id"],
         &["key", "plugin"],
@@ -329,142 +314,15 @@ const SIGN_FLAGS: Rules = Rules {
     ..Rules::NONE
 };
 
-/// Cobra's flag rules of `notation blob sign` (notation v2 cmd/notation/blob/sign.go).
-pub(super) const BLOB_SIGN_FLAGS: Rules = Rules {
-    together: &[&["id", "plugin"], &["timestamp-url", "timestamp-root-cert"]],
-    exclusive: &[&["key", "id"], &["key", "plugin"]],
-    ..Rules::NONE
-};
-
-/// The timestamping checks `sign` and `blob sign` run first in `RunE`: a given
-/// `--timestamp-url` and its root certificate path must not be empty.
-pub(super) fn check_timestamp_flags(url: Option<&str>, root: Option<&str>) -> anyhow::Result<()> {
-    if url.is_some() {
-        if url == Some("") {
-            bail!("timestamping: tsa url cannot be empty");
-        }
-        if root.is_none_or(str::is_empty) {
-            bail!("timestamping: tsa root certificate path cannot be empty");
-        }
-    }
-    Ok(())
-}
-
-/// The `--timestamp-root-cert` file: exactly one self-issued certificate that verifies as
-/// its own issuer (notation `sign.go`, internal/x509 `NewRootCertPool`, `IsRootCertificate`).
-pub(super) fn read_tsa_root(path: &str) -> anyhow::Result<Certificate> {
-    let expecting = "Expecting single x509 root certificate in PEM or DER format from the file";
-    let mut certs = notation::truststore::read_certificate_file(path.as_ref())?;
-    if certs.is_empty() {
-        bail!("cannot find any certificate from {path:?}. {expecting}");
-    }
-    if certs.len() > 1 {
-        bail!("found more than one certificates from {path:?}. {expecting}");
-    }
-    let root = certs.remove(0);
-    // notation's IsRootCertificate checks the self-signature before comparing the names.
-    check_signature(&root, &root, SignatureCheck::IssuedBy)
-        .map_err(|e| anyhow!("failed to check root certificate with error: {e}"))?;
-    if root.raw_subject() != root.raw_issuer() {
-        bail!("certificate from {path:?} is not a root certificate. {expecting}");
-    }
-    Ok(root)
-}
-
-/// `--signature-format`, else config.json's `signatureFormat`, else JWS.
-pub(super) fn signature_format(flag: Option<&str>, config: Option<&str>) -> anyhow::Result<Format> {
-    let name = flag
-        .map(str::to_string)
-        .or_else(|| config.map(str::to_lowercase))
-        .unwrap_or_default();
-    let name = if name.is_empty() {
-        "jws".to_string()
-    } else {
-        name
-    };
-    Format::from_name(&name).ok_or_else(|| {
-        anyhow!("signature format {name:?} not supported\nSupported signature envelope formats are \"jws\" and \"cose\"")
-    })
-}
-
-/// Parse repeatable `key=value` flags as notation's `ParseFlagMap`: split at the first `=`,
-/// reject empty keys and values, later duplicates win.
-pub fn parse_key_values(values: &[String], flag: &str) -> anyhow::Result<BTreeMap<String, String>> {
-    let mut map = BTreeMap::new();
-    for v in values {
-        match v.split_once('=') {
-            Some((k, val)) if !k.is_empty() && !val.is_empty() => {
-                map.insert(k.to_string(), val.to_string());
-            }
-            _ => bail!("could not parse flag {flag}: key-value pair requires \"=\" as separator"),
-        }
-    }
-    Ok(map)
-}
-
-/// The key named by `--key` (or the default key), or `--plugin` + `--id`.
-fn load_signer(
-    args: &SignArgs,
-    plugin_config: &BTreeMap<String, String>,
-    ctx: &Context,
-) -> anyhow::Result<Box<dyn EnvelopeSigner>> {
-    select_signer(
-        args.key.as_deref(),
-        args.plugin.as_deref().zip(args.id.as_deref()),
-        plugin_config,
-        ctx,
-    )
-}
-
-/// The signer `sign` and `blob sign` use: `--plugin` with `--id`, else the key `-k` names
-/// (or the default key), local or plugin-backed.
-pub(super) fn select_signer(
-    key: Option<&str>,
-    plugin_and_id: Option<(&str, &str)>,
-    plugin_config: &BTreeMap<String, String>,
-    ctx: &Context,
-) -> anyhow::Result<Box<dyn EnvelopeSigner>> {
-    if let Some((plugin, id)) = plugin_and_id {
-        let plugin = Plugin::open(&ctx.dirs.plugins(), plugin)?;
-        return Ok(Box::new(PluginSigner::new(
-            plugin,
-            id,
-            &BTreeMap::new(),
-            plugin_config,
-        )));
-    }
-    let keys = SigningKeys::load(&ctx.dirs)?;
-    let entry = keys.resolve(key)?;
-    if let Some(external) = entry.external() {
-        if entry.local_pair().is_none() {
-            let plugin = Plugin::open(&ctx.dirs.plugins(), &external.plugin_name)?;
-            return Ok(Box::new(PluginSigner::new(
-                plugin,
-                &external.id,
-                &external.plugin_config,
-                plugin_config,
-            )));
-        }
-    }
-    let (Some(key_path), Some(cert_path)) = (entry.key_path.as_deref(), entry.cert_path.as_deref())
-    else {
-        bail!("key path not specified");
-    };
-    Ok(Box::new(LocalSigner::from_files(
-        key_path.as_ref(),
-        cert_path.as_ref(),
-    )?))
-}
-
 /// Open the target; for a registry, honour `--force-referrers-tag` (default true, as
 /// v1.3.2) and the deprecated `--allow-referrers-api`, which means `=false`.
-async fn open_sign_target(
+fn open_sign_target(
     reference: &ArtifactRef,
     shared: &Shared<'_>,
 ) -> anyhow::Result<std::sync::Arc<dyn notation::target::Target>> {
     let args = shared.args;
     let log = args.logging.log();
-    common::open_pooled(
+    open::pooled(
         reference,
         &args.registry,
         shared.ctx,
@@ -483,5 +341,4 @@ async fn open_sign_target(
             );
         },
     )
-    .await
 }

@@ -3,8 +3,9 @@
 
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
-use super::output;
+use super::output::{Log, Printer};
 use super::Context;
+use super::{key_value, open, output};
 use clap::{Args, ValueEnum};
 use notation::policy::OciDocument;
 use notation::revocation::Validator;
@@ -69,11 +70,36 @@ const VERIFY_FLAGS: Rules = Rules {
 };
 
 pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
+    let (inputs, shared) = resolve(&args, ctx)?;
+    if let [Ok(raw)] = inputs.as_slice() {
+        return verify_one(raw, &shared).await;
+    }
+    let json = args.output == Format::Json;
+    let result = args
+        .batch
+        .run(ctx.out, inputs, json, "verified", |raw| {
+            let shared = &shared;
+            async move { verify_one(&raw, shared).await }
+        })
+        .await;
+    if let Some((_, revocation, _)) = shared.verification.get() {
+        report_revocation(ctx.out, revocation);
+    }
+    result
+}
+
+/// The references and what verifying them shares, from the flags and config, checked in
+/// the order cobra and notation check them.
+fn resolve<'a>(
+    args: &'a VerifyArgs,
+    ctx: &'a Context,
+) -> anyhow::Result<(Vec<common::Input>, Shared<'a>)> {
+    let out = ctx.out;
     let inputs = args.batch.references(&args.reference)?;
     if inputs.is_empty() {
         anyhow::bail!("missing reference to the artifact: use `notation verify --help` to see what parameters are required");
     }
-    output::experimental_warning(
+    out.experimental_warning(
         ctx.flags
             .any(&["oci-layout", "scope", "allow-referrers-api"]),
     );
@@ -86,21 +112,21 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         );
     }
     if args.allow_referrers_api.is_some() {
-        output::warn(
+        out.warn(
             "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
         );
     }
-    let user_metadata = parse_pairs(&args.user_metadata, "user-metadata")?;
-    let plugin_config = parse_pairs(&args.plugin_config, "plugin-config")?;
+    let user_metadata = key_value::parse_pairs(&args.user_metadata, "user-metadata")?;
+    let plugin_config = key_value::parse_pairs(&args.plugin_config, "plugin-config")?;
     args.logging.log();
 
     // Upstream loads the policy before looking at the reference.
     let (policy, file) = OciDocument::load(&ctx.dirs)?;
     if let Some(w) = file.warning() {
-        output::warn(&w);
+        out.warn(&w);
     }
     let shared = Shared {
-        args: &args,
+        args,
         ctx,
         policy,
         platforms,
@@ -115,23 +141,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         pool: Default::default(),
         many: inputs.len() > 1,
     };
-    match inputs.as_slice() {
-        [Ok(raw)] => verify_one(raw, &shared).await,
-        _ => {
-            let json = args.output == Format::Json;
-            let result = args
-                .batch
-                .run(inputs, json, "verified", |raw| {
-                    let shared = &shared;
-                    async move { verify_one(&raw, shared).await }
-                })
-                .await;
-            if let Some((_, revocation, _)) = shared.verification.get() {
-                report_revocation(revocation);
-            }
-            result
-        }
-    }
+    Ok((inputs, shared))
 }
 
 /// What the references of one `verify` share, loaded once.
@@ -144,63 +154,63 @@ struct Shared<'a> {
     plugin_config: Vec<(String, String)>,
     /// Trust stores, CRL cache and plugins: set up once the first reference is resolved,
     /// where a single `verify` sets them up (and warns about the CRL cache).
-    verification: tokio::sync::OnceCell<(
-        notation::verifier::stores::FileTrustStores,
-        Validator,
-        notation::verifier::plugin::VerificationPlugins,
-    )>,
+    verification: tokio::sync::OnceCell<Verification>,
     pool: notation::batch::RegistryPool,
     /// Several references: the CRL cache warning is given once, at the end.
     many: bool,
 }
 
+/// Trust stores, CRL cache and verification plugins.
+type Verification = (
+    notation::verifier::stores::FileTrustStores,
+    Validator,
+    notation::verifier::plugin::VerificationPlugins,
+);
+
+impl Shared<'_> {
+    /// The trust stores, CRL cache and plugins, set up (and the CRL cache warned about)
+    /// by the first reference that gets here.
+    async fn verification(&self) -> &Verification {
+        let ctx = self.ctx;
+        self.verification
+            .get_or_init(|| async {
+                let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
+                let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
+                if let Some(w) = revocation.cache_warning() {
+                    ctx.out.warn(w);
+                }
+                let plugins = notation::verifier::plugin::VerificationPlugins {
+                    dir: ctx.dirs.plugins(),
+                    config: self.plugin_config.iter().cloned().collect(),
+                };
+                (stores, revocation, plugins)
+            })
+            .await
+    }
+
+    /// The CRL cache warning of a single reference (several get it once, at the end).
+    fn report_revocation(&self, revocation: &Validator) {
+        if !self.many {
+            report_revocation(self.ctx.out, revocation);
+        }
+    }
+}
+
 /// Verify one reference, printing what a single `verify` prints.
 async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
-    let (args, ctx) = (shared.args, shared.ctx);
+    let (args, ctx, out) = (shared.args, shared.ctx, shared.ctx.out);
     let log = args.logging.log();
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target =
-        common::open_for_reading(&reference, &args.registry, &args.logging, ctx, &shared.pool)
-            .await?;
-    let subject = common::resolve(target.as_ref(), &reference, "verify", log).await?;
+    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, &shared.pool)?;
+    let subject = common::resolve(out, target.as_ref(), &reference, "verify", log).await?;
     let printed = reference.with_digest(&subject.digest);
     let policy_ref = match (&args.scope, &reference) {
         (Some(scope), _) => format!("{scope}@{}", subject.digest),
         (None, ArtifactRef::Registry(r)) => r.with_digest(&subject.digest),
         (None, ArtifactRef::Layout(_)) => printed.clone(),
     };
-    log.info("Checking whether signature verification should be skipped or not");
-    log.debug(&format!(
-        "Check verification level against artifact {policy_ref}"
-    ));
-    let statement = shared.policy.applicable(&policy_ref).ok();
-    if let Some(st) = statement {
-        log.info(&format!("Trust policy configuration: {}", st.go_debug()));
-        if st.level().is_skip() {
-            log.debug("Skipping signature verification");
-            log.info(&format!("Signature verification skipped for {policy_ref}"));
-        } else {
-            log.info(
-                "Check over. The signature verification level is not set to 'skip' in the trust policy.",
-            );
-        }
-    }
-
-    let (stores, revocation, plugins) = shared
-        .verification
-        .get_or_init(|| async {
-            let stores = notation::verifier::stores::FileTrustStores::new(ctx.dirs.clone());
-            let revocation = Validator::new(Some(ctx.dirs.crl_cache()));
-            if let Some(w) = revocation.cache_warning() {
-                output::warn(w);
-            }
-            let plugins = notation::verifier::plugin::VerificationPlugins {
-                dir: ctx.dirs.plugins(),
-                config: shared.plugin_config.iter().cloned().collect(),
-            };
-            (stores, revocation, plugins)
-        })
-        .await;
+    log_level_check(log, &shared.policy, &policy_ref);
+    let (stores, revocation, plugins) = shared.verification().await;
     let verifier = Verifier {
         policy: &shared.policy,
         stores,
@@ -209,12 +219,6 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
         now: time::OffsetDateTime::now_utc(),
         plugins: Some(plugins),
     };
-    let report_revocation = || {
-        if !shared.many {
-            report_revocation(revocation);
-        }
-    };
-    let opts = &shared.opts;
     // With -v/-d the log already gave each signature's reason.
     let reasons = !(log.verbose || log.debug);
     if args.tree.recursive {
@@ -226,49 +230,57 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
             (Some(scope), _) => format!("{scope}@{digest}"),
             (None, _) => reference.with_digest(digest),
         };
-        let results =
-            notation::recursive::verify(&verifier, target.as_ref(), &nodes, policy_for, opts).await;
-        report_revocation();
-        return report_tree(&reference, &results, args.output, reasons);
+        let results = notation::recursive::verify(
+            &verifier,
+            target.as_ref(),
+            &nodes,
+            policy_for,
+            &shared.opts,
+        )
+        .await;
+        shared.report_revocation(revocation);
+        return report_tree(out, &reference, &results, args.output, reasons);
     }
     let result = verifier
-        .verify(target.as_ref(), &subject, &policy_ref, opts)
+        .verify(target.as_ref(), &subject, &policy_ref, &shared.opts)
         .await;
-    report_revocation();
+    shared.report_revocation(revocation);
     match result {
-        Ok(outcome) => report_success(&outcome, &printed, args.output),
+        Ok(outcome) => report_success(out, &outcome, &printed, args.output),
         Err(e) => {
             if args.output == Format::Json {
-                output::println(&serde_json::to_string_pretty(&failure_json(&printed, &e))?);
+                out.println(&serde_json::to_string_pretty(&failure_json(&printed, &e))?)?;
             }
             Err(anyhow::anyhow!(failure_message(&e, &printed, reasons)))
         }
     }
 }
 
-/// Upstream's once-per-run CRL cache warning.
-pub(super) fn report_revocation(revocation: &Validator) {
-    if revocation.cache_error_seen() {
-        output::warn("CRL cache error discarded. Enable debug log through '-d' for error details.");
+/// notation-go's log lines of the verification-level check (`-v` / `-d`).
+fn log_level_check(log: Log, policy: &OciDocument, policy_ref: &str) {
+    log.info("Checking whether signature verification should be skipped or not");
+    log.debug(&format!(
+        "Check verification level against artifact {policy_ref}"
+    ));
+    let Ok(st) = policy.applicable(policy_ref) else {
+        return;
+    };
+    log.info(&format!("Trust policy configuration: {}", st.go_debug()));
+    if st.level().is_skip() {
+        log.debug("Skipping signature verification");
+        log.info(&format!("Signature verification skipped for {policy_ref}"));
+    } else {
+        log.info(
+            "Check over. The signature verification level is not set to 'skip' in the trust policy.",
+        );
     }
 }
 
-/// `key=value` flags: split at the first `=`, neither side empty, later duplicates win.
-fn parse_pairs(raw: &[String], flag: &str) -> anyhow::Result<Vec<(String, String)>> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for item in raw {
-        let Some((k, v)) = item
-            .split_once('=')
-            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
-        else {
-            anyhow::bail!(
-                "could not parse flag {flag}: key-value pair requires \"=\" as separator"
-            );
-        };
-        out.retain(|(existing, _)| existing != k);
-        out.push((k.to_string(), v.to_string()));
+/// Upstream's once-per-run CRL cache warning.
+pub(super) fn report_revocation(out: Printer, revocation: &Validator) {
+    if revocation.cache_error_seen() {
+        out.warn("CRL cache error discarded. Enable debug log through '-d' for error details.");
     }
-    Ok(out)
 }
 
 /// The `Error:` text upstream prints, then (with `reasons`) one line per signature tried.
@@ -299,6 +311,7 @@ fn failure_message(e: &VerifyError, printed: &str, reasons: bool) -> String {
 /// The verification of every manifest `--recursive` reached, each reported as a single
 /// verification is (text), or one JSON array; exit 1 if any failed.
 fn report_tree(
+    out: Printer,
     reference: &ArtifactRef,
     results: &[notation::recursive::NodeVerification],
     format: Format,
@@ -315,17 +328,17 @@ fn report_tree(
             .map(notation::recursive::platform_text);
         let mut report = match &r.result {
             Ok(outcome) if format == Format::Text => {
-                report_success(outcome, &printed, format)?;
+                report_success(out, outcome, &printed, format)?;
                 continue;
             }
             Ok(outcome) => {
-                warn_logged_failures(outcome);
+                warn_logged_failures(out, outcome);
                 outcome_json(&printed, outcome)
             }
             Err(e) => {
                 failed.push(printed.clone());
                 if format == Format::Text {
-                    output::eprintln(&format!("Error: {}", failure_message(e, &printed, reasons)));
+                    out.eprintln(&format!("Error: {}", failure_message(e, &printed, reasons)));
                     continue;
                 }
                 failure_json(&printed, e)
@@ -335,16 +348,16 @@ fn report_tree(
         documents.push(serde_json::to_value(&report)?);
     }
     if format == Format::Json {
-        output::println(&output::json_array(&documents)?);
+        out.println(&output::json_array(&documents)?)?;
     }
-    output::summary("verified", results.len(), &failed)
+    out.summary("verified", results.len(), &failed)
 }
 
 /// Upstream's warning for each check the policy only logs, that failed.
-fn warn_logged_failures(outcome: &VerificationOutcome) {
+fn warn_logged_failures(out: Printer, outcome: &VerificationOutcome) {
     for r in outcome.verified.iter().flat_map(|v| v.logged_failures()) {
         if let Some(err) = &r.error {
-            output::warn(&format!(
+            out.warn(&format!(
                 "{} was set to \"log\" and failed with error: {err}",
                 r.check
             ));
@@ -361,30 +374,31 @@ fn outcome_json<'a>(printed: &'a str, outcome: &'a VerificationOutcome) -> JsonR
 }
 
 fn report_success(
+    out: Printer,
     outcome: &VerificationOutcome,
     printed: &str,
     format: Format,
 ) -> anyhow::Result<()> {
     if format == Format::Json {
-        warn_logged_failures(outcome);
-        output::println(&serde_json::to_string_pretty(&outcome_json(
+        warn_logged_failures(out, outcome);
+        out.println(&serde_json::to_string_pretty(&outcome_json(
             printed, outcome,
-        ))?);
+        ))?)?;
         return Ok(());
     }
     let Some(v) = &outcome.verified else {
-        output::println(&format!(
+        out.println(&format!(
             "Trust policy is configured to skip signature verification for {printed}"
-        ));
+        ))?;
         return Ok(());
     };
-    warn_logged_failures(outcome);
+    warn_logged_failures(out, outcome);
     let mut text = format!("Successfully verified signature for {printed}\n");
     if !v.facts.annotations.is_empty() {
         text.push_str("\nThe artifact was signed with the following user metadata.\n\n");
         text.push_str(&metadata_table(&v.facts.annotations));
     }
-    output::print(&text);
+    out.print(&text)?;
     Ok(())
 }
 
@@ -562,23 +576,6 @@ fn failure_json<'a>(printed: &'a str, e: &VerifyError) -> JsonReport<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pairs() {
-        let p = parse_pairs(
-            &["a=b=c".into(), "x=1".into(), "a=d".into()],
-            "user-metadata",
-        )
-        .unwrap();
-        assert_eq!(p, vec![("x".into(), "1".into()), ("a".into(), "d".into())]);
-        for bad in ["a", "=v", "k="] {
-            let e = parse_pairs(&[bad.into()], "user-metadata").unwrap_err();
-            assert_eq!(
-                e.to_string(),
-                "could not parse flag user-metadata: key-value pair requires \"=\" as separator"
-            );
-        }
-    }
 
     #[test]
     fn table_matches_go_tabwriter() {
