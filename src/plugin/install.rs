@@ -38,7 +38,7 @@ pub enum InstallError {
     #[error("failed to get metadata of existing plugin: {0}")]
     ExistingPluginMalformed(PluginError),
     #[error("failed to compare plugin versions: {0}")]
-    Version(String),
+    Version(#[from] super::semver::InvalidVersion),
     #[error("failed to install plugin {name}. The installing plugin version {new} is lower than the existing plugin version {existing}")]
     Downgrade {
         name: String,

@@ -54,7 +54,7 @@ pub enum PluginError {
     OutputTooLarge,
     /// get-plugin-metadata answered something invalid.
     #[error("invalid metadata: {0}")]
-    InvalidMetadata(String),
+    InvalidMetadata(#[from] proto::MetadataError),
     /// get-plugin-metadata names another plugin.
     #[error("executable name must be {} instead of {}", GoQuoted(.expected), GoQuoted(.actual))]
     NameMismatch { expected: String, actual: String },
@@ -116,7 +116,7 @@ impl Plugin {
             plugin_config: config.clone(),
         };
         let meta: Metadata = run::run(&self.path, "get-plugin-metadata", &req)?;
-        meta.validate().map_err(PluginError::InvalidMetadata)?;
+        meta.validate()?;
         if meta.name != self.name {
             return Err(PluginError::NameMismatch {
                 expected: binary_name(&meta.name),

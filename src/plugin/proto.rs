@@ -1,6 +1,6 @@
 //! The JSON messages of plugin contract 1.0 (plugins.md §3), with notation's member order.
 
-use crate::go::fmt::GoQuoted;
+use crate::go::fmt::{slice_v, GoQuoted};
 use crate::go::json::decode::{self as godecode, key_matches, DecodeError, Json};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -106,40 +106,47 @@ impl Metadata {
     }
 
     /// notation-go's metadata `validate`.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), MetadataError> {
         let empty = [
-            (&self.name, "empty name"),
-            (&self.description, "empty description"),
-            (&self.version, "empty version"),
-            (&self.url, "empty url"),
+            (&self.name, "name"),
+            (&self.description, "description"),
+            (&self.version, "version"),
+            (&self.url, "url"),
         ];
-        if let Some((_, e)) = empty.iter().find(|(v, _)| v.is_empty()) {
-            return Err((*e).to_string());
+        if let Some((_, field)) = empty.iter().find(|(v, _)| v.is_empty()) {
+            return Err(MetadataError::Empty(field));
         }
         if self.capabilities.is_empty() {
-            return Err("empty capabilities".into());
+            return Err(MetadataError::Empty("capabilities"));
         }
         if self.supported_contract_versions.is_empty() {
-            return Err("supported contract versions not specified".into());
+            return Err(MetadataError::NoContractVersions);
         }
         if !self
             .supported_contract_versions
             .iter()
             .any(|v| v == CONTRACT_VERSION)
         {
-            return Err(format!(
-                "contract version {} is not in the list of the plugin supported versions {}",
-                GoQuoted(&CONTRACT_VERSION),
-                go_slice(&self.supported_contract_versions)
+            return Err(MetadataError::UnsupportedContract(
+                self.supported_contract_versions.clone(),
             ));
         }
         Ok(())
     }
 }
 
-/// Go's `%v` of a string slice: `[a b c]`.
-pub fn go_slice(items: &[String]) -> String {
-    format!("[{}]", items.join(" "))
+/// Why plugin metadata is invalid, with notation-go's texts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetadataError {
+    /// A required field is empty.
+    #[error("empty {0}")]
+    Empty(&'static str),
+    /// `supportedContractVersions` is empty.
+    #[error("supported contract versions not specified")]
+    NoContractVersions,
+    /// `supportedContractVersions` lacks ours.
+    #[error("contract version {} is not in the list of the plugin supported versions {}", GoQuoted(&CONTRACT_VERSION), slice_v(.0))]
+    UnsupportedContract(Vec<String>),
 }
 
 /// `describe-key` request.
@@ -491,12 +498,12 @@ mod tests {
             capabilities: vec![capability::SIGNATURE_GENERATOR_RAW.into()],
         };
         assert_eq!(
-            m.validate().unwrap_err(),
+            m.validate().unwrap_err().to_string(),
             r#"contract version "1.0" is not in the list of the plugin supported versions [2.0]"#
         );
         m.supported_contract_versions = vec!["1.0".into()];
         assert!(m.validate().is_ok());
         m.url.clear();
-        assert_eq!(m.validate().unwrap_err(), "empty url");
+        assert_eq!(m.validate().unwrap_err().to_string(), "empty url");
     }
 }
