@@ -9,7 +9,8 @@ use clap::{Args, ValueEnum};
 use notation::policy::OciDocument;
 use notation::revocation::Validator;
 use notation::verifier::{
-    SignatureRecord, VerificationOutcome, Verified, Verifier, VerifyError, VerifyOptions,
+    SignatureRecord, TrustStoreFailure, VerificationOutcome, Verified, Verifier, VerifyError,
+    VerifyOptions,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -271,12 +272,29 @@ fn parse_pairs(raw: &[String], flag: &str) -> anyhow::Result<Vec<(String, String
     Ok(out)
 }
 
+/// What upstream prints after `Error: ` when a trust store failed to load (notation's
+/// `parseErrorOnVerificationFailure`): a hint to add certificates when something is
+/// missing, else the inner error, which Go formats as `%!w(<nil>)` when there is none.
+pub(crate) fn trust_store_message(f: &TrustStoreFailure) -> String {
+    if f.not_exist {
+        return format!(
+            "{}. Use command 'notation cert add' to create and add trusted certificates to the trust store",
+            f.message
+        );
+    }
+    format!(
+        "{}. {}",
+        f.message,
+        f.inner.as_deref().unwrap_or("%!w(<nil>)")
+    )
+}
+
 /// The `Error:` text upstream prints, then (with `reasons`) one line per signature tried.
 fn failure_message(e: &VerifyError, printed: &str, reasons: bool) -> String {
     match e {
         VerifyError::Failed { records, .. } => {
             let head = match e.trust_store_failure() {
-                Some(f) => f.cli_message.clone(),
+                Some(f) => trust_store_message(f),
                 None => format!("signature verification failed for all the signatures associated with {printed}"),
             };
             let mut lines = vec![head];
@@ -562,6 +580,27 @@ fn failure_json<'a>(printed: &'a str, e: &VerifyError) -> JsonReport<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trust_store_messages_as_upstream() {
+        let failure = |not_exist, inner: Option<&str>| TrustStoreFailure {
+            message: "the trust store \"s\" of type \"ca\" does not exist".into(),
+            not_exist,
+            inner: inner.map(str::to_string),
+        };
+        assert_eq!(
+            trust_store_message(&failure(true, Some("lstat x: no such file or directory"))),
+            "the trust store \"s\" of type \"ca\" does not exist. Use command 'notation cert add' to create and add trusted certificates to the trust store"
+        );
+        assert_eq!(
+            trust_store_message(&failure(false, Some("input certs cannot be empty"))),
+            "the trust store \"s\" of type \"ca\" does not exist. input certs cannot be empty"
+        );
+        assert_eq!(
+            trust_store_message(&failure(false, None)),
+            "the trust store \"s\" of type \"ca\" does not exist. %!w(<nil>)"
+        );
+    }
 
     #[test]
     fn pairs() {
