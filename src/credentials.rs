@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The key Docker Hub credentials are stored under.
-pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
+pub(crate) const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
 
 /// What a credential helper answers when it has nothing for a server.
 const HELPER_NOT_FOUND: &str = "credentials not found in native keychain";
@@ -106,7 +106,7 @@ pub enum CredentialError {
 }
 
 /// `docker.io` is stored as Docker Hub's legacy key; other registries as `host[:port]`.
-pub fn server_key(registry: &str) -> String {
+pub(crate) fn server_key(registry: &str) -> String {
     if registry == "docker.io" || registry == "registry-1.docker.io" {
         DOCKER_HUB_KEY.to_string()
     } else {

@@ -72,7 +72,7 @@ pub async fn send(builder: reqwest::RequestBuilder) -> reqwest::Result<reqwest::
 }
 
 /// The traced request and response headers of a reqwest exchange.
-pub fn reqwest_headers(headers: &reqwest::header::HeaderMap) -> Vec<(&str, &str)> {
+pub(crate) fn reqwest_headers(headers: &reqwest::header::HeaderMap) -> Vec<(&str, &str)> {
     headers
         .iter()
         .map(|(k, v)| (k.as_str(), v.to_str().unwrap_or("")))

@@ -13,29 +13,31 @@ pub const MEDIA_TYPE_IMAGE_MANIFEST: &str = "application/vnd.oci.image.manifest.
 /// OCI image index.
 pub const MEDIA_TYPE_IMAGE_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 /// Withdrawn OCI artifact manifest (read-only support).
-pub const MEDIA_TYPE_ARTIFACT_MANIFEST: &str = "application/vnd.oci.artifact.manifest.v1+json";
+pub(crate) const MEDIA_TYPE_ARTIFACT_MANIFEST: &str =
+    "application/vnd.oci.artifact.manifest.v1+json";
 /// Docker image manifest v2 schema 2.
-pub const MEDIA_TYPE_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+pub(crate) const MEDIA_TYPE_DOCKER_MANIFEST: &str =
+    "application/vnd.docker.distribution.manifest.v2+json";
 /// Docker manifest list.
-pub const MEDIA_TYPE_DOCKER_MANIFEST_LIST: &str =
+pub(crate) const MEDIA_TYPE_DOCKER_MANIFEST_LIST: &str =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 /// Empty JSON config (`{}`) of artifact-type manifests.
-pub const MEDIA_TYPE_EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
+pub(crate) const MEDIA_TYPE_EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
 /// Artifact type (and legacy config media type) of Notary Project signatures.
 pub const ARTIFACT_TYPE_NOTATION: &str = "application/vnd.cncf.notary.signature";
 
 /// The tag annotation of `index.json` entries in an OCI layout.
-pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
+pub(crate) const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// Creation time annotation that notation writes on signature manifests.
 pub const ANNOTATION_CREATED: &str = "org.opencontainers.image.created";
 /// Certificate-chain thumbprints annotation of signature manifests.
-pub const ANNOTATION_THUMBPRINT: &str = "io.cncf.notary.x509chain.thumbprint#S256";
+pub(crate) const ANNOTATION_THUMBPRINT: &str = "io.cncf.notary.x509chain.thumbprint#S256";
 
 /// The 2-byte `{}` config blob of signature manifests.
 pub const EMPTY_JSON: &[u8] = b"{}";
 
 /// Every manifest media type notation can resolve, in the order of its `Accept` header.
-pub const MANIFEST_MEDIA_TYPES: &[&str] = &[
+pub(crate) const MANIFEST_MEDIA_TYPES: &[&str] = &[
     MEDIA_TYPE_DOCKER_MANIFEST,
     MEDIA_TYPE_DOCKER_MANIFEST_LIST,
     MEDIA_TYPE_IMAGE_MANIFEST,
@@ -44,7 +46,7 @@ pub const MANIFEST_MEDIA_TYPES: &[&str] = &[
 ];
 
 /// Whether `media_type` names a manifest or index (as opposed to a plain blob).
-pub fn is_manifest_media_type(media_type: &str) -> bool {
+pub(crate) fn is_manifest_media_type(media_type: &str) -> bool {
     MANIFEST_MEDIA_TYPES.contains(&media_type)
 }
 
@@ -269,14 +271,14 @@ impl Descriptor {
     }
 
     /// Equality on (mediaType, digest, size), as oras `content.Equal`.
-    pub fn same_content(&self, other: &Descriptor) -> bool {
+    pub(crate) fn same_content(&self, other: &Descriptor) -> bool {
         self.media_type == other.media_type
             && self.digest == other.digest
             && self.size == other.size
     }
 
     /// The parsed digest.
-    pub fn parsed_digest(&self) -> Result<Digest, DigestError> {
+    pub(crate) fn parsed_digest(&self) -> Result<Digest, DigestError> {
         Digest::parse(&self.digest)
     }
 
@@ -422,7 +424,7 @@ impl GraphNode {
     }
 
     /// The artifact type as the referrers API reports it: `artifactType`, else config media type.
-    pub fn effective_artifact_type(&self) -> Option<&str> {
+    pub(crate) fn effective_artifact_type(&self) -> Option<&str> {
         self.artifact_type
             .as_deref()
             .or_else(|| self.config.as_ref().map(|c| c.media_type.as_str()))

@@ -158,18 +158,13 @@ impl RegistryReference {
         })
     }
 
-    /// `registry/repository`.
-    pub fn repository_path(&self) -> String {
-        format!("{}/{}", self.registry, self.repository)
-    }
-
     /// `registry/repository@digest`.
     pub fn with_digest(&self, digest: &str) -> String {
         format!("{}/{}@{}", self.registry, self.repository, digest)
     }
 
     /// The host name that requests go to (`docker.io` is served by `registry-1.docker.io`).
-    pub fn endpoint_host(&self) -> &str {
+    pub(crate) fn endpoint_host(&self) -> &str {
         if self.registry == "docker.io" {
             "registry-1.docker.io"
         } else {
@@ -201,7 +196,7 @@ pub fn is_valid_tag(tag: &str) -> bool {
 
 /// Repository grammar of the distribution spec (lowercase path components separated by
 /// `.`, `_`, `__` or runs of `-`).
-pub fn is_valid_repository(repo: &str) -> bool {
+pub(crate) fn is_valid_repository(repo: &str) -> bool {
     !repo.is_empty() && repo.split('/').all(is_valid_path_component)
 }
 

@@ -27,7 +27,7 @@ const SCHEME_MISMATCH: &str = "http: server gave HTTP response to HTTPS client";
 /// A rustls configuration trusting the system roots (honouring `SSL_CERT_FILE` and
 /// `SSL_CERT_DIR`, as Go does) plus `extra_roots`, for `reqwest`'s
 /// `tls_backend_preconfigured`.
-pub fn client_config(
+pub(crate) fn client_config(
     extra_roots: Vec<CertificateDer<'static>>,
 ) -> Result<rustls::ClientConfig, rustls::Error> {
     let mut roots = extra_roots;
@@ -46,7 +46,7 @@ pub fn client_config(
 }
 
 /// The `CERTIFICATE` blocks of a PEM file, each usable as a trust anchor.
-pub fn pem_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(crate) fn pem_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     let certs: Vec<CertificateDer<'static>> = crate::go::pem::pem_blocks(pem)
         .into_iter()
         .filter(|b| b.label == "CERTIFICATE")
@@ -238,7 +238,7 @@ fn go_error(text: String) -> rustls::Error {
 /// What Go prints for the TLS failure in `e`'s source chain, if there is one:
 /// `tls: failed to verify certificate: x509: ...`, or `http: server gave HTTP response to
 /// HTTPS client` when the server answered the handshake with something that is not TLS.
-pub fn go_text(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub(crate) fn go_text(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     let tls = find_rustls_error(e)?;
     let text = match tls {
         rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {

@@ -47,7 +47,7 @@ impl ConfigJson {
     }
 
     /// Load from an explicit path; a missing file gives the defaults.
-    pub fn load_from(path: &Path) -> Result<ConfigJson, ConfigJsonError> {
+    pub(crate) fn load_from(path: &Path) -> Result<ConfigJson, ConfigJsonError> {
         match read_regular_file(path)? {
             None => Ok(ConfigJson::default()),
             Some(bytes) => Self::parse(path, &bytes),
@@ -140,14 +140,6 @@ impl ConfigJson {
             .iter()
             .any(|r| r.eq_ignore_ascii_case(registry))
     }
-
-    /// Whether any credential source is configured (non-empty credsStore, credHelpers or auths),
-    /// which decides whether this file is the credential store (config-files.md §8.1).
-    pub fn has_auth_configured(&self) -> bool {
-        self.creds_store.as_deref().is_some_and(|s| !s.is_empty())
-            || !self.cred_helpers.is_empty()
-            || !self.auths.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -169,7 +161,6 @@ mod tests {
         assert!(cfg.is_insecure_registry("registry.wabbit-networks.io"));
         assert!(!cfg.is_insecure_registry("other.io"));
         assert_eq!(cfg.cred_helpers["registry.io"], "pass");
-        assert!(cfg.has_auth_configured());
         assert_eq!(cfg.other["x"], Value::from(1));
     }
 
@@ -179,7 +170,6 @@ mod tests {
         let cfg = ConfigJson::load_from(&dir.path().join("config.json")).unwrap();
         assert_eq!(cfg, ConfigJson::default());
         assert_eq!(cfg.signature_format(), "jws");
-        assert!(!cfg.has_auth_configured());
         assert_eq!(
             parse(r#"{"signatureFormat":""}"#)
                 .unwrap()

@@ -63,7 +63,7 @@ impl Dirs {
         self.config.join("config.json")
     }
     /// `{NOTATION_CONFIG}/signingkeys.json`.
-    pub fn signingkeys_json(&self) -> PathBuf {
+    pub(crate) fn signingkeys_json(&self) -> PathBuf {
         self.config.join("signingkeys.json")
     }
     /// `{NOTATION_CONFIG}/trustpolicy.json` (what v1.3.2 reads).
@@ -83,7 +83,7 @@ impl Dirs {
         self.config.join("localkeys")
     }
     /// `{NOTATION_CONFIG}/truststore/x509`.
-    pub fn x509_truststore(&self) -> PathBuf {
+    pub(crate) fn x509_truststore(&self) -> PathBuf {
         self.config.join("truststore").join("x509")
     }
     /// `{NOTATION_LIBEXEC}/plugins`.
@@ -113,7 +113,7 @@ pub enum ReadError {
 
 /// Read a config file as notation-go does: `lstat` first (so symlinks are refused), a missing
 /// file is `Ok(None)`.
-pub fn read_regular_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+pub(crate) fn read_regular_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),

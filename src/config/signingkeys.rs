@@ -168,7 +168,7 @@ impl SigningKeys {
     }
 
     /// Load from an explicit path; a missing file means no keys.
-    pub fn load_from(path: &Path) -> Result<SigningKeys> {
+    pub(crate) fn load_from(path: &Path) -> Result<SigningKeys> {
         match read_regular_file(path)? {
             None => Ok(SigningKeys::default()),
             Some(bytes) => Self::parse(&bytes),
@@ -184,7 +184,7 @@ impl SigningKeys {
     }
 
     /// The exact bytes notation writes: Go JSON, 4-space indentation, trailing newline.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut out =
             crate::go::json::to_vec_indent(self, "    ").expect("strings and maps always encode");
         out.push(b'\n');
@@ -197,7 +197,7 @@ impl SigningKeys {
     }
 
     /// Validate, then write to `path` atomically.
-    pub fn save_to(&self, path: &Path) -> Result<()> {
+    pub(crate) fn save_to(&self, path: &Path) -> Result<()> {
         self.validate()?;
         crate::atomic::write(path, &self.to_bytes(), PRIVATE_FILE_MODE, DIR_MODE).map_err(|error| {
             SigningKeysError::Write {
@@ -349,7 +349,7 @@ impl SigningKeys {
 }
 
 /// The executable notation runs for plugin `name`.
-pub fn plugin_executable(plugins_dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn plugin_executable(plugins_dir: &Path, name: &str) -> PathBuf {
     let bin = if cfg!(windows) {
         format!("notation-{name}.exe")
     } else {
@@ -359,7 +359,7 @@ pub fn plugin_executable(plugins_dir: &Path, name: &str) -> PathBuf {
 }
 
 /// notation-go's `CLIManager.Get`: the plugin is installed when its executable is a regular file.
-pub fn check_plugin_installed(plugins_dir: &Path, name: &str) -> Result<()> {
+pub(crate) fn check_plugin_installed(plugins_dir: &Path, name: &str) -> Result<()> {
     let path = plugin_executable(plugins_dir, name);
     match std::fs::metadata(&path) {
         Err(error) => Err(SigningKeysError::PluginNotFound { path, error }),

@@ -5,7 +5,7 @@ use base64::Engine as _;
 
 /// One decoded PEM block.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PemBlock {
+pub(crate) struct PemBlock {
     /// The label after `BEGIN ` (e.g. `CERTIFICATE`).
     pub label: String,
     /// `Key: value` headers, in order.
@@ -46,7 +46,7 @@ fn get_line(data: &[u8]) -> (&[u8], &[u8], usize) {
 
 /// Returns every well-formed PEM block in `data`, in order (Go: `pem.Decode` until it
 /// finds nothing).
-pub fn pem_blocks(data: &[u8]) -> Vec<PemBlock> {
+pub(crate) fn pem_blocks(data: &[u8]) -> Vec<PemBlock> {
     let mut out = Vec::new();
     let mut rest = data;
     while let Some((block, next)) = decode(rest) {

@@ -24,7 +24,7 @@ pub fn string(t: OffsetDateTime) -> String {
 }
 
 /// Go's `time.RFC1123Z` layout: `Mon, 02 Jan 2006 15:04:05 -0700`.
-pub fn rfc1123z(t: OffsetDateTime) -> String {
+pub(crate) fn rfc1123z(t: OffsetDateTime) -> String {
     let fmt = format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
     );
@@ -39,7 +39,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 
 /// Go's `time.RFC3339Nano` layout: [`rfc3339`] with the fraction of a second, trailing
 /// zeros dropped.
-pub fn rfc3339_nano(t: OffsetDateTime) -> String {
+pub(crate) fn rfc3339_nano(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 

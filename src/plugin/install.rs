@@ -9,7 +9,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// Largest plugin file or extracted archive accepted.
-pub const MAX_PLUGIN_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_PLUGIN_BYTES: u64 = 256 << 20;
 
 /// Why installing or uninstalling failed. Display texts follow notation's.
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,7 @@ pub enum InstallError {
 }
 
 /// How long a `--url` download may take.
-pub const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+pub(crate) const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Download a plugin source over HTTPS (at most [`MAX_PLUGIN_BYTES`]).
 pub async fn download(url: &str) -> Result<Vec<u8>, InstallError> {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use run::MAX_OUTPUT_BYTES;
+pub(crate) use run::MAX_OUTPUT_BYTES;
 
 /// Why talking to a plugin failed. Display texts are notation-go's.
 #[derive(Debug, thiserror::Error)]
@@ -131,7 +131,7 @@ impl Plugin {
     }
 
     /// `describe-key`.
-    pub fn describe_key(
+    pub(crate) fn describe_key(
         &self,
         req: &proto::DescribeKeyRequest,
     ) -> Result<proto::DescribeKeyResponse, PluginError> {
@@ -139,7 +139,7 @@ impl Plugin {
     }
 
     /// `generate-signature`.
-    pub fn generate_signature(
+    pub(crate) fn generate_signature(
         &self,
         req: &proto::GenerateSignatureRequest,
     ) -> Result<proto::GenerateSignatureResponse, PluginError> {
@@ -147,7 +147,7 @@ impl Plugin {
     }
 
     /// `generate-envelope`.
-    pub fn generate_envelope(
+    pub(crate) fn generate_envelope(
         &self,
         req: &proto::GenerateEnvelopeRequest,
     ) -> Result<proto::GenerateEnvelopeResponse, PluginError> {
@@ -155,7 +155,7 @@ impl Plugin {
     }
 
     /// `verify-signature`.
-    pub fn verify_signature(
+    pub(crate) fn verify_signature(
         &self,
         req: &proto::VerifySignatureRequest,
     ) -> Result<proto::VerifySignatureResponse, PluginError> {

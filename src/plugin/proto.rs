@@ -8,16 +8,16 @@ use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// The contract version notation speaks.
-pub const CONTRACT_VERSION: &str = "1.0";
+pub(crate) const CONTRACT_VERSION: &str = "1.0";
 /// Prefix of plugin executables.
-pub const BINARY_PREFIX: &str = "notation-";
+pub(crate) const BINARY_PREFIX: &str = "notation-";
 
 /// Capability names (plugins.md §4).
 pub mod capability {
     /// Generates raw signatures (`describe-key`, `generate-signature`).
-    pub const SIGNATURE_GENERATOR_RAW: &str = "SIGNATURE_GENERATOR.RAW";
+    pub(crate) const SIGNATURE_GENERATOR_RAW: &str = "SIGNATURE_GENERATOR.RAW";
     /// Generates whole envelopes (`generate-envelope`).
-    pub const SIGNATURE_GENERATOR_ENVELOPE: &str = "SIGNATURE_GENERATOR.ENVELOPE";
+    pub(crate) const SIGNATURE_GENERATOR_ENVELOPE: &str = "SIGNATURE_GENERATOR.ENVELOPE";
     /// Verifies trusted identities (`verify-signature`).
     pub const TRUSTED_IDENTITY: &str = "SIGNATURE_VERIFIER.TRUSTED_IDENTITY";
     /// Checks revocation (`verify-signature`).
@@ -47,7 +47,7 @@ fn is_empty_map(m: &BTreeMap<String, String>) -> bool {
 
 /// `get-plugin-metadata` request (no `contractVersion`, as notation sends it).
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct GetMetadataRequest {
+pub(crate) struct GetMetadataRequest {
     #[serde(rename = "pluginConfig", skip_serializing_if = "is_empty_map")]
     pub plugin_config: BTreeMap<String, String>,
 }
@@ -101,7 +101,7 @@ impl Response for Metadata {
 
 impl Metadata {
     /// Whether the plugin declares `capability`.
-    pub fn has_capability(&self, capability: &str) -> bool {
+    pub(crate) fn has_capability(&self, capability: &str) -> bool {
         self.capabilities.iter().any(|c| c == capability)
     }
 
@@ -151,7 +151,7 @@ pub enum MetadataError {
 
 /// `describe-key` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct DescribeKeyRequest {
+pub(crate) struct DescribeKeyRequest {
     #[serde(rename = "contractVersion")]
     pub contract_version: String,
     #[serde(rename = "keyId")]
@@ -162,7 +162,7 @@ pub struct DescribeKeyRequest {
 
 /// `describe-key` response.
 #[derive(Debug, Clone, Default)]
-pub struct DescribeKeyResponse {
+pub(crate) struct DescribeKeyResponse {
     pub key_id: String,
     pub key_spec: String,
 }
@@ -183,7 +183,7 @@ impl Response for DescribeKeyResponse {
 
 /// `generate-signature` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct GenerateSignatureRequest {
+pub(crate) struct GenerateSignatureRequest {
     #[serde(rename = "contractVersion")]
     pub contract_version: String,
     #[serde(rename = "keyId")]
@@ -200,7 +200,7 @@ pub struct GenerateSignatureRequest {
 
 /// `generate-signature` response.
 #[derive(Debug, Clone, Default)]
-pub struct GenerateSignatureResponse {
+pub(crate) struct GenerateSignatureResponse {
     pub key_id: String,
     pub signature: Vec<u8>,
     pub signing_algorithm: String,
@@ -227,7 +227,7 @@ impl Response for GenerateSignatureResponse {
 
 /// `generate-envelope` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct GenerateEnvelopeRequest {
+pub(crate) struct GenerateEnvelopeRequest {
     #[serde(rename = "contractVersion")]
     pub contract_version: String,
     #[serde(rename = "keyId")]
@@ -249,7 +249,7 @@ pub struct GenerateEnvelopeRequest {
 
 /// `generate-envelope` response.
 #[derive(Debug, Clone, Default)]
-pub struct GenerateEnvelopeResponse {
+pub(crate) struct GenerateEnvelopeResponse {
     pub signature_envelope: Vec<u8>,
     pub signature_envelope_type: String,
     pub annotations: BTreeMap<String, String>,
@@ -276,7 +276,7 @@ impl Response for GenerateEnvelopeResponse {
 
 /// The critical attributes sent to `verify-signature`.
 #[derive(Debug, Clone, Serialize)]
-pub struct CriticalAttributes {
+pub(crate) struct CriticalAttributes {
     #[serde(rename = "contentType")]
     pub content_type: String,
     #[serde(rename = "signingScheme")]
@@ -297,7 +297,7 @@ pub struct CriticalAttributes {
 
 /// The signature part of a `verify-signature` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct SignatureInfo {
+pub(crate) struct SignatureInfo {
     #[serde(rename = "criticalAttributes")]
     pub critical_attributes: CriticalAttributes,
     /// `null` when empty, as Go sends a nil slice.
@@ -309,7 +309,7 @@ pub struct SignatureInfo {
 
 /// The trust policy part of a `verify-signature` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct TrustPolicyInfo {
+pub(crate) struct TrustPolicyInfo {
     #[serde(rename = "trustedIdentities")]
     pub trusted_identities: Vec<String>,
     #[serde(rename = "signatureVerification")]
@@ -318,7 +318,7 @@ pub struct TrustPolicyInfo {
 
 /// `verify-signature` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct VerifySignatureRequest {
+pub(crate) struct VerifySignatureRequest {
     #[serde(rename = "contractVersion")]
     pub contract_version: String,
     pub signature: SignatureInfo,
@@ -330,7 +330,7 @@ pub struct VerifySignatureRequest {
 
 /// One capability's verdict.
 #[derive(Debug, Clone, Default)]
-pub struct VerificationResult {
+pub(crate) struct VerificationResult {
     pub success: bool,
     pub reason: String,
 }
@@ -351,7 +351,7 @@ impl Response for VerificationResult {
 
 /// `verify-signature` response.
 #[derive(Debug, Clone, Default)]
-pub struct VerifySignatureResponse {
+pub(crate) struct VerifySignatureResponse {
     /// Go's `map[Capability]*VerificationResult`: a `null` result is `None`.
     pub verification_results: BTreeMap<String, Option<VerificationResult>>,
     pub processed_attributes: Vec<Json>,

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Each of stdout and stderr is captured up to this many bytes.
-pub const MAX_OUTPUT_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_OUTPUT_BYTES: u64 = 64 << 20;
 
 /// Run `path command` with `request` and decode its response.
 pub fn run<Req: Serialize, Resp: Response>(

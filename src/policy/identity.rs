@@ -5,12 +5,12 @@ use crate::go::fmt::GoQuoted;
 use std::collections::BTreeMap;
 
 /// The identity prefix notation evaluates itself.
-pub const X509_SUBJECT: &str = "x509.subject";
+pub(crate) const X509_SUBJECT: &str = "x509.subject";
 /// The wildcard identity (and wildcard scope).
-pub const WILDCARD: &str = "*";
+pub(crate) const WILDCARD: &str = "*";
 
 /// A parsed DN: attribute type (as written, `S` renamed to `ST`) → value.
-pub type DnMap = BTreeMap<String, String>;
+pub(crate) type DnMap = BTreeMap<String, String>;
 
 /// Why a DN was rejected. `Display` texts are notation-go's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -90,7 +90,7 @@ struct Attribute {
 /// Parse `dn` with notation's rules (verification.md §3.7): no `=#`, RFC 4514 syntax with
 /// `,`/`;` separators, no multi-valued RDNs, `S` → `ST`, no duplicate types, and C, ST, O
 /// present and non-empty.
-pub fn parse_dn(dn: &str) -> Result<DnMap, DnError> {
+pub(crate) fn parse_dn(dn: &str) -> Result<DnMap, DnError> {
     if dn.contains("=#") {
         return Err(DnError::HexValue { dn: dn.to_string() });
     }
@@ -132,7 +132,7 @@ pub fn parse_dn(dn: &str) -> Result<DnMap, DnError> {
 }
 
 /// Whether every attribute of `a` is in `b` with the same value.
-pub fn is_subset(a: &DnMap, b: &DnMap) -> bool {
+pub(crate) fn is_subset(a: &DnMap, b: &DnMap) -> bool {
     a.iter().all(|(k, v)| b.get(k) == Some(v))
 }
 

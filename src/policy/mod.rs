@@ -17,7 +17,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Where users learn to write a policy; part of several upstream messages.
-pub const TRUST_POLICY_LINK: &str =
+pub(crate) const TRUST_POLICY_LINK: &str =
     "https://notaryproject.dev/docs/quickstart/#create-a-trust-policy";
 
 /// The five validations of verification.md §1.1, in upstream's order.
@@ -109,11 +109,11 @@ pub struct VerificationLevel {
 }
 
 impl VerificationLevel {
-    pub const STRICT: VerificationLevel = VerificationLevel {
+    pub(crate) const STRICT: VerificationLevel = VerificationLevel {
         name: "strict",
         actions: [Action::Enforce; 5],
     };
-    pub const PERMISSIVE: VerificationLevel = VerificationLevel {
+    pub(crate) const PERMISSIVE: VerificationLevel = VerificationLevel {
         name: "permissive",
         actions: [
             Action::Enforce,
@@ -123,7 +123,7 @@ impl VerificationLevel {
             Action::Log,
         ],
     };
-    pub const AUDIT: VerificationLevel = VerificationLevel {
+    pub(crate) const AUDIT: VerificationLevel = VerificationLevel {
         name: "audit",
         actions: [
             Action::Enforce,
@@ -133,13 +133,13 @@ impl VerificationLevel {
             Action::Log,
         ],
     };
-    pub const SKIP: VerificationLevel = VerificationLevel {
+    pub(crate) const SKIP: VerificationLevel = VerificationLevel {
         name: "skip",
         actions: [Action::Skip; 5],
     };
 
     /// The predefined levels, in upstream's order.
-    pub const PRESETS: [VerificationLevel; 4] =
+    pub(crate) const PRESETS: [VerificationLevel; 4] =
         [Self::STRICT, Self::PERMISSIVE, Self::AUDIT, Self::SKIP];
 
     /// The action for `check`.
@@ -154,9 +154,9 @@ impl VerificationLevel {
 }
 
 /// `verifyTimestamp` values.
-pub const VERIFY_TIMESTAMP_ALWAYS: &str = "always";
+pub(crate) const VERIFY_TIMESTAMP_ALWAYS: &str = "always";
 /// `verifyTimestamp: afterCertExpiry`.
-pub const VERIFY_TIMESTAMP_AFTER_CERT_EXPIRY: &str = "afterCertExpiry";
+pub(crate) const VERIFY_TIMESTAMP_AFTER_CERT_EXPIRY: &str = "afterCertExpiry";
 
 /// The `signatureVerification` object of a statement, as written.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -230,7 +230,7 @@ impl SignatureVerification {
     }
 
     /// Whether timestamps are verified only when a signing certificate has expired.
-    pub fn verify_timestamp_after_cert_expiry(&self) -> bool {
+    pub(crate) fn verify_timestamp_after_cert_expiry(&self) -> bool {
         self.verify_timestamp == VERIFY_TIMESTAMP_AFTER_CERT_EXPIRY
     }
 
@@ -257,10 +257,10 @@ impl SignatureVerification {
 }
 
 /// Trust store types a policy may name.
-pub const TRUST_STORE_TYPES: [&str; 3] = ["ca", "signingAuthority", "tsa"];
+pub(crate) const TRUST_STORE_TYPES: [&str; 3] = ["ca", "signingAuthority", "tsa"];
 
 /// Whether `name` is a valid named-store (or file) name: `^[a-zA-Z0-9_.-]+$`.
-pub fn is_valid_store_name(name: &str) -> bool {
+pub(crate) fn is_valid_store_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .bytes()
@@ -494,7 +494,7 @@ fn validate_identities(name: &str, identities: &[String]) -> Result<(), Statemen
 
 /// The x509.subject identities of a statement, parsed (invalid ones cannot occur in a
 /// validated document and are skipped).
-pub fn x509_identities(identities: &[String]) -> Vec<identity::DnMap> {
+pub(crate) fn x509_identities(identities: &[String]) -> Vec<identity::DnMap> {
     identities
         .iter()
         .filter_map(|id| id.split_once(':'))
@@ -580,7 +580,7 @@ pub fn oci_policy_path(dirs: &crate::config::Dirs) -> PathBuf {
 
 /// The `{"version", "trustPolicies"}` object both trust policy documents are, decoded
 /// as Go decodes into its document struct `go_type`, each statement with `statement`.
-pub fn policy_document<T: Default>(
+pub(crate) fn policy_document<T: Default>(
     bytes: &[u8],
     go_type: &str,
     statement: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,

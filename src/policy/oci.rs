@@ -235,7 +235,7 @@ fn is_repository(s: &str) -> bool {
 }
 
 /// notation-go `validateRegistryScopeFormat`: rule 11 of verification.md §3.4.
-pub fn validate_scope_format(scope: &str) -> Result<(), ScopeError> {
+pub(crate) fn validate_scope_format(scope: &str) -> Result<(), ScopeError> {
     if scope.len() > 1 && scope.contains('*') {
         return Err(ScopeError::Wildcard(scope.to_string()));
     }

@@ -114,7 +114,7 @@ pub enum TrustStoreError {
 
 impl TrustStoreError {
     /// Upstream's `InnerError` text, if any.
-    pub fn inner_message(&self) -> Option<String> {
+    pub(crate) fn inner_message(&self) -> Option<String> {
         match self {
             TrustStoreError::NotExist { error, .. } | TrustStoreError::Access { error, .. } => {
                 Some(error.to_string())
@@ -129,7 +129,7 @@ impl TrustStoreError {
     }
 
     /// Whether upstream's error wraps `fs.ErrNotExist`.
-    pub fn is_not_exist(&self) -> bool {
+    pub(crate) fn is_not_exist(&self) -> bool {
         match self {
             TrustStoreError::NotExist { .. } | TrustStoreError::NoCertificates { .. } => true,
             TrustStoreError::Read { error, .. } => error.is_not_found(),
