@@ -10,7 +10,8 @@
 //! * registered, so that [`remove_all_for_exit`] (run on SIGINT/SIGTERM) removes what this
 //!   process made before it dies;
 //! * removed, when a killed process (`kill -9`, power loss) left them, by the next writer of
-//!   the same layout through [`remove_abandoned`].
+//!   the same layout through `remove_abandoned`.
+#![deny(missing_docs)]
 
 use std::fs::{self, File};
 use std::io::{self, Write};

@@ -3,6 +3,7 @@
 //! The structs mirror the Go image-spec types field for field, in the same order and with
 //! the same `omitempty` rules, so that `gojson::to_vec` of them is byte-identical to what
 //! notation (through oras-go) writes.
+#![deny(missing_docs)]
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -60,8 +61,11 @@ pub struct Digest {
 /// Hash algorithms allowed in OCI digests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DigestAlgorithm {
+    /// `sha256`.
     Sha256,
+    /// `sha384`.
     Sha384,
+    /// `sha512`.
     Sha512,
 }
 
@@ -125,10 +129,13 @@ impl Hasher {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DigestError {
     #[error("invalid checksum digest format")]
+    /// Not `algorithm:hex`.
     Format,
     #[error("unsupported digest algorithm")]
+    /// An algorithm other than sha256, sha384 or sha512.
     UnsupportedAlgorithm,
     #[error("invalid checksum digest length")]
+    /// The hex part has the wrong length for the algorithm.
     Length,
 }
 
@@ -204,23 +211,29 @@ impl std::str::FromStr for Digest {
 /// Platform of an index entry (Go image-spec field order).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Platform {
+    /// The CPU architecture (`amd64`, `arm64`, …).
     pub architecture: String,
+    /// The operating system (`linux`, `windows`, …).
     pub os: String,
     #[serde(
         rename = "os.version",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// `os.version`.
     pub os_version: Option<String>,
     #[serde(
         rename = "os.features",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// `os.features`.
     pub os_features: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The CPU variant (`v8`, …).
     pub variant: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `features`.
     pub features: Option<Vec<String>>,
 }
 
@@ -228,24 +241,32 @@ pub struct Platform {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 pub struct Descriptor {
     #[serde(rename = "mediaType", default)]
+    /// `mediaType`.
     pub media_type: String,
     #[serde(default)]
+    /// `digest`.
     pub digest: String,
     #[serde(default)]
+    /// `size` in bytes.
     pub size: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `urls`.
     pub urls: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `annotations`.
     pub annotations: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `data`: the content, base64.
     pub data: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `platform`, in an index.
     pub platform: Option<Platform>,
     #[serde(
         rename = "artifactType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// `artifactType`.
     pub artifact_type: Option<String>,
 }
 
@@ -336,22 +357,29 @@ impl Descriptor {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Manifest {
     #[serde(rename = "schemaVersion")]
+    /// `schemaVersion` (2).
     pub schema_version: i32,
     #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    /// `mediaType`.
     pub media_type: Option<String>,
     #[serde(
         rename = "artifactType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// `artifactType`.
     pub artifact_type: Option<String>,
     #[serde(default)]
+    /// `config`.
     pub config: Descriptor,
     #[serde(default)]
+    /// `layers`.
     pub layers: Vec<Descriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `subject`: the manifest this one refers to.
     pub subject: Option<Descriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `annotations`.
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
@@ -359,20 +387,26 @@ pub struct Manifest {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Index {
     #[serde(rename = "schemaVersion")]
+    /// `schemaVersion` (2).
     pub schema_version: i32,
     #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    /// `mediaType`.
     pub media_type: Option<String>,
     #[serde(
         rename = "artifactType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// `artifactType`.
     pub artifact_type: Option<String>,
     #[serde(default)]
+    /// `manifests`.
     pub manifests: Vec<Descriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `subject`: the manifest this one refers to.
     pub subject: Option<Descriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `annotations`.
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
@@ -380,14 +414,19 @@ pub struct Index {
 #[derive(Deserialize, Clone, Debug)]
 pub struct ArtifactManifest {
     #[serde(rename = "mediaType", default)]
+    /// `mediaType`.
     pub media_type: String,
     #[serde(rename = "artifactType", default)]
+    /// `artifactType`.
     pub artifact_type: String,
     #[serde(default)]
+    /// `blobs`.
     pub blobs: Vec<Descriptor>,
     #[serde(default)]
+    /// `subject`: the manifest this one refers to.
     pub subject: Option<Descriptor>,
     #[serde(default)]
+    /// `annotations`.
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
@@ -396,20 +435,28 @@ pub struct ArtifactManifest {
 #[derive(Deserialize, Clone, Debug, Default)]
 pub struct GraphNode {
     #[serde(rename = "mediaType", default)]
+    /// `mediaType`.
     pub media_type: Option<String>,
     #[serde(rename = "artifactType", default)]
+    /// `artifactType`.
     pub artifact_type: Option<String>,
     #[serde(default)]
+    /// `config` (image manifests).
     pub config: Option<Descriptor>,
     #[serde(default)]
+    /// `layers` (image manifests).
     pub layers: Vec<Descriptor>,
     #[serde(default)]
+    /// `manifests` (indexes).
     pub manifests: Vec<Descriptor>,
     #[serde(default)]
+    /// `blobs` (artifact manifests).
     pub blobs: Vec<Descriptor>,
     #[serde(default)]
+    /// `subject`.
     pub subject: Option<Descriptor>,
     #[serde(default)]
+    /// `annotations`.
     pub annotations: Option<BTreeMap<String, String>>,
 }
 

@@ -1,5 +1,6 @@
 //! Artifact references as notation parses them: `path:tag` / `path@digest` for OCI
 //! layouts and `host[:port]/repository(:tag|@digest)` for registries.
+#![deny(missing_docs)]
 
 use crate::go::fmt::GoQuoted;
 use std::fmt;
@@ -8,7 +9,9 @@ use std::fmt;
 /// layouts, as upstream: an unknown one simply fails to resolve).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selector {
+    /// `:tag`.
     Tag(String),
+    /// `@digest`.
     Digest(String),
 }
 
@@ -34,7 +37,13 @@ impl Selector {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReferenceError {
     #[error("{}: invalid reference: {reason}", GoQuoted(.raw))]
-    Invalid { raw: String, reason: String },
+    /// The reference is malformed.
+    Invalid {
+        /// The reference as given.
+        raw: String,
+        /// What is wrong, with the expected forms.
+        reason: String,
+    },
 }
 
 const LAYOUT_EXPECTING: &str = "Expecting <file_path>:<tag> or <file_path>@<digest>";
@@ -46,6 +55,7 @@ const REGISTRY_EXPECTING: &str =
 pub struct LayoutReference {
     /// The path as the user typed it.
     pub path: String,
+    /// The tag or digest.
     pub selector: Selector,
 }
 
@@ -95,6 +105,7 @@ fn is_windows_drive_colon(raw: &str, colon: usize) -> bool {
 pub struct RegistryReference {
     /// `host[:port]`.
     pub registry: String,
+    /// The repository path.
     pub repository: String,
     /// `None` only for references parsed with [`RegistryReference::parse_repository`].
     pub selector: Option<Selector>,

@@ -2,6 +2,7 @@
 //!
 //! notation never creates this file. It is read from the effective config dir (honouring
 //! `NOTATION_CONFIG`), not from the default dir as v1.3.2 does by accident (cli.md §0.2).
+#![deny(missing_docs)]
 
 use super::{read_regular_file, Dirs, ReadError};
 use serde_json::{Map, Value};
@@ -16,10 +17,20 @@ pub enum ConfigJsonError {
     Read(#[from] ReadError),
     /// Not JSON, or notation's own fields have the wrong type.
     #[error("failed to decode {path}: {reason}")]
-    Malformed { path: PathBuf, reason: String },
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's error.
+        reason: String,
+    },
     /// `auths`, `credsStore` or `credHelpers` have the wrong type (ORAS' credential loader text).
     #[error("failed to decode config file at {path}: invalid config format: {reason}")]
-    InvalidCredentialConfig { path: PathBuf, reason: String },
+    InvalidCredentialConfig {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's error.
+        reason: String,
+    },
 }
 
 /// The parsed config.json. Unknown fields are kept in `other` so a rewrite (logout) can

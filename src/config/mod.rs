@@ -1,4 +1,5 @@
 //! notation's directories and configuration files, exactly as Go notation keeps them.
+#![deny(missing_docs)]
 
 pub mod config_json;
 pub mod signingkeys;
@@ -101,12 +102,18 @@ impl Dirs {
 pub enum ReadError {
     /// A symlink, directory or other non-regular file.
     #[error("{} is not a regular file (symlinks are not supported)", crate::go::fmt::GoQuoted(&.path.display()))]
-    NotRegular { path: PathBuf },
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+    },
     /// An I/O error, printed as Go's `*PathError`.
     #[error("{}", crate::go::os::path_error(.op, .path, .error))]
     Io {
+        /// Go's name of the failed call (`open`, `stat`, …).
         op: &'static str,
+        /// The file.
         path: PathBuf,
+        /// The error.
         error: io::Error,
     },
 }

@@ -3,6 +3,7 @@
 //! Same schema, field order and encoding as notation-go's `config.SigningKeys` (4-space
 //! indentation, trailing newline, Go escaping), but written atomically. Every mutation is
 //! load → change → validate → save; a failing change saves nothing.
+#![deny(missing_docs)]
 
 use super::{read_regular_file, Dirs, ReadError, DIR_MODE, PRIVATE_FILE_MODE};
 use crate::go::fmt as gofmt;
@@ -53,16 +54,29 @@ pub enum SigningKeysError {
     EmptyPluginName,
     /// The plugin executable is missing or cannot be stat'ed.
     #[error("plugin executable file is either not found or inaccessible: {}", os::path_error("stat", .path, .error))]
-    PluginNotFound { path: PathBuf, error: io::Error },
+    PluginNotFound {
+        /// The executable's path.
+        path: PathBuf,
+        /// The failed `stat`.
+        error: io::Error,
+    },
     /// The plugin "executable" is a directory or other non-regular file.
     #[error("plugin executable file is not a regular file")]
-    PluginNotRegular { path: PathBuf },
+    PluginNotRegular {
+        /// The executable's path.
+        path: PathBuf,
+    },
     /// The key and certificate files of a local key do not form a usable pair.
     #[error("{0}")]
     KeyPair(String),
     /// Writing the file failed.
     #[error("failed to save {}: {}", .path.display(), os::errno_text(.error))]
-    Write { path: PathBuf, error: io::Error },
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        error: io::Error,
+    },
 }
 
 type Result<T> = std::result::Result<T, SigningKeysError>;

@@ -1,5 +1,6 @@
 //! PEM decoding with Go `encoding/pem` semantics: blocks anywhere in the text, text
 //! outside blocks ignored, malformed blocks skipped.
+#![deny(missing_docs)]
 
 use base64::Engine as _;
 
@@ -119,9 +120,12 @@ fn decode(data: &[u8]) -> Option<(PemBlock, &[u8])> {
     }
 }
 
+/// `Key: value` pairs of a block, in order.
+type Headers = Vec<(String, String)>;
+
 /// The `Key: value` header lines at the start of `rest`, what follows them and how many
 /// bytes they took; `None` when the data ends among them.
-fn read_headers(mut rest: &[u8]) -> Option<(Vec<(String, String)>, &[u8], usize)> {
+fn read_headers(mut rest: &[u8]) -> Option<(Headers, &[u8], usize)> {
     let mut headers = Vec::new();
     let mut taken = 0;
     loop {

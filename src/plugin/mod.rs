@@ -3,6 +3,7 @@
 //!
 //! Signing through a plugin is in `signer::plugin`, plugin verification in
 //! `verifier::plugin` (both above this module).
+#![deny(missing_docs)]
 
 pub mod install;
 pub mod proto;
@@ -23,14 +24,24 @@ pub(crate) use run::MAX_OUTPUT_BYTES;
 pub enum PluginError {
     /// The executable is missing or cannot be stat'ed.
     #[error("plugin executable file is either not found or inaccessible: {}", crate::go::os::path_error("stat", .path, .error))]
-    NotFound { path: PathBuf, error: io::Error },
+    NotFound {
+        /// The executable.
+        path: PathBuf,
+        /// The failed `stat`.
+        error: io::Error,
+    },
     /// The executable is not a regular file.
     #[error("plugin executable file is not a regular file")]
-    NotRegular { path: PathBuf },
+    NotRegular {
+        /// The executable.
+        path: PathBuf,
+    },
     /// The executable could not be started.
     #[error("fork/exec {}: {error}", .path.display())]
     Exec {
+        /// The executable.
         path: PathBuf,
+        /// The system's error.
         error: String,
         /// The system cannot run this file format (ENOEXEC).
         bad_format: bool,
@@ -39,8 +50,11 @@ pub enum PluginError {
     /// generic failure `generic`, except by `plugin list`, which words it as notation does.
     #[error("{generic}")]
     NotExecutable {
+        /// The executable.
         path: PathBuf,
+        /// The system's error.
         error: String,
+        /// The generic failure reported instead.
         generic: Box<PluginError>,
     },
     /// The plugin failed (its error object, or a generic error when it had none).
@@ -49,7 +63,7 @@ pub enum PluginError {
     /// Exit 0 but stdout is not the expected JSON.
     #[error("failed to decode json response: plugin not compliant")]
     NotCompliant,
-    /// stdout or stderr exceeded [`MAX_OUTPUT_BYTES`].
+    /// stdout or stderr exceeded 64 MiB.
     #[error("plugin output exceeds the limit of {} bytes", MAX_OUTPUT_BYTES)]
     OutputTooLarge,
     /// get-plugin-metadata answered something invalid.
@@ -57,7 +71,12 @@ pub enum PluginError {
     InvalidMetadata(#[from] proto::MetadataError),
     /// get-plugin-metadata names another plugin.
     #[error("executable name must be {} instead of {}", GoQuoted(.expected), GoQuoted(.actual))]
-    NameMismatch { expected: String, actual: String },
+    NameMismatch {
+        /// The name of the executable.
+        expected: String,
+        /// The name in the metadata.
+        actual: String,
+    },
 }
 
 /// The executable file name of plugin `name`.

@@ -1,4 +1,5 @@
 //! The JSON messages of plugin contract 1.0 (plugins.md §3), with notation's member order.
+#![deny(missing_docs)]
 
 use crate::go::fmt::{slice_v, GoQuoted};
 use crate::go::json::decode::{self as godecode, key_matches, DecodeError, Json};
@@ -68,12 +69,18 @@ pub trait Response: Default {
 /// `get-plugin-metadata` response.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Metadata {
+    /// The plugin's name (`notation-<name>` is its executable).
     pub name: String,
+    /// A description.
     pub description: String,
+    /// The plugin's version (semantic version).
     pub version: String,
+    /// Where to learn about the plugin.
     pub url: String,
     #[serde(rename = "supportedContractVersions")]
+    /// The plugin contract versions it speaks.
     pub supported_contract_versions: Vec<String>,
+    /// What it can do (`SIGNATURE_GENERATOR.RAW`, …).
     pub capabilities: Vec<String>,
 }
 
@@ -379,7 +386,9 @@ impl Response for VerifySignatureResponse {
 /// The error object a failing plugin writes to stderr.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestError {
+    /// `errorCode`.
     pub code: String,
+    /// `errorMessage`.
     pub message: String,
     /// `None` when the plugin sent none (or `null`), as Go's nil map.
     pub metadata: Option<Vec<(String, String)>>,

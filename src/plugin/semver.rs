@@ -1,4 +1,5 @@
 //! SemVer 2.0 parsing and precedence, for plugin versions (no `v` prefix).
+#![deny(missing_docs)]
 
 use std::cmp::Ordering;
 

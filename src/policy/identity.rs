@@ -1,5 +1,6 @@
 //! Trusted identities: `x509.subject:` distinguished names, parsed the way notation-go
 //! does (go-ldap `ParseDN` plus notation's rules) and matched against the signing leaf.
+#![deny(missing_docs)]
 
 use crate::go::fmt::GoQuoted;
 use std::collections::BTreeMap;
@@ -16,15 +17,41 @@ pub(crate) type DnMap = BTreeMap<String, String>;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DnError {
     #[error("unsupported distinguished name (DN) {}: notation does not support x509.subject identities containing \"=#\"", GoQuoted(.dn))]
-    HexValue { dn: String },
+    /// The DN has a `#`-encoded (BER) value.
+    HexValue {
+        /// The DN as written.
+        dn: String,
+    },
     #[error("parsing distinguished name (DN) {} failed with err: {reason}. A valid DN must contain 'C', 'ST', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard", GoQuoted(.dn))]
-    Syntax { dn: String, reason: DnSyntaxError },
+    /// The DN is not RFC 4514 syntax.
+    Syntax {
+        /// The DN as written.
+        dn: String,
+        /// go-ldap's error.
+        reason: DnSyntaxError,
+    },
     #[error("distinguished name (DN) {} has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported", GoQuoted(.dn))]
-    MultiValued { dn: String },
+    /// An RDN has several attributes.
+    MultiValued {
+        /// The DN as written.
+        dn: String,
+    },
     #[error("distinguished name (DN) {} has duplicate RDN attribute for {}, DN can only have unique RDN attributes", GoQuoted(.dn), GoQuoted(.attr))]
-    Duplicate { dn: String, attr: String },
+    /// An attribute type appears twice.
+    Duplicate {
+        /// The DN as written.
+        dn: String,
+        /// The attribute type.
+        attr: String,
+    },
     #[error("distinguished name (DN) {} has no mandatory RDN attribute for {}, it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum", GoQuoted(.dn), GoQuoted(.attr))]
-    MissingMandatory { dn: String, attr: &'static str },
+    /// C, ST or O is missing or empty.
+    MissingMandatory {
+        /// The DN as written.
+        dn: String,
+        /// The attribute type.
+        attr: &'static str,
+    },
 }
 
 /// Why go-ldap's `ParseDN` rejected a DN, with go-ldap's texts.

@@ -3,6 +3,7 @@
 //! Behaviour and messages follow notation-go v1.3.2 (`verifier/trustpolicy`), see
 //! verification.md §1 and §3. The OCI document is read from `trustpolicy.oci.json` when
 //! that file exists, else from `trustpolicy.json`.
+#![deny(missing_docs)]
 
 pub mod blob;
 pub mod identity;
@@ -23,10 +24,15 @@ pub(crate) const TRUST_POLICY_LINK: &str =
 /// The five validations of verification.md §1.1, in upstream's order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CheckType {
+    /// The signature envelope is intact.
     Integrity,
+    /// The signer is trusted (trust stores and identities).
     Authenticity,
+    /// The timestamp is trusted.
     AuthenticTimestamp,
+    /// The signature has not expired.
     Expiry,
+    /// No certificate is revoked.
     Revocation,
 }
 
@@ -70,8 +76,11 @@ impl fmt::Display for CheckType {
 /// What a failed check does (verification.md §1.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
+    /// A failure fails the verification.
     Enforce,
+    /// A failure is logged only.
     Log,
+    /// The check is not run.
     Skip,
 }
 
@@ -104,6 +113,7 @@ impl fmt::Display for Action {
 /// the action for each check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerificationLevel {
+    /// `strict`, `permissive`, `audit`, `skip` or `custom`.
     pub name: &'static str,
     actions: [Action; 5],
 }
@@ -173,22 +183,30 @@ pub struct SignatureVerification {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LevelError {
     #[error("signature verification level is empty or missing in the trust policy statement")]
+    /// No level given.
     Empty,
     #[error("invalid signature verification level {}", GoQuoted(.0))]
+    /// Not one of the preset levels.
     Unknown(String),
     #[error(
         "signature verification level {} can't be used to customize signature verification", GoQuoted(.0)
     )]
+    /// `skip` with an override.
     SkipWithOverride(String),
     #[error("verification type {} in custom signature verification is not supported, supported values are [\"integrity\" \"authenticity\" \"authenticTimestamp\" \"expiry\" \"revocation\"]", GoQuoted(.0))]
+    /// An override names an unknown check.
     UnknownType(String),
     #[error("verification action {} in custom signature verification is not supported, supported values are [\"enforce\" \"log\" \"skip\"]", GoQuoted(.0))]
+    /// An override names an unknown action.
     UnknownAction(String),
     #[error("{} verification can not be overridden in custom signature verification", GoQuoted(.0))]
+    /// An override of the integrity check.
     IntegrityOverride(String),
     #[error("{} verification can not be skipped in custom signature verification", GoQuoted(.0))]
+    /// An override skips a check other than revocation.
     SkipNotAllowed(String),
     #[error("verifyTimestamp must be \"always\" or \"afterCertExpiry\", but got {}", GoQuoted(.0))]
+    /// `verifyTimestamp` is neither `always` nor `afterCertExpiry`.
     VerifyTimestamp(String),
 }
 
@@ -271,19 +289,27 @@ pub(crate) fn is_valid_store_name(name: &str) -> bool {
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("trust policy is not present. To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    /// No trust policy file.
     NotPresent,
     #[error("trust policy is not a regular file (symlinks are not supported). To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    /// The file is a symlink or not a regular file.
     NotRegularFile,
     #[error("unable to read trust policy due to file permissions, please verify the permissions of {}", .0.display())]
+    /// The file cannot be read for lack of permission.
     Permission(PathBuf),
     #[error("{}: {error}", path.display())]
+    /// Another I/O error.
     Io {
+        /// The file.
         path: PathBuf,
+        /// The error.
         error: std::io::Error,
     },
     #[error("malformed trust policy. To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    /// Not valid JSON for a trust policy.
     Malformed(DecodeError),
     #[error(transparent)]
+    /// Decoded but against the rules.
     Invalid(#[from] ValidationError),
 }
 
@@ -292,38 +318,51 @@ pub enum PolicyError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
     #[error("trust policy document has empty version, version must be specified")]
+    /// No `version`.
     EmptyVersion,
     #[error("trust policy document uses unsupported version {}", GoQuoted(.0))]
+    /// A `version` other than `1.0`.
     UnsupportedVersion(String),
     #[error("trust policy document can not have zero trust policy statements")]
+    /// No statements.
     NoStatements,
     #[error(
         "multiple trust policy statements use the same name {}, statement names must be unique", GoQuoted(.0)
     )]
+    /// Two statements share a name.
     DuplicateName(String),
     /// A statement-level rule (`validatePolicyCore`), prefixed as upstream does.
     #[error("trust policy: {0}")]
     Statement(StatementError),
     #[error("trust policy statement {} has zero registry scopes, it must specify registry scopes with at least one value", GoQuoted(.0))]
+    /// A statement has no registry scopes.
     NoRegistryScopes(String),
     #[error("trust policy statement {} uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values", GoQuoted(.0))]
+    /// `*` with other scopes in a statement.
     WildcardScopeMixed(String),
     #[error(transparent)]
+    /// A registry scope is malformed.
     Scope(#[from] ScopeError),
     #[error("registry scope {} is present in multiple trust policy statements, one registry scope value can only be associated with one statement", GoQuoted(.0))]
+    /// A scope is in two statements.
     DuplicateScope(String),
     /// The blob document rules, worded as notation's v2 line words them.
     #[error("blob trust policy has empty version, version must be specified")]
     BlobEmptyVersion,
     #[error("blob trust policy document uses unsupported version {}", GoQuoted(.0))]
+    /// A blob policy `version` other than `1.0`.
     BlobUnsupportedVersion(String),
     #[error("blob trust policy document can not have zero trust policy statements")]
+    /// A blob policy without statements.
     BlobNoStatements,
     #[error("multiple blob trust policy statements use the same name {}, statement names must be unique", GoQuoted(.0))]
+    /// Two blob statements share a name.
     BlobDuplicateName(String),
     #[error("blob trust policy: {0}")]
+    /// A blob statement breaks a statement rule.
     BlobStatement(StatementError),
     #[error("multiple blob trust policy statements have globalPolicy set to true. Only one trust policy statement can be marked as global policy")]
+    /// Several blob statements are global.
     MultipleGlobal,
 }
 
@@ -331,55 +370,108 @@ pub enum ValidationError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StatementError {
     #[error("a trust policy statement is missing a name, every statement requires a name")]
+    /// A statement has no name.
     MissingName,
     #[error("trust policy statement {} has invalid signatureVerification: {source}", GoQuoted(.name))]
-    SignatureVerification { name: String, source: LevelError },
+    /// The statement's `signatureVerification` is invalid.
+    SignatureVerification {
+        /// The statement's name.
+        name: String,
+        /// Why.
+        source: LevelError,
+    },
     #[error("trust policy statement {} is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped", GoQuoted(.0))]
+    /// A `skip` statement lists trust stores or identities.
     SkipWithStores(String),
     #[error("trust policy statement {} is either missing trust stores or trusted identities, both must be specified", GoQuoted(.0))]
+    /// Trust stores without identities or the reverse.
     MissingStoresOrIdentities(String),
     #[error("trust policy statement {} has malformed trust store value {}. The required format is <TrustStoreType>:<TrustStoreName>", GoQuoted(.name), GoQuoted(.value))]
-    MalformedStore { name: String, value: String },
-    #[error("trust policy statement {} uses an unsupported trust store type {} in trust store value {}", GoQuoted(.name), GoQuoted(.kind), GoQuoted(.value))]
-    StoreType {
+    /// A trust store is not `type:name`.
+    MalformedStore {
+        /// The statement's name.
         name: String,
+        /// The trust store value.
+        value: String,
+    },
+    #[error("trust policy statement {} uses an unsupported trust store type {} in trust store value {}", GoQuoted(.name), GoQuoted(.kind), GoQuoted(.value))]
+    /// A trust store type is unknown.
+    StoreType {
+        /// The statement's name.
+        name: String,
+        /// The type.
         kind: String,
+        /// The trust store value.
         value: String,
     },
     #[error("trust policy statement {} uses an unsupported trust store name {} in trust store value {}. Named store name needs to follow [a-zA-Z0-9_.-]+ format", GoQuoted(.name), GoQuoted(.store), GoQuoted(.value))]
+    /// A trust store name is invalid.
     StoreName {
+        /// The statement's name.
         name: String,
+        /// The store name.
         store: String,
+        /// The trust store value.
         value: String,
     },
     #[error("trust policy statement {} uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values", GoQuoted(.0))]
+    /// `*` with other identities.
     WildcardIdentityMixed(String),
     #[error("trust policy statement {} has an empty trusted identity", GoQuoted(.0))]
+    /// An empty identity.
     EmptyIdentity(String),
     #[error("trust policy statement {} has trusted identity {} missing separator", GoQuoted(.name), GoQuoted(.identity))]
-    IdentitySeparator { name: String, identity: String },
-    #[error("trust policy statement {} has trusted identity {} without an identity value", GoQuoted(.name), GoQuoted(.identity))]
-    IdentityEmptyValue { name: String, identity: String },
-    #[error("trust policy statement {} has trusted identity {} with invalid identity value: {source}", GoQuoted(.name), GoQuoted(.identity))]
-    IdentityValue {
+    /// An identity without `:`.
+    IdentitySeparator {
+        /// The statement's name.
         name: String,
+        /// The identity.
         identity: String,
+    },
+    #[error("trust policy statement {} has trusted identity {} without an identity value", GoQuoted(.name), GoQuoted(.identity))]
+    /// An identity with nothing after `:`.
+    IdentityEmptyValue {
+        /// The statement's name.
+        name: String,
+        /// The identity.
+        identity: String,
+    },
+    #[error("trust policy statement {} has trusted identity {} with invalid identity value: {source}", GoQuoted(.name), GoQuoted(.identity))]
+    /// An `x509.subject` identity is not a valid DN.
+    IdentityValue {
+        /// The statement's name.
+        name: String,
+        /// The identity.
+        identity: String,
+        /// Why the DN is rejected.
         source: identity::DnError,
     },
     #[error("trust policy statement {} has overlapping x509 trustedIdentities, {} overlaps with {}", GoQuoted(.name), GoQuoted(.a), GoQuoted(.b))]
-    OverlappingIdentities { name: String, a: String, b: String },
+    /// One x509 identity is a subset of another.
+    OverlappingIdentities {
+        /// The statement's name.
+        name: String,
+        /// The narrower identity.
+        a: String,
+        /// The identity it overlaps with.
+        b: String,
+    },
 }
 
 /// A registry scope (or the scope part of an artifact reference) is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
     #[error("registry scope {} with wild card(s) is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout", GoQuoted(.0))]
+    /// A scope with a wildcard in it.
     Wildcard(String),
     #[error("registry scope {} is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout", GoQuoted(.0))]
+    /// A scope that is not `registry/repository`.
     Invalid(String),
     #[error("artifact URI {} could not be parsed, make sure it is the fully qualified OCI artifact URI without the scheme/protocol. e.g domain.com:80/my/repository@sha256:digest", GoQuoted(.0))]
+    /// An artifact reference without a digest.
     NoDigest(String),
     #[error("artifact {} has no applicable trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: {TRUST_POLICY_LINK}", GoQuoted(.0))]
+    /// No statement's scopes match the artifact.
     NoApplicableStatement(String),
 }
 
@@ -507,8 +599,11 @@ pub(crate) fn x509_identities(identities: &[String]) -> Vec<identity::DnMap> {
 /// stripped (Go notation rejects such files as malformed; we accept them).
 #[derive(Debug, Clone)]
 pub struct PolicyFile {
+    /// The file read.
     pub path: PathBuf,
+    /// Its content (without a BOM).
     pub bytes: Vec<u8>,
+    /// Whether a UTF-8 BOM was stripped.
     pub bom_stripped: bool,
 }
 

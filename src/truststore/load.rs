@@ -13,9 +13,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 /// Why a trust store could not be loaded, with notation-go's texts. `Display` is upstream's
-/// `Msg`; [`TrustStoreError::inner_message`] its `InnerError` and
-/// [`TrustStoreError::is_not_exist`] whether that wraps `fs.ErrNotExist`, the two facts
-/// `notation verify` builds its message from.
+/// `Msg`; the verifier passes on its `InnerError` and whether it wraps `fs.ErrNotExist`,
+/// the facts `notation verify` builds its message from.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustStoreError {
     /// Not `ca`, `signingAuthority` or `tsa`.

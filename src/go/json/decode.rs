@@ -7,6 +7,7 @@
 //! as "leave unchanged" for strings, booleans and structs and as "clear" for slices and
 //! maps, and fails on any type mismatch. serde's derive cannot express that, so documents
 //! are first read into an order-preserving [`Json`] tree and then walked by hand.
+#![deny(missing_docs)]
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::HashMap;
@@ -15,11 +16,17 @@ use std::fmt;
 /// A JSON value that keeps object members in document order, duplicates included.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number (its value is not needed).
     Number,
+    /// A string, unescaped.
     String(String),
+    /// An array.
     Array(Vec<Json>),
+    /// An object's members in document order.
     Object(Vec<(String, Json)>),
 }
 
