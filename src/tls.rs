@@ -46,19 +46,29 @@ pub(crate) fn client_config(
     Ok(config)
 }
 
+/// Why a CA file (`--ca-file`-style extra roots) is unusable.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CaFileError {
+    /// No `CERTIFICATE` block in the file.
+    #[error("no PEM certificates found")]
+    NoCertificates,
+    /// A certificate cannot be a trust anchor.
+    #[error("invalid CA certificate file: {0}")]
+    Invalid(webpki::Error),
+}
+
 /// The `CERTIFICATE` blocks of a PEM file, each usable as a trust anchor.
-pub(crate) fn pem_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(crate) fn pem_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, CaFileError> {
     let certs: Vec<CertificateDer<'static>> = crate::go::pem::pem_blocks(pem)
         .into_iter()
         .filter(|b| b.label == "CERTIFICATE")
         .map(|b| CertificateDer::from(b.contents))
         .collect();
     if certs.is_empty() {
-        return Err("no PEM certificates found".into());
+        return Err(CaFileError::NoCertificates);
     }
     for cert in &certs {
-        webpki::anchor_from_trusted_cert(cert)
-            .map_err(|e| format!("invalid CA certificate file: {e}"))?;
+        webpki::anchor_from_trusted_cert(cert).map_err(CaFileError::Invalid)?;
     }
     Ok(certs)
 }
