@@ -97,7 +97,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
 
     // Upstream loads the policy before looking at the reference.
     let (policy, file) = OciDocument::load(&ctx.dirs)?;
-    if let Some(w) = file.warning() {
+    if let Some(w) = super::policy::bom_warning(&file) {
         output::warn(&w);
     }
     let shared = Shared {

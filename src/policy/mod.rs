@@ -595,29 +595,20 @@ pub(crate) fn x509_identities(identities: &[String]) -> Vec<identity::DnMap> {
         .collect()
 }
 
-/// A trust policy file read from disk: its bytes, plus a warning when a UTF-8 BOM had to be
-/// stripped (Go notation rejects such files as malformed; we accept them).
+/// A trust policy file read from disk: its bytes, and whether a UTF-8 BOM had to be
+/// stripped (Go notation rejects such files as malformed; we accept them, and the CLI
+/// warns).
 #[derive(Debug, Clone)]
 pub struct PolicyFile {
     /// The file read.
     pub path: PathBuf,
-    /// Its content (without a BOM).
+    /// Its bytes as read, a BOM included ([`PolicyFile::content`] leaves it out).
     pub bytes: Vec<u8>,
     /// Whether a UTF-8 BOM was stripped.
     pub bom_stripped: bool,
 }
 
 impl PolicyFile {
-    /// The warning to show for a stripped BOM, if any.
-    pub fn warning(&self) -> Option<String> {
-        self.bom_stripped.then(|| {
-            format!(
-                "the trust policy file {} starts with a UTF-8 byte order mark; it was ignored (notation v1.3.2 rejects such files as malformed)",
-                self.path.display()
-            )
-        })
-    }
-
     /// The content without the BOM.
     pub fn content(&self) -> &[u8] {
         if self.bom_stripped {
@@ -835,7 +826,6 @@ mod tests {
         let f = read_policy_file(&p).unwrap();
         assert!(f.bom_stripped);
         assert_eq!(f.content(), b"{}");
-        assert!(f.warning().is_some());
     }
 
     #[test]
