@@ -583,22 +583,37 @@ mod tests {
 
     #[test]
     fn trust_store_messages_as_upstream() {
-        let failure = |not_exist, inner: Option<&str>| TrustStoreFailure {
-            message: "the trust store \"s\" of type \"ca\" does not exist".into(),
+        let failure = |message: &str, not_exist, inner: Option<&str>| TrustStoreFailure {
+            message: message.into(),
             not_exist,
             inner: inner.map(str::to_string),
         };
+        let missing = failure(
+            "the trust store \"s\" of type \"ca\" does not exist",
+            true,
+            Some("lstat x: no such file or directory"),
+        );
         assert_eq!(
-            trust_store_message(&failure(true, Some("lstat x: no such file or directory"))),
+            trust_store_message(&missing),
             "the trust store \"s\" of type \"ca\" does not exist. Use command 'notation cert add' to create and add trusted certificates to the trust store"
         );
-        assert_eq!(
-            trust_store_message(&failure(false, Some("input certs cannot be empty"))),
-            "the trust store \"s\" of type \"ca\" does not exist. input certs cannot be empty"
+        let invalid = failure(
+            "failed to validate the trusted certificate e.crt in trust store s of type ca",
+            false,
+            Some("input certs cannot be empty"),
         );
         assert_eq!(
-            trust_store_message(&failure(false, None)),
-            "the trust store \"s\" of type \"ca\" does not exist. %!w(<nil>)"
+            trust_store_message(&invalid),
+            "failed to validate the trusted certificate e.crt in trust store s of type ca. input certs cannot be empty"
+        );
+        let link = failure(
+            "trusted certificate r.crt in trust store s of type ca is not a regular file (directories or symlinks are not supported)",
+            false,
+            None,
+        );
+        assert_eq!(
+            trust_store_message(&link),
+            "trusted certificate r.crt in trust store s of type ca is not a regular file (directories or symlinks are not supported). %!w(<nil>)"
         );
     }
 
