@@ -5,7 +5,6 @@
 use super::{read_certificate_file, sorted_entries, store_dir, CertFileError, StoreType};
 use crate::config::{Dirs, DIR_MODE, PRIVATE_FILE_MODE};
 use crate::go::os::PathError;
-use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -91,36 +90,15 @@ pub enum ListScope {
     TypeAndStore(String, String),
 }
 
-/// `cert list` failed on a file.
+/// Listing failed on a file. `Display` is the file's error; `scope` says what was being
+/// listed, which notation's `cert list` names in front of it.
 #[derive(Debug, thiserror::Error)]
+#[error("{error}")]
 pub struct ListError {
     /// What was listed.
     pub scope: ListScope,
-    /// The underlying error (part of the message, so not a `source`).
+    /// The underlying error (the whole message, so not a `source`).
     pub error: CertFileError,
-}
-
-impl fmt::Display for ListError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.scope {
-            ListScope::All => write!(
-                f,
-                "failed to list all certificates stored in the trust store"
-            ),
-            ListScope::Type(t) => write!(f, "failed to list all certificates stored of type {t}"),
-            ListScope::Store(s) => write!(
-                f,
-                "failed to list all certificates stored in the named store {s}"
-            ),
-            ListScope::TypeAndStore(t, s) => {
-                write!(
-                    f,
-                    "failed to list all certificates stored in the named store {s} of type {t}"
-                )
-            }
-        }?;
-        write!(f, ", with error: {}", self.error)
-    }
 }
 
 /// `notation cert list`: every regular file holding at least one certificate, in upstream's

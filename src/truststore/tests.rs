@@ -306,13 +306,12 @@ fn list_walks_like_upstream() {
         .unwrap()
         .is_empty());
     fs::write(ca.join("junk.txt"), b"not a certificate").unwrap();
-    let e = list_certificates(&home.dirs, None, None)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.starts_with("failed to list all certificates stored in the trust store, with error: "),
-        "{e}"
-    );
+    let e = list_certificates(&home.dirs, None, None).unwrap_err();
+    assert_eq!(e.scope, ListScope::All);
+    assert!(matches!(e.error, CertFileError::Parse(_)), "{e:?}");
+    assert_eq!(e.to_string(), e.error.to_string());
+    let e = list_certificates(&home.dirs, Some("ca"), Some("b")).unwrap_err();
+    assert_eq!(e.scope, ListScope::TypeAndStore("ca".into(), "b".into()));
 }
 
 #[test]
