@@ -10,7 +10,8 @@
 //! * registered, so that [`remove_all_for_exit`] (run on SIGINT/SIGTERM) removes what this
 //!   process made before it dies;
 //! * removed, when a killed process (`kill -9`, power loss) left them, by the next writer of
-//!   the same layout through [`remove_abandoned`].
+//!   the same layout through `remove_abandoned`.
+#![deny(missing_docs)]
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -21,9 +22,9 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 /// Name prefix of temp files.
-pub const TEMP_PREFIX: &str = ".notation-tmp-";
+pub(crate) const TEMP_PREFIX: &str = ".notation-tmp-";
 /// Name prefix of staging directories.
-pub const STAGING_PREFIX: &str = ".notation-staging-";
+pub(crate) const STAGING_PREFIX: &str = ".notation-staging-";
 
 /// An unlocked leftover is removed once it has not changed for this long. The lock alone
 /// would do, but a writer creates its file an instant before it locks it; this covers that
@@ -50,7 +51,7 @@ fn forget_live(path: &Path) {
 /// A temp file (`.notation-tmp-*`) being written by this process: locked, registered for
 /// removal on SIGINT/SIGTERM, and removed when dropped unpublished.
 #[derive(Debug)]
-pub struct TempFile {
+pub(crate) struct TempFile {
     inner: Option<tempfile::NamedTempFile>,
 }
 
@@ -62,7 +63,7 @@ impl TempFile {
     }
 
     /// The open file.
-    pub fn as_file(&self) -> &File {
+    pub(crate) fn as_file(&self) -> &File {
         self.get().as_file()
     }
 
@@ -72,7 +73,7 @@ impl TempFile {
     }
 
     /// Rename it to `path`, replacing what is there.
-    pub fn persist(mut self, path: &Path) -> io::Result<()> {
+    pub(crate) fn persist(mut self, path: &Path) -> io::Result<()> {
         let tmp = self
             .inner
             .take()
@@ -85,7 +86,7 @@ impl TempFile {
 
     /// Rename it to `path`, failing with `AlreadyExists` instead of replacing a file (a
     /// hard link + unlink, so two writers cannot both win).
-    pub fn persist_noclobber(mut self, path: &Path) -> io::Result<()> {
+    pub(crate) fn persist_noclobber(mut self, path: &Path) -> io::Result<()> {
         let tmp = self
             .inner
             .take()
@@ -168,7 +169,7 @@ pub fn write_new(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::Resu
 /// that is written piece by piece and then published with [`persist_new`] or
 /// [`TempFile::persist`]. Dropped unpublished, it is removed, so an interrupted write
 /// leaves nothing behind.
-pub fn temp_in(dir: &Path, dir_mode: u32) -> io::Result<TempFile> {
+pub(crate) fn temp_in(dir: &Path, dir_mode: u32) -> io::Result<TempFile> {
     create_dir_all(dir, dir_mode)?;
     // Created under the registry lock, so a signal either sees it registered or stops its
     // creation (see remove_all_for_exit).
@@ -183,7 +184,7 @@ pub fn temp_in(dir: &Path, dir_mode: u32) -> io::Result<TempFile> {
 
 /// A new, locked staging directory (mode 0700) in `dir`, removed with its content when
 /// dropped.
-pub fn temp_dir_in(dir: &Path) -> io::Result<TempDir> {
+pub(crate) fn temp_dir_in(dir: &Path) -> io::Result<TempDir> {
     let mut live = live();
     let tmp = tempfile::Builder::new()
         .prefix(STAGING_PREFIX)
@@ -201,7 +202,7 @@ pub fn temp_dir_in(dir: &Path) -> io::Result<TempDir> {
 
 /// Sync `tmp`, give it `mode` and rename it to `path`, failing with `AlreadyExists` instead
 /// of replacing an existing file. `tmp` must be in `path`'s directory (see [`temp_in`]).
-pub fn persist_new(tmp: TempFile, path: &Path, mode: u32) -> io::Result<()> {
+pub(crate) fn persist_new(tmp: TempFile, path: &Path, mode: u32) -> io::Result<()> {
     tmp.as_file().sync_all()?;
     #[cfg(unix)]
     fs::set_permissions(tmp.path(), fs::Permissions::from_mode(mode))?;
@@ -221,7 +222,7 @@ fn write_temp_beside(path: &Path, data: &[u8], mode: u32, dir_mode: u32) -> io::
 /// A temp file holding `data` with permission `mode`, in the directory `path` will live in,
 /// not synced yet: for a writer that syncs several files at once with [`sync_together`]
 /// before publishing them.
-pub fn unsynced_temp_beside(
+pub(crate) fn unsynced_temp_beside(
     path: &Path,
     data: &[u8],
     mode: u32,
@@ -239,7 +240,7 @@ pub fn unsynced_temp_beside(
 /// `fsync` every file at the same time (one thread each beyond the first): a journaling
 /// file system then commits them in one flush, where syncing them one after another waits
 /// for one flush each (a few ms apiece on a busy disk).
-pub fn sync_together<'a>(files: impl IntoIterator<Item = &'a TempFile>) -> io::Result<()> {
+pub(crate) fn sync_together<'a>(files: impl IntoIterator<Item = &'a TempFile>) -> io::Result<()> {
     let files: Vec<&File> = files.into_iter().map(TempFile::as_file).collect();
     let Some((first, rest)) = files.split_first() else {
         return Ok(());
@@ -272,7 +273,7 @@ pub fn remove_all_for_exit() {
 /// Remove the temp files and staging directories directly in `dir` that a dead process
 /// left: not locked by anyone, and unchanged for a while (see `UNLOCKED_GRACE`). Best
 /// effort: what cannot be inspected or removed is left alone. Returns what was removed.
-pub fn remove_abandoned(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn remove_abandoned(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Vec::new();
     };

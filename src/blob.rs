@@ -5,6 +5,7 @@
 //! key. It lives in a file named `<blob file name>.<jws|cose>.sig`. Verification selects a
 //! statement of `trustpolicy.blob.json` (by name, or the global one) and runs the same
 //! checks as for OCI artifacts (see [`crate::verifier::blob`]).
+#![deny(missing_docs)]
 
 use crate::envelope::Format;
 use crate::go::fmt::GoQuoted;
@@ -23,14 +24,18 @@ pub enum BlobError {
     /// Go's `mime.ParseMediaType` rejected the value.
     #[error("invalid content media-type '{media_type}': mime: {reason}")]
     InvalidMediaType {
+        /// The value given.
         media_type: String,
+        /// Go's reason.
         reason: &'static str,
     },
+    /// The media type is empty.
     #[error("content media-type cannot be empty")]
     EmptyMediaType,
     /// The blob could not be read while hashing.
     #[error("{0}")]
     Read(#[source] std::io::Error),
+    /// Signing failed.
     #[error(transparent)]
     Sign(#[from] SignError),
     /// `blob verify`: the file name does not end in `.sig`.
@@ -42,6 +47,7 @@ pub enum BlobError {
     /// `blob inspect`'s shorter text for both of the above.
     #[error("invalid signature filename: {0}")]
     InvalidFileName(String),
+    /// The signature format is neither `jws` nor `cose`.
     #[error("signature format {} not supported\nSupported signature envelope formats are \"jws\" and \"cose\"", GoQuoted(.0))]
     UnsupportedFormat(String),
 }

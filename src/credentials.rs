@@ -5,6 +5,7 @@
 //! `config.json` if it configures any auth, else Docker's `config.json` if it does, else the
 //! platform's default `docker-credential-*` helper if it is installed, else notation's
 //! `config.json` read-only. Plaintext passwords are never written.
+#![deny(missing_docs)]
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The key Docker Hub credentials are stored under.
-pub const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
+pub(crate) const DOCKER_HUB_KEY: &str = "https://index.docker.io/v1/";
 
 /// What a credential helper answers when it has nothing for a server.
 const HELPER_NOT_FOUND: &str = "credentials not found in native keychain";
@@ -26,7 +27,9 @@ const TOKEN_USERNAME: &str = "<token>";
 /// A registry credential. Its `Debug` output never shows secrets.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Credential {
+    /// The user name (`<token>` with a refresh token).
     pub username: String,
+    /// The password.
     pub password: String,
     /// OAuth2 refresh token (Docker's `identitytoken`).
     pub refresh_token: String,
@@ -76,17 +79,26 @@ pub enum CredentialError {
     /// A config file exists but cannot be read.
     #[error("failed to read config file at {path}: {source}")]
     Read {
+        /// The file.
         path: String,
+        /// The error.
         #[source]
         source: std::io::Error,
     },
     /// A config file is not valid JSON or has wrongly typed auth fields.
     #[error("failed to decode config file at {path}: invalid config format: {reason}")]
-    InvalidConfig { path: String, reason: String },
+    InvalidConfig {
+        /// The file.
+        path: String,
+        /// The decoder's error.
+        reason: String,
+    },
     /// A config file could not be rewritten.
     #[error("failed to save config file at {path}: {source}")]
     Write {
+        /// The file.
         path: String,
+        /// The error.
         #[source]
         source: std::io::Error,
     },
@@ -99,14 +111,17 @@ pub enum CredentialError {
     /// A `docker-credential-<name>` helper failed.
     #[error("docker-credential-{helper} {action}: {message}")]
     Helper {
+        /// The helper's name (after `docker-credential-`).
         helper: String,
+        /// The helper command (`get`, `store`, `erase`).
         action: &'static str,
+        /// What the helper said, or why it could not run.
         message: String,
     },
 }
 
 /// `docker.io` is stored as Docker Hub's legacy key; other registries as `host[:port]`.
-pub fn server_key(registry: &str) -> String {
+pub(crate) fn server_key(registry: &str) -> String {
     if registry == "docker.io" || registry == "registry-1.docker.io" {
         DOCKER_HUB_KEY.to_string()
     } else {

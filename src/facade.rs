@@ -11,6 +11,7 @@
 use crate::config::signingkeys::SigningKeys;
 use crate::config::Dirs;
 use crate::crypto::PrivateKey;
+use crate::go::fmt::GoQuoted;
 use crate::oci::Descriptor;
 use crate::policy::OciDocument;
 use crate::reference::{LayoutReference, ReferenceError, RegistryReference};
@@ -51,7 +52,7 @@ pub enum Error {
     },
     /// A trust store name is not `TYPE:NAME` with a known type and a valid name.
     #[error(
-        "invalid trust store name {0:?}: expecting ca:NAME, signingAuthority:NAME or tsa:NAME"
+        "invalid trust store name {}: expecting ca:NAME, signingAuthority:NAME or tsa:NAME", GoQuoted(.0)
     )]
     TrustStoreName(String),
     /// The reference is not `registry/repository(:tag|@digest)`.
@@ -98,7 +99,7 @@ pub enum Error {
     #[error("{0}")]
     SigningKeys(#[from] crate::config::signingkeys::SigningKeysError),
     /// The signing key is held by a plugin; the facade signs with local keys only.
-    #[error("signing key {0:?} is a plugin key; the library facade signs with local keys only")]
+    #[error("signing key {} is a plugin key; the library facade signs with local keys only", GoQuoted(.0))]
     PluginKey(String),
 }
 
@@ -157,11 +158,15 @@ impl TrustStores for TrustStoreSet {
             .get(&(store_type.to_string(), name.to_string()))
             .cloned()
             .ok_or_else(|| {
-                let message =
-                    format!("the trust store {name:?} of type {store_type:?} does not exist");
+                let message = format!(
+                    "the trust store {} of type {} does not exist",
+                    GoQuoted(name),
+                    GoQuoted(store_type)
+                );
                 TrustStoreFailure {
-                    cli_message: message.clone(),
                     message,
+                    not_exist: true,
+                    inner: None,
                 }
             })
     }
@@ -186,7 +191,11 @@ fn parse_certs(what: &str, bytes: &[u8]) -> Result<Vec<Certificate>> {
 /// use notation::{open_registry, RegistryOptions, TrustStoreSet, Verifier};
 /// use std::time::Duration;
 ///
-/// async fn admit(image: &str, policy_json: &str, ca_pem: &[u8]) -> Result<String, String> {
+/// async fn admit(
+///     image: &str,
+///     policy_json: &str,
+///     ca_pem: &[u8],
+/// ) -> Result<String, Box<dyn std::error::Error>> {
 ///     let check = async {
 ///         let mut stores = TrustStoreSet::new();
 ///         stores.add("ca:admission", ca_pem)?;
@@ -196,8 +205,8 @@ fn parse_certs(what: &str, bytes: &[u8]) -> Result<Vec<Certificate>> {
 ///         Ok::<_, notation::Error>(outcome.artifact_digest)
 ///     };
 ///     match tokio::time::timeout(Duration::from_secs(10), check).await {
-///         Ok(result) => result.map_err(|e| e.to_string()),
-///         Err(_) => Err(format!("{image}: verification timed out")),
+///         Ok(result) => Ok(result?),
+///         Err(_) => Err(format!("{image}: verification timed out").into()),
 ///     }
 /// }
 /// ```

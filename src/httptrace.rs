@@ -1,6 +1,7 @@
 //! notation's `-d` HTTP trace (notation `internal/trace`): each request and each response
 //! is one debug record, numbered per process, with Go's canonical header names and the
 //! `Authorization` value scrubbed. Used for registry, CRL, OCSP and TSA traffic alike.
+#![deny(missing_docs)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -57,7 +58,7 @@ pub fn response<'a>(n: u64, status: u16, headers: impl IntoIterator<Item = (&'a 
 }
 
 /// Send `builder`'s request with its trace (a client made with
-/// [`crate::version::user_agent`], whose User-Agent is a client default and so not among
+/// `version::user_agent`, whose User-Agent is a client default and so not among
 /// the request's own headers).
 pub async fn send(builder: reqwest::RequestBuilder) -> reqwest::Result<reqwest::Response> {
     let (client, req) = builder.build_split();
@@ -72,7 +73,7 @@ pub async fn send(builder: reqwest::RequestBuilder) -> reqwest::Result<reqwest::
 }
 
 /// The traced request and response headers of a reqwest exchange.
-pub fn reqwest_headers(headers: &reqwest::header::HeaderMap) -> Vec<(&str, &str)> {
+pub(crate) fn reqwest_headers(headers: &reqwest::header::HeaderMap) -> Vec<(&str, &str)> {
     headers
         .iter()
         .map(|(k, v)| (k.as_str(), v.to_str().unwrap_or("")))

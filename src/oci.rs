@@ -3,6 +3,7 @@
 //! The structs mirror the Go image-spec types field for field, in the same order and with
 //! the same `omitempty` rules, so that `gojson::to_vec` of them is byte-identical to what
 //! notation (through oras-go) writes.
+#![deny(missing_docs)]
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -13,29 +14,31 @@ pub const MEDIA_TYPE_IMAGE_MANIFEST: &str = "application/vnd.oci.image.manifest.
 /// OCI image index.
 pub const MEDIA_TYPE_IMAGE_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 /// Withdrawn OCI artifact manifest (read-only support).
-pub const MEDIA_TYPE_ARTIFACT_MANIFEST: &str = "application/vnd.oci.artifact.manifest.v1+json";
+pub(crate) const MEDIA_TYPE_ARTIFACT_MANIFEST: &str =
+    "application/vnd.oci.artifact.manifest.v1+json";
 /// Docker image manifest v2 schema 2.
-pub const MEDIA_TYPE_DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+pub(crate) const MEDIA_TYPE_DOCKER_MANIFEST: &str =
+    "application/vnd.docker.distribution.manifest.v2+json";
 /// Docker manifest list.
-pub const MEDIA_TYPE_DOCKER_MANIFEST_LIST: &str =
+pub(crate) const MEDIA_TYPE_DOCKER_MANIFEST_LIST: &str =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 /// Empty JSON config (`{}`) of artifact-type manifests.
-pub const MEDIA_TYPE_EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
+pub(crate) const MEDIA_TYPE_EMPTY_JSON: &str = "application/vnd.oci.empty.v1+json";
 /// Artifact type (and legacy config media type) of Notary Project signatures.
 pub const ARTIFACT_TYPE_NOTATION: &str = "application/vnd.cncf.notary.signature";
 
 /// The tag annotation of `index.json` entries in an OCI layout.
-pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
+pub(crate) const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
 /// Creation time annotation that notation writes on signature manifests.
 pub const ANNOTATION_CREATED: &str = "org.opencontainers.image.created";
 /// Certificate-chain thumbprints annotation of signature manifests.
-pub const ANNOTATION_THUMBPRINT: &str = "io.cncf.notary.x509chain.thumbprint#S256";
+pub(crate) const ANNOTATION_THUMBPRINT: &str = "io.cncf.notary.x509chain.thumbprint#S256";
 
 /// The 2-byte `{}` config blob of signature manifests.
 pub const EMPTY_JSON: &[u8] = b"{}";
 
 /// Every manifest media type notation can resolve, in the order of its `Accept` header.
-pub const MANIFEST_MEDIA_TYPES: &[&str] = &[
+pub(crate) const MANIFEST_MEDIA_TYPES: &[&str] = &[
     MEDIA_TYPE_DOCKER_MANIFEST,
     MEDIA_TYPE_DOCKER_MANIFEST_LIST,
     MEDIA_TYPE_IMAGE_MANIFEST,
@@ -44,7 +47,7 @@ pub const MANIFEST_MEDIA_TYPES: &[&str] = &[
 ];
 
 /// Whether `media_type` names a manifest or index (as opposed to a plain blob).
-pub fn is_manifest_media_type(media_type: &str) -> bool {
+pub(crate) fn is_manifest_media_type(media_type: &str) -> bool {
     MANIFEST_MEDIA_TYPES.contains(&media_type)
 }
 
@@ -58,8 +61,11 @@ pub struct Digest {
 /// Hash algorithms allowed in OCI digests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DigestAlgorithm {
+    /// `sha256`.
     Sha256,
+    /// `sha384`.
     Sha384,
+    /// `sha512`.
     Sha512,
 }
 
@@ -123,10 +129,13 @@ impl Hasher {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DigestError {
     #[error("invalid checksum digest format")]
+    /// Not `algorithm:hex`.
     Format,
     #[error("unsupported digest algorithm")]
+    /// An algorithm other than sha256, sha384 or sha512.
     UnsupportedAlgorithm,
     #[error("invalid checksum digest length")]
+    /// The hex part has the wrong length for the algorithm.
     Length,
 }
 
@@ -202,23 +211,29 @@ impl std::str::FromStr for Digest {
 /// Platform of an index entry (Go image-spec field order).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Platform {
+    /// The CPU architecture (`amd64`, `arm64`, …).
     pub architecture: String,
+    /// The operating system (`linux`, `windows`, …).
     pub os: String,
     #[serde(
         rename = "os.version",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// `os.version`.
     pub os_version: Option<String>,
     #[serde(
         rename = "os.features",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// `os.features`.
     pub os_features: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The CPU variant (`v8`, …).
     pub variant: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `features`.
     pub features: Option<Vec<String>>,
 }
 
@@ -226,24 +241,32 @@ pub struct Platform {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 pub struct Descriptor {
     #[serde(rename = "mediaType", default)]
+    /// `mediaType`.
     pub media_type: String,
     #[serde(default)]
+    /// `digest`.
     pub digest: String,
     #[serde(default)]
+    /// `size` in bytes.
     pub size: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `urls`.
     pub urls: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `annotations`.
     pub annotations: Option<BTreeMap<String, String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `data`: the content, base64.
     pub data: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `platform`, in an index.
     pub platform: Option<Platform>,
     #[serde(
         rename = "artifactType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// `artifactType`.
     pub artifact_type: Option<String>,
 }
 
@@ -269,14 +292,14 @@ impl Descriptor {
     }
 
     /// Equality on (mediaType, digest, size), as oras `content.Equal`.
-    pub fn same_content(&self, other: &Descriptor) -> bool {
+    pub(crate) fn same_content(&self, other: &Descriptor) -> bool {
         self.media_type == other.media_type
             && self.digest == other.digest
             && self.size == other.size
     }
 
     /// The parsed digest.
-    pub fn parsed_digest(&self) -> Result<Digest, DigestError> {
+    pub(crate) fn parsed_digest(&self) -> Result<Digest, DigestError> {
         Digest::parse(&self.digest)
     }
 
@@ -334,22 +357,29 @@ impl Descriptor {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Manifest {
     #[serde(rename = "schemaVersion")]
+    /// `schemaVersion` (2).
     pub schema_version: i32,
     #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    /// `mediaType`.
     pub media_type: Option<String>,
     #[serde(
         rename = "artifactType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// `artifactType`.
     pub artifact_type: Option<String>,
     #[serde(default)]
+    /// `config`.
     pub config: Descriptor,
     #[serde(default)]
+    /// `layers`.
     pub layers: Vec<Descriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `subject`: the manifest this one refers to.
     pub subject: Option<Descriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `annotations`.
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
@@ -357,20 +387,26 @@ pub struct Manifest {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Index {
     #[serde(rename = "schemaVersion")]
+    /// `schemaVersion` (2).
     pub schema_version: i32,
     #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
+    /// `mediaType`.
     pub media_type: Option<String>,
     #[serde(
         rename = "artifactType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// `artifactType`.
     pub artifact_type: Option<String>,
     #[serde(default)]
+    /// `manifests`.
     pub manifests: Vec<Descriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `subject`: the manifest this one refers to.
     pub subject: Option<Descriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `annotations`.
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
@@ -378,14 +414,19 @@ pub struct Index {
 #[derive(Deserialize, Clone, Debug)]
 pub struct ArtifactManifest {
     #[serde(rename = "mediaType", default)]
+    /// `mediaType`.
     pub media_type: String,
     #[serde(rename = "artifactType", default)]
+    /// `artifactType`.
     pub artifact_type: String,
     #[serde(default)]
+    /// `blobs`.
     pub blobs: Vec<Descriptor>,
     #[serde(default)]
+    /// `subject`: the manifest this one refers to.
     pub subject: Option<Descriptor>,
     #[serde(default)]
+    /// `annotations`.
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
@@ -394,20 +435,28 @@ pub struct ArtifactManifest {
 #[derive(Deserialize, Clone, Debug, Default)]
 pub struct GraphNode {
     #[serde(rename = "mediaType", default)]
+    /// `mediaType`.
     pub media_type: Option<String>,
     #[serde(rename = "artifactType", default)]
+    /// `artifactType`.
     pub artifact_type: Option<String>,
     #[serde(default)]
+    /// `config` (image manifests).
     pub config: Option<Descriptor>,
     #[serde(default)]
+    /// `layers` (image manifests).
     pub layers: Vec<Descriptor>,
     #[serde(default)]
+    /// `manifests` (indexes).
     pub manifests: Vec<Descriptor>,
     #[serde(default)]
+    /// `blobs` (artifact manifests).
     pub blobs: Vec<Descriptor>,
     #[serde(default)]
+    /// `subject`.
     pub subject: Option<Descriptor>,
     #[serde(default)]
+    /// `annotations`.
     pub annotations: Option<BTreeMap<String, String>>,
 }
 
@@ -422,7 +471,7 @@ impl GraphNode {
     }
 
     /// The artifact type as the referrers API reports it: `artifactType`, else config media type.
-    pub fn effective_artifact_type(&self) -> Option<&str> {
+    pub(crate) fn effective_artifact_type(&self) -> Option<&str> {
         self.artifact_type
             .as_deref()
             .or_else(|| self.config.as_ref().map(|c| c.media_type.as_str()))

@@ -1,5 +1,6 @@
 //! Artifact references as notation parses them: `path:tag` / `path@digest` for OCI
 //! layouts and `host[:port]/repository(:tag|@digest)` for registries.
+#![deny(missing_docs)]
 
 use crate::go::fmt::GoQuoted;
 use std::fmt;
@@ -8,7 +9,9 @@ use std::fmt;
 /// layouts, as upstream: an unknown one simply fails to resolve).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selector {
+    /// `:tag`.
     Tag(String),
+    /// `@digest`.
     Digest(String),
 }
 
@@ -29,23 +32,68 @@ impl Selector {
     }
 }
 
-/// Why a reference was rejected. Texts are notation's, without the `"<raw>": ` prefix
-/// that its `Display` adds.
+/// Why a reference was rejected. Texts are notation's: the reference, what is wrong with
+/// it and the forms expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReferenceError {
-    #[error("{}: invalid reference: {reason}", GoQuoted(.raw))]
-    Invalid { raw: String, reason: String },
+    /// A malformed OCI layout reference.
+    #[error("{}: invalid reference: {problem}. Expecting <file_path>:<tag> or <file_path>@<digest>", GoQuoted(.raw))]
+    Layout {
+        /// The reference as given.
+        raw: String,
+        /// What is wrong.
+        problem: LayoutProblem,
+    },
+    /// A malformed registry reference.
+    #[error("{}: invalid reference: {problem}. Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest>", GoQuoted(.raw))]
+    Registry {
+        /// The reference as given.
+        raw: String,
+        /// What is wrong.
+        problem: RegistryProblem,
+    },
 }
 
-const LAYOUT_EXPECTING: &str = "Expecting <file_path>:<tag> or <file_path>@<digest>";
-const REGISTRY_EXPECTING: &str =
-    "Expecting <registry>/<repository>:<tag> or <registry>/<repository>@<digest>";
+/// What is wrong with an OCI layout reference.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutProblem {
+    /// No `:tag` or `@digest`, or an empty one.
+    #[error("missing tag or digest")]
+    MissingSelector,
+    /// Nothing before the tag or digest.
+    #[error("missing oci-layout file path")]
+    MissingPath,
+}
+
+/// What is wrong with a registry reference.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegistryProblem {
+    /// No `:tag` or `@digest` where one is required.
+    #[error("no tag or digest")]
+    MissingSelector,
+    /// No `/` between a registry and a repository.
+    #[error("missing registry or repository")]
+    MissingRepository,
+    /// The digest is malformed.
+    #[error("invalid digest {}", GoQuoted(.0))]
+    Digest(String),
+    /// The tag is malformed.
+    #[error("invalid tag {}", GoQuoted(.0))]
+    Tag(String),
+    /// The repository is malformed.
+    #[error("invalid repository {}", GoQuoted(.0))]
+    Repository(String),
+    /// The registry is malformed.
+    #[error("invalid registry {}", GoQuoted(.0))]
+    Registry(String),
+}
 
 /// `path:tag` or `path@digest` naming an artifact in an OCI layout (directory or tar).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayoutReference {
     /// The path as the user typed it.
     pub path: String,
+    /// The tag or digest.
     pub selector: Selector,
 }
 
@@ -53,9 +101,9 @@ impl LayoutReference {
     /// Parse as notation does: the last `@` splits off a digest, else the last `:` splits
     /// off a tag (a Windows drive letter prefix is not a tag separator).
     pub fn parse(raw: &str) -> Result<LayoutReference, ReferenceError> {
-        let invalid = |reason: &str| ReferenceError::Invalid {
+        let invalid = |problem| ReferenceError::Layout {
             raw: raw.to_string(),
-            reason: format!("{reason}. {LAYOUT_EXPECTING}"),
+            problem,
         };
         let (path, selector) = if let Some(i) = raw.rfind('@') {
             (&raw[..i], Selector::Digest(raw[i + 1..].to_string()))
@@ -64,14 +112,14 @@ impl LayoutReference {
                 Some(i) if !is_windows_drive_colon(raw, i) => {
                     (&raw[..i], Selector::Tag(raw[i + 1..].to_string()))
                 }
-                _ => return Err(invalid("missing tag or digest")),
+                _ => return Err(invalid(LayoutProblem::MissingSelector)),
             }
         };
         if selector.as_str().is_empty() {
-            return Err(invalid("missing tag or digest"));
+            return Err(invalid(LayoutProblem::MissingSelector));
         }
         if path.is_empty() {
-            return Err(invalid("missing oci-layout file path"));
+            return Err(invalid(LayoutProblem::MissingPath));
         }
         Ok(LayoutReference {
             path: path.to_string(),
@@ -95,6 +143,7 @@ fn is_windows_drive_colon(raw: &str, colon: usize) -> bool {
 pub struct RegistryReference {
     /// `host[:port]`.
     pub registry: String,
+    /// The repository path.
     pub repository: String,
     /// `None` only for references parsed with [`RegistryReference::parse_repository`].
     pub selector: Option<Selector>,
@@ -105,9 +154,9 @@ impl RegistryReference {
     pub fn parse(raw: &str) -> Result<RegistryReference, ReferenceError> {
         let r = Self::parse_repository(raw)?;
         if r.selector.is_none() {
-            return Err(ReferenceError::Invalid {
+            return Err(ReferenceError::Registry {
                 raw: raw.to_string(),
-                reason: format!("no tag or digest. {REGISTRY_EXPECTING}"),
+                problem: RegistryProblem::MissingSelector,
             });
         }
         Ok(r)
@@ -115,13 +164,13 @@ impl RegistryReference {
 
     /// Parse a reference whose tag or digest is optional.
     pub fn parse_repository(raw: &str) -> Result<RegistryReference, ReferenceError> {
-        let invalid = |reason: String| ReferenceError::Invalid {
+        let invalid = |problem| ReferenceError::Registry {
             raw: raw.to_string(),
-            reason: format!("{reason}. {REGISTRY_EXPECTING}"),
+            problem,
         };
         let (registry, rest) = match raw.split_once('/') {
             Some((reg, rest)) if !reg.is_empty() && !rest.is_empty() => (reg, rest),
-            _ => return Err(invalid("missing registry or repository".into())),
+            _ => return Err(invalid(RegistryProblem::MissingRepository)),
         };
         let (repository, selector) = if let Some((repo, digest)) = rest.split_once('@') {
             // `repo:tag@digest`: the tag is dropped, the digest wins.
@@ -130,26 +179,23 @@ impl RegistryReference {
                 None => repo,
             };
             if crate::oci::Digest::parse(digest).is_err() {
-                return Err(invalid(format!("invalid digest {}", GoQuoted(&digest))));
+                return Err(invalid(RegistryProblem::Digest(digest.to_string())));
             }
             (repo, Some(Selector::Digest(digest.to_string())))
         } else if let Some(i) = rest.rfind(':').filter(|&i| !rest[i..].contains('/')) {
             let tag = &rest[i + 1..];
             if !is_valid_tag(tag) {
-                return Err(invalid(format!("invalid tag {}", GoQuoted(&tag))));
+                return Err(invalid(RegistryProblem::Tag(tag.to_string())));
             }
             (&rest[..i], Some(Selector::Tag(tag.to_string())))
         } else {
             (rest, None)
         };
         if !is_valid_repository(repository) {
-            return Err(invalid(format!(
-                "invalid repository {}",
-                GoQuoted(&repository)
-            )));
+            return Err(invalid(RegistryProblem::Repository(repository.to_string())));
         }
         if !is_valid_registry(registry) {
-            return Err(invalid(format!("invalid registry {}", GoQuoted(&registry))));
+            return Err(invalid(RegistryProblem::Registry(registry.to_string())));
         }
         Ok(RegistryReference {
             registry: registry.to_string(),
@@ -158,18 +204,13 @@ impl RegistryReference {
         })
     }
 
-    /// `registry/repository`.
-    pub fn repository_path(&self) -> String {
-        format!("{}/{}", self.registry, self.repository)
-    }
-
     /// `registry/repository@digest`.
     pub fn with_digest(&self, digest: &str) -> String {
         format!("{}/{}@{}", self.registry, self.repository, digest)
     }
 
     /// The host name that requests go to (`docker.io` is served by `registry-1.docker.io`).
-    pub fn endpoint_host(&self) -> &str {
+    pub(crate) fn endpoint_host(&self) -> &str {
         if self.registry == "docker.io" {
             "registry-1.docker.io"
         } else {
@@ -201,7 +242,7 @@ pub fn is_valid_tag(tag: &str) -> bool {
 
 /// Repository grammar of the distribution spec (lowercase path components separated by
 /// `.`, `_`, `__` or runs of `-`).
-pub fn is_valid_repository(repo: &str) -> bool {
+pub(crate) fn is_valid_repository(repo: &str) -> bool {
     !repo.is_empty() && repo.split('/').all(is_valid_path_component)
 }
 

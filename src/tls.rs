@@ -8,6 +8,7 @@
 //! share (a `CA:TRUE` leaf as `openssl req -x509` makes by default, a leaf that is itself a
 //! trusted root, no issuer found, `anyExtendedKeyUsage`, a name webpki's syntax rejects).
 //! Handshake signatures are always checked by rustls.
+#![deny(missing_docs)]
 
 use std::sync::{Arc, OnceLock};
 
@@ -27,7 +28,7 @@ const SCHEME_MISMATCH: &str = "http: server gave HTTP response to HTTPS client";
 /// A rustls configuration trusting the system roots (honouring `SSL_CERT_FILE` and
 /// `SSL_CERT_DIR`, as Go does) plus `extra_roots`, for `reqwest`'s
 /// `tls_backend_preconfigured`.
-pub fn client_config(
+pub(crate) fn client_config(
     extra_roots: Vec<CertificateDer<'static>>,
 ) -> Result<rustls::ClientConfig, rustls::Error> {
     let mut roots = extra_roots;
@@ -45,19 +46,29 @@ pub fn client_config(
     Ok(config)
 }
 
+/// Why a CA file (`--ca-file`-style extra roots) is unusable.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CaFileError {
+    /// No `CERTIFICATE` block in the file.
+    #[error("no PEM certificates found")]
+    NoCertificates,
+    /// A certificate cannot be a trust anchor.
+    #[error("invalid CA certificate file: {0}")]
+    Invalid(webpki::Error),
+}
+
 /// The `CERTIFICATE` blocks of a PEM file, each usable as a trust anchor.
-pub fn pem_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+pub(crate) fn pem_roots(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, CaFileError> {
     let certs: Vec<CertificateDer<'static>> = crate::go::pem::pem_blocks(pem)
         .into_iter()
         .filter(|b| b.label == "CERTIFICATE")
         .map(|b| CertificateDer::from(b.contents))
         .collect();
     if certs.is_empty() {
-        return Err("no PEM certificates found".into());
+        return Err(CaFileError::NoCertificates);
     }
     for cert in &certs {
-        webpki::anchor_from_trusted_cert(cert)
-            .map_err(|e| format!("invalid CA certificate file: {e}"))?;
+        webpki::anchor_from_trusted_cert(cert).map_err(CaFileError::Invalid)?;
     }
     Ok(certs)
 }
@@ -238,7 +249,7 @@ fn go_error(text: String) -> rustls::Error {
 /// What Go prints for the TLS failure in `e`'s source chain, if there is one:
 /// `tls: failed to verify certificate: x509: ...`, or `http: server gave HTTP response to
 /// HTTPS client` when the server answered the handshake with something that is not TLS.
-pub fn go_text(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub(crate) fn go_text(e: &(dyn std::error::Error + 'static)) -> Option<String> {
     let tls = find_rustls_error(e)?;
     let text = match tls {
         rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) => {
@@ -307,18 +318,19 @@ mod tests {
         params.self_signed(&key).unwrap().der().clone()
     }
 
-    fn verify(
+    /// Go's text for the refusal of `leaf`, or `None` when it is accepted.
+    fn go_refusal(
         roots: Vec<CertificateDer<'static>>,
         leaf: &CertificateDer<'_>,
         name: &str,
-    ) -> Result<(), String> {
+    ) -> Option<String> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let verifier = GoVerifier::new(roots, provider);
         let name = ServerName::try_from(name.to_string()).unwrap();
         verifier
             .verify_server_cert(leaf, &[], &name, &[], UnixTime::now())
-            .map(|_| ())
-            .map_err(|e| go_text(&e).unwrap_or_else(|| e.to_string()))
+            .err()
+            .map(|e| go_text(&e).unwrap_or_else(|| e.to_string()))
     }
 
     #[test]
@@ -337,27 +349,26 @@ mod tests {
             .unwrap_err();
         assert!(go_may_accept(&refusal), "{refusal:?}");
 
-        assert_eq!(verify(vec![leaf.clone()], &leaf, "127.0.0.1"), Ok(()));
+        assert_eq!(go_refusal(vec![leaf.clone()], &leaf, "127.0.0.1"), None);
     }
 
     #[test]
     fn refusals_are_in_go_s_words() {
         let leaf = openssl_like_self_signed();
         assert_eq!(
-            verify(vec![], &leaf, "127.0.0.1"),
-            Err(
+            go_refusal(vec![], &leaf, "127.0.0.1").as_deref(),
+            Some(
                 "tls: failed to verify certificate: x509: certificate signed by unknown authority"
-                    .into()
             )
         );
         // Another certificate with the same subject is the candidate Go names.
         assert_eq!(
-            verify(vec![openssl_like_self_signed()], &leaf, "127.0.0.1"),
-            Err("tls: failed to verify certificate: x509: certificate signed by unknown authority (possibly because of \"x509: ECDSA verification failure\" while trying to verify candidate authority certificate \"rcgen self signed cert\")".into())
+            go_refusal(vec![openssl_like_self_signed()], &leaf, "127.0.0.1").as_deref(),
+            Some("tls: failed to verify certificate: x509: certificate signed by unknown authority (possibly because of \"x509: ECDSA verification failure\" while trying to verify candidate authority certificate \"rcgen self signed cert\")")
         );
         assert_eq!(
-            verify(vec![leaf.clone()], &leaf, "10.0.0.1"),
-            Err("tls: failed to verify certificate: x509: certificate is valid for 127.0.0.1, not 10.0.0.1".into())
+            go_refusal(vec![leaf.clone()], &leaf, "10.0.0.1").as_deref(),
+            Some("tls: failed to verify certificate: x509: certificate is valid for 127.0.0.1, not 10.0.0.1")
         );
     }
 

@@ -1,4 +1,5 @@
 //! Version strings.
+#![deny(missing_docs)]
 
 /// The notation version we are compatible with and report (`notation version`).
 pub const NOTATION_COMPAT_VERSION: &str = "1.3.2";
@@ -12,6 +13,6 @@ pub const SIGNING_AGENT: &str = "notation-go/1.3.2";
 
 /// HTTP `User-Agent` for registry, TSA, OCSP and CRL requests: Go notation's
 /// (`notation/v1.3.2`), so servers and `-d` traces see a drop-in.
-pub fn user_agent() -> String {
+pub(crate) fn user_agent() -> String {
     format!("notation/v{NOTATION_COMPAT_VERSION}")
 }

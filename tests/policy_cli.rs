@@ -453,3 +453,24 @@ fn show_falls_back_past_a_dangling_oci_policy_link() {
         .success()
         .stdout(VALID);
 }
+
+#[test]
+fn show_warns_about_a_byte_order_mark_and_prints_the_file() {
+    let home = tempfile::tempdir().unwrap();
+    fs::create_dir_all(home.path().join("notation")).unwrap();
+    let path = home.path().join("notation/trustpolicy.json");
+    fs::write(&path, format!("\u{feff}{VALID}")).unwrap();
+    let out = notation(home.path())
+        .args(["policy", "show"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "the trust policy file {} starts with a UTF-8 byte order mark; it was ignored (notation v1.3.2 rejects such files as malformed)",
+            path.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}

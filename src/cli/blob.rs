@@ -309,7 +309,7 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
         .await;
     verify::report_revocation(out, &revocation);
     let outcome = outcome.map_err(|e| match e.trust_store_failure() {
-        Some(f) => anyhow!("{}", f.cli_message),
+        Some(f) => anyhow!("{}", verify::trust_store_message(f)),
         None => failed(&e),
     })?;
     render_verified(out, blob_path, &outcome)

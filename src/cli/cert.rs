@@ -11,7 +11,7 @@ use notation::config::signingkeys::SigningKeys;
 use notation::config::DIR_MODE;
 use notation::go::fmt::GoQuoted;
 use notation::go::os::PathError;
-use notation::truststore::{self, StoreType};
+use notation::truststore::{self, ListScope, StoreType};
 use notation::x509::Certificate;
 use std::path::{Path, PathBuf};
 
@@ -208,6 +208,20 @@ fn add(args: AddArgs, ctx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `cert list`'s error text, as notation words it: what was listed, then the error.
+fn list_failure(e: &truststore::ListError) -> String {
+    let what = match &e.scope {
+        ListScope::All => "in the trust store".to_string(),
+        ListScope::Type(t) => format!("of type {t}"),
+        ListScope::Store(s) => format!("in the named store {s}"),
+        ListScope::TypeAndStore(t, s) => format!("in the named store {s} of type {t}"),
+    };
+    format!(
+        "failed to list all certificates stored {what}, with error: {}",
+        e.error
+    )
+}
+
 fn list(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
     let out = ctx.out;
     let log = args.logging.log();
@@ -216,7 +230,11 @@ fn list(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
         args.flags.store_type.as_deref(),
         args.flags.store.as_deref(),
     )
-    .inspect_err(|e| log.debug(&format!("Failed to complete list: {e}")))?;
+    .map_err(|e| {
+        let message = list_failure(&e);
+        log.debug(&format!("Failed to complete list: {message}"));
+        anyhow!(message)
+    })?;
     if listed.is_empty() {
         return Ok(());
     }
@@ -458,4 +476,37 @@ fn cleanup_test(args: CleanupTestArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     out.println("Cleanup completed successfully")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notation::truststore::{CertFileError, ListError};
+
+    #[test]
+    fn list_failures_name_what_was_listed() {
+        let failure = |scope| {
+            list_failure(&ListError {
+                scope,
+                error: CertFileError::Parse("x509: malformed certificate".into()),
+            })
+        };
+        let s = || "s".to_string();
+        assert_eq!(
+            failure(ListScope::All),
+            "failed to list all certificates stored in the trust store, with error: x509: malformed certificate"
+        );
+        assert_eq!(
+            failure(ListScope::Type("ca".into())),
+            "failed to list all certificates stored of type ca, with error: x509: malformed certificate"
+        );
+        assert_eq!(
+            failure(ListScope::Store(s())),
+            "failed to list all certificates stored in the named store s, with error: x509: malformed certificate"
+        );
+        assert_eq!(
+            failure(ListScope::TypeAndStore("tsa".into(), s())),
+            "failed to list all certificates stored in the named store s of type tsa, with error: x509: malformed certificate"
+        );
+    }
 }

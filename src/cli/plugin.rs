@@ -5,9 +5,10 @@ use super::flag_rules::Rules;
 use super::{output, Context};
 use anyhow::bail;
 use clap::{Args, Subcommand};
+use notation::go::fmt::slice_v as go_slice;
 use notation::go::fmt::GoQuoted;
 use notation::plugin::install::{self, InstallError};
-use notation::plugin::{self, proto::go_slice, PluginError};
+use notation::plugin::{self, PluginError};
 use std::path::Path;
 
 /// Arguments of `notation plugin`.

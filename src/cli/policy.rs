@@ -152,6 +152,16 @@ fn show(ctx: &Context) -> anyhow::Result<()> {
     )
 }
 
+/// The warning for a policy file whose UTF-8 BOM the library skipped, if it had one.
+pub(super) fn bom_warning(file: &PolicyFile) -> Option<String> {
+    file.bom_stripped.then(|| {
+        format!(
+            "the trust policy file {} starts with a UTF-8 byte order mark; it was ignored (notation v1.3.2 rejects such files as malformed)",
+            file.path.display()
+        )
+    })
+}
+
 /// `policy show` / `blob policy show`: print the file as it is; an invalid document is
 /// reported (`Error:` line, then `invalid`) but still shown, and the command succeeds, as
 /// upstream does. `problem` decodes and validates the content.
@@ -164,7 +174,7 @@ pub(super) fn show_file(
     problem: impl Fn(&[u8]) -> Option<String>,
 ) -> anyhow::Result<()> {
     let file = read_shown(paths, missing, read_names_full_path)?;
-    if let Some(w) = file.warning() {
+    if let Some(w) = bom_warning(&file) {
         out.warn(&w);
     }
     if let Some(problem) = problem(file.content()) {

@@ -10,7 +10,8 @@ use clap::{Args, ValueEnum};
 use notation::policy::OciDocument;
 use notation::revocation::Validator;
 use notation::verifier::{
-    SignatureRecord, VerificationOutcome, Verified, Verifier, VerifyError, VerifyOptions,
+    SignatureRecord, TrustStoreFailure, VerificationOutcome, Verified, Verifier, VerifyError,
+    VerifyOptions,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -122,7 +123,7 @@ fn resolve<'a>(
 
     // Upstream loads the policy before looking at the reference.
     let (policy, file) = OciDocument::load(&ctx.dirs)?;
-    if let Some(w) = file.warning() {
+    if let Some(w) = super::policy::bom_warning(&file) {
         out.warn(&w);
     }
     let shared = Shared {
@@ -283,12 +284,29 @@ pub(super) fn report_revocation(out: Printer, revocation: &Validator) {
     }
 }
 
+/// What upstream prints after `Error: ` when a trust store failed to load (notation's
+/// `parseErrorOnVerificationFailure`): a hint to add certificates when something is
+/// missing, else the inner error, which Go formats as `%!w(<nil>)` when there is none.
+pub(crate) fn trust_store_message(f: &TrustStoreFailure) -> String {
+    if f.not_exist {
+        return format!(
+            "{}. Use command 'notation cert add' to create and add trusted certificates to the trust store",
+            f.message
+        );
+    }
+    format!(
+        "{}. {}",
+        f.message,
+        f.inner.as_deref().unwrap_or("%!w(<nil>)")
+    )
+}
+
 /// The `Error:` text upstream prints, then (with `reasons`) one line per signature tried.
 fn failure_message(e: &VerifyError, printed: &str, reasons: bool) -> String {
     match e {
         VerifyError::Failed { records, .. } => {
             let head = match e.trust_store_failure() {
-                Some(f) => f.cli_message.clone(),
+                Some(f) => trust_store_message(f),
                 None => format!("signature verification failed for all the signatures associated with {printed}"),
             };
             let mut lines = vec![head];
@@ -576,6 +594,42 @@ fn failure_json<'a>(printed: &'a str, e: &VerifyError) -> JsonReport<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trust_store_messages_as_upstream() {
+        let failure = |message: &str, not_exist, inner: Option<&str>| TrustStoreFailure {
+            message: message.into(),
+            not_exist,
+            inner: inner.map(str::to_string),
+        };
+        let missing = failure(
+            "the trust store \"s\" of type \"ca\" does not exist",
+            true,
+            Some("lstat x: no such file or directory"),
+        );
+        assert_eq!(
+            trust_store_message(&missing),
+            "the trust store \"s\" of type \"ca\" does not exist. Use command 'notation cert add' to create and add trusted certificates to the trust store"
+        );
+        let invalid = failure(
+            "failed to validate the trusted certificate e.crt in trust store s of type ca",
+            false,
+            Some("input certs cannot be empty"),
+        );
+        assert_eq!(
+            trust_store_message(&invalid),
+            "failed to validate the trusted certificate e.crt in trust store s of type ca. input certs cannot be empty"
+        );
+        let link = failure(
+            "trusted certificate r.crt in trust store s of type ca is not a regular file (directories or symlinks are not supported)",
+            false,
+            None,
+        );
+        assert_eq!(
+            trust_store_message(&link),
+            "trusted certificate r.crt in trust store s of type ca is not a regular file (directories or symlinks are not supported). %!w(<nil>)"
+        );
+    }
 
     #[test]
     fn table_matches_go_tabwriter() {

@@ -2,6 +2,7 @@
 //!
 //! notation never creates this file. It is read from the effective config dir (honouring
 //! `NOTATION_CONFIG`), not from the default dir as v1.3.2 does by accident (cli.md §0.2).
+#![deny(missing_docs)]
 
 use super::{read_regular_file, Dirs, ReadError};
 use serde_json::{Map, Value};
@@ -16,10 +17,20 @@ pub enum ConfigJsonError {
     Read(#[from] ReadError),
     /// Not JSON, or notation's own fields have the wrong type.
     #[error("failed to decode {path}: {reason}")]
-    Malformed { path: PathBuf, reason: String },
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's error.
+        reason: String,
+    },
     /// `auths`, `credsStore` or `credHelpers` have the wrong type (ORAS' credential loader text).
     #[error("failed to decode config file at {path}: invalid config format: {reason}")]
-    InvalidCredentialConfig { path: PathBuf, reason: String },
+    InvalidCredentialConfig {
+        /// The file.
+        path: PathBuf,
+        /// The decoder's error.
+        reason: String,
+    },
 }
 
 /// The parsed config.json. Unknown fields are kept in `other` so a rewrite (logout) can
@@ -47,7 +58,7 @@ impl ConfigJson {
     }
 
     /// Load from an explicit path; a missing file gives the defaults.
-    pub fn load_from(path: &Path) -> Result<ConfigJson, ConfigJsonError> {
+    pub(crate) fn load_from(path: &Path) -> Result<ConfigJson, ConfigJsonError> {
         match read_regular_file(path)? {
             None => Ok(ConfigJson::default()),
             Some(bytes) => Self::parse(path, &bytes),
@@ -140,14 +151,6 @@ impl ConfigJson {
             .iter()
             .any(|r| r.eq_ignore_ascii_case(registry))
     }
-
-    /// Whether any credential source is configured (non-empty credsStore, credHelpers or auths),
-    /// which decides whether this file is the credential store (config-files.md §8.1).
-    pub fn has_auth_configured(&self) -> bool {
-        self.creds_store.as_deref().is_some_and(|s| !s.is_empty())
-            || !self.cred_helpers.is_empty()
-            || !self.auths.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -169,7 +172,6 @@ mod tests {
         assert!(cfg.is_insecure_registry("registry.wabbit-networks.io"));
         assert!(!cfg.is_insecure_registry("other.io"));
         assert_eq!(cfg.cred_helpers["registry.io"], "pass");
-        assert!(cfg.has_auth_configured());
         assert_eq!(cfg.other["x"], Value::from(1));
     }
 
@@ -179,7 +181,6 @@ mod tests {
         let cfg = ConfigJson::load_from(&dir.path().join("config.json")).unwrap();
         assert_eq!(cfg, ConfigJson::default());
         assert_eq!(cfg.signature_format(), "jws");
-        assert!(!cfg.has_auth_configured());
         assert_eq!(
             parse(r#"{"signatureFormat":""}"#)
                 .unwrap()

@@ -1,4 +1,5 @@
 //! notation's directories and configuration files, exactly as Go notation keeps them.
+#![deny(missing_docs)]
 
 pub mod config_json;
 pub mod signingkeys;
@@ -63,7 +64,7 @@ impl Dirs {
         self.config.join("config.json")
     }
     /// `{NOTATION_CONFIG}/signingkeys.json`.
-    pub fn signingkeys_json(&self) -> PathBuf {
+    pub(crate) fn signingkeys_json(&self) -> PathBuf {
         self.config.join("signingkeys.json")
     }
     /// `{NOTATION_CONFIG}/trustpolicy.json` (what v1.3.2 reads).
@@ -83,7 +84,7 @@ impl Dirs {
         self.config.join("localkeys")
     }
     /// `{NOTATION_CONFIG}/truststore/x509`.
-    pub fn x509_truststore(&self) -> PathBuf {
+    pub(crate) fn x509_truststore(&self) -> PathBuf {
         self.config.join("truststore").join("x509")
     }
     /// `{NOTATION_LIBEXEC}/plugins`.
@@ -101,19 +102,25 @@ impl Dirs {
 pub enum ReadError {
     /// A symlink, directory or other non-regular file.
     #[error("{} is not a regular file (symlinks are not supported)", crate::go::fmt::GoQuoted(&.path.display()))]
-    NotRegular { path: PathBuf },
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+    },
     /// An I/O error, printed as Go's `*PathError`.
     #[error("{}", crate::go::os::path_error(.op, .path, .error))]
     Io {
+        /// Go's name of the failed call (`open`, `stat`, …).
         op: &'static str,
+        /// The file.
         path: PathBuf,
+        /// The error.
         error: io::Error,
     },
 }
 
 /// Read a config file as notation-go does: `lstat` first (so symlinks are refused), a missing
 /// file is `Ok(None)`.
-pub fn read_regular_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+pub(crate) fn read_regular_file(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),

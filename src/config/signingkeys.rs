@@ -3,6 +3,7 @@
 //! Same schema, field order and encoding as notation-go's `config.SigningKeys` (4-space
 //! indentation, trailing newline, Go escaping), but written atomically. Every mutation is
 //! load → change → validate → save; a failing change saves nothing.
+#![deny(missing_docs)]
 
 use super::{read_regular_file, Dirs, ReadError, DIR_MODE, PRIVATE_FILE_MODE};
 use crate::go::fmt as gofmt;
@@ -53,16 +54,29 @@ pub enum SigningKeysError {
     EmptyPluginName,
     /// The plugin executable is missing or cannot be stat'ed.
     #[error("plugin executable file is either not found or inaccessible: {}", os::path_error("stat", .path, .error))]
-    PluginNotFound { path: PathBuf, error: io::Error },
+    PluginNotFound {
+        /// The executable's path.
+        path: PathBuf,
+        /// The failed `stat`.
+        error: io::Error,
+    },
     /// The plugin "executable" is a directory or other non-regular file.
     #[error("plugin executable file is not a regular file")]
-    PluginNotRegular { path: PathBuf },
+    PluginNotRegular {
+        /// The executable's path.
+        path: PathBuf,
+    },
     /// The key and certificate files of a local key do not form a usable pair.
     #[error("{0}")]
     KeyPair(String),
     /// Writing the file failed.
     #[error("failed to save {}: {}", .path.display(), os::errno_text(.error))]
-    Write { path: PathBuf, error: io::Error },
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        error: io::Error,
+    },
 }
 
 type Result<T> = std::result::Result<T, SigningKeysError>;
@@ -168,7 +182,7 @@ impl SigningKeys {
     }
 
     /// Load from an explicit path; a missing file means no keys.
-    pub fn load_from(path: &Path) -> Result<SigningKeys> {
+    pub(crate) fn load_from(path: &Path) -> Result<SigningKeys> {
         match read_regular_file(path)? {
             None => Ok(SigningKeys::default()),
             Some(bytes) => Self::parse(&bytes),
@@ -184,7 +198,7 @@ impl SigningKeys {
     }
 
     /// The exact bytes notation writes: Go JSON, 4-space indentation, trailing newline.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut out =
             crate::go::json::to_vec_indent(self, "    ").expect("strings and maps always encode");
         out.push(b'\n');
@@ -197,7 +211,7 @@ impl SigningKeys {
     }
 
     /// Validate, then write to `path` atomically.
-    pub fn save_to(&self, path: &Path) -> Result<()> {
+    pub(crate) fn save_to(&self, path: &Path) -> Result<()> {
         self.validate()?;
         crate::atomic::write(path, &self.to_bytes(), PRIVATE_FILE_MODE, DIR_MODE).map_err(|error| {
             SigningKeysError::Write {
@@ -349,7 +363,7 @@ impl SigningKeys {
 }
 
 /// The executable notation runs for plugin `name`.
-pub fn plugin_executable(plugins_dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn plugin_executable(plugins_dir: &Path, name: &str) -> PathBuf {
     let bin = if cfg!(windows) {
         format!("notation-{name}.exe")
     } else {
@@ -359,7 +373,7 @@ pub fn plugin_executable(plugins_dir: &Path, name: &str) -> PathBuf {
 }
 
 /// notation-go's `CLIManager.Get`: the plugin is installed when its executable is a regular file.
-pub fn check_plugin_installed(plugins_dir: &Path, name: &str) -> Result<()> {
+pub(crate) fn check_plugin_installed(plugins_dir: &Path, name: &str) -> Result<()> {
     let path = plugin_executable(plugins_dir, name);
     match std::fs::metadata(&path) {
         Err(error) => Err(SigningKeysError::PluginNotFound { path, error }),

@@ -3,6 +3,7 @@
 //! Upstream messages embed values with `%q` (Go `strconv.Quote`) and slices and maps with
 //! `%v`. Reproducing them keeps our error lines identical to notation's, which scripts and
 //! users grep for.
+#![deny(missing_docs)]
 
 use std::fmt::Write as _;
 
@@ -12,7 +13,7 @@ pub fn slice_v(items: &[String]) -> String {
 }
 
 /// A string map as Go's `%v` prints it: keys sorted, `map[k1:v1 k2:v2]`.
-pub fn map_v<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn map_v<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
     pairs.sort();
     let inner: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}:{v}")).collect();
@@ -20,7 +21,7 @@ pub fn map_v<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String 
 }
 
 /// Go's `%q` of a `[]map[string]string`: `[map["C":"US" "O":"x"] map[...]]`, keys sorted.
-pub fn quote_maps(maps: &[std::collections::BTreeMap<String, String>]) -> String {
+pub(crate) fn quote_maps(maps: &[std::collections::BTreeMap<String, String>]) -> String {
     let inner: Vec<String> = maps
         .iter()
         .map(|m| {

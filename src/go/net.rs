@@ -5,6 +5,7 @@
 //! which notation uses, says `lookup <host> on <nameserver>:53: no such host` (the name
 //! does not exist) or `... server misbehaving` (the server failed to answer), and
 //! `net/http` puts `dial tcp: ` before it. Scripts grep for Go's words, so we map ours.
+#![deny(missing_docs)]
 
 use std::error::Error;
 use std::path::Path;
@@ -24,7 +25,7 @@ const NOT_FOUND: [&str; 4] = [
 /// `dial tcp: lookup <host> on <server>: no such host` (or `server misbehaving` when the
 /// resolver could not get an answer), `<server>` being the first name server of
 /// `/etc/resolv.conf`, as Go's resolver reports it.
-pub fn dial_lookup_failure(e: &(dyn Error + 'static), host: &str) -> Option<String> {
+pub(crate) fn dial_lookup_failure(e: &(dyn Error + 'static), host: &str) -> Option<String> {
     let reason = lookup_reason(e)?;
     let server = first_nameserver(Path::new("/etc/resolv.conf"));
     Some(format!("dial tcp: lookup {host} on {server}: {reason}"))
@@ -32,7 +33,7 @@ pub fn dial_lookup_failure(e: &(dyn Error + 'static), host: &str) -> Option<Stri
 
 /// Go's `net.OpError` text for a TCP connect that failed with `err`:
 /// `dial tcp <host>:<port>: connect: connection refused`.
-pub fn connect_failure(host: &str, port: u16, err: &std::io::Error) -> String {
+pub(crate) fn connect_failure(host: &str, port: u16, err: &std::io::Error) -> String {
     format!(
         "dial tcp {host}:{port}: connect: {}",
         super::os::errno_text(err)
@@ -40,7 +41,7 @@ pub fn connect_failure(host: &str, port: u16, err: &std::io::Error) -> String {
 }
 
 /// Whether `e` says the name does not exist (Go's `no such host`).
-pub fn is_missing_name(e: &(dyn Error + 'static)) -> bool {
+pub(crate) fn is_missing_name(e: &(dyn Error + 'static)) -> bool {
     lookup_reason(e) == Some("no such host")
 }
 

@@ -1,12 +1,13 @@
 //! Go's `os` error texts: OS errors as `syscall.Errno` prints them and `*os.PathError`
 //! (`open <path>: no such file or directory`), as notation's messages show them.
+#![deny(missing_docs)]
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 /// The text Go's `syscall.Errno` gives for an OS error: the C library's message with a
 /// lower-case first letter (`no such file or directory`), without Rust's `(os error N)`.
-pub fn errno_text(err: &io::Error) -> String {
+pub(crate) fn errno_text(err: &io::Error) -> String {
     let text = err.to_string();
     let text = match text.find(" (os error ") {
         Some(i) if err.raw_os_error().is_some() => text[..i].to_string(),

@@ -1,11 +1,12 @@
 //! PEM decoding with Go `encoding/pem` semantics: blocks anywhere in the text, text
 //! outside blocks ignored, malformed blocks skipped.
+#![deny(missing_docs)]
 
 use base64::Engine as _;
 
 /// One decoded PEM block.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PemBlock {
+pub(crate) struct PemBlock {
     /// The label after `BEGIN ` (e.g. `CERTIFICATE`).
     pub label: String,
     /// `Key: value` headers, in order.
@@ -46,7 +47,7 @@ fn get_line(data: &[u8]) -> (&[u8], &[u8], usize) {
 
 /// Returns every well-formed PEM block in `data`, in order (Go: `pem.Decode` until it
 /// finds nothing).
-pub fn pem_blocks(data: &[u8]) -> Vec<PemBlock> {
+pub(crate) fn pem_blocks(data: &[u8]) -> Vec<PemBlock> {
     let mut out = Vec::new();
     let mut rest = data;
     while let Some((block, next)) = decode(rest) {
@@ -86,50 +87,20 @@ fn decode(data: &[u8]) -> Option<(PemBlock, &[u8])> {
         let mut end_index = end_index as isize - consumed as isize;
         end_trailer_index = end_trailer_index.checked_sub(consumed)?;
 
-        let mut headers = Vec::new();
-        loop {
-            if rest.is_empty() {
-                return None;
-            }
-            let (line, next, consumed) = get_line(rest);
-            let Some(colon) = line.iter().position(|&b| b == b':') else {
-                break;
-            };
-            let key = String::from_utf8_lossy(line[..colon].trim_ascii()).into_owned();
-            let value = String::from_utf8_lossy(line[colon + 1..].trim_ascii()).into_owned();
-            headers.push((key, value));
-            rest = next;
-            end_index -= consumed as isize;
-            end_trailer_index = end_trailer_index.checked_sub(consumed)?;
-        }
+        let (headers, next, taken) = read_headers(rest)?;
+        rest = next;
+        end_index -= taken as isize;
+        end_trailer_index = end_trailer_index.checked_sub(taken)?;
         if !headers.is_empty() && end_index < 0 {
             continue;
         }
-
-        // After `-----END ` comes the same type and five dashes, then only whitespace.
-        let Some(end_trailer) = rest.get(end_trailer_index..) else {
-            continue;
-        };
-        let trailer_len = label.len() + PEM_END_OF_LINE.len();
-        if end_trailer.len() < trailer_len
-            || !end_trailer[..trailer_len].starts_with(label)
-            || !end_trailer[..trailer_len].ends_with(PEM_END_OF_LINE)
-        {
+        if !has_end_trailer(rest.get(end_trailer_index..), label) {
             continue;
         }
-        if !get_line(&end_trailer[trailer_len..]).0.is_empty() {
-            continue;
-        }
-
         let contents = if end_index > 0 {
-            let b64: Vec<u8> = rest[..end_index as usize]
-                .iter()
-                .copied()
-                .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-                .collect();
-            match base64::engine::general_purpose::STANDARD.decode(&b64) {
-                Ok(c) => c,
-                Err(_) => continue,
+            match decode_body(&rest[..end_index as usize]) {
+                Some(c) => c,
+                None => continue,
             }
         } else {
             Vec::new()
@@ -147,6 +118,53 @@ fn decode(data: &[u8]) -> Option<(PemBlock, &[u8])> {
         };
         return Some((block, after));
     }
+}
+
+/// `Key: value` pairs of a block, in order.
+type Headers = Vec<(String, String)>;
+
+/// The `Key: value` header lines at the start of `rest`, what follows them and how many
+/// bytes they took; `None` when the data ends among them.
+fn read_headers(mut rest: &[u8]) -> Option<(Headers, &[u8], usize)> {
+    let mut headers = Vec::new();
+    let mut taken = 0;
+    loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let (line, next, consumed) = get_line(rest);
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            return Some((headers, rest, taken));
+        };
+        let key = String::from_utf8_lossy(line[..colon].trim_ascii()).into_owned();
+        let value = String::from_utf8_lossy(line[colon + 1..].trim_ascii()).into_owned();
+        headers.push((key, value));
+        rest = next;
+        taken += consumed;
+    }
+}
+
+/// Whether what follows `-----END ` is the block's type and five dashes, then only
+/// whitespace to the end of the line.
+fn has_end_trailer(end_trailer: Option<&[u8]>, label: &[u8]) -> bool {
+    let Some(end_trailer) = end_trailer else {
+        return false;
+    };
+    let trailer_len = label.len() + PEM_END_OF_LINE.len();
+    end_trailer.len() >= trailer_len
+        && end_trailer[..trailer_len].starts_with(label)
+        && end_trailer[..trailer_len].ends_with(PEM_END_OF_LINE)
+        && get_line(&end_trailer[trailer_len..]).0.is_empty()
+}
+
+/// The base64 body of a block, whitespace ignored.
+fn decode_body(body: &[u8]) -> Option<Vec<u8>> {
+    let b64: Vec<u8> = body
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .collect();
+    base64::engine::general_purpose::STANDARD.decode(&b64).ok()
 }
 
 /// Encodes `der` as a PEM block with 64-character lines (Go `pem.Encode`).

@@ -2,6 +2,7 @@
 //!
 //! Times are printed in the offset they carry; the library's times are UTC, so Go's
 //! `Time.String` suffix is always `+0000 UTC`.
+#![deny(missing_docs)]
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -24,7 +25,7 @@ pub fn string(t: OffsetDateTime) -> String {
 }
 
 /// Go's `time.RFC1123Z` layout: `Mon, 02 Jan 2006 15:04:05 -0700`.
-pub fn rfc1123z(t: OffsetDateTime) -> String {
+pub(crate) fn rfc1123z(t: OffsetDateTime) -> String {
     let fmt = format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
     );
@@ -39,7 +40,7 @@ pub fn rfc3339(t: OffsetDateTime) -> String {
 
 /// Go's `time.RFC3339Nano` layout: [`rfc3339`] with the fraction of a second, trailing
 /// zeros dropped.
-pub fn rfc3339_nano(t: OffsetDateTime) -> String {
+pub(crate) fn rfc3339_nano(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 

@@ -1,5 +1,6 @@
 //! `notation plugin install|uninstall` (cli.md §9): a plugin arrives as one executable
 //! `notation-<name>` or a zip / tar.gz archive holding exactly one such executable.
+#![deny(missing_docs)]
 
 use super::{binary_name, proto, semver, Plugin, PluginError};
 use crate::go::fmt::GoQuoted;
@@ -9,60 +10,98 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// Largest plugin file or extracted archive accepted.
-pub const MAX_PLUGIN_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_PLUGIN_BYTES: u64 = 256 << 20;
 
 /// Why installing or uninstalling failed. Display texts follow notation's.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InstallError {
     #[error("{}", crate::go::os::path_error(.op, .path, .error))]
+    /// A file system call failed, printed as Go's `*PathError`.
     Io {
+        /// Go's name of the failed call.
         op: &'static str,
+        /// The file.
         path: PathBuf,
+        /// The error.
         error: io::Error,
     },
     #[error("invalid plugin executable file name. Plugin file name requires format notation-{{plugin-name}}, but got {0}")]
+    /// The executable is not named `notation-<name>`.
     BadFileName(String),
     #[error("total file size reached the {} MiB size limit", MAX_PLUGIN_BYTES >> 20)]
+    /// The archive expands to more than the size limit.
     TooLarge,
     #[error("failed to decompress the plugin archive: {0}")]
+    /// The archive cannot be read.
     BadArchive(String),
     #[error("file name in {kind} cannot contain '..', but found {}", GoQuoted(.name))]
-    UnsafeEntry { kind: &'static str, name: String },
+    /// An archive entry would land outside the plugin directory.
+    UnsafeEntry {
+        /// The archive kind (`zip` or `tar.gz`).
+        kind: &'static str,
+        /// The plugin (or entry) name.
+        name: String,
+    },
     #[error("no plugin executable file was found: plugin executable file name must in format notation-{{plugin-name}}")]
+    /// The archive holds no `notation-<name>` file.
     NoExecutable,
     #[error("found more than one plugin executable files: {0}")]
+    /// The archive holds several `notation-<name>` files (listed).
     ManyExecutables(String),
     #[error("failed to get metadata of new plugin: {0}")]
+    /// The new plugin's `get-plugin-metadata` failed.
     NewPluginMalformed(PluginError),
     #[error("failed to get metadata of existing plugin: {0}")]
+    /// The installed plugin's `get-plugin-metadata` failed.
     ExistingPluginMalformed(PluginError),
     #[error("failed to compare plugin versions: {0}")]
-    Version(String),
+    /// A version is not a semantic version.
+    Version(#[from] super::semver::InvalidVersion),
     #[error("failed to install plugin {name}. The installing plugin version {new} is lower than the existing plugin version {existing}")]
+    /// The new version is lower than the installed one (without `--force`).
     Downgrade {
+        /// The plugin name.
         name: String,
+        /// The new version.
         new: String,
+        /// The installed version.
         existing: String,
     },
     #[error("plugin {name} with version {version} already exists")]
-    SameVersion { name: String, version: String },
+    /// The same version is installed already (without `--force`).
+    SameVersion {
+        /// The plugin (or entry) name.
+        name: String,
+        /// The version.
+        version: String,
+    },
     #[error("unable to find plugin {0}")]
+    /// `plugin uninstall` of a plugin that is not installed.
     NotInstalled(String),
     #[error("plugin SHA-256 checksum does not match user input. Expecting {0}")]
+    /// The SHA-256 digest does not match `--sha256sum`.
     Checksum(String),
     #[error("{0} is not a valid file")]
+    /// The source is not a regular file.
     NotAFile(String),
     #[error("failed to download plugin from URL: only the HTTPS scheme is supported, but got {0}")]
+    /// A URL that is not `https://`.
     NotHttps(String),
     #[error("failed to download plugin from URL {url} with error: {reason}")]
-    Download { url: String, reason: String },
+    /// Downloading failed.
+    Download {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 /// How long a `--url` download may take.
-pub const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+pub(crate) const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// Download a plugin source over HTTPS (at most [`MAX_PLUGIN_BYTES`]).
+/// Download a plugin source over HTTPS (at most 256 MiB).
 pub async fn download(url: &str) -> Result<Vec<u8>, InstallError> {
     let fail = |reason: String| InstallError::Download {
         url: url.to_string(),

@@ -3,6 +3,7 @@
 //!
 //! Signing through a plugin is in `signer::plugin`, plugin verification in
 //! `verifier::plugin` (both above this module).
+#![deny(missing_docs)]
 
 pub mod install;
 pub mod proto;
@@ -15,7 +16,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use run::MAX_OUTPUT_BYTES;
+pub(crate) use run::MAX_OUTPUT_BYTES;
 
 /// Why talking to a plugin failed. Display texts are notation-go's.
 #[derive(Debug, thiserror::Error)]
@@ -23,14 +24,24 @@ pub use run::MAX_OUTPUT_BYTES;
 pub enum PluginError {
     /// The executable is missing or cannot be stat'ed.
     #[error("plugin executable file is either not found or inaccessible: {}", crate::go::os::path_error("stat", .path, .error))]
-    NotFound { path: PathBuf, error: io::Error },
+    NotFound {
+        /// The executable.
+        path: PathBuf,
+        /// The failed `stat`.
+        error: io::Error,
+    },
     /// The executable is not a regular file.
     #[error("plugin executable file is not a regular file")]
-    NotRegular { path: PathBuf },
+    NotRegular {
+        /// The executable.
+        path: PathBuf,
+    },
     /// The executable could not be started.
     #[error("fork/exec {}: {error}", .path.display())]
     Exec {
+        /// The executable.
         path: PathBuf,
+        /// The system's error.
         error: String,
         /// The system cannot run this file format (ENOEXEC).
         bad_format: bool,
@@ -39,8 +50,11 @@ pub enum PluginError {
     /// generic failure `generic`, except by `plugin list`, which words it as notation does.
     #[error("{generic}")]
     NotExecutable {
+        /// The executable.
         path: PathBuf,
+        /// The system's error.
         error: String,
+        /// The generic failure reported instead.
         generic: Box<PluginError>,
     },
     /// The plugin failed (its error object, or a generic error when it had none).
@@ -49,15 +63,20 @@ pub enum PluginError {
     /// Exit 0 but stdout is not the expected JSON.
     #[error("failed to decode json response: plugin not compliant")]
     NotCompliant,
-    /// stdout or stderr exceeded [`MAX_OUTPUT_BYTES`].
+    /// stdout or stderr exceeded 64 MiB.
     #[error("plugin output exceeds the limit of {} bytes", MAX_OUTPUT_BYTES)]
     OutputTooLarge,
     /// get-plugin-metadata answered something invalid.
     #[error("invalid metadata: {0}")]
-    InvalidMetadata(String),
+    InvalidMetadata(#[from] proto::MetadataError),
     /// get-plugin-metadata names another plugin.
     #[error("executable name must be {} instead of {}", GoQuoted(.expected), GoQuoted(.actual))]
-    NameMismatch { expected: String, actual: String },
+    NameMismatch {
+        /// The name of the executable.
+        expected: String,
+        /// The name in the metadata.
+        actual: String,
+    },
 }
 
 /// The executable file name of plugin `name`.
@@ -116,7 +135,7 @@ impl Plugin {
             plugin_config: config.clone(),
         };
         let meta: Metadata = run::run(&self.path, "get-plugin-metadata", &req)?;
-        meta.validate().map_err(PluginError::InvalidMetadata)?;
+        meta.validate()?;
         if meta.name != self.name {
             return Err(PluginError::NameMismatch {
                 expected: binary_name(&meta.name),
@@ -131,7 +150,7 @@ impl Plugin {
     }
 
     /// `describe-key`.
-    pub fn describe_key(
+    pub(crate) fn describe_key(
         &self,
         req: &proto::DescribeKeyRequest,
     ) -> Result<proto::DescribeKeyResponse, PluginError> {
@@ -139,7 +158,7 @@ impl Plugin {
     }
 
     /// `generate-signature`.
-    pub fn generate_signature(
+    pub(crate) fn generate_signature(
         &self,
         req: &proto::GenerateSignatureRequest,
     ) -> Result<proto::GenerateSignatureResponse, PluginError> {
@@ -147,7 +166,7 @@ impl Plugin {
     }
 
     /// `generate-envelope`.
-    pub fn generate_envelope(
+    pub(crate) fn generate_envelope(
         &self,
         req: &proto::GenerateEnvelopeRequest,
     ) -> Result<proto::GenerateEnvelopeResponse, PluginError> {
@@ -155,7 +174,7 @@ impl Plugin {
     }
 
     /// `verify-signature`.
-    pub fn verify_signature(
+    pub(crate) fn verify_signature(
         &self,
         req: &proto::VerifySignatureRequest,
     ) -> Result<proto::VerifySignatureResponse, PluginError> {

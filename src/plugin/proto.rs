@@ -1,6 +1,7 @@
 //! The JSON messages of plugin contract 1.0 (plugins.md §3), with notation's member order.
+#![deny(missing_docs)]
 
-use crate::go::fmt::GoQuoted;
+use crate::go::fmt::{slice_v, GoQuoted};
 use crate::go::json::decode::{self as godecode, key_matches, DecodeError, Json};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -8,16 +9,16 @@ use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// The contract version notation speaks.
-pub const CONTRACT_VERSION: &str = "1.0";
+pub(crate) const CONTRACT_VERSION: &str = "1.0";
 /// Prefix of plugin executables.
-pub const BINARY_PREFIX: &str = "notation-";
+pub(crate) const BINARY_PREFIX: &str = "notation-";
 
 /// Capability names (plugins.md §4).
 pub mod capability {
     /// Generates raw signatures (`describe-key`, `generate-signature`).
-    pub const SIGNATURE_GENERATOR_RAW: &str = "SIGNATURE_GENERATOR.RAW";
+    pub(crate) const SIGNATURE_GENERATOR_RAW: &str = "SIGNATURE_GENERATOR.RAW";
     /// Generates whole envelopes (`generate-envelope`).
-    pub const SIGNATURE_GENERATOR_ENVELOPE: &str = "SIGNATURE_GENERATOR.ENVELOPE";
+    pub(crate) const SIGNATURE_GENERATOR_ENVELOPE: &str = "SIGNATURE_GENERATOR.ENVELOPE";
     /// Verifies trusted identities (`verify-signature`).
     pub const TRUSTED_IDENTITY: &str = "SIGNATURE_VERIFIER.TRUSTED_IDENTITY";
     /// Checks revocation (`verify-signature`).
@@ -47,7 +48,7 @@ fn is_empty_map(m: &BTreeMap<String, String>) -> bool {
 
 /// `get-plugin-metadata` request (no `contractVersion`, as notation sends it).
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct GetMetadataRequest {
+pub(crate) struct GetMetadataRequest {
     #[serde(rename = "pluginConfig", skip_serializing_if = "is_empty_map")]
     pub plugin_config: BTreeMap<String, String>,
 }
@@ -68,12 +69,18 @@ pub trait Response: Default {
 /// `get-plugin-metadata` response.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Metadata {
+    /// The plugin's name (`notation-<name>` is its executable).
     pub name: String,
+    /// A description.
     pub description: String,
+    /// The plugin's version (semantic version).
     pub version: String,
+    /// Where to learn about the plugin.
     pub url: String,
     #[serde(rename = "supportedContractVersions")]
+    /// The plugin contract versions it speaks.
     pub supported_contract_versions: Vec<String>,
+    /// What it can do (`SIGNATURE_GENERATOR.RAW`, …).
     pub capabilities: Vec<String>,
 }
 
@@ -101,50 +108,57 @@ impl Response for Metadata {
 
 impl Metadata {
     /// Whether the plugin declares `capability`.
-    pub fn has_capability(&self, capability: &str) -> bool {
+    pub(crate) fn has_capability(&self, capability: &str) -> bool {
         self.capabilities.iter().any(|c| c == capability)
     }
 
     /// notation-go's metadata `validate`.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), MetadataError> {
         let empty = [
-            (&self.name, "empty name"),
-            (&self.description, "empty description"),
-            (&self.version, "empty version"),
-            (&self.url, "empty url"),
+            (&self.name, "name"),
+            (&self.description, "description"),
+            (&self.version, "version"),
+            (&self.url, "url"),
         ];
-        if let Some((_, e)) = empty.iter().find(|(v, _)| v.is_empty()) {
-            return Err((*e).to_string());
+        if let Some((_, field)) = empty.iter().find(|(v, _)| v.is_empty()) {
+            return Err(MetadataError::Empty(field));
         }
         if self.capabilities.is_empty() {
-            return Err("empty capabilities".into());
+            return Err(MetadataError::Empty("capabilities"));
         }
         if self.supported_contract_versions.is_empty() {
-            return Err("supported contract versions not specified".into());
+            return Err(MetadataError::NoContractVersions);
         }
         if !self
             .supported_contract_versions
             .iter()
             .any(|v| v == CONTRACT_VERSION)
         {
-            return Err(format!(
-                "contract version {} is not in the list of the plugin supported versions {}",
-                GoQuoted(&CONTRACT_VERSION),
-                go_slice(&self.supported_contract_versions)
+            return Err(MetadataError::UnsupportedContract(
+                self.supported_contract_versions.clone(),
             ));
         }
         Ok(())
     }
 }
 
-/// Go's `%v` of a string slice: `[a b c]`.
-pub fn go_slice(items: &[String]) -> String {
-    format!("[{}]", items.join(" "))
+/// Why plugin metadata is invalid, with notation-go's texts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetadataError {
+    /// A required field is empty.
+    #[error("empty {0}")]
+    Empty(&'static str),
+    /// `supportedContractVersions` is empty.
+    #[error("supported contract versions not specified")]
+    NoContractVersions,
+    /// `supportedContractVersions` lacks ours.
+    #[error("contract version {} is not in the list of the plugin supported versions {}", GoQuoted(&CONTRACT_VERSION), slice_v(.0))]
+    UnsupportedContract(Vec<String>),
 }
 
 /// `describe-key` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct DescribeKeyRequest {
+pub(crate) struct DescribeKeyRequest {
     #[serde(rename = "contractVersion")]
     pub contract_version: String,
     #[serde(rename = "keyId")]
@@ -155,7 +169,7 @@ pub struct DescribeKeyRequest {
 
 /// `describe-key` response.
 #[derive(Debug, Clone, Default)]
-pub struct DescribeKeyResponse {
+pub(crate) struct DescribeKeyResponse {
     pub key_id: String,
     pub key_spec: String,
 }
@@ -176,7 +190,7 @@ impl Response for DescribeKeyResponse {
 
 /// `generate-signature` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct GenerateSignatureRequest {
+pub(crate) struct GenerateSignatureRequest {
     #[serde(rename = "contractVersion")]
     pub contract_version: String,
     #[serde(rename = "keyId")]
@@ -193,7 +207,7 @@ pub struct GenerateSignatureRequest {
 
 /// `generate-signature` response.
 #[derive(Debug, Clone, Default)]
-pub struct GenerateSignatureResponse {
+pub(crate) struct GenerateSignatureResponse {
     pub key_id: String,
     pub signature: Vec<u8>,
     pub signing_algorithm: String,
@@ -220,7 +234,7 @@ impl Response for GenerateSignatureResponse {
 
 /// `generate-envelope` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct GenerateEnvelopeRequest {
+pub(crate) struct GenerateEnvelopeRequest {
     #[serde(rename = "contractVersion")]
     pub contract_version: String,
     #[serde(rename = "keyId")]
@@ -242,7 +256,7 @@ pub struct GenerateEnvelopeRequest {
 
 /// `generate-envelope` response.
 #[derive(Debug, Clone, Default)]
-pub struct GenerateEnvelopeResponse {
+pub(crate) struct GenerateEnvelopeResponse {
     pub signature_envelope: Vec<u8>,
     pub signature_envelope_type: String,
     pub annotations: BTreeMap<String, String>,
@@ -269,7 +283,7 @@ impl Response for GenerateEnvelopeResponse {
 
 /// The critical attributes sent to `verify-signature`.
 #[derive(Debug, Clone, Serialize)]
-pub struct CriticalAttributes {
+pub(crate) struct CriticalAttributes {
     #[serde(rename = "contentType")]
     pub content_type: String,
     #[serde(rename = "signingScheme")]
@@ -290,7 +304,7 @@ pub struct CriticalAttributes {
 
 /// The signature part of a `verify-signature` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct SignatureInfo {
+pub(crate) struct SignatureInfo {
     #[serde(rename = "criticalAttributes")]
     pub critical_attributes: CriticalAttributes,
     /// `null` when empty, as Go sends a nil slice.
@@ -302,7 +316,7 @@ pub struct SignatureInfo {
 
 /// The trust policy part of a `verify-signature` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct TrustPolicyInfo {
+pub(crate) struct TrustPolicyInfo {
     #[serde(rename = "trustedIdentities")]
     pub trusted_identities: Vec<String>,
     #[serde(rename = "signatureVerification")]
@@ -311,7 +325,7 @@ pub struct TrustPolicyInfo {
 
 /// `verify-signature` request.
 #[derive(Debug, Clone, Serialize)]
-pub struct VerifySignatureRequest {
+pub(crate) struct VerifySignatureRequest {
     #[serde(rename = "contractVersion")]
     pub contract_version: String,
     pub signature: SignatureInfo,
@@ -323,7 +337,7 @@ pub struct VerifySignatureRequest {
 
 /// One capability's verdict.
 #[derive(Debug, Clone, Default)]
-pub struct VerificationResult {
+pub(crate) struct VerificationResult {
     pub success: bool,
     pub reason: String,
 }
@@ -344,7 +358,7 @@ impl Response for VerificationResult {
 
 /// `verify-signature` response.
 #[derive(Debug, Clone, Default)]
-pub struct VerifySignatureResponse {
+pub(crate) struct VerifySignatureResponse {
     /// Go's `map[Capability]*VerificationResult`: a `null` result is `None`.
     pub verification_results: BTreeMap<String, Option<VerificationResult>>,
     pub processed_attributes: Vec<Json>,
@@ -372,7 +386,9 @@ impl Response for VerifySignatureResponse {
 /// The error object a failing plugin writes to stderr.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestError {
+    /// `errorCode`.
     pub code: String,
+    /// `errorMessage`.
     pub message: String,
     /// `None` when the plugin sent none (or `null`), as Go's nil map.
     pub metadata: Option<Vec<(String, String)>>,
@@ -491,12 +507,12 @@ mod tests {
             capabilities: vec![capability::SIGNATURE_GENERATOR_RAW.into()],
         };
         assert_eq!(
-            m.validate().unwrap_err(),
+            m.validate().unwrap_err().to_string(),
             r#"contract version "1.0" is not in the list of the plugin supported versions [2.0]"#
         );
         m.supported_contract_versions = vec!["1.0".into()];
         assert!(m.validate().is_ok());
         m.url.clear();
-        assert_eq!(m.validate().unwrap_err(), "empty url");
+        assert_eq!(m.validate().unwrap_err().to_string(), "empty url");
     }
 }

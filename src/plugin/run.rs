@@ -1,5 +1,6 @@
 //! Running a plugin executable: one command argument, the JSON request on stdin, the JSON
 //! response on stdout, the error object on stderr (plugins.md §2).
+#![deny(missing_docs)]
 
 use super::proto::{RequestError, Response};
 use super::PluginError;
@@ -9,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Each of stdout and stderr is captured up to this many bytes.
-pub const MAX_OUTPUT_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_OUTPUT_BYTES: u64 = 64 << 20;
 
 /// Run `path command` with `request` and decode its response.
 pub fn run<Req: Serialize, Resp: Response>(

@@ -1,4 +1,5 @@
 //! SemVer 2.0 parsing and precedence, for plugin versions (no `v` prefix).
+#![deny(missing_docs)]
 
 use std::cmp::Ordering;
 
@@ -93,10 +94,16 @@ fn compare_pre(a: &[String], b: &[String]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
+/// A version string that is not a semantic version, in notation's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0} is not a valid semantic version")]
+pub struct InvalidVersion(pub String);
+
 /// Compare two version strings; the error names the first invalid one as notation does.
-pub fn compare(a: &str, b: &str) -> Result<Ordering, String> {
-    let pa = parse(a).ok_or_else(|| format!("{a} is not a valid semantic version"))?;
-    let pb = parse(b).ok_or_else(|| format!("{b} is not a valid semantic version"))?;
+pub fn compare(a: &str, b: &str) -> Result<Ordering, InvalidVersion> {
+    let invalid = |v: &str| InvalidVersion(v.to_string());
+    let pa = parse(a).ok_or_else(|| invalid(a))?;
+    let pb = parse(b).ok_or_else(|| invalid(b))?;
     Ok(pa.cmp(&pb))
 }
 

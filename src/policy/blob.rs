@@ -1,4 +1,5 @@
 //! The blob trust policy document (`trustpolicy.blob.json`, verification.md §3.3, §3.6).
+#![deny(missing_docs)]
 
 use super::{
     read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification,
@@ -11,17 +12,24 @@ use std::collections::HashSet;
 /// A blob trust policy document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BlobDocument {
+    /// `version` (`1.0`).
     pub version: String,
+    /// `trustPolicies`.
     pub trust_policies: Vec<BlobStatement>,
 }
 
 /// One statement of a blob trust policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BlobStatement {
+    /// `name`.
     pub name: String,
+    /// `signatureVerification`.
     pub signature_verification: SignatureVerification,
+    /// `trustStores` (`type:name`).
     pub trust_stores: Vec<String>,
+    /// `trustedIdentities`.
     pub trusted_identities: Vec<String>,
+    /// `globalPolicy`: the statement used when none is named.
     pub global_policy: bool,
 }
 
@@ -29,10 +37,13 @@ pub struct BlobStatement {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlobSelectError {
     #[error("no applicable blob trust policy with name {}", GoQuoted(.0))]
+    /// No statement has that name.
     NotFound(String),
     #[error("policy name cannot be empty")]
+    /// An empty statement name was asked for.
     EmptyName,
     #[error("no global blob trust policy")]
+    /// No statement is the global one.
     NoGlobal,
 }
 

@@ -1,30 +1,110 @@
 //! Trusted identities: `x509.subject:` distinguished names, parsed the way notation-go
 //! does (go-ldap `ParseDN` plus notation's rules) and matched against the signing leaf.
+#![deny(missing_docs)]
 
 use crate::go::fmt::GoQuoted;
 use std::collections::BTreeMap;
 
 /// The identity prefix notation evaluates itself.
-pub const X509_SUBJECT: &str = "x509.subject";
+pub(crate) const X509_SUBJECT: &str = "x509.subject";
 /// The wildcard identity (and wildcard scope).
-pub const WILDCARD: &str = "*";
+pub(crate) const WILDCARD: &str = "*";
 
 /// A parsed DN: attribute type (as written, `S` renamed to `ST`) → value.
-pub type DnMap = BTreeMap<String, String>;
+pub(crate) type DnMap = BTreeMap<String, String>;
 
 /// Why a DN was rejected. `Display` texts are notation-go's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DnError {
     #[error("unsupported distinguished name (DN) {}: notation does not support x509.subject identities containing \"=#\"", GoQuoted(.dn))]
-    HexValue { dn: String },
+    /// The DN has a `#`-encoded (BER) value.
+    HexValue {
+        /// The DN as written.
+        dn: String,
+    },
     #[error("parsing distinguished name (DN) {} failed with err: {reason}. A valid DN must contain 'C', 'ST', and 'O' RDN attributes at a minimum, and follow RFC 4514 standard", GoQuoted(.dn))]
-    Syntax { dn: String, reason: String },
+    /// The DN is not RFC 4514 syntax.
+    Syntax {
+        /// The DN as written.
+        dn: String,
+        /// go-ldap's error.
+        reason: DnSyntaxError,
+    },
     #[error("distinguished name (DN) {} has multi-valued RDN attributes, remove multi-valued RDN attributes as they are not supported", GoQuoted(.dn))]
-    MultiValued { dn: String },
+    /// An RDN has several attributes.
+    MultiValued {
+        /// The DN as written.
+        dn: String,
+    },
     #[error("distinguished name (DN) {} has duplicate RDN attribute for {}, DN can only have unique RDN attributes", GoQuoted(.dn), GoQuoted(.attr))]
-    Duplicate { dn: String, attr: String },
+    /// An attribute type appears twice.
+    Duplicate {
+        /// The DN as written.
+        dn: String,
+        /// The attribute type.
+        attr: String,
+    },
     #[error("distinguished name (DN) {} has no mandatory RDN attribute for {}, it must contain 'C', 'ST' or 'S', and 'O' RDN attributes at a minimum", GoQuoted(.dn), GoQuoted(.attr))]
-    MissingMandatory { dn: String, attr: &'static str },
+    /// C, ST or O is missing or empty.
+    MissingMandatory {
+        /// The DN as written.
+        dn: String,
+        /// The attribute type.
+        attr: &'static str,
+    },
+}
+
+/// Why go-ldap's `ParseDN` rejected a DN, with go-ldap's texts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DnSyntaxError {
+    /// A separator came before an `=`.
+    #[error("incomplete type, value pair")]
+    IncompletePair,
+    /// The DN ended before an `=`.
+    #[error("DN ended with incomplete type, value pair")]
+    IncompleteEnd,
+    /// A `#`-prefixed value is not hex.
+    #[error("failed to decode BER encoding: {0}")]
+    BerHex(HexError),
+    /// A `#`-prefixed value ends before its BER length says.
+    #[error("failed to decode BER encoding: unexpected EOF")]
+    BerTruncated,
+    /// A `#`-prefixed value has bytes after its BER value.
+    #[error("failed to decode BER encoding: trailing bytes after value")]
+    BerTrailing,
+    /// A value ends with a lone backslash (the trimmed value is kept).
+    #[error("got corrupted escaped character: '{0}'")]
+    CorruptedEscape(String),
+    /// A `\` escape has one character only (Go's hex decoder names it).
+    #[error("failed to decode escaped character: encoding/hex: invalid byte: {0}")]
+    ShortEscape(char),
+    /// A `\XX` escape is not two bytes.
+    #[error("failed to decode escaped character: invalid byte: {0}")]
+    WideEscape(String),
+    /// A `\XX` escape is not hex.
+    #[error("failed to decode escaped character: {0}")]
+    EscapeHex(HexError),
+}
+
+/// Go's `encoding/hex.DecodeString` errors, with its texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HexError {
+    /// `encoding/hex: invalid byte: U+0067 'g'` (the character left out when not printable).
+    #[error("encoding/hex: invalid byte: {}", invalid_byte(*.0))]
+    InvalidByte(u8),
+    /// An odd number of hex digits.
+    #[error("encoding/hex: odd length hex string")]
+    OddLength,
+}
+
+/// Go's `%#U` of a byte read as a rune.
+fn invalid_byte(c: u8) -> String {
+    let ch = c as char;
+    if ch.is_control() || (0x7f..0xa1).contains(&c) || c == 0xad {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("U+{:04X} '{ch}'", c as u32)
+    }
 }
 
 /// One attribute of an RDN, decoded.
@@ -37,7 +117,7 @@ struct Attribute {
 /// Parse `dn` with notation's rules (verification.md §3.7): no `=#`, RFC 4514 syntax with
 /// `,`/`;` separators, no multi-valued RDNs, `S` → `ST`, no duplicate types, and C, ST, O
 /// present and non-empty.
-pub fn parse_dn(dn: &str) -> Result<DnMap, DnError> {
+pub(crate) fn parse_dn(dn: &str) -> Result<DnMap, DnError> {
     if dn.contains("=#") {
         return Err(DnError::HexValue { dn: dn.to_string() });
     }
@@ -79,12 +159,12 @@ pub fn parse_dn(dn: &str) -> Result<DnMap, DnError> {
 }
 
 /// Whether every attribute of `a` is in `b` with the same value.
-pub fn is_subset(a: &DnMap, b: &DnMap) -> bool {
+pub(crate) fn is_subset(a: &DnMap, b: &DnMap) -> bool {
     a.iter().all(|(k, v)| b.get(k) == Some(v))
 }
 
 /// go-ldap `ParseDN`: a list of RDNs, each a list of attributes.
-fn ldap_parse_dn(s: &str) -> Result<Vec<Vec<Attribute>>, String> {
+fn ldap_parse_dn(s: &str) -> Result<Vec<Vec<Attribute>>, DnSyntaxError> {
     let mut rdns = Vec::new();
     if s.trim().is_empty() {
         return Ok(rdns);
@@ -104,7 +184,7 @@ fn ldap_parse_dn(s: &str) -> Result<Vec<Vec<Attribute>>, String> {
             start = i + 1;
         } else if matches!(c, b',' | b'+' | b';') {
             let Some(k) = kind.take().filter(|k| !k.is_empty()) else {
-                return Err("incomplete type, value pair".into());
+                return Err(DnSyntaxError::IncompletePair);
             };
             rdn.push(Attribute {
                 kind: k,
@@ -117,7 +197,7 @@ fn ldap_parse_dn(s: &str) -> Result<Vec<Vec<Attribute>>, String> {
         }
     }
     let Some(k) = kind.filter(|k| !k.is_empty()) else {
-        return Err("DN ended with incomplete type, value pair".into());
+        return Err(DnSyntaxError::IncompleteEnd);
     };
     rdn.push(Attribute {
         kind: k,
@@ -128,17 +208,16 @@ fn ldap_parse_dn(s: &str) -> Result<Vec<Vec<Attribute>>, String> {
 }
 
 /// An attribute value: `#<hex BER>` or an escaped string.
-fn decode_value(s: &str) -> Result<String, String> {
+fn decode_value(s: &str) -> Result<String, DnSyntaxError> {
     match s.strip_prefix('#') {
         Some(hex_ber) => decode_ber_hex(hex_ber),
         None => decode_string(s),
     }
 }
 
-fn decode_ber_hex(s: &str) -> Result<String, String> {
-    let bytes =
-        go_hex_decode(s.as_bytes()).map_err(|e| format!("failed to decode BER encoding: {e}"))?;
-    let err = || "failed to decode BER encoding: unexpected EOF".to_string();
+fn decode_ber_hex(s: &str) -> Result<String, DnSyntaxError> {
+    let bytes = go_hex_decode(s.as_bytes()).map_err(DnSyntaxError::BerHex)?;
+    let err = || DnSyntaxError::BerTruncated;
     let (&_tag, rest) = bytes.split_first().ok_or_else(err)?;
     let (&len0, mut rest) = rest.split_first().ok_or_else(err)?;
     let len = if len0 & 0x80 == 0 {
@@ -158,30 +237,22 @@ fn decode_ber_hex(s: &str) -> Result<String, String> {
         return Err(err());
     }
     if rest.len() > len {
-        return Err("failed to decode BER encoding: trailing bytes after value".into());
+        return Err(DnSyntaxError::BerTrailing);
     }
     Ok(String::from_utf8_lossy(rest).into_owned())
 }
 
-/// Go's `encoding/hex.DecodeString`, with its error texts (`encoding/hex: invalid byte:
-/// U+0067 'g'`, `encoding/hex: odd length hex string`), which go-ldap passes on.
-fn go_hex_decode(src: &[u8]) -> Result<Vec<u8>, String> {
+/// Go's `encoding/hex.DecodeString`, with its errors, which go-ldap passes on.
+fn go_hex_decode(src: &[u8]) -> Result<Vec<u8>, HexError> {
     fn nibble(c: u8) -> Option<u8> {
         (c as char).to_digit(16).map(|d| d as u8)
     }
-    fn invalid(c: u8) -> String {
-        let ch = c as char;
-        if ch.is_control() || (0x7f..0xa1).contains(&c) || c == 0xad {
-            format!("encoding/hex: invalid byte: U+{:04X}", c as u32)
-        } else {
-            format!("encoding/hex: invalid byte: U+{:04X} '{ch}'", c as u32)
-        }
-    }
+    let invalid = HexError::InvalidByte;
     let mut out = Vec::with_capacity(src.len() / 2);
     for pair in src.chunks(2) {
         let hi = nibble(pair[0]).ok_or_else(|| invalid(pair[0]))?;
         let Some(&lo) = pair.get(1) else {
-            return Err("encoding/hex: odd length hex string".into());
+            return Err(HexError::OddLength);
         };
         out.push((hi << 4) | nibble(lo).ok_or_else(|| invalid(lo))?);
     }
@@ -189,7 +260,7 @@ fn go_hex_decode(src: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// Trim unescaped leading/trailing spaces and decode `\c` and `\XX` escapes.
-fn decode_string(raw: &str) -> Result<String, String> {
+fn decode_string(raw: &str) -> Result<String, DnSyntaxError> {
     let trimmed = strip_spaces(raw);
     let chars: Vec<char> = trimmed.chars().collect();
     let mut out: Vec<u8> = Vec::with_capacity(trimmed.len());
@@ -203,7 +274,7 @@ fn decode_string(raw: &str) -> Result<String, String> {
             continue;
         }
         let Some(&next) = chars.get(i + 1) else {
-            return Err(format!("got corrupted escaped character: '{trimmed}'"));
+            return Err(DnSyntaxError::CorruptedEscape(trimmed));
         };
         if matches!(
             next,
@@ -214,18 +285,13 @@ fn decode_string(raw: &str) -> Result<String, String> {
             continue;
         }
         let Some(&next2) = chars.get(i + 2) else {
-            return Err(format!(
-                "failed to decode escaped character: encoding/hex: invalid byte: {next}"
-            ));
+            return Err(DnSyntaxError::ShortEscape(next));
         };
         let pair: String = [next, next2].iter().collect();
         if pair.len() != 2 {
-            return Err(format!(
-                "failed to decode escaped character: invalid byte: {pair}"
-            ));
+            return Err(DnSyntaxError::WideEscape(pair));
         }
-        let byte = go_hex_decode(pair.as_bytes())
-            .map_err(|e| format!("failed to decode escaped character: {e}"))?;
+        let byte = go_hex_decode(pair.as_bytes()).map_err(DnSyntaxError::EscapeHex)?;
         out.push(byte[0]);
         i += 3;
     }
@@ -252,19 +318,19 @@ mod tests {
     fn hex_errors_read_as_go() {
         assert_eq!(go_hex_decode(b"0aFf").unwrap(), [0x0a, 0xff]);
         assert_eq!(
-            go_hex_decode(b"0g").unwrap_err(),
+            go_hex_decode(b"0g").unwrap_err().to_string(),
             "encoding/hex: invalid byte: U+0067 'g'"
         );
         assert_eq!(
-            go_hex_decode(b"abc").unwrap_err(),
+            go_hex_decode(b"abc").unwrap_err().to_string(),
             "encoding/hex: odd length hex string"
         );
         assert_eq!(
-            go_hex_decode(b"ab\n").unwrap_err(),
+            go_hex_decode(b"ab\n").unwrap_err().to_string(),
             "encoding/hex: invalid byte: U+000A"
         );
         assert_eq!(
-            decode_string("a\\zz").unwrap_err(),
+            decode_string("a\\zz").unwrap_err().to_string(),
             "failed to decode escaped character: encoding/hex: invalid byte: U+007A 'z'"
         );
     }

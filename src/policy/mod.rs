@@ -3,264 +3,30 @@
 //! Behaviour and messages follow notation-go v1.3.2 (`verifier/trustpolicy`), see
 //! verification.md §1 and §3. The OCI document is read from `trustpolicy.oci.json` when
 //! that file exists, else from `trustpolicy.json`.
+#![deny(missing_docs)]
 
 pub mod blob;
 pub mod identity;
+mod level;
 pub mod oci;
 
 pub use blob::{BlobDocument, BlobStatement};
+pub use level::{Action, CheckType, LevelError, SignatureVerification, VerificationLevel};
 pub use oci::{OciDocument, OciStatement};
 
 use crate::go::fmt::GoQuoted;
 use crate::go::json::decode::{self as godecode, DecodeError, Json};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Where users learn to write a policy; part of several upstream messages.
-pub const TRUST_POLICY_LINK: &str =
+pub(crate) const TRUST_POLICY_LINK: &str =
     "https://notaryproject.dev/docs/quickstart/#create-a-trust-policy";
 
-/// The five validations of verification.md §1.1, in upstream's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CheckType {
-    Integrity,
-    Authenticity,
-    AuthenticTimestamp,
-    Expiry,
-    Revocation,
-}
-
-impl CheckType {
-    /// All types, in upstream's order.
-    pub const ALL: [CheckType; 5] = [
-        CheckType::Integrity,
-        CheckType::Authenticity,
-        CheckType::AuthenticTimestamp,
-        CheckType::Expiry,
-        CheckType::Revocation,
-    ];
-
-    /// The policy key (`authenticTimestamp`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckType::Integrity => "integrity",
-            CheckType::Authenticity => "authenticity",
-            CheckType::AuthenticTimestamp => "authenticTimestamp",
-            CheckType::Expiry => "expiry",
-            CheckType::Revocation => "revocation",
-        }
-    }
-
-    /// Parse a policy key (exact, case-sensitive).
-    pub fn parse(s: &str) -> Option<CheckType> {
-        CheckType::ALL.into_iter().find(|t| t.as_str() == s)
-    }
-
-    fn index(self) -> usize {
-        self as usize
-    }
-}
-
-impl fmt::Display for CheckType {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What a failed check does (verification.md §1.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Action {
-    Enforce,
-    Log,
-    Skip,
-}
-
-impl Action {
-    /// All actions, in upstream's order.
-    pub const ALL: [Action; 3] = [Action::Enforce, Action::Log, Action::Skip];
-
-    /// The policy value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Enforce => "enforce",
-            Action::Log => "log",
-            Action::Skip => "skip",
-        }
-    }
-
-    /// Parse a policy value (exact, case-sensitive).
-    pub fn parse(s: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == s)
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A verification level: a name (`strict`, `permissive`, `audit`, `skip` or `custom`) and
-/// the action for each check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VerificationLevel {
-    pub name: &'static str,
-    actions: [Action; 5],
-}
-
-impl VerificationLevel {
-    pub const STRICT: VerificationLevel = VerificationLevel {
-        name: "strict",
-        actions: [Action::Enforce; 5],
-    };
-    pub const PERMISSIVE: VerificationLevel = VerificationLevel {
-        name: "permissive",
-        actions: [
-            Action::Enforce,
-            Action::Enforce,
-            Action::Log,
-            Action::Log,
-            Action::Log,
-        ],
-    };
-    pub const AUDIT: VerificationLevel = VerificationLevel {
-        name: "audit",
-        actions: [
-            Action::Enforce,
-            Action::Log,
-            Action::Log,
-            Action::Log,
-            Action::Log,
-        ],
-    };
-    pub const SKIP: VerificationLevel = VerificationLevel {
-        name: "skip",
-        actions: [Action::Skip; 5],
-    };
-
-    /// The predefined levels, in upstream's order.
-    pub const PRESETS: [VerificationLevel; 4] =
-        [Self::STRICT, Self::PERMISSIVE, Self::AUDIT, Self::SKIP];
-
-    /// The action for `check`.
-    pub fn action(&self, check: CheckType) -> Action {
-        self.actions[check.index()]
-    }
-
-    /// Whether this is the `skip` level (nothing is fetched or verified).
-    pub fn is_skip(&self) -> bool {
-        self.name == "skip"
-    }
-}
-
-/// `verifyTimestamp` values.
-pub const VERIFY_TIMESTAMP_ALWAYS: &str = "always";
-/// `verifyTimestamp: afterCertExpiry`.
-pub const VERIFY_TIMESTAMP_AFTER_CERT_EXPIRY: &str = "afterCertExpiry";
-
-/// The `signatureVerification` object of a statement, as written.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SignatureVerification {
-    /// `level`.
-    pub level: String,
-    /// `override`, in document order (duplicate keys merged, last value wins).
-    pub overrides: Vec<(String, String)>,
-    /// `verifyTimestamp` (empty when absent).
-    pub verify_timestamp: String,
-}
-
-/// Why a `signatureVerification` object is invalid. Texts are notation-go's.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LevelError {
-    #[error("signature verification level is empty or missing in the trust policy statement")]
-    Empty,
-    #[error("invalid signature verification level {}", GoQuoted(.0))]
-    Unknown(String),
-    #[error(
-        "signature verification level {} can't be used to customize signature verification", GoQuoted(.0)
-    )]
-    SkipWithOverride(String),
-    #[error("verification type {} in custom signature verification is not supported, supported values are [\"integrity\" \"authenticity\" \"authenticTimestamp\" \"expiry\" \"revocation\"]", GoQuoted(.0))]
-    UnknownType(String),
-    #[error("verification action {} in custom signature verification is not supported, supported values are [\"enforce\" \"log\" \"skip\"]", GoQuoted(.0))]
-    UnknownAction(String),
-    #[error("{} verification can not be overridden in custom signature verification", GoQuoted(.0))]
-    IntegrityOverride(String),
-    #[error("{} verification can not be skipped in custom signature verification", GoQuoted(.0))]
-    SkipNotAllowed(String),
-    #[error("verifyTimestamp must be \"always\" or \"afterCertExpiry\", but got {}", GoQuoted(.0))]
-    VerifyTimestamp(String),
-}
-
-impl SignatureVerification {
-    /// The effective level: the base level with the overrides applied (named `custom`
-    /// when there are any), per verification.md §1.3.
-    pub fn level(&self) -> Result<VerificationLevel, LevelError> {
-        if self.level.is_empty() {
-            return Err(LevelError::Empty);
-        }
-        let base = VerificationLevel::PRESETS
-            .into_iter()
-            .find(|l| l.name == self.level)
-            .ok_or_else(|| LevelError::Unknown(self.level.clone()))?;
-        if self.overrides.is_empty() {
-            return Ok(base);
-        }
-        if base.is_skip() {
-            return Err(LevelError::SkipWithOverride(base.name.to_string()));
-        }
-        let mut custom = VerificationLevel {
-            name: "custom",
-            actions: base.actions,
-        };
-        for (key, value) in &self.overrides {
-            let check =
-                CheckType::parse(key).ok_or_else(|| LevelError::UnknownType(key.clone()))?;
-            let action =
-                Action::parse(value).ok_or_else(|| LevelError::UnknownAction(value.clone()))?;
-            if check == CheckType::Integrity {
-                return Err(LevelError::IntegrityOverride(key.clone()));
-            }
-            if check != CheckType::Revocation && action == Action::Skip {
-                return Err(LevelError::SkipNotAllowed(key.clone()));
-            }
-            custom.actions[check.index()] = action;
-        }
-        Ok(custom)
-    }
-
-    /// Whether timestamps are verified only when a signing certificate has expired.
-    pub fn verify_timestamp_after_cert_expiry(&self) -> bool {
-        self.verify_timestamp == VERIFY_TIMESTAMP_AFTER_CERT_EXPIRY
-    }
-
-    fn validate_verify_timestamp(&self) -> Result<(), LevelError> {
-        match self.verify_timestamp.as_str() {
-            "" | VERIFY_TIMESTAMP_ALWAYS | VERIFY_TIMESTAMP_AFTER_CERT_EXPIRY => Ok(()),
-            other => Err(LevelError::VerifyTimestamp(other.to_string())),
-        }
-    }
-
-    fn decode(v: &Json, dst: &mut SignatureVerification) -> Result<(), DecodeError> {
-        godecode::object(v, "trustpolicy.SignatureVerification", |k, val| {
-            if godecode::key_matches(k, "level") {
-                godecode::string(val, &mut dst.level)
-            } else if godecode::key_matches(k, "override") {
-                godecode::string_map(val, &mut dst.overrides)
-            } else if godecode::key_matches(k, "verifyTimestamp") {
-                godecode::string(val, &mut dst.verify_timestamp)
-            } else {
-                Ok(())
-            }
-        })
-    }
-}
-
 /// Trust store types a policy may name.
-pub const TRUST_STORE_TYPES: [&str; 3] = ["ca", "signingAuthority", "tsa"];
+pub(crate) const TRUST_STORE_TYPES: [&str; 3] = ["ca", "signingAuthority", "tsa"];
 
 /// Whether `name` is a valid named-store (or file) name: `^[a-zA-Z0-9_.-]+$`.
-pub fn is_valid_store_name(name: &str) -> bool {
+pub(crate) fn is_valid_store_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .bytes()
@@ -271,19 +37,27 @@ pub fn is_valid_store_name(name: &str) -> bool {
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("trust policy is not present. To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    /// No trust policy file.
     NotPresent,
     #[error("trust policy is not a regular file (symlinks are not supported). To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    /// The file is a symlink or not a regular file.
     NotRegularFile,
     #[error("unable to read trust policy due to file permissions, please verify the permissions of {}", .0.display())]
+    /// The file cannot be read for lack of permission.
     Permission(PathBuf),
     #[error("{}: {error}", path.display())]
+    /// Another I/O error.
     Io {
+        /// The file.
         path: PathBuf,
+        /// The error.
         error: std::io::Error,
     },
     #[error("malformed trust policy. To create a trust policy, see: {TRUST_POLICY_LINK}")]
+    /// Not valid JSON for a trust policy.
     Malformed(DecodeError),
     #[error(transparent)]
+    /// Decoded but against the rules.
     Invalid(#[from] ValidationError),
 }
 
@@ -292,38 +66,51 @@ pub enum PolicyError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
     #[error("trust policy document has empty version, version must be specified")]
+    /// No `version`.
     EmptyVersion,
     #[error("trust policy document uses unsupported version {}", GoQuoted(.0))]
+    /// A `version` other than `1.0`.
     UnsupportedVersion(String),
     #[error("trust policy document can not have zero trust policy statements")]
+    /// No statements.
     NoStatements,
     #[error(
         "multiple trust policy statements use the same name {}, statement names must be unique", GoQuoted(.0)
     )]
+    /// Two statements share a name.
     DuplicateName(String),
     /// A statement-level rule (`validatePolicyCore`), prefixed as upstream does.
     #[error("trust policy: {0}")]
     Statement(StatementError),
     #[error("trust policy statement {} has zero registry scopes, it must specify registry scopes with at least one value", GoQuoted(.0))]
+    /// A statement has no registry scopes.
     NoRegistryScopes(String),
     #[error("trust policy statement {} uses wildcard registry scope '*', a wildcard scope cannot be used in conjunction with other scope values", GoQuoted(.0))]
+    /// `*` with other scopes in a statement.
     WildcardScopeMixed(String),
     #[error(transparent)]
+    /// A registry scope is malformed.
     Scope(#[from] ScopeError),
     #[error("registry scope {} is present in multiple trust policy statements, one registry scope value can only be associated with one statement", GoQuoted(.0))]
+    /// A scope is in two statements.
     DuplicateScope(String),
     /// The blob document rules, worded as notation's v2 line words them.
     #[error("blob trust policy has empty version, version must be specified")]
     BlobEmptyVersion,
     #[error("blob trust policy document uses unsupported version {}", GoQuoted(.0))]
+    /// A blob policy `version` other than `1.0`.
     BlobUnsupportedVersion(String),
     #[error("blob trust policy document can not have zero trust policy statements")]
+    /// A blob policy without statements.
     BlobNoStatements,
     #[error("multiple blob trust policy statements use the same name {}, statement names must be unique", GoQuoted(.0))]
+    /// Two blob statements share a name.
     BlobDuplicateName(String),
     #[error("blob trust policy: {0}")]
+    /// A blob statement breaks a statement rule.
     BlobStatement(StatementError),
     #[error("multiple blob trust policy statements have globalPolicy set to true. Only one trust policy statement can be marked as global policy")]
+    /// Several blob statements are global.
     MultipleGlobal,
 }
 
@@ -331,55 +118,108 @@ pub enum ValidationError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StatementError {
     #[error("a trust policy statement is missing a name, every statement requires a name")]
+    /// A statement has no name.
     MissingName,
     #[error("trust policy statement {} has invalid signatureVerification: {source}", GoQuoted(.name))]
-    SignatureVerification { name: String, source: LevelError },
+    /// The statement's `signatureVerification` is invalid.
+    SignatureVerification {
+        /// The statement's name.
+        name: String,
+        /// Why.
+        source: LevelError,
+    },
     #[error("trust policy statement {} is set to skip signature verification but configured with trust stores and/or trusted identities, remove them if signature verification needs to be skipped", GoQuoted(.0))]
+    /// A `skip` statement lists trust stores or identities.
     SkipWithStores(String),
     #[error("trust policy statement {} is either missing trust stores or trusted identities, both must be specified", GoQuoted(.0))]
+    /// Trust stores without identities or the reverse.
     MissingStoresOrIdentities(String),
     #[error("trust policy statement {} has malformed trust store value {}. The required format is <TrustStoreType>:<TrustStoreName>", GoQuoted(.name), GoQuoted(.value))]
-    MalformedStore { name: String, value: String },
-    #[error("trust policy statement {} uses an unsupported trust store type {} in trust store value {}", GoQuoted(.name), GoQuoted(.kind), GoQuoted(.value))]
-    StoreType {
+    /// A trust store is not `type:name`.
+    MalformedStore {
+        /// The statement's name.
         name: String,
+        /// The trust store value.
+        value: String,
+    },
+    #[error("trust policy statement {} uses an unsupported trust store type {} in trust store value {}", GoQuoted(.name), GoQuoted(.kind), GoQuoted(.value))]
+    /// A trust store type is unknown.
+    StoreType {
+        /// The statement's name.
+        name: String,
+        /// The type.
         kind: String,
+        /// The trust store value.
         value: String,
     },
     #[error("trust policy statement {} uses an unsupported trust store name {} in trust store value {}. Named store name needs to follow [a-zA-Z0-9_.-]+ format", GoQuoted(.name), GoQuoted(.store), GoQuoted(.value))]
+    /// A trust store name is invalid.
     StoreName {
+        /// The statement's name.
         name: String,
+        /// The store name.
         store: String,
+        /// The trust store value.
         value: String,
     },
     #[error("trust policy statement {} uses a wildcard trusted identity '*', a wildcard identity cannot be used in conjunction with other values", GoQuoted(.0))]
+    /// `*` with other identities.
     WildcardIdentityMixed(String),
     #[error("trust policy statement {} has an empty trusted identity", GoQuoted(.0))]
+    /// An empty identity.
     EmptyIdentity(String),
     #[error("trust policy statement {} has trusted identity {} missing separator", GoQuoted(.name), GoQuoted(.identity))]
-    IdentitySeparator { name: String, identity: String },
-    #[error("trust policy statement {} has trusted identity {} without an identity value", GoQuoted(.name), GoQuoted(.identity))]
-    IdentityEmptyValue { name: String, identity: String },
-    #[error("trust policy statement {} has trusted identity {} with invalid identity value: {source}", GoQuoted(.name), GoQuoted(.identity))]
-    IdentityValue {
+    /// An identity without `:`.
+    IdentitySeparator {
+        /// The statement's name.
         name: String,
+        /// The identity.
         identity: String,
+    },
+    #[error("trust policy statement {} has trusted identity {} without an identity value", GoQuoted(.name), GoQuoted(.identity))]
+    /// An identity with nothing after `:`.
+    IdentityEmptyValue {
+        /// The statement's name.
+        name: String,
+        /// The identity.
+        identity: String,
+    },
+    #[error("trust policy statement {} has trusted identity {} with invalid identity value: {source}", GoQuoted(.name), GoQuoted(.identity))]
+    /// An `x509.subject` identity is not a valid DN.
+    IdentityValue {
+        /// The statement's name.
+        name: String,
+        /// The identity.
+        identity: String,
+        /// Why the DN is rejected.
         source: identity::DnError,
     },
     #[error("trust policy statement {} has overlapping x509 trustedIdentities, {} overlaps with {}", GoQuoted(.name), GoQuoted(.a), GoQuoted(.b))]
-    OverlappingIdentities { name: String, a: String, b: String },
+    /// One x509 identity is a subset of another.
+    OverlappingIdentities {
+        /// The statement's name.
+        name: String,
+        /// The narrower identity.
+        a: String,
+        /// The identity it overlaps with.
+        b: String,
+    },
 }
 
 /// A registry scope (or the scope part of an artifact reference) is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
     #[error("registry scope {} with wild card(s) is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout", GoQuoted(.0))]
+    /// A scope with a wildcard in it.
     Wildcard(String),
     #[error("registry scope {} is not valid, make sure it is a fully qualified repository without the scheme, protocol or tag. For example domain.com/my/repository or a local scope like local/myOCILayout", GoQuoted(.0))]
+    /// A scope that is not `registry/repository`.
     Invalid(String),
     #[error("artifact URI {} could not be parsed, make sure it is the fully qualified OCI artifact URI without the scheme/protocol. e.g domain.com:80/my/repository@sha256:digest", GoQuoted(.0))]
+    /// An artifact reference without a digest.
     NoDigest(String),
     #[error("artifact {} has no applicable trust policy statement. Trust policy applicability for a given artifact is determined by registryScopes. To create a trust policy, see: {TRUST_POLICY_LINK}", GoQuoted(.0))]
+    /// No statement's scopes match the artifact.
     NoApplicableStatement(String),
 }
 
@@ -494,7 +334,7 @@ fn validate_identities(name: &str, identities: &[String]) -> Result<(), Statemen
 
 /// The x509.subject identities of a statement, parsed (invalid ones cannot occur in a
 /// validated document and are skipped).
-pub fn x509_identities(identities: &[String]) -> Vec<identity::DnMap> {
+pub(crate) fn x509_identities(identities: &[String]) -> Vec<identity::DnMap> {
     identities
         .iter()
         .filter_map(|id| id.split_once(':'))
@@ -503,26 +343,20 @@ pub fn x509_identities(identities: &[String]) -> Vec<identity::DnMap> {
         .collect()
 }
 
-/// A trust policy file read from disk: its bytes, plus a warning when a UTF-8 BOM had to be
-/// stripped (Go notation rejects such files as malformed; we accept them).
+/// A trust policy file read from disk: its bytes, and whether a UTF-8 BOM had to be
+/// stripped (Go notation rejects such files as malformed; we accept them, and the CLI
+/// warns).
 #[derive(Debug, Clone)]
 pub struct PolicyFile {
+    /// The file read.
     pub path: PathBuf,
+    /// Its bytes as read, a BOM included ([`PolicyFile::content`] leaves it out).
     pub bytes: Vec<u8>,
+    /// Whether a UTF-8 BOM was stripped.
     pub bom_stripped: bool,
 }
 
 impl PolicyFile {
-    /// The warning to show for a stripped BOM, if any.
-    pub fn warning(&self) -> Option<String> {
-        self.bom_stripped.then(|| {
-            format!(
-                "the trust policy file {} starts with a UTF-8 byte order mark; it was ignored (notation v1.3.2 rejects such files as malformed)",
-                self.path.display()
-            )
-        })
-    }
-
     /// The content without the BOM.
     pub fn content(&self) -> &[u8] {
         if self.bom_stripped {
@@ -580,7 +414,7 @@ pub fn oci_policy_path(dirs: &crate::config::Dirs) -> PathBuf {
 
 /// The `{"version", "trustPolicies"}` object both trust policy documents are, decoded
 /// as Go decodes into its document struct `go_type`, each statement with `statement`.
-pub fn policy_document<T: Default>(
+pub(crate) fn policy_document<T: Default>(
     bytes: &[u8],
     go_type: &str,
     statement: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,
@@ -603,111 +437,6 @@ pub fn policy_document<T: Default>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn sv(level: &str, overrides: &[(&str, &str)]) -> SignatureVerification {
-        SignatureVerification {
-            level: level.into(),
-            overrides: overrides
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            verify_timestamp: String::new(),
-        }
-    }
-
-    use Action::{Enforce as E, Log as L, Skip as S};
-    use CheckType::*;
-
-    fn actions(l: &VerificationLevel) -> [Action; 5] {
-        CheckType::ALL.map(|c| l.action(c))
-    }
-
-    #[test]
-    fn preset_levels_table() {
-        assert_eq!(
-            actions(&sv("strict", &[]).level().unwrap()),
-            [E, E, E, E, E]
-        );
-        assert_eq!(
-            actions(&sv("permissive", &[]).level().unwrap()),
-            [E, E, L, L, L]
-        );
-        assert_eq!(actions(&sv("audit", &[]).level().unwrap()), [E, L, L, L, L]);
-        assert_eq!(actions(&sv("skip", &[]).level().unwrap()), [S, S, S, S, S]);
-        assert_eq!(sv("strict", &[]).level().unwrap().name, "strict");
-    }
-
-    #[test]
-    fn level_names_are_case_sensitive() {
-        assert_eq!(
-            sv("Strict", &[]).level(),
-            Err(LevelError::Unknown("Strict".into()))
-        );
-        assert_eq!(sv("", &[]).level(), Err(LevelError::Empty));
-    }
-
-    /// Every base level × overridable type × action cell of §1.3.
-    #[test]
-    fn override_matrix() {
-        for base in ["strict", "permissive", "audit"] {
-            let base_actions = actions(&sv(base, &[]).level().unwrap());
-            for check in [Authenticity, AuthenticTimestamp, Expiry, Revocation] {
-                for action in Action::ALL {
-                    let got = sv(base, &[(check.as_str(), action.as_str())]).level();
-                    if action == Action::Skip && check != Revocation {
-                        assert_eq!(got, Err(LevelError::SkipNotAllowed(check.as_str().into())));
-                        continue;
-                    }
-                    let level = got.unwrap();
-                    assert_eq!(level.name, "custom");
-                    for other in CheckType::ALL {
-                        let want = if other == check {
-                            action
-                        } else {
-                            base_actions[other as usize]
-                        };
-                        assert_eq!(
-                            level.action(other),
-                            want,
-                            "{base} {check} {action} -> {other}"
-                        );
-                    }
-                }
-            }
-            for action in Action::ALL {
-                assert_eq!(
-                    sv(base, &[("integrity", action.as_str())]).level(),
-                    Err(LevelError::IntegrityOverride("integrity".into()))
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn override_errors() {
-        assert_eq!(
-            sv("skip", &[("expiry", "log")]).level(),
-            Err(LevelError::SkipWithOverride("skip".into()))
-        );
-        let e = sv("strict", &[("Expiry", "log")]).level().unwrap_err();
-        assert_eq!(e.to_string(), "verification type \"Expiry\" in custom signature verification is not supported, supported values are [\"integrity\" \"authenticity\" \"authenticTimestamp\" \"expiry\" \"revocation\"]");
-        let e = sv("strict", &[("expiry", "Log")]).level().unwrap_err();
-        assert_eq!(e.to_string(), "verification action \"Log\" in custom signature verification is not supported, supported values are [\"enforce\" \"log\" \"skip\"]");
-        assert_eq!(
-            sv("strict", &[("integrity", "log")])
-                .level()
-                .unwrap_err()
-                .to_string(),
-            "\"integrity\" verification can not be overridden in custom signature verification"
-        );
-        assert_eq!(
-            sv("strict", &[("expiry", "skip")])
-                .level()
-                .unwrap_err()
-                .to_string(),
-            "\"expiry\" verification can not be skipped in custom signature verification"
-        );
-    }
 
     #[test]
     fn store_names() {
@@ -740,7 +469,6 @@ mod tests {
         let f = read_policy_file(&p).unwrap();
         assert!(f.bom_stripped);
         assert_eq!(f.content(), b"{}");
-        assert!(f.warning().is_some());
     }
 
     #[test]

@@ -1,4 +1,5 @@
 //! The OCI trust policy document (`trustpolicy.oci.json` / `trustpolicy.json`).
+#![deny(missing_docs)]
 
 use super::identity::WILDCARD;
 use super::{
@@ -11,17 +12,24 @@ use std::collections::HashSet;
 /// An OCI trust policy document, as written (see [`OciDocument::validate`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OciDocument {
+    /// `version` (`1.0`).
     pub version: String,
+    /// `trustPolicies`.
     pub trust_policies: Vec<OciStatement>,
 }
 
 /// One statement of an OCI trust policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OciStatement {
+    /// `name`.
     pub name: String,
+    /// `registryScopes`.
     pub registry_scopes: Vec<String>,
+    /// `signatureVerification`.
     pub signature_verification: SignatureVerification,
+    /// `trustStores` (`type:name`).
     pub trust_stores: Vec<String>,
+    /// `trustedIdentities`.
     pub trusted_identities: Vec<String>,
 }
 
@@ -235,7 +243,7 @@ fn is_repository(s: &str) -> bool {
 }
 
 /// notation-go `validateRegistryScopeFormat`: rule 11 of verification.md §3.4.
-pub fn validate_scope_format(scope: &str) -> Result<(), ScopeError> {
+pub(crate) fn validate_scope_format(scope: &str) -> Result<(), ScopeError> {
     if scope.len() > 1 && scope.contains('*') {
         return Err(ScopeError::Wildcard(scope.to_string()));
     }

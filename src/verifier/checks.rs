@@ -295,7 +295,8 @@ mod tests {
                 .unwrap_or_else(|| {
                     Err(TrustStoreFailure {
                         message: format!("missing {kind}:{name}"),
-                        cli_message: String::new(),
+                        not_exist: true,
+                        inner: None,
                     })
                 })
         }

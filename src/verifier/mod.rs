@@ -115,9 +115,11 @@ pub trait Integrity: Send + Sync {
 pub struct TrustStoreFailure {
     /// The error as upstream's library reports it (used in logs and warnings).
     pub message: String,
-    /// What upstream's CLI prints when this error makes `verify` fail (the message with
-    /// its hint or inner error appended).
-    pub cli_message: String,
+    /// Whether the store or a file of it does not exist (upstream's error wraps
+    /// `fs.ErrNotExist`).
+    pub not_exist: bool,
+    /// Upstream's inner error text, if any.
+    pub inner: Option<String>,
 }
 
 /// Loads the certificates (DER) of a named trust store.

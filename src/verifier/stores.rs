@@ -32,7 +32,8 @@ impl FileTrustStores {
             .map(|certs| certs.iter().map(|c| c.der().to_vec()).collect())
             .map_err(|e| TrustStoreFailure {
                 message: e.to_string(),
-                cli_message: e.verification_message(),
+                not_exist: e.is_not_exist(),
+                inner: e.inner_message(),
             })
     }
 }
@@ -77,9 +78,13 @@ mod tests {
             e.message,
             "the trust store \"missing\" of type \"ca\" does not exist"
         );
+        assert!(e.not_exist);
         assert_eq!(
-            e.cli_message,
-            "the trust store \"missing\" of type \"ca\" does not exist. Use command 'notation cert add' to create and add trusted certificates to the trust store"
+            e.inner.unwrap(),
+            format!(
+                "lstat {}: no such file or directory",
+                store.with_file_name("missing").display()
+            )
         );
     }
 }

@@ -144,7 +144,8 @@ impl TrustStores for Stores {
             "root" => Ok(vec![b"root".to_vec()]),
             _ => Err(TrustStoreFailure {
                 message: format!("the trust store {name:?} of type \"ca\" does not exist"),
-                cli_message: "cli".into(),
+                not_exist: true,
+                inner: None,
             }),
         }
     }
@@ -353,7 +354,7 @@ fn trust_store_errors_are_reported() {
         VerifyOptions::default(),
     ))
     .unwrap_err();
-    assert_eq!(e.trust_store_failure().unwrap().cli_message, "cli");
+    assert!(e.trust_store_failure().unwrap().not_exist);
     // Logged under audit.
     let out = block(run(
         &policy("audit", "missing"),

@@ -7,6 +7,7 @@
 //! as "leave unchanged" for strings, booleans and structs and as "clear" for slices and
 //! maps, and fails on any type mismatch. serde's derive cannot express that, so documents
 //! are first read into an order-preserving [`Json`] tree and then walked by hand.
+#![deny(missing_docs)]
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::HashMap;
@@ -15,11 +16,17 @@ use std::fmt;
 /// A JSON value that keeps object members in document order, duplicates included.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// A number (its value is not needed).
     Number,
+    /// A string, unescaped.
     String(String),
+    /// An array.
     Array(Vec<Json>),
+    /// An object's members in document order.
     Object(Vec<(String, Json)>),
 }
 
@@ -108,7 +115,7 @@ fn go_syntax_error(e: &serde_json::Error, bytes: &[u8]) -> DecodeError {
 }
 
 /// Decode the first JSON value of `bytes`, ignoring whatever follows it.
-pub fn first_value(bytes: &[u8]) -> Result<Json, DecodeError> {
+pub(crate) fn first_value(bytes: &[u8]) -> Result<Json, DecodeError> {
     match serde_json::Deserializer::from_slice(bytes)
         .into_iter::<Json>()
         .next()
@@ -123,7 +130,7 @@ pub fn first_value(bytes: &[u8]) -> Result<Json, DecodeError> {
 /// `json.Unmarshal` requires before it decodes anything: `policy import` reads files that
 /// way, so trailing bytes are an error there (`invalid character 'x' after top-level value`)
 /// while the policy loader, a `json.Decoder`, ignores them.
-pub fn single_value(bytes: &[u8]) -> Result<(), DecodeError> {
+pub(crate) fn single_value(bytes: &[u8]) -> Result<(), DecodeError> {
     let mut values =
         serde_json::Deserializer::from_slice(bytes).into_iter::<serde::de::IgnoredAny>();
     match values.next() {
@@ -146,7 +153,7 @@ pub fn single_value(bytes: &[u8]) -> Result<(), DecodeError> {
 
 /// Whether JSON member `key` selects the Go struct field tagged `field`: Go's
 /// case-insensitive match, including its two non-ASCII folds (`ſ` = s, Kelvin sign = k).
-pub fn key_matches(key: &str, field: &str) -> bool {
+pub(crate) fn key_matches(key: &str, field: &str) -> bool {
     let fold = |c: char| match c {
         '\u{017F}' => 's',
         '\u{212A}' => 'k',
@@ -190,7 +197,7 @@ pub fn boolean(v: &Json, dst: &mut bool) -> Result<(), DecodeError> {
 }
 
 /// Go `[]string` field: replaced as a whole; `null` clears it; `null` elements are "".
-pub fn string_slice(v: &Json, dst: &mut Vec<String>) -> Result<(), DecodeError> {
+pub(crate) fn string_slice(v: &Json, dst: &mut Vec<String>) -> Result<(), DecodeError> {
     slice(v, "[]string", dst, string)
 }
 
@@ -220,7 +227,7 @@ pub fn slice<T: Default>(
 
 /// Go `map[string]string` field, kept in first-insertion order: members merge into an
 /// existing map (a duplicate key replaces the value in place); `null` clears it.
-pub fn string_map(v: &Json, dst: &mut Vec<(String, String)>) -> Result<(), DecodeError> {
+pub(crate) fn string_map(v: &Json, dst: &mut Vec<(String, String)>) -> Result<(), DecodeError> {
     match v {
         Json::Null => dst.clear(),
         Json::Object(members) => {
@@ -265,12 +272,12 @@ pub fn bytes(v: &Json, dst: &mut Vec<u8>) -> Result<(), DecodeError> {
 }
 
 /// Go `[][]byte` field: replaced as a whole; `null` clears it, `null` elements are empty.
-pub fn bytes_slice(v: &Json, dst: &mut Vec<Vec<u8>>) -> Result<(), DecodeError> {
+pub(crate) fn bytes_slice(v: &Json, dst: &mut Vec<Vec<u8>>) -> Result<(), DecodeError> {
     slice(v, "[][]uint8", dst, bytes)
 }
 
 /// Go `[]interface{}` field: the elements as they are; `null` clears it.
-pub fn value_slice(v: &Json, dst: &mut Vec<Json>) -> Result<(), DecodeError> {
+pub(crate) fn value_slice(v: &Json, dst: &mut Vec<Json>) -> Result<(), DecodeError> {
     match v {
         Json::Null => dst.clear(),
         Json::Array(items) => *dst = items.clone(),
@@ -281,7 +288,7 @@ pub fn value_slice(v: &Json, dst: &mut Vec<Json>) -> Result<(), DecodeError> {
 
 /// Go `map[string]*T` field: members merge into an existing map, each value decoded into a
 /// fresh `T` (a `null` value stores a nil pointer, `None`); `null` clears the map.
-pub fn struct_ptr_map<T: Default>(
+pub(crate) fn struct_ptr_map<T: Default>(
     v: &Json,
     what: &str,
     dst: &mut std::collections::BTreeMap<String, Option<T>>,
@@ -308,7 +315,7 @@ pub fn struct_ptr_map<T: Default>(
 }
 
 /// Decode `bytes` as Go's `json.Unmarshal`: exactly one JSON value, then `decode` walks it.
-pub fn unmarshal<T: Default>(
+pub(crate) fn unmarshal<T: Default>(
     bytes: &[u8],
     decode: impl FnOnce(&Json, &mut T) -> Result<(), DecodeError>,
 ) -> Result<T, DecodeError> {
@@ -334,7 +341,7 @@ pub fn object(
 }
 
 /// Go `[]T` of structs: replaced as a whole; each element decoded into a fresh `T`.
-pub fn struct_slice<T: Default>(
+pub(crate) fn struct_slice<T: Default>(
     v: &Json,
     dst: &mut Vec<T>,
     decode: impl FnMut(&Json, &mut T) -> Result<(), DecodeError>,

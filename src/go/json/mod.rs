@@ -5,6 +5,7 @@
 //! `<`, `>`, `&`, U+2028 and U+2029. Matching it keeps our signature manifests and
 //! `signingkeys.json` byte-identical to upstream's. Map key order is the caller's business:
 //! use `BTreeMap` (sorted, like Go maps) or structs (declaration order, like Go structs).
+#![deny(missing_docs)]
 
 pub mod decode;
 
@@ -103,7 +104,7 @@ impl<'a> Formatter for GoFormatter<PrettyFormatter<'a>> {
 /// it in syntax errors (`quoteChar`): `'x'`, `'\''`, `'"'`, `'\n'`, `'\x01'`, `'é'`.
 /// Bytes that do not start a UTF-8 character read as U+FFFD (notation's interop fixtures
 /// show Go naming the whole character, not its first byte).
-pub fn quote_char_at(bytes: &[u8], at: usize) -> String {
+pub(crate) fn quote_char_at(bytes: &[u8], at: usize) -> String {
     let end = (at + 4).min(bytes.len());
     let c = String::from_utf8_lossy(&bytes[at.min(end)..end])
         .chars()
