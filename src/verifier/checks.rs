@@ -156,28 +156,6 @@ pub fn expiry(facts: &SignedFacts, now: OffsetDateTime) -> Result<(), CheckError
     }
 }
 
-/// Whether §8.3 timestamp verification is triggered for a `notary.x509` signature.
-pub fn timestamp_triggered(
-    statement: &OciStatement,
-    facts: &SignedFacts,
-    now: OffsetDateTime,
-) -> bool {
-    let has_tsa = statement
-        .trust_stores
-        .iter()
-        .any(|s| s.split_once(':').is_some_and(|(t, _)| t == "tsa"));
-    if !has_tsa {
-        return false;
-    }
-    if statement
-        .signature_verification
-        .verify_timestamp_after_cert_expiry()
-    {
-        return facts.chain.iter().any(|c| now > c.not_after);
-    }
-    true
-}
-
 /// Revocation (§5.7, §9) without network access: the root is never checked and a chain
 /// whose other certificates carry no OCSP or CRL information is "non-revokable" (ok).
 /// Anything else needs a [`crate::revocation::Validator`] (see `verifier::revocation`).
