@@ -288,6 +288,85 @@ pub struct Verifier<'a> {
     pub plugins: Option<&'a plugin::VerificationPlugins>,
 }
 
+/// The trust-policy statement that applies to an artifact and its effective level,
+/// selected once (notation-go `SkipVerify`); the verification and its report both use it.
+#[derive(Debug, Clone, Copy)]
+pub struct Selected<'p> {
+    /// The statement.
+    pub statement: &'p OciStatement,
+    /// Its effective level.
+    pub level: VerificationLevel,
+}
+
+impl<'p> Selected<'p> {
+    /// The statement of `policy` that applies to `policy_ref` (`<scope>@<digest>`).
+    pub fn new(policy: &'p OciDocument, policy_ref: &str) -> Result<Selected<'p>, ScopeError> {
+        let statement = policy.applicable(policy_ref)?;
+        Ok(Selected {
+            statement,
+            level: statement.level(),
+        })
+    }
+}
+
+/// [`Selected::new`], logged as notation-go's `Verify` and `SkipVerify` log it.
+pub fn select<'p>(policy: &'p OciDocument, policy_ref: &str) -> Result<Selected<'p>, ScopeError> {
+    log::info!("Checking whether signature verification should be skipped or not");
+    log::debug!("Check verification level against artifact {policy_ref}");
+    let selected = Selected::new(policy, policy_ref)?;
+    log::info!(
+        "Trust policy configuration: {}",
+        selected.statement.go_debug()
+    );
+    if selected.level.is_skip() {
+        log::debug!("Skipping signature verification");
+        log::info!("Signature verification skipped for {policy_ref}");
+    } else {
+        log::info!(
+            "Check over. The signature verification level is not set to 'skip' in the trust policy."
+        );
+    }
+    Ok(selected)
+}
+
+/// What one check of §5 gave for one signature.
+enum Checked {
+    /// The level skips the check: nothing ran, nothing is recorded.
+    Skipped,
+    /// The check ran (its failure, if any, is already logged); `None` is a pass.
+    Ran(Option<CheckError>),
+}
+
+impl Checked {
+    /// Run `check` unless `action` skips it, logging its failure as notation-go does.
+    fn run(
+        check: CheckType,
+        action: Action,
+        f: impl FnOnce() -> Result<(), CheckError>,
+    ) -> Checked {
+        if action == Action::Skip {
+            return Checked::Skipped;
+        }
+        let error = f().err();
+        log_result(check, action, error.as_ref());
+        Checked::Ran(error)
+    }
+}
+
+/// One signature under evaluation: what applies to it and what its envelope says.
+struct Candidate<'c> {
+    statement: &'c OciStatement,
+    level: &'c VerificationLevel,
+    facts: &'c SignedFacts,
+    plugin: Option<&'c plugin::Found>,
+}
+
+impl Candidate<'_> {
+    fn action(&self, check: CheckType) -> Action {
+        self.level.action(check)
+    }
+}
+
 impl Verifier<'_> {
     /// Verify `subject` (already resolved in `target`) under the statement that applies to
     /// `policy_ref` (`<scope>@<digest>`), per verification.md §4.
@@ -298,14 +377,26 @@ impl Verifier<'_> {
         policy_ref: &str,
         opts: &VerifyOptions,
     ) -> Result<VerificationOutcome, VerifyError> {
-        let statement = self.policy.applicable(policy_ref)?;
-        let level = statement.level();
+        let selected = Selected::new(self.policy, policy_ref)?;
+        self.verify_selected(target, subject, policy_ref, selected, opts)
+            .await
+    }
+
+    /// [`Verifier::verify`] under a statement already selected (see [`select`]).
+    pub async fn verify_selected(
+        &self,
+        target: &dyn Target,
+        subject: &Descriptor,
+        policy_ref: &str,
+        selected: Selected<'_>,
+        opts: &VerifyOptions,
+    ) -> Result<VerificationOutcome, VerifyError> {
         let mut outcome = VerificationOutcome {
-            policy: statement.name.clone(),
-            level,
+            policy: selected.statement.name.clone(),
+            level: selected.level,
             verified: None,
         };
-        if level.is_skip() {
+        if selected.level.is_skip() {
             return Ok(outcome);
         }
         if opts.resolve_again {
@@ -314,6 +405,22 @@ impl Verifier<'_> {
                 .await
                 .map_err(VerifyError::List)?;
         }
+        outcome.verified = Some(
+            self.first_good_signature(target, subject, policy_ref, selected, opts)
+                .await?,
+        );
+        Ok(outcome)
+    }
+
+    /// Evaluate the signatures one by one, in Go's order, until one passes (§4).
+    async fn first_good_signature(
+        &self,
+        target: &dyn Target,
+        subject: &Descriptor,
+        policy_ref: &str,
+        selected: Selected<'_>,
+        opts: &VerifyOptions,
+    ) -> Result<Verified, VerifyError> {
         log::debug!("Fetching signature manifests");
         let mut records = Vec::new();
         // Page by page, fetched ahead (a registry's round trips overlap), consumed in Go's
@@ -336,62 +443,40 @@ impl Verifier<'_> {
             let Some(manifest) = candidates.next().await.map_err(VerifyError::List)? else {
                 break;
             };
-            let manifest = &manifest;
             processed += 1;
             log::info!(
                 "Processing signature with manifest mediaType: {} and digest: {}",
                 manifest.media_type,
                 manifest.digest
             );
-            let next = candidates.content().await.expect("one fetch per candidate");
-            let (media_type, envelope) = match next {
-                Ok(fetched) => fetched,
-                Err(source) => {
-                    return Err(VerifyError::Fetch {
-                        digest: manifest.digest.clone(),
-                        manifest_media_type: manifest.media_type.clone(),
-                        reference: policy_ref.to_string(),
-                        source,
-                        records,
-                    })
-                }
+            let (media_type, envelope) =
+                match candidates.content().await.expect("one fetch per candidate") {
+                    Ok(fetched) => fetched,
+                    Err(source) => {
+                        return Err(VerifyError::Fetch {
+                            digest: manifest.digest.clone(),
+                            manifest_media_type: manifest.media_type.clone(),
+                            reference: policy_ref.to_string(),
+                            source,
+                            records,
+                        })
+                    }
+                };
+            let envelope = Fetched {
+                manifest: &manifest,
+                media_type: &media_type,
+                bytes: &envelope,
             };
-            log::debug!(
-                "Verify signature against artifact {} referenced as {policy_ref} in signature media type {media_type}",
-                subject.digest
-            );
-            log::info!("Trust policy configuration: {}", statement.go_debug());
-            let (mut record, facts) = self
-                .evaluate(
-                    statement,
-                    &level,
-                    subject,
-                    &manifest.digest,
-                    &media_type,
-                    &envelope,
-                    opts,
-                )
+            let (record, facts) = self
+                .signature(selected, subject, policy_ref, envelope, opts)
                 .await;
-            record.manifest_media_type = manifest.media_type.clone();
-            if let Some((_, err)) = &record.failure {
-                log::warn!(
-                    "Signature {} failed verification with error: {err}",
-                    manifest.digest
-                );
-            }
             records.push(record);
             if let Some(facts) = facts {
-                log::debug!(
-                    "Signature verification succeeded for artifact {} with signature digest {}",
-                    subject.digest,
-                    manifest.digest
-                );
-                outcome.verified = Some(Verified {
+                return Ok(Verified {
                     signature_digest: manifest.digest.clone(),
                     facts,
                     records,
                 });
-                return Ok(outcome);
             }
         }
         if processed == 0 {
@@ -407,12 +492,54 @@ impl Verifier<'_> {
         })
     }
 
+    /// Evaluate one fetched signature of `subject`, logged as notation-go's `Verify` logs it.
+    async fn signature(
+        &self,
+        selected: Selected<'_>,
+        subject: &Descriptor,
+        policy_ref: &str,
+        envelope: Fetched<'_>,
+        opts: &VerifyOptions,
+    ) -> (SignatureRecord, Option<SignedFacts>) {
+        let manifest = envelope.manifest;
+        log::debug!(
+            "Verify signature against artifact {} referenced as {policy_ref} in signature media type {}",
+            subject.digest,
+            envelope.media_type
+        );
+        log::info!(
+            "Trust policy configuration: {}",
+            selected.statement.go_debug()
+        );
+        let (mut record, facts) = self
+            .evaluate(
+                selected,
+                subject,
+                &manifest.digest,
+                envelope.media_type,
+                envelope.bytes,
+                opts,
+            )
+            .await;
+        record.manifest_media_type = manifest.media_type.clone();
+        match &record.failure {
+            Some((_, err)) => log::warn!(
+                "Signature {} failed verification with error: {err}",
+                manifest.digest
+            ),
+            None => log::debug!(
+                "Signature verification succeeded for artifact {} with signature digest {}",
+                subject.digest,
+                manifest.digest
+            ),
+        }
+        (record, facts)
+    }
+
     /// Run §5 for one envelope. Returns its record and, if it passed, its facts.
-    #[allow(clippy::too_many_arguments)]
     async fn evaluate(
         &self,
-        statement: &OciStatement,
-        level: &VerificationLevel,
+        selected: Selected<'_>,
         subject: &Descriptor,
         digest: &str,
         media_type: &str,
@@ -425,97 +552,120 @@ impl Verifier<'_> {
             results: vec![],
             failure: None,
         };
-        let facts = match self.integrity.verify(media_type, envelope) {
-            Ok(f) => f,
-            Err(reason) => {
-                let e = CheckError::Integrity(reason);
-                record.push(CheckType::Integrity, Action::Enforce, Some(e.clone()));
-                record.failure = Some((Step::Check(CheckType::Integrity), e));
-                return (record, None);
-            }
-        };
-        record.push(CheckType::Integrity, Action::Enforce, None);
-        let found = match plugin::discover(self.plugins, &facts) {
-            Ok(found) => found,
-            Err(e) => {
-                record.failure = Some((Step::VerificationPlugin, e));
-                return (record, None);
-            }
-        };
-        let plugin_identity = found.as_ref().is_some_and(|f| f.trusted_identity());
-        let plugin_revocation = found.as_ref().is_some_and(|f| f.revocation());
-        if let Err(failure) =
-            self.authenticity(statement, level, &facts, plugin_identity, &mut record)
-        {
-            record.failure = Some(failure);
-            return (record, None);
-        }
-        for check in [
-            CheckType::Expiry,
-            CheckType::AuthenticTimestamp,
-            CheckType::Revocation,
-        ] {
-            let action = level.action(check);
-            let error = match check {
-                CheckType::Revocation if plugin_revocation || action == Action::Skip => continue,
-                CheckType::Revocation => {
-                    log::debug!("Validating revocation");
-                    let (result, log) = revocation::check(self.revocation, &facts).await;
-                    log.iter().for_each(LogLine::emit);
-                    result.err()
-                }
-                CheckType::AuthenticTimestamp => {
-                    log::debug!("Validating authentic timestamp");
-                    if action == Action::Skip {
-                        continue;
-                    }
-                    log::debug!("Under signing scheme {}...", facts.signing_scheme.as_str());
-                    let (result, log) =
-                        timestamp::check(self.stores, self.revocation, statement, &facts, self.now)
-                            .await;
-                    log.iter().for_each(LogLine::emit);
-                    result.err()
-                }
-                _ => {
-                    log::debug!("Validating expiry");
-                    if action == Action::Skip {
-                        continue;
-                    }
-                    checks::expiry(&facts, self.now).err()
-                }
-            };
-            if let Some(failure) = record.push(check, action, error) {
+        let checked = self
+            .run_checks(selected, subject, media_type, envelope, opts, &mut record)
+            .await;
+        match checked {
+            Ok(facts) => (record, Some(facts)),
+            Err(failure) => {
                 record.failure = Some(failure);
-                return (record, None);
+                (record, None)
             }
         }
-        if let Some(found) = &found {
-            if let Err(failure) = self.apply_plugin(found, statement, level, &facts, &mut record) {
-                record.failure = Some(failure);
-                return (record, None);
-            }
-        }
-        let binding = checks::target_artifact(&facts, subject)
-            .inspect_err(|e| {
-                if let CheckError::TargetMismatch { payload } = e {
-                    log::info!(
-                        "Target artifact in signature payload: {}",
-                        payload.go_debug()
-                    );
-                    log::info!(
-                        "Target artifact that want to be verified: {}",
-                        subject.plain().go_debug()
-                    );
-                }
-            })
-            .map_err(|e| (Step::TargetArtifact, e))
-            .and_then(|_| user_metadata(&facts, &opts.user_metadata));
-        if let Err(failure) = binding {
-            record.failure = Some(failure);
-            return (record, None);
-        }
-        (record, Some(facts))
     }
+
+    /// The checks of §5 in notation-go's order; stops at the first enforced failure.
+    async fn run_checks(
+        &self,
+        selected: Selected<'_>,
+        subject: &Descriptor,
+        media_type: &str,
+        envelope: &[u8],
+        opts: &VerifyOptions,
+        record: &mut SignatureRecord,
+    ) -> Result<SignedFacts, (Step, CheckError)> {
+        let integrity = self.integrity.verify(media_type, envelope);
+        let failure = integrity.as_ref().err().cloned().map(CheckError::Integrity);
+        log_result(CheckType::Integrity, Action::Enforce, failure.as_ref());
+        record.apply(CheckType::Integrity, Action::Enforce, Checked::Ran(failure))?;
+        let facts = integrity.expect("an integrity failure was returned above");
+        let found =
+            plugin::discover(self.plugins, &facts).map_err(|e| (Step::VerificationPlugin, e))?;
+        let c = Candidate {
+            statement: selected.statement,
+            level: &selected.level,
+            facts: &facts,
+            plugin: found.as_ref(),
+        };
+        record.apply_to(&c, CheckType::Authenticity, self.authenticity(&c))?;
+        record.apply_to(&c, CheckType::Expiry, self.expiry(&c))?;
+        let timestamp = self.authentic_timestamp(&c).await;
+        record.apply_to(&c, CheckType::AuthenticTimestamp, timestamp)?;
+        record.apply_to(&c, CheckType::Revocation, self.revocation(&c).await)?;
+        if let Some(found) = c.plugin {
+            self.apply_plugin(found, &c, record)?;
+        }
+        binding(&facts, subject, &opts.user_metadata)?;
+        Ok(facts)
+    }
+
+    /// Expiry (§5.5).
+    fn expiry(&self, c: &Candidate) -> Checked {
+        log::debug!("Validating expiry");
+        Checked::run(CheckType::Expiry, c.action(CheckType::Expiry), || {
+            checks::expiry(c.facts, self.now)
+        })
+    }
+
+    /// Authentic timestamp (§5.6, §8.3).
+    async fn authentic_timestamp(&self, c: &Candidate<'_>) -> Checked {
+        log::debug!("Validating authentic timestamp");
+        let action = c.action(CheckType::AuthenticTimestamp);
+        if action == Action::Skip {
+            return Checked::Skipped;
+        }
+        log::debug!(
+            "Under signing scheme {}...",
+            c.facts.signing_scheme.as_str()
+        );
+        let (result, log) =
+            timestamp::check(self.stores, self.revocation, c.statement, c.facts, self.now).await;
+        log.iter().for_each(LogLine::emit);
+        Checked::run(CheckType::AuthenticTimestamp, action, || result)
+    }
+
+    /// Revocation (§5.7), unless the verification plugin does it.
+    async fn revocation(&self, c: &Candidate<'_>) -> Checked {
+        let action = c.action(CheckType::Revocation);
+        if c.plugin.is_some_and(|f| f.revocation()) || action == Action::Skip {
+            return Checked::Skipped;
+        }
+        log::debug!("Validating revocation");
+        let (result, log) = revocation::check(self.revocation, c.facts).await;
+        log.iter().for_each(LogLine::emit);
+        Checked::run(CheckType::Revocation, action, || result)
+    }
+}
+
+/// Where a fetched signature came from and what it holds.
+#[derive(Clone, Copy)]
+struct Fetched<'f> {
+    manifest: &'f Descriptor,
+    media_type: &'f str,
+    bytes: &'f [u8],
+}
+
+/// The payload binds the signature to `subject` and carries the `-m` pairs.
+fn binding(
+    facts: &SignedFacts,
+    subject: &Descriptor,
+    wanted: &[(String, String)],
+) -> Result<(), (Step, CheckError)> {
+    checks::target_artifact(facts, subject)
+        .inspect_err(|e| {
+            if let CheckError::TargetMismatch { payload } = e {
+                log::info!(
+                    "Target artifact in signature payload: {}",
+                    payload.go_debug()
+                );
+                log::info!(
+                    "Target artifact that want to be verified: {}",
+                    subject.plain().go_debug()
+                );
+            }
+        })
+        .map_err(|e| (Step::TargetArtifact, e))?;
+    user_metadata(facts, wanted)
 }
 
 /// The `-m` pairs, logged as notation-go's `verifyUserMetadata` logs them.
@@ -552,23 +702,35 @@ fn user_metadata(
 }
 
 impl SignatureRecord {
-    /// Record a check's result and log its failure as notation-go's
-    /// `logVerificationResult`; returns the failure when it is enforced.
-    fn push(
+    /// Record what a check gave; returns its failure when `action` enforces it.
+    fn apply(
         &mut self,
         check: CheckType,
         action: Action,
-        error: Option<CheckError>,
-    ) -> Option<(Step, CheckError)> {
-        log_result(check, action, error.as_ref());
+        checked: Checked,
+    ) -> Result<(), (Step, CheckError)> {
+        let Checked::Ran(error) = checked else {
+            return Ok(());
+        };
         self.results.push(CheckResult {
             check,
             action,
             error: error.clone(),
         });
-        error
-            .filter(|_| action == Action::Enforce)
-            .map(|e| (Step::Check(check), e))
+        match error {
+            Some(e) if action == Action::Enforce => Err((Step::Check(check), e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`SignatureRecord::apply`] with the action `c`'s level gives `check`.
+    fn apply_to(
+        &mut self,
+        c: &Candidate,
+        check: CheckType,
+        checked: Checked,
+    ) -> Result<(), (Step, CheckError)> {
+        self.apply(check, c.action(check), checked)
     }
 }
 
@@ -587,27 +749,20 @@ fn log_result(check: CheckType, action: Action, error: Option<&CheckError>) {
 impl Verifier<'_> {
     /// §5.2-5.3: the chain against the trust stores, then (unless a plugin does it) the
     /// trusted identities, logged as notation-go's `processSignature` logs them.
-    fn authenticity(
-        &self,
-        statement: &OciStatement,
-        level: &VerificationLevel,
-        facts: &SignedFacts,
-        plugin_identity: bool,
-        record: &mut SignatureRecord,
-    ) -> Result<(), (Step, CheckError)> {
+    fn authenticity(&self, c: &Candidate) -> Checked {
         let check = CheckType::Authenticity;
-        let action = level.action(check);
+        let action = c.action(check);
         if action == Action::Skip {
-            return Ok(());
+            return Checked::Skipped;
         }
         log::debug!("Validating cert chain");
-        let mut error = checks::trust_store(self.stores, statement, facts).err();
+        let mut error = checks::trust_store(self.stores, c.statement, c.facts).err();
         log_result(check, action, error.as_ref());
         let enforced_failure = error.is_some() && action == Action::Enforce;
-        if !enforced_failure && !plugin_identity {
+        if !enforced_failure && !c.plugin.is_some_and(|f| f.trusted_identity()) {
             log::debug!("Validating trust identity");
-            let identity = match facts.chain.first() {
-                Some(leaf) => checks::trusted_identity(statement, leaf),
+            let identity = match c.facts.chain.first() {
+                Some(leaf) => checks::trusted_identity(c.statement, leaf),
                 None => Err(CheckError::Untrusted),
             };
             if let Err(e) = identity {
@@ -616,60 +771,41 @@ impl Verifier<'_> {
                 error = Some(e);
             }
         }
-        record.results.push(CheckResult {
-            check,
-            action,
-            error: error.clone(),
-        });
-        match error {
-            Some(e) if action == Action::Enforce => Err((Step::Check(check), e)),
-            _ => Ok(()),
-        }
+        Checked::Ran(error)
     }
-}
 
-impl Verifier<'_> {
     /// §5.8: ask the plugin and turn its failures into checks with the level's actions.
     fn apply_plugin(
         &self,
         found: &plugin::Found,
-        statement: &OciStatement,
-        level: &VerificationLevel,
-        facts: &SignedFacts,
+        c: &Candidate,
         record: &mut SignatureRecord,
     ) -> Result<(), (Step, CheckError)> {
         let capabilities: Vec<String> = found
             .capabilities
             .iter()
-            .filter(|c| {
-                let keep = c.as_str() != crate::plugin::proto::capability::REVOCATION_CHECK
-                    || level.action(CheckType::Revocation) != Action::Skip;
+            .filter(|cap| {
+                let keep = cap.as_str() != crate::plugin::proto::capability::REVOCATION_CHECK
+                    || c.action(CheckType::Revocation) != Action::Skip;
                 if !keep {
-                    log::debug!("Skipping the {c} validation");
+                    log::debug!("Skipping the {cap} validation");
                 }
                 keep
             })
             .cloned()
             .collect();
-        let verdict = plugin::verify(found, self.plugins, statement, facts, capabilities)
+        let verdict = plugin::verify(found, self.plugins, c.statement, c.facts, capabilities)
             .map_err(|e| (Step::VerificationPlugin, e))?;
         for (check, error) in [
             (CheckType::Authenticity, verdict.identity),
             (CheckType::Revocation, verdict.revocation),
         ] {
-            let Some(error) = error else { continue };
-            let action = level.action(check);
-            if action == Action::Skip {
-                continue;
-            }
-            record.results.push(CheckResult {
-                check,
-                action,
-                error: Some(error.clone()),
-            });
-            if action == Action::Enforce {
-                return Err((Step::Check(check), error));
-            }
+            // The plugin's verdicts are recorded, not logged (notation-go).
+            let checked = match error {
+                Some(e) if c.action(check) != Action::Skip => Checked::Ran(Some(e)),
+                _ => Checked::Skipped,
+            };
+            record.apply_to(c, check, checked)?;
         }
         Ok(())
     }
