@@ -169,22 +169,7 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
         (None, ArtifactRef::Registry(r)) => r.with_digest(&subject.digest),
         (None, ArtifactRef::Layout(_)) => printed.clone(),
     };
-    log.info("Checking whether signature verification should be skipped or not");
-    log.debug(&format!(
-        "Check verification level against artifact {policy_ref}"
-    ));
-    let statement = shared.policy.applicable(&policy_ref).ok();
-    if let Some(st) = statement {
-        log.info(&format!("Trust policy configuration: {}", st.go_debug()));
-        if st.level().is_skip() {
-            log.debug("Skipping signature verification");
-            log.info(&format!("Signature verification skipped for {policy_ref}"));
-        } else {
-            log.info(
-                "Check over. The signature verification level is not set to 'skip' in the trust policy.",
-            );
-        }
-    }
+    let selected = notation::verifier::select(&shared.policy, &policy_ref);
 
     let (stores, revocation, plugins) = shared
         .verification
@@ -231,9 +216,14 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
         report_revocation();
         return report_tree(&reference, &results, args.output, reasons);
     }
-    let result = verifier
-        .verify(target.as_ref(), &subject, &policy_ref, opts)
-        .await;
+    let result = match selected {
+        Ok(selected) => {
+            verifier
+                .verify_selected(target.as_ref(), &subject, &policy_ref, selected, opts)
+                .await
+        }
+        Err(e) => Err(VerifyError::Scope(e)),
+    };
     report_revocation();
     match result {
         Ok(outcome) => report_success(&outcome, &printed, args.output),
