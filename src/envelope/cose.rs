@@ -21,7 +21,7 @@ const LABEL_X5CHAIN: i64 = 33;
 const TAG_SIGN1: u8 = 0xd2;
 
 /// A decoded COSE_Sign1 message.
-struct Message {
+pub(crate) struct Message {
     raw_protected: Vec<u8>,
     protected: Vec<(Value, Value)>,
     unprotected: Vec<(Value, Value)>,
@@ -46,7 +46,7 @@ fn malformed(msg: impl Into<String>) -> EnvelopeError {
 }
 
 /// go-cose `Sign1Message.UnmarshalCBOR`.
-fn decode_message(bytes: &[u8]) -> Result<Message, EnvelopeError> {
+pub(crate) fn decode_message(bytes: &[u8]) -> Result<Message, EnvelopeError> {
     if bytes.len() < 2 || bytes[0] != TAG_SIGN1 || bytes[1] != 0x84 {
         return Err(malformed("cbor: invalid COSE_Sign1_Tagged object"));
     }
@@ -213,12 +213,16 @@ fn declared_algorithm(msg: &Message) -> Result<i64, String> {
 /// Decodes, verifies the signature with the leaf key (salt = hash length for PSS),
 /// and extracts the content.
 pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    let msg = decode_message(bytes)?;
-    let leaf = leaf_certificate(&msg)?;
+    verify_decoded(&decode_message(bytes)?)
+}
+
+/// [`verify`] for a decoded message.
+pub(crate) fn verify_decoded(msg: &Message) -> Result<EnvelopeContent, EnvelopeError> {
+    let leaf = leaf_certificate(msg)?;
     let expected = KeySpec::from_spki_der(&leaf.spki_der())
         .map_err(|e| EnvelopeError::Invalid(e.to_string()))?
         .signature_algorithm();
-    let declared = declared_algorithm(&msg).map_err(EnvelopeError::Integrity)?;
+    let declared = declared_algorithm(msg).map_err(EnvelopeError::Integrity)?;
     if declared != expected.cose_alg() {
         return Err(EnvelopeError::Integrity("algorithm mismatch".into()));
     }
@@ -235,7 +239,7 @@ pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
         PssSalt::HashLength,
     )
     .map_err(|_| EnvelopeError::Integrity("verification error".into()))?;
-    content(&msg, Some(leaf))
+    content(msg, Some(leaf))
 }
 
 /// Decodes and extracts the content without the signature check.

@@ -133,7 +133,7 @@ fn opt_bytes(obj: &Map<String, Value>, name: &str, path: &str) -> Result<Option<
 }
 
 /// The four members of the flattened JWS, decoded like Go's `jwsEnvelope` struct.
-struct RawEnvelope {
+pub(crate) struct RawEnvelope {
     payload: String,
     protected: String,
     signature: String,
@@ -142,7 +142,7 @@ struct RawEnvelope {
     signing_agent: Option<String>,
 }
 
-fn decode_envelope(bytes: &[u8]) -> Result<RawEnvelope, EnvelopeError> {
+pub(crate) fn decode_envelope(bytes: &[u8]) -> Result<RawEnvelope, EnvelopeError> {
     let value = go_json(bytes).map_err(EnvelopeError::Malformed)?;
     let obj = match value {
         Value::Object(o) => o,
@@ -263,15 +263,19 @@ fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<(), String> {
 
 /// Decodes, verifies the signature with the leaf key, and extracts the content.
 pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    let raw = decode_envelope(bytes)?;
+    verify_decoded(&decode_envelope(bytes)?)
+}
+
+/// Verifies a decoded envelope's signature with the leaf key and extracts the content.
+pub(crate) fn verify_decoded(raw: &RawEnvelope) -> Result<EnvelopeContent, EnvelopeError> {
     let leaf_der = raw
         .cert_chain
         .first()
         .ok_or_else(|| EnvelopeError::Invalid("certificate chain is not present".into()))?;
     let leaf = Certificate::from_der(leaf_der)
         .map_err(|_| EnvelopeError::Invalid("malformed leaf certificate".into()))?;
-    verify_jwt(&raw, &leaf).map_err(EnvelopeError::Integrity)?;
-    content(&raw, Some(leaf))
+    verify_jwt(raw, &leaf).map_err(EnvelopeError::Integrity)?;
+    content(raw, Some(leaf))
 }
 
 /// Decodes and extracts the content without the signature check.

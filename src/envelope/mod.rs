@@ -11,6 +11,8 @@
 
 mod cbor;
 pub mod cose;
+pub mod facts;
+pub mod integrity;
 pub mod jws;
 pub mod payload;
 
@@ -314,13 +316,7 @@ fn truncate(t: OffsetDateTime) -> OffsetDateTime {
 /// Decodes and cryptographically verifies an envelope, then applies every integrity
 /// rule (signature-format.md §7.6/§8.7, verification.md §5.1 steps 1–3).
 pub fn verify(format: Format, bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    let content = match format {
-        Format::Jws => jws::verify(bytes)?,
-        Format::Cose => cose::verify(bytes)?,
-    };
-    validate_content(&content)?;
-    check_content_type(&content)?;
-    Ok(content)
+    integrity::Decoded::decode(format, bytes)?.verify()
 }
 
 /// Decodes an envelope and validates its content without checking the signature value
@@ -335,7 +331,7 @@ pub fn parse(format: Format, bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeEr
 }
 
 /// notation-core-go `validateEnvelopeContent`.
-fn validate_content(content: &EnvelopeContent) -> Result<(), EnvelopeError> {
+pub(crate) fn validate_content(content: &EnvelopeContent) -> Result<(), EnvelopeError> {
     if content.payload.is_empty() {
         return Err(EnvelopeError::Invalid("content not present".into()));
     }
@@ -390,7 +386,7 @@ fn validate_chain_and_algorithm(
 }
 
 /// notation-go requires the Notary payload content type.
-fn check_content_type(content: &EnvelopeContent) -> Result<(), EnvelopeError> {
+pub(crate) fn check_content_type(content: &EnvelopeContent) -> Result<(), EnvelopeError> {
     if content.content_type != payload::CONTENT_TYPE {
         return Err(EnvelopeError::Invalid(format!(
             "payload content type {:?} not supported",

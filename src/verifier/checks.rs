@@ -15,9 +15,9 @@ use time::OffsetDateTime;
 /// Why a check failed. `Display` texts are notation-go's where it has one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckError {
-    /// The envelope failed integrity verification (message from the envelope layer).
+    /// The envelope failed integrity verification.
     #[error("{0}")]
-    Integrity(String),
+    Integrity(super::IntegrityError),
     /// A trust store named by the statement could not be loaded.
     #[error("{}", .0.message)]
     TrustStore(TrustStoreFailure),
