@@ -325,77 +325,14 @@ fn content(msg: &Message, leaf: Option<Certificate>) -> Result<EnvelopeContent, 
         Some(Value::Text(s)) => s.clone(),
         Some(_) => return Err(invalid("content type should be of 'tstr' type")),
     };
-    // validateCritHeaders
-    let crit = match lookup(&msg.protected, &int_label(LABEL_CRIT)) {
-        Some(Value::Array(labels)) => label_set(labels.iter()),
-        _ => HashSet::new(),
-    };
-    let signing_scheme = lookup(&msg.protected, &text_label(header::SIGNING_SCHEME))
-        .and_then(Value::as_text)
-        .ok_or_else(|| invalid("invalid signingScheme"))?
-        .to_string();
-    let mut must = vec![header::SIGNING_SCHEME];
-    if signing_scheme == SIGNING_SCHEME_SIGNING_AUTHORITY {
-        must.push(header::AUTHENTIC_SIGNING_TIME);
-    }
-    if lookup(&msg.protected, &text_label(header::EXPIRY)).is_some() {
-        must.push(header::EXPIRY);
-    }
-    must.retain(|m| !contains_label(&crit, &text_label(m)));
-    if !must.is_empty() {
-        return Err(invalid(format!(
-            "these required headers are not marked as critical: [{}]",
-            must.join(" ")
-        )));
-    }
+    let (crit, signing_scheme) = critical_headers(msg)?;
     // Algorithm
     let alg = declared_algorithm(msg).map_err(invalid)?;
     let signature_algorithm = SignatureAlgorithm::from_cose_alg(alg)
         .ok_or_else(|| invalid(format!("signature algorithm not supported: {alg}")))?;
-    // Signing scheme and times
-    let time_label = match signing_scheme.as_str() {
-        SIGNING_SCHEME_X509 => header::SIGNING_TIME,
-        SIGNING_SCHEME_SIGNING_AUTHORITY => header::AUTHENTIC_SIGNING_TIME,
-        other => return Err(invalid(format!("unsupported signingScheme: {other}"))),
-    };
-    let signing_time =
-        parse_time(msg, time_label).map_err(|e| invalid(format!("invalid signingTime: {e}")))?;
-    let expiry = match lookup(&msg.protected, &text_label(header::EXPIRY)) {
-        Some(_) => Some(
-            parse_time(msg, header::EXPIRY).map_err(|e| invalid(format!("invalid expiry: {e}")))?,
-        ),
-        None => None,
-    };
-    let standard = standard_labels();
-    let mut extended_attributes: Vec<ExtendedAttribute> = msg
-        .protected
-        .iter()
-        .filter(|(k, _)| !standard.contains(k))
-        .map(|(k, v)| ExtendedAttribute {
-            key: k.to_string(),
-            value: to_json(v),
-            critical: contains_label(&crit, k),
-        })
-        .collect();
-    extended_attributes.sort_by(|a, b| a.key.cmp(&b.key));
-    // Unprotected header
-    let Some(Value::Array(certs)) = lookup(&msg.unprotected, &int_label(LABEL_X5CHAIN)) else {
-        return Err(invalid("certificate chain is not present"));
-    };
-    if certs.is_empty() {
-        return Err(invalid("certificate chain is not present"));
-    }
-    let parsed = certs.len().min(usize::from(leaf.is_some()));
-    let cert_chain = leaf
-        .into_iter()
-        .map(Ok)
-        .chain(certs[parsed..].iter().map(|c| {
-            let der = c
-                .as_bytes()
-                .ok_or_else(|| invalid("certificate chain is not present"))?;
-            Certificate::from_der(der).map_err(|e| invalid(e.to_string()))
-        }))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (signing_time, expiry) = times(msg, &signing_scheme)?;
+    let extended_attributes = extended_attributes(msg, &crit);
+    let cert_chain = cert_chain(msg, leaf)?;
     let signing_agent = lookup(&msg.unprotected, &text_label(header::SIGNING_AGENT))
         .and_then(Value::as_text)
         .map(str::to_string);
@@ -420,6 +357,92 @@ fn content(msg: &Message, leaf: Option<Certificate>) -> Result<EnvelopeContent, 
         signature: msg.signature.clone(),
         signature_algorithm,
     })
+}
+
+/// notation-core-go `validateCritHeaders`: the `crit` labels, and the signing scheme once
+/// the headers it requires are critical.
+fn critical_headers(msg: &Message) -> Result<(HashSet<Vec<u8>>, String), EnvelopeError> {
+    let crit = match lookup(&msg.protected, &int_label(LABEL_CRIT)) {
+        Some(Value::Array(labels)) => label_set(labels.iter()),
+        _ => HashSet::new(),
+    };
+    let signing_scheme = lookup(&msg.protected, &text_label(header::SIGNING_SCHEME))
+        .and_then(Value::as_text)
+        .ok_or_else(|| invalid("invalid signingScheme"))?
+        .to_string();
+    let mut must = vec![header::SIGNING_SCHEME];
+    if signing_scheme == SIGNING_SCHEME_SIGNING_AUTHORITY {
+        must.push(header::AUTHENTIC_SIGNING_TIME);
+    }
+    if lookup(&msg.protected, &text_label(header::EXPIRY)).is_some() {
+        must.push(header::EXPIRY);
+    }
+    must.retain(|m| !contains_label(&crit, &text_label(m)));
+    if !must.is_empty() {
+        return Err(invalid(format!(
+            "these required headers are not marked as critical: [{}]",
+            must.join(" ")
+        )));
+    }
+    Ok((crit, signing_scheme))
+}
+
+/// The scheme's signing time and the expiry, if any.
+fn times(
+    msg: &Message,
+    signing_scheme: &str,
+) -> Result<(OffsetDateTime, Option<OffsetDateTime>), EnvelopeError> {
+    let time_label = match signing_scheme {
+        SIGNING_SCHEME_X509 => header::SIGNING_TIME,
+        SIGNING_SCHEME_SIGNING_AUTHORITY => header::AUTHENTIC_SIGNING_TIME,
+        other => return Err(invalid(format!("unsupported signingScheme: {other}"))),
+    };
+    let signing_time =
+        parse_time(msg, time_label).map_err(|e| invalid(format!("invalid signingTime: {e}")))?;
+    let expiry = match lookup(&msg.protected, &text_label(header::EXPIRY)) {
+        Some(_) => Some(
+            parse_time(msg, header::EXPIRY).map_err(|e| invalid(format!("invalid expiry: {e}")))?,
+        ),
+        None => None,
+    };
+    Ok((signing_time, expiry))
+}
+
+/// The non-standard protected headers, sorted by key.
+fn extended_attributes(msg: &Message, crit: &HashSet<Vec<u8>>) -> Vec<ExtendedAttribute> {
+    let standard = standard_labels();
+    let mut extended: Vec<ExtendedAttribute> = msg
+        .protected
+        .iter()
+        .filter(|(k, _)| !standard.contains(k))
+        .map(|(k, v)| ExtendedAttribute {
+            key: k.to_string(),
+            value: to_json(v),
+            critical: contains_label(crit, k),
+        })
+        .collect();
+    extended.sort_by(|a, b| a.key.cmp(&b.key));
+    extended
+}
+
+/// The `x5chain` certificates; `leaf` is the first one when already parsed.
+fn cert_chain(msg: &Message, leaf: Option<Certificate>) -> Result<Vec<Certificate>, EnvelopeError> {
+    let Some(Value::Array(certs)) = lookup(&msg.unprotected, &int_label(LABEL_X5CHAIN)) else {
+        return Err(invalid("certificate chain is not present"));
+    };
+    if certs.is_empty() {
+        return Err(invalid("certificate chain is not present"));
+    }
+    let parsed = certs.len().min(usize::from(leaf.is_some()));
+    leaf.into_iter()
+        .map(Ok)
+        .chain(certs[parsed..].iter().map(|c| {
+            let der = c
+                .as_bytes()
+                .ok_or_else(|| invalid("certificate chain is not present"))?;
+            Certificate::from_der(der).map_err(|e| invalid(e.to_string()))
+        }))
+        .collect()
 }
 
 fn tag1(t: OffsetDateTime) -> Value {
