@@ -13,7 +13,7 @@ pub(crate) mod http;
 pub mod ocsp;
 mod timestamping;
 
-pub use timestamping::check_timestamping_chain;
+pub use timestamping::{check_timestamping_chain, TsaRevocationError};
 
 use crate::x509::Certificate;
 use std::fmt;
@@ -186,7 +186,7 @@ impl Validator {
     ) -> Validator {
         let (cache, cache_warning) = match crl_cache_dir.map(cache::FileCache::create) {
             Some(Ok(c)) => (Some(c), None),
-            Some(Err(e)) => (None, Some(e)),
+            Some(Err(e)) => (None, Some(e.to_string())),
             None => (None, None),
         };
         Validator {

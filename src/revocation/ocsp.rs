@@ -190,45 +190,69 @@ fn to_offset(t: GeneralizedTime) -> OffsetDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// Why an OCSP response is unusable; texts are Go's `x/crypto/ocsp`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OcspError {
+    /// Not DER of the expected structure.
+    #[error("asn1: {0}")]
+    Asn1(String),
+    /// The responder answered with an error status.
+    #[error("ocsp: error from server: {0}")]
+    Server(&'static str),
+    #[error("bad OCSP response type")]
+    ResponseType,
+    #[error("no response matching the supplied certificate")]
+    NoMatchingResponse,
+    #[error("bad OCSP certificate status")]
+    CertStatus,
+    #[error("bad OCSP signature: {0}")]
+    Signature(String),
+    /// The embedded responder certificate does not parse.
+    #[error("{0}")]
+    Responder(String),
+    #[error("bad signature on embedded certificate: {0}")]
+    EmbeddedSignature(String),
+    #[error("bad OCSP signature: responder certificate is not authorized for OCSP signing")]
+    NotDelegated,
+}
+
+fn asn1(e: der::Error) -> OcspError {
+    OcspError::Asn1(e.to_string())
+}
+
 /// Parse a response and verify it answers for `cert` and is signed by `issuer` or by a
 /// responder certificate `issuer` delegated (EKU OCSPSigning). Errors are Go's texts.
 pub fn parse_response(
     body: &[u8],
     cert: &Certificate,
     issuer: &Certificate,
-) -> Result<Answer, String> {
-    let resp = OcspResponse::from_der(body).map_err(|e| format!("asn1: {e}"))?;
+) -> Result<Answer, OcspError> {
+    let resp = OcspResponse::from_der(body).map_err(asn1)?;
     let status = resp.response_status.value();
     if resp.response_status.tag() != der::Tag::Enumerated || status != [0] {
         let code = status.first().copied().unwrap_or(0xff);
-        return Err(format!("ocsp: error from server: {}", status_name(code)));
+        return Err(OcspError::Server(status_name(code)));
     }
-    let bytes = resp
-        .response_bytes
-        .ok_or_else(|| "bad OCSP response type".to_string())?;
+    let bytes = resp.response_bytes.ok_or(OcspError::ResponseType)?;
     if bytes.response_type != OID_OCSP_BASIC {
-        return Err("bad OCSP response type".into());
+        return Err(OcspError::ResponseType);
     }
-    let basic =
-        BasicOcspResponse::from_der(bytes.response.as_bytes()).map_err(|e| format!("asn1: {e}"))?;
-    let tbs = basic
-        .tbs_response_data
-        .to_der()
-        .map_err(|e| format!("asn1: {e}"))?;
-    let data = ResponseData::from_der(&tbs).map_err(|e| format!("asn1: {e}"))?;
+    let basic = BasicOcspResponse::from_der(bytes.response.as_bytes()).map_err(asn1)?;
+    let tbs = basic.tbs_response_data.to_der().map_err(asn1)?;
+    let data = ResponseData::from_der(&tbs).map_err(asn1)?;
     verify_signer(&basic, &tbs, issuer)?;
     let serial = cert.inner().tbs_certificate().serial_number().as_bytes();
     let single = data
         .responses
         .iter()
         .find(|r| r.cert_id.serial_number.as_bytes() == serial)
-        .ok_or_else(|| "no response matching the supplied certificate".to_string())?;
+        .ok_or(OcspError::NoMatchingResponse)?;
     let tag = single.cert_status.tag();
     let status = match (tag.class(), tag.number().value()) {
         (der::Class::ContextSpecific, 0) => CertStatus::Good,
         (der::Class::ContextSpecific, 1) => CertStatus::Revoked,
         (der::Class::ContextSpecific, 2) => CertStatus::Unknown,
-        _ => return Err("bad OCSP certificate status".into()),
+        _ => return Err(OcspError::CertStatus),
     };
     let invalidity_date = single
         .single_extensions
@@ -259,18 +283,18 @@ fn verify_signer(
     basic: &BasicOcspResponse,
     tbs: &[u8],
     issuer: &Certificate,
-) -> Result<(), String> {
+) -> Result<(), OcspError> {
     let alg = &basic.signature_algorithm;
     let sig = basic.signature.raw_bytes();
     let embedded = basic.certs.as_deref().and_then(|c| c.first());
     let Some(embedded) = embedded else {
         return check_signed_data(issuer, alg, tbs, sig)
-            .map_err(|e| format!("bad OCSP signature: {e}"));
+            .map_err(|e| OcspError::Signature(e.to_string()));
     };
-    let der = embedded.to_der().map_err(|e| format!("asn1: {e}"))?;
-    let responder = Certificate::from_der(&der).map_err(|e| e.to_string())?;
+    let der = embedded.to_der().map_err(asn1)?;
+    let responder = Certificate::from_der(&der).map_err(|e| OcspError::Responder(e.to_string()))?;
     check_signed_data(&responder, alg, tbs, sig)
-        .map_err(|e| format!("bad signature on embedded certificate: {e}"))?;
+        .map_err(|e| OcspError::EmbeddedSignature(e.to_string()))?;
     if responder == *issuer {
         return Ok(());
     }
@@ -280,14 +304,12 @@ fn verify_signer(
         responder.raw_tbs(),
         responder.signature_bytes(),
     )
-    .map_err(|e| format!("bad OCSP signature: {e}"))?;
+    .map_err(|e| OcspError::Signature(e.to_string()))?;
     let delegated = responder
         .ext_key_usage()
         .is_some_and(|u| u.usages.contains(&eku::OCSP_SIGNING));
     if !delegated {
-        return Err(
-            "bad OCSP signature: responder certificate is not authorized for OCSP signing".into(),
-        );
+        return Err(OcspError::NotDelegated);
     }
     Ok(())
 }
@@ -394,7 +416,7 @@ async fn check_server(
     }
     let answer = match parse_response(&body, cert, issuer) {
         Ok(a) => a,
-        Err(e) => return unknown(e),
+        Err(e) => return unknown(e.to_string()),
     };
     if answer.next_update.is_none_or(|t| now > t) {
         return unknown("expired OCSP response".into());

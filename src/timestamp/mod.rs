@@ -160,7 +160,9 @@ impl Tsa {
 
     /// §8.1 step 5: any revoked or unknown TSA certificate aborts signing.
     async fn check_revocation(&self, chain: &[Certificate]) -> Result<(), TimestampError> {
-        let after = |e: String| TimestampError::Revocation(format!("after timestamping: {e}"));
+        let after = |e: crate::revocation::TsaRevocationError| {
+            TimestampError::Revocation(format!("after timestamping: {e}"))
+        };
         // notation's signer does not log the TSA chain's revocation details.
         crate::revocation::check_timestamping_chain(self.revocation.as_deref(), chain)
             .await

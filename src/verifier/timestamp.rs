@@ -110,7 +110,7 @@ pub async fn check(
     let (result, lines) =
         crate::revocation::check_timestamping_chain(revocation, &verified.tsa_chain).await;
     log.extend(lines);
-    let result = result.map_err(CheckError::Timestamp);
+    let result = result.map_err(|e| CheckError::Timestamp(e.to_string()));
     if result.is_ok() {
         log.push(debug("No verification impacting errors encountered while checking timestamping certificate chain revocation, status is OK"));
         log.push(debug("Timestamp verification: Success"));
