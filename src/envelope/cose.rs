@@ -12,6 +12,7 @@ use super::{
     SIGNING_SCHEME_SIGNING_AUTHORITY, SIGNING_SCHEME_X509,
 };
 use crate::crypto::{verify_signature, KeySpec, PssSalt, SignatureAlgorithm};
+use crate::go::fmt::GoQuoted;
 use crate::x509::Certificate;
 
 const LABEL_ALG: i64 = 1;
@@ -113,40 +114,43 @@ fn is_label(v: &Value) -> bool {
     v.as_i64().is_some() || v.as_text().is_some()
 }
 
+/// A header parameter go-cose rejects; texts are go-cose's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum HeaderError {
+    #[error("header label: require int / tstr type")]
+    Label,
+    #[error("header parameter: alg: require int / tstr type")]
+    Alg,
+    #[error("header parameter: crit: not allowed")]
+    CritNotAllowed,
+    #[error("header parameter: crit: require array type")]
+    CritType,
+    #[error("header parameter: crit: empty crit header")]
+    CritEmpty,
+    /// The label as CBOR's debug form shows it.
+    #[error("header parameter: crit: require int / tstr type, got {0}")]
+    CritLabel(String),
+    #[error("header parameter: crit: missing critical header: {0}")]
+    CritMissing(String),
+    #[error("header parameter: content type: require text of form type/subtype")]
+    ContentTypeForm,
+    #[error("header parameter: content type: require tstr / uint type")]
+    ContentTypeType,
+    #[error("header parameter: require bstr type")]
+    Bstr,
+    #[error("header parameter: IV and Partial IV: parameters must not both be present")]
+    IvAndPartialIv,
+}
+
 /// go-cose `validateHeaderParameters` for the labels it knows.
-fn validate_header(map: &[(Value, Value)], protected: bool) -> Result<(), String> {
+fn validate_header(map: &[(Value, Value)], protected: bool) -> Result<(), HeaderError> {
     for (label, value) in map {
         if !is_label(label) {
-            return Err("header label: require int / tstr type".into());
+            return Err(HeaderError::Label);
         }
         match label.as_i64() {
-            Some(LABEL_ALG) if !is_label(value) => {
-                return Err("header parameter: alg: require int / tstr type".into())
-            }
-            Some(LABEL_CRIT) => {
-                if !protected {
-                    return Err("header parameter: crit: not allowed".into());
-                }
-                let Value::Array(labels) = value else {
-                    return Err("header parameter: crit: require array type".into());
-                };
-                if labels.is_empty() {
-                    return Err("header parameter: crit: empty crit header".into());
-                }
-                let present = label_set(map.iter().map(|(k, _)| k));
-                for l in labels {
-                    if !is_label(l) {
-                        return Err(format!(
-                            "header parameter: crit: require int / tstr type, got {l:?}"
-                        ));
-                    }
-                    if !contains_label(&present, l) {
-                        return Err(format!(
-                            "header parameter: crit: missing critical header: {l}"
-                        ));
-                    }
-                }
-            }
+            Some(LABEL_ALG) if !is_label(value) => return Err(HeaderError::Alg),
+            Some(LABEL_CRIT) => validate_crit(map, value, protected)?,
             Some(LABEL_CONTENT_TYPE) => match value {
                 Value::Text(s) => {
                     if s.is_empty()
@@ -154,25 +158,45 @@ fn validate_header(map: &[(Value, Value)], protected: bool) -> Result<(), String
                         || s.ends_with(' ')
                         || s.split('/').count() != 2
                     {
-                        return Err(
-                            "header parameter: content type: require text of form type/subtype"
-                                .into(),
-                        );
+                        return Err(HeaderError::ContentTypeForm);
                     }
                 }
                 Value::Uint(_) => {}
-                _ => return Err("header parameter: content type: require tstr / uint type".into()),
+                _ => return Err(HeaderError::ContentTypeType),
             },
-            Some(4..=6) if !matches!(value, Value::Bytes(_)) => {
-                return Err("header parameter: require bstr type".into())
-            }
+            Some(4..=6) if !matches!(value, Value::Bytes(_)) => return Err(HeaderError::Bstr),
             _ => {}
         }
     }
     if lookup(map, &int_label(5)).is_some() && lookup(map, &int_label(6)).is_some() {
-        return Err(
-            "header parameter: IV and Partial IV: parameters must not both be present".into(),
-        );
+        return Err(HeaderError::IvAndPartialIv);
+    }
+    Ok(())
+}
+
+/// The `crit` parameter: protected, a non-empty array of labels present in `map`.
+fn validate_crit(
+    map: &[(Value, Value)],
+    value: &Value,
+    protected: bool,
+) -> Result<(), HeaderError> {
+    if !protected {
+        return Err(HeaderError::CritNotAllowed);
+    }
+    let Value::Array(labels) = value else {
+        return Err(HeaderError::CritType);
+    };
+    if labels.is_empty() {
+        return Err(HeaderError::CritEmpty);
+    }
+    let present = label_set(map.iter().map(|(k, _)| k));
+    for l in labels {
+        if !is_label(l) {
+            return Err(HeaderError::CritLabel(format!("{l:?}")));
+        }
+        if !contains_label(&present, l) {
+            return Err(HeaderError::CritMissing(l.to_string()));
+        }
     }
     Ok(())
 }
@@ -201,12 +225,23 @@ fn leaf_certificate(msg: &Message) -> Result<Certificate, EnvelopeError> {
     Certificate::from_der(der).map_err(|_| invalid("malformed leaf certificate"))
 }
 
+/// Why the declared algorithm is unusable; texts are go-cose's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum AlgorithmError {
+    #[error("algorithm not found")]
+    NotFound,
+    #[error("Algorithm({}): algorithm not supported", GoQuoted(.0))]
+    Text(String),
+    #[error("invalid algorithm")]
+    Invalid,
+}
+
 /// go-cose `ProtectedHeader.Algorithm` + algorithm table.
-fn declared_algorithm(msg: &Message) -> Result<i64, String> {
+fn declared_algorithm(msg: &Message) -> Result<i64, AlgorithmError> {
     match lookup(&msg.protected, &int_label(LABEL_ALG)) {
-        None => Err("algorithm not found".into()),
-        Some(Value::Text(s)) => Err(format!("Algorithm({s:?}): algorithm not supported")),
-        Some(v) => v.as_i64().ok_or_else(|| "invalid algorithm".into()),
+        None => Err(AlgorithmError::NotFound),
+        Some(Value::Text(s)) => Err(AlgorithmError::Text(s.clone())),
+        Some(v) => v.as_i64().ok_or(AlgorithmError::Invalid),
     }
 }
 
@@ -222,7 +257,7 @@ pub(crate) fn verify_decoded(msg: &Message) -> Result<EnvelopeContent, EnvelopeE
     let expected = KeySpec::from_spki_der(&leaf.spki_der())
         .map_err(|e| EnvelopeError::Invalid(e.to_string()))?
         .signature_algorithm();
-    let declared = declared_algorithm(msg).map_err(EnvelopeError::Integrity)?;
+    let declared = declared_algorithm(msg).map_err(|e| EnvelopeError::Integrity(e.to_string()))?;
     if declared != expected.cose_alg() {
         return Err(EnvelopeError::Integrity("algorithm mismatch".into()));
     }
@@ -251,15 +286,26 @@ fn invalid(msg: impl Into<String>) -> EnvelopeError {
     EnvelopeError::Invalid(msg.into())
 }
 
+/// Why a time header is unusable; texts are notation-core-go's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum TimeError {
+    #[error("protected header {} is missing", GoQuoted(.0))]
+    Missing(String),
+    #[error("invalid timeValue type")]
+    ValueType,
+    #[error("only Tag `1` Datetime CBOR object is supported")]
+    Tag0,
+    #[error("header {} time value does not have a tag", GoQuoted(.0))]
+    NoTag(String),
+}
+
 /// Reads a tag-1 time from the protected header (notation-core-go `parseTime`).
-fn parse_time(msg: &Message, label: &str) -> Result<OffsetDateTime, String> {
+fn parse_time(msg: &Message, label: &str) -> Result<OffsetDateTime, TimeError> {
     match lookup(&msg.protected, &text_label(label)) {
-        None => Err(format!("protected header {label:?} is missing")),
-        Some(Value::Tag(1, inner)) => {
-            epoch_time(inner).ok_or_else(|| "invalid timeValue type".into())
-        }
-        Some(Value::Tag(0, _)) => Err("only Tag `1` Datetime CBOR object is supported".into()),
-        Some(_) => Err(format!("header {label:?} time value does not have a tag")),
+        None => Err(TimeError::Missing(label.to_string())),
+        Some(Value::Tag(1, inner)) => epoch_time(inner).ok_or(TimeError::ValueType),
+        Some(Value::Tag(0, _)) => Err(TimeError::Tag0),
+        Some(_) => Err(TimeError::NoTag(label.to_string())),
     }
 }
 
@@ -327,7 +373,7 @@ fn content(msg: &Message, leaf: Option<Certificate>) -> Result<EnvelopeContent, 
     };
     let (crit, signing_scheme) = critical_headers(msg)?;
     // Algorithm
-    let alg = declared_algorithm(msg).map_err(invalid)?;
+    let alg = declared_algorithm(msg).map_err(|e| invalid(e.to_string()))?;
     let signature_algorithm = SignatureAlgorithm::from_cose_alg(alg)
         .ok_or_else(|| invalid(format!("signature algorithm not supported: {alg}")))?;
     let (signing_time, expiry) = times(msg, &signing_scheme)?;

@@ -46,8 +46,54 @@ const STANDARD_HEADERS: [&str; 7] = [
     header::AUTHENTIC_SIGNING_TIME,
 ];
 
+/// A Go `encoding/base64` or `encoding/json` decoding failure, with Go's text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum GoDecodeError {
+    /// `base64.CorruptInputError`.
+    #[error("illegal base64 data at input byte {0}")]
+    Base64(usize),
+    #[error("unexpected end of JSON input")]
+    JsonEnd,
+    /// The first non-blank character (Go-quoted) starts no JSON value.
+    #[error("invalid character {0} looking for beginning of value")]
+    JsonStart(String),
+    /// Any other JSON syntax error.
+    #[error("{0}")]
+    Json(String),
+    #[error("json: cannot unmarshal {found} into Go struct field {path} of type {go_type}")]
+    FieldType {
+        found: &'static str,
+        path: String,
+        go_type: &'static str,
+    },
+    #[error("json: cannot unmarshal {found} into Go value of type {go_type}")]
+    ValueType {
+        found: &'static str,
+        go_type: &'static str,
+    },
+}
+
+/// Why golang-jwt rejects the token; texts are golang-jwt's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum JwtError {
+    #[error(transparent)]
+    Decode(#[from] GoDecodeError),
+    #[error("signing method (alg) is unspecified.")]
+    AlgUnspecified,
+    #[error("signing method (alg) is unavailable.")]
+    AlgUnavailable,
+    #[error("signing method {0} is invalid")]
+    AlgInvalid(String),
+    #[error(transparent)]
+    Signature(crate::crypto::CryptoError),
+}
+
+fn malformed(e: GoDecodeError) -> EnvelopeError {
+    EnvelopeError::Malformed(e.to_string())
+}
+
 /// Decodes base64 the way Go does (CR/LF ignored), with Go's error text.
-fn go_b64(engine: &GeneralPurpose, s: &str) -> Result<Vec<u8>, String> {
+fn go_b64(engine: &GeneralPurpose, s: &str) -> Result<Vec<u8>, GoDecodeError> {
     // Certificates make up most of an envelope: copy only when there is a line break to drop.
     let cleaned: std::borrow::Cow<str> = if s.bytes().any(|b| b == b'\r' || b == b'\n') {
         s.chars().filter(|c| *c != '\r' && *c != '\n').collect()
@@ -61,31 +107,30 @@ fn go_b64(engine: &GeneralPurpose, s: &str) -> Result<Vec<u8>, String> {
             base64::DecodeError::InvalidLength(l) => l,
             base64::DecodeError::InvalidPadding => cleaned.find('=').unwrap_or(cleaned.len()),
         };
-        format!("illegal base64 data at input byte {offset}")
+        GoDecodeError::Base64(offset)
     })
 }
 
 /// Parses JSON, producing Go's message for the common "not JSON at all" case.
-fn go_json(bytes: &[u8]) -> Result<Value, String> {
+fn go_json(bytes: &[u8]) -> Result<Value, GoDecodeError> {
     let first = bytes
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
     match first {
-        None => return Err("unexpected end of JSON input".into()),
+        None => return Err(GoDecodeError::JsonEnd),
         Some(i)
             if !matches!(
                 bytes[i],
                 b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
             ) =>
         {
-            return Err(format!(
-                "invalid character {} looking for beginning of value",
-                crate::go::json::quote_char_at(bytes, i)
-            ));
+            return Err(GoDecodeError::JsonStart(crate::go::json::quote_char_at(
+                bytes, i,
+            )));
         }
         _ => {}
     }
-    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    serde_json::from_slice(bytes).map_err(|e| GoDecodeError::Json(e.to_string()))
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -109,14 +154,26 @@ fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     })
 }
 
-fn type_error(v: &Value, path: &str, go_type: &str) -> String {
-    format!(
-        "json: cannot unmarshal {} into Go struct field {path} of type {go_type}",
-        json_type(v)
-    )
+fn type_error(v: &Value, path: &str, go_type: &'static str) -> GoDecodeError {
+    GoDecodeError::FieldType {
+        found: json_type(v),
+        path: path.to_string(),
+        go_type,
+    }
 }
 
-fn opt_string(obj: &Map<String, Value>, name: &str, path: &str) -> Result<Option<String>, String> {
+fn value_error(v: &Value, go_type: &'static str) -> GoDecodeError {
+    GoDecodeError::ValueType {
+        found: json_type(v),
+        go_type,
+    }
+}
+
+fn opt_string(
+    obj: &Map<String, Value>,
+    name: &str,
+    path: &str,
+) -> Result<Option<String>, GoDecodeError> {
     match field(obj, name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -124,7 +181,11 @@ fn opt_string(obj: &Map<String, Value>, name: &str, path: &str) -> Result<Option
     }
 }
 
-fn opt_bytes(obj: &Map<String, Value>, name: &str, path: &str) -> Result<Option<Vec<u8>>, String> {
+fn opt_bytes(
+    obj: &Map<String, Value>,
+    name: &str,
+    path: &str,
+) -> Result<Option<Vec<u8>>, GoDecodeError> {
     match field(obj, name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => go_b64(&B64STD, s).map(Some),
@@ -143,18 +204,12 @@ pub(crate) struct RawEnvelope {
 }
 
 pub(crate) fn decode_envelope(bytes: &[u8]) -> Result<RawEnvelope, EnvelopeError> {
-    let value = go_json(bytes).map_err(EnvelopeError::Malformed)?;
+    let value = go_json(bytes).map_err(malformed)?;
     let obj = match value {
         Value::Object(o) => o,
         Value::Null => Map::new(),
-        other => {
-            return Err(EnvelopeError::Malformed(format!(
-                "json: cannot unmarshal {} into Go value of type jws.jwsEnvelope",
-                json_type(&other)
-            )))
-        }
+        other => return Err(malformed(value_error(&other, "jws.jwsEnvelope"))),
     };
-    let malformed = EnvelopeError::Malformed;
     let payload = opt_string(&obj, "payload", "jwsEnvelope.payload").map_err(malformed)?;
     let protected = opt_string(&obj, "protected", "jwsEnvelope.protected").map_err(malformed)?;
     let signature = opt_string(&obj, "signature", "jwsEnvelope.signature").map_err(malformed)?;
@@ -218,36 +273,26 @@ const JWT_REGISTERED: [&str; 13] = [
 
 /// golang-jwt `Parser.Parse` with notation's options: valid methods restricted to the
 /// six Notary algorithms, claims must be a JSON object, no claim validation.
-fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<(), String> {
+fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<(), JwtError> {
     let header_bytes = go_b64(&B64URL, &raw.protected)?;
     let header: Map<String, Value> = match go_json(&header_bytes)? {
         Value::Object(o) => o,
-        other => {
-            return Err(format!(
-                "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                json_type(&other)
-            ))
-        }
+        other => return Err(value_error(&other, "map[string]interface {}").into()),
     };
     let claims = go_b64(&B64URL, &raw.payload)?;
     match go_json(&claims)? {
         Value::Object(_) => {}
-        other => {
-            return Err(format!(
-                "json: cannot unmarshal {} into Go value of type jwt.MapClaims",
-                json_type(&other)
-            ))
-        }
+        other => return Err(value_error(&other, "jwt.MapClaims").into()),
     }
     let alg = match header.get("alg") {
         Some(Value::String(s)) => s.clone(),
-        _ => return Err("signing method (alg) is unspecified.".into()),
+        _ => return Err(JwtError::AlgUnspecified),
     };
     if alg != "none" && !JWT_REGISTERED.contains(&alg.as_str()) {
-        return Err("signing method (alg) is unavailable.".into());
+        return Err(JwtError::AlgUnavailable);
     }
     let Some(algorithm) = SignatureAlgorithm::from_jws_alg(&alg) else {
-        return Err(format!("signing method {alg} is invalid"));
+        return Err(JwtError::AlgInvalid(alg));
     };
     let signature = go_b64(&B64URL, &raw.signature)?;
     let signing_input = format!("{}.{}", raw.protected, raw.payload);
@@ -258,7 +303,7 @@ fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<(), String> {
         &signature,
         PssSalt::Any,
     )
-    .map_err(|e| e.to_string())
+    .map_err(JwtError::Signature)
 }
 
 /// Decodes, verifies the signature with the leaf key, and extracts the content.
@@ -274,7 +319,7 @@ pub(crate) fn verify_decoded(raw: &RawEnvelope) -> Result<EnvelopeContent, Envel
         .ok_or_else(|| EnvelopeError::Invalid("certificate chain is not present".into()))?;
     let leaf = Certificate::from_der(leaf_der)
         .map_err(|_| EnvelopeError::Invalid("malformed leaf certificate".into()))?;
-    verify_jwt(raw, &leaf).map_err(EnvelopeError::Integrity)?;
+    verify_jwt(raw, &leaf).map_err(|e| EnvelopeError::Integrity(e.to_string()))?;
     content(raw, Some(leaf))
 }
 
@@ -319,9 +364,9 @@ fn parse_protected(encoded: &str) -> Result<Protected, EnvelopeError> {
     let obj = match go_json(&raw).map_err(protected_error)? {
         Value::Object(o) => o,
         other => {
-            return Err(protected_error(format!(
-                "json: cannot unmarshal {} into Go value of type jws.jwsProtectedHeader",
-                json_type(&other)
+            return Err(protected_error(value_error(
+                &other,
+                "jws.jwsProtectedHeader",
             )))
         }
     };
@@ -443,7 +488,8 @@ fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeConte
                 protected.alg
             ))
         })?;
-    let signature = go_b64(&B64URL, &raw.signature).map_err(EnvelopeError::Invalid)?;
+    let signature =
+        go_b64(&B64URL, &raw.signature).map_err(|e| EnvelopeError::Invalid(e.to_string()))?;
     if signature.is_empty() {
         return Err(EnvelopeError::Invalid(
             "signature missing in jws envelope".into(),
@@ -581,7 +627,7 @@ mod tests {
         assert_eq!(go_b64(&B64URL, "aGVs\r\nbG8\n").unwrap(), b"hello");
         assert_eq!(go_b64(&B64STD, "aGVs\nbG8=").unwrap(), b"hello");
         assert_eq!(
-            go_b64(&B64URL, "aGV*bG8").unwrap_err(),
+            go_b64(&B64URL, "aGV*bG8").unwrap_err().to_string(),
             "illegal base64 data at input byte 3"
         );
     }
