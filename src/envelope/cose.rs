@@ -245,13 +245,8 @@ fn declared_algorithm(msg: &Message) -> Result<i64, AlgorithmError> {
     }
 }
 
-/// Decodes, verifies the signature with the leaf key (salt = hash length for PSS),
-/// and extracts the content.
-pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    verify_decoded(&decode_message(bytes)?)
-}
-
-/// [`verify`] for a decoded message.
+/// Verifies the signature of a decoded message with the leaf key (salt = hash length for
+/// PSS) and extracts the content.
 pub(crate) fn verify_decoded(msg: &Message) -> Result<EnvelopeContent, EnvelopeError> {
     let leaf = leaf_certificate(msg)?;
     let expected = KeySpec::from_spki_der(&leaf.spki_der())

@@ -30,7 +30,9 @@ pub struct ChainCert {
     pub der: Vec<u8>,
     /// The subject as Go's `pkix.Name.String()` prints it.
     pub subject: String,
+    /// Start of the validity period.
     pub not_before: OffsetDateTime,
+    /// End of the validity period.
     pub not_after: OffsetDateTime,
     /// Whether the certificate names OCSP responders or CRL distribution points.
     pub has_revocation_info: bool,
@@ -52,9 +54,11 @@ impl ChainCert {
 /// What an integrity-verified envelope says, in the form the trust checks use.
 #[derive(Debug, Clone)]
 pub struct SignedFacts {
+    /// The scheme the envelope declares.
     pub signing_scheme: SigningScheme,
     /// `[leaf, intermediates…, root]`.
     pub chain: Vec<ChainCert>,
+    /// The signature expiry, if any.
     pub expiry: Option<OffsetDateTime>,
     /// The (untrusted) signing time.
     pub signing_time: Option<OffsetDateTime>,

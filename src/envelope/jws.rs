@@ -306,11 +306,6 @@ fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<(), JwtError> {
     .map_err(JwtError::Signature)
 }
 
-/// Decodes, verifies the signature with the leaf key, and extracts the content.
-pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    verify_decoded(&decode_envelope(bytes)?)
-}
-
 /// Verifies a decoded envelope's signature with the leaf key and extracts the content.
 pub(crate) fn verify_decoded(raw: &RawEnvelope) -> Result<EnvelopeContent, EnvelopeError> {
     let leaf_der = raw

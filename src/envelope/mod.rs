@@ -9,12 +9,17 @@
 //! accepted here; only a named verification plugin would have to process them
 //! (signature-format.md §9). Callers that implement plugin verification check them.
 
+#![deny(missing_docs)]
+
 mod cbor;
-pub mod cose;
-pub mod facts;
-pub mod integrity;
-pub mod jws;
-pub mod payload;
+pub(crate) mod cose;
+pub(crate) mod facts;
+pub(crate) mod integrity;
+pub(crate) mod jws;
+pub(crate) mod payload;
+
+pub use facts::{ChainCert, SignedFacts, SigningScheme};
+pub use integrity::{Envelope, IntegrityError};
 
 use time::OffsetDateTime;
 

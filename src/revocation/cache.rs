@@ -5,7 +5,7 @@
 use crate::go::fmt::GoQuoted;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Mode of the cache directory.
 const DIR_MODE: u32 = 0o700;
@@ -76,7 +76,12 @@ pub enum CacheError {
     Create(String),
     /// An entry could not be read (Go's path error).
     #[error("failed to get crl bundle from file cache with key {}: {reason}", GoQuoted(.url))]
-    Read { url: String, reason: String },
+    Read {
+        /// The CRL URL (the cache key).
+        url: String,
+        /// Go's path error.
+        reason: String,
+    },
     /// An entry is not a cached bundle.
     #[error("failed to decode file retrieved from file cache: {0}")]
     Decode(String),
@@ -95,7 +100,8 @@ impl FileCache {
     }
 
     /// The cache directory.
-    pub fn root(&self) -> &Path {
+    #[cfg(test)]
+    pub fn root(&self) -> &std::path::Path {
         &self.root
     }
 

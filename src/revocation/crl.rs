@@ -36,61 +36,106 @@ pub enum CrlError {
     /// Not a DER `CertificateList`.
     #[error("x509: malformed crl: {0}")]
     Malformed(String),
+    /// The distribution point is not a URL.
     #[error("invalid CRL URL: {0}")]
     Url(String),
+    /// The distribution point is not `http`.
     #[error("unsupported scheme: {0}. Only supports CRL URL in HTTP protocol")]
     Scheme(String),
+    /// The HTTP request failed.
     #[error("request failed: Get {}: {reason}", GoQuoted(.url))]
-    Request { url: String, reason: String },
+    Request {
+        /// The CRL URL.
+        url: String,
+        /// The transport's failure.
+        reason: String,
+    },
+    /// The server answered with a non-2xx status.
     #[error("failed to download with status code: {0}")]
     Status(u16),
+    /// The response body could not be read.
     #[error("failed to read CRL response: {0}")]
     Read(String),
+    /// The CRL is at least [`MAX_CRL_BYTES`] long.
     #[error("CRL size exceeds the limit: {MAX_CRL_BYTES}")]
     TooLarge,
+    /// The base CRL names its delta CRL in a malformed extension.
     #[error("failed to parse Freshest CRL extension: {0}")]
     FreshestCrl(String),
     /// The file cache failed.
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// The cached base CRL does not parse.
     #[error("failed to parse base CRL of file retrieved from file cache: {0}")]
     CachedBase(Box<CrlError>),
+    /// The cached delta CRL does not parse.
     #[error("failed to parse delta CRL of file retrieved from file cache: {0}")]
     CachedDelta(Box<CrlError>),
+    /// A cached CRL (`BaseCRL` or `DeltaCRL`) has no nextUpdate.
     #[error("crl bundle retrieved from file cache does not contain {0} NextUpdate")]
     CachedNoNextUpdate(&'static str),
+    /// Neither the cache nor a download gave a CRL.
     #[error("failed to retrieve CRL: {0}")]
     Retrieve(Box<CrlError>),
+    /// The CRL signature does not verify with the issuer.
     #[error("CRL is not signed by CA {issuer}: {reason},")]
     NotSignedByCa {
+        /// The issuer's subject.
         issuer: String,
+        /// Why the signature check failed.
         reason: Box<CrlError>,
     },
+    /// The CRL has no nextUpdate.
     #[error("CRL NextUpdate is not set")]
     NoNextUpdate,
+    /// The CRL's nextUpdate has passed.
     #[error("expired CRL. Current time {now} is after CRL NextUpdate {next_update}")]
-    Expired { now: String, next_update: String },
+    Expired {
+        /// The current time (Go's `time.String`).
+        now: String,
+        /// The CRL's nextUpdate (Go's `time.String`).
+        next_update: String,
+    },
+    /// A critical extension notation does not process (its OID).
     #[error("unsupported critical extension found in CRL: {0}")]
     CriticalExtension(String),
+    /// The issuer may not sign CRLs.
     #[error("x509: invalid signature: parent certificate cannot sign this kind of certificate")]
     IssuerCannotSign,
     /// The CRL's signature does not verify (Go's text).
     #[error("{0}")]
     Signature(String),
+    /// The base CRL is invalid.
     #[error("failed to validate base CRL: {0}")]
     InvalidBase(Box<CrlError>),
+    /// The delta CRL is invalid.
     #[error("failed to validate delta CRL: {0}")]
     InvalidDelta(Box<CrlError>),
+    /// A CRL (`base` or `delta`) has no CRL number.
     #[error("CRL number extension is not found in the {0} CRL")]
     NoNumber(&'static str),
+    /// The delta CRL is not newer than the base.
     #[error("delta CRL number {delta} is not greater than the base CRL number {base}")]
-    DeltaNumber { delta: String, base: String },
+    DeltaNumber {
+        /// The delta CRL number.
+        delta: String,
+        /// The base CRL number.
+        base: String,
+    },
+    /// The delta CRL has no delta CRL indicator.
     #[error("delta CRL indicator extension is not found")]
     NoDeltaIndicator,
     #[error(
         "delta CRL indicator {indicator} is not less than or equal to the base CRL number {base}"
     )]
-    DeltaIndicator { indicator: String, base: String },
+    /// The delta CRL applies to a newer base.
+    DeltaIndicator {
+        /// The delta CRL indicator.
+        indicator: String,
+        /// The base CRL number.
+        base: String,
+    },
+    /// A revoked entry has a malformed invalidity date.
     #[error("failed to parse invalidity date: {0}")]
     InvalidityDate(String),
 }
@@ -213,7 +258,9 @@ fn cert_extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&Extensio
 /// A base CRL and the delta CRL its Freshest CRL extension pointed to.
 #[derive(Debug, Clone)]
 pub struct Bundle {
+    /// The base CRL.
     pub base: Crl,
+    /// The delta CRL, when the base names one.
     pub delta: Option<Crl>,
 }
 
@@ -225,7 +272,7 @@ impl Bundle {
 }
 
 /// What a CRL check needs besides the certificates.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub client: &'a reqwest::Client,
     pub cache: Option<&'a FileCache>,
     pub now: OffsetDateTime,
@@ -233,7 +280,7 @@ pub struct Context<'a> {
 
 /// The result of [`check`].
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub result: CertResult,
     /// A cache error was discarded.
     pub cache_error: bool,
@@ -529,7 +576,7 @@ fn check_revocation(
 
 /// Check `cert` against every CRL distribution point: revoked at the first revocation,
 /// unknown at the first error, OK only when every CRL was fetched and checked.
-pub async fn check(
+pub(crate) async fn check(
     ctx: &Context<'_>,
     cert: &Certificate,
     issuer: &Certificate,

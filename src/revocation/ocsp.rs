@@ -98,15 +98,20 @@ struct CertId {
 /// The certificate status a responder gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertStatus {
+    /// Not revoked.
     Good,
+    /// Revoked.
     Revoked,
+    /// The responder does not know the certificate.
     Unknown,
 }
 
 /// A verified single response for the certificate asked about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
+    /// The certificate's status.
     pub status: CertStatus,
+    /// Until when the answer holds.
     pub next_update: Option<OffsetDateTime>,
     /// The invalidity-date entry extension (2.5.29.24), when present and well formed.
     pub invalidity_date: Option<OffsetDateTime>,
@@ -199,19 +204,25 @@ pub enum OcspError {
     /// The responder answered with an error status.
     #[error("ocsp: error from server: {0}")]
     Server(&'static str),
+    /// The response is not a basic OCSP response.
     #[error("bad OCSP response type")]
     ResponseType,
+    /// No single response is about the certificate.
     #[error("no response matching the supplied certificate")]
     NoMatchingResponse,
+    /// The certificate status has an unknown tag.
     #[error("bad OCSP certificate status")]
     CertStatus,
+    /// The response signature does not verify.
     #[error("bad OCSP signature: {0}")]
     Signature(String),
     /// The embedded responder certificate does not parse.
     #[error("{0}")]
     Responder(String),
+    /// The embedded responder certificate's signature does not verify.
     #[error("bad signature on embedded certificate: {0}")]
     EmbeddedSignature(String),
+    /// The responder certificate lacks the OCSPSigning usage.
     #[error("bad OCSP signature: responder certificate is not authorized for OCSP signing")]
     NotDelegated,
 }

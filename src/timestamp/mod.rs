@@ -4,10 +4,12 @@
 //! Revocation of the TSA chain is checked here when signing ([`Tsa::revocation`]) and by
 //! `verifier::timestamp::check` when verifying.
 
-pub mod asn1;
+#![deny(missing_docs)]
+
+pub(crate) mod asn1;
 mod ber;
-pub mod request;
-pub mod token;
+pub(crate) mod request;
+pub(crate) mod token;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,8 +63,11 @@ pub enum TimestampError {
 /// The hash algorithms a message imprint may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hash {
+    /// SHA-256.
     Sha256,
+    /// SHA-384.
     Sha384,
+    /// SHA-512.
     Sha512,
 }
 

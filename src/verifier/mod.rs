@@ -7,16 +7,19 @@
 //! check of §5 is a function in [`checks`]; the statement's level turns its failures into
 //! fail / log / skip.
 
-pub mod blob;
-pub mod checks;
+#![deny(missing_docs)]
+
+pub(crate) mod blob;
+pub(crate) mod checks;
 pub mod envelope_integrity;
 pub mod plugin;
-pub mod revocation;
+pub(crate) mod revocation;
 pub mod stores;
-pub mod timestamp;
+pub(crate) mod timestamp;
 
 pub use crate::envelope::facts::{ChainCert, SignedFacts, SigningScheme};
 pub use crate::envelope::integrity::IntegrityError;
+pub use blob::{BlobVerified, BlobVerifyError};
 pub use checks::CheckError;
 
 use crate::go::fmt::GoQuoted;
@@ -48,6 +51,7 @@ pub struct TrustStoreFailure {
 
 /// Loads the certificates (DER) of a named trust store.
 pub trait TrustStores: Send + Sync {
+    /// The DER certificates of the store `store_type:name`.
     fn load(&self, store_type: &str, name: &str) -> Result<Vec<Vec<u8>>, TrustStoreFailure>;
 }
 
@@ -77,6 +81,7 @@ impl Default for VerifyOptions {
 /// Which step failed for a signature: a policy check, or the binding steps after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// A check of the trust policy.
     Check(CheckType),
     /// The payload names another artifact.
     TargetArtifact,
@@ -100,6 +105,7 @@ impl fmt::Display for Step {
 /// The result of one check for one signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
+    /// The check.
     pub check: CheckType,
     /// The action the level assigns (a `skip` check was not run).
     pub action: Action,
@@ -163,6 +169,7 @@ pub enum VerifyError {
     #[error(
         "no signature is associated with {}, make sure the artifact was signed successfully", GoQuoted(.0)
     )]
+    /// No signature is associated with the reference.
     NoSignature(String),
     /// Listing signatures failed.
     #[error("{0}")]
@@ -170,11 +177,14 @@ pub enum VerifyError {
     /// A signature manifest or envelope could not be fetched: aborts verification.
     #[error("unable to retrieve digital signature with digest {} associated with {} from the Repository, error : {source}", GoQuoted(.digest), GoQuoted(.reference))]
     Fetch {
+        /// The signature manifest's digest.
         digest: String,
         /// Media type of the signature manifest that could not be fetched.
         manifest_media_type: String,
+        /// The reference verified.
         reference: String,
         #[source]
+        /// The fetch failure.
         source: TargetError,
         /// The signatures evaluated before this one.
         records: Vec<SignatureRecord>,
@@ -182,7 +192,9 @@ pub enum VerifyError {
     /// Every signature tried failed (or the `--max-signatures` limit was reached first).
     #[error("{}", match limit { Some(n) => format!("signature evaluation stopped. The configured limit of {n} signatures to verify per artifact exceeded"), None => "signature verification failed".to_string() })]
     Failed {
+        /// The signatures evaluated.
         records: Vec<SignatureRecord>,
+        /// The `--max-signatures` limit, when it stopped the evaluation.
         limit: Option<usize>,
     },
 }
@@ -202,8 +214,11 @@ impl VerifyError {
 
 /// Everything the verifier needs besides the target.
 pub struct Verifier<'a> {
+    /// The trust policy.
     pub policy: &'a OciDocument,
+    /// The trust stores it names.
     pub stores: &'a dyn TrustStores,
+    /// The envelope integrity check.
     pub integrity: &'a dyn Integrity,
     /// Network revocation checking; `None` accepts only chains without revocation info.
     pub revocation: Option<&'a crate::revocation::Validator>,

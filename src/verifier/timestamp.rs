@@ -143,6 +143,7 @@ fn verified_log(verified: &VerifiedTimestamp) -> Vec<LogLine> {
 
 /// Authentic timestamp (§5.6, §7, §8.3 steps 1–8), without the TSA chain's revocation
 /// (step 9, see [`check`]).
+#[cfg(test)]
 pub fn authentic_timestamp(
     stores: &dyn TrustStores,
     statement: &OciStatement,

@@ -1,11 +1,13 @@
 //! X.509 helpers: certificate files, names as Go prints them, chain rules.
 
-pub mod chain;
+#![deny(missing_docs)]
+
+pub(crate) mod chain;
 mod key_pair;
-pub mod name;
-pub mod server;
+pub(crate) mod name;
+pub(crate) mod server;
 mod signature;
-pub mod verify;
+pub(crate) mod verify;
 
 use crate::go::pem::{self, pem_blocks};
 use std::collections::HashSet;
