@@ -14,7 +14,8 @@ mod private_key;
 mod public_key;
 
 pub use private_key::PrivateKey;
-pub use public_key::{verify_signature, PssSalt, PublicKey};
+pub use public_key::PublicKey;
+pub(crate) use public_key::{verify_signature, PssSalt};
 /// Errors from key handling, signing and signature verification.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {

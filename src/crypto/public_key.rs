@@ -96,7 +96,7 @@ impl PublicKey {
 
 /// RSASSA-PSS salt-length rule on verification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PssSalt {
+pub(crate) enum PssSalt {
     /// Any salt length (Go JWT library, `PSSSaltLengthAuto`).
     Any,
     /// Salt length must equal the hash length (go-cose).
@@ -107,7 +107,7 @@ pub enum PssSalt {
 ///
 /// ECDSA signatures are raw fixed-width `r || s`. Errors carry Go's texts:
 /// `crypto/rsa: verification error` and `crypto/ecdsa: verification error`.
-pub fn verify_signature(
+pub(crate) fn verify_signature(
     spki_der: &[u8],
     alg: SignatureAlgorithm,
     msg: &[u8],

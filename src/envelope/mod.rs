@@ -28,9 +28,9 @@ use crate::oci::Descriptor;
 use crate::x509::{validate_code_signing_chain, Certificate};
 
 /// Signing scheme `notary.x509`.
-pub const SIGNING_SCHEME_X509: &str = "notary.x509";
+pub(crate) const SIGNING_SCHEME_X509: &str = "notary.x509";
 /// Signing scheme `notary.x509.signingAuthority`.
-pub const SIGNING_SCHEME_SIGNING_AUTHORITY: &str = "notary.x509.signingAuthority";
+pub(crate) const SIGNING_SCHEME_SIGNING_AUTHORITY: &str = "notary.x509.signingAuthority";
 
 /// Protected header names shared by both envelopes.
 pub mod header {

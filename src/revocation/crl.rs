@@ -15,7 +15,7 @@ use x509_cert::ext::pkix::{CrlDistributionPoints, FreshestCrl};
 use x509_cert::ext::Extension;
 
 /// Largest CRL downloaded; a body of exactly this size counts as too large.
-pub const MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
 
 const OID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
 const OID_FRESHEST_CRL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.46");

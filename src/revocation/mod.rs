@@ -26,9 +26,9 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Timeout of the OCSP HTTP client (notation `internal/revocation`).
-pub const OCSP_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const OCSP_TIMEOUT: Duration = Duration::from_secs(2);
 /// Timeout of the CRL HTTP client (notation `internal/revocation`).
-pub const CRL_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const CRL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the chain is used for; selects the chain rules re-checked before revocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use x509_cert::ext::Extensions;
 
 /// Largest response body read (notation-core-go `ocspMaxResponseSize`).
-pub const MAX_RESPONSE_BYTES: usize = 20480;
+pub(crate) const MAX_RESPONSE_BYTES: usize = 20480;
 
 const OID_AIA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
 const OID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
@@ -172,7 +172,7 @@ fn issuer_key_bits(issuer: &Certificate) -> &[u8] {
 
 /// An unsigned single-certificate `OCSPRequest` with a SHA-1 `CertID` and no nonce, as
 /// Go's `ocsp.CreateRequest(cert, issuer, {Hash: SHA1})` encodes it.
-pub fn build_request(cert: &Certificate, issuer: &Certificate) -> Vec<u8> {
+pub(crate) fn build_request(cert: &Certificate, issuer: &Certificate) -> Vec<u8> {
     let serial = cert.inner().tbs_certificate().serial_number().as_bytes();
     let cert_id = tlv(
         0x30,

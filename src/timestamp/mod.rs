@@ -25,7 +25,7 @@ pub use request::Request;
 pub use token::{SignedToken, Timestamp, TstInfoView};
 
 /// HTTP timeout of a TSA request (notation's CLI uses 15 s).
-pub const TSA_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const TSA_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Why a timestamp could not be obtained or verified. Display texts are tspclient-go's and
 /// notation-core-go's.
@@ -177,7 +177,7 @@ impl Tsa {
 }
 
 /// Parse `token`, verify it against `roots` at `at` and validate the TSA chain (§6.2).
-pub fn verify_at(
+pub(crate) fn verify_at(
     token: &[u8],
     roots: &[Certificate],
     at: OffsetDateTime,

@@ -26,7 +26,7 @@ pub struct VerificationPlugins {
 
 /// A verification plugin an envelope asked for, found and vetted.
 #[derive(Debug, Clone)]
-pub struct Found {
+pub(crate) struct Found {
     plugin: Plugin,
     /// Its verifier capabilities.
     pub capabilities: Vec<String>,
@@ -76,7 +76,7 @@ fn critical_string(attr: &ExtendedAttribute) -> Result<String, CheckError> {
 
 /// §5.2: `None` when the envelope names no plugin; an error ("inconclusive") when the
 /// named plugin is unusable.
-pub fn discover(
+pub(crate) fn discover(
     plugins: Option<&VerificationPlugins>,
     facts: &SignedFacts,
 ) -> Result<Option<Found>, CheckError> {
@@ -140,7 +140,7 @@ pub fn discover(
 
 /// What the plugin said about the capabilities it was asked for.
 #[derive(Debug, Default)]
-pub struct PluginVerdict {
+pub(crate) struct PluginVerdict {
     /// Trusted-identity failure, if any.
     pub identity: Option<CheckError>,
     /// Revocation failure, if any.
@@ -153,7 +153,7 @@ fn go_time(t: OffsetDateTime) -> String {
 
 /// §5.8: call `verify-signature` for `capabilities` and interpret the answer. An `Err` is
 /// "inconclusive" (not subject to the policy level).
-pub fn verify(
+pub(crate) fn verify(
     found: &Found,
     plugins: Option<&VerificationPlugins>,
     statement: &OciStatement,
