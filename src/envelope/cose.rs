@@ -246,10 +246,14 @@ fn declared_algorithm(msg: &Message) -> Result<i64, AlgorithmError> {
 }
 
 /// Verifies the signature of a decoded message with the leaf key (salt = hash length for
-/// PSS) and extracts the content.
-pub(crate) fn verify_decoded(msg: &Message) -> Result<EnvelopeContent, EnvelopeError> {
+/// PSS) and extracts the content, with the algorithm the leaf key gives (so that the
+/// content rules need not derive it again).
+pub(crate) fn verify_decoded(
+    msg: &Message,
+) -> Result<(EnvelopeContent, SignatureAlgorithm), EnvelopeError> {
     let leaf = leaf_certificate(msg)?;
-    let expected = KeySpec::from_spki_der(&leaf.spki_der())
+    let spki = leaf.spki_der();
+    let expected = KeySpec::from_spki_der(&spki)
         .map_err(|e| EnvelopeError::Invalid(e.to_string()))?
         .signature_algorithm();
     let declared = declared_algorithm(msg).map_err(|e| EnvelopeError::Integrity(e.to_string()))?;
@@ -262,14 +266,14 @@ pub(crate) fn verify_decoded(msg: &Message) -> Result<EnvelopeContent, EnvelopeE
         .ok_or_else(|| EnvelopeError::Integrity("missing payload".into()))?;
     let to_be_signed = sig_structure(&msg.raw_protected, payload);
     verify_signature(
-        &leaf.spki_der(),
+        &spki,
         expected,
         &to_be_signed,
         &msg.signature,
         PssSalt::HashLength,
     )
     .map_err(|_| EnvelopeError::Integrity("verification error".into()))?;
-    content(msg, Some(leaf))
+    Ok((content(msg, Some(leaf))?, expected))
 }
 
 /// Decodes and extracts the content without the signature check.

@@ -53,11 +53,14 @@ impl Decoded {
     /// The signature with the leaf key, then every content rule
     /// (signature-format.md §7.6/§8.7, verification.md §5.1 steps 1–3).
     pub(crate) fn verify(&self) -> Result<EnvelopeContent, EnvelopeError> {
-        let content = match self {
-            Decoded::Jws(raw) => jws::verify_decoded(raw)?,
-            Decoded::Cose(msg) => cose::verify_decoded(msg)?,
+        let (content, derived) = match self {
+            Decoded::Jws(raw) => (jws::verify_decoded(raw)?, None),
+            Decoded::Cose(msg) => {
+                let (content, derived) = cose::verify_decoded(msg)?;
+                (content, Some(derived))
+            }
         };
-        super::validate_content(&content)?;
+        super::validate_content(&content, derived)?;
         super::check_content_type(&content)?;
         Ok(content)
     }

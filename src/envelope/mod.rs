@@ -297,7 +297,7 @@ pub fn sign_raw(
         Format::Jws => jws::sign(&params)?,
         Format::Cose => cose::sign(&params)?,
     };
-    validate_chain_and_algorithm(&chain, Some(signing_time), params.algorithm)?;
+    validate_chain_and_algorithm(&chain, Some(signing_time), params.algorithm, None)?;
     let content = verify(format, &bytes).map_err(|e| EnvelopeError::SelfCheck(Box::new(e)))?;
     check_content_type(&content)?;
     Ok(bytes)
@@ -331,12 +331,16 @@ pub fn parse(format: Format, bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeEr
         Format::Jws => jws::parse(bytes)?,
         Format::Cose => cose::parse(bytes)?,
     };
-    validate_content(&content)?;
+    validate_content(&content, None)?;
     Ok(content)
 }
 
-/// notation-core-go `validateEnvelopeContent`.
-pub(crate) fn validate_content(content: &EnvelopeContent) -> Result<(), EnvelopeError> {
+/// notation-core-go `validateEnvelopeContent`; `derived` is the algorithm of the leaf key
+/// when the caller has derived it already.
+pub(crate) fn validate_content(
+    content: &EnvelopeContent,
+    derived: Option<SignatureAlgorithm>,
+) -> Result<(), EnvelopeError> {
     if content.payload.is_empty() {
         return Err(EnvelopeError::Invalid("content not present".into()));
     }
@@ -356,7 +360,12 @@ pub(crate) fn validate_content(content: &EnvelopeContent) -> Result<(), Envelope
             ));
         }
     }
-    validate_chain_and_algorithm(&content.cert_chain, None, content.signature_algorithm)
+    validate_chain_and_algorithm(
+        &content.cert_chain,
+        None,
+        content.signature_algorithm,
+        derived,
+    )
 }
 
 /// Go's zero `time.Time` (0001-01-01T00:00:00Z) means "absent".
@@ -364,11 +373,12 @@ fn is_go_zero_time(t: OffsetDateTime) -> bool {
     t.to_offset(time::UtcOffset::UTC) == time::macros::datetime!(0001-01-01 00:00:00 UTC)
 }
 
-/// notation-core-go `validateCertificateChain`.
+/// notation-core-go `validateCertificateChain`; `derived` as for [`validate_content`].
 fn validate_chain_and_algorithm(
     chain: &[Certificate],
     signing_time: Option<OffsetDateTime>,
     declared: SignatureAlgorithm,
+    derived: Option<SignatureAlgorithm>,
 ) -> Result<(), EnvelopeError> {
     if chain.is_empty() {
         return Err(EnvelopeError::Invalid(
@@ -377,9 +387,12 @@ fn validate_chain_and_algorithm(
     }
     validate_code_signing_chain(chain, signing_time)
         .map_err(|e| EnvelopeError::Invalid(format!("certificate-chain is invalid, {e}")))?;
-    let derived = KeySpec::from_spki_der(&chain[0].spki_der())
-        .map_err(|e| EnvelopeError::Invalid(e.to_string()))?
-        .signature_algorithm();
+    let derived = match derived {
+        Some(d) => d,
+        None => KeySpec::from_spki_der(&chain[0].spki_der())
+            .map_err(|e| EnvelopeError::Invalid(e.to_string()))?
+            .signature_algorithm(),
+    };
     if derived != declared {
         return Err(EnvelopeError::Invalid(format!(
             "mismatch between signature algorithm derived from signing certificate ({}) and signing algorithm specified ({})",
