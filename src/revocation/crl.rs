@@ -1,5 +1,5 @@
 //! CRL checking (RFC 5280; verification.md §9.3, notation-core-go `internal/crl` and
-//! `crl/fetcher.go`), delta CRLs included, with the file cache of [`super::cache`].
+//! `crl/fetcher.go`), delta CRLs included, with the CRL file cache.
 
 use super::cache::{CacheError, Content, FileCache};
 use super::{CertResult, LogLevel, LogLine, Method, ServerResult, Status};
@@ -56,7 +56,7 @@ pub enum CrlError {
     /// The response body could not be read.
     #[error("failed to read CRL response: {0}")]
     Read(String),
-    /// The CRL is at least [`MAX_CRL_BYTES`] long.
+    /// The CRL is at least 32 MiB long.
     #[error("CRL size exceeds the limit: {MAX_CRL_BYTES}")]
     TooLarge,
     /// The base CRL names its delta CRL in a malformed extension.
@@ -525,7 +525,7 @@ fn entry_info(exts: Option<&[Extension]>) -> Result<EntryInfo, CrlError> {
     Ok(info)
 }
 
-/// What [`check`] does with a fetched bundle, without the network: validate the base
+/// What the CRL check does with a fetched bundle, without the network: validate the base
 /// (and delta) CRL against `issuer` at `now`, then look `cert` up in them. For callers
 /// that hold the CRLs already (and the fuzz targets).
 pub fn check_bundle(

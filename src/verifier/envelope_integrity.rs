@@ -1,4 +1,4 @@
-//! Envelope integrity (verification.md §5.1) through [`crate::envelope::integrity`].
+//! Envelope integrity (verification.md §5.1) through [`crate::envelope::Envelope`].
 
 use super::{Integrity, IntegrityError, SignedFacts};
 use crate::envelope::integrity::Envelope;

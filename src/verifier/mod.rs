@@ -3,9 +3,9 @@
 //! [`Verifier::verify`] talks to the store only through [`Target`]: it selects the policy statement
 //! for `<scope>@<digest>`, lists the artifact's signatures and evaluates them one by one
 //! until one passes. Envelope integrity is delegated to an [`Integrity`] implementation
-//! ; trust stores come from [`TrustStores`]. Each
-//! check of §5 is a function in [`checks`]; the statement's level turns its failures into
-//! fail / log / skip.
+//! (the envelope module's, [`envelope_integrity::EnvelopeIntegrity`]); trust stores come
+//! from [`TrustStores`]. Each check of §5 is one function giving one result, and the
+//! statement's level turns its failures into fail / log / skip.
 
 #![deny(missing_docs)]
 
