@@ -340,14 +340,24 @@ fn query_escape(s: &str) -> String {
     out
 }
 
-/// Whether the transport error was the client timeout.
-fn timeout_error(e: &reqwest::Error, timeout: std::time::Duration) -> Option<String> {
-    e.is_timeout().then(|| {
-        format!(
-            "exceeded timeout threshold of {:.2} seconds for OCSP check",
-            timeout.as_secs_f64()
-        )
-    })
+/// Why a responder could not be asked; texts are notation-core-go's and Go's `net/http`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum ExchangeError {
+    /// The client timeout elapsed.
+    #[error("exceeded timeout threshold of {:.2} seconds for OCSP check", .0.as_secs_f64())]
+    Timeout(std::time::Duration),
+    /// The request failed (`method` is Go's `Get` or `Post`).
+    #[error("{method} {}: {reason}", GoQuoted(.url))]
+    Transport {
+        method: &'static str,
+        url: String,
+        reason: String,
+    },
+    #[error("failed to retrieve OCSP: response had status code {0}")]
+    Status(u16),
+    /// The response body could not be read.
+    #[error("{0}")]
+    Read(String),
 }
 
 /// Send the request (GET when its escaped base64 is short, else POST) and read the body.
@@ -355,7 +365,7 @@ async fn exchange(
     client: &reqwest::Client,
     server: &str,
     request: &[u8],
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, ExchangeError> {
     let b64 = base64::engine::general_purpose::STANDARD.encode(request);
     let escaped = query_escape(&b64);
     let send = if b64.len() < 255 && escaped.len() < 255 {
@@ -373,23 +383,23 @@ async fn exchange(
             .map_err(|e| (e, "Post", server.to_string()))
     };
     let resp = send.map_err(|(e, method, url)| {
-        timeout_error(&e, super::OCSP_TIMEOUT).unwrap_or_else(|| {
-            format!(
-                "{method} {}: {}",
-                GoQuoted(&url),
-                http::transport_reason(&e)
-            )
-        })
+        if e.is_timeout() {
+            ExchangeError::Timeout(super::OCSP_TIMEOUT)
+        } else {
+            ExchangeError::Transport {
+                method,
+                url,
+                reason: http::transport_reason(&e),
+            }
+        }
     })?;
     let code = resp.status().as_u16();
     if !(200..300).contains(&code) {
-        return Err(format!(
-            "failed to retrieve OCSP: response had status code {code}"
-        ));
+        return Err(ExchangeError::Status(code));
     }
     http::read_limited(resp, MAX_RESPONSE_BYTES)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| ExchangeError::Read(e.to_string()))
 }
 
 fn server_result(server: &str, status: Status, error: Option<String>) -> ServerResult {
@@ -420,7 +430,7 @@ async fn check_server(
     }
     let body = match exchange(client, server, &build_request(cert, issuer)).await {
         Ok(b) => b,
-        Err(e) => return unknown(e),
+        Err(e) => return unknown(e.to_string()),
     };
     if let Some((_, text)) = ERROR_RESPONSES.iter().find(|(r, _)| *r == body.as_slice()) {
         return unknown(text.to_string());
