@@ -271,9 +271,16 @@ const JWT_REGISTERED: [&str; 13] = [
     "ES384", "ES512", "EdDSA",
 ];
 
+/// The three parts of a verified token, decoded once and handed on to the content rules.
+struct Jwt {
+    header: Map<String, Value>,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
 /// golang-jwt `Parser.Parse` with notation's options: valid methods restricted to the
 /// six Notary algorithms, claims must be a JSON object, no claim validation.
-fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<(), JwtError> {
+fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<Jwt, JwtError> {
     let header_bytes = go_b64(&B64URL, &raw.protected)?;
     let header: Map<String, Value> = match go_json(&header_bytes)? {
         Value::Object(o) => o,
@@ -303,7 +310,12 @@ fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<(), JwtError> {
         &signature,
         PssSalt::Any,
     )
-    .map_err(JwtError::Signature)
+    .map_err(JwtError::Signature)?;
+    Ok(Jwt {
+        header,
+        payload: claims,
+        signature,
+    })
 }
 
 /// Verifies a decoded envelope's signature with the leaf key and extracts the content.
@@ -314,8 +326,8 @@ pub(crate) fn verify_decoded(raw: &RawEnvelope) -> Result<EnvelopeContent, Envel
         .ok_or_else(|| EnvelopeError::Invalid("certificate chain is not present".into()))?;
     let leaf = Certificate::from_der(leaf_der)
         .map_err(|_| EnvelopeError::Invalid("malformed leaf certificate".into()))?;
-    verify_jwt(raw, &leaf).map_err(|e| EnvelopeError::Integrity(e.to_string()))?;
-    content(raw, Some(leaf))
+    let jwt = verify_jwt(raw, &leaf).map_err(|e| EnvelopeError::Integrity(e.to_string()))?;
+    content(raw, Some((leaf, jwt)))
 }
 
 /// Decodes and extracts the content without the signature check.
@@ -356,15 +368,17 @@ fn opt_time(obj: &Map<String, Value>, name: &str) -> Result<Option<OffsetDateTim
 
 fn parse_protected(encoded: &str) -> Result<Protected, EnvelopeError> {
     let raw = go_b64(&B64URL, encoded).map_err(protected_error)?;
-    let obj = match go_json(&raw).map_err(protected_error)? {
-        Value::Object(o) => o,
-        other => {
-            return Err(protected_error(value_error(
-                &other,
-                "jws.jwsProtectedHeader",
-            )))
-        }
-    };
+    match go_json(&raw).map_err(protected_error)? {
+        Value::Object(o) => protected_fields(o),
+        other => Err(protected_error(value_error(
+            &other,
+            "jws.jwsProtectedHeader",
+        ))),
+    }
+}
+
+/// The fields notation reads from the decoded protected header.
+fn protected_fields(obj: Map<String, Value>) -> Result<Protected, EnvelopeError> {
     let crit = match field(&obj, "crit") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
@@ -469,12 +483,31 @@ fn validate_protected(p: &Protected) -> Result<(), EnvelopeError> {
     Ok(())
 }
 
-/// The envelope's content; `leaf` is its first certificate when the caller has parsed it
-/// already (parsing a certificate costs as much as the rest of the envelope).
-fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeContent, EnvelopeError> {
-    let protected = parse_protected(&raw.protected)?;
-    let payload_bytes = go_b64(&B64URL, &raw.payload)
-        .map_err(|e| EnvelopeError::Invalid(format!("payload error: {e}")))?;
+/// The envelope's content; `verified` is the leaf certificate and the decoded token when
+/// the signature was verified (parsing a certificate costs as much as the rest of the
+/// envelope, and the token's parts are not decoded twice).
+fn content(
+    raw: &RawEnvelope,
+    verified: Option<(Certificate, Jwt)>,
+) -> Result<EnvelopeContent, EnvelopeError> {
+    let (leaf, jwt) = verified.unzip();
+    let (header, payload, signature) = match jwt {
+        Some(Jwt {
+            header,
+            payload,
+            signature,
+        }) => (Some(header), Some(payload), Some(signature)),
+        None => (None, None, None),
+    };
+    let protected = match header {
+        Some(header) => protected_fields(header)?,
+        None => parse_protected(&raw.protected)?,
+    };
+    let payload_bytes = match payload {
+        Some(payload) => payload,
+        None => go_b64(&B64URL, &raw.payload)
+            .map_err(|e| EnvelopeError::Invalid(format!("payload error: {e}")))?,
+    };
     validate_protected(&protected)?;
     let signature_algorithm =
         SignatureAlgorithm::from_jws_alg(&protected.alg).ok_or_else(|| {
@@ -483,8 +516,12 @@ fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeConte
                 protected.alg
             ))
         })?;
-    let signature =
-        go_b64(&B64URL, &raw.signature).map_err(|e| EnvelopeError::Invalid(e.to_string()))?;
+    let signature = match signature {
+        Some(signature) => signature,
+        None => {
+            go_b64(&B64URL, &raw.signature).map_err(|e| EnvelopeError::Invalid(e.to_string()))?
+        }
+    };
     if signature.is_empty() {
         return Err(EnvelopeError::Invalid(
             "signature missing in jws envelope".into(),
@@ -501,17 +538,7 @@ fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeConte
         )
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| EnvelopeError::Invalid(e.to_string()))?;
-    // A set: both lists come from the envelope and may be long.
-    let crit: HashSet<&str> = protected.crit.iter().map(String::as_str).collect();
-    let extended_attributes = protected
-        .extended
-        .iter()
-        .map(|(k, v)| ExtendedAttribute {
-            key: k.clone(),
-            value: v.clone(),
-            critical: crit.contains(k.as_str()),
-        })
-        .collect();
+    let extended_attributes = extended_attributes(&protected);
     let target_artifact = payload::parse(&payload_bytes).unwrap_or_default();
     let is_sa = protected.signing_scheme == SIGNING_SCHEME_SIGNING_AUTHORITY;
     Ok(EnvelopeContent {
@@ -533,6 +560,21 @@ fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeConte
         signature,
         signature_algorithm,
     })
+}
+
+/// The non-standard protected headers, marked critical when `crit` lists them.
+fn extended_attributes(protected: &Protected) -> Vec<ExtendedAttribute> {
+    // A set: both lists come from the envelope and may be long.
+    let crit: HashSet<&str> = protected.crit.iter().map(String::as_str).collect();
+    protected
+        .extended
+        .iter()
+        .map(|(k, v)| ExtendedAttribute {
+            key: k.clone(),
+            value: v.clone(),
+            critical: crit.contains(k.as_str()),
+        })
+        .collect()
 }
 
 /// RFC 3339 as Go's `time.Time.MarshalJSON` writes whole seconds (`Z` for UTC).
