@@ -3,7 +3,7 @@
 //!
 //! Go's own leaf checks (expiry, then host name) run first, so a refusal names the problem
 //! Go names. webpki (through rustls) then verifies the chain. When it refuses, Go's rules
-//! ([`crate::x509::server`]) are asked: if they refuse too, the refusal is in Go's words;
+//! (`x509::server`) are asked: if they refuse too, the refusal is in Go's words;
 //! if they accept, the certificate is accepted only when webpki's reason is one Go does not
 //! share (a `CA:TRUE` leaf as `openssl req -x509` makes by default, a leaf that is itself a
 //! trusted root, no issuer found, `anyExtendedKeyUsage`, a name webpki's syntax rejects).

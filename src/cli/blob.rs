@@ -319,7 +319,7 @@ async fn run_verify(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
 fn render_verified(
     out: Printer,
     blob_path: &str,
-    outcome: &notation::verifier::blob::BlobVerified,
+    outcome: &notation::verifier::BlobVerified,
 ) -> anyhow::Result<()> {
     let Some((record, facts)) = &outcome.signature else {
         out.println(&format!(

@@ -3,7 +3,7 @@
 
 use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
 use super::flag_rules::Rules;
-use super::output::{Log, Printer};
+use super::output::Printer;
 use super::Context;
 use super::{key_value, open, output};
 use clap::{Args, ValueEnum};
@@ -210,7 +210,7 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
         (None, ArtifactRef::Registry(r)) => r.with_digest(&subject.digest),
         (None, ArtifactRef::Layout(_)) => printed.clone(),
     };
-    log_level_check(log, &shared.policy, &policy_ref);
+    let selected = notation::verifier::select(&shared.policy, &policy_ref);
     let (stores, revocation, plugins) = shared.verification().await;
     let verifier = Verifier {
         policy: &shared.policy,
@@ -242,9 +242,20 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
         shared.report_revocation(revocation);
         return report_tree(out, &reference, &results, args.output, reasons);
     }
-    let result = verifier
-        .verify(target.as_ref(), &subject, &policy_ref, &shared.opts)
-        .await;
+    let result = match selected {
+        Ok(selected) => {
+            verifier
+                .verify_selected(
+                    target.as_ref(),
+                    &subject,
+                    &policy_ref,
+                    selected,
+                    &shared.opts,
+                )
+                .await
+        }
+        Err(e) => Err(VerifyError::Scope(e)),
+    };
     shared.report_revocation(revocation);
     match result {
         Ok(outcome) => report_success(out, &outcome, &printed, args.output),
@@ -254,26 +265,6 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
             }
             Err(anyhow::anyhow!(failure_message(&e, &printed, reasons)))
         }
-    }
-}
-
-/// notation-go's log lines of the verification-level check (`-v` / `-d`).
-fn log_level_check(log: Log, policy: &OciDocument, policy_ref: &str) {
-    log.info("Checking whether signature verification should be skipped or not");
-    log.debug(&format!(
-        "Check verification level against artifact {policy_ref}"
-    ));
-    let Ok(st) = policy.applicable(policy_ref) else {
-        return;
-    };
-    log.info(&format!("Trust policy configuration: {}", st.go_debug()));
-    if st.level().is_skip() {
-        log.debug("Skipping signature verification");
-        log.info(&format!("Signature verification skipped for {policy_ref}"));
-    } else {
-        log.info(
-            "Check over. The signature verification level is not set to 'skip' in the trust policy.",
-        );
     }
 }
 

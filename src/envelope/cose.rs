@@ -12,6 +12,7 @@ use super::{
     SIGNING_SCHEME_SIGNING_AUTHORITY, SIGNING_SCHEME_X509,
 };
 use crate::crypto::{verify_signature, KeySpec, PssSalt, SignatureAlgorithm};
+use crate::go::fmt::GoQuoted;
 use crate::x509::Certificate;
 
 const LABEL_ALG: i64 = 1;
@@ -21,7 +22,7 @@ const LABEL_X5CHAIN: i64 = 33;
 const TAG_SIGN1: u8 = 0xd2;
 
 /// A decoded COSE_Sign1 message.
-struct Message {
+pub(crate) struct Message {
     raw_protected: Vec<u8>,
     protected: Vec<(Value, Value)>,
     unprotected: Vec<(Value, Value)>,
@@ -46,7 +47,7 @@ fn malformed(msg: impl Into<String>) -> EnvelopeError {
 }
 
 /// go-cose `Sign1Message.UnmarshalCBOR`.
-fn decode_message(bytes: &[u8]) -> Result<Message, EnvelopeError> {
+pub(crate) fn decode_message(bytes: &[u8]) -> Result<Message, EnvelopeError> {
     if bytes.len() < 2 || bytes[0] != TAG_SIGN1 || bytes[1] != 0x84 {
         return Err(malformed("cbor: invalid COSE_Sign1_Tagged object"));
     }
@@ -113,40 +114,43 @@ fn is_label(v: &Value) -> bool {
     v.as_i64().is_some() || v.as_text().is_some()
 }
 
+/// A header parameter go-cose rejects; texts are go-cose's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum HeaderError {
+    #[error("header label: require int / tstr type")]
+    Label,
+    #[error("header parameter: alg: require int / tstr type")]
+    Alg,
+    #[error("header parameter: crit: not allowed")]
+    CritNotAllowed,
+    #[error("header parameter: crit: require array type")]
+    CritType,
+    #[error("header parameter: crit: empty crit header")]
+    CritEmpty,
+    /// The label as CBOR's debug form shows it.
+    #[error("header parameter: crit: require int / tstr type, got {0}")]
+    CritLabel(String),
+    #[error("header parameter: crit: missing critical header: {0}")]
+    CritMissing(String),
+    #[error("header parameter: content type: require text of form type/subtype")]
+    ContentTypeForm,
+    #[error("header parameter: content type: require tstr / uint type")]
+    ContentTypeType,
+    #[error("header parameter: require bstr type")]
+    Bstr,
+    #[error("header parameter: IV and Partial IV: parameters must not both be present")]
+    IvAndPartialIv,
+}
+
 /// go-cose `validateHeaderParameters` for the labels it knows.
-fn validate_header(map: &[(Value, Value)], protected: bool) -> Result<(), String> {
+fn validate_header(map: &[(Value, Value)], protected: bool) -> Result<(), HeaderError> {
     for (label, value) in map {
         if !is_label(label) {
-            return Err("header label: require int / tstr type".into());
+            return Err(HeaderError::Label);
         }
         match label.as_i64() {
-            Some(LABEL_ALG) if !is_label(value) => {
-                return Err("header parameter: alg: require int / tstr type".into())
-            }
-            Some(LABEL_CRIT) => {
-                if !protected {
-                    return Err("header parameter: crit: not allowed".into());
-                }
-                let Value::Array(labels) = value else {
-                    return Err("header parameter: crit: require array type".into());
-                };
-                if labels.is_empty() {
-                    return Err("header parameter: crit: empty crit header".into());
-                }
-                let present = label_set(map.iter().map(|(k, _)| k));
-                for l in labels {
-                    if !is_label(l) {
-                        return Err(format!(
-                            "header parameter: crit: require int / tstr type, got {l:?}"
-                        ));
-                    }
-                    if !contains_label(&present, l) {
-                        return Err(format!(
-                            "header parameter: crit: missing critical header: {l}"
-                        ));
-                    }
-                }
-            }
+            Some(LABEL_ALG) if !is_label(value) => return Err(HeaderError::Alg),
+            Some(LABEL_CRIT) => validate_crit(map, value, protected)?,
             Some(LABEL_CONTENT_TYPE) => match value {
                 Value::Text(s) => {
                     if s.is_empty()
@@ -154,25 +158,45 @@ fn validate_header(map: &[(Value, Value)], protected: bool) -> Result<(), String
                         || s.ends_with(' ')
                         || s.split('/').count() != 2
                     {
-                        return Err(
-                            "header parameter: content type: require text of form type/subtype"
-                                .into(),
-                        );
+                        return Err(HeaderError::ContentTypeForm);
                     }
                 }
                 Value::Uint(_) => {}
-                _ => return Err("header parameter: content type: require tstr / uint type".into()),
+                _ => return Err(HeaderError::ContentTypeType),
             },
-            Some(4..=6) if !matches!(value, Value::Bytes(_)) => {
-                return Err("header parameter: require bstr type".into())
-            }
+            Some(4..=6) if !matches!(value, Value::Bytes(_)) => return Err(HeaderError::Bstr),
             _ => {}
         }
     }
     if lookup(map, &int_label(5)).is_some() && lookup(map, &int_label(6)).is_some() {
-        return Err(
-            "header parameter: IV and Partial IV: parameters must not both be present".into(),
-        );
+        return Err(HeaderError::IvAndPartialIv);
+    }
+    Ok(())
+}
+
+/// The `crit` parameter: protected, a non-empty array of labels present in `map`.
+fn validate_crit(
+    map: &[(Value, Value)],
+    value: &Value,
+    protected: bool,
+) -> Result<(), HeaderError> {
+    if !protected {
+        return Err(HeaderError::CritNotAllowed);
+    }
+    let Value::Array(labels) = value else {
+        return Err(HeaderError::CritType);
+    };
+    if labels.is_empty() {
+        return Err(HeaderError::CritEmpty);
+    }
+    let present = label_set(map.iter().map(|(k, _)| k));
+    for l in labels {
+        if !is_label(l) {
+            return Err(HeaderError::CritLabel(format!("{l:?}")));
+        }
+        if !contains_label(&present, l) {
+            return Err(HeaderError::CritMissing(l.to_string()));
+        }
     }
     Ok(())
 }
@@ -201,24 +225,38 @@ fn leaf_certificate(msg: &Message) -> Result<Certificate, EnvelopeError> {
     Certificate::from_der(der).map_err(|_| invalid("malformed leaf certificate"))
 }
 
+/// Why the declared algorithm is unusable; texts are go-cose's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum AlgorithmError {
+    #[error("algorithm not found")]
+    NotFound,
+    #[error("Algorithm({}): algorithm not supported", GoQuoted(.0))]
+    Text(String),
+    #[error("invalid algorithm")]
+    Invalid,
+}
+
 /// go-cose `ProtectedHeader.Algorithm` + algorithm table.
-fn declared_algorithm(msg: &Message) -> Result<i64, String> {
+fn declared_algorithm(msg: &Message) -> Result<i64, AlgorithmError> {
     match lookup(&msg.protected, &int_label(LABEL_ALG)) {
-        None => Err("algorithm not found".into()),
-        Some(Value::Text(s)) => Err(format!("Algorithm({s:?}): algorithm not supported")),
-        Some(v) => v.as_i64().ok_or_else(|| "invalid algorithm".into()),
+        None => Err(AlgorithmError::NotFound),
+        Some(Value::Text(s)) => Err(AlgorithmError::Text(s.clone())),
+        Some(v) => v.as_i64().ok_or(AlgorithmError::Invalid),
     }
 }
 
-/// Decodes, verifies the signature with the leaf key (salt = hash length for PSS),
-/// and extracts the content.
-pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    let msg = decode_message(bytes)?;
-    let leaf = leaf_certificate(&msg)?;
-    let expected = KeySpec::from_spki_der(&leaf.spki_der())
+/// Verifies the signature of a decoded message with the leaf key (salt = hash length for
+/// PSS) and extracts the content, with the algorithm the leaf key gives (so that the
+/// content rules need not derive it again).
+pub(crate) fn verify_decoded(
+    msg: &Message,
+) -> Result<(EnvelopeContent, SignatureAlgorithm), EnvelopeError> {
+    let leaf = leaf_certificate(msg)?;
+    let spki = leaf.spki_der();
+    let expected = KeySpec::from_spki_der(&spki)
         .map_err(|e| EnvelopeError::Invalid(e.to_string()))?
         .signature_algorithm();
-    let declared = declared_algorithm(&msg).map_err(EnvelopeError::Integrity)?;
+    let declared = declared_algorithm(msg).map_err(|e| EnvelopeError::Integrity(e.to_string()))?;
     if declared != expected.cose_alg() {
         return Err(EnvelopeError::Integrity("algorithm mismatch".into()));
     }
@@ -228,14 +266,14 @@ pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
         .ok_or_else(|| EnvelopeError::Integrity("missing payload".into()))?;
     let to_be_signed = sig_structure(&msg.raw_protected, payload);
     verify_signature(
-        &leaf.spki_der(),
+        &spki,
         expected,
         &to_be_signed,
         &msg.signature,
         PssSalt::HashLength,
     )
     .map_err(|_| EnvelopeError::Integrity("verification error".into()))?;
-    content(&msg, Some(leaf))
+    Ok((content(msg, Some(leaf))?, expected))
 }
 
 /// Decodes and extracts the content without the signature check.
@@ -247,15 +285,26 @@ fn invalid(msg: impl Into<String>) -> EnvelopeError {
     EnvelopeError::Invalid(msg.into())
 }
 
+/// Why a time header is unusable; texts are notation-core-go's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum TimeError {
+    #[error("protected header {} is missing", GoQuoted(.0))]
+    Missing(String),
+    #[error("invalid timeValue type")]
+    ValueType,
+    #[error("only Tag `1` Datetime CBOR object is supported")]
+    Tag0,
+    #[error("header {} time value does not have a tag", GoQuoted(.0))]
+    NoTag(String),
+}
+
 /// Reads a tag-1 time from the protected header (notation-core-go `parseTime`).
-fn parse_time(msg: &Message, label: &str) -> Result<OffsetDateTime, String> {
+fn parse_time(msg: &Message, label: &str) -> Result<OffsetDateTime, TimeError> {
     match lookup(&msg.protected, &text_label(label)) {
-        None => Err(format!("protected header {label:?} is missing")),
-        Some(Value::Tag(1, inner)) => {
-            epoch_time(inner).ok_or_else(|| "invalid timeValue type".into())
-        }
-        Some(Value::Tag(0, _)) => Err("only Tag `1` Datetime CBOR object is supported".into()),
-        Some(_) => Err(format!("header {label:?} time value does not have a tag")),
+        None => Err(TimeError::Missing(label.to_string())),
+        Some(Value::Tag(1, inner)) => epoch_time(inner).ok_or(TimeError::ValueType),
+        Some(Value::Tag(0, _)) => Err(TimeError::Tag0),
+        Some(_) => Err(TimeError::NoTag(label.to_string())),
     }
 }
 
@@ -321,77 +370,14 @@ fn content(msg: &Message, leaf: Option<Certificate>) -> Result<EnvelopeContent, 
         Some(Value::Text(s)) => s.clone(),
         Some(_) => return Err(invalid("content type should be of 'tstr' type")),
     };
-    // validateCritHeaders
-    let crit = match lookup(&msg.protected, &int_label(LABEL_CRIT)) {
-        Some(Value::Array(labels)) => label_set(labels.iter()),
-        _ => HashSet::new(),
-    };
-    let signing_scheme = lookup(&msg.protected, &text_label(header::SIGNING_SCHEME))
-        .and_then(Value::as_text)
-        .ok_or_else(|| invalid("invalid signingScheme"))?
-        .to_string();
-    let mut must = vec![header::SIGNING_SCHEME];
-    if signing_scheme == SIGNING_SCHEME_SIGNING_AUTHORITY {
-        must.push(header::AUTHENTIC_SIGNING_TIME);
-    }
-    if lookup(&msg.protected, &text_label(header::EXPIRY)).is_some() {
-        must.push(header::EXPIRY);
-    }
-    must.retain(|m| !contains_label(&crit, &text_label(m)));
-    if !must.is_empty() {
-        return Err(invalid(format!(
-            "these required headers are not marked as critical: [{}]",
-            must.join(" ")
-        )));
-    }
+    let (crit, signing_scheme) = critical_headers(msg)?;
     // Algorithm
-    let alg = declared_algorithm(msg).map_err(invalid)?;
+    let alg = declared_algorithm(msg).map_err(|e| invalid(e.to_string()))?;
     let signature_algorithm = SignatureAlgorithm::from_cose_alg(alg)
         .ok_or_else(|| invalid(format!("signature algorithm not supported: {alg}")))?;
-    // Signing scheme and times
-    let time_label = match signing_scheme.as_str() {
-        SIGNING_SCHEME_X509 => header::SIGNING_TIME,
-        SIGNING_SCHEME_SIGNING_AUTHORITY => header::AUTHENTIC_SIGNING_TIME,
-        other => return Err(invalid(format!("unsupported signingScheme: {other}"))),
-    };
-    let signing_time =
-        parse_time(msg, time_label).map_err(|e| invalid(format!("invalid signingTime: {e}")))?;
-    let expiry = match lookup(&msg.protected, &text_label(header::EXPIRY)) {
-        Some(_) => Some(
-            parse_time(msg, header::EXPIRY).map_err(|e| invalid(format!("invalid expiry: {e}")))?,
-        ),
-        None => None,
-    };
-    let standard = standard_labels();
-    let mut extended_attributes: Vec<ExtendedAttribute> = msg
-        .protected
-        .iter()
-        .filter(|(k, _)| !standard.contains(k))
-        .map(|(k, v)| ExtendedAttribute {
-            key: k.to_string(),
-            value: to_json(v),
-            critical: contains_label(&crit, k),
-        })
-        .collect();
-    extended_attributes.sort_by(|a, b| a.key.cmp(&b.key));
-    // Unprotected header
-    let Some(Value::Array(certs)) = lookup(&msg.unprotected, &int_label(LABEL_X5CHAIN)) else {
-        return Err(invalid("certificate chain is not present"));
-    };
-    if certs.is_empty() {
-        return Err(invalid("certificate chain is not present"));
-    }
-    let parsed = certs.len().min(usize::from(leaf.is_some()));
-    let cert_chain = leaf
-        .into_iter()
-        .map(Ok)
-        .chain(certs[parsed..].iter().map(|c| {
-            let der = c
-                .as_bytes()
-                .ok_or_else(|| invalid("certificate chain is not present"))?;
-            Certificate::from_der(der).map_err(|e| invalid(e.to_string()))
-        }))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (signing_time, expiry) = times(msg, &signing_scheme)?;
+    let extended_attributes = extended_attributes(msg, &crit);
+    let cert_chain = cert_chain(msg, leaf)?;
     let signing_agent = lookup(&msg.unprotected, &text_label(header::SIGNING_AGENT))
         .and_then(Value::as_text)
         .map(str::to_string);
@@ -416,6 +402,92 @@ fn content(msg: &Message, leaf: Option<Certificate>) -> Result<EnvelopeContent, 
         signature: msg.signature.clone(),
         signature_algorithm,
     })
+}
+
+/// notation-core-go `validateCritHeaders`: the `crit` labels, and the signing scheme once
+/// the headers it requires are critical.
+fn critical_headers(msg: &Message) -> Result<(HashSet<Vec<u8>>, String), EnvelopeError> {
+    let crit = match lookup(&msg.protected, &int_label(LABEL_CRIT)) {
+        Some(Value::Array(labels)) => label_set(labels.iter()),
+        _ => HashSet::new(),
+    };
+    let signing_scheme = lookup(&msg.protected, &text_label(header::SIGNING_SCHEME))
+        .and_then(Value::as_text)
+        .ok_or_else(|| invalid("invalid signingScheme"))?
+        .to_string();
+    let mut must = vec![header::SIGNING_SCHEME];
+    if signing_scheme == SIGNING_SCHEME_SIGNING_AUTHORITY {
+        must.push(header::AUTHENTIC_SIGNING_TIME);
+    }
+    if lookup(&msg.protected, &text_label(header::EXPIRY)).is_some() {
+        must.push(header::EXPIRY);
+    }
+    must.retain(|m| !contains_label(&crit, &text_label(m)));
+    if !must.is_empty() {
+        return Err(invalid(format!(
+            "these required headers are not marked as critical: [{}]",
+            must.join(" ")
+        )));
+    }
+    Ok((crit, signing_scheme))
+}
+
+/// The scheme's signing time and the expiry, if any.
+fn times(
+    msg: &Message,
+    signing_scheme: &str,
+) -> Result<(OffsetDateTime, Option<OffsetDateTime>), EnvelopeError> {
+    let time_label = match signing_scheme {
+        SIGNING_SCHEME_X509 => header::SIGNING_TIME,
+        SIGNING_SCHEME_SIGNING_AUTHORITY => header::AUTHENTIC_SIGNING_TIME,
+        other => return Err(invalid(format!("unsupported signingScheme: {other}"))),
+    };
+    let signing_time =
+        parse_time(msg, time_label).map_err(|e| invalid(format!("invalid signingTime: {e}")))?;
+    let expiry = match lookup(&msg.protected, &text_label(header::EXPIRY)) {
+        Some(_) => Some(
+            parse_time(msg, header::EXPIRY).map_err(|e| invalid(format!("invalid expiry: {e}")))?,
+        ),
+        None => None,
+    };
+    Ok((signing_time, expiry))
+}
+
+/// The non-standard protected headers, sorted by key.
+fn extended_attributes(msg: &Message, crit: &HashSet<Vec<u8>>) -> Vec<ExtendedAttribute> {
+    let standard = standard_labels();
+    let mut extended: Vec<ExtendedAttribute> = msg
+        .protected
+        .iter()
+        .filter(|(k, _)| !standard.contains(k))
+        .map(|(k, v)| ExtendedAttribute {
+            key: k.to_string(),
+            value: to_json(v),
+            critical: contains_label(crit, k),
+        })
+        .collect();
+    extended.sort_by(|a, b| a.key.cmp(&b.key));
+    extended
+}
+
+/// The `x5chain` certificates; `leaf` is the first one when already parsed.
+fn cert_chain(msg: &Message, leaf: Option<Certificate>) -> Result<Vec<Certificate>, EnvelopeError> {
+    let Some(Value::Array(certs)) = lookup(&msg.unprotected, &int_label(LABEL_X5CHAIN)) else {
+        return Err(invalid("certificate chain is not present"));
+    };
+    if certs.is_empty() {
+        return Err(invalid("certificate chain is not present"));
+    }
+    let parsed = certs.len().min(usize::from(leaf.is_some()));
+    leaf.into_iter()
+        .map(Ok)
+        .chain(certs[parsed..].iter().map(|c| {
+            let der = c
+                .as_bytes()
+                .ok_or_else(|| invalid("certificate chain is not present"))?;
+            Certificate::from_der(der).map_err(|e| invalid(e.to_string()))
+        }))
+        .collect()
 }
 
 fn tag1(t: OffsetDateTime) -> Value {

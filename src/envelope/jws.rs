@@ -46,8 +46,54 @@ const STANDARD_HEADERS: [&str; 7] = [
     header::AUTHENTIC_SIGNING_TIME,
 ];
 
+/// A Go `encoding/base64` or `encoding/json` decoding failure, with Go's text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum GoDecodeError {
+    /// `base64.CorruptInputError`.
+    #[error("illegal base64 data at input byte {0}")]
+    Base64(usize),
+    #[error("unexpected end of JSON input")]
+    JsonEnd,
+    /// The first non-blank character (Go-quoted) starts no JSON value.
+    #[error("invalid character {0} looking for beginning of value")]
+    JsonStart(String),
+    /// Any other JSON syntax error.
+    #[error("{0}")]
+    Json(String),
+    #[error("json: cannot unmarshal {found} into Go struct field {path} of type {go_type}")]
+    FieldType {
+        found: &'static str,
+        path: String,
+        go_type: &'static str,
+    },
+    #[error("json: cannot unmarshal {found} into Go value of type {go_type}")]
+    ValueType {
+        found: &'static str,
+        go_type: &'static str,
+    },
+}
+
+/// Why golang-jwt rejects the token; texts are golang-jwt's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum JwtError {
+    #[error(transparent)]
+    Decode(#[from] GoDecodeError),
+    #[error("signing method (alg) is unspecified.")]
+    AlgUnspecified,
+    #[error("signing method (alg) is unavailable.")]
+    AlgUnavailable,
+    #[error("signing method {0} is invalid")]
+    AlgInvalid(String),
+    #[error(transparent)]
+    Signature(crate::crypto::CryptoError),
+}
+
+fn malformed(e: GoDecodeError) -> EnvelopeError {
+    EnvelopeError::Malformed(e.to_string())
+}
+
 /// Decodes base64 the way Go does (CR/LF ignored), with Go's error text.
-fn go_b64(engine: &GeneralPurpose, s: &str) -> Result<Vec<u8>, String> {
+fn go_b64(engine: &GeneralPurpose, s: &str) -> Result<Vec<u8>, GoDecodeError> {
     // Certificates make up most of an envelope: copy only when there is a line break to drop.
     let cleaned: std::borrow::Cow<str> = if s.bytes().any(|b| b == b'\r' || b == b'\n') {
         s.chars().filter(|c| *c != '\r' && *c != '\n').collect()
@@ -61,31 +107,30 @@ fn go_b64(engine: &GeneralPurpose, s: &str) -> Result<Vec<u8>, String> {
             base64::DecodeError::InvalidLength(l) => l,
             base64::DecodeError::InvalidPadding => cleaned.find('=').unwrap_or(cleaned.len()),
         };
-        format!("illegal base64 data at input byte {offset}")
+        GoDecodeError::Base64(offset)
     })
 }
 
 /// Parses JSON, producing Go's message for the common "not JSON at all" case.
-fn go_json(bytes: &[u8]) -> Result<Value, String> {
+fn go_json(bytes: &[u8]) -> Result<Value, GoDecodeError> {
     let first = bytes
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
     match first {
-        None => return Err("unexpected end of JSON input".into()),
+        None => return Err(GoDecodeError::JsonEnd),
         Some(i)
             if !matches!(
                 bytes[i],
                 b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
             ) =>
         {
-            return Err(format!(
-                "invalid character {} looking for beginning of value",
-                crate::go::json::quote_char_at(bytes, i)
-            ));
+            return Err(GoDecodeError::JsonStart(crate::go::json::quote_char_at(
+                bytes, i,
+            )));
         }
         _ => {}
     }
-    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    serde_json::from_slice(bytes).map_err(|e| GoDecodeError::Json(e.to_string()))
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -109,14 +154,26 @@ fn field<'a>(obj: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     })
 }
 
-fn type_error(v: &Value, path: &str, go_type: &str) -> String {
-    format!(
-        "json: cannot unmarshal {} into Go struct field {path} of type {go_type}",
-        json_type(v)
-    )
+fn type_error(v: &Value, path: &str, go_type: &'static str) -> GoDecodeError {
+    GoDecodeError::FieldType {
+        found: json_type(v),
+        path: path.to_string(),
+        go_type,
+    }
 }
 
-fn opt_string(obj: &Map<String, Value>, name: &str, path: &str) -> Result<Option<String>, String> {
+fn value_error(v: &Value, go_type: &'static str) -> GoDecodeError {
+    GoDecodeError::ValueType {
+        found: json_type(v),
+        go_type,
+    }
+}
+
+fn opt_string(
+    obj: &Map<String, Value>,
+    name: &str,
+    path: &str,
+) -> Result<Option<String>, GoDecodeError> {
     match field(obj, name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -124,7 +181,11 @@ fn opt_string(obj: &Map<String, Value>, name: &str, path: &str) -> Result<Option
     }
 }
 
-fn opt_bytes(obj: &Map<String, Value>, name: &str, path: &str) -> Result<Option<Vec<u8>>, String> {
+fn opt_bytes(
+    obj: &Map<String, Value>,
+    name: &str,
+    path: &str,
+) -> Result<Option<Vec<u8>>, GoDecodeError> {
     match field(obj, name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => go_b64(&B64STD, s).map(Some),
@@ -133,7 +194,7 @@ fn opt_bytes(obj: &Map<String, Value>, name: &str, path: &str) -> Result<Option<
 }
 
 /// The four members of the flattened JWS, decoded like Go's `jwsEnvelope` struct.
-struct RawEnvelope {
+pub(crate) struct RawEnvelope {
     payload: String,
     protected: String,
     signature: String,
@@ -142,19 +203,13 @@ struct RawEnvelope {
     signing_agent: Option<String>,
 }
 
-fn decode_envelope(bytes: &[u8]) -> Result<RawEnvelope, EnvelopeError> {
-    let value = go_json(bytes).map_err(EnvelopeError::Malformed)?;
+pub(crate) fn decode_envelope(bytes: &[u8]) -> Result<RawEnvelope, EnvelopeError> {
+    let value = go_json(bytes).map_err(malformed)?;
     let obj = match value {
         Value::Object(o) => o,
         Value::Null => Map::new(),
-        other => {
-            return Err(EnvelopeError::Malformed(format!(
-                "json: cannot unmarshal {} into Go value of type jws.jwsEnvelope",
-                json_type(&other)
-            )))
-        }
+        other => return Err(malformed(value_error(&other, "jws.jwsEnvelope"))),
     };
-    let malformed = EnvelopeError::Malformed;
     let payload = opt_string(&obj, "payload", "jwsEnvelope.payload").map_err(malformed)?;
     let protected = opt_string(&obj, "protected", "jwsEnvelope.protected").map_err(malformed)?;
     let signature = opt_string(&obj, "signature", "jwsEnvelope.signature").map_err(malformed)?;
@@ -216,38 +271,35 @@ const JWT_REGISTERED: [&str; 13] = [
     "ES384", "ES512", "EdDSA",
 ];
 
+/// The three parts of a verified token, decoded once and handed on to the content rules.
+struct Jwt {
+    header: Map<String, Value>,
+    payload: Vec<u8>,
+    signature: Vec<u8>,
+}
+
 /// golang-jwt `Parser.Parse` with notation's options: valid methods restricted to the
 /// six Notary algorithms, claims must be a JSON object, no claim validation.
-fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<(), String> {
+fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<Jwt, JwtError> {
     let header_bytes = go_b64(&B64URL, &raw.protected)?;
     let header: Map<String, Value> = match go_json(&header_bytes)? {
         Value::Object(o) => o,
-        other => {
-            return Err(format!(
-                "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                json_type(&other)
-            ))
-        }
+        other => return Err(value_error(&other, "map[string]interface {}").into()),
     };
     let claims = go_b64(&B64URL, &raw.payload)?;
     match go_json(&claims)? {
         Value::Object(_) => {}
-        other => {
-            return Err(format!(
-                "json: cannot unmarshal {} into Go value of type jwt.MapClaims",
-                json_type(&other)
-            ))
-        }
+        other => return Err(value_error(&other, "jwt.MapClaims").into()),
     }
     let alg = match header.get("alg") {
         Some(Value::String(s)) => s.clone(),
-        _ => return Err("signing method (alg) is unspecified.".into()),
+        _ => return Err(JwtError::AlgUnspecified),
     };
     if alg != "none" && !JWT_REGISTERED.contains(&alg.as_str()) {
-        return Err("signing method (alg) is unavailable.".into());
+        return Err(JwtError::AlgUnavailable);
     }
     let Some(algorithm) = SignatureAlgorithm::from_jws_alg(&alg) else {
-        return Err(format!("signing method {alg} is invalid"));
+        return Err(JwtError::AlgInvalid(alg));
     };
     let signature = go_b64(&B64URL, &raw.signature)?;
     let signing_input = format!("{}.{}", raw.protected, raw.payload);
@@ -258,20 +310,24 @@ fn verify_jwt(raw: &RawEnvelope, leaf: &Certificate) -> Result<(), String> {
         &signature,
         PssSalt::Any,
     )
-    .map_err(|e| e.to_string())
+    .map_err(JwtError::Signature)?;
+    Ok(Jwt {
+        header,
+        payload: claims,
+        signature,
+    })
 }
 
-/// Decodes, verifies the signature with the leaf key, and extracts the content.
-pub fn verify(bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    let raw = decode_envelope(bytes)?;
+/// Verifies a decoded envelope's signature with the leaf key and extracts the content.
+pub(crate) fn verify_decoded(raw: &RawEnvelope) -> Result<EnvelopeContent, EnvelopeError> {
     let leaf_der = raw
         .cert_chain
         .first()
         .ok_or_else(|| EnvelopeError::Invalid("certificate chain is not present".into()))?;
     let leaf = Certificate::from_der(leaf_der)
         .map_err(|_| EnvelopeError::Invalid("malformed leaf certificate".into()))?;
-    verify_jwt(&raw, &leaf).map_err(EnvelopeError::Integrity)?;
-    content(&raw, Some(leaf))
+    let jwt = verify_jwt(raw, &leaf).map_err(|e| EnvelopeError::Integrity(e.to_string()))?;
+    content(raw, Some((leaf, jwt)))
 }
 
 /// Decodes and extracts the content without the signature check.
@@ -312,15 +368,17 @@ fn opt_time(obj: &Map<String, Value>, name: &str) -> Result<Option<OffsetDateTim
 
 fn parse_protected(encoded: &str) -> Result<Protected, EnvelopeError> {
     let raw = go_b64(&B64URL, encoded).map_err(protected_error)?;
-    let obj = match go_json(&raw).map_err(protected_error)? {
-        Value::Object(o) => o,
-        other => {
-            return Err(protected_error(format!(
-                "json: cannot unmarshal {} into Go value of type jws.jwsProtectedHeader",
-                json_type(&other)
-            )))
-        }
-    };
+    match go_json(&raw).map_err(protected_error)? {
+        Value::Object(o) => protected_fields(o),
+        other => Err(protected_error(value_error(
+            &other,
+            "jws.jwsProtectedHeader",
+        ))),
+    }
+}
+
+/// The fields notation reads from the decoded protected header.
+fn protected_fields(obj: Map<String, Value>) -> Result<Protected, EnvelopeError> {
     let crit = match field(&obj, "crit") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items
@@ -425,12 +483,31 @@ fn validate_protected(p: &Protected) -> Result<(), EnvelopeError> {
     Ok(())
 }
 
-/// The envelope's content; `leaf` is its first certificate when the caller has parsed it
-/// already (parsing a certificate costs as much as the rest of the envelope).
-fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeContent, EnvelopeError> {
-    let protected = parse_protected(&raw.protected)?;
-    let payload_bytes = go_b64(&B64URL, &raw.payload)
-        .map_err(|e| EnvelopeError::Invalid(format!("payload error: {e}")))?;
+/// The envelope's content; `verified` is the leaf certificate and the decoded token when
+/// the signature was verified (parsing a certificate costs as much as the rest of the
+/// envelope, and the token's parts are not decoded twice).
+fn content(
+    raw: &RawEnvelope,
+    verified: Option<(Certificate, Jwt)>,
+) -> Result<EnvelopeContent, EnvelopeError> {
+    let (leaf, jwt) = verified.unzip();
+    let (header, payload, signature) = match jwt {
+        Some(Jwt {
+            header,
+            payload,
+            signature,
+        }) => (Some(header), Some(payload), Some(signature)),
+        None => (None, None, None),
+    };
+    let protected = match header {
+        Some(header) => protected_fields(header)?,
+        None => parse_protected(&raw.protected)?,
+    };
+    let payload_bytes = match payload {
+        Some(payload) => payload,
+        None => go_b64(&B64URL, &raw.payload)
+            .map_err(|e| EnvelopeError::Invalid(format!("payload error: {e}")))?,
+    };
     validate_protected(&protected)?;
     let signature_algorithm =
         SignatureAlgorithm::from_jws_alg(&protected.alg).ok_or_else(|| {
@@ -439,7 +516,12 @@ fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeConte
                 protected.alg
             ))
         })?;
-    let signature = go_b64(&B64URL, &raw.signature).map_err(EnvelopeError::Invalid)?;
+    let signature = match signature {
+        Some(signature) => signature,
+        None => {
+            go_b64(&B64URL, &raw.signature).map_err(|e| EnvelopeError::Invalid(e.to_string()))?
+        }
+    };
     if signature.is_empty() {
         return Err(EnvelopeError::Invalid(
             "signature missing in jws envelope".into(),
@@ -456,17 +538,7 @@ fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeConte
         )
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| EnvelopeError::Invalid(e.to_string()))?;
-    // A set: both lists come from the envelope and may be long.
-    let crit: HashSet<&str> = protected.crit.iter().map(String::as_str).collect();
-    let extended_attributes = protected
-        .extended
-        .iter()
-        .map(|(k, v)| ExtendedAttribute {
-            key: k.clone(),
-            value: v.clone(),
-            critical: crit.contains(k.as_str()),
-        })
-        .collect();
+    let extended_attributes = extended_attributes(&protected);
     let target_artifact = payload::parse(&payload_bytes).unwrap_or_default();
     let is_sa = protected.signing_scheme == SIGNING_SCHEME_SIGNING_AUTHORITY;
     Ok(EnvelopeContent {
@@ -488,6 +560,21 @@ fn content(raw: &RawEnvelope, leaf: Option<Certificate>) -> Result<EnvelopeConte
         signature,
         signature_algorithm,
     })
+}
+
+/// The non-standard protected headers, marked critical when `crit` lists them.
+fn extended_attributes(protected: &Protected) -> Vec<ExtendedAttribute> {
+    // A set: both lists come from the envelope and may be long.
+    let crit: HashSet<&str> = protected.crit.iter().map(String::as_str).collect();
+    protected
+        .extended
+        .iter()
+        .map(|(k, v)| ExtendedAttribute {
+            key: k.clone(),
+            value: v.clone(),
+            critical: crit.contains(k.as_str()),
+        })
+        .collect()
 }
 
 /// RFC 3339 as Go's `time.Time.MarshalJSON` writes whole seconds (`Z` for UTC).
@@ -577,7 +664,7 @@ mod tests {
         assert_eq!(go_b64(&B64URL, "aGVs\r\nbG8\n").unwrap(), b"hello");
         assert_eq!(go_b64(&B64STD, "aGVs\nbG8=").unwrap(), b"hello");
         assert_eq!(
-            go_b64(&B64URL, "aGV*bG8").unwrap_err(),
+            go_b64(&B64URL, "aGV*bG8").unwrap_err().to_string(),
             "illegal base64 data at input byte 3"
         );
     }

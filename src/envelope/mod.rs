@@ -9,10 +9,17 @@
 //! accepted here; only a named verification plugin would have to process them
 //! (signature-format.md §9). Callers that implement plugin verification check them.
 
+#![deny(missing_docs)]
+
 mod cbor;
-pub mod cose;
-pub mod jws;
-pub mod payload;
+pub(crate) mod cose;
+pub(crate) mod facts;
+pub(crate) mod integrity;
+pub(crate) mod jws;
+pub(crate) mod payload;
+
+pub use facts::{ChainCert, SignedFacts, SigningScheme};
+pub use integrity::{Envelope, IntegrityError};
 
 use time::OffsetDateTime;
 
@@ -21,9 +28,9 @@ use crate::oci::Descriptor;
 use crate::x509::{validate_code_signing_chain, Certificate};
 
 /// Signing scheme `notary.x509`.
-pub const SIGNING_SCHEME_X509: &str = "notary.x509";
+pub(crate) const SIGNING_SCHEME_X509: &str = "notary.x509";
 /// Signing scheme `notary.x509.signingAuthority`.
-pub const SIGNING_SCHEME_SIGNING_AUTHORITY: &str = "notary.x509.signingAuthority";
+pub(crate) const SIGNING_SCHEME_SIGNING_AUTHORITY: &str = "notary.x509.signingAuthority";
 
 /// Protected header names shared by both envelopes.
 pub mod header {
@@ -290,7 +297,7 @@ pub fn sign_raw(
         Format::Jws => jws::sign(&params)?,
         Format::Cose => cose::sign(&params)?,
     };
-    validate_chain_and_algorithm(&chain, Some(signing_time), params.algorithm)?;
+    validate_chain_and_algorithm(&chain, Some(signing_time), params.algorithm, None)?;
     let content = verify(format, &bytes).map_err(|e| EnvelopeError::SelfCheck(Box::new(e)))?;
     check_content_type(&content)?;
     Ok(bytes)
@@ -314,13 +321,7 @@ fn truncate(t: OffsetDateTime) -> OffsetDateTime {
 /// Decodes and cryptographically verifies an envelope, then applies every integrity
 /// rule (signature-format.md §7.6/§8.7, verification.md §5.1 steps 1–3).
 pub fn verify(format: Format, bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeError> {
-    let content = match format {
-        Format::Jws => jws::verify(bytes)?,
-        Format::Cose => cose::verify(bytes)?,
-    };
-    validate_content(&content)?;
-    check_content_type(&content)?;
-    Ok(content)
+    integrity::Decoded::decode(format, bytes)?.verify()
 }
 
 /// Decodes an envelope and validates its content without checking the signature value
@@ -330,12 +331,16 @@ pub fn parse(format: Format, bytes: &[u8]) -> Result<EnvelopeContent, EnvelopeEr
         Format::Jws => jws::parse(bytes)?,
         Format::Cose => cose::parse(bytes)?,
     };
-    validate_content(&content)?;
+    validate_content(&content, None)?;
     Ok(content)
 }
 
-/// notation-core-go `validateEnvelopeContent`.
-fn validate_content(content: &EnvelopeContent) -> Result<(), EnvelopeError> {
+/// notation-core-go `validateEnvelopeContent`; `derived` is the algorithm of the leaf key
+/// when the caller has derived it already.
+pub(crate) fn validate_content(
+    content: &EnvelopeContent,
+    derived: Option<SignatureAlgorithm>,
+) -> Result<(), EnvelopeError> {
     if content.payload.is_empty() {
         return Err(EnvelopeError::Invalid("content not present".into()));
     }
@@ -355,7 +360,12 @@ fn validate_content(content: &EnvelopeContent) -> Result<(), EnvelopeError> {
             ));
         }
     }
-    validate_chain_and_algorithm(&content.cert_chain, None, content.signature_algorithm)
+    validate_chain_and_algorithm(
+        &content.cert_chain,
+        None,
+        content.signature_algorithm,
+        derived,
+    )
 }
 
 /// Go's zero `time.Time` (0001-01-01T00:00:00Z) means "absent".
@@ -363,11 +373,12 @@ fn is_go_zero_time(t: OffsetDateTime) -> bool {
     t.to_offset(time::UtcOffset::UTC) == time::macros::datetime!(0001-01-01 00:00:00 UTC)
 }
 
-/// notation-core-go `validateCertificateChain`.
+/// notation-core-go `validateCertificateChain`; `derived` as for [`validate_content`].
 fn validate_chain_and_algorithm(
     chain: &[Certificate],
     signing_time: Option<OffsetDateTime>,
     declared: SignatureAlgorithm,
+    derived: Option<SignatureAlgorithm>,
 ) -> Result<(), EnvelopeError> {
     if chain.is_empty() {
         return Err(EnvelopeError::Invalid(
@@ -376,9 +387,12 @@ fn validate_chain_and_algorithm(
     }
     validate_code_signing_chain(chain, signing_time)
         .map_err(|e| EnvelopeError::Invalid(format!("certificate-chain is invalid, {e}")))?;
-    let derived = KeySpec::from_spki_der(&chain[0].spki_der())
-        .map_err(|e| EnvelopeError::Invalid(e.to_string()))?
-        .signature_algorithm();
+    let derived = match derived {
+        Some(d) => d,
+        None => KeySpec::from_spki_der(&chain[0].spki_der())
+            .map_err(|e| EnvelopeError::Invalid(e.to_string()))?
+            .signature_algorithm(),
+    };
     if derived != declared {
         return Err(EnvelopeError::Invalid(format!(
             "mismatch between signature algorithm derived from signing certificate ({}) and signing algorithm specified ({})",
@@ -390,7 +404,7 @@ fn validate_chain_and_algorithm(
 }
 
 /// notation-go requires the Notary payload content type.
-fn check_content_type(content: &EnvelopeContent) -> Result<(), EnvelopeError> {
+pub(crate) fn check_content_type(content: &EnvelopeContent) -> Result<(), EnvelopeError> {
     if content.content_type != payload::CONTENT_TYPE {
         return Err(EnvelopeError::Invalid(format!(
             "payload content type {:?} not supported",

@@ -560,28 +560,35 @@ fn duplicate_and_indefinite_cose_are_rejected() {
     assert!(verify(Format::Cose, &trailing).is_err());
 }
 
-#[test]
-fn jws_crit_and_scheme_rules() {
+/// A JWS envelope over a custom protected header, signed with the fixture key and chain,
+/// then verified.
+fn jws_resign(protected: serde_json::Value) -> Result<EnvelopeContent, EnvelopeError> {
     let (key, chain) = key_pair("ecp256");
     let bytes = sign_with(Format::Jws, &key, &chain, OffsetDateTime::now_utc(), None).unwrap();
     let env: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-    // Re-sign a custom protected header with the same key and chain.
-    let resign = |protected: serde_json::Value| -> Result<EnvelopeContent, EnvelopeError> {
-        let p = B64URL.encode(serde_json::to_vec(&protected).unwrap());
-        let payload = env["payload"].as_str().unwrap();
-        let sig = key.sign(format!("{p}.{payload}").as_bytes()).unwrap();
-        let mut e = env.clone();
-        e["protected"] = p.into();
-        e["signature"] = B64URL.encode(sig).into();
-        verify(Format::Jws, &serde_json::to_vec(&e).unwrap())
-    };
-    let base = serde_json::json!({
+    let p = B64URL.encode(serde_json::to_vec(&protected).unwrap());
+    let payload = env["payload"].as_str().unwrap();
+    let sig = key.sign(format!("{p}.{payload}").as_bytes()).unwrap();
+    let mut e = env.clone();
+    e["protected"] = p.into();
+    e["signature"] = B64URL.encode(sig).into();
+    verify(Format::Jws, &serde_json::to_vec(&e).unwrap())
+}
+
+fn jws_base_header() -> serde_json::Value {
+    serde_json::json!({
         "alg": "ES256",
         "crit": ["io.cncf.notary.signingScheme"],
         "cty": payload::CONTENT_TYPE,
         "io.cncf.notary.signingScheme": "notary.x509",
         "io.cncf.notary.signingTime": "2030-01-01T10:00:00+02:00",
-    });
+    })
+}
+
+#[test]
+fn jws_crit_rules() {
+    let resign = jws_resign;
+    let base = jws_base_header();
     let ok = resign(base.clone()).unwrap();
     assert_eq!(ok.signing_time.unwrap().offset().whole_hours(), 2);
 
@@ -610,7 +617,12 @@ fn jws_crit_and_scheme_rules() {
         resign(expiry_not_crit).unwrap_err().to_string(),
         "these required headers are not marked as critical: [io.cncf.notary.expiry]"
     );
+}
 
+#[test]
+fn jws_scheme_algorithm_and_time_rules() {
+    let resign = jws_resign;
+    let base = jws_base_header();
     let mut bad_scheme = base.clone();
     bad_scheme["io.cncf.notary.signingScheme"] = "other".into();
     assert_eq!(

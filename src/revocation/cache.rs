@@ -5,7 +5,7 @@
 use crate::go::fmt::GoQuoted;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Mode of the cache directory.
 const DIR_MODE: u32 = 0o700;
@@ -68,21 +68,40 @@ pub struct FileCache {
     root: PathBuf,
 }
 
+/// A CRL file cache failure; texts are notation-core-go's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CacheError {
+    /// The cache directory could not be created (Go's path error).
+    #[error("failed to create crl file cache: {0}")]
+    Create(String),
+    /// An entry could not be read (Go's path error).
+    #[error("failed to get crl bundle from file cache with key {}: {reason}", GoQuoted(.url))]
+    Read {
+        /// The CRL URL (the cache key).
+        url: String,
+        /// Go's path error.
+        reason: String,
+    },
+    /// An entry is not a cached bundle.
+    #[error("failed to decode file retrieved from file cache: {0}")]
+    Decode(String),
+    /// An entry could not be written.
+    #[error("failed to store crl bundle in file cache: {0}")]
+    Store(String),
+}
+
 impl FileCache {
     /// Create the directory (mode 0700) if needed; the error is upstream's
     /// `failed to create crl file cache: …` text.
-    pub fn create(root: PathBuf) -> Result<FileCache, String> {
-        crate::atomic::create_dir_all(&root, DIR_MODE).map_err(|e| {
-            format!(
-                "failed to create crl file cache: {}",
-                crate::go::os::path_error("mkdir", &root, &e)
-            )
-        })?;
+    pub fn create(root: PathBuf) -> Result<FileCache, CacheError> {
+        crate::atomic::create_dir_all(&root, DIR_MODE)
+            .map_err(|e| CacheError::Create(crate::go::os::path_error("mkdir", &root, &e)))?;
         Ok(FileCache { root })
     }
 
     /// The cache directory.
-    pub fn root(&self) -> &Path {
+    #[cfg(test)]
+    pub fn root(&self) -> &std::path::Path {
         &self.root
     }
 
@@ -93,7 +112,7 @@ impl FileCache {
 
     /// Read the entry for `url`; `None` when there is none. Errors (unreadable,
     /// undecodable) are upstream's texts.
-    pub fn get(&self, url: &str) -> Result<Option<Content>, String> {
+    pub fn get(&self, url: &str) -> Result<Option<Content>, CacheError> {
         let quoted = crate::go::fmt::quote(url);
         log::debug!("Retrieving crl bundle from file cache with key {quoted} ...");
         let path = self.root.join(Self::file_name(url));
@@ -104,34 +123,28 @@ impl FileCache {
                 return Ok(None);
             }
             Err(e) => {
-                return Err(format!(
-                    "failed to get crl bundle from file cache with key {}: {}",
-                    GoQuoted(&url),
-                    crate::go::os::path_error("open", &path, &e)
-                ))
+                return Err(CacheError::Read {
+                    url: url.to_string(),
+                    reason: crate::go::os::path_error("open", &path, &e),
+                })
             }
         };
-        let content: Content = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("failed to decode file retrieved from file cache: {e}"))?;
+        let content: Content =
+            serde_json::from_slice(&bytes).map_err(|e| CacheError::Decode(e.to_string()))?;
         Ok(Some(content))
     }
 
     /// Store `content` for `url` atomically (temp file in the directory, then rename).
-    pub fn set(&self, url: &str, content: &Content) -> Result<(), String> {
+    pub fn set(&self, url: &str, content: &Content) -> Result<(), CacheError> {
         log::debug!(
             "Storing crl bundle to file cache with key {} ...",
             crate::go::fmt::quote(url)
         );
-        let mut json = serde_json::to_vec(content)
-            .map_err(|e| format!("failed to store crl bundle in file cache: {e}"))?;
+        let mut json = serde_json::to_vec(content).map_err(|e| CacheError::Store(e.to_string()))?;
         json.push(b'\n');
         let path = self.root.join(Self::file_name(url));
-        crate::atomic::write(&path, &json, FILE_MODE, DIR_MODE).map_err(|e| {
-            format!(
-                "failed to store crl bundle in file cache: {}",
-                crate::go::os::path_error("rename", &path, &e)
-            )
-        })
+        crate::atomic::write(&path, &json, FILE_MODE, DIR_MODE)
+            .map_err(|e| CacheError::Store(crate::go::os::path_error("rename", &path, &e)))
     }
 }
 
@@ -174,6 +187,7 @@ mod tests {
         assert!(cache
             .get("http://x")
             .unwrap_err()
+            .to_string()
             .starts_with("failed to decode file retrieved from file cache"));
     }
 }

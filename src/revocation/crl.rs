@@ -1,7 +1,7 @@
 //! CRL checking (RFC 5280; verification.md §9.3, notation-core-go `internal/crl` and
-//! `crl/fetcher.go`), delta CRLs included, with the file cache of [`super::cache`].
+//! `crl/fetcher.go`), delta CRLs included, with the CRL file cache.
 
-use super::cache::{Content, FileCache};
+use super::cache::{CacheError, Content, FileCache};
 use super::{CertResult, LogLevel, LogLine, Method, ServerResult, Status};
 use crate::go::fmt::GoQuoted;
 use crate::x509::{check_signed_data, key_usage, Certificate};
@@ -15,7 +15,7 @@ use x509_cert::ext::pkix::{CrlDistributionPoints, FreshestCrl};
 use x509_cert::ext::Extension;
 
 /// Largest CRL downloaded; a body of exactly this size counts as too large.
-pub const MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const MAX_CRL_BYTES: usize = 32 * 1024 * 1024;
 
 const OID_CRL_DP: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.31");
 const OID_FRESHEST_CRL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.46");
@@ -30,6 +30,116 @@ const REASON_HOLD: u8 = 6;
 /// `removeFromCRL` CRL reason.
 const REASON_REMOVE: u8 = 8;
 
+/// Why a CRL could not be fetched, validated or consulted; texts are notation-core-go's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CrlError {
+    /// Not a DER `CertificateList`.
+    #[error("x509: malformed crl: {0}")]
+    Malformed(String),
+    /// The distribution point is not a URL.
+    #[error("invalid CRL URL: {0}")]
+    Url(String),
+    /// The distribution point is not `http`.
+    #[error("unsupported scheme: {0}. Only supports CRL URL in HTTP protocol")]
+    Scheme(String),
+    /// The HTTP request failed.
+    #[error("request failed: Get {}: {reason}", GoQuoted(.url))]
+    Request {
+        /// The CRL URL.
+        url: String,
+        /// The transport's failure.
+        reason: String,
+    },
+    /// The server answered with a non-2xx status.
+    #[error("failed to download with status code: {0}")]
+    Status(u16),
+    /// The response body could not be read.
+    #[error("failed to read CRL response: {0}")]
+    Read(String),
+    /// The CRL is at least 32 MiB long.
+    #[error("CRL size exceeds the limit: {MAX_CRL_BYTES}")]
+    TooLarge,
+    /// The base CRL names its delta CRL in a malformed extension.
+    #[error("failed to parse Freshest CRL extension: {0}")]
+    FreshestCrl(String),
+    /// The file cache failed.
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    /// The cached base CRL does not parse.
+    #[error("failed to parse base CRL of file retrieved from file cache: {0}")]
+    CachedBase(Box<CrlError>),
+    /// The cached delta CRL does not parse.
+    #[error("failed to parse delta CRL of file retrieved from file cache: {0}")]
+    CachedDelta(Box<CrlError>),
+    /// A cached CRL (`BaseCRL` or `DeltaCRL`) has no nextUpdate.
+    #[error("crl bundle retrieved from file cache does not contain {0} NextUpdate")]
+    CachedNoNextUpdate(&'static str),
+    /// Neither the cache nor a download gave a CRL.
+    #[error("failed to retrieve CRL: {0}")]
+    Retrieve(Box<CrlError>),
+    /// The CRL signature does not verify with the issuer.
+    #[error("CRL is not signed by CA {issuer}: {reason},")]
+    NotSignedByCa {
+        /// The issuer's subject.
+        issuer: String,
+        /// Why the signature check failed.
+        reason: Box<CrlError>,
+    },
+    /// The CRL has no nextUpdate.
+    #[error("CRL NextUpdate is not set")]
+    NoNextUpdate,
+    /// The CRL's nextUpdate has passed.
+    #[error("expired CRL. Current time {now} is after CRL NextUpdate {next_update}")]
+    Expired {
+        /// The current time (Go's `time.String`).
+        now: String,
+        /// The CRL's nextUpdate (Go's `time.String`).
+        next_update: String,
+    },
+    /// A critical extension notation does not process (its OID).
+    #[error("unsupported critical extension found in CRL: {0}")]
+    CriticalExtension(String),
+    /// The issuer may not sign CRLs.
+    #[error("x509: invalid signature: parent certificate cannot sign this kind of certificate")]
+    IssuerCannotSign,
+    /// The CRL's signature does not verify (Go's text).
+    #[error("{0}")]
+    Signature(String),
+    /// The base CRL is invalid.
+    #[error("failed to validate base CRL: {0}")]
+    InvalidBase(Box<CrlError>),
+    /// The delta CRL is invalid.
+    #[error("failed to validate delta CRL: {0}")]
+    InvalidDelta(Box<CrlError>),
+    /// A CRL (`base` or `delta`) has no CRL number.
+    #[error("CRL number extension is not found in the {0} CRL")]
+    NoNumber(&'static str),
+    /// The delta CRL is not newer than the base.
+    #[error("delta CRL number {delta} is not greater than the base CRL number {base}")]
+    DeltaNumber {
+        /// The delta CRL number.
+        delta: String,
+        /// The base CRL number.
+        base: String,
+    },
+    /// The delta CRL has no delta CRL indicator.
+    #[error("delta CRL indicator extension is not found")]
+    NoDeltaIndicator,
+    #[error(
+        "delta CRL indicator {indicator} is not less than or equal to the base CRL number {base}"
+    )]
+    /// The delta CRL applies to a newer base.
+    DeltaIndicator {
+        /// The delta CRL indicator.
+        indicator: String,
+        /// The base CRL number.
+        base: String,
+    },
+    /// A revoked entry has a malformed invalidity date.
+    #[error("failed to parse invalidity date: {0}")]
+    InvalidityDate(String),
+}
+
 /// A parsed CRL with its DER encoding.
 #[derive(Debug, Clone)]
 pub struct Crl {
@@ -39,9 +149,9 @@ pub struct Crl {
 
 impl Crl {
     /// Parse a DER `CertificateList`.
-    pub fn from_der(der: &[u8]) -> Result<Crl, String> {
+    pub fn from_der(der: &[u8]) -> Result<Crl, CrlError> {
         let list =
-            CertificateList::from_der(der).map_err(|e| format!("x509: malformed crl: {e}"))?;
+            CertificateList::from_der(der).map_err(|e| CrlError::Malformed(e.to_string()))?;
         Ok(Crl {
             der: der.to_vec(),
             list,
@@ -148,7 +258,9 @@ fn cert_extension(cert: &Certificate, oid: ObjectIdentifier) -> Option<&Extensio
 /// A base CRL and the delta CRL its Freshest CRL extension pointed to.
 #[derive(Debug, Clone)]
 pub struct Bundle {
+    /// The base CRL.
     pub base: Crl,
+    /// The delta CRL, when the base names one.
     pub delta: Option<Crl>,
 }
 
@@ -160,7 +272,7 @@ impl Bundle {
 }
 
 /// What a CRL check needs besides the certificates.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub client: &'a reqwest::Client,
     pub cache: Option<&'a FileCache>,
     pub now: OffsetDateTime,
@@ -168,7 +280,7 @@ pub struct Context<'a> {
 
 /// The result of [`check`].
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub result: CertResult,
     /// A cache error was discarded.
     pub cache_error: bool,
@@ -187,47 +299,44 @@ impl Log {
 }
 
 /// Download one CRL (http only, status 2xx, under [`MAX_CRL_BYTES`]).
-async fn download(client: &reqwest::Client, url: &str) -> Result<Crl, String> {
-    let parsed = url::Url::parse(url).map_err(|e| format!("invalid CRL URL: {e}"))?;
+async fn download(client: &reqwest::Client, url: &str) -> Result<Crl, CrlError> {
+    let parsed = url::Url::parse(url).map_err(|e| CrlError::Url(e.to_string()))?;
     if parsed.scheme() != "http" {
-        return Err(format!(
-            "unsupported scheme: {}. Only supports CRL URL in HTTP protocol",
-            parsed.scheme()
-        ));
+        return Err(CrlError::Scheme(parsed.scheme().to_string()));
     }
-    let resp = crate::httptrace::send(client.get(url)).await.map_err(|e| {
-        if e.is_timeout() {
-            format!("request failed: Get {}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)", GoQuoted(&url))
-        } else {
-            format!(
-                "request failed: Get {}: {}",
-                GoQuoted(&url),
+    let resp = crate::httptrace::send(client.get(url))
+        .await
+        .map_err(|e| CrlError::Request {
+            url: url.to_string(),
+            reason: if e.is_timeout() {
+                "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
+                    .to_string()
+            } else {
                 super::http::transport_reason(&e)
-            )
-        }
-    })?;
+            },
+        })?;
     let code = resp.status().as_u16();
     if !(200..300).contains(&code) {
-        return Err(format!("failed to download with status code: {code}"));
+        return Err(CrlError::Status(code));
     }
     let data = super::http::read_limited(resp, MAX_CRL_BYTES)
         .await
-        .map_err(|e| format!("failed to read CRL response: {e}"))?;
+        .map_err(|e| CrlError::Read(e.to_string()))?;
     if data.len() == MAX_CRL_BYTES {
-        return Err(format!("CRL size exceeds the limit: {MAX_CRL_BYTES}"));
+        return Err(CrlError::TooLarge);
     }
     Crl::from_der(&data)
 }
 
 /// Download the base CRL and, if it names a Freshest CRL, the first delta that downloads.
-async fn download_bundle(client: &reqwest::Client, url: &str) -> Result<Bundle, String> {
+async fn download_bundle(client: &reqwest::Client, url: &str) -> Result<Bundle, CrlError> {
     let base = download(client, url).await?;
     let delta_urls = base
         .extension(OID_FRESHEST_CRL)
         .map(|e| {
             FreshestCrl::from_der(e.extn_value.as_bytes())
                 .map(|f| dp_uris(f.0))
-                .map_err(|e| format!("failed to parse Freshest CRL extension: {e}"))
+                .map_err(|e| CrlError::FreshestCrl(e.to_string()))
         })
         .transpose()?
         .unwrap_or_default();
@@ -254,23 +363,20 @@ fn cached_bundle(
     cache: &FileCache,
     url: &str,
     now: OffsetDateTime,
-) -> Result<Option<Bundle>, String> {
+) -> Result<Option<Bundle>, CrlError> {
     let Some(content) = cache.get(url)? else {
         return Ok(None);
     };
-    let base = Crl::from_der(&content.base)
-        .map_err(|e| format!("failed to parse base CRL of file retrieved from file cache: {e}"))?;
+    let base = Crl::from_der(&content.base).map_err(|e| CrlError::CachedBase(Box::new(e)))?;
     let delta = content
         .delta
         .map(|d| Crl::from_der(&d))
         .transpose()
-        .map_err(|e| format!("failed to parse delta CRL of file retrieved from file cache: {e}"))?;
+        .map_err(|e| CrlError::CachedDelta(Box::new(e)))?;
     for (which, crl) in [("BaseCRL", Some(&base)), ("DeltaCRL", delta.as_ref())] {
         let Some(crl) = crl else { continue };
         let Some(next) = crl.next_update() else {
-            return Err(format!(
-                "crl bundle retrieved from file cache does not contain {which} NextUpdate"
-            ));
+            return Err(CrlError::CachedNoNextUpdate(which));
         };
         if now > next {
             log::debug!(
@@ -285,27 +391,27 @@ fn cached_bundle(
 
 /// The fetcher: an effective cached bundle, else a download that refreshes the cache.
 /// Cache errors are discarded (logged at debug level), as notation's CLI does.
-async fn fetch(ctx: &Context<'_>, url: &str, log: &mut Log) -> Result<Bundle, String> {
+async fn fetch(ctx: &Context<'_>, url: &str, log: &mut Log) -> Result<Bundle, CrlError> {
     if let Some(cache) = ctx.cache {
         match cached_bundle(cache, url, ctx.now) {
             Ok(Some(bundle)) if bundle.is_effective(ctx.now) => return Ok(bundle),
             Ok(_) => {}
             Err(e) => {
-                log.push(LogLevel::Debug, e);
+                log.push(LogLevel::Debug, e.to_string());
                 log.cache_error = true;
             }
         }
     }
     let bundle = download_bundle(ctx.client, url)
         .await
-        .map_err(|e| format!("failed to retrieve CRL: {e}"))?;
+        .map_err(|e| CrlError::Retrieve(Box::new(e)))?;
     if let Some(cache) = ctx.cache {
         let content = Content {
             base: bundle.base.der().to_vec(),
             delta: bundle.delta.as_ref().map(|d| d.der().to_vec()),
         };
         if let Err(e) = cache.set(url, &content) {
-            log.push(LogLevel::Debug, e);
+            log.push(LogLevel::Debug, e.to_string());
             log.cache_error = true;
         }
     }
@@ -313,83 +419,76 @@ async fn fetch(ctx: &Context<'_>, url: &str, log: &mut Log) -> Result<Bundle, St
 }
 
 /// Signature (Go `RevocationList.CheckSignatureFrom`), nextUpdate and critical extensions.
-fn validate_crl(crl: &Crl, issuer: &Certificate, now: OffsetDateTime) -> Result<(), String> {
-    check_crl_signature(crl, issuer)
-        .map_err(|e| format!("CRL is not signed by CA {}: {e},", issuer.subject()))?;
+fn validate_crl(crl: &Crl, issuer: &Certificate, now: OffsetDateTime) -> Result<(), CrlError> {
+    check_crl_signature(crl, issuer).map_err(|e| CrlError::NotSignedByCa {
+        issuer: issuer.subject(),
+        reason: Box::new(e),
+    })?;
     let Some(next) = crl.next_update() else {
-        return Err("CRL NextUpdate is not set".into());
+        return Err(CrlError::NoNextUpdate);
     };
     if now > next {
-        return Err(format!(
-            "expired CRL. Current time {} is after CRL NextUpdate {}",
+        return Err(CrlError::Expired {
             // Whole seconds, as this message has always shown the current time.
-            crate::go::time::string(now.replace_nanosecond(0).unwrap_or(now)),
-            crate::go::time::string(next)
-        ));
+            now: crate::go::time::string(now.replace_nanosecond(0).unwrap_or(now)),
+            next_update: crate::go::time::string(next),
+        });
     }
     for ext in crl.extensions() {
         let known = [OID_ISSUING_DP, OID_DELTA_CRL_INDICATOR].contains(&ext.extn_id);
         if ext.critical && !known {
-            return Err(format!(
-                "unsupported critical extension found in CRL: {}",
-                ext.extn_id
-            ));
+            return Err(CrlError::CriticalExtension(ext.extn_id.to_string()));
         }
     }
     Ok(())
 }
 
-fn check_crl_signature(crl: &Crl, issuer: &Certificate) -> Result<(), String> {
+fn check_crl_signature(crl: &Crl, issuer: &Certificate) -> Result<(), CrlError> {
     let bc = issuer.basic_constraints();
     let cannot_sign = (issuer.version() == 3 && bc.is_none()) || bc.is_some_and(|b| !b.ca);
     let ku = issuer.key_usage_bits();
     if cannot_sign || (ku != 0 && ku & key_usage::CRL_SIGN == 0) {
-        return Err(
-            "x509: invalid signature: parent certificate cannot sign this kind of certificate"
-                .into(),
-        );
+        return Err(CrlError::IssuerCannotSign);
     }
-    let tbs = der::Encode::to_der(&crl.list.tbs_cert_list).map_err(|e| e.to_string())?;
+    let tbs = der::Encode::to_der(&crl.list.tbs_cert_list)
+        .map_err(|e| CrlError::Signature(e.to_string()))?;
     check_signed_data(
         issuer,
         &crl.list.signature_algorithm,
         &tbs,
         crl.list.signature.raw_bytes(),
     )
-    .map_err(|e| e.to_string())
+    .map_err(|e| CrlError::Signature(e.to_string()))
 }
 
 /// Base CRL, delta CRL and their relation (CRL numbers, delta CRL indicator).
-fn validate(bundle: &Bundle, issuer: &Certificate, now: OffsetDateTime) -> Result<(), String> {
-    validate_crl(&bundle.base, issuer, now)
-        .map_err(|e| format!("failed to validate base CRL: {e}"))?;
+fn validate(bundle: &Bundle, issuer: &Certificate, now: OffsetDateTime) -> Result<(), CrlError> {
+    validate_crl(&bundle.base, issuer, now).map_err(|e| CrlError::InvalidBase(Box::new(e)))?;
     let Some(delta) = &bundle.delta else {
         return Ok(());
     };
-    validate_crl(delta, issuer, now).map_err(|e| format!("failed to validate delta CRL: {e}"))?;
+    validate_crl(delta, issuer, now).map_err(|e| CrlError::InvalidDelta(Box::new(e)))?;
     let base_number = bundle
         .base
         .number_ext(OID_CRL_NUMBER)
-        .ok_or("CRL number extension is not found in the base CRL")?;
+        .ok_or(CrlError::NoNumber("base"))?;
     let delta_number = delta
         .number_ext(OID_CRL_NUMBER)
-        .ok_or("CRL number extension is not found in the delta CRL")?;
+        .ok_or(CrlError::NoNumber("delta"))?;
     if big_cmp(&delta_number, &base_number) != Ordering::Greater {
-        return Err(format!(
-            "delta CRL number {} is not greater than the base CRL number {}",
-            big_to_string(&delta_number),
-            big_to_string(&base_number)
-        ));
+        return Err(CrlError::DeltaNumber {
+            delta: big_to_string(&delta_number),
+            base: big_to_string(&base_number),
+        });
     }
     let indicator = delta
         .number_ext(OID_DELTA_CRL_INDICATOR)
-        .ok_or("delta CRL indicator extension is not found")?;
+        .ok_or(CrlError::NoDeltaIndicator)?;
     if big_cmp(&indicator, &base_number) == Ordering::Greater {
-        return Err(format!(
-            "delta CRL indicator {} is not less than or equal to the base CRL number {}",
-            big_to_string(&indicator),
-            big_to_string(&base_number)
-        ));
+        return Err(CrlError::DeltaIndicator {
+            indicator: big_to_string(&indicator),
+            base: big_to_string(&base_number),
+        });
     }
     Ok(())
 }
@@ -400,7 +499,7 @@ struct EntryInfo {
     invalidity_date: Option<OffsetDateTime>,
 }
 
-fn entry_info(exts: Option<&[Extension]>) -> Result<EntryInfo, String> {
+fn entry_info(exts: Option<&[Extension]>) -> Result<EntryInfo, CrlError> {
     let mut info = EntryInfo {
         reason: None,
         invalidity_date: None,
@@ -409,7 +508,7 @@ fn entry_info(exts: Option<&[Extension]>) -> Result<EntryInfo, String> {
         let value = ext.extn_value.as_bytes();
         if ext.extn_id == OID_INVALIDITY_DATE {
             let t = GeneralizedTime::from_der(value)
-                .map_err(|e| format!("failed to parse invalidity date: {e}"))?;
+                .map_err(|e| CrlError::InvalidityDate(e.to_string()))?;
             info.invalidity_date = Some(
                 OffsetDateTime::from_unix_timestamp(t.to_unix_duration().as_secs() as i64)
                     .unwrap_or(OffsetDateTime::UNIX_EPOCH),
@@ -420,16 +519,13 @@ fn entry_info(exts: Option<&[Extension]>) -> Result<EntryInfo, String> {
                 info.reason = Some(*v);
             }
         } else if ext.critical {
-            return Err(format!(
-                "unsupported critical extension found in CRL: {}",
-                ext.extn_id
-            ));
+            return Err(CrlError::CriticalExtension(ext.extn_id.to_string()));
         }
     }
     Ok(info)
 }
 
-/// What [`check`] does with a fetched bundle, without the network: validate the base
+/// What the CRL check does with a fetched bundle, without the network: validate the base
 /// (and delta) CRL against `issuer` at `now`, then look `cert` up in them. For callers
 /// that hold the CRLs already (and the fuzz targets).
 pub fn check_bundle(
@@ -438,7 +534,7 @@ pub fn check_bundle(
     bundle: &Bundle,
     signing_time: Option<OffsetDateTime>,
     now: OffsetDateTime,
-) -> Result<Status, String> {
+) -> Result<Status, CrlError> {
     validate(bundle, issuer, now)?;
     check_revocation(cert, bundle, signing_time)
 }
@@ -448,7 +544,7 @@ fn check_revocation(
     cert: &Certificate,
     bundle: &Bundle,
     signing_time: Option<OffsetDateTime>,
-) -> Result<Status, String> {
+) -> Result<Status, CrlError> {
     let serial = cert.inner().tbs_certificate().serial_number().as_bytes();
     let mut latest_temporary: Option<(OffsetDateTime, u8)> = None;
     let crls = std::iter::once(&bundle.base).chain(bundle.delta.as_ref());
@@ -480,7 +576,7 @@ fn check_revocation(
 
 /// Check `cert` against every CRL distribution point: revoked at the first revocation,
 /// unknown at the first error, OK only when every CRL was fetched and checked.
-pub async fn check(
+pub(crate) async fn check(
     ctx: &Context<'_>,
     cert: &Certificate,
     issuer: &Certificate,
@@ -582,7 +678,7 @@ mod tests {
             extn_value: der::asn1::OctetString::new(vec![0x05, 0x00]).unwrap(),
         };
         assert_eq!(
-            entry_info(Some(&[odd])).err().unwrap(),
+            entry_info(Some(&[odd])).err().unwrap().to_string(),
             "unsupported critical extension found in CRL: 1.2.3"
         );
     }

@@ -7,13 +7,16 @@
 //! The same validator serves the signing chain ([`Purpose::CodeSigning`]) and a TSA chain
 //! ([`Purpose::Timestamping`]).
 
-pub mod cache;
+#![deny(missing_docs)]
+
+pub(crate) mod cache;
 pub mod crl;
 pub(crate) mod http;
 pub mod ocsp;
 mod timestamping;
 
-pub use timestamping::check_timestamping_chain;
+pub use cache::CacheError;
+pub use timestamping::{check_timestamping_chain, TsaRevocationError};
 
 use crate::x509::Certificate;
 use std::fmt;
@@ -23,9 +26,9 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 /// Timeout of the OCSP HTTP client (notation `internal/revocation`).
-pub const OCSP_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const OCSP_TIMEOUT: Duration = Duration::from_secs(2);
 /// Timeout of the CRL HTTP client (notation `internal/revocation`).
-pub const CRL_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const CRL_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the chain is used for; selects the chain rules re-checked before revocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +68,9 @@ impl fmt::Display for Status {
 pub enum Method {
     /// Not checked (root, or no revocation information).
     None,
+    /// Online Certificate Status Protocol.
     Ocsp,
+    /// Certificate revocation list.
     Crl,
     /// OCSP gave no answer, the CRL did.
     OcspFallbackCrl,
@@ -87,7 +92,9 @@ impl fmt::Display for Method {
 pub struct ServerResult {
     /// The URL asked (empty when none was).
     pub server: String,
+    /// How it was obtained.
     pub method: Method,
+    /// What it says.
     pub status: Status,
     /// Why the status could not be determined (upstream's error text).
     pub error: Option<String>,
@@ -96,7 +103,9 @@ pub struct ServerResult {
 /// The result for one certificate of the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertResult {
+    /// The certificate's status.
     pub status: Status,
+    /// How it was obtained.
     pub method: Method,
     /// Per-server details, OCSP answers first when CRL was the fallback.
     pub servers: Vec<ServerResult>,
@@ -120,9 +129,13 @@ impl CertResult {
 /// Severity of a [`LogLine`], as notation's logger names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogLevel {
+    /// `-d` only.
     Debug,
+    /// `-v` and `-d`.
     Info,
+    /// A warning.
     Warning,
+    /// An error.
     Error,
 }
 
@@ -130,7 +143,9 @@ pub enum LogLevel {
 /// ([`LogLine::emit`] hands it to the `log` facade; the library itself never prints).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
+    /// Its severity.
     pub level: LogLevel,
+    /// The text, as notation logs it.
     pub message: String,
 }
 
@@ -186,7 +201,7 @@ impl Validator {
     ) -> Validator {
         let (cache, cache_warning) = match crl_cache_dir.map(cache::FileCache::create) {
             Some(Ok(c)) => (Some(c), None),
-            Some(Err(e)) => (None, Some(e)),
+            Some(Err(e)) => (None, Some(e.to_string())),
             None => (None, None),
         };
         Validator {

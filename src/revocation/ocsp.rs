@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use x509_cert::ext::Extensions;
 
 /// Largest response body read (notation-core-go `ocspMaxResponseSize`).
-pub const MAX_RESPONSE_BYTES: usize = 20480;
+pub(crate) const MAX_RESPONSE_BYTES: usize = 20480;
 
 const OID_AIA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1");
 const OID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
@@ -98,15 +98,20 @@ struct CertId {
 /// The certificate status a responder gave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertStatus {
+    /// Not revoked.
     Good,
+    /// Revoked.
     Revoked,
+    /// The responder does not know the certificate.
     Unknown,
 }
 
 /// A verified single response for the certificate asked about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
+    /// The certificate's status.
     pub status: CertStatus,
+    /// Until when the answer holds.
     pub next_update: Option<OffsetDateTime>,
     /// The invalidity-date entry extension (2.5.29.24), when present and well formed.
     pub invalidity_date: Option<OffsetDateTime>,
@@ -167,7 +172,7 @@ fn issuer_key_bits(issuer: &Certificate) -> &[u8] {
 
 /// An unsigned single-certificate `OCSPRequest` with a SHA-1 `CertID` and no nonce, as
 /// Go's `ocsp.CreateRequest(cert, issuer, {Hash: SHA1})` encodes it.
-pub fn build_request(cert: &Certificate, issuer: &Certificate) -> Vec<u8> {
+pub(crate) fn build_request(cert: &Certificate, issuer: &Certificate) -> Vec<u8> {
     let serial = cert.inner().tbs_certificate().serial_number().as_bytes();
     let cert_id = tlv(
         0x30,
@@ -190,45 +195,75 @@ fn to_offset(t: GeneralizedTime) -> OffsetDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// Why an OCSP response is unusable; texts are Go's `x/crypto/ocsp`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OcspError {
+    /// Not DER of the expected structure.
+    #[error("asn1: {0}")]
+    Asn1(String),
+    /// The responder answered with an error status.
+    #[error("ocsp: error from server: {0}")]
+    Server(&'static str),
+    /// The response is not a basic OCSP response.
+    #[error("bad OCSP response type")]
+    ResponseType,
+    /// No single response is about the certificate.
+    #[error("no response matching the supplied certificate")]
+    NoMatchingResponse,
+    /// The certificate status has an unknown tag.
+    #[error("bad OCSP certificate status")]
+    CertStatus,
+    /// The response signature does not verify.
+    #[error("bad OCSP signature: {0}")]
+    Signature(String),
+    /// The embedded responder certificate does not parse.
+    #[error("{0}")]
+    Responder(String),
+    /// The embedded responder certificate's signature does not verify.
+    #[error("bad signature on embedded certificate: {0}")]
+    EmbeddedSignature(String),
+    /// The responder certificate lacks the OCSPSigning usage.
+    #[error("bad OCSP signature: responder certificate is not authorized for OCSP signing")]
+    NotDelegated,
+}
+
+fn asn1(e: der::Error) -> OcspError {
+    OcspError::Asn1(e.to_string())
+}
+
 /// Parse a response and verify it answers for `cert` and is signed by `issuer` or by a
 /// responder certificate `issuer` delegated (EKU OCSPSigning). Errors are Go's texts.
 pub fn parse_response(
     body: &[u8],
     cert: &Certificate,
     issuer: &Certificate,
-) -> Result<Answer, String> {
-    let resp = OcspResponse::from_der(body).map_err(|e| format!("asn1: {e}"))?;
+) -> Result<Answer, OcspError> {
+    let resp = OcspResponse::from_der(body).map_err(asn1)?;
     let status = resp.response_status.value();
     if resp.response_status.tag() != der::Tag::Enumerated || status != [0] {
         let code = status.first().copied().unwrap_or(0xff);
-        return Err(format!("ocsp: error from server: {}", status_name(code)));
+        return Err(OcspError::Server(status_name(code)));
     }
-    let bytes = resp
-        .response_bytes
-        .ok_or_else(|| "bad OCSP response type".to_string())?;
+    let bytes = resp.response_bytes.ok_or(OcspError::ResponseType)?;
     if bytes.response_type != OID_OCSP_BASIC {
-        return Err("bad OCSP response type".into());
+        return Err(OcspError::ResponseType);
     }
-    let basic =
-        BasicOcspResponse::from_der(bytes.response.as_bytes()).map_err(|e| format!("asn1: {e}"))?;
-    let tbs = basic
-        .tbs_response_data
-        .to_der()
-        .map_err(|e| format!("asn1: {e}"))?;
-    let data = ResponseData::from_der(&tbs).map_err(|e| format!("asn1: {e}"))?;
+    let basic = BasicOcspResponse::from_der(bytes.response.as_bytes()).map_err(asn1)?;
+    let tbs = basic.tbs_response_data.to_der().map_err(asn1)?;
+    let data = ResponseData::from_der(&tbs).map_err(asn1)?;
     verify_signer(&basic, &tbs, issuer)?;
     let serial = cert.inner().tbs_certificate().serial_number().as_bytes();
     let single = data
         .responses
         .iter()
         .find(|r| r.cert_id.serial_number.as_bytes() == serial)
-        .ok_or_else(|| "no response matching the supplied certificate".to_string())?;
+        .ok_or(OcspError::NoMatchingResponse)?;
     let tag = single.cert_status.tag();
     let status = match (tag.class(), tag.number().value()) {
         (der::Class::ContextSpecific, 0) => CertStatus::Good,
         (der::Class::ContextSpecific, 1) => CertStatus::Revoked,
         (der::Class::ContextSpecific, 2) => CertStatus::Unknown,
-        _ => return Err("bad OCSP certificate status".into()),
+        _ => return Err(OcspError::CertStatus),
     };
     let invalidity_date = single
         .single_extensions
@@ -259,18 +294,18 @@ fn verify_signer(
     basic: &BasicOcspResponse,
     tbs: &[u8],
     issuer: &Certificate,
-) -> Result<(), String> {
+) -> Result<(), OcspError> {
     let alg = &basic.signature_algorithm;
     let sig = basic.signature.raw_bytes();
     let embedded = basic.certs.as_deref().and_then(|c| c.first());
     let Some(embedded) = embedded else {
         return check_signed_data(issuer, alg, tbs, sig)
-            .map_err(|e| format!("bad OCSP signature: {e}"));
+            .map_err(|e| OcspError::Signature(e.to_string()));
     };
-    let der = embedded.to_der().map_err(|e| format!("asn1: {e}"))?;
-    let responder = Certificate::from_der(&der).map_err(|e| e.to_string())?;
+    let der = embedded.to_der().map_err(asn1)?;
+    let responder = Certificate::from_der(&der).map_err(|e| OcspError::Responder(e.to_string()))?;
     check_signed_data(&responder, alg, tbs, sig)
-        .map_err(|e| format!("bad signature on embedded certificate: {e}"))?;
+        .map_err(|e| OcspError::EmbeddedSignature(e.to_string()))?;
     if responder == *issuer {
         return Ok(());
     }
@@ -280,14 +315,12 @@ fn verify_signer(
         responder.raw_tbs(),
         responder.signature_bytes(),
     )
-    .map_err(|e| format!("bad OCSP signature: {e}"))?;
+    .map_err(|e| OcspError::Signature(e.to_string()))?;
     let delegated = responder
         .ext_key_usage()
         .is_some_and(|u| u.usages.contains(&eku::OCSP_SIGNING));
     if !delegated {
-        return Err(
-            "bad OCSP signature: responder certificate is not authorized for OCSP signing".into(),
-        );
+        return Err(OcspError::NotDelegated);
     }
     Ok(())
 }
@@ -307,14 +340,24 @@ fn query_escape(s: &str) -> String {
     out
 }
 
-/// Whether the transport error was the client timeout.
-fn timeout_error(e: &reqwest::Error, timeout: std::time::Duration) -> Option<String> {
-    e.is_timeout().then(|| {
-        format!(
-            "exceeded timeout threshold of {:.2} seconds for OCSP check",
-            timeout.as_secs_f64()
-        )
-    })
+/// Why a responder could not be asked; texts are notation-core-go's and Go's `net/http`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum ExchangeError {
+    /// The client timeout elapsed.
+    #[error("exceeded timeout threshold of {:.2} seconds for OCSP check", .0.as_secs_f64())]
+    Timeout(std::time::Duration),
+    /// The request failed (`method` is Go's `Get` or `Post`).
+    #[error("{method} {}: {reason}", GoQuoted(.url))]
+    Transport {
+        method: &'static str,
+        url: String,
+        reason: String,
+    },
+    #[error("failed to retrieve OCSP: response had status code {0}")]
+    Status(u16),
+    /// The response body could not be read.
+    #[error("{0}")]
+    Read(String),
 }
 
 /// Send the request (GET when its escaped base64 is short, else POST) and read the body.
@@ -322,7 +365,7 @@ async fn exchange(
     client: &reqwest::Client,
     server: &str,
     request: &[u8],
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, ExchangeError> {
     let b64 = base64::engine::general_purpose::STANDARD.encode(request);
     let escaped = query_escape(&b64);
     let send = if b64.len() < 255 && escaped.len() < 255 {
@@ -340,23 +383,23 @@ async fn exchange(
             .map_err(|e| (e, "Post", server.to_string()))
     };
     let resp = send.map_err(|(e, method, url)| {
-        timeout_error(&e, super::OCSP_TIMEOUT).unwrap_or_else(|| {
-            format!(
-                "{method} {}: {}",
-                GoQuoted(&url),
-                http::transport_reason(&e)
-            )
-        })
+        if e.is_timeout() {
+            ExchangeError::Timeout(super::OCSP_TIMEOUT)
+        } else {
+            ExchangeError::Transport {
+                method,
+                url,
+                reason: http::transport_reason(&e),
+            }
+        }
     })?;
     let code = resp.status().as_u16();
     if !(200..300).contains(&code) {
-        return Err(format!(
-            "failed to retrieve OCSP: response had status code {code}"
-        ));
+        return Err(ExchangeError::Status(code));
     }
     http::read_limited(resp, MAX_RESPONSE_BYTES)
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| ExchangeError::Read(e.to_string()))
 }
 
 fn server_result(server: &str, status: Status, error: Option<String>) -> ServerResult {
@@ -387,14 +430,14 @@ async fn check_server(
     }
     let body = match exchange(client, server, &build_request(cert, issuer)).await {
         Ok(b) => b,
-        Err(e) => return unknown(e),
+        Err(e) => return unknown(e.to_string()),
     };
     if let Some((_, text)) = ERROR_RESPONSES.iter().find(|(r, _)| *r == body.as_slice()) {
         return unknown(text.to_string());
     }
     let answer = match parse_response(&body, cert, issuer) {
         Ok(a) => a,
-        Err(e) => return unknown(e),
+        Err(e) => return unknown(e.to_string()),
     };
     if answer.next_update.is_none_or(|t| now > t) {
         return unknown("expired OCSP response".into());

@@ -4,10 +4,12 @@
 //! Revocation of the TSA chain is checked here when signing ([`Tsa::revocation`]) and by
 //! `verifier::timestamp::check` when verifying.
 
-pub mod asn1;
+#![deny(missing_docs)]
+
+pub(crate) mod asn1;
 mod ber;
-pub mod request;
-pub mod token;
+pub(crate) mod request;
+pub(crate) mod token;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +25,7 @@ pub use request::Request;
 pub use token::{SignedToken, Timestamp, TstInfoView};
 
 /// HTTP timeout of a TSA request (notation's CLI uses 15 s).
-pub const TSA_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const TSA_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Why a timestamp could not be obtained or verified. Display texts are tspclient-go's and
 /// notation-core-go's.
@@ -61,8 +63,11 @@ pub enum TimestampError {
 /// The hash algorithms a message imprint may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hash {
+    /// SHA-256.
     Sha256,
+    /// SHA-384.
     Sha384,
+    /// SHA-512.
     Sha512,
 }
 
@@ -160,7 +165,9 @@ impl Tsa {
 
     /// §8.1 step 5: any revoked or unknown TSA certificate aborts signing.
     async fn check_revocation(&self, chain: &[Certificate]) -> Result<(), TimestampError> {
-        let after = |e: String| TimestampError::Revocation(format!("after timestamping: {e}"));
+        let after = |e: crate::revocation::TsaRevocationError| {
+            TimestampError::Revocation(format!("after timestamping: {e}"))
+        };
         // notation's signer does not log the TSA chain's revocation details.
         crate::revocation::check_timestamping_chain(self.revocation.as_deref(), chain)
             .await
@@ -170,7 +177,7 @@ impl Tsa {
 }
 
 /// Parse `token`, verify it against `roots` at `at` and validate the TSA chain (§6.2).
-pub fn verify_at(
+pub(crate) fn verify_at(
     token: &[u8],
     roots: &[Certificate],
     at: OffsetDateTime,

@@ -10,11 +10,11 @@ use super::asn1::{MessageImprint, PkiStatusInfo, TimeStampReq};
 use super::{Hash, SignedToken, TimestampError};
 
 /// Content type of a DER `TimeStampReq` (RFC 3161 §3.4).
-pub const TIMESTAMP_QUERY: &str = "application/timestamp-query";
+pub(crate) const TIMESTAMP_QUERY: &str = "application/timestamp-query";
 /// Content type of a DER `TimeStampResp` (RFC 3161 §3.4).
-pub const TIMESTAMP_REPLY: &str = "application/timestamp-reply";
+pub(crate) const TIMESTAMP_REPLY: &str = "application/timestamp-reply";
 /// Largest response body accepted.
-pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// A timestamp request for one message.
 #[derive(Debug, Clone)]

@@ -22,6 +22,37 @@ const OID_SIGNING_CERTIFICATE_V2: ObjectIdentifier =
 /// ETSI baseline timestamp policy (RFC 3628): accuracy defaults to one second.
 const OID_BASELINE_POLICY: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.2023.1.1");
 
+/// Why one signer of a token did not verify (tspclient-go's and internal/cms's texts).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum SignerError {
+    /// The token has no signer.
+    #[error("signerInfo not found")]
+    NoSigner,
+    /// `signingCertificateV2` names no certificate of the token, or the wrong one.
+    #[error("{0}")]
+    SigningCertificate(String),
+    /// The signer's certificate does not chain to a trusted TSA.
+    #[error("cms verification failure: {0}")]
+    Certificate(#[from] crate::x509::verify::CertVerifyError),
+    /// internal/cms rejected the signer.
+    #[error("cms verification failure: {0}")]
+    Cms(String),
+    #[error("signing certificate extended key usage extension must be set as critical")]
+    EkuNotCritical,
+    #[error(
+        "signing certificate must have and only have ExtKeyUsageTimeStamping as extended key usage"
+    )]
+    EkuNotTimestamping,
+}
+
+fn signing_cert(message: impl Into<String>) -> SignerError {
+    SignerError::SigningCertificate(message.into())
+}
+
+fn cms(message: impl Into<String>) -> SignerError {
+    SignerError::Cms(message.into())
+}
+
 /// A parsed, not yet verified timestamp token.
 #[derive(Debug, Clone)]
 pub struct SignedToken {
@@ -214,10 +245,7 @@ impl SignedToken {
     ) -> Result<Vec<Certificate>, TimestampError> {
         let fail =
             |m: String| TimestampError::Verify(format!("failed to verify signed token: {m}"));
-        if self.signer_infos.is_empty() {
-            return Err(fail("signerInfo not found".into()));
-        }
-        let mut last = String::new();
+        let mut last = SignerError::NoSigner;
         for si in &self.signer_infos {
             let result = self
                 .signing_certificate(si)
@@ -234,32 +262,33 @@ impl SignedToken {
                     if e.critical {
                         return Ok(chain);
                     }
-                    last =
-                        "signing certificate extended key usage extension must be set as critical"
-                            .into();
+                    last = SignerError::EkuNotCritical;
                 }
                 _ => {
-                    last = "signing certificate must have and only have ExtKeyUsageTimeStamping as extended key usage".into();
+                    last = SignerError::EkuNotTimestamping;
                 }
             }
         }
-        Err(fail(last))
+        Err(fail(last.to_string()))
     }
 
     /// tspclient-go `SigningCertificate`: the certificate named by the first ESSCertIDv2 of
     /// the `signingCertificateV2` signed attribute, checked against its hash.
-    fn signing_certificate(&self, si: &SignerInfo) -> Result<&Certificate, String> {
+    fn signing_certificate(&self, si: &SignerInfo) -> Result<&Certificate, SignerError> {
         let attr = find_attribute(si, OID_SIGNING_CERTIFICATE_V2).ok_or_else(|| {
-            "failed to get SigningCertificateV2 from signed attributes: attribute not found"
-                .to_string()
+            signing_cert(
+                "failed to get SigningCertificateV2 from signed attributes: attribute not found",
+            )
         })?;
         let sc: SigningCertificateV2 = attr.decode_as().map_err(|e| {
-            format!("failed to get SigningCertificateV2 from signed attributes: {e}")
+            signing_cert(format!(
+                "failed to get SigningCertificateV2 from signed attributes: {e}"
+            ))
         })?;
         let first = sc
             .certs
             .first()
-            .ok_or("signingCertificateV2 does not contain any certificate")?;
+            .ok_or_else(|| signing_cert("signingCertificateV2 does not contain any certificate"))?;
         let found = match &first.issuer_serial {
             Some(is) => {
                 let issuer = is
@@ -271,30 +300,36 @@ impl SignedToken {
                         }
                         _ => None,
                     })
-                    .ok_or("issuer name is missing in IssuerSerial")?;
+                    .ok_or_else(|| signing_cert("issuer name is missing in IssuerSerial"))?;
                 self.find_certificate(&issuer, &is.serial_number)
             }
             None => match &si.sid {
                 SignerIdentifier::IssuerAndSerialNumber(isn) => {
-                    let issuer = isn.issuer.to_der().map_err(|e| e.to_string())?;
-                    let serial =
-                        Int::new(isn.serial_number.as_bytes()).map_err(|e| e.to_string())?;
+                    let issuer = isn
+                        .issuer
+                        .to_der()
+                        .map_err(|e| signing_cert(e.to_string()))?;
+                    let serial = Int::new(isn.serial_number.as_bytes())
+                        .map_err(|e| signing_cert(e.to_string()))?;
                     self.find_certificate(&issuer, &serial)
                 }
                 SignerIdentifier::SubjectKeyIdentifier(_) => None,
             },
         };
-        let cert = found.ok_or("signing certificate not found in the timestamp token")?;
+        let cert = found
+            .ok_or_else(|| signing_cert("signing certificate not found in the timestamp token"))?;
         let hash = match &first.hash_algorithm {
             None => Hash::Sha256,
-            Some(alg) => Hash::from_oid(&alg.oid).ok_or(
-                "unsupported certificate hash algorithm in SigningCertificateV2 attribute",
-            )?,
+            Some(alg) => Hash::from_oid(&alg.oid).ok_or_else(|| {
+                signing_cert(
+                    "unsupported certificate hash algorithm in SigningCertificateV2 attribute",
+                )
+            })?,
         };
         if hash.digest(cert.der()) != first.cert_hash.as_bytes() {
-            return Err(
-                "signing certificate hash does not match CertHash in signed attribute".into(),
-            );
+            return Err(signing_cert(
+                "signing certificate hash does not match CertHash in signed attribute",
+            ));
         }
         Ok(cert)
     }
@@ -316,8 +351,7 @@ impl SignedToken {
         cert: &Certificate,
         roots: &[Certificate],
         at: OffsetDateTime,
-    ) -> Result<Vec<Certificate>, String> {
-        let cms = |m: String| format!("cms verification failure: {m}");
+    ) -> Result<Vec<Certificate>, SignerError> {
         if si.version != CmsVersion::V1 {
             return Err(cms(format!(
                 "invalid signer info version: only version 1 is supported; got {}",
@@ -326,15 +360,14 @@ impl SignedToken {
         }
         // Go is given the token's time in UTC and prints it so.
         let at = at.to_offset(time::UtcOffset::UTC);
-        crate::x509::verify::check_validity(cert, at).map_err(cms)?;
+        crate::x509::verify::check_validity(cert, at)?;
         let chain: Vec<Certificate> = crate::x509::verify::chain_to_root(
             cert,
             &self.certificates,
             roots,
             at,
             eku::TIME_STAMPING,
-        )
-        .map_err(cms)?
+        )?
         .into_iter()
         .cloned()
         .collect();
@@ -342,16 +375,16 @@ impl SignedToken {
             &si.digest_alg.oid.to_string(),
             &si.signature_algorithm.oid.to_string(),
         )
-        .ok_or_else(|| cms("unknown signature algorithm".into()))?;
+        .ok_or_else(|| cms("unknown signature algorithm"))?;
         let Some(attrs) = &si.signed_attrs else {
-            return Err(cms("missing signed attributes".into()));
+            return Err(cms("missing signed attributes"));
         };
         let signed = attrs
             .to_der()
             .map_err(|e| cms(format!("invalid signed attributes: {e}")))?;
         check_cms_signature(cert, scheme, &signed, si.signature.as_bytes())
             .map_err(|e| cms(e.to_string()))?;
-        self.verify_signed_attributes(si, &chain).map_err(cms)?;
+        self.verify_signed_attributes(si, &chain)?;
         Ok(chain)
     }
 
@@ -360,30 +393,31 @@ impl SignedToken {
         &self,
         si: &SignerInfo,
         chain: &[Certificate],
-    ) -> Result<(), String> {
+    ) -> Result<(), SignerError> {
         let content_type: ObjectIdentifier = find_attribute(si, OID_CONTENT_TYPE)
-            .ok_or("invalid content type: attribute not found")?
+            .ok_or_else(|| cms("invalid content type: attribute not found"))?
             .decode_as()
-            .map_err(|e| format!("invalid content type: {e}"))?;
+            .map_err(|e| cms(format!("invalid content type: {e}")))?;
         if content_type != OID_TST_INFO {
-            return Err(format!(
+            return Err(cms(format!(
                 "mismatch content type: found \"{content_type}\" in signer info, and \"{OID_TST_INFO}\" in signed data"
-            ));
+            )));
         }
         let digest: OctetString = find_attribute(si, OID_MESSAGE_DIGEST)
-            .ok_or("invalid message digest: attribute not found")?
+            .ok_or_else(|| cms("invalid message digest: attribute not found"))?
             .decode_as()
-            .map_err(|e| format!("invalid message digest: {e}"))?;
-        let hash = Hash::from_oid(&si.digest_alg.oid).ok_or("unsupported digest algorithm")?;
+            .map_err(|e| cms(format!("invalid message digest: {e}")))?;
+        let hash = Hash::from_oid(&si.digest_alg.oid)
+            .ok_or_else(|| cms("unsupported digest algorithm"))?;
         if hash.digest(&self.content) != digest.as_bytes() {
-            return Err("mismatch message digest".into());
+            return Err(cms("mismatch message digest"));
         }
         let Some(attr) = find_attribute(si, OID_SIGNING_TIME) else {
             return Ok(());
         };
         let signing_time: x509_cert::time::Time = attr
             .decode_as()
-            .map_err(|e| format!("invalid signing time: {e}"))?;
+            .map_err(|e| cms(format!("invalid signing time: {e}")))?;
         let t = OffsetDateTime::from(signing_time.to_system_time());
         if chain
             .iter()
@@ -391,10 +425,10 @@ impl SignedToken {
         {
             Ok(())
         } else {
-            Err(format!(
+            Err(cms(format!(
                 "signing time, {}, is outside certificate's validity period",
                 crate::go::time::string(t)
-            ))
+            )))
         }
     }
 }

@@ -3,7 +3,7 @@
 //! blob itself is hashed with the signature algorithm's hash and compared with the
 //! payload's `targetArtifact` (digest and size; media type only when the user gives one).
 
-use super::{SignatureRecord, SignedFacts, Step, Verifier, VerifyOptions};
+use super::{Selected, SignatureRecord, SignedFacts, Step, Verifier, VerifyOptions};
 use crate::envelope::{self, Format};
 use crate::oci::Descriptor;
 use crate::policy::{BlobStatement, OciStatement, VerificationLevel};
@@ -110,8 +110,10 @@ impl Verifier<'_> {
         };
         let (record, facts) = self
             .evaluate(
-                &statement,
-                &level,
+                Selected {
+                    statement: &statement,
+                    level,
+                },
                 &subject,
                 "",
                 format.media_type(),

@@ -15,34 +15,64 @@ use time::OffsetDateTime;
 /// Why a check failed. `Display` texts are notation-go's where it has one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckError {
-    /// The envelope failed integrity verification (message from the envelope layer).
+    /// The envelope failed integrity verification.
     #[error("{0}")]
-    Integrity(String),
+    Integrity(super::IntegrityError),
     /// A trust store named by the statement could not be loaded.
     #[error("{}", .0.message)]
     TrustStore(TrustStoreFailure),
+    /// The trust stores of the scheme's type hold no certificate.
     #[error("no trusted certificates are found to verify authenticity")]
     NoTrustedCertificates,
+    /// No chain certificate is in the trust stores.
     #[error("the signature's certificate chain does not contain any trusted certificate")]
     Untrusted,
+    /// The statement (named) has no `x509.subject` identity.
     #[error("no x509 trusted identities are configured in the trust policy {}", GoQuoted(.0))]
     NoX509Identities(String),
     #[error(
         "error while parsing the certificate subject from the digital signature. error : {}", GoQuoted(.0)
     )]
+    /// The leaf subject does not parse as a DN (the parse error).
     LeafSubject(String),
+    /// The leaf matches no trusted identity.
     #[error("signing certificate from the digital signature does not match the X.509 trusted identities {identities} defined in the trust policy {}", GoQuoted(.policy))]
-    IdentityMismatch { identities: String, policy: String },
+    IdentityMismatch {
+        /// The configured identities as Go prints them.
+        identities: String,
+        /// The statement's name.
+        policy: String,
+    },
+    /// The signature expired (at the time given, RFC 1123Z).
     #[error("digital signature has expired on {}", GoQuoted(.0))]
     Expired(String),
+    /// A chain certificate is not yet valid now.
     #[error("verification time is before certificate {} validity period, it will be valid from {}", GoQuoted(.subject), GoQuoted(.from))]
-    CertNotYetValid { subject: String, from: String },
+    CertNotYetValid {
+        /// The certificate's subject.
+        subject: String,
+        /// Its notBefore (RFC 1123Z).
+        from: String,
+    },
+    /// A chain certificate has expired.
     #[error("verification time is after certificate {} validity period, it was expired at {}", GoQuoted(.subject), GoQuoted(.at))]
-    CertExpired { subject: String, at: String },
+    CertExpired {
+        /// The certificate's subject.
+        subject: String,
+        /// Its notAfter (RFC 1123Z).
+        at: String,
+    },
     #[error(
         "certificate {} was not valid when the digital signature was produced at {}", GoQuoted(.subject), GoQuoted(.at)
     )]
-    NotValidAtSigningTime { subject: String, at: String },
+    /// A chain certificate did not cover the authentic signing time.
+    NotValidAtSigningTime {
+        /// The certificate's subject.
+        subject: String,
+        /// The authentic signing time (RFC 1123Z).
+        at: String,
+    },
+    /// A timestamp is required and there is none.
     #[error("no timestamp countersignature was found in the signature envelope")]
     NoTimestamp,
     /// Timestamp countersignature verification failed (§8.3); the text is upstream's.
@@ -54,15 +84,26 @@ pub enum CheckError {
     /// The revocation validator could not check the chain at all.
     #[error("unable to check revocation status, err: {0}")]
     RevocationCheck(String),
+    /// A certificate (named by subject) is revoked.
     #[error("signing certificate with subject {} is revoked", GoQuoted(.0))]
     Revoked(String),
+    /// A certificate's (named by subject) status is unknown.
     #[error("signing certificate with subject {} revocation status is unknown", GoQuoted(.0))]
     RevocationUnknown(String),
     /// The payload names another artifact (`payload` is its `targetArtifact`, for logs).
     #[error("content descriptor mismatch")]
-    TargetMismatch { payload: Box<Descriptor> },
+    TargetMismatch {
+        /// The payload's `targetArtifact`.
+        payload: Box<Descriptor>,
+    },
+    /// A `-m` pair is missing from the payload annotations.
     #[error("unable to find specified metadata in the signature")]
-    UserMetadata { key: String, value: String },
+    UserMetadata {
+        /// The missing key.
+        key: String,
+        /// Its wanted value.
+        value: String,
+    },
     /// Verification plugin problems and verdicts (texts are notation-go's).
     #[error("{0}")]
     Plugin(String),
@@ -154,28 +195,6 @@ pub fn expiry(facts: &SignedFacts, now: OffsetDateTime) -> Result<(), CheckError
         Some(exp) if now >= exp => Err(CheckError::Expired(crate::go::time::rfc1123z(exp))),
         _ => Ok(()),
     }
-}
-
-/// Whether §8.3 timestamp verification is triggered for a `notary.x509` signature.
-pub fn timestamp_triggered(
-    statement: &OciStatement,
-    facts: &SignedFacts,
-    now: OffsetDateTime,
-) -> bool {
-    let has_tsa = statement
-        .trust_stores
-        .iter()
-        .any(|s| s.split_once(':').is_some_and(|(t, _)| t == "tsa"));
-    if !has_tsa {
-        return false;
-    }
-    if statement
-        .signature_verification
-        .verify_timestamp_after_cert_expiry()
-    {
-        return facts.chain.iter().any(|c| now > c.not_after);
-    }
-    true
 }
 
 /// Revocation (§5.7, §9) without network access: the root is never checked and a chain

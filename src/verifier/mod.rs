@@ -3,111 +3,40 @@
 //! [`Verifier::verify`] talks to the store only through [`Target`]: it selects the policy statement
 //! for `<scope>@<digest>`, lists the artifact's signatures and evaluates them one by one
 //! until one passes. Envelope integrity is delegated to an [`Integrity`] implementation
-//! ; trust stores come from [`TrustStores`]. Each
-//! check of §5 is a function in [`checks`]; the statement's level turns its failures into
-//! fail / log / skip.
+//! (the envelope module's, [`envelope_integrity::EnvelopeIntegrity`]); trust stores come
+//! from [`TrustStores`]. Each check of §5 is one function giving one result, and the
+//! statement's level turns its failures into fail / log / skip.
 
-pub mod blob;
-pub mod checks;
+#![deny(missing_docs)]
+
+pub(crate) mod blob;
+pub(crate) mod checks;
 pub mod envelope_integrity;
+mod evaluate;
 pub mod plugin;
-pub mod revocation;
+pub(crate) mod revocation;
 pub mod stores;
-pub mod timestamp;
+pub(crate) mod timestamp;
 
+pub use crate::envelope::facts::{ChainCert, SignedFacts, SigningScheme};
+pub use crate::envelope::integrity::IntegrityError;
+pub use blob::{BlobVerified, BlobVerifyError};
 pub use checks::CheckError;
 
 use crate::go::fmt::GoQuoted;
 use crate::oci::Descriptor;
 use crate::policy::{Action, CheckType, OciDocument, OciStatement, ScopeError, VerificationLevel};
-use crate::revocation::LogLine;
 use crate::target::{Target, TargetError};
-use std::collections::BTreeMap;
 use std::fmt;
 use time::OffsetDateTime;
 
 /// Default of `--max-signatures`.
 pub const DEFAULT_MAX_SIGNATURES: usize = 100;
 
-/// The Notary Project signing schemes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SigningScheme {
-    /// `notary.x509`.
-    X509,
-    /// `notary.x509.signingAuthority`.
-    X509SigningAuthority,
-}
-
-impl SigningScheme {
-    /// The scheme's name as written in envelopes.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SigningScheme::X509 => "notary.x509",
-            SigningScheme::X509SigningAuthority => "notary.x509.signingAuthority",
-        }
-    }
-}
-
-/// One certificate of the signing chain, as the checks need it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChainCert {
-    /// DER encoding (compared byte for byte with trust-store certificates).
-    pub der: Vec<u8>,
-    /// The subject as Go's `pkix.Name.String()` prints it.
-    pub subject: String,
-    pub not_before: OffsetDateTime,
-    pub not_after: OffsetDateTime,
-    /// Whether the certificate names OCSP responders or CRL distribution points.
-    pub has_revocation_info: bool,
-}
-
-impl ChainCert {
-    /// The facts the checks need from a parsed certificate.
-    pub fn from_certificate(cert: &crate::x509::Certificate) -> ChainCert {
-        ChainCert {
-            der: cert.der().to_vec(),
-            subject: cert.subject(),
-            not_before: cert.not_before(),
-            not_after: cert.not_after(),
-            has_revocation_info: cert.has_revocation_info(),
-        }
-    }
-}
-
-/// What an integrity-verified envelope says, in the form the trust checks use.
-#[derive(Debug, Clone)]
-pub struct SignedFacts {
-    pub signing_scheme: SigningScheme,
-    /// `[leaf, intermediates…, root]`.
-    pub chain: Vec<ChainCert>,
-    pub expiry: Option<OffsetDateTime>,
-    /// The (untrusted) signing time.
-    pub signing_time: Option<OffsetDateTime>,
-    /// The authentic signing time (signingAuthority scheme only).
-    pub authentic_signing_time: Option<OffsetDateTime>,
-    /// Whether an RFC 3161 timestamp token is attached.
-    pub has_timestamp: bool,
-    /// The payload's `targetArtifact`.
-    pub target: Descriptor,
-    /// The payload's `targetArtifact.annotations` (user metadata).
-    pub annotations: BTreeMap<String, String>,
-    /// The signature algorithm name (e.g. `RSASSA-PSS-SHA-256`), for reports.
-    pub signature_algorithm: String,
-    /// The full envelope content, when the integrity layer provides it.
-    pub content: Option<Box<crate::envelope::EnvelopeContent>>,
-}
-
-impl SignedFacts {
-    /// The leaf certificate's subject.
-    pub fn signer_subject(&self) -> &str {
-        self.chain.first().map(|c| c.subject.as_str()).unwrap_or("")
-    }
-}
-
 /// Verifies an envelope's integrity (§5.1) and extracts its facts.
 pub trait Integrity: Send + Sync {
     /// `media_type` is the signature manifest layer's media type.
-    fn verify(&self, media_type: &str, envelope: &[u8]) -> Result<SignedFacts, String>;
+    fn verify(&self, media_type: &str, envelope: &[u8]) -> Result<SignedFacts, IntegrityError>;
 }
 
 /// A trust store could not be loaded.
@@ -124,6 +53,7 @@ pub struct TrustStoreFailure {
 
 /// Loads the certificates (DER) of a named trust store.
 pub trait TrustStores: Send + Sync {
+    /// The DER certificates of the store `store_type:name`.
     fn load(&self, store_type: &str, name: &str) -> Result<Vec<Vec<u8>>, TrustStoreFailure>;
 }
 
@@ -153,6 +83,7 @@ impl Default for VerifyOptions {
 /// Which step failed for a signature: a policy check, or the binding steps after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
+    /// A check of the trust policy.
     Check(CheckType),
     /// The payload names another artifact.
     TargetArtifact,
@@ -176,6 +107,7 @@ impl fmt::Display for Step {
 /// The result of one check for one signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
+    /// The check.
     pub check: CheckType,
     /// The action the level assigns (a `skip` check was not run).
     pub action: Action,
@@ -239,6 +171,7 @@ pub enum VerifyError {
     #[error(
         "no signature is associated with {}, make sure the artifact was signed successfully", GoQuoted(.0)
     )]
+    /// No signature is associated with the reference.
     NoSignature(String),
     /// Listing signatures failed.
     #[error("{0}")]
@@ -246,11 +179,14 @@ pub enum VerifyError {
     /// A signature manifest or envelope could not be fetched: aborts verification.
     #[error("unable to retrieve digital signature with digest {} associated with {} from the Repository, error : {source}", GoQuoted(.digest), GoQuoted(.reference))]
     Fetch {
+        /// The signature manifest's digest.
         digest: String,
         /// Media type of the signature manifest that could not be fetched.
         manifest_media_type: String,
+        /// The reference verified.
         reference: String,
         #[source]
+        /// The fetch failure.
         source: TargetError,
         /// The signatures evaluated before this one.
         records: Vec<SignatureRecord>,
@@ -258,7 +194,9 @@ pub enum VerifyError {
     /// Every signature tried failed (or the `--max-signatures` limit was reached first).
     #[error("{}", match limit { Some(n) => format!("signature evaluation stopped. The configured limit of {n} signatures to verify per artifact exceeded"), None => "signature verification failed".to_string() })]
     Failed {
+        /// The signatures evaluated.
         records: Vec<SignatureRecord>,
+        /// The `--max-signatures` limit, when it stopped the evaluation.
         limit: Option<usize>,
     },
 }
@@ -278,8 +216,11 @@ impl VerifyError {
 
 /// Everything the verifier needs besides the target.
 pub struct Verifier<'a> {
+    /// The trust policy.
     pub policy: &'a OciDocument,
+    /// The trust stores it names.
     pub stores: &'a dyn TrustStores,
+    /// The envelope integrity check.
     pub integrity: &'a dyn Integrity,
     /// Network revocation checking; `None` accepts only chains without revocation info.
     pub revocation: Option<&'a crate::revocation::Validator>,
@@ -288,6 +229,47 @@ pub struct Verifier<'a> {
     /// Where to find verification plugins; `None` uses no `--plugin-config` and an
     /// empty plugin directory path.
     pub plugins: Option<&'a plugin::VerificationPlugins>,
+}
+
+/// The trust-policy statement that applies to an artifact and its effective level,
+/// selected once (notation-go `SkipVerify`); the verification and its report both use it.
+#[derive(Debug, Clone, Copy)]
+pub struct Selected<'p> {
+    /// The statement.
+    pub statement: &'p OciStatement,
+    /// Its effective level.
+    pub level: VerificationLevel,
+}
+
+impl<'p> Selected<'p> {
+    /// The statement of `policy` that applies to `policy_ref` (`<scope>@<digest>`).
+    pub fn new(policy: &'p OciDocument, policy_ref: &str) -> Result<Selected<'p>, ScopeError> {
+        let statement = policy.applicable(policy_ref)?;
+        Ok(Selected {
+            statement,
+            level: statement.level(),
+        })
+    }
+}
+
+/// [`Selected::new`], logged as notation-go's `Verify` and `SkipVerify` log it.
+pub fn select<'p>(policy: &'p OciDocument, policy_ref: &str) -> Result<Selected<'p>, ScopeError> {
+    log::info!("Checking whether signature verification should be skipped or not");
+    log::debug!("Check verification level against artifact {policy_ref}");
+    let selected = Selected::new(policy, policy_ref)?;
+    log::info!(
+        "Trust policy configuration: {}",
+        selected.statement.go_debug()
+    );
+    if selected.level.is_skip() {
+        log::debug!("Skipping signature verification");
+        log::info!("Signature verification skipped for {policy_ref}");
+    } else {
+        log::info!(
+            "Check over. The signature verification level is not set to 'skip' in the trust policy."
+        );
+    }
+    Ok(selected)
 }
 
 impl Verifier<'_> {
@@ -300,14 +282,26 @@ impl Verifier<'_> {
         policy_ref: &str,
         opts: &VerifyOptions,
     ) -> Result<VerificationOutcome, VerifyError> {
-        let statement = self.policy.applicable(policy_ref)?;
-        let level = statement.level();
+        let selected = Selected::new(self.policy, policy_ref)?;
+        self.verify_selected(target, subject, policy_ref, selected, opts)
+            .await
+    }
+
+    /// [`Verifier::verify`] under a statement already selected (see [`select`]).
+    pub async fn verify_selected(
+        &self,
+        target: &dyn Target,
+        subject: &Descriptor,
+        policy_ref: &str,
+        selected: Selected<'_>,
+        opts: &VerifyOptions,
+    ) -> Result<VerificationOutcome, VerifyError> {
         let mut outcome = VerificationOutcome {
-            policy: statement.name.clone(),
-            level,
+            policy: selected.statement.name.clone(),
+            level: selected.level,
             verified: None,
         };
-        if level.is_skip() {
+        if selected.level.is_skip() {
             return Ok(outcome);
         }
         if opts.resolve_again {
@@ -316,6 +310,22 @@ impl Verifier<'_> {
                 .await
                 .map_err(VerifyError::List)?;
         }
+        outcome.verified = Some(
+            self.first_good_signature(target, subject, policy_ref, selected, opts)
+                .await?,
+        );
+        Ok(outcome)
+    }
+
+    /// Evaluate the signatures one by one, in Go's order, until one passes (§4).
+    async fn first_good_signature(
+        &self,
+        target: &dyn Target,
+        subject: &Descriptor,
+        policy_ref: &str,
+        selected: Selected<'_>,
+        opts: &VerifyOptions,
+    ) -> Result<Verified, VerifyError> {
         log::debug!("Fetching signature manifests");
         let mut records = Vec::new();
         // Page by page, fetched ahead (a registry's round trips overlap), consumed in Go's
@@ -343,62 +353,40 @@ impl Verifier<'_> {
             let Some(manifest) = candidates.next().await.map_err(VerifyError::List)? else {
                 break;
             };
-            let manifest = &manifest;
             processed += 1;
             log::info!(
                 "Processing signature with manifest mediaType: {} and digest: {}",
                 manifest.media_type,
                 manifest.digest
             );
-            let next = candidates.content().await.expect("one fetch per candidate");
-            let (media_type, envelope) = match next {
-                Ok(fetched) => fetched,
-                Err(source) => {
-                    return Err(VerifyError::Fetch {
-                        digest: manifest.digest.clone(),
-                        manifest_media_type: manifest.media_type.clone(),
-                        reference: policy_ref.to_string(),
-                        source,
-                        records,
-                    })
-                }
+            let (media_type, envelope) =
+                match candidates.content().await.expect("one fetch per candidate") {
+                    Ok(fetched) => fetched,
+                    Err(source) => {
+                        return Err(VerifyError::Fetch {
+                            digest: manifest.digest.clone(),
+                            manifest_media_type: manifest.media_type.clone(),
+                            reference: policy_ref.to_string(),
+                            source,
+                            records,
+                        })
+                    }
+                };
+            let envelope = Fetched {
+                manifest: &manifest,
+                media_type: &media_type,
+                bytes: &envelope,
             };
-            log::debug!(
-                "Verify signature against artifact {} referenced as {policy_ref} in signature media type {media_type}",
-                subject.digest
-            );
-            log::info!("Trust policy configuration: {}", statement.go_debug());
-            let (mut record, facts) = self
-                .evaluate(
-                    statement,
-                    &level,
-                    subject,
-                    &manifest.digest,
-                    &media_type,
-                    &envelope,
-                    opts,
-                )
+            let (record, facts) = self
+                .signature(selected, subject, policy_ref, envelope, opts)
                 .await;
-            record.manifest_media_type = manifest.media_type.clone();
-            if let Some((_, err)) = &record.failure {
-                log::warn!(
-                    "Signature {} failed verification with error: {err}",
-                    manifest.digest
-                );
-            }
             records.push(record);
             if let Some(facts) = facts {
-                log::debug!(
-                    "Signature verification succeeded for artifact {} with signature digest {}",
-                    subject.digest,
-                    manifest.digest
-                );
-                outcome.verified = Some(Verified {
+                return Ok(Verified {
                     signature_digest: manifest.digest.clone(),
                     facts,
                     records,
                 });
-                return Ok(outcome);
             }
         }
         if processed == 0 {
@@ -414,272 +402,57 @@ impl Verifier<'_> {
         })
     }
 
-    /// Run §5 for one envelope. Returns its record and, if it passed, its facts.
-    #[allow(clippy::too_many_arguments)]
-    async fn evaluate(
+    /// Evaluate one fetched signature of `subject`, logged as notation-go's `Verify` logs it.
+    async fn signature(
         &self,
-        statement: &OciStatement,
-        level: &VerificationLevel,
+        selected: Selected<'_>,
         subject: &Descriptor,
-        digest: &str,
-        media_type: &str,
-        envelope: &[u8],
+        policy_ref: &str,
+        envelope: Fetched<'_>,
         opts: &VerifyOptions,
     ) -> (SignatureRecord, Option<SignedFacts>) {
-        let mut record = SignatureRecord {
-            digest: digest.to_string(),
-            manifest_media_type: String::new(),
-            results: vec![],
-            failure: None,
-        };
-        let facts = match self.integrity.verify(media_type, envelope) {
-            Ok(f) => f,
-            Err(reason) => {
-                let e = CheckError::Integrity(reason);
-                record.push(CheckType::Integrity, Action::Enforce, Some(e.clone()));
-                record.failure = Some((Step::Check(CheckType::Integrity), e));
-                return (record, None);
-            }
-        };
-        record.push(CheckType::Integrity, Action::Enforce, None);
-        let found = match plugin::discover(self.plugins, &facts) {
-            Ok(found) => found,
-            Err(e) => {
-                record.failure = Some((Step::VerificationPlugin, e));
-                return (record, None);
-            }
-        };
-        let plugin_identity = found.as_ref().is_some_and(|f| f.trusted_identity());
-        let plugin_revocation = found.as_ref().is_some_and(|f| f.revocation());
-        if let Err(failure) =
-            self.authenticity(statement, level, &facts, plugin_identity, &mut record)
-        {
-            record.failure = Some(failure);
-            return (record, None);
+        let manifest = envelope.manifest;
+        log::debug!(
+            "Verify signature against artifact {} referenced as {policy_ref} in signature media type {}",
+            subject.digest,
+            envelope.media_type
+        );
+        log::info!(
+            "Trust policy configuration: {}",
+            selected.statement.go_debug()
+        );
+        let (mut record, facts) = self
+            .evaluate(
+                selected,
+                subject,
+                &manifest.digest,
+                envelope.media_type,
+                envelope.bytes,
+                opts,
+            )
+            .await;
+        record.manifest_media_type = manifest.media_type.clone();
+        match &record.failure {
+            Some((_, err)) => log::warn!(
+                "Signature {} failed verification with error: {err}",
+                manifest.digest
+            ),
+            None => log::debug!(
+                "Signature verification succeeded for artifact {} with signature digest {}",
+                subject.digest,
+                manifest.digest
+            ),
         }
-        for check in [
-            CheckType::Expiry,
-            CheckType::AuthenticTimestamp,
-            CheckType::Revocation,
-        ] {
-            let action = level.action(check);
-            let error = match check {
-                CheckType::Revocation if plugin_revocation || action == Action::Skip => continue,
-                CheckType::Revocation => {
-                    log::debug!("Validating revocation");
-                    let (result, log) = revocation::check(self.revocation, &facts).await;
-                    log.iter().for_each(LogLine::emit);
-                    result.err()
-                }
-                CheckType::AuthenticTimestamp => {
-                    log::debug!("Validating authentic timestamp");
-                    if action == Action::Skip {
-                        continue;
-                    }
-                    log::debug!("Under signing scheme {}...", facts.signing_scheme.as_str());
-                    let (result, log) =
-                        timestamp::check(self.stores, self.revocation, statement, &facts, self.now)
-                            .await;
-                    log.iter().for_each(LogLine::emit);
-                    result.err()
-                }
-                _ => {
-                    log::debug!("Validating expiry");
-                    if action == Action::Skip {
-                        continue;
-                    }
-                    checks::expiry(&facts, self.now).err()
-                }
-            };
-            if let Some(failure) = record.push(check, action, error) {
-                record.failure = Some(failure);
-                return (record, None);
-            }
-        }
-        if let Some(found) = &found {
-            if let Err(failure) = self.apply_plugin(found, statement, level, &facts, &mut record) {
-                record.failure = Some(failure);
-                return (record, None);
-            }
-        }
-        let binding = checks::target_artifact(&facts, subject)
-            .inspect_err(|e| {
-                if let CheckError::TargetMismatch { payload } = e {
-                    log::info!(
-                        "Target artifact in signature payload: {}",
-                        payload.go_debug()
-                    );
-                    log::info!(
-                        "Target artifact that want to be verified: {}",
-                        subject.plain().go_debug()
-                    );
-                }
-            })
-            .map_err(|e| (Step::TargetArtifact, e))
-            .and_then(|_| user_metadata(&facts, &opts.user_metadata));
-        if let Err(failure) = binding {
-            record.failure = Some(failure);
-            return (record, None);
-        }
-        (record, Some(facts))
+        (record, facts)
     }
 }
 
-/// The `-m` pairs, logged as notation-go's `verifyUserMetadata` logs them.
-fn user_metadata(
-    facts: &SignedFacts,
-    wanted: &[(String, String)],
-) -> Result<(), (Step, CheckError)> {
-    if wanted.is_empty() {
-        return Ok(());
-    }
-    use crate::go::fmt::map_v;
-    let pairs = |m: &[(String, String)]| -> String {
-        map_v(m.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    };
-    log::debug!(
-        "Verifying that metadata {} is present in signature",
-        pairs(wanted)
-    );
-    log::debug!(
-        "Signature metadata: {}",
-        map_v(
-            facts
-                .annotations
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-        )
-    );
-    checks::user_metadata(facts, wanted).map_err(|e| {
-        if let CheckError::UserMetadata { key, value } = &e {
-            log::error!("User required metadata {key}={value} is not present in the signature");
-        }
-        (Step::UserMetadata, e)
-    })
-}
-
-impl SignatureRecord {
-    /// Record a check's result and log its failure as notation-go's
-    /// `logVerificationResult`; returns the failure when it is enforced.
-    fn push(
-        &mut self,
-        check: CheckType,
-        action: Action,
-        error: Option<CheckError>,
-    ) -> Option<(Step, CheckError)> {
-        log_result(check, action, error.as_ref());
-        self.results.push(CheckResult {
-            check,
-            action,
-            error: error.clone(),
-        });
-        error
-            .filter(|_| action == Action::Enforce)
-            .map(|e| (Step::Check(check), e))
-    }
-}
-
-/// notation-go's `logVerificationResult`.
-fn log_result(check: CheckType, action: Action, error: Option<&CheckError>) {
-    let Some(err) = error else { return };
-    match action {
-        Action::Enforce => log::error!("{check} validation failed. Failure reason: {err}"),
-        Action::Log => log::warn!(
-            "{check} validation failed with validation action set to \"logged\". Failure reason: {err}"
-        ),
-        Action::Skip => {}
-    }
-}
-
-impl Verifier<'_> {
-    /// §5.2-5.3: the chain against the trust stores, then (unless a plugin does it) the
-    /// trusted identities, logged as notation-go's `processSignature` logs them.
-    fn authenticity(
-        &self,
-        statement: &OciStatement,
-        level: &VerificationLevel,
-        facts: &SignedFacts,
-        plugin_identity: bool,
-        record: &mut SignatureRecord,
-    ) -> Result<(), (Step, CheckError)> {
-        let check = CheckType::Authenticity;
-        let action = level.action(check);
-        if action == Action::Skip {
-            return Ok(());
-        }
-        log::debug!("Validating cert chain");
-        let mut error = checks::trust_store(self.stores, statement, facts).err();
-        log_result(check, action, error.as_ref());
-        let enforced_failure = error.is_some() && action == Action::Enforce;
-        if !enforced_failure && !plugin_identity {
-            log::debug!("Validating trust identity");
-            let identity = match facts.chain.first() {
-                Some(leaf) => checks::trusted_identity(statement, leaf),
-                None => Err(CheckError::Untrusted),
-            };
-            if let Err(e) = identity {
-                log_result(check, action, Some(&e));
-                // A logged trust-store failure is replaced by an identity failure.
-                error = Some(e);
-            }
-        }
-        record.results.push(CheckResult {
-            check,
-            action,
-            error: error.clone(),
-        });
-        match error {
-            Some(e) if action == Action::Enforce => Err((Step::Check(check), e)),
-            _ => Ok(()),
-        }
-    }
-}
-
-impl Verifier<'_> {
-    /// §5.8: ask the plugin and turn its failures into checks with the level's actions.
-    fn apply_plugin(
-        &self,
-        found: &plugin::Found,
-        statement: &OciStatement,
-        level: &VerificationLevel,
-        facts: &SignedFacts,
-        record: &mut SignatureRecord,
-    ) -> Result<(), (Step, CheckError)> {
-        let capabilities: Vec<String> = found
-            .capabilities
-            .iter()
-            .filter(|c| {
-                let keep = c.as_str() != crate::plugin::proto::capability::REVOCATION_CHECK
-                    || level.action(CheckType::Revocation) != Action::Skip;
-                if !keep {
-                    log::debug!("Skipping the {c} validation");
-                }
-                keep
-            })
-            .cloned()
-            .collect();
-        let verdict = plugin::verify(found, self.plugins, statement, facts, capabilities)
-            .map_err(|e| (Step::VerificationPlugin, e))?;
-        for (check, error) in [
-            (CheckType::Authenticity, verdict.identity),
-            (CheckType::Revocation, verdict.revocation),
-        ] {
-            let Some(error) = error else { continue };
-            let action = level.action(check);
-            if action == Action::Skip {
-                continue;
-            }
-            record.results.push(CheckResult {
-                check,
-                action,
-                error: Some(error.clone()),
-            });
-            if action == Action::Enforce {
-                return Err((Step::Check(check), error));
-            }
-        }
-        Ok(())
-    }
+/// Where a fetched signature came from and what it holds.
+#[derive(Clone, Copy)]
+struct Fetched<'f> {
+    manifest: &'f Descriptor,
+    media_type: &'f str,
+    bytes: &'f [u8],
 }
 
 #[cfg(test)]

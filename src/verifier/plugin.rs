@@ -26,7 +26,7 @@ pub struct VerificationPlugins {
 
 /// A verification plugin an envelope asked for, found and vetted.
 #[derive(Debug, Clone)]
-pub struct Found {
+pub(crate) struct Found {
     plugin: Plugin,
     /// Its verifier capabilities.
     pub capabilities: Vec<String>,
@@ -76,7 +76,7 @@ fn critical_string(attr: &ExtendedAttribute) -> Result<String, CheckError> {
 
 /// §5.2: `None` when the envelope names no plugin; an error ("inconclusive") when the
 /// named plugin is unusable.
-pub fn discover(
+pub(crate) fn discover(
     plugins: Option<&VerificationPlugins>,
     facts: &SignedFacts,
 ) -> Result<Option<Found>, CheckError> {
@@ -140,7 +140,7 @@ pub fn discover(
 
 /// What the plugin said about the capabilities it was asked for.
 #[derive(Debug, Default)]
-pub struct PluginVerdict {
+pub(crate) struct PluginVerdict {
     /// Trusted-identity failure, if any.
     pub identity: Option<CheckError>,
     /// Revocation failure, if any.
@@ -153,7 +153,7 @@ fn go_time(t: OffsetDateTime) -> String {
 
 /// §5.8: call `verify-signature` for `capabilities` and interpret the answer. An `Err` is
 /// "inconclusive" (not subject to the policy level).
-pub fn verify(
+pub(crate) fn verify(
     found: &Found,
     plugins: Option<&VerificationPlugins>,
     statement: &OciStatement,
@@ -164,13 +164,7 @@ pub fn verify(
         return Ok(PluginVerdict::default());
     }
     let name = found.plugin.name().to_string();
-    let content = facts.content.as_deref();
-    let mut extended = serde_json::Map::new();
-    for a in content.iter().flat_map(|c| c.extended_attributes.iter()) {
-        if a.key != VERIFICATION_PLUGIN && a.key != VERIFICATION_PLUGIN_MIN_VERSION {
-            extended.insert(a.key.clone(), a.value.clone());
-        }
-    }
+    let extended = extended_attributes(facts);
     log::debug!(
         "Executing verification plugin {} with capabilities {}",
         crate::go::fmt::quote(&name),
@@ -183,23 +177,7 @@ pub fn verify(
     );
     let request = proto::VerifySignatureRequest {
         contract_version: CONTRACT_VERSION.into(),
-        signature: proto::SignatureInfo {
-            critical_attributes: proto::CriticalAttributes {
-                content_type: content.map(|c| c.content_type.clone()).unwrap_or_default(),
-                signing_scheme: facts.signing_scheme.as_str().into(),
-                expiry: facts
-                    .expiry
-                    .map(go_time)
-                    .unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
-                authentic_signing_time: (facts.signing_scheme
-                    == SigningScheme::X509SigningAuthority)
-                    .then(|| facts.authentic_signing_time.map(go_time))
-                    .flatten(),
-                extended_attributes: extended,
-            },
-            unprocessed_attributes: (!unprocessed.is_empty()).then(|| unprocessed.clone()),
-            certificate_chain: facts.chain.iter().map(|c| c.der.clone()).collect(),
-        },
+        signature: signature_info(facts, extended, &unprocessed),
         trust_policy: proto::TrustPolicyInfo {
             trusted_identities: statement.trusted_identities.clone(),
             signature_verification: capabilities.clone(),
@@ -210,7 +188,54 @@ pub fn verify(
         .plugin
         .verify_signature(&request)
         .map_err(|e| CheckError::Plugin(e.to_string()))?;
-    for attr in &unprocessed {
+    all_processed(&response, &unprocessed, &name)?;
+    verdict(&response, &capabilities, &name)
+}
+
+/// The extended attributes the plugin must process (all but the ones naming it).
+fn extended_attributes(facts: &SignedFacts) -> serde_json::Map<String, serde_json::Value> {
+    let content = facts.content.as_deref();
+    let mut extended = serde_json::Map::new();
+    for a in content.iter().flat_map(|c| c.extended_attributes.iter()) {
+        if a.key != VERIFICATION_PLUGIN && a.key != VERIFICATION_PLUGIN_MIN_VERSION {
+            extended.insert(a.key.clone(), a.value.clone());
+        }
+    }
+    extended
+}
+
+/// The request's `signature` (plugins.md §6.2).
+fn signature_info(
+    facts: &SignedFacts,
+    extended: serde_json::Map<String, serde_json::Value>,
+    unprocessed: &[String],
+) -> proto::SignatureInfo {
+    let content = facts.content.as_deref();
+    proto::SignatureInfo {
+        critical_attributes: proto::CriticalAttributes {
+            content_type: content.map(|c| c.content_type.clone()).unwrap_or_default(),
+            signing_scheme: facts.signing_scheme.as_str().into(),
+            expiry: facts
+                .expiry
+                .map(go_time)
+                .unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
+            authentic_signing_time: (facts.signing_scheme == SigningScheme::X509SigningAuthority)
+                .then(|| facts.authentic_signing_time.map(go_time))
+                .flatten(),
+            extended_attributes: extended,
+        },
+        unprocessed_attributes: (!unprocessed.is_empty()).then(|| unprocessed.to_vec()),
+        certificate_chain: facts.chain.iter().map(|c| c.der.clone()).collect(),
+    }
+}
+
+/// Every extended critical attribute must come back as processed.
+fn all_processed(
+    response: &proto::VerifySignatureResponse,
+    unprocessed: &[String],
+    name: &str,
+) -> Result<(), CheckError> {
+    for attr in unprocessed {
         if !response
             .processed_attributes
             .iter()
@@ -223,8 +248,17 @@ pub fn verify(
             )));
         }
     }
+    Ok(())
+}
+
+/// The plugin's result for each capability it was asked for.
+fn verdict(
+    response: &proto::VerifySignatureResponse,
+    capabilities: &[String],
+    name: &str,
+) -> Result<PluginVerdict, CheckError> {
     let mut verdict = PluginVerdict::default();
-    for cap in &capabilities {
+    for cap in capabilities {
         // Absent and `null` (Go's nil pointer) are both "no result".
         let Some(Some(result)) = response.verification_results.get(cap) else {
             return Err(CheckError::Plugin(format!(

@@ -4,6 +4,7 @@
 use super::*;
 use crate::oci::{Digest, MEDIA_TYPE_IMAGE_MANIFEST};
 use async_trait::async_trait;
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use time::macros::datetime;
 
@@ -94,10 +95,12 @@ fn subject() -> Descriptor {
 struct FakeIntegrity;
 
 impl Integrity for FakeIntegrity {
-    fn verify(&self, _media_type: &str, envelope: &[u8]) -> Result<SignedFacts, String> {
+    fn verify(&self, _media_type: &str, envelope: &[u8]) -> Result<SignedFacts, IntegrityError> {
         let word = std::str::from_utf8(envelope).unwrap();
         if word == "bad" {
-            return Err("signature is invalid".into());
+            return Err(IntegrityError::Envelope(
+                crate::envelope::EnvelopeError::Invalid("signature is invalid".into()),
+            ));
         }
         let a = datetime!(2020-01-01 0:00 UTC);
         let b = datetime!(2050-01-01 0:00 UTC);

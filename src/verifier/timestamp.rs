@@ -4,7 +4,7 @@
 use crate::go::fmt::GoQuoted;
 use time::OffsetDateTime;
 
-use super::checks::{self, load_stores, CheckError};
+use super::checks::{load_stores, CheckError};
 use super::{ChainCert, SignedFacts, SigningScheme, TrustStores};
 use crate::go::time::{rfc1123z, rfc3339_nano};
 use crate::policy::OciStatement;
@@ -22,6 +22,72 @@ pub struct VerifiedTimestamp {
     pub tsa_chain: Vec<Certificate>,
 }
 
+/// Which rule the authentic-timestamp check applies to a signature (the first steps of
+/// notation-go's `verifyAuthenticTimestamp` / `verifyTimestamp`), decided once: the check
+/// and its `-v`/`-d` log lines both read this value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampDecision {
+    /// `notary.x509.signingAuthority`: the chain must cover the authentic signing time.
+    AuthenticSigningTime,
+    /// `notary.x509` without a `tsa` trust store: the chain must be valid now.
+    NoTsaStore,
+    /// `verifyTimestamp: afterCertExpiry` and an unexpired chain: valid now suffices.
+    ChainUnexpired,
+    /// The timestamp countersignature must be present and verify (§8.3).
+    Timestamp,
+}
+
+impl TimestampDecision {
+    /// Decide for `facts` under `statement` at `now`.
+    pub fn new(
+        statement: &OciStatement,
+        facts: &SignedFacts,
+        now: OffsetDateTime,
+    ) -> TimestampDecision {
+        if facts.signing_scheme == SigningScheme::X509SigningAuthority {
+            return TimestampDecision::AuthenticSigningTime;
+        }
+        let has_tsa = statement
+            .trust_stores
+            .iter()
+            .any(|s| s.split_once(':').is_some_and(|(t, _)| t == "tsa"));
+        if !has_tsa {
+            return TimestampDecision::NoTsaStore;
+        }
+        if statement
+            .signature_verification
+            .verify_timestamp_after_cert_expiry()
+            && !facts.chain.iter().any(|c| now > c.not_after)
+        {
+            return TimestampDecision::ChainUnexpired;
+        }
+        TimestampDecision::Timestamp
+    }
+
+    /// notation-go's lines saying whether (and why not) the timestamp is verified.
+    fn log(self, facts: &SignedFacts) -> Vec<LogLine> {
+        match self {
+            TimestampDecision::AuthenticSigningTime => Vec::new(),
+            TimestampDecision::NoTsaStore => vec![info(
+                "Timestamp verification disabled: no tsa trust store is configured in trust policy",
+            )],
+            TimestampDecision::ChainUnexpired => vec![info(
+                "Timestamp verification disabled: verifyTimestamp is set to \"afterCertExpiry\" and signing cert chain unexpired",
+            )],
+            TimestampDecision::Timestamp => {
+                let mut log = vec![
+                    debug("Performing timestamp verification..."),
+                    debug("Checking timestamp countersignature existence..."),
+                ];
+                if facts.has_timestamp {
+                    log.push(debug("Verifying the timestamp countersignature..."));
+                }
+                log
+            }
+        }
+    }
+}
+
 /// The whole authentic-timestamp check (§5.6, §8.3): [`authentic_timestamp`],
 /// then, when a timestamp was verified, the revocation of its TSA chain (step 9; it runs
 /// even when the policy skips revocation). Without a validator only a TSA chain without
@@ -33,13 +99,28 @@ pub async fn check(
     facts: &SignedFacts,
     now: OffsetDateTime,
 ) -> (Result<(), CheckError>, Vec<LogLine>) {
-    let mut log = decision_log(statement, facts, now);
-    let verified = match authentic_timestamp_verified(stores, statement, facts, now) {
+    let decision = TimestampDecision::new(statement, facts, now);
+    let mut log = decision.log(facts);
+    let verified = match decided(decision, stores, statement, facts, now) {
         Ok(Some(v)) => v,
         Ok(None) => return (Ok(()), log),
         Err(e) => return (Err(e), log),
     };
-    log.push(debug("Validating timestamping certificate chain..."));
+    log.extend(verified_log(&verified));
+    let (result, lines) =
+        crate::revocation::check_timestamping_chain(revocation, &verified.tsa_chain).await;
+    log.extend(lines);
+    let result = result.map_err(|e| CheckError::Timestamp(e.to_string()));
+    if result.is_ok() {
+        log.push(debug("No verification impacting errors encountered while checking timestamping certificate chain revocation, status is OK"));
+        log.push(debug("Timestamp verification: Success"));
+    }
+    (result, log)
+}
+
+/// The lines notation-go logs once a timestamp verified, before its TSA chain's revocation.
+fn verified_log(verified: &VerifiedTimestamp) -> Vec<LogLine> {
+    let mut log = vec![debug("Validating timestamping certificate chain...")];
     if let Some(tsa) = verified.tsa_chain.first() {
         log.push(debug(format!(
             "The subject of TSA signing certificate is: {}",
@@ -57,37 +138,33 @@ pub async fn check(
     log.push(debug(
         "Checking timestamping certificate chain revocation...",
     ));
-    let (result, lines) =
-        crate::revocation::check_timestamping_chain(revocation, &verified.tsa_chain).await;
-    log.extend(lines);
-    let result = result.map_err(CheckError::Timestamp);
-    if result.is_ok() {
-        log.push(debug("No verification impacting errors encountered while checking timestamping certificate chain revocation, status is OK"));
-        log.push(debug("Timestamp verification: Success"));
-    }
-    (result, log)
+    log
 }
 
 /// Authentic timestamp (§5.6, §7, §8.3 steps 1–8), without the TSA chain's revocation
 /// (step 9, see [`check`]).
+#[cfg(test)]
 pub fn authentic_timestamp(
     stores: &dyn TrustStores,
     statement: &OciStatement,
     facts: &SignedFacts,
     now: OffsetDateTime,
 ) -> Result<(), CheckError> {
-    authentic_timestamp_verified(stores, statement, facts, now).map(|_| ())
+    let decision = TimestampDecision::new(statement, facts, now);
+    decided(decision, stores, statement, facts, now).map(|_| ())
 }
 
-/// [`authentic_timestamp`], returning the verified timestamp when one was required.
-pub fn authentic_timestamp_verified(
+/// [`authentic_timestamp`] under `decision`, returning the verified timestamp when one
+/// was required.
+fn decided(
+    decision: TimestampDecision,
     stores: &dyn TrustStores,
     statement: &OciStatement,
     facts: &SignedFacts,
     now: OffsetDateTime,
 ) -> Result<Option<VerifiedTimestamp>, CheckError> {
-    match facts.signing_scheme {
-        SigningScheme::X509SigningAuthority => {
+    match decision {
+        TimestampDecision::AuthenticSigningTime => {
             let Some(t) = facts.authentic_signing_time else {
                 // Integrity guarantees the attribute for this scheme; nothing to compare.
                 return Ok(None);
@@ -102,68 +179,35 @@ pub fn authentic_timestamp_verified(
             }
             Ok(None)
         }
-        SigningScheme::X509 if checks::timestamp_triggered(statement, facts, now) => {
+        TimestampDecision::Timestamp => {
             if !facts.has_timestamp {
                 return Err(CheckError::NoTimestamp);
             }
             verify_timestamp(stores, statement, facts).map(Some)
         }
-        SigningScheme::X509 => {
-            for c in &facts.chain {
-                if now < c.not_before {
-                    return Err(CheckError::CertNotYetValid {
-                        subject: c.subject.clone(),
-                        from: rfc1123z(c.not_before),
-                    });
-                }
-                if now > c.not_after {
-                    return Err(CheckError::CertExpired {
-                        subject: c.subject.clone(),
-                        at: rfc1123z(c.not_after),
-                    });
-                }
-            }
-            Ok(None)
+        TimestampDecision::NoTsaStore | TimestampDecision::ChainUnexpired => {
+            valid_now(facts, now).map(|_| None)
         }
     }
 }
 
-/// notation-go's lines saying whether (and why not) the timestamp is verified, for the
-/// `notary.x509` scheme (verifier.go `verifyTimestamp`).
-fn decision_log(
-    statement: &OciStatement,
-    facts: &SignedFacts,
-    now: OffsetDateTime,
-) -> Vec<LogLine> {
-    if facts.signing_scheme != SigningScheme::X509 {
-        return Vec::new();
+/// Every signing-chain certificate is valid at `now`.
+fn valid_now(facts: &SignedFacts, now: OffsetDateTime) -> Result<(), CheckError> {
+    for c in &facts.chain {
+        if now < c.not_before {
+            return Err(CheckError::CertNotYetValid {
+                subject: c.subject.clone(),
+                from: rfc1123z(c.not_before),
+            });
+        }
+        if now > c.not_after {
+            return Err(CheckError::CertExpired {
+                subject: c.subject.clone(),
+                at: rfc1123z(c.not_after),
+            });
+        }
     }
-    let has_tsa = statement
-        .trust_stores
-        .iter()
-        .any(|s| s.split_once(':').is_some_and(|(t, _)| t == "tsa"));
-    if !has_tsa {
-        return vec![info(
-            "Timestamp verification disabled: no tsa trust store is configured in trust policy",
-        )];
-    }
-    if statement
-        .signature_verification
-        .verify_timestamp_after_cert_expiry()
-        && !facts.chain.iter().any(|c| now > c.not_after)
-    {
-        return vec![info(
-            "Timestamp verification disabled: verifyTimestamp is set to \"afterCertExpiry\" and signing cert chain unexpired",
-        )];
-    }
-    let mut log = vec![
-        debug("Performing timestamp verification..."),
-        debug("Checking timestamp countersignature existence..."),
-    ];
-    if facts.has_timestamp {
-        log.push(debug("Verifying the timestamp countersignature..."));
-    }
-    log
+    Ok(())
 }
 
 fn fail(message: String) -> CheckError {

@@ -48,74 +48,16 @@ fn validate_chain(
         return err("certificate chain must contain at least one certificate".into());
     };
     if chain.len() == 1 {
-        let cert = first;
-        if let Err(e) = check_signature(cert, cert, SignatureCheck::SelfSignature) {
-            return err(format!(
-                "invalid self-signed certificate. subject: {}. Error: {e}",
-                GoQuoted(&cert.subject())
-            ));
-        }
-        if cert.raw_subject() != cert.raw_issuer() {
-            return err(format!(
-                "invalid self-signed certificate. subject: {}. Error: issuer({}) and subject({}) are not the same",
-                GoQuoted(&cert.subject()),
-                cert.issuer(),
-                cert.subject()
-            ));
-        }
-        if purpose == Purpose::CodeSigning {
-            validate_signing_time(cert, signing_time)?;
-        }
-        return validate_leaf(cert, purpose)
-            .map_err(|e| ChainError(format!("invalid self-signed certificate. Error: {e}")));
+        return validate_self_signed(first, signing_time, purpose);
     }
-
     for (i, cert) in chain.iter().enumerate() {
         if purpose == Purpose::CodeSigning {
             validate_signing_time(cert, signing_time)?;
         }
         if i == chain.len() - 1 {
-            match issued_by(cert, cert) {
-                Err(e) => {
-                    return err(format!(
-                        "root certificate with subject {} is invalid or not self-signed. Certificate chain must end with a valid self-signed root certificate. Error: {e}",
-                        GoQuoted(&cert.subject())
-                    ))
-                }
-                Ok(false) => {
-                    return err(format!(
-                        "root certificate with subject {} is not self-signed. Certificate chain must end with a valid self-signed root certificate",
-                        GoQuoted(&cert.subject())
-                    ))
-                }
-                Ok(true) => {}
-            }
+            validate_root(cert)?;
         } else {
-            if let Ok(true) = issued_by(cert, cert) {
-                let kind = if i == 0 { "leaf" } else { "intermediate" };
-                return err(format!(
-                    "{kind} certificate with subject {} is self-signed. Certificate chain must not contain self-signed {kind} certificate",
-                    GoQuoted(&cert.subject())
-                ));
-            }
-            let parent = &chain[i + 1];
-            match issued_by(cert, parent) {
-                Err(e) => {
-                    return err(format!(
-                        "invalid certificates or certificate with subject {} is not issued by {}. Error: {e}",
-                        GoQuoted(&cert.subject()),
-                        GoQuoted(&parent.subject())
-                    ))
-                }
-                Ok(false) => {
-                    return err(format!(
-                        "certificate with subject {} is not issued by {}",
-                        GoQuoted(&cert.subject()),
-                        GoQuoted(&parent.subject())
-                    ))
-                }
-                Ok(true) => {}
-            }
+            validate_issued(cert, &chain[i + 1], i)?;
         }
         if i == 0 {
             validate_leaf(cert, purpose)?;
@@ -124,6 +66,72 @@ fn validate_chain(
         }
     }
     Ok(())
+}
+
+/// A chain of one self-signed certificate.
+fn validate_self_signed(
+    cert: &Certificate,
+    signing_time: Option<OffsetDateTime>,
+    purpose: Purpose,
+) -> Result<(), ChainError> {
+    if let Err(e) = check_signature(cert, cert, SignatureCheck::SelfSignature) {
+        return err(format!(
+            "invalid self-signed certificate. subject: {}. Error: {e}",
+            GoQuoted(&cert.subject())
+        ));
+    }
+    if cert.raw_subject() != cert.raw_issuer() {
+        return err(format!(
+            "invalid self-signed certificate. subject: {}. Error: issuer({}) and subject({}) are not the same",
+            GoQuoted(&cert.subject()),
+            cert.issuer(),
+            cert.subject()
+        ));
+    }
+    if purpose == Purpose::CodeSigning {
+        validate_signing_time(cert, signing_time)?;
+    }
+    validate_leaf(cert, purpose)
+        .map_err(|e| ChainError(format!("invalid self-signed certificate. Error: {e}")))
+}
+
+/// The last certificate of a longer chain must be a self-signed root.
+fn validate_root(cert: &Certificate) -> Result<(), ChainError> {
+    match issued_by(cert, cert) {
+        Err(e) => err(format!(
+            "root certificate with subject {} is invalid or not self-signed. Certificate chain must end with a valid self-signed root certificate. Error: {e}",
+            GoQuoted(&cert.subject())
+        )),
+        Ok(false) => err(format!(
+            "root certificate with subject {} is not self-signed. Certificate chain must end with a valid self-signed root certificate",
+            GoQuoted(&cert.subject())
+        )),
+        Ok(true) => Ok(()),
+    }
+}
+
+/// Certificate `i` (not the root) is not self-signed and is issued by `parent`.
+fn validate_issued(cert: &Certificate, parent: &Certificate, i: usize) -> Result<(), ChainError> {
+    if let Ok(true) = issued_by(cert, cert) {
+        let kind = if i == 0 { "leaf" } else { "intermediate" };
+        return err(format!(
+            "{kind} certificate with subject {} is self-signed. Certificate chain must not contain self-signed {kind} certificate",
+            GoQuoted(&cert.subject())
+        ));
+    }
+    match issued_by(cert, parent) {
+        Err(e) => err(format!(
+            "invalid certificates or certificate with subject {} is not issued by {}. Error: {e}",
+            GoQuoted(&cert.subject()),
+            GoQuoted(&parent.subject())
+        )),
+        Ok(false) => err(format!(
+            "certificate with subject {} is not issued by {}",
+            GoQuoted(&cert.subject()),
+            GoQuoted(&parent.subject())
+        )),
+        Ok(true) => Ok(()),
+    }
 }
 
 /// Go `isIssuedBy`: `CheckSignatureFrom` then raw issuer == parent's raw subject.

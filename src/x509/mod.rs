@@ -1,11 +1,13 @@
 //! X.509 helpers: certificate files, names as Go prints them, chain rules.
 
-pub mod chain;
+#![deny(missing_docs)]
+
+pub(crate) mod chain;
 mod key_pair;
-pub mod name;
-pub mod server;
+pub(crate) mod name;
+pub(crate) mod server;
 mod signature;
-pub mod verify;
+pub(crate) mod verify;
 
 use crate::go::pem::{self, pem_blocks};
 use std::collections::HashSet;
@@ -18,10 +20,8 @@ use time::OffsetDateTime;
 
 pub use chain::{validate_code_signing_chain, validate_timestamping_chain, ChainError};
 pub use key_pair::load_key_pair;
-pub use signature::{
-    check_cms_signature, check_signature, check_signed_data, CertSignatureError,
-    CmsSignatureScheme, SignatureCheck,
-};
+pub(crate) use signature::{check_cms_signature, check_signed_data, CmsSignatureScheme};
+pub use signature::{check_signature, CertSignatureError, SignatureCheck};
 
 /// `id-ad-ocsp` (1.3.6.1.5.5.7.48.1) as DER, looked for inside the AIA extension.
 const OID_AD_OCSP_DER: &[u8] = &[0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
@@ -38,11 +38,12 @@ pub enum X509Error {
 }
 
 /// OID of the keyUsage extension.
-pub const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+pub(crate) const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 /// OID of the extendedKeyUsage extension.
-pub const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+pub(crate) const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
 /// OID of the basicConstraints extension.
-pub const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
+pub(crate) const OID_BASIC_CONSTRAINTS: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("2.5.29.19");
 
 /// Well-known extended key usages (Go `x509.ExtKeyUsage*`).
 pub mod eku {
@@ -489,7 +490,7 @@ pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, X509Error> {
 }
 
 /// Go `x509.ParseCertificates`: consecutive DER certificates with nothing in between.
-pub fn parse_der_sequence(mut bytes: &[u8]) -> Result<Vec<Certificate>, X509Error> {
+pub(crate) fn parse_der_sequence(mut bytes: &[u8]) -> Result<Vec<Certificate>, X509Error> {
     let mut out = Vec::new();
     while !bytes.is_empty() {
         let (_, total) = tlv_len(bytes).ok_or_else(|| malformed("certificate"))?;

@@ -44,7 +44,7 @@ pub fn check_leaf(
     host: &str,
     now: OffsetDateTime,
 ) -> Result<(), ServerCertError> {
-    check_validity(leaf, now).map_err(ServerCertError::Refused)?;
+    check_validity(leaf, now).map_err(|e| ServerCertError::Refused(e.to_string()))?;
     verify_hostname(leaf, host)
 }
 
@@ -58,7 +58,7 @@ pub fn check_chain(
     now: OffsetDateTime,
 ) -> Result<(), ServerCertError> {
     let chain = chain_to_root(leaf, intermediates, roots, now, eku::SERVER_AUTH)
-        .map_err(ServerCertError::Refused)?;
+        .map_err(|e| ServerCertError::Refused(e.to_string()))?;
     let constrained = chain.iter().skip(1).any(|c| {
         let exts = c.inner().tbs_certificate().extensions();
         exts.into_iter()

@@ -152,7 +152,7 @@ fn verified_pairs() -> std::sync::MutexGuard<'static, HashSet<KeyAndCertificate>
 /// Verifies a signature over `message` made with `signer`'s key, as Go's
 /// `signer.CheckSignature(algorithm, message, signature)` does (SHA-1 accepted, MD5 not):
 /// what OCSP responses and CRLs are checked with.
-pub fn check_signed_data(
+pub(crate) fn check_signed_data(
     signer: &Certificate,
     algorithm: &spki::AlgorithmIdentifierOwned,
     message: &[u8],
@@ -251,7 +251,7 @@ fn verify_with_key(
 /// A CMS `SignerInfo` signature scheme (tspclient-go `oid.ToSignatureAlgorithm`): the
 /// signature algorithm OID, with the digest algorithm OID where the former names no hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CmsSignatureScheme(Scheme);
+pub(crate) struct CmsSignatureScheme(Scheme);
 
 impl CmsSignatureScheme {
     /// Maps `(digestAlgorithm, signatureAlgorithm)` to a scheme; only SHA-256/384/512 with
@@ -280,7 +280,7 @@ impl CmsSignatureScheme {
 
 /// Verifies a CMS signature (ECDSA in ASN.1 form) over `message` with `signer`'s key, with
 /// Go's error texts (`crypto/rsa: verification error`, `x509: ECDSA verification failure`).
-pub fn check_cms_signature(
+pub(crate) fn check_cms_signature(
     signer: &Certificate,
     scheme: CmsSignatureScheme,
     message: &[u8],

@@ -8,6 +8,32 @@ use time::OffsetDateTime;
 use super::{check_signature, eku, Certificate, SignatureCheck};
 
 /// Go's `maxChainSignatureChecks`: the work one verification may do.
+/// Why Go's `x509.Certificate.Verify` refuses a certificate; texts are Go's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertVerifyError {
+    /// A critical extension Go does not handle.
+    #[error("x509: unhandled critical extension")]
+    UnhandledCriticalExtension,
+    /// Outside the validity period (the detail names both times).
+    #[error("x509: certificate has expired or is not yet valid: {0}")]
+    Expired(String),
+    /// No chain allows the requested extended key usage.
+    #[error("x509: certificate specifies an incompatible key usage")]
+    IncompatibleUsage,
+    /// Too many candidate signatures were tried.
+    #[error("x509: signature check attempts limit reached while verifying certificate chain")]
+    SignatureCheckLimit,
+    /// An intermediate without `cA`.
+    #[error("x509: certificate is not authorized to sign other certificates")]
+    NotAuthorizedToSign,
+    /// A path length constraint is exceeded.
+    #[error("x509: too many intermediates for path length constraint")]
+    PathLength,
+    /// No chain to a root (the text may name the candidate that came closest).
+    #[error("{0}")]
+    UnknownAuthority(String),
+}
+
 const MAX_SIGNATURE_CHECKS: usize = 100;
 
 /// Extensions Go's certificate parser understands; any other critical extension makes
@@ -30,7 +56,7 @@ const HANDLED_EXTENSIONS: [&str; 13] = [
 
 /// Go `isValid`'s checks every certificate gets: no unhandled critical extension, and
 /// valid at `at` (printed in `at`'s offset, as Go prints the time it was given).
-pub fn check_validity(cert: &Certificate, at: OffsetDateTime) -> Result<(), String> {
+pub fn check_validity(cert: &Certificate, at: OffsetDateTime) -> Result<(), CertVerifyError> {
     let unhandled = cert
         .inner()
         .tbs_certificate()
@@ -39,7 +65,7 @@ pub fn check_validity(cert: &Certificate, at: OffsetDateTime) -> Result<(), Stri
         .flatten()
         .any(|e| e.critical && !HANDLED_EXTENSIONS.contains(&e.extn_id.to_string().as_str()));
     if unhandled {
-        return Err("x509: unhandled critical extension".into());
+        return Err(CertVerifyError::UnhandledCriticalExtension);
     }
     let detail = if at < cert.not_before() {
         format!(
@@ -56,9 +82,7 @@ pub fn check_validity(cert: &Certificate, at: OffsetDateTime) -> Result<(), Stri
     } else {
         return Ok(());
     };
-    Err(format!(
-        "x509: certificate has expired or is not yet valid: {detail}"
-    ))
+    Err(CertVerifyError::Expired(detail))
 }
 
 /// The chain step of Go's `Verify` (the leaf's own checks already passed): `[leaf]` when
@@ -70,7 +94,7 @@ pub fn chain_to_root<'a>(
     roots: &'a [Certificate],
     at: OffsetDateTime,
     usage: ObjectIdentifier,
-) -> Result<Vec<&'a Certificate>, String> {
+) -> Result<Vec<&'a Certificate>, CertVerifyError> {
     let chains = if roots.iter().any(|r| r.der() == leaf.der()) {
         vec![vec![leaf]]
     } else {
@@ -85,7 +109,7 @@ pub fn chain_to_root<'a>(
     chains
         .into_iter()
         .find(|chain| chain.iter().all(|c| allows(c, usage)))
-        .ok_or_else(|| "x509: certificate specifies an incompatible key usage".to_string())
+        .ok_or(CertVerifyError::IncompatibleUsage)
 }
 
 /// Go `checkChainForKeyUsage`, one certificate: no EKU, `anyExtendedKeyUsage`, or `usage`.
@@ -116,7 +140,7 @@ impl<'a> ChainBuilder<'a> {
     fn build(
         &mut self,
         chain: &mut Vec<&'a Certificate>,
-    ) -> Result<Vec<Vec<&'a Certificate>>, String> {
+    ) -> Result<Vec<Vec<&'a Certificate>>, CertVerifyError> {
         let child = *chain.last().expect("the chain starts with the leaf");
         let candidates = (self.roots.iter().map(|c| (Role::Root, c)))
             .chain(self.intermediates.iter().map(|c| (Role::Intermediate, c)))
@@ -130,14 +154,14 @@ impl<'a> ChainBuilder<'a> {
             }
             self.signature_checks += 1;
             if self.signature_checks > MAX_SIGNATURE_CHECKS {
-                return Err("x509: signature check attempts limit reached while verifying certificate chain".into());
+                return Err(CertVerifyError::SignatureCheckLimit);
             }
             if let Err(e) = check_signature(child, candidate, SignatureCheck::IssuedBy) {
                 hint.get_or_insert((e.0, candidate));
                 continue;
             }
             if let Err(e) = self.check_parent(candidate, role, chain) {
-                hint.get_or_insert((e.clone(), candidate));
+                hint.get_or_insert((e.to_string(), candidate));
                 err = Some(e);
                 continue;
             }
@@ -160,7 +184,7 @@ impl<'a> ChainBuilder<'a> {
         if !chains.is_empty() {
             return Ok(chains);
         }
-        Err(err.unwrap_or_else(|| unknown_authority(hint)))
+        Err(err.unwrap_or_else(|| CertVerifyError::UnknownAuthority(unknown_authority(hint))))
     }
 
     /// Go `isValid` for an intermediate or root about to be appended to `chain`.
@@ -169,18 +193,18 @@ impl<'a> ChainBuilder<'a> {
         cert: &Certificate,
         role: Role,
         chain: &[&Certificate],
-    ) -> Result<(), String> {
+    ) -> Result<(), CertVerifyError> {
         check_validity(cert, self.at)?;
         let bc = cert.basic_constraints();
         if role == Role::Intermediate && !bc.is_some_and(|b| b.ca) {
-            return Err("x509: certificate is not authorized to sign other certificates".into());
+            return Err(CertVerifyError::NotAuthorizedToSign);
         }
         let intermediates_below = chain.len() as u64 - 1;
         if bc
             .and_then(|b| b.path_len)
             .is_some_and(|max| intermediates_below > max)
         {
-            return Err("x509: too many intermediates for path length constraint".into());
+            return Err(CertVerifyError::PathLength);
         }
         Ok(())
     }
