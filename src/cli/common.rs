@@ -271,6 +271,20 @@ impl BatchArgs {
         Ok(all)
     }
 
+    /// [`BatchArgs::references`], which must name at least one: none is upstream's
+    /// "missing reference" error for `notation <command>`.
+    pub fn required_references(
+        &self,
+        positional: &[String],
+        command: &str,
+    ) -> anyhow::Result<Vec<Input>> {
+        let inputs = self.references(positional)?;
+        if inputs.is_empty() {
+            anyhow::bail!("missing reference to the artifact: use `notation {command} --help` to see what parameters are required");
+        }
+        Ok(inputs)
+    }
+
     /// Run `one` for every reference, at most `--concurrency` at a time (one at a time under
     /// `-v` / `-d`). Each reference's
     /// output (its result line, warnings, `Error:` line) is printed in input order; with
@@ -352,4 +366,32 @@ fn json_documents(text: &str) -> Vec<serde_json::Value> {
         // Not JSON (nothing else is printed on stdout with -o json): kept as text.
         Err(_) => vec![serde_json::Value::String(text.to_string())],
     }
+}
+
+/// `--max-signatures` must be positive, checked where notation's RunE checks it.
+pub fn check_max_signatures(max_signatures: i64) -> anyhow::Result<()> {
+    if max_signatures <= 0 {
+        anyhow::bail!("max-signatures value {max_signatures} must be a positive number");
+    }
+    Ok(())
+}
+
+/// Upstream's notice that `--allow-referrers-api` is deprecated, given when the flag is set;
+/// `sign` (`suggest_force_referrers_tag`) names its replacement when the flag is true.
+pub fn warn_allow_referrers_api(
+    out: Printer,
+    allow_referrers_api: Option<bool>,
+    suggest_force_referrers_tag: bool,
+) {
+    let Some(v) = allow_referrers_api else {
+        return;
+    };
+    let tail = if v && suggest_force_referrers_tag {
+        ", use '--force-referrers-tag=false' instead."
+    } else {
+        "."
+    };
+    out.warn(&format!(
+        "flag '--allow-referrers-api' is deprecated and will be removed in future versions{tail}"
+    ));
 }

@@ -45,10 +45,7 @@ pub struct InspectArgs {
 
 pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
     let out = ctx.out;
-    let inputs = args.batch.references(&args.reference)?;
-    if inputs.is_empty() {
-        anyhow::bail!("missing reference to the artifact: use `notation inspect --help` to see what parameters are required");
-    }
+    let inputs = args.batch.required_references(&args.reference, "inspect")?;
     out.experimental_warning(ctx.flags.any(&["allow-referrers-api"]));
     let platforms = args.tree.platforms()?;
     let json = match args.output.as_str() {
@@ -56,17 +53,8 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
         "json" => true,
         other => bail!("unrecognized output format {other}"),
     };
-    if args.max_signatures <= 0 {
-        bail!(
-            "max-signatures value {} must be a positive number",
-            args.max_signatures
-        );
-    }
-    if args.allow_referrers_api.is_some() {
-        out.warn(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
-        );
-    }
+    common::check_max_signatures(args.max_signatures)?;
+    common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let pool = notation::batch::RegistryPool::default();
     match inputs.as_slice() {
         [Ok(raw)] => inspect_one_reference(raw, &args, ctx, &platforms, json, false, &pool).await,

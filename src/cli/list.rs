@@ -49,24 +49,12 @@ pub struct ListArgs {
 
 pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
     let out = ctx.out;
-    let inputs = args.batch.references(&args.reference)?;
-    if inputs.is_empty() {
-        anyhow::bail!("missing reference to the artifact: use `notation list --help` to see what parameters are required");
-    }
+    let inputs = args.batch.required_references(&args.reference, "list")?;
     out.experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     let platforms = args.tree.platforms()?;
     // RunE: the count first, then the deprecation notice, as verify and inspect.
-    if args.max_signatures <= 0 {
-        anyhow::bail!(
-            "max-signatures value {} must be a positive number",
-            args.max_signatures
-        );
-    }
-    if args.allow_referrers_api.is_some() {
-        out.warn(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
-        );
-    }
+    common::check_max_signatures(args.max_signatures)?;
+    common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let pool = notation::batch::RegistryPool::default();
     match inputs.as_slice() {
         [Ok(raw)] => list_one(raw, &args, ctx, &platforms, &pool).await,

@@ -70,25 +70,13 @@ fn resolve<'a>(args: &'a SignArgs, ctx: &'a Context) -> anyhow::Result<(Vec<Inpu
     let out = ctx.out;
     // Flag values are parsed before anything else, as cobra does.
     let expiry = args.signer.expiry()?;
-    let inputs = args.batch.references(&args.reference)?;
-    if inputs.is_empty() {
-        bail!("missing reference to the artifact: use `notation sign --help` to see what parameters are required");
-    }
+    let inputs = args.batch.required_references(&args.reference, "sign")?;
     // PreRunE (the experimental notice), then cobra's flag checks, as cobra orders them.
     out.experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     SIGN_FLAGS.check(&ctx.flags)?;
     let platforms = args.tree.platforms()?;
     args.signer.check_timestamp_flags()?;
-    if let Some(v) = args.allow_referrers_api {
-        let tail = if v {
-            ", use '--force-referrers-tag=false' instead."
-        } else {
-            "."
-        };
-        out.warn(&format!(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions{tail}"
-        ));
-    }
+    common::warn_allow_referrers_api(out, args.allow_referrers_api, true);
     let format = args.signer.format(ctx)?;
     let user_metadata = args.signer.user_metadata()?;
     let plugin_config = args.signer.plugin_config()?;

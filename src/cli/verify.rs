@@ -96,27 +96,15 @@ fn resolve<'a>(
     ctx: &'a Context,
 ) -> anyhow::Result<(Vec<common::Input>, Shared<'a>)> {
     let out = ctx.out;
-    let inputs = args.batch.references(&args.reference)?;
-    if inputs.is_empty() {
-        anyhow::bail!("missing reference to the artifact: use `notation verify --help` to see what parameters are required");
-    }
+    let inputs = args.batch.required_references(&args.reference, "verify")?;
     out.experimental_warning(
         ctx.flags
             .any(&["oci-layout", "scope", "allow-referrers-api"]),
     );
     VERIFY_FLAGS.check(&ctx.flags)?;
     let platforms = args.tree.platforms()?;
-    if args.max_signatures <= 0 {
-        anyhow::bail!(
-            "max-signatures value {} must be a positive number",
-            args.max_signatures
-        );
-    }
-    if args.allow_referrers_api.is_some() {
-        out.warn(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
-        );
-    }
+    common::check_max_signatures(args.max_signatures)?;
+    common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let user_metadata = key_value::parse_pairs(&args.user_metadata, "user-metadata")?;
     let plugin_config = key_value::parse_pairs(&args.plugin_config, "plugin-config")?;
     args.logging.log();
