@@ -2,8 +2,7 @@
 #![deny(missing_docs)]
 
 use super::{
-    read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification,
-    ValidationError,
+    validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification, ValidationError,
 };
 use crate::go::fmt::GoQuoted;
 use crate::go::json::decode::{self as godecode, DecodeError, Json};
@@ -61,22 +60,17 @@ impl BlobDocument {
     /// Decode `bytes` as Go's `json.Unmarshal` does for `policy import`: the file must hold
     /// exactly one JSON value, then [`BlobDocument::parse`] applies.
     pub fn parse_exact(bytes: &[u8]) -> Result<BlobDocument, DecodeError> {
-        godecode::single_value(bytes)?;
-        BlobDocument::parse(bytes)
+        super::parse_exact(bytes, BlobDocument::parse)
     }
 
     /// Decode and validate the policy in `file`.
     pub fn from_file(file: &PolicyFile) -> Result<BlobDocument, PolicyError> {
-        let doc = BlobDocument::parse(file.content()).map_err(PolicyError::Malformed)?;
-        doc.validate()?;
-        Ok(doc)
+        super::decode_valid(file, BlobDocument::parse, BlobDocument::validate)
     }
 
     /// Load `{NOTATION_CONFIG}/trustpolicy.blob.json`.
     pub fn load(dirs: &crate::config::Dirs) -> Result<(BlobDocument, PolicyFile), PolicyError> {
-        let file = read_policy_file(&dirs.trust_policy_blob_json())?;
-        let doc = BlobDocument::from_file(&file)?;
-        Ok((doc, file))
+        super::load_document(&dirs.trust_policy_blob_json(), BlobDocument::from_file)
     }
 
     /// Rules 1–8 and 13 of verification.md §3.4 (a global `skip` statement is accepted, as

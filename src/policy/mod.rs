@@ -412,6 +412,37 @@ pub fn oci_policy_path(dirs: &crate::config::Dirs) -> PathBuf {
     }
 }
 
+/// `parse` of `bytes` as Go's `json.Unmarshal` decodes for `policy import`: the bytes must
+/// hold exactly one JSON value.
+pub(crate) fn parse_exact<D>(
+    bytes: &[u8],
+    parse: impl FnOnce(&[u8]) -> Result<D, DecodeError>,
+) -> Result<D, DecodeError> {
+    godecode::single_value(bytes)?;
+    parse(bytes)
+}
+
+/// The document in `file`, decoded with `parse` and checked with `validate`.
+pub(crate) fn decode_valid<D>(
+    file: &PolicyFile,
+    parse: impl FnOnce(&[u8]) -> Result<D, DecodeError>,
+    validate: impl FnOnce(&D) -> Result<(), ValidationError>,
+) -> Result<D, PolicyError> {
+    let doc = parse(file.content()).map_err(PolicyError::Malformed)?;
+    validate(&doc)?;
+    Ok(doc)
+}
+
+/// The policy file at `path` and its document, decoded by `from_file`.
+pub(crate) fn load_document<D>(
+    path: &Path,
+    from_file: impl FnOnce(&PolicyFile) -> Result<D, PolicyError>,
+) -> Result<(D, PolicyFile), PolicyError> {
+    let file = read_policy_file(path)?;
+    let doc = from_file(&file)?;
+    Ok((doc, file))
+}
+
 /// The `{"version", "trustPolicies"}` object both trust policy documents are, decoded
 /// as Go decodes into its document struct `go_type`, each statement with `statement`.
 pub(crate) fn policy_document<T: Default>(
