@@ -290,7 +290,8 @@ impl BatchArgs {
     /// output (its result line, warnings, `Error:` line) is printed in input order; with
     /// `json`, each one's JSON document goes into one array printed at the end. A summary
     /// line follows on stderr (`<done> <n> of <total> artifacts; failed: …`); exit 1 if any
-    /// failed.
+    /// failed. One reference (not a line of `--from-file` that could not be read) is the
+    /// plain command: `one` runs on it directly, with no summary.
     pub async fn run<F, Fut>(
         &self,
         out: Printer,
@@ -303,6 +304,9 @@ impl BatchArgs {
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = anyhow::Result<()>>,
     {
+        if let [Ok(raw)] = inputs.as_slice() {
+            return one(raw.clone()).await;
+        }
         use futures_util::StreamExt as _;
         let total = inputs.len();
         let one = &one;

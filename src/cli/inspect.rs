@@ -56,19 +56,13 @@ pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
     common::check_max_signatures(args.max_signatures)?;
     common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let pool = notation::batch::RegistryPool::default();
-    match inputs.as_slice() {
-        [Ok(raw)] => inspect_one_reference(raw, &args, ctx, &platforms, json, false, &pool).await,
-        _ => {
-            args.batch
-                .run(out, inputs, json, "inspected", |raw| {
-                    let (args, pool, platforms) = (&args, &pool, &platforms);
-                    async move {
-                        inspect_one_reference(&raw, args, ctx, platforms, json, true, pool).await
-                    }
-                })
-                .await
-        }
-    }
+    let many = inputs.len() > 1;
+    args.batch
+        .run(out, inputs, json, "inspected", |raw| {
+            let (args, pool, platforms) = (&args, &pool, &platforms);
+            async move { inspect_one_reference(&raw, args, ctx, platforms, json, many, pool).await }
+        })
+        .await
 }
 
 /// Inspect one reference, printing what a single `inspect` prints.

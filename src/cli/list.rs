@@ -56,18 +56,13 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
     common::check_max_signatures(args.max_signatures)?;
     common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let pool = notation::batch::RegistryPool::default();
-    match inputs.as_slice() {
-        [Ok(raw)] => list_one(raw, &args, ctx, &platforms, &pool).await,
-        _ => {
-            let json = args.output == "json";
-            args.batch
-                .run(out, inputs, json, "listed", |raw| {
-                    let (args, pool, platforms) = (&args, &pool, &platforms);
-                    async move { list_one(&raw, args, ctx, platforms, pool).await }
-                })
-                .await
-        }
-    }
+    let json = args.output == "json";
+    args.batch
+        .run(out, inputs, json, "listed", |raw| {
+            let (args, pool, platforms) = (&args, &pool, &platforms);
+            async move { list_one(&raw, args, ctx, platforms, pool).await }
+        })
+        .await
 }
 
 /// List one reference, printing what a single `list` prints.

@@ -47,17 +47,13 @@ pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     // Routes the library's log records (plugin calls, HTTP trace) to stderr with -v / -d.
     args.logging.log();
     let (inputs, shared) = resolve(&args, ctx)?;
-    let result = match inputs.as_slice() {
-        [Ok(raw)] => sign_one(raw, &shared).await,
-        _ => {
-            args.batch
-                .run(out, inputs, args.output == "json", "signed", |raw| {
-                    let shared = &shared;
-                    async move { sign_one(&raw, shared).await }
-                })
-                .await
-        }
-    };
+    let result = args
+        .batch
+        .run(out, inputs, args.output == "json", "signed", |raw| {
+            let shared = &shared;
+            async move { sign_one(&raw, shared).await }
+        })
+        .await;
     if shared.many {
         shared.report_revocation();
     }
@@ -113,6 +109,14 @@ impl Shared<'_> {
             super::verify::report_revocation(self.ctx.out, revocation);
         }
     }
+
+    /// For one reference, the CRL cache warning right after signing, where upstream gives
+    /// it; several references get it once, at the end.
+    fn report_revocation_once_signed(&self) {
+        if !self.many {
+            self.report_revocation();
+        }
+    }
 }
 
 /// Sign one reference, printing what a single `sign` prints.
@@ -155,9 +159,7 @@ async fn sign_tree(
         &tree_opts,
     )
     .await;
-    if !shared.many {
-        shared.report_revocation();
-    }
+    shared.report_revocation_once_signed();
     let (done, failure) = match signed {
         Ok(done) => (done, None),
         Err(mut e) => (std::mem::take(&mut e.signed), Some(e)),
@@ -209,9 +211,7 @@ async fn sign_single(
 ) -> anyhow::Result<()> {
     let out = shared.ctx.out;
     let signed = signer::sign(target, subject, shared.signer.as_ref(), &shared.opts).await;
-    if !shared.many {
-        shared.report_revocation();
-    }
+    shared.report_revocation_once_signed();
     let signature = signed?;
     warn_signature(out, &signature);
     if shared.args.output == "json" {

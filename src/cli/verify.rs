@@ -72,9 +72,6 @@ const VERIFY_FLAGS: Rules = Rules {
 
 pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     let (inputs, shared) = resolve(&args, ctx)?;
-    if let [Ok(raw)] = inputs.as_slice() {
-        return verify_one(raw, &shared).await;
-    }
     let json = args.output == Format::Json;
     let result = args
         .batch
@@ -83,7 +80,8 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
             async move { verify_one(&raw, shared).await }
         })
         .await;
-    if let Some((_, revocation, _)) = shared.verification.get() {
+    // One reference was warned about the CRL cache where it was verified.
+    if let (true, Some((_, revocation, _))) = (shared.many, shared.verification.get()) {
         report_revocation(ctx.out, revocation);
     }
     result
