@@ -63,6 +63,20 @@ impl AnyArgs {
     }
 }
 
+/// The flags sign, verify, list and inspect share besides their own: the tree, batch,
+/// registry and logging groups, in that order.
+#[derive(Args, Debug)]
+pub struct ArtifactCommandArgs {
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub logging: LoggingArgs,
+}
+
 /// `-u`, `-p`, `--insecure-registry`, and our `--ca-file`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct RegistryArgs {

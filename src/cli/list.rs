@@ -1,6 +1,6 @@
 //! `notation list`: the signature manifests of an artifact, as a tree.
 
-use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactCommandArgs, ArtifactRef};
 use super::output::Printer;
 use super::tree::Node;
 use super::Context;
@@ -38,26 +38,24 @@ pub struct ListArgs {
     #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json"])]
     output: String,
     #[command(flatten)]
-    tree: TreeArgs,
-    #[command(flatten)]
-    batch: BatchArgs,
-    #[command(flatten)]
-    registry: RegistryArgs,
-    #[command(flatten)]
-    logging: LoggingArgs,
+    common: ArtifactCommandArgs,
 }
 
 pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
     let out = ctx.out;
-    let inputs = args.batch.required_references(&args.reference, "list")?;
+    let inputs = args
+        .common
+        .batch
+        .required_references(&args.reference, "list")?;
     out.experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
-    let platforms = args.tree.platforms()?;
+    let platforms = args.common.tree.platforms()?;
     // RunE: the count first, then the deprecation notice, as verify and inspect.
     common::check_max_signatures(args.max_signatures)?;
     common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let pool = notation::batch::RegistryPool::default();
     let json = args.output == "json";
-    args.batch
+    args.common
+        .batch
         .run(out, inputs, json, "listed", |raw| {
             let (args, pool, platforms) = (&args, &pool, &platforms);
             async move { list_one(&raw, args, ctx, platforms, pool).await }
@@ -75,11 +73,21 @@ async fn list_one(
 ) -> anyhow::Result<()> {
     let out = ctx.out;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, pool)?;
-    let desc =
-        common::resolve(out, target.as_ref(), &reference, "list", args.logging.log()).await?;
-    if args.tree.recursive {
-        let nodes = args.tree.nodes(target.as_ref(), &desc, platforms).await?;
+    let target = open::for_reading(&reference, &args.common, ctx, pool)?;
+    let desc = common::resolve(
+        out,
+        target.as_ref(),
+        &reference,
+        "list",
+        args.common.logging.log(),
+    )
+    .await?;
+    if args.common.tree.recursive {
+        let nodes = args
+            .common
+            .tree
+            .nodes(target.as_ref(), &desc, platforms)
+            .await?;
         let all = tree_signatures(target.as_ref(), &reference, &nodes).await?;
         return print_tree(out, &reference, &nodes, &all, args);
     }

@@ -1,7 +1,7 @@
 //! `notation verify` (cli.md §2): upstream's flags, outputs and errors, plus a short
 //! per-signature reason on failure and `-o json`.
 
-use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactCommandArgs, ArtifactRef};
 use super::flag_rules::Rules;
 use super::output::{Log, Printer};
 use super::Context;
@@ -49,13 +49,7 @@ pub struct VerifyArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: Format,
     #[command(flatten)]
-    tree: TreeArgs,
-    #[command(flatten)]
-    batch: BatchArgs,
-    #[command(flatten)]
-    registry: RegistryArgs,
-    #[command(flatten)]
-    logging: LoggingArgs,
+    common: ArtifactCommandArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -74,6 +68,7 @@ pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     let (inputs, shared) = resolve(&args, ctx)?;
     let json = args.output == Format::Json;
     let result = args
+        .common
         .batch
         .run(ctx.out, inputs, json, "verified", |raw| {
             let shared = &shared;
@@ -94,18 +89,21 @@ fn resolve<'a>(
     ctx: &'a Context,
 ) -> anyhow::Result<(Vec<common::Input>, Shared<'a>)> {
     let out = ctx.out;
-    let inputs = args.batch.required_references(&args.reference, "verify")?;
+    let inputs = args
+        .common
+        .batch
+        .required_references(&args.reference, "verify")?;
     out.experimental_warning(
         ctx.flags
             .any(&["oci-layout", "scope", "allow-referrers-api"]),
     );
     VERIFY_FLAGS.check(&ctx.flags)?;
-    let platforms = args.tree.platforms()?;
+    let platforms = args.common.tree.platforms()?;
     common::check_max_signatures(args.max_signatures)?;
     common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let user_metadata = key_value::parse_pairs(&args.user_metadata, "user-metadata")?;
     let plugin_config = key_value::parse_pairs(&args.plugin_config, "plugin-config")?;
-    args.logging.log();
+    args.common.logging.log();
 
     // Upstream loads the policy before looking at the reference.
     let (policy, file) = OciDocument::load(&ctx.dirs)?;
@@ -186,9 +184,9 @@ impl Shared<'_> {
 /// Verify one reference, printing what a single `verify` prints.
 async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
     let (args, ctx, out) = (shared.args, shared.ctx, shared.ctx.out);
-    let log = args.logging.log();
+    let log = args.common.logging.log();
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, &shared.pool)?;
+    let target = open::for_reading(&reference, &args.common, ctx, &shared.pool)?;
     let subject = common::resolve(out, target.as_ref(), &reference, "verify", log).await?;
     let printed = reference.with_digest(&subject.digest);
     let policy_ref = match (&args.scope, &reference) {
@@ -208,8 +206,9 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
     };
     // With -v/-d the log already gave each signature's reason.
     let reasons = !(log.verbose || log.debug);
-    if args.tree.recursive {
+    if args.common.tree.recursive {
         let nodes = args
+            .common
             .tree
             .nodes(target.as_ref(), &subject, &shared.platforms)
             .await?;
