@@ -63,6 +63,22 @@ impl AnyArgs {
     }
 }
 
+/// The artifacts `list` and `verify` look at and how many of their signatures, with
+/// upstream's texts (the same for both).
+#[derive(Args, Debug)]
+pub struct ArtifactsArgs {
+    /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
+    #[arg(value_name = "REFERENCE")]
+    pub reference: Vec<String>,
+    /// maximum number of signatures to evaluate or examine
+    #[arg(
+        long = "max-signatures",
+        default_value_t = 100,
+        allow_negative_numbers = true
+    )]
+    pub max_signatures: i64,
+}
+
 /// The flags sign, verify, list and inspect share besides their own: the tree, batch,
 /// registry and logging groups, in that order.
 #[derive(Args, Debug)]

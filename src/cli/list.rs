@@ -1,6 +1,6 @@
 //! `notation list`: the signature manifests of an artifact, as a tree.
 
-use super::common::{self, ArtifactCommandArgs, ArtifactRef};
+use super::common::{self, ArtifactCommandArgs, ArtifactRef, ArtifactsArgs};
 use super::output::Printer;
 use super::tree::Node;
 use super::Context;
@@ -12,16 +12,8 @@ use notation::oci::{Descriptor, ARTIFACT_TYPE_NOTATION};
 /// Arguments of `notation list`.
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
-    #[arg(value_name = "REFERENCE")]
-    reference: Vec<String>,
-    /// maximum number of signatures to evaluate or examine
-    #[arg(
-        long = "max-signatures",
-        default_value_t = 100,
-        allow_negative_numbers = true
-    )]
-    max_signatures: i64,
+    #[command(flatten)]
+    artifacts: ArtifactsArgs,
     /// [Experimental] list signatures stored in OCI image layout
     #[arg(long = "oci-layout")]
     oci_layout: bool,
@@ -46,11 +38,11 @@ pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
     let inputs = args
         .common
         .batch
-        .required_references(&args.reference, "list")?;
+        .required_references(&args.artifacts.reference, "list")?;
     out.experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     let platforms = args.common.tree.platforms()?;
     // RunE: the count first, then the deprecation notice, as verify and inspect.
-    common::check_max_signatures(args.max_signatures)?;
+    common::check_max_signatures(args.artifacts.max_signatures)?;
     common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let pool = notation::batch::RegistryPool::default();
     let json = args.output == "json";
@@ -91,7 +83,7 @@ async fn list_one(
         let all = tree_signatures(target.as_ref(), &reference, &nodes).await?;
         return print_tree(out, &reference, &nodes, &all, args);
     }
-    let max = args.max_signatures as usize;
+    let max = args.artifacts.max_signatures as usize;
     let signatures = target
         .signature_pages(&desc)
         .beyond(max)
@@ -138,7 +130,7 @@ fn print_one(
     signatures: &[Descriptor],
     args: &ListArgs,
 ) -> anyhow::Result<()> {
-    let max = args.max_signatures as usize;
+    let max = args.artifacts.max_signatures as usize;
     if args.output == "json" {
         out.println(&serde_json::to_string_pretty(&json(
             root, desc, signatures, max,
@@ -163,7 +155,7 @@ fn print_tree(
     signatures: &[Vec<Descriptor>],
     args: &ListArgs,
 ) -> anyhow::Result<()> {
-    let max = args.max_signatures as usize;
+    let max = args.artifacts.max_signatures as usize;
     let over = signatures.iter().any(|s| s.len() > max);
     if args.output == "json" {
         let documents: Vec<serde_json::Value> = nodes

@@ -1,7 +1,7 @@
 //! `notation verify` (cli.md §2): upstream's flags, outputs and errors, plus a short
 //! per-signature reason on failure and `-o json`.
 
-use super::common::{self, ArtifactCommandArgs, ArtifactRef};
+use super::common::{self, ArtifactCommandArgs, ArtifactRef, ArtifactsArgs};
 use super::flag_rules::Rules;
 use super::output::{Log, Printer};
 use super::Context;
@@ -20,16 +20,8 @@ use std::collections::BTreeMap;
 #[derive(Args, Debug)]
 #[command(long_about = "Verify OCI artifacts")]
 pub struct VerifyArgs {
-    /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
-    #[arg(value_name = "REFERENCE")]
-    reference: Vec<String>,
-    /// maximum number of signatures to evaluate or examine
-    #[arg(
-        long = "max-signatures",
-        default_value_t = 100,
-        allow_negative_numbers = true
-    )]
-    max_signatures: i64,
+    #[command(flatten)]
+    artifacts: ArtifactsArgs,
     /// user defined {key}={value} pairs that must be present in the signature for successful verification if provided
     #[arg(short = 'm', long = "user-metadata")]
     user_metadata: Vec<String>,
@@ -92,14 +84,14 @@ fn resolve<'a>(
     let inputs = args
         .common
         .batch
-        .required_references(&args.reference, "verify")?;
+        .required_references(&args.artifacts.reference, "verify")?;
     out.experimental_warning(
         ctx.flags
             .any(&["oci-layout", "scope", "allow-referrers-api"]),
     );
     VERIFY_FLAGS.check(&ctx.flags)?;
     let platforms = args.common.tree.platforms()?;
-    common::check_max_signatures(args.max_signatures)?;
+    common::check_max_signatures(args.artifacts.max_signatures)?;
     common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let user_metadata = key_value::parse_pairs(&args.user_metadata, "user-metadata")?;
     let plugin_config = key_value::parse_pairs(&args.plugin_config, "plugin-config")?;
@@ -116,7 +108,7 @@ fn resolve<'a>(
         policy,
         platforms,
         opts: VerifyOptions {
-            max_signatures: args.max_signatures as usize,
+            max_signatures: args.artifacts.max_signatures as usize,
             user_metadata,
             // One reference: Go's requests exactly. Many: one request less each.
             resolve_again: inputs.len() == 1,
