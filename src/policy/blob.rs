@@ -2,11 +2,11 @@
 #![deny(missing_docs)]
 
 use super::{
-    validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification, ValidationError,
+    validate_statements, CoreRef, DocumentRules, PolicyError, PolicyFile, SignatureVerification,
+    ValidationError,
 };
 use crate::go::fmt::GoQuoted;
 use crate::go::json::decode::{self as godecode, DecodeError, Json};
-use std::collections::HashSet;
 
 /// A blob trust policy document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,33 +76,29 @@ impl BlobDocument {
     /// Rules 1–8 and 13 of verification.md §3.4 (a global `skip` statement is accepted, as
     /// notation-go's check for it never fires).
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if self.version.is_empty() {
-            return Err(ValidationError::BlobEmptyVersion);
-        }
-        if self.version != "1.0" {
-            return Err(ValidationError::BlobUnsupportedVersion(
-                self.version.clone(),
-            ));
-        }
-        if self.trust_policies.is_empty() {
-            return Err(ValidationError::BlobNoStatements);
-        }
-        let mut names: HashSet<&str> = HashSet::new();
+        const RULES: DocumentRules = DocumentRules {
+            empty_version: ValidationError::BlobEmptyVersion,
+            unsupported_version: ValidationError::BlobUnsupportedVersion,
+            no_statements: ValidationError::BlobNoStatements,
+            duplicate_name: ValidationError::BlobDuplicateName,
+            statement: ValidationError::BlobStatement,
+        };
         let mut global = false;
-        for s in &self.trust_policies {
-            if names.contains(s.name.as_str()) {
-                return Err(ValidationError::BlobDuplicateName(s.name.clone()));
-            }
-            validate_core(s.core()).map_err(ValidationError::BlobStatement)?;
-            if s.global_policy {
-                if global {
-                    return Err(ValidationError::MultipleGlobal);
+        validate_statements(
+            &self.version,
+            &self.trust_policies,
+            &RULES,
+            BlobStatement::core,
+            |s| {
+                if s.global_policy {
+                    if global {
+                        return Err(ValidationError::MultipleGlobal);
+                    }
+                    global = true;
                 }
-                global = true;
-            }
-            names.insert(&s.name);
-        }
-        Ok(())
+                Ok(())
+            },
+        )
     }
 
     /// The statement named `name`, or the global one when `name` is `None` (§3.6).

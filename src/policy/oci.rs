@@ -3,8 +3,8 @@
 
 use super::identity::WILDCARD;
 use super::{
-    validate_core, CoreRef, PolicyError, PolicyFile, ScopeError, SignatureVerification,
-    ValidationError,
+    validate_statements, CoreRef, DocumentRules, PolicyError, PolicyFile, ScopeError,
+    SignatureVerification, ValidationError,
 };
 use crate::go::json::decode::{self as godecode, DecodeError, Json};
 use std::collections::HashSet;
@@ -82,24 +82,20 @@ impl OciDocument {
 
     /// notation-go v1.3.2 `OCIDocument.Validate` (verification.md §3.4).
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if self.version.is_empty() {
-            return Err(ValidationError::EmptyVersion);
-        }
-        if self.version != "1.0" {
-            return Err(ValidationError::UnsupportedVersion(self.version.clone()));
-        }
-        if self.trust_policies.is_empty() {
-            return Err(ValidationError::NoStatements);
-        }
-        // Sets, not lists: a document may hold many statements and scopes.
-        let mut names: HashSet<&str> = HashSet::new();
-        for s in &self.trust_policies {
-            if names.contains(s.name.as_str()) {
-                return Err(ValidationError::DuplicateName(s.name.clone()));
-            }
-            validate_core(s.core()).map_err(ValidationError::Statement)?;
-            names.insert(&s.name);
-        }
+        const RULES: DocumentRules = DocumentRules {
+            empty_version: ValidationError::EmptyVersion,
+            unsupported_version: ValidationError::UnsupportedVersion,
+            no_statements: ValidationError::NoStatements,
+            duplicate_name: ValidationError::DuplicateName,
+            statement: ValidationError::Statement,
+        };
+        validate_statements(
+            &self.version,
+            &self.trust_policies,
+            &RULES,
+            OciStatement::core,
+            |_| Ok(()),
+        )?;
         self.validate_registry_scopes()
     }
 
