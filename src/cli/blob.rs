@@ -4,6 +4,7 @@
 use super::common::{AnyArgs, LoggingArgs};
 use super::flag_rules::Rules;
 use super::output::{Printer, WriteError};
+use super::policy::{InitDocument, InitLevel};
 use super::signing::{self, SignerArgs};
 use super::{inspect, key_value, policy, verify, Context};
 use anyhow::{anyhow, bail, Context as _};
@@ -433,14 +434,7 @@ fn policy_show(ctx: &Context) -> anyhow::Result<()> {
     )
 }
 
-/// notation-go's `BlobDocument` field order and `omitempty`s.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct InitDocument<'a> {
-    version: &'a str,
-    trust_policies: [InitStatement<'a>; 1],
-}
-
+/// notation-go's `BlobPolicy` field order and `omitempty`s.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct InitStatement<'a> {
@@ -452,26 +446,17 @@ struct InitStatement<'a> {
     global_policy: bool,
 }
 
-#[derive(Serialize)]
-struct InitLevel {
-    level: &'static str,
-}
-
 fn policy_init(args: PolicyInitArgs, ctx: &Context) -> anyhow::Result<()> {
     let out = ctx.out;
     args.args.exactly_none()?;
     BLOB_POLICY_INIT_FLAGS.check(&ctx.flags)?;
-    let doc = InitDocument {
-        version: "1.0",
-        trust_policies: [InitStatement {
-            name: &args.name,
-            signature_verification: InitLevel { level: "strict" },
-            trust_stores: &args.trust_stores,
-            trusted_identities: &args.trusted_identities,
-            global_policy: args.global,
-        }],
-    };
-    let bytes = notation::go::json::to_vec_indent(&doc, "  ")?;
+    let bytes = InitDocument::json(InitStatement {
+        name: &args.name,
+        signature_verification: InitLevel::STRICT,
+        trust_stores: &args.trust_stores,
+        trusted_identities: &args.trusted_identities,
+        global_policy: args.global,
+    })?;
     // Validate exactly what is written, through the same reader verify uses.
     BlobDocument::parse(&bytes)?
         .validate()

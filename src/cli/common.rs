@@ -63,6 +63,36 @@ impl AnyArgs {
     }
 }
 
+/// The artifacts `list` and `verify` look at and how many of their signatures, with
+/// upstream's texts (the same for both).
+#[derive(Args, Debug)]
+pub struct ArtifactsArgs {
+    /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
+    #[arg(value_name = "REFERENCE")]
+    pub reference: Vec<String>,
+    /// maximum number of signatures to evaluate or examine
+    #[arg(
+        long = "max-signatures",
+        default_value_t = 100,
+        allow_negative_numbers = true
+    )]
+    pub max_signatures: i64,
+}
+
+/// The flags sign, verify, list and inspect share besides their own: the tree, batch,
+/// registry and logging groups, in that order.
+#[derive(Args, Debug)]
+pub struct ArtifactCommandArgs {
+    #[command(flatten)]
+    pub tree: TreeArgs,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    #[command(flatten)]
+    pub logging: LoggingArgs,
+}
+
 /// `-u`, `-p`, `--insecure-registry`, and our `--ca-file`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct RegistryArgs {
@@ -271,12 +301,27 @@ impl BatchArgs {
         Ok(all)
     }
 
+    /// [`BatchArgs::references`], which must name at least one: none is upstream's
+    /// "missing reference" error for `notation <command>`.
+    pub fn required_references(
+        &self,
+        positional: &[String],
+        command: &str,
+    ) -> anyhow::Result<Vec<Input>> {
+        let inputs = self.references(positional)?;
+        if inputs.is_empty() {
+            anyhow::bail!("missing reference to the artifact: use `notation {command} --help` to see what parameters are required");
+        }
+        Ok(inputs)
+    }
+
     /// Run `one` for every reference, at most `--concurrency` at a time (one at a time under
     /// `-v` / `-d`). Each reference's
     /// output (its result line, warnings, `Error:` line) is printed in input order; with
     /// `json`, each one's JSON document goes into one array printed at the end. A summary
     /// line follows on stderr (`<done> <n> of <total> artifacts; failed: …`); exit 1 if any
-    /// failed.
+    /// failed. One reference (not a line of `--from-file` that could not be read) is the
+    /// plain command: `one` runs on it directly, with no summary.
     pub async fn run<F, Fut>(
         &self,
         out: Printer,
@@ -289,6 +334,9 @@ impl BatchArgs {
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = anyhow::Result<()>>,
     {
+        if let [Ok(raw)] = inputs.as_slice() {
+            return one(raw.clone()).await;
+        }
         use futures_util::StreamExt as _;
         let total = inputs.len();
         let one = &one;
@@ -352,4 +400,32 @@ fn json_documents(text: &str) -> Vec<serde_json::Value> {
         // Not JSON (nothing else is printed on stdout with -o json): kept as text.
         Err(_) => vec![serde_json::Value::String(text.to_string())],
     }
+}
+
+/// `--max-signatures` must be positive, checked where notation's RunE checks it.
+pub fn check_max_signatures(max_signatures: i64) -> anyhow::Result<()> {
+    if max_signatures <= 0 {
+        anyhow::bail!("max-signatures value {max_signatures} must be a positive number");
+    }
+    Ok(())
+}
+
+/// Upstream's notice that `--allow-referrers-api` is deprecated, given when the flag is set;
+/// `sign` (`suggest_force_referrers_tag`) names its replacement when the flag is true.
+pub fn warn_allow_referrers_api(
+    out: Printer,
+    allow_referrers_api: Option<bool>,
+    suggest_force_referrers_tag: bool,
+) {
+    let Some(v) = allow_referrers_api else {
+        return;
+    };
+    let tail = if v && suggest_force_referrers_tag {
+        ", use '--force-referrers-tag=false' instead."
+    } else {
+        "."
+    };
+    out.warn(&format!(
+        "flag '--allow-referrers-api' is deprecated and will be removed in future versions{tail}"
+    ));
 }

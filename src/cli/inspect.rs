@@ -1,6 +1,6 @@
 //! `notation inspect`: every signature of an artifact, decoded (no trust decisions).
 
-use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactCommandArgs, ArtifactRef};
 use super::output::Printer;
 use super::tree::Node;
 use super::{open, output, timefmt, Context};
@@ -31,13 +31,7 @@ pub struct InspectArgs {
     #[arg(long = "allow-referrers-api", num_args = 0..=1, require_equals = true, default_missing_value = "true", hide = true)]
     allow_referrers_api: Option<bool>,
     #[command(flatten)]
-    tree: TreeArgs,
-    #[command(flatten)]
-    batch: BatchArgs,
-    #[command(flatten)]
-    registry: RegistryArgs,
-    #[command(flatten)]
-    logging: LoggingArgs,
+    common: ArtifactCommandArgs,
     /// the reference of the artifact
     #[arg(value_name = "REFERENCE")]
     reference: Vec<String>,
@@ -45,42 +39,28 @@ pub struct InspectArgs {
 
 pub async fn run(args: InspectArgs, ctx: &Context) -> anyhow::Result<()> {
     let out = ctx.out;
-    let inputs = args.batch.references(&args.reference)?;
-    if inputs.is_empty() {
-        anyhow::bail!("missing reference to the artifact: use `notation inspect --help` to see what parameters are required");
-    }
+    let inputs = args
+        .common
+        .batch
+        .required_references(&args.reference, "inspect")?;
     out.experimental_warning(ctx.flags.any(&["allow-referrers-api"]));
-    let platforms = args.tree.platforms()?;
+    let platforms = args.common.tree.platforms()?;
     let json = match args.output.as_str() {
         "text" => false,
         "json" => true,
         other => bail!("unrecognized output format {other}"),
     };
-    if args.max_signatures <= 0 {
-        bail!(
-            "max-signatures value {} must be a positive number",
-            args.max_signatures
-        );
-    }
-    if args.allow_referrers_api.is_some() {
-        out.warn(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
-        );
-    }
+    common::check_max_signatures(args.max_signatures)?;
+    common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let pool = notation::batch::RegistryPool::default();
-    match inputs.as_slice() {
-        [Ok(raw)] => inspect_one_reference(raw, &args, ctx, &platforms, json, false, &pool).await,
-        _ => {
-            args.batch
-                .run(out, inputs, json, "inspected", |raw| {
-                    let (args, pool, platforms) = (&args, &pool, &platforms);
-                    async move {
-                        inspect_one_reference(&raw, args, ctx, platforms, json, true, pool).await
-                    }
-                })
-                .await
-        }
-    }
+    let many = inputs.len() > 1;
+    args.common
+        .batch
+        .run(out, inputs, json, "inspected", |raw| {
+            let (args, pool, platforms) = (&args, &pool, &platforms);
+            async move { inspect_one_reference(&raw, args, ctx, platforms, json, many, pool).await }
+        })
+        .await
 }
 
 /// Inspect one reference, printing what a single `inspect` prints.
@@ -95,20 +75,21 @@ async fn inspect_one_reference(
 ) -> anyhow::Result<()> {
     let out = ctx.out;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, pool)?;
+    let target = open::for_reading(&reference, &args.common, ctx, pool)?;
     let subject = common::resolve(
         out,
         target.as_ref(),
         &reference,
         "inspect",
-        args.logging.log(),
+        args.common.logging.log(),
     )
     .await?;
     let resolved = reference.with_digest(&subject.digest);
     let limit = args.max_signatures as usize;
     // Among several references, a JSON document names its artifact: the `--recursive` form.
-    if args.tree.recursive || (many && json) {
+    if args.common.tree.recursive || (many && json) {
         let nodes = args
+            .common
             .tree
             .nodes(target.as_ref(), &subject, platforms)
             .await?;

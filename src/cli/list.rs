@@ -1,6 +1,6 @@
 //! `notation list`: the signature manifests of an artifact, as a tree.
 
-use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactCommandArgs, ArtifactRef, ArtifactsArgs};
 use super::output::Printer;
 use super::tree::Node;
 use super::Context;
@@ -12,16 +12,8 @@ use notation::oci::{Descriptor, ARTIFACT_TYPE_NOTATION};
 /// Arguments of `notation list`.
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
-    #[arg(value_name = "REFERENCE")]
-    reference: Vec<String>,
-    /// maximum number of signatures to evaluate or examine
-    #[arg(
-        long = "max-signatures",
-        default_value_t = 100,
-        allow_negative_numbers = true
-    )]
-    max_signatures: i64,
+    #[command(flatten)]
+    artifacts: ArtifactsArgs,
     /// [Experimental] list signatures stored in OCI image layout
     #[arg(long = "oci-layout")]
     oci_layout: bool,
@@ -38,48 +30,29 @@ pub struct ListArgs {
     #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json"])]
     output: String,
     #[command(flatten)]
-    tree: TreeArgs,
-    #[command(flatten)]
-    batch: BatchArgs,
-    #[command(flatten)]
-    registry: RegistryArgs,
-    #[command(flatten)]
-    logging: LoggingArgs,
+    common: ArtifactCommandArgs,
 }
 
 pub async fn run(args: ListArgs, ctx: &Context) -> anyhow::Result<()> {
     let out = ctx.out;
-    let inputs = args.batch.references(&args.reference)?;
-    if inputs.is_empty() {
-        anyhow::bail!("missing reference to the artifact: use `notation list --help` to see what parameters are required");
-    }
+    let inputs = args
+        .common
+        .batch
+        .required_references(&args.artifacts.reference, "list")?;
     out.experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
-    let platforms = args.tree.platforms()?;
+    let platforms = args.common.tree.platforms()?;
     // RunE: the count first, then the deprecation notice, as verify and inspect.
-    if args.max_signatures <= 0 {
-        anyhow::bail!(
-            "max-signatures value {} must be a positive number",
-            args.max_signatures
-        );
-    }
-    if args.allow_referrers_api.is_some() {
-        out.warn(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
-        );
-    }
+    common::check_max_signatures(args.artifacts.max_signatures)?;
+    common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let pool = notation::batch::RegistryPool::default();
-    match inputs.as_slice() {
-        [Ok(raw)] => list_one(raw, &args, ctx, &platforms, &pool).await,
-        _ => {
-            let json = args.output == "json";
-            args.batch
-                .run(out, inputs, json, "listed", |raw| {
-                    let (args, pool, platforms) = (&args, &pool, &platforms);
-                    async move { list_one(&raw, args, ctx, platforms, pool).await }
-                })
-                .await
-        }
-    }
+    let json = args.output == "json";
+    args.common
+        .batch
+        .run(out, inputs, json, "listed", |raw| {
+            let (args, pool, platforms) = (&args, &pool, &platforms);
+            async move { list_one(&raw, args, ctx, platforms, pool).await }
+        })
+        .await
 }
 
 /// List one reference, printing what a single `list` prints.
@@ -92,15 +65,25 @@ async fn list_one(
 ) -> anyhow::Result<()> {
     let out = ctx.out;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, pool)?;
-    let desc =
-        common::resolve(out, target.as_ref(), &reference, "list", args.logging.log()).await?;
-    if args.tree.recursive {
-        let nodes = args.tree.nodes(target.as_ref(), &desc, platforms).await?;
+    let target = open::for_reading(&reference, &args.common, ctx, pool)?;
+    let desc = common::resolve(
+        out,
+        target.as_ref(),
+        &reference,
+        "list",
+        args.common.logging.log(),
+    )
+    .await?;
+    if args.common.tree.recursive {
+        let nodes = args
+            .common
+            .tree
+            .nodes(target.as_ref(), &desc, platforms)
+            .await?;
         let all = tree_signatures(target.as_ref(), &reference, &nodes).await?;
         return print_tree(out, &reference, &nodes, &all, args);
     }
-    let max = args.max_signatures as usize;
+    let max = args.artifacts.max_signatures as usize;
     let signatures = target
         .signature_pages(&desc)
         .beyond(max)
@@ -147,7 +130,7 @@ fn print_one(
     signatures: &[Descriptor],
     args: &ListArgs,
 ) -> anyhow::Result<()> {
-    let max = args.max_signatures as usize;
+    let max = args.artifacts.max_signatures as usize;
     if args.output == "json" {
         out.println(&serde_json::to_string_pretty(&json(
             root, desc, signatures, max,
@@ -172,7 +155,7 @@ fn print_tree(
     signatures: &[Vec<Descriptor>],
     args: &ListArgs,
 ) -> anyhow::Result<()> {
-    let max = args.max_signatures as usize;
+    let max = args.artifacts.max_signatures as usize;
     let over = signatures.iter().any(|s| s.len() > max);
     if args.output == "json" {
         let documents: Vec<serde_json::Value> = nodes

@@ -2,7 +2,7 @@
 //! or a tar file) or a registry repository, with the registry options the flags and
 //! config.json give.
 
-use super::common::{ArtifactRef, LoggingArgs, RegistryArgs};
+use super::common::{ArtifactCommandArgs, ArtifactRef, RegistryArgs};
 use super::output::Log;
 use super::Context;
 use anyhow::Context as _;
@@ -91,14 +91,18 @@ pub fn pooled(
 /// upstream's referrers line when they open a registry.
 pub fn for_reading(
     reference: &ArtifactRef,
-    registry: &RegistryArgs,
-    logging: &LoggingArgs,
+    flags: &ArtifactCommandArgs,
     ctx: &Context,
     pool: &RegistryPool,
 ) -> anyhow::Result<Arc<dyn Target>> {
-    pooled(reference, registry, ctx, logging.log(), pool, |_| {
-        referrers_api_allowed()
-    })
+    pooled(
+        reference,
+        &flags.registry,
+        ctx,
+        flags.logging.log(),
+        pool,
+        |_| referrers_api_allowed(),
+    )
 }
 
 /// Upstream's log line for a registry opened with the referrers API allowed.

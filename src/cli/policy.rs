@@ -227,11 +227,24 @@ fn read_shown(
     })
 }
 
+/// The document `policy init` and `blob policy init` write: version 1.0 and the one
+/// statement, in notation-go's field order.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct InitDocument<'a> {
-    version: &'a str,
-    trust_policies: [InitStatement<'a>; 1],
+pub(super) struct InitDocument<S> {
+    version: &'static str,
+    trust_policies: [S; 1],
+}
+
+impl<S: Serialize> InitDocument<S> {
+    /// The JSON of a document holding just `statement`, indented as Go's `json.MarshalIndent`.
+    pub(super) fn json(statement: S) -> anyhow::Result<Vec<u8>> {
+        let doc = InitDocument {
+            version: "1.0",
+            trust_policies: [statement],
+        };
+        Ok(notation::go::json::to_vec_indent(&doc, "  ")?)
+    }
 }
 
 #[derive(Serialize)]
@@ -244,24 +257,26 @@ struct InitStatement<'a> {
     trusted_identities: &'a [String],
 }
 
+/// A new statement's `signatureVerification`: the level only.
 #[derive(Serialize)]
-struct InitLevel {
+pub(super) struct InitLevel {
     level: &'static str,
+}
+
+impl InitLevel {
+    /// `{"level": "strict"}`, what both `init` commands write.
+    pub(super) const STRICT: InitLevel = InitLevel { level: "strict" };
 }
 
 fn init(args: InitArgs, ctx: &Context) -> anyhow::Result<()> {
     let out = ctx.out;
-    let doc = InitDocument {
-        version: "1.0",
-        trust_policies: [InitStatement {
-            name: &args.name,
-            registry_scopes: &args.registry_scopes,
-            signature_verification: InitLevel { level: "strict" },
-            trust_stores: &args.trust_stores,
-            trusted_identities: &args.trusted_identities,
-        }],
-    };
-    let bytes = notation::go::json::to_vec_indent(&doc, "  ")?;
+    let bytes = InitDocument::json(InitStatement {
+        name: &args.name,
+        registry_scopes: &args.registry_scopes,
+        signature_verification: InitLevel::STRICT,
+        trust_stores: &args.trust_stores,
+        trusted_identities: &args.trusted_identities,
+    })?;
     // Validate exactly what is written, through the same reader verify uses.
     OciDocument::parse(&bytes)?
         .validate()

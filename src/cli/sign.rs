@@ -1,6 +1,6 @@
 //! `notation sign`.
 
-use super::common::{self, ArtifactRef, BatchArgs, Input, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactCommandArgs, ArtifactRef, Input};
 use super::flag_rules::Rules;
 use super::output::Printer;
 use super::signing::{self, SignerArgs, SIGNER_TOGETHER};
@@ -29,13 +29,7 @@ pub struct SignArgs {
     #[arg(short = 'o', long = "output", default_value = "text", value_parser = ["text", "json"])]
     output: String,
     #[command(flatten)]
-    tree: TreeArgs,
-    #[command(flatten)]
-    batch: BatchArgs,
-    #[command(flatten)]
-    registry: RegistryArgs,
-    #[command(flatten)]
-    logging: LoggingArgs,
+    common: ArtifactCommandArgs,
     /// the reference of the artifact: <registry>/<repository>@<digest>, or <path>:<tag> / <path>@<digest> with --oci-layout
     // Only the first is used; cobra ignores any further arguments.
     #[arg(value_name = "REFERENCE")]
@@ -45,19 +39,16 @@ pub struct SignArgs {
 pub async fn run(args: SignArgs, ctx: &Context) -> anyhow::Result<()> {
     let out = ctx.out;
     // Routes the library's log records (plugin calls, HTTP trace) to stderr with -v / -d.
-    args.logging.log();
+    args.common.logging.log();
     let (inputs, shared) = resolve(&args, ctx)?;
-    let result = match inputs.as_slice() {
-        [Ok(raw)] => sign_one(raw, &shared).await,
-        _ => {
-            args.batch
-                .run(out, inputs, args.output == "json", "signed", |raw| {
-                    let shared = &shared;
-                    async move { sign_one(&raw, shared).await }
-                })
-                .await
-        }
-    };
+    let result = args
+        .common
+        .batch
+        .run(out, inputs, args.output == "json", "signed", |raw| {
+            let shared = &shared;
+            async move { sign_one(&raw, shared).await }
+        })
+        .await;
     if shared.many {
         shared.report_revocation();
     }
@@ -70,30 +61,21 @@ fn resolve<'a>(args: &'a SignArgs, ctx: &'a Context) -> anyhow::Result<(Vec<Inpu
     let out = ctx.out;
     // Flag values are parsed before anything else, as cobra does.
     let expiry = args.signer.expiry()?;
-    let inputs = args.batch.references(&args.reference)?;
-    if inputs.is_empty() {
-        bail!("missing reference to the artifact: use `notation sign --help` to see what parameters are required");
-    }
+    let inputs = args
+        .common
+        .batch
+        .required_references(&args.reference, "sign")?;
     // PreRunE (the experimental notice), then cobra's flag checks, as cobra orders them.
     out.experimental_warning(ctx.flags.any(&["oci-layout", "allow-referrers-api"]));
     SIGN_FLAGS.check(&ctx.flags)?;
-    let platforms = args.tree.platforms()?;
+    let platforms = args.common.tree.platforms()?;
     args.signer.check_timestamp_flags()?;
-    if let Some(v) = args.allow_referrers_api {
-        let tail = if v {
-            ", use '--force-referrers-tag=false' instead."
-        } else {
-            "."
-        };
-        out.warn(&format!(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions{tail}"
-        ));
-    }
+    common::warn_allow_referrers_api(out, args.allow_referrers_api, true);
     let format = args.signer.format(ctx)?;
     let user_metadata = args.signer.user_metadata()?;
     let plugin_config = args.signer.plugin_config()?;
     let signer = args.signer.signer(&plugin_config, ctx)?;
-    let tsa = args.signer.tsa(ctx, args.logging.log())?;
+    let tsa = args.signer.tsa(ctx, args.common.logging.log())?;
     let shared = Shared {
         args,
         ctx,
@@ -125,6 +107,14 @@ impl Shared<'_> {
             super::verify::report_revocation(self.ctx.out, revocation);
         }
     }
+
+    /// For one reference, the CRL cache warning right after signing, where upstream gives
+    /// it; several references get it once, at the end.
+    fn report_revocation_once_signed(&self) {
+        if !self.many {
+            self.report_revocation();
+        }
+    }
 }
 
 /// Sign one reference, printing what a single `sign` prints.
@@ -133,9 +123,15 @@ async fn sign_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
     let args = shared.args;
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
     let target = open_sign_target(&reference, shared)?;
-    let subject =
-        common::resolve(out, target.as_ref(), &reference, "sign", args.logging.log()).await?;
-    if args.tree.recursive {
+    let subject = common::resolve(
+        out,
+        target.as_ref(),
+        &reference,
+        "sign",
+        args.common.logging.log(),
+    )
+    .await?;
+    if args.common.tree.recursive {
         sign_tree(&reference, target.as_ref(), &subject, shared).await
     } else {
         sign_single(&reference, target.as_ref(), &subject, shared).await
@@ -153,6 +149,7 @@ async fn sign_tree(
     let out = shared.ctx.out;
     let nodes = shared
         .args
+        .common
         .tree
         .nodes(target, subject, &shared.platforms)
         .await?;
@@ -167,9 +164,7 @@ async fn sign_tree(
         &tree_opts,
     )
     .await;
-    if !shared.many {
-        shared.report_revocation();
-    }
+    shared.report_revocation_once_signed();
     let (done, failure) = match signed {
         Ok(done) => (done, None),
         Err(mut e) => (std::mem::take(&mut e.signed), Some(e)),
@@ -221,9 +216,7 @@ async fn sign_single(
 ) -> anyhow::Result<()> {
     let out = shared.ctx.out;
     let signed = signer::sign(target, subject, shared.signer.as_ref(), &shared.opts).await;
-    if !shared.many {
-        shared.report_revocation();
-    }
+    shared.report_revocation_once_signed();
     let signature = signed?;
     warn_signature(out, &signature);
     if shared.args.output == "json" {
@@ -321,10 +314,10 @@ fn open_sign_target(
     shared: &Shared<'_>,
 ) -> anyhow::Result<std::sync::Arc<dyn notation::target::Target>> {
     let args = shared.args;
-    let log = args.logging.log();
+    let log = args.common.logging.log();
     open::pooled(
         reference,
-        &args.registry,
+        &args.common.registry,
         shared.ctx,
         log,
         &shared.pool,

@@ -1,7 +1,7 @@
 //! `notation verify` (cli.md §2): upstream's flags, outputs and errors, plus a short
 //! per-signature reason on failure and `-o json`.
 
-use super::common::{self, ArtifactRef, BatchArgs, LoggingArgs, RegistryArgs, TreeArgs};
+use super::common::{self, ArtifactCommandArgs, ArtifactRef, ArtifactsArgs};
 use super::flag_rules::Rules;
 use super::output::Printer;
 use super::Context;
@@ -20,16 +20,8 @@ use std::collections::BTreeMap;
 #[derive(Args, Debug)]
 #[command(long_about = "Verify OCI artifacts")]
 pub struct VerifyArgs {
-    /// the artifact: <registry>/<repository>(:<tag>|@<digest>), or <path>(:<tag>|@<digest>) with --oci-layout
-    #[arg(value_name = "REFERENCE")]
-    reference: Vec<String>,
-    /// maximum number of signatures to evaluate or examine
-    #[arg(
-        long = "max-signatures",
-        default_value_t = 100,
-        allow_negative_numbers = true
-    )]
-    max_signatures: i64,
+    #[command(flatten)]
+    artifacts: ArtifactsArgs,
     /// user defined {key}={value} pairs that must be present in the signature for successful verification if provided
     #[arg(short = 'm', long = "user-metadata")]
     user_metadata: Vec<String>,
@@ -49,13 +41,7 @@ pub struct VerifyArgs {
     #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
     output: Format,
     #[command(flatten)]
-    tree: TreeArgs,
-    #[command(flatten)]
-    batch: BatchArgs,
-    #[command(flatten)]
-    registry: RegistryArgs,
-    #[command(flatten)]
-    logging: LoggingArgs,
+    common: ArtifactCommandArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -72,18 +58,17 @@ const VERIFY_FLAGS: Rules = Rules {
 
 pub async fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<()> {
     let (inputs, shared) = resolve(&args, ctx)?;
-    if let [Ok(raw)] = inputs.as_slice() {
-        return verify_one(raw, &shared).await;
-    }
     let json = args.output == Format::Json;
     let result = args
+        .common
         .batch
         .run(ctx.out, inputs, json, "verified", |raw| {
             let shared = &shared;
             async move { verify_one(&raw, shared).await }
         })
         .await;
-    if let Some((_, revocation, _)) = shared.verification.get() {
+    // One reference was warned about the CRL cache where it was verified.
+    if let (true, Some((_, revocation, _))) = (shared.many, shared.verification.get()) {
         report_revocation(ctx.out, revocation);
     }
     result
@@ -96,30 +81,21 @@ fn resolve<'a>(
     ctx: &'a Context,
 ) -> anyhow::Result<(Vec<common::Input>, Shared<'a>)> {
     let out = ctx.out;
-    let inputs = args.batch.references(&args.reference)?;
-    if inputs.is_empty() {
-        anyhow::bail!("missing reference to the artifact: use `notation verify --help` to see what parameters are required");
-    }
+    let inputs = args
+        .common
+        .batch
+        .required_references(&args.artifacts.reference, "verify")?;
     out.experimental_warning(
         ctx.flags
             .any(&["oci-layout", "scope", "allow-referrers-api"]),
     );
     VERIFY_FLAGS.check(&ctx.flags)?;
-    let platforms = args.tree.platforms()?;
-    if args.max_signatures <= 0 {
-        anyhow::bail!(
-            "max-signatures value {} must be a positive number",
-            args.max_signatures
-        );
-    }
-    if args.allow_referrers_api.is_some() {
-        out.warn(
-            "flag '--allow-referrers-api' is deprecated and will be removed in future versions.",
-        );
-    }
+    let platforms = args.common.tree.platforms()?;
+    common::check_max_signatures(args.artifacts.max_signatures)?;
+    common::warn_allow_referrers_api(out, args.allow_referrers_api, false);
     let user_metadata = key_value::parse_pairs(&args.user_metadata, "user-metadata")?;
     let plugin_config = key_value::parse_pairs(&args.plugin_config, "plugin-config")?;
-    args.logging.log();
+    args.common.logging.log();
 
     // Upstream loads the policy before looking at the reference.
     let (policy, file) = OciDocument::load(&ctx.dirs)?;
@@ -132,7 +108,7 @@ fn resolve<'a>(
         policy,
         platforms,
         opts: VerifyOptions {
-            max_signatures: args.max_signatures as usize,
+            max_signatures: args.artifacts.max_signatures as usize,
             user_metadata,
             // One reference: Go's requests exactly. Many: one request less each.
             resolve_again: inputs.len() == 1,
@@ -200,9 +176,9 @@ impl Shared<'_> {
 /// Verify one reference, printing what a single `verify` prints.
 async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
     let (args, ctx, out) = (shared.args, shared.ctx, shared.ctx.out);
-    let log = args.logging.log();
+    let log = args.common.logging.log();
     let reference = ArtifactRef::parse(raw, args.oci_layout)?;
-    let target = open::for_reading(&reference, &args.registry, &args.logging, ctx, &shared.pool)?;
+    let target = open::for_reading(&reference, &args.common, ctx, &shared.pool)?;
     let subject = common::resolve(out, target.as_ref(), &reference, "verify", log).await?;
     let printed = reference.with_digest(&subject.digest);
     let policy_ref = match (&args.scope, &reference) {
@@ -222,8 +198,9 @@ async fn verify_one(raw: &str, shared: &Shared<'_>) -> anyhow::Result<()> {
     };
     // With -v/-d the log already gave each signature's reason.
     let reasons = !(log.verbose || log.debug);
-    if args.tree.recursive {
+    if args.common.tree.recursive {
         let nodes = args
+            .common
             .tree
             .nodes(target.as_ref(), &subject, &shared.platforms)
             .await?;

@@ -2,12 +2,11 @@
 #![deny(missing_docs)]
 
 use super::{
-    read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, SignatureVerification,
+    validate_statements, CoreRef, DocumentRules, PolicyError, PolicyFile, SignatureVerification,
     ValidationError,
 };
 use crate::go::fmt::GoQuoted;
 use crate::go::json::decode::{self as godecode, DecodeError, Json};
-use std::collections::HashSet;
 
 /// A blob trust policy document.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,54 +60,45 @@ impl BlobDocument {
     /// Decode `bytes` as Go's `json.Unmarshal` does for `policy import`: the file must hold
     /// exactly one JSON value, then [`BlobDocument::parse`] applies.
     pub fn parse_exact(bytes: &[u8]) -> Result<BlobDocument, DecodeError> {
-        godecode::single_value(bytes)?;
-        BlobDocument::parse(bytes)
+        super::parse_exact(bytes, BlobDocument::parse)
     }
 
     /// Decode and validate the policy in `file`.
     pub fn from_file(file: &PolicyFile) -> Result<BlobDocument, PolicyError> {
-        let doc = BlobDocument::parse(file.content()).map_err(PolicyError::Malformed)?;
-        doc.validate()?;
-        Ok(doc)
+        super::decode_valid(file, BlobDocument::parse, BlobDocument::validate)
     }
 
     /// Load `{NOTATION_CONFIG}/trustpolicy.blob.json`.
     pub fn load(dirs: &crate::config::Dirs) -> Result<(BlobDocument, PolicyFile), PolicyError> {
-        let file = read_policy_file(&dirs.trust_policy_blob_json())?;
-        let doc = BlobDocument::from_file(&file)?;
-        Ok((doc, file))
+        super::load_document(&dirs.trust_policy_blob_json(), BlobDocument::from_file)
     }
 
     /// Rules 1–8 and 13 of verification.md §3.4 (a global `skip` statement is accepted, as
     /// notation-go's check for it never fires).
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if self.version.is_empty() {
-            return Err(ValidationError::BlobEmptyVersion);
-        }
-        if self.version != "1.0" {
-            return Err(ValidationError::BlobUnsupportedVersion(
-                self.version.clone(),
-            ));
-        }
-        if self.trust_policies.is_empty() {
-            return Err(ValidationError::BlobNoStatements);
-        }
-        let mut names: HashSet<&str> = HashSet::new();
+        const RULES: DocumentRules = DocumentRules {
+            empty_version: ValidationError::BlobEmptyVersion,
+            unsupported_version: ValidationError::BlobUnsupportedVersion,
+            no_statements: ValidationError::BlobNoStatements,
+            duplicate_name: ValidationError::BlobDuplicateName,
+            statement: ValidationError::BlobStatement,
+        };
         let mut global = false;
-        for s in &self.trust_policies {
-            if names.contains(s.name.as_str()) {
-                return Err(ValidationError::BlobDuplicateName(s.name.clone()));
-            }
-            validate_core(s.core()).map_err(ValidationError::BlobStatement)?;
-            if s.global_policy {
-                if global {
-                    return Err(ValidationError::MultipleGlobal);
+        validate_statements(
+            &self.version,
+            &self.trust_policies,
+            &RULES,
+            BlobStatement::core,
+            |s| {
+                if s.global_policy {
+                    if global {
+                        return Err(ValidationError::MultipleGlobal);
+                    }
+                    global = true;
                 }
-                global = true;
-            }
-            names.insert(&s.name);
-        }
-        Ok(())
+                Ok(())
+            },
+        )
     }
 
     /// The statement named `name`, or the global one when `name` is `None` (§3.6).

@@ -16,6 +16,7 @@ pub use oci::{OciDocument, OciStatement};
 
 use crate::go::fmt::GoQuoted;
 use crate::go::json::decode::{self as godecode, DecodeError, Json};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// Where users learn to write a policy; part of several upstream messages.
@@ -231,6 +232,52 @@ pub(crate) struct CoreRef<'a> {
     pub trusted_identities: &'a [String],
 }
 
+/// How one kind of document (OCI or blob) words the errors of the document-level rules.
+pub(crate) struct DocumentRules {
+    /// No `version`.
+    pub empty_version: ValidationError,
+    /// A `version` other than `1.0`.
+    pub unsupported_version: fn(String) -> ValidationError,
+    /// No statements.
+    pub no_statements: ValidationError,
+    /// Two statements share a name.
+    pub duplicate_name: fn(String) -> ValidationError,
+    /// A statement breaks a rule of `validatePolicyCore`.
+    pub statement: fn(StatementError) -> ValidationError,
+}
+
+/// Rules 1–8 of verification.md §3.4 for a document of `version` and `statements`, in
+/// notation-go's order: the version, at least one statement, then per statement a unique
+/// name, `validatePolicyCore` (on `core` of it) and the kind's own rule `each`.
+pub(crate) fn validate_statements<'a, S>(
+    version: &str,
+    statements: &'a [S],
+    rules: &DocumentRules,
+    core: impl Fn(&'a S) -> CoreRef<'a>,
+    mut each: impl FnMut(&'a S) -> Result<(), ValidationError>,
+) -> Result<(), ValidationError> {
+    if version.is_empty() {
+        return Err(rules.empty_version.clone());
+    }
+    if version != "1.0" {
+        return Err((rules.unsupported_version)(version.to_string()));
+    }
+    if statements.is_empty() {
+        return Err(rules.no_statements.clone());
+    }
+    // A set, not a list: a document may hold many statements.
+    let mut names: HashSet<&str> = HashSet::new();
+    for s in statements {
+        let c = core(s);
+        if !names.insert(c.name) {
+            return Err((rules.duplicate_name)(c.name.to_string()));
+        }
+        validate_core(c).map_err(rules.statement)?;
+        each(s)?;
+    }
+    Ok(())
+}
+
 /// notation-go `validatePolicyCore`: rules 4–8 of verification.md §3.4.
 pub(crate) fn validate_core(s: CoreRef<'_>) -> Result<(), StatementError> {
     let name = s.name.to_string();
@@ -410,6 +457,37 @@ pub fn oci_policy_path(dirs: &crate::config::Dirs) -> PathBuf {
     } else {
         dirs.trust_policy_json()
     }
+}
+
+/// `parse` of `bytes` as Go's `json.Unmarshal` decodes for `policy import`: the bytes must
+/// hold exactly one JSON value.
+pub(crate) fn parse_exact<D>(
+    bytes: &[u8],
+    parse: impl FnOnce(&[u8]) -> Result<D, DecodeError>,
+) -> Result<D, DecodeError> {
+    godecode::single_value(bytes)?;
+    parse(bytes)
+}
+
+/// The document in `file`, decoded with `parse` and checked with `validate`.
+pub(crate) fn decode_valid<D>(
+    file: &PolicyFile,
+    parse: impl FnOnce(&[u8]) -> Result<D, DecodeError>,
+    validate: impl FnOnce(&D) -> Result<(), ValidationError>,
+) -> Result<D, PolicyError> {
+    let doc = parse(file.content()).map_err(PolicyError::Malformed)?;
+    validate(&doc)?;
+    Ok(doc)
+}
+
+/// The policy file at `path` and its document, decoded by `from_file`.
+pub(crate) fn load_document<D>(
+    path: &Path,
+    from_file: impl FnOnce(&PolicyFile) -> Result<D, PolicyError>,
+) -> Result<(D, PolicyFile), PolicyError> {
+    let file = read_policy_file(path)?;
+    let doc = from_file(&file)?;
+    Ok((doc, file))
 }
 
 /// The `{"version", "trustPolicies"}` object both trust policy documents are, decoded

@@ -3,7 +3,7 @@
 
 use super::identity::WILDCARD;
 use super::{
-    read_policy_file, validate_core, CoreRef, PolicyError, PolicyFile, ScopeError,
+    validate_statements, CoreRef, DocumentRules, PolicyError, PolicyFile, ScopeError,
     SignatureVerification, ValidationError,
 };
 use crate::go::json::decode::{self as godecode, DecodeError, Json};
@@ -66,45 +66,36 @@ impl OciDocument {
     /// Decode `bytes` as Go's `json.Unmarshal` does for `policy import`: the file must hold
     /// exactly one JSON value, then [`OciDocument::parse`] applies.
     pub fn parse_exact(bytes: &[u8]) -> Result<OciDocument, DecodeError> {
-        godecode::single_value(bytes)?;
-        OciDocument::parse(bytes)
+        super::parse_exact(bytes, OciDocument::parse)
     }
 
     /// Read, decode and validate the policy at `file`.
     pub fn from_file(file: &PolicyFile) -> Result<OciDocument, PolicyError> {
-        let doc = OciDocument::parse(file.content()).map_err(PolicyError::Malformed)?;
-        doc.validate()?;
-        Ok(doc)
+        super::decode_valid(file, OciDocument::parse, OciDocument::validate)
     }
 
     /// Load the OCI policy in effect for `dirs` (see [`super::oci_policy_path`]): read,
     /// decode, validate. Returns the file too (for its BOM warning).
     pub fn load(dirs: &crate::config::Dirs) -> Result<(OciDocument, PolicyFile), PolicyError> {
-        let file = read_policy_file(&super::oci_policy_path(dirs))?;
-        let doc = OciDocument::from_file(&file)?;
-        Ok((doc, file))
+        super::load_document(&super::oci_policy_path(dirs), OciDocument::from_file)
     }
 
     /// notation-go v1.3.2 `OCIDocument.Validate` (verification.md §3.4).
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if self.version.is_empty() {
-            return Err(ValidationError::EmptyVersion);
-        }
-        if self.version != "1.0" {
-            return Err(ValidationError::UnsupportedVersion(self.version.clone()));
-        }
-        if self.trust_policies.is_empty() {
-            return Err(ValidationError::NoStatements);
-        }
-        // Sets, not lists: a document may hold many statements and scopes.
-        let mut names: HashSet<&str> = HashSet::new();
-        for s in &self.trust_policies {
-            if names.contains(s.name.as_str()) {
-                return Err(ValidationError::DuplicateName(s.name.clone()));
-            }
-            validate_core(s.core()).map_err(ValidationError::Statement)?;
-            names.insert(&s.name);
-        }
+        const RULES: DocumentRules = DocumentRules {
+            empty_version: ValidationError::EmptyVersion,
+            unsupported_version: ValidationError::UnsupportedVersion,
+            no_statements: ValidationError::NoStatements,
+            duplicate_name: ValidationError::DuplicateName,
+            statement: ValidationError::Statement,
+        };
+        validate_statements(
+            &self.version,
+            &self.trust_policies,
+            &RULES,
+            OciStatement::core,
+            |_| Ok(()),
+        )?;
         self.validate_registry_scopes()
     }
 

@@ -114,6 +114,14 @@ pub(super) fn manifest_accept() -> String {
     oci::MANIFEST_MEDIA_TYPES.join(", ")
 }
 
+/// The media type (`type/subtype`) of `resp`'s `Content-Type`, if it has a readable one.
+fn content_media_type(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(media_type_of)
+}
+
 /// `type/subtype` of a `Content-Type` value, without parameters.
 fn media_type_of(value: &str) -> String {
     value
@@ -373,9 +381,7 @@ impl ContentStore for Registry {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let media_type = header("content-type")
-            .map(|v| media_type_of(&v))
-            .unwrap_or_default();
+        let media_type = content_media_type(&resp).unwrap_or_default();
         let size: Option<i64> = header("content-length")
             .and_then(|v| v.parse().ok())
             .filter(|s| *s >= 0);
@@ -407,11 +413,7 @@ impl ContentStore for Registry {
                 if !resp.status().is_success() {
                     return Err(http_error(&Method::GET, resp).await);
                 }
-                let ct = resp
-                    .headers()
-                    .get(CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(media_type_of);
+                let ct = content_media_type(&resp);
                 let url = resp.url().to_string();
                 let claimed = docker_content_digest(&resp);
                 let body = read_limited(resp, MAX_MANIFEST_BYTES, "manifest").await?;

@@ -3,11 +3,11 @@
 
 use super::client::Request;
 use super::response::{http_error, parse_errors, read_limited};
-use super::{media_type_of, ReferrersApi, Registry};
+use super::{content_media_type, ReferrersApi, Registry};
 use crate::oci::{self, Descriptor, GraphNode, Index};
 use crate::target::{Result, SignaturePages, TargetError, TargetWarning, MAX_MANIFEST_BYTES};
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, LINK};
+use reqwest::header::{ACCEPT, LINK};
 use reqwest::{Method, StatusCode};
 
 /// Annotation older registries used instead of the `OCI-Filters-Applied` header.
@@ -89,11 +89,7 @@ impl ApiPages {
         if status != StatusCode::OK {
             return Err(http_error(&Method::GET, resp).await);
         }
-        let content_type = resp
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(media_type_of);
+        let content_type = content_media_type(&resp);
         if content_type.as_deref() != Some(oci::MEDIA_TYPE_IMAGE_INDEX) {
             if first {
                 return Ok(ApiPage::Unsupported);
@@ -300,11 +296,7 @@ async fn fetch_tag_index(
         s if s.is_success() => {}
         _ => return Err(http_error(&Method::GET, resp).await),
     }
-    let content_type = resp
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(media_type_of);
+    let content_type = content_media_type(&resp);
     if content_type.as_deref() != Some(oci::MEDIA_TYPE_IMAGE_INDEX) {
         return Err(TargetError::registry(
             Some(url.as_str()),
