@@ -11,7 +11,6 @@
 //!   process made before it dies;
 //! * removed, when a killed process (`kill -9`, power loss) left them, by the next writer of
 //!   the same layout through `remove_abandoned`.
-#![deny(missing_docs)]
 
 use std::fs::{self, File};
 use std::io::{self, Write};

@@ -2,8 +2,6 @@
 //! with a bound while keeping their results in input order, and sharing one registry client
 //! per registry between them.
 
-#![deny(missing_docs)]
-
 use crate::reference::RegistryReference;
 use crate::target::registry::{Registry, RegistryOptions};
 use crate::target::TargetError;

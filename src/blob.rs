@@ -5,7 +5,6 @@
 //! key. It lives in a file named `<blob file name>.<jws|cose>.sig`. Verification selects a
 //! statement of `trustpolicy.blob.json` (by name, or the global one) and runs the same
 //! checks as for OCI artifacts (see `verifier::blob`).
-#![deny(missing_docs)]
 
 use crate::envelope::Format;
 use crate::go::fmt::GoQuoted;

@@ -8,8 +8,6 @@
 //! streamed (read, checked and sent at once, never held whole), and up to
 //! [`CopyOptions::concurrency`] blobs move at once, wherever they are in the graph.
 
-#![deny(missing_docs)]
-
 use crate::oci::{self, Descriptor, GraphNode};
 use crate::target::{
     BlobSource, ByteStream, ContentStore, Pushed, Result, TargetError, TargetWarning,

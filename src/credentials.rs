@@ -5,7 +5,6 @@
 //! `config.json` if it configures any auth, else Docker's `config.json` if it does, else the
 //! platform's default `docker-credential-*` helper if it is installed, else notation's
 //! `config.json` read-only. Plaintext passwords are never written.
-#![deny(missing_docs)]
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -6,7 +6,6 @@
 //! An artifact is named by a reference `registry/repository(:tag|@digest)`. The tag or
 //! digest is looked up in the target; `registry/repository@digest` is what the trust
 //! policy's `registryScopes` are matched against, for a layout as for a registry.
-#![deny(missing_docs)]
 
 use crate::config::signingkeys::SigningKeys;
 use crate::config::Dirs;

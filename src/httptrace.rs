@@ -1,7 +1,6 @@
 //! notation's `-d` HTTP trace (notation `internal/trace`): each request and each response
 //! is one debug record, numbered per process, with Go's canonical header names and the
 //! `Authorization` value scrubbed. Used for registry, CRL, OCSP and TSA traffic alike.
-#![deny(missing_docs)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -69,6 +69,7 @@
 //! # Ok(())
 //! # }
 //! ```
+#![deny(missing_docs)]
 
 pub mod atomic;
 pub mod batch;

@@ -3,7 +3,6 @@
 //! The structs mirror the Go image-spec types field for field, in the same order and with
 //! the same `omitempty` rules, so that `gojson::to_vec` of them is byte-identical to what
 //! notation (through oras-go) writes.
-#![deny(missing_docs)]
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -5,8 +5,6 @@
 //! registries behave alike. The walk is depth first in index order, the index before its
 //! children, so every command lists the same digests in the same order.
 
-#![deny(missing_docs)]
-
 use crate::oci::{self, Descriptor, GraphNode, Platform};
 use crate::signer::{self, EnvelopeSigner, SignError, SignOptions, SignedSignature};
 use crate::target::{Result as TargetResult, Target, TargetError};

@@ -1,6 +1,5 @@
 //! Artifact references as notation parses them: `path:tag` / `path@digest` for OCI
 //! layouts and `host[:port]/repository(:tag|@digest)` for registries.
-#![deny(missing_docs)]
 
 use crate::go::fmt::GoQuoted;
 use std::fmt;

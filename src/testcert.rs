@@ -9,7 +9,6 @@
 //! attributes as Go does (PrintableString, or UTF8String when the value has characters
 //! outside PrintableString such as `_`). The only intended difference is `days` (upstream
 //! always uses 1).
-#![deny(missing_docs)]
 
 use rcgen::{
     CertificateParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa, KeyPair,

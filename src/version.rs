@@ -1,5 +1,4 @@
 //! Version strings.
-#![deny(missing_docs)]
 
 /// The notation version we are compatible with and report (`notation version`).
 pub const NOTATION_COMPAT_VERSION: &str = "1.3.2";

@@ -2,7 +2,6 @@
 //!
 //! notation never creates this file. It is read from the effective config dir (honouring
 //! `NOTATION_CONFIG`), not from the default dir as v1.3.2 does by accident (cli.md §0.2).
-#![deny(missing_docs)]
 
 use super::{read_regular_file, Dirs, ReadError};
 use serde_json::{Map, Value};

@@ -1,5 +1,4 @@
 //! notation's directories and configuration files, exactly as Go notation keeps them.
-#![deny(missing_docs)]
 
 pub mod config_json;
 pub mod signingkeys;

@@ -3,7 +3,6 @@
 //! Same schema, field order and encoding as notation-go's `config.SigningKeys` (4-space
 //! indentation, trailing newline, Go escaping), but written atomically. Every mutation is
 //! load → change → validate → save; a failing change saves nothing.
-#![deny(missing_docs)]
 
 use super::{read_regular_file, Dirs, ReadError, DIR_MODE, PRIVATE_FILE_MODE};
 use crate::go::fmt as gofmt;

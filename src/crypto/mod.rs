@@ -4,8 +4,6 @@
 //! Go's JWT library accepts) calls AWS-LC itself, which aws-lc-rs links: its API only
 //! verifies one fixed salt length.
 
-#![deny(missing_docs)]
-
 use der::asn1::ObjectIdentifier;
 
 use crate::oci::DigestAlgorithm;

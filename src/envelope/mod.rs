@@ -9,8 +9,6 @@
 //! accepted here; only a named verification plugin would have to process them
 //! (signature-format.md §9). Callers that implement plugin verification check them.
 
-#![deny(missing_docs)]
-
 mod cbor;
 pub(crate) mod cose;
 pub(crate) mod facts;

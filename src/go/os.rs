@@ -1,6 +1,5 @@
 //! Go's `os` error texts: OS errors as `syscall.Errno` prints them and `*os.PathError`
 //! (`open <path>: no such file or directory`), as notation's messages show them.
-#![deny(missing_docs)]
 
 use std::io;
 use std::path::{Path, PathBuf};

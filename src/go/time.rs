@@ -2,7 +2,6 @@
 //!
 //! Times are printed in the offset they carry; the library's times are UTC, so Go's
 //! `Time.String` suffix is always `+0000 UTC`.
-#![deny(missing_docs)]
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;

@@ -1,6 +1,5 @@
 //! `notation plugin install|uninstall` (cli.md §9): a plugin arrives as one executable
 //! `notation-<name>` or a zip / tar.gz archive holding exactly one such executable.
-#![deny(missing_docs)]
 
 use super::{binary_name, proto, semver, Plugin, PluginError};
 use crate::go::fmt::GoQuoted;

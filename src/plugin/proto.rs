@@ -1,5 +1,4 @@
 //! The JSON messages of plugin contract 1.0 (plugins.md §3), with notation's member order.
-#![deny(missing_docs)]
 
 use crate::go::fmt::{slice_v, GoQuoted};
 use crate::go::json::decode::{self as godecode, key_matches, DecodeError, Json};

@@ -1,6 +1,5 @@
 //! Trusted identities: `x509.subject:` distinguished names, parsed the way notation-go
 //! does (go-ldap `ParseDN` plus notation's rules) and matched against the signing leaf.
-#![deny(missing_docs)]
 
 use crate::go::fmt::GoQuoted;
 use std::collections::BTreeMap;

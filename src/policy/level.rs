@@ -1,7 +1,6 @@
 //! Verification levels (verification.md §1.2): the checks, the actions a failed check can
 //! take, the preset levels and a statement's `signatureVerification` object with its
 //! overrides, validated with notation-go's texts.
-#![deny(missing_docs)]
 
 use crate::go::fmt::GoQuoted;
 use crate::go::json::decode::{self as godecode, DecodeError, Json};

@@ -7,8 +7,6 @@
 //! The same validator serves the signing chain ([`Purpose::CodeSigning`]) and a TSA chain
 //! ([`Purpose::Timestamping`]).
 
-#![deny(missing_docs)]
-
 pub(crate) mod cache;
 pub mod crl;
 pub(crate) mod http;

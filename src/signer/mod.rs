@@ -2,8 +2,6 @@
 //! signature envelope, which is stored next to the artifact as a signature manifest
 //! through a [`Target`] (layout or registry alike).
 
-#![deny(missing_docs)]
-
 pub mod plugin;
 
 use crate::crypto::{self, KeySpec, PrivateKey};

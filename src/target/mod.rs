@@ -6,8 +6,6 @@
 //! [`layout`] implements [`ContentStore`] for OCI image layouts on disk (directories and tar
 //! files) and [`registry`] for OCI distribution registries.
 
-#![deny(missing_docs)]
-
 mod check;
 pub mod layout;
 #[cfg(test)]

@@ -4,8 +4,6 @@
 //! Revocation of the TSA chain is checked here when signing ([`Tsa::revocation`]) and by
 //! `verifier::timestamp::check` when verifying.
 
-#![deny(missing_docs)]
-
 pub(crate) mod asn1;
 mod ber;
 pub(crate) mod request;

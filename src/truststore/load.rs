@@ -1,7 +1,6 @@
 //! Loading a named store at verification time ([`load_certificates`], notation-go's
 //! `GetCertificates`): strict rules (no symlinks, no sub-directories, only CA or self-signed
 //! certificates, only self-signed roots in `tsa` stores) with upstream's error texts.
-#![deny(missing_docs)]
 
 use super::StoreType;
 use super::{is_valid_name, read_certificate_file, sorted_entries, store_dir, CertFileError};

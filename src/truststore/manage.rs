@@ -1,6 +1,5 @@
 //! Managing the trust store (`notation cert add/list/show/delete`): copy files in
 //! byte-for-byte, walk the tree, remove files or stores, as notation v1.3.2 does.
-#![deny(missing_docs)]
 
 use super::{read_certificate_file, sorted_entries, store_dir, CertFileError, StoreType};
 use crate::config::{Dirs, DIR_MODE, PRIVATE_FILE_MODE};
