@@ -4,7 +4,8 @@
 //! payload's `targetArtifact` (digest and size; media type only when the user gives one).
 
 use super::{Selected, SignatureRecord, SignedFacts, Step, Verifier, VerifyOptions};
-use crate::envelope::{self, Format};
+use crate::crypto::SignatureAlgorithm;
+use crate::envelope::Format;
 use crate::oci::Descriptor;
 use crate::policy::{BlobStatement, OciStatement, VerificationLevel};
 use std::io::Read;
@@ -89,14 +90,20 @@ impl Verifier<'_> {
         if level.is_skip() {
             return Ok(outcome);
         }
-        // The blob is described as the (not yet verified) envelope claims: hashed with its
-        // algorithm's hash, with its media type unless the user asked for one. If the
-        // envelope is unreadable, integrity fails before the description is compared.
-        let claimed = envelope::parse(format, signature).ok();
-        let subject = match &claimed {
-            Some(content) => {
-                let algorithm = content.signature_algorithm.hash();
-                let media = media_type.unwrap_or(&content.target_artifact.media_type);
+        // Integrity first (notation-go checks the envelope before it reads the blob), the
+        // envelope decoded and checked once. The blob is then described as the verified envelope says: hashed with its
+        // algorithm's hash, with its media type unless the user asked for one. An envelope
+        // that fails integrity fails before the description is compared.
+        let integrity = self.integrity.verify(format.media_type(), signature);
+        let claimed = integrity.as_ref().ok().and_then(|facts| {
+            let algorithm = SignatureAlgorithm::from_name(&facts.signature_algorithm)?;
+            Some((
+                algorithm.hash(),
+                media_type.unwrap_or(&facts.target.media_type),
+            ))
+        });
+        let subject = match claimed {
+            Some((algorithm, media)) => {
                 crate::oci::describe(blob, media, algorithm).map_err(BlobVerifyError::Read)?
             }
             None => Descriptor {
@@ -116,8 +123,7 @@ impl Verifier<'_> {
                 },
                 &subject,
                 "",
-                format.media_type(),
-                signature,
+                integrity,
                 &opts,
             )
             .await;

@@ -4,6 +4,7 @@
 use super::checks::{self, CheckError};
 use super::{plugin, revocation, timestamp};
 use super::{CheckResult, Selected, SignatureRecord, SignedFacts, Step, Verifier, VerifyOptions};
+use crate::envelope::IntegrityError;
 use crate::oci::Descriptor;
 use crate::policy::{Action, CheckType, OciStatement, VerificationLevel};
 use crate::revocation::LogLine;
@@ -47,14 +48,15 @@ impl Candidate<'_> {
 }
 
 impl Verifier<'_> {
-    /// Run §5 for one envelope. Returns its record and, if it passed, its facts.
+    /// Run §5 for one envelope, given the outcome of its integrity check (the envelope is
+    /// decoded and checked once, by the caller). Returns its record and, if it passed, its
+    /// facts.
     pub(super) async fn evaluate(
         &self,
         selected: Selected<'_>,
         subject: &Descriptor,
         digest: &str,
-        media_type: &str,
-        envelope: &[u8],
+        integrity: Result<SignedFacts, IntegrityError>,
         opts: &VerifyOptions,
     ) -> (SignatureRecord, Option<SignedFacts>) {
         let mut record = SignatureRecord {
@@ -64,7 +66,7 @@ impl Verifier<'_> {
             failure: None,
         };
         let checked = self
-            .run_checks(selected, subject, media_type, envelope, opts, &mut record)
+            .run_checks(selected, subject, integrity, opts, &mut record)
             .await;
         match checked {
             Ok(facts) => (record, Some(facts)),
@@ -80,12 +82,10 @@ impl Verifier<'_> {
         &self,
         selected: Selected<'_>,
         subject: &Descriptor,
-        media_type: &str,
-        envelope: &[u8],
+        integrity: Result<SignedFacts, IntegrityError>,
         opts: &VerifyOptions,
         record: &mut SignatureRecord,
     ) -> Result<SignedFacts, (Step, CheckError)> {
-        let integrity = self.integrity.verify(media_type, envelope);
         let failure = integrity.as_ref().err().cloned().map(CheckError::Integrity);
         log_result(CheckType::Integrity, Action::Enforce, failure.as_ref());
         record.apply(CheckType::Integrity, Action::Enforce, Checked::Ran(failure))?;

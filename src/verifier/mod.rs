@@ -419,15 +419,9 @@ impl Verifier<'_> {
             "Trust policy configuration: {}",
             selected.statement.go_debug()
         );
+        let integrity = self.integrity.verify(envelope.media_type, envelope.bytes);
         let (mut record, facts) = self
-            .evaluate(
-                selected,
-                subject,
-                &manifest.digest,
-                envelope.media_type,
-                envelope.bytes,
-                opts,
-            )
+            .evaluate(selected, subject, &manifest.digest, integrity, opts)
             .await;
         record.manifest_media_type = manifest.media_type.clone();
         match &record.failure {
