@@ -1,8 +1,8 @@
 //! Tar layouts: read in place, signed, committed atomically (or not at all).
 
 use super::tests::{
-    copy_tree, digests, interop_dir, open, pack, push_signature, tar_entry_names, testdata,
-    GZIP_MAGIC_TEST,
+    copy_tree, current_thread, digests, interop_dir, open, pack, push_signature, sign_concurrently,
+    tar_entry_names, testdata, GZIP_MAGIC_TEST,
 };
 use super::*;
 use crate::target::Target as _;
@@ -182,37 +182,8 @@ fn concurrent_tar_commits_all_land() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("img.tar");
     copy_tree(&testdata("single-platform.tar"), &path);
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
+    let subject = current_thread()
+        .block_on(open(&path).resolve("v1"))
         .unwrap();
-    let subject = rt.block_on(open(&path).resolve("v1")).unwrap();
-    let handles: Vec<_> = (0..4)
-        .map(|i| {
-            let path = path.clone();
-            let subject = subject.clone();
-            std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .unwrap();
-                rt.block_on(async {
-                    let layout = open(&path);
-                    let d = push_signature(
-                        &layout,
-                        &subject,
-                        format!("env-{i}").as_bytes(),
-                        "2030-01-01T00:00:00Z",
-                    )
-                    .await;
-                    layout.commit().await.unwrap();
-                    d.digest
-                })
-            })
-        })
-        .collect();
-    let pushed: Vec<String> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let found = rt.block_on(open(&path).signatures(&subject)).unwrap();
-    assert_eq!(found.len(), 4);
-    for d in &pushed {
-        assert!(found.iter().any(|f| &f.digest == d));
-    }
+    sign_concurrently(&path, &subject, 4);
 }

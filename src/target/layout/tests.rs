@@ -613,49 +613,57 @@ async fn tagged_push_moves_the_tag() {
     assert_eq!(tags[3], (REFS_V2, Some("latest")));
 }
 
-#[test]
-fn concurrent_signers_all_land() {
-    let (_tmp, dir) = case_copy("unsigned");
-    let subject = {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(open(&dir).resolve("v1")).unwrap()
-    };
-    let handles: Vec<_> = (0..8)
+/// `n` signers at once, each in its own thread and runtime with its own `Layout` of
+/// `path`, each committing; then every signature they pushed is found. Returns the
+/// signatures' digests.
+pub(super) fn sign_concurrently(path: &Path, subject: &Descriptor, n: usize) -> Vec<String> {
+    let handles: Vec<_> = (0..n)
         .map(|i| {
-            let dir = dir.clone();
+            let path = path.to_path_buf();
             let subject = subject.clone();
             std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .unwrap();
-                rt.block_on(async {
-                    let layout = open(&dir);
-                    push_signature(
+                current_thread().block_on(async {
+                    let layout = open(&path);
+                    let envelope = format!("envelope-{i}");
+                    let d = push_signature(
                         &layout,
                         &subject,
-                        format!("envelope-{i}").as_bytes(),
+                        envelope.as_bytes(),
                         "2030-01-01T00:00:00Z",
                     )
-                    .await
-                    .digest
+                    .await;
+                    layout.commit().await.unwrap();
+                    d.digest
                 })
             })
         })
         .collect();
     let pushed: Vec<String> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
+    let found = current_thread()
+        .block_on(open(path).signatures(subject))
         .unwrap();
-    let found = rt.block_on(open(&dir).signatures(&subject)).unwrap();
-    assert_eq!(found.len(), 8);
+    assert_eq!(found.len(), n);
     for digest in &pushed {
         assert!(
             found.iter().any(|d| &d.digest == digest),
             "{digest} missing"
         );
     }
+    pushed
+}
+
+/// A runtime for a test that drives the store from several threads.
+pub(super) fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn concurrent_signers_all_land() {
+    let (_tmp, dir) = case_copy("unsigned");
+    let subject = current_thread().block_on(open(&dir).resolve("v1")).unwrap();
+    sign_concurrently(&dir, &subject, 8);
     let index: Index =
         serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
     assert_eq!(index.manifests.len(), 9);
