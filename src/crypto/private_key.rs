@@ -181,14 +181,7 @@ impl PrivateKey {
     pub fn to_pkcs8_pem(&self) -> Result<String, CryptoError> {
         let der = match self {
             PrivateKey::Rsa(k) => k.as_der().map(|d| d.as_ref().to_vec()),
-            PrivateKey::RsaSigning(k) => {
-                k.check()?;
-                RsaKeyPair::from_pkcs8(k.der())
-                    .or_else(|_| RsaKeyPair::from_der(k.der()))
-                    .map_err(|e| CryptoError::Signing(e.to_string()))?
-                    .as_der()
-                    .map(|d| d.as_ref().to_vec())
-            }
+            PrivateKey::RsaSigning(k) => k.checked()?.as_der().map(|d| d.as_ref().to_vec()),
             PrivateKey::Ec(k, _) => k.to_pkcs8v1().map(|d| d.as_ref().to_vec()),
         }
         .map_err(|e| CryptoError::Signing(e.to_string()))?;

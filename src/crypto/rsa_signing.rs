@@ -132,11 +132,6 @@ impl RsaSigningKey {
         &self.spki
     }
 
-    /// The DER the key was read from.
-    pub fn der(&self) -> &[u8] {
-        &self.der
-    }
-
     /// RSASSA-PSS over `msg` with the hash of the key's size and a salt of the hash's
     /// length, as notation signs. An inconsistent key fails here, with the error Go gives
     /// when it loads such a key.
@@ -181,12 +176,14 @@ impl RsaSigningKey {
 
     /// AWS-LC's full consistency check of the key, with Go's error text when it fails.
     pub fn check(&self) -> Result<(), CryptoError> {
-        if RsaKeyPair::from_der(&self.der).is_ok() || RsaKeyPair::from_pkcs8(&self.der).is_ok() {
-            return Ok(());
-        }
-        Err(CryptoError::KeyPair(
-            "tls: failed to parse private key".into(),
-        ))
+        self.checked().map(drop)
+    }
+
+    /// The key parsed by AWS-LC, which checks it (see [`RsaSigningKey::check`]).
+    pub fn checked(&self) -> Result<RsaKeyPair, CryptoError> {
+        RsaKeyPair::from_der(&self.der)
+            .or_else(|_| RsaKeyPair::from_pkcs8(&self.der))
+            .map_err(|_| CryptoError::KeyPair("tls: failed to parse private key".into()))
     }
 }
 
@@ -241,6 +238,13 @@ mod tests {
         let from_pkcs8 = RsaSigningKey::from_der(&pkcs8).unwrap();
         assert_eq!(key.spki_der(), from_pkcs8.spki_der());
         key.sign_pss(b"payload").unwrap();
+        // Exported as PKCS #8, it reads back as the same key.
+        let pem = PrivateKey::from_der(info.private_key.as_bytes())
+            .unwrap()
+            .to_pkcs8_pem()
+            .unwrap();
+        let again = PrivateKey::from_pem(pem.as_bytes()).unwrap();
+        assert_eq!(again.spki_der(), key.spki_der());
     }
 
     #[test]
