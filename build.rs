@@ -22,11 +22,16 @@ fn main() {
 /// A position-independent executable makes the dynamic loader apply some 18,000 relative
 /// relocations at every start, writing (and so copying) the pages that hold them: 0.24 M
 /// instructions, 9 % of a `notation verify`. Go links its binaries position-dependent too.
-/// Only the binaries: the library and its tests link as usual.
+/// Only the binaries: the library and its tests link as usual. A static build
+/// (`scripts/build-release.sh`: `+crt-static` with `-C relocation-model=static`) is linked
+/// position-dependent by rustc itself; there `-no-pie` would turn rustc's `-static-pie` of a
+/// plain `+crt-static` build into a binary that crashes at start, so it is left out.
 fn link_position_dependent() {
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
-    if os == "linux" && arch == "x86_64" {
+    let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();
+    let static_crt = features.split(',').any(|f| f == "crt-static");
+    if os == "linux" && arch == "x86_64" && !static_crt {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
 }

@@ -18,7 +18,7 @@
 #     the registry's own ingest limit (parallel `curl` PUTs and GETs of the same blobs), with
 #     peak RSS (goal: at most $BENCH_COPY_MAX_RSS_MIB = 32 MiB; the script fails above it).
 #
-# Usage: scripts/bench.sh                  (builds the release binary)
+# Usage: scripts/bench.sh                  (builds the release binary: scripts/build-release.sh)
 #        NOTATION_BIN=path scripts/bench.sh (times an existing binary)
 #        BENCH_RUNS=50 BENCH_COPY_MIB=1024 BENCH_IMAGES=50 (defaults); BENCH_HEAVY_RUNS=5 (runs of the rows
 #        with hundreds of round trips); BENCH_CALLGRIND=0 skips valgrind
@@ -36,9 +36,8 @@ GO_SIGN_CPU_MS=8
 GO_SIGN_WALL_MS=8
 
 if [ -z "${NOTATION_BIN:-}" ]; then
-  echo "==> building the release binary"
-  cargo build --quiet --release --bin notation
-  NOTATION_BIN="$repo/target/release/notation"
+  echo "==> building the release binary (scripts/build-release.sh)"
+  NOTATION_BIN=$(scripts/build-release.sh)
 fi
 notation=$NOTATION_BIN
 [ -x /usr/bin/time ] || { echo "error: /usr/bin/time is required (apt-get install time)" >&2; exit 1; }

@@ -3,7 +3,7 @@
 # generate a test key, sign (JWS and COSE; a directory and a tar layout), list, inspect,
 # import a trust policy, verify, and watch a tampered signature fail.
 # Everything happens in a temporary config dir and a copy of the layout.
-# Usage: scripts/demo.sh
+# Usage: scripts/demo.sh   (NOTATION_BIN=path runs an existing binary instead of building one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -22,9 +22,13 @@ if [ ${#need_pkgs[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_pkgs[@]}" >/dev/null \
     || echo "warning: could not install ${need_pkgs[*]}; the registry part will be skipped" >&2
 fi
-echo "==> building notation-rs"
-cargo build --quiet --bin notation
-notation="$repo/target/debug/notation"
+if [ -n "${NOTATION_BIN:-}" ]; then
+  notation=$NOTATION_BIN
+else
+  echo "==> building notation-rs"
+  cargo build --quiet --bin notation
+  notation="$repo/target/debug/notation"
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

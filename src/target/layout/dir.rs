@@ -16,7 +16,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Mode of blob files (upstream makes them read-only too).
 const BLOB_MODE: u32 = 0o444;
@@ -27,8 +27,9 @@ const DIR_MODE: u32 = 0o755;
 
 pub(super) struct DirStore {
     root: PathBuf,
-    /// `index.json` as last read or written by us.
-    index: Mutex<Index>,
+    /// `index.json` as last read or written by us; shared, as the readers' snapshots are
+    /// (copying every entry for each of them is most of what a big index costs).
+    index: Mutex<Arc<Index>>,
     /// Whether this store has looked for a killed writer's leftovers yet.
     swept: AtomicBool,
 }
@@ -46,7 +47,7 @@ impl DirStore {
         let index = read_index(root)?;
         Ok(DirStore {
             root: root.to_path_buf(),
-            index: Mutex::new(index),
+            index: Mutex::new(Arc::new(index)),
             swept: AtomicBool::new(false),
         })
     }
@@ -168,7 +169,7 @@ impl DirStore {
             tmp.persist(&index_path)
                 .map_err(|e| TargetError::io(&index_path, e))?;
         }
-        *self.index.lock().unwrap_or_else(|p| p.into_inner()) = index;
+        *self.index.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(index);
         Ok(())
     }
 
@@ -193,7 +194,7 @@ impl DirStore {
         let bytes = encode_index(&index)?;
         crate::atomic::write(&path, &bytes, FILE_MODE, DIR_MODE)
             .map_err(|e| TargetError::io(&path, e))?;
-        *self.index.lock().unwrap_or_else(|p| p.into_inner()) = index.clone();
+        *self.index.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(index.clone());
         let still_listed = |d: &str| index.manifests.iter().any(|m| m.digest == d);
         let layers = layers.iter().map(|l| l.digest.clone());
         for blob in std::iter::once(wanted.clone()).chain(layers) {
@@ -257,13 +258,23 @@ pub(super) fn create_empty(root: &Path) -> Result<()> {
     .map_err(|e| io_err(&index_file, e))
 }
 
+/// At most `limit` bytes of `file`, into a buffer sized for the `expected` length (plus the
+/// byte that shows a longer file): `read_to_end` into an empty buffer starts with small
+/// probing reads, some six `read` calls for a manifest, which sign and verify make for every
+/// manifest in the layout.
+fn read_up_to(file: File, expected: u64, limit: u64) -> io::Result<Vec<u8>> {
+    let capacity = usize::try_from(expected.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut data = Vec::with_capacity(capacity);
+    file.take(limit).read_to_end(&mut data)?;
+    Ok(data)
+}
+
 /// Read a layout metadata file (`index.json`, `oci-layout`), at most
 /// [`MAX_METADATA_BYTES`]: they are not content-addressed, so only a limit bounds them.
 fn read_metadata(path: &Path) -> io::Result<Vec<u8>> {
-    let mut data = Vec::new();
-    File::open(path)?
-        .take(MAX_METADATA_BYTES + 1)
-        .read_to_end(&mut data)?;
+    let file = File::open(path)?;
+    let len = file.metadata()?.len();
+    let data = read_up_to(file, len.min(MAX_METADATA_BYTES), MAX_METADATA_BYTES + 1)?;
     if data.len() as u64 > MAX_METADATA_BYTES {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -285,8 +296,8 @@ fn read_index(root: &Path) -> Result<Index> {
 }
 
 impl Storage for DirStore {
-    fn index(&self) -> Index {
-        self.index.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    fn index(&self) -> Arc<Index> {
+        Arc::clone(&self.index.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     fn blob_len(&self, digest: &Digest) -> Result<Option<u64>> {
@@ -299,23 +310,59 @@ impl Storage for DirStore {
         }
     }
 
-    fn read_blob(&self, digest: &Digest, limit: u64) -> Result<Option<Vec<u8>>> {
+    /// One open and one `fstat` (no separate `stat` by path), and a buffer of the stored
+    /// length, so that a small blob takes one `read`.
+    fn read_blob(
+        &self,
+        digest: &Digest,
+        accept: &dyn Fn(u64) -> Result<()>,
+    ) -> Result<Option<Vec<u8>>> {
         let path = self.blob_path(digest);
         let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(TargetError::io(&path, e)),
         };
-        let mut data = Vec::new();
-        file.take(limit.saturating_add(1))
-            .read_to_end(&mut data)
-            .map_err(|e| TargetError::io(&path, e))?;
-        if data.len() as u64 > limit {
-            return Err(TargetError::TooLarge {
-                what: "content",
-                size: data.len() as u64,
-            });
+        let meta = file.metadata().map_err(|e| TargetError::io(&path, e))?;
+        if !meta.is_file() {
+            return Ok(None);
         }
-        Ok(Some(data))
+        let len = meta.len();
+        accept(len)?;
+        // Bytes appended after the `fstat` are not read: what is read is checked against
+        // the descriptor's digest and size anyway.
+        read_up_to(file, len, len)
+            .map(Some)
+            .map_err(|e| TargetError::io(&path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_up_to;
+    use std::io::Write;
+
+    fn file_of(bytes: &[u8]) -> std::fs::File {
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(bytes).unwrap();
+        f.sync_all().unwrap();
+        std::io::Seek::rewind(&mut f).unwrap();
+        f
+    }
+
+    #[test]
+    fn read_up_to_reads_the_expected_length_and_no_more_than_the_limit() {
+        assert_eq!(
+            read_up_to(file_of(b"0123456789"), 10, 10).unwrap(),
+            b"0123456789"
+        );
+        // A stale expectation (the file grew) only sizes the buffer: the limit decides.
+        assert_eq!(
+            read_up_to(file_of(b"0123456789"), 3, 100).unwrap(),
+            b"0123456789"
+        );
+        assert_eq!(read_up_to(file_of(b"0123456789"), 10, 4).unwrap(), b"0123");
+        // A file shorter than expected is returned as it is, for the digest check to refuse.
+        assert_eq!(read_up_to(file_of(b"012"), 10, 10).unwrap(), b"012");
     }
 }

@@ -32,6 +32,7 @@ use crate::oci::{
 use std::collections::HashSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The only image layout version there is.
 const IMAGE_LAYOUT_VERSION: &str = "1.0.0";
@@ -53,11 +54,17 @@ enum Store {
 /// What the shared read logic needs from a store.
 trait Storage {
     /// A snapshot of the current `index.json` (including pending, uncommitted entries).
-    fn index(&self) -> Index;
+    fn index(&self) -> Arc<Index>;
     /// The stored size of a blob, `None` if it is absent.
     fn blob_len(&self, digest: &Digest) -> Result<Option<u64>>;
-    /// The stored bytes of a blob (not verified), failing if there are more than `limit`.
-    fn read_blob(&self, digest: &Digest, limit: u64) -> Result<Option<Vec<u8>>>;
+    /// The stored bytes of a blob (not verified), `None` if it is absent. `accept` sees the
+    /// stored length before any byte is read, and its error is returned as is; no more
+    /// than that length is read.
+    fn read_blob(
+        &self,
+        digest: &Digest,
+        accept: &dyn Fn(u64) -> Result<()>,
+    ) -> Result<Option<Vec<u8>>>;
 }
 
 impl Layout {
@@ -355,19 +362,15 @@ fn resolve(storage: &dyn Storage, reference: &str) -> Result<Descriptor> {
 
 /// Resolve a digest present only under `blobs/` from the media type the manifest declares.
 fn resolve_blob(storage: &dyn Storage, digest: &Digest) -> Result<Descriptor> {
-    let Some(len) = storage.blob_len(digest)? else {
-        return Err(not_found());
-    };
     let not_manifest = || TargetError::InvalidManifest {
         digest: digest.to_string(),
         reason: "content is not an OCI or Docker manifest".into(),
     };
-    if len > MAX_MANIFEST_BYTES {
-        return Err(not_manifest());
-    }
-    let data = storage
-        .read_blob(digest, MAX_MANIFEST_BYTES)?
-        .ok_or_else(not_found)?;
+    let accept = |len| match len {
+        0..=MAX_MANIFEST_BYTES => Ok(()),
+        _ => Err(not_manifest()),
+    };
+    let data = storage.read_blob(digest, &accept)?.ok_or_else(not_found)?;
     let desc = Descriptor {
         digest: digest.to_string(),
         size: data.len() as i64,
@@ -390,15 +393,17 @@ fn fetch(storage: &dyn Storage, desc: &Descriptor, max_size: u64) -> Result<Vec<
     let (digest, size) = checked_descriptor(desc)?;
     let not_found =
         || TargetError::NotFound(format!("{}: {}: not found", desc.digest, desc.media_type));
-    let len = storage.blob_len(&digest)?.ok_or_else(not_found)?;
-    check_length(desc, size, len)?;
-    if size > max_size {
-        return Err(TargetError::TooLarge {
-            what: "content",
-            size,
-        });
-    }
-    let data = storage.read_blob(&digest, size)?.ok_or_else(not_found)?;
+    let accept = |len| {
+        check_length(desc, size, len)?;
+        if size > max_size {
+            return Err(TargetError::TooLarge {
+                what: "content",
+                size,
+            });
+        }
+        Ok(())
+    };
+    let data = storage.read_blob(&digest, &accept)?.ok_or_else(not_found)?;
     check_content(desc, &data)?;
     Ok(data)
 }

@@ -99,7 +99,7 @@ async fn sign_tar_and_check(path: &Path) {
             let digest = Digest::parse(&format!("sha256:{hex}")).unwrap();
             let data = reopened
                 .storage()
-                .read_blob(&digest, u64::MAX)
+                .read_blob(&digest, &|_| Ok(()))
                 .unwrap()
                 .unwrap();
             assert!(digest.matches(&data), "{name} damaged");

@@ -34,7 +34,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// How far a gzip-compressed layout may expand: image layers inside are compressed
@@ -556,8 +556,8 @@ fn new_header(size: u64) -> tar::Header {
 }
 
 impl Storage for TarStore {
-    fn index(&self) -> Index {
-        self.state().staged.index.clone()
+    fn index(&self) -> Arc<Index> {
+        Arc::new(self.state().staged.index.clone())
     }
 
     fn blob_len(&self, digest: &Digest) -> Result<Option<u64>> {
@@ -568,31 +568,26 @@ impl Storage for TarStore {
         Ok(state.archive.entries.get(&blob_name(digest)).map(|s| s.len))
     }
 
-    fn read_blob(&self, digest: &Digest, limit: u64) -> Result<Option<Vec<u8>>> {
+    fn read_blob(
+        &self,
+        digest: &Digest,
+        accept: &dyn Fn(u64) -> Result<()>,
+    ) -> Result<Option<Vec<u8>>> {
         let state = self.state();
         if let Some((_, file, len)) = state.staged.blob(digest) {
-            if *len > limit {
-                return Err(TargetError::TooLarge {
-                    what: "content",
-                    size: *len,
-                });
-            }
+            accept(*len)?;
             return std::fs::read(file)
                 .map(Some)
                 .map_err(|e| TargetError::io(file, e));
         }
         let name = blob_name(digest);
-        if let Some(span) = state.archive.entries.get(&name) {
-            if span.len > limit {
-                return Err(TargetError::TooLarge {
-                    what: "content",
-                    size: span.len,
-                });
-            }
-        }
+        let Some(span) = state.archive.entries.get(&name) else {
+            return Ok(None);
+        };
+        accept(span.len)?;
         state
             .archive
-            .read_entry(&name, limit)
+            .read_entry(&name, span.len)
             .map_err(|e| TargetError::io(self.path.join(&name), e))
     }
 }
