@@ -156,3 +156,25 @@ fn blob_entry_names_map_to_digests() {
     assert!(blob_digest("blobs/sha256/xyz").is_none());
     assert!(blob_digest("index.json").is_none());
 }
+
+#[test]
+fn on_all_cores_does_every_item_once_and_reports_a_failure() {
+    let items: Vec<usize> = (0..50).collect();
+    let done = Mutex::new(Vec::new());
+    on_all_cores(&items, |i| {
+        done.lock().unwrap().push(*i);
+        Ok(())
+    })
+    .unwrap();
+    let mut done = done.into_inner().unwrap();
+    done.sort_unstable();
+    assert_eq!(done, items);
+
+    let err = on_all_cores(&items, |i| match i {
+        17 => Err(io::Error::other("item 17 failed")),
+        _ => Ok(()),
+    })
+    .unwrap_err();
+    assert_eq!(err.to_string(), "item 17 failed");
+    assert!(on_all_cores(&[] as &[usize], |_| Ok(())).is_ok());
+}
