@@ -118,6 +118,13 @@ JSON
   "$notation" policy import --force policy.json >/dev/null 2>&1
 }
 
+# A row over four times $runs runs: for rows that change nothing (CPU times come in ticks of
+# 10 ms, so over 50 runs a figure moves in steps of 0.2 ms).
+precise_row() {
+  local runs=$((4 * runs))
+  row "$@"
+}
+
 # sign / verify / list on OCI layouts.
 layout_rows() {
   "$notation" cert generate-test --default bench.example >/dev/null
@@ -125,9 +132,9 @@ layout_rows() {
   policy_trusting bench.example
   cp -r "$repo/testdata/layouts/single-platform" layout
   "$notation" sign --oci-layout layout:v1 >/dev/null 2>&1
-  row '`true` (the process floor)' - - true
+  precise_row '`true` (the process floor)' - - true
   # Any program's fork + exec + dynamic loading: what every row below (and Go's figures) pays.
-  row '`/bin/true` (the exec floor)' - - /bin/true
+  precise_row '`/bin/true` (the exec floor)' - - /bin/true
   row '`sign --oci-layout` (JWS)' - "Go notation: ${GO_SIGN_CPU_MS} ms CPU, ${GO_SIGN_WALL_MS} ms wall" \
     "$notation" sign --oci-layout layout:v1
   row '`sign --oci-layout --signature-format cose`' - "Go notation: ${GO_SIGN_CPU_MS} ms CPU" \
@@ -136,7 +143,7 @@ layout_rows() {
   # Verify stops at the first good signature: a fresh layout with one signature is the usual case.
   rm -rf layout1 && cp -r "$repo/testdata/layouts/single-platform" layout1
   "$notation" sign --oci-layout layout1:v1 >/dev/null 2>&1
-  row '`verify --oci-layout` (1 JWS signature)' - "Go notation: ${GO_VERIFY_CPU_MS} ms CPU" \
+  precise_row '`verify --oci-layout` (1 JWS signature)' - "Go notation: ${GO_VERIFY_CPU_MS} ms CPU" \
     "$notation" verify --oci-layout --scope local/bench layout1:v1
   rm -rf layout100 && cp -r "$repo/testdata/layouts/single-platform" layout100
   for _ in $(seq 99); do "$notation" sign --oci-layout --key untrusted.example layout100:v1 >/dev/null 2>&1; done
@@ -359,10 +366,13 @@ printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.
 
 failed=0
 printf '%-40s %7s %7s %7s %9s\n' "" "wall s" "user s" "MB/s" "peak RSS"
-# Run "$@" under /usr/bin/time; print wall and user seconds, MB/s and peak RSS. Rows
-# labelled "copy" fail the script above the RSS limit.
+# Run "$@" under /usr/bin/time, after a `sync`; print wall and user seconds, MB/s and peak
+# RSS. Rows labelled "copy" fail the script above the RSS limit.
 timed() {
   local label=$1; shift
+  # Start each row on a quiet disk: the previous row's writeback (and the discards of the
+  # files it removed) would otherwise run during this one and move it by seconds.
+  sync; sleep 2
   /usr/bin/time -f '%e %U %M' -o time.txt "$@" >/dev/null
   local wall user rss_kib
   read -r wall user rss_kib < <(tail -n1 time.txt)
